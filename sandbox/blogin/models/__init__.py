@@ -1,0 +1,8 @@
+"""The mock BlogIn's tables. Every module defining tables is imported here."""
+
+from sandbox.blogin.models.audit import AuditEvent
+from sandbox.blogin.models.base import Base, new_resource_id
+from sandbox.blogin.models.people import ROLES, Team, User, team_members
+from sandbox.blogin.models.posts import Post
+
+__all__ = ["ROLES", "AuditEvent", "Base", "Post", "Team", "User", "new_resource_id", "team_members"]

@@ -1,0 +1,85 @@
+"""BlogIn users and teams (SCIM Users and Groups; SSO/JIT users are the same records)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, ForeignKey, String, Table
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from sandbox.blogin.models.base import Base, new_resource_id, utc_now
+
+# BlogIn's user roles; Reviewer exists only with content approval on.
+ROLES = ("Reader", "Commenter", "Writer", "Reviewer", "Administrator")
+
+# Where a user came from, as the Users page shows it.
+SOURCES = ("manual", "SCIM", "JIT", "import")
+
+team_members = Table(
+    "team_members",
+    Base.metadata,
+    Column("team_id", ForeignKey("teams.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_resource_id)
+    user_name: Mapped[str] = mapped_column(String(256))
+    # userName is unique regardless of case (RFC 7643 caseExact false); lookups use this index.
+    user_name_key: Mapped[str] = mapped_column(String(256), unique=True)
+    email: Mapped[str] = mapped_column(String(320), default="", index=True)
+    given_name: Mapped[str] = mapped_column(String(256), default="")
+    family_name: Mapped[str] = mapped_column(String(256), default="")
+    formatted_name: Mapped[str] = mapped_column(String(512), default="")
+    display_name: Mapped[str] = mapped_column(String(512), default="")
+    title: Mapped[str] = mapped_column(String(256), default="")
+    phone: Mapped[str] = mapped_column(String(64), default="")
+    timezone: Mapped[str] = mapped_column(String(64), default="")
+    active: Mapped[bool] = mapped_column(default=True)
+    role: Mapped[str] = mapped_column(String(32), default="Reader")
+    source: Mapped[str] = mapped_column(String(16), default="manual")
+    external_id: Mapped[str | None] = mapped_column(String(256), default=None, index=True)
+    password_hash: Mapped[str | None] = mapped_column(String(256), default=None)
+    # The full multi-valued SCIM attributes as last written (emails, phoneNumbers, ...).
+    scim_extra: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created: Mapped[datetime] = mapped_column(default=utc_now)
+    last_modified: Mapped[datetime] = mapped_column(default=utc_now, index=True)
+    version: Mapped[int] = mapped_column(default=1)
+
+    teams: Mapped[list[Team]] = relationship(
+        secondary=team_members, back_populates="members", order_by="Team.display_name"
+    )
+
+    @property
+    def full_name(self) -> str:
+        return (
+            self.formatted_name
+            or " ".join(p for p in (self.given_name, self.family_name) if p)
+            or self.display_name
+            or self.user_name
+        )
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "Administrator"
+
+
+class Team(Base):
+    __tablename__ = "teams"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_resource_id)
+    display_name: Mapped[str] = mapped_column(String(256))
+    display_name_key: Mapped[str] = mapped_column(String(256), unique=True)
+    external_id: Mapped[str | None] = mapped_column(String(256), default=None)
+    source: Mapped[str] = mapped_column(String(16), default="manual")
+    created: Mapped[datetime] = mapped_column(default=utc_now)
+    last_modified: Mapped[datetime] = mapped_column(default=utc_now)
+    version: Mapped[int] = mapped_column(default=1)
+
+    members: Mapped[list[User]] = relationship(
+        secondary=team_members, back_populates="teams", order_by="User.user_name_key"
+    )

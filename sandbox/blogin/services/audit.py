@@ -1,0 +1,62 @@
+"""BlogIn's audit log: stored, and published to observers when the transaction commits."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from sandbox.blogin.models import AuditEvent
+from sandbox.blogin.models.base import new_resource_id
+from sandbox.db import queue_event
+from sandbox.events import SandboxEvent, utc_now
+from sandbox.events.record import rfc3339
+
+
+def record_audit(
+    session: Session,
+    event_type: str,
+    summary: str,
+    *,
+    actor: str = "",
+    success: bool = True,
+    detail: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Append one audit event. ``detail`` carries anything an observer needs (a decoded SAML message, ...)."""
+    moment = utc_now()
+    record: dict[str, Any] = {
+        "id": new_resource_id(),
+        "event_type": event_type,
+        "timestamp": rfc3339(moment),
+        "actor": actor,
+        "success": success,
+        "summary": summary,
+    }
+    if detail:
+        record["detail"] = detail
+    session.add(
+        AuditEvent(
+            id=record["id"], event_type=event_type, timestamp=moment, actor=actor, success=success, record=record
+        )
+    )
+    queue_event(session, to_sandbox_event(record, moment))
+    return record
+
+
+def to_sandbox_event(record: dict[str, Any], moment: datetime) -> SandboxEvent:
+    return SandboxEvent(
+        system="blogin",
+        id=record["id"],
+        event_type=record["event_type"],
+        timestamp=moment,
+        summary=record.get("summary", ""),
+        success=bool(record.get("success", True)),
+        data=record,
+    )
+
+
+def recent_audit_events(session: Session, limit: int = 1000) -> list[SandboxEvent]:
+    rows = session.scalars(select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(limit)).all()
+    return [to_sandbox_event(row.record, row.timestamp) for row in reversed(rows)]

@@ -1,0 +1,60 @@
+"""The mock BlogIn as one object: its database, its audit log, its public entry points."""
+
+from __future__ import annotations
+
+import logging
+
+from sandbox.blogin.models import Base
+from sandbox.blogin.services.audit import recent_audit_events
+from sandbox.blogin.services.seed import SANDBOX_ADMIN_EMAIL, seed_tenant
+from sandbox.db import Database
+from sandbox.events import EventBus, SandboxEvent
+from sandbox.login_links import LoginLinks
+from sandbox.settings import BLOGIN_HOST
+
+log = logging.getLogger("sandbox.blogin")
+
+
+class BlogIn:
+    """Owns the mock BlogIn's state (one tenant, ``acme``)."""
+
+    name = "blogin"
+    host = BLOGIN_HOST
+
+    def __init__(self, db_url: str, bus: EventBus) -> None:
+        self.bus = bus
+        self.database = Database(db_url, Base.metadata, label="BlogIn")
+        self.database.publish_on_commit(bus)
+        self.login_links = LoginLinks()
+        self.port = 0
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def open(self, *, reset: bool = False) -> None:
+        if reset:
+            self.database.wipe()
+        self.database.open()
+        self.seed()
+
+    def reset(self) -> None:
+        self.database.reset()
+        self.seed()
+
+    def seed(self) -> None:
+        with self.database.transaction() as session:
+            if seed_tenant(session):
+                log.info("seeded the sandbox administrator %s", SANDBOX_ADMIN_EMAIL)
+
+    def admin_login_link(self) -> str:
+        """A single-use URL that opens the admin console signed in as the sandbox administrator."""
+        token = self.login_links.issue(SANDBOX_ADMIN_EMAIL)
+        return f"{self.base_url}/login/link?token={token}"
+
+    def recent_events(self, limit: int = 1000) -> list[SandboxEvent]:
+        with self.database.sessions() as session:
+            return recent_audit_events(session, limit)
+
+    def close(self) -> None:
+        self.database.close()

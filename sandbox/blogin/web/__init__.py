@@ -1,0 +1,50 @@
+"""The mock BlogIn's Flask app: admin console, sign-in, SAML SP and SCIM server."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+
+from flask import Flask
+
+from sandbox.blogin.system import BlogIn
+from sandbox.webcommon import install_db_session, register_health, register_html_errors
+
+log = logging.getLogger("sandbox.blogin.web")
+
+
+def create_app(system: BlogIn, test_config: dict[str, object] | None = None) -> Flask:
+    """Build the Flask app that serves ``system``."""
+    app = Flask(__name__)
+    app.config.update(
+        SECRET_KEY=secrets.token_hex(32),
+        SESSION_COOKIE_NAME="blogin_session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        MAX_CONTENT_LENGTH=8 * 1024 * 1024,
+    )
+    if test_config:
+        app.config.update(test_config)
+    app.extensions["blogin"] = system
+    install_db_session(app, system.database, log)
+    register_health(app, system.name)
+    register_blueprints(app)
+    register_html_errors(app, log)
+    register_context(app)
+    return app
+
+
+def register_blueprints(app: Flask) -> None:
+    from sandbox.blogin.web import auth, home, settings
+
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(home.bp)
+    app.register_blueprint(settings.bp)
+
+
+def register_context(app: Flask) -> None:
+    from sandbox.blogin.web.context import current_user
+
+    @app.context_processor
+    def console_context() -> dict[str, object]:
+        return {"current_user": current_user(), "system_base_url": app.extensions["blogin"].base_url}

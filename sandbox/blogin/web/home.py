@@ -1,0 +1,27 @@
+"""The signed-in home: the blog feed and the user's profile."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template
+from sqlalchemy import select
+
+from sandbox.blogin.models import Post
+from sandbox.blogin.web.context import current_user, signin_required
+from sandbox.webcommon import db
+
+bp = Blueprint("home", __name__)
+
+
+@bp.get("/")
+@signin_required
+def feed() -> str:
+    posts = db().scalars(select(Post).order_by(Post.published.desc()).limit(50)).all()
+    return render_template("home/feed.html", posts=posts)
+
+
+@bp.get("/profile")
+@signin_required
+def profile() -> str:
+    from flask import session
+
+    return render_template("home/profile.html", user=current_user(), sso=session.get("sso_profile"))

@@ -1,0 +1,148 @@
+"""Command line: ``sso-sandbox`` (the desktop) and ``sso-sandbox serve`` (headless)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import signal
+import sys
+import threading
+from pathlib import Path
+
+from sandbox import __version__
+from sandbox.errors import SandboxStartupError
+from sandbox.settings import DEFAULT_BLOGIN_PORT, DEFAULT_JUMPCLOUD_PORT, Settings, default_data_dir
+
+log = logging.getLogger("sandbox.cli")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="sso-sandbox",
+        description="Rehearse the JumpCloud → BlogIn SSO and SCIM integration on one machine.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument(
+        "command",
+        nargs="?",
+        choices=["desktop", "serve"],
+        default="desktop",
+        help="desktop (default): the window; serve: both systems headless",
+    )
+    parser.add_argument(
+        "--data-dir", type=Path, default=None, help=f"where databases and the log live (default: {default_data_dir()})"
+    )
+    parser.add_argument(
+        "--jumpcloud-port",
+        type=_port,
+        default=DEFAULT_JUMPCLOUD_PORT,
+        help=f"port of the mock JumpCloud (default {DEFAULT_JUMPCLOUD_PORT}; 0 picks a free one)",
+    )
+    parser.add_argument(
+        "--blogin-port",
+        type=_port,
+        default=DEFAULT_BLOGIN_PORT,
+        help=f"port of the mock BlogIn (default {DEFAULT_BLOGIN_PORT}; 0 picks a free one)",
+    )
+    parser.add_argument("--db-url-jumpcloud", default=None, help="SQLAlchemy URL of JumpCloud's database")
+    parser.add_argument("--db-url-blogin", default=None, help="SQLAlchemy URL of BlogIn's database")
+    parser.add_argument("--reset", action="store_true", help="start both systems from first-run state")
+    parser.add_argument("--scenario", type=Path, default=None, help="start from a saved scenario file")
+    parser.add_argument(
+        "--log-level",
+        default="INFO",
+        type=str.upper,
+        choices=["DEBUG", "INFO", "WARNING", "ERROR"],
+        help="log level (default INFO)",
+    )
+    return parser
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"{value} is not between 0 and 65535")
+    return value
+
+
+def settings_from(args: argparse.Namespace) -> Settings:
+    kwargs: dict[str, object] = {
+        "jumpcloud_port": args.jumpcloud_port,
+        "blogin_port": args.blogin_port,
+        "db_url_jumpcloud": args.db_url_jumpcloud,
+        "db_url_blogin": args.db_url_blogin,
+        "reset": args.reset,
+        "log_level": args.log_level,
+        "scenario": args.scenario,
+    }
+    if args.data_dir is not None:
+        kwargs["data_dir"] = args.data_dir.expanduser().resolve()
+    return Settings(**kwargs)  # type: ignore[arg-type]
+
+
+def configure_logging(settings: Settings) -> None:
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    formatter = logging.Formatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s")
+    root = logging.getLogger()
+    root.setLevel(settings.log_level)
+    file_handler = logging.FileHandler(settings.log_file, encoding="utf-8")
+    file_handler.setFormatter(formatter)
+    console = logging.StreamHandler(sys.stderr)
+    console.setFormatter(formatter)
+    root.handlers[:] = [file_handler, console]
+    # One line per outbound request is noise at INFO; the SCIM traffic view records them properly.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+
+
+def serve(settings: Settings) -> int:
+    from sandbox.app import Sandbox
+
+    stop = threading.Event()
+
+    def request_stop(signum: int, _frame: object) -> None:
+        log.info("signal %d received, stopping", signum)
+        stop.set()
+
+    signal.signal(signal.SIGINT, request_stop)
+    signal.signal(signal.SIGTERM, request_stop)
+    sandbox = Sandbox(settings)
+    sandbox.start()
+    try:
+        print(
+            json.dumps({"event": "ready", "jumpcloud": sandbox.jumpcloud.base_url, "blogin": sandbox.blogin.base_url}),
+            flush=True,
+        )
+        while not stop.wait(0.5):
+            pass
+    finally:
+        sandbox.stop()
+    print(json.dumps({"event": "stopped"}), flush=True)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    settings = settings_from(args)
+    try:
+        configure_logging(settings)
+    except OSError as error:
+        print(f"sso-sandbox: cannot use the data folder {settings.data_dir}: {error.strerror}", file=sys.stderr)
+        return 2
+    try:
+        if args.command == "serve":
+            return serve(settings)
+        from sandbox.desktop import run_desktop
+
+        return run_desktop(settings)
+    except SandboxStartupError as error:
+        log.error("%s", error)
+        print(f"sso-sandbox: {error}", file=sys.stderr)
+        return 2
+
+
+def gui_main() -> int:
+    return main(sys.argv[1:] or ["desktop"])

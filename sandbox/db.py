@@ -1,0 +1,147 @@
+"""Opening a system's database: engine, SQLite pragmas, schema creation, reset.
+
+Shared by both systems; it knows nothing of either system's tables.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import DateTime, Engine, MetaData, create_engine, event, inspect, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DatabaseError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.types import TypeDecorator
+
+from sandbox.errors import StorageError
+from sandbox.events import EventBus, SandboxEvent
+
+log = logging.getLogger("sandbox.db")
+
+_PENDING_EVENTS = "sandbox.pending_events"
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Stores UTC and always hands back an aware datetime (SQLite forgets the zone)."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: object) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: object) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+def queue_event(session: Session, record: SandboxEvent) -> None:
+    """Publish ``record`` on the bus when ``session`` commits; drop it on rollback."""
+    session.info.setdefault(_PENDING_EVENTS, []).append(record)
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+class Database:
+    """One system's database: an engine, a sessionmaker and the schema it owns."""
+
+    def __init__(self, url: str, metadata: MetaData, *, label: str) -> None:
+        self.url = url
+        self.label = label
+        self.metadata = metadata
+        parsed = make_url(url)
+        self.is_sqlite = parsed.get_backend_name() == "sqlite"
+        self.path: Path | None = None
+        kwargs: dict[str, Any] = {}
+        if self.is_sqlite:
+            database = parsed.database or ""
+            if database and database != ":memory:" and not database.startswith("file:"):
+                self.path = Path(database)
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            kwargs["connect_args"] = {"check_same_thread": False, "timeout": 10}
+        self.engine: Engine = create_engine(url, **kwargs)
+        if self.is_sqlite:
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+        self.sessions: sessionmaker[Session] = sessionmaker(self.engine, expire_on_commit=False)
+
+    def publish_on_commit(self, bus: EventBus) -> None:
+        """Deliver events queued with :func:`queue_event` once their transaction commits."""
+
+        def after_commit(session: Session) -> None:
+            for pending in session.info.pop(_PENDING_EVENTS, []):
+                bus.publish(pending)
+
+        def after_rollback(session: Session) -> None:
+            session.info.pop(_PENDING_EVENTS, None)
+
+        event.listen(self.sessions, "after_commit", after_commit)
+        event.listen(self.sessions, "after_soft_rollback", lambda session, _tx: after_rollback(session))
+
+    def open(self) -> None:
+        """Check the database is usable and create the schema on first run."""
+        try:
+            with self.engine.connect() as connection:
+                if self.is_sqlite:
+                    result = connection.execute(text("PRAGMA quick_check")).scalar()
+                    if result != "ok":
+                        raise StorageError(self._corrupt_message(str(result)))
+                inspect(connection).get_table_names()
+            self.metadata.create_all(self.engine)
+        except StorageError:
+            self.engine.dispose()
+            raise
+        except (DatabaseError, OperationalError) as error:
+            self.engine.dispose()
+            raise StorageError(self._corrupt_message(str(error.orig))) from error
+        log.info("%s database ready at %s", self.label, self._where())
+
+    def wipe(self) -> None:
+        """Before opening: remove a SQLite file outright, or drop this system's tables elsewhere."""
+        if self.path is not None:
+            self.engine.dispose()
+            for suffix in ("", "-wal", "-shm"):
+                candidate = self.path.with_name(self.path.name + suffix)
+                candidate.unlink(missing_ok=True)
+            log.info("%s database removed for a fresh start", self.label)
+        else:
+            self.metadata.drop_all(self.engine)
+
+    def reset(self) -> None:
+        """Drop every table this system owns and create them afresh."""
+        self.metadata.drop_all(self.engine)
+        self.metadata.create_all(self.engine)
+        log.info("%s database reset", self.label)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """One unit of work: commits on success, rolls back on error."""
+        with self.sessions.begin() as session:
+            yield session
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def _where(self) -> str:
+        return str(self.path) if self.path else make_url(self.url).render_as_string(hide_password=True)
+
+    def _corrupt_message(self, detail: str) -> str:
+        return (
+            f"The {self.label} database at {self._where()} cannot be read ({detail}). "
+            "It has been left untouched. Move it aside, or start with --reset to begin afresh, "
+            "or point --data-dir at another folder."
+        )

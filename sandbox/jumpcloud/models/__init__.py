@@ -1,0 +1,18 @@
+"""The mock JumpCloud's tables. Every module defining tables is imported here."""
+
+from sandbox.jumpcloud.models.applications import SsoApplication, application_groups
+from sandbox.jumpcloud.models.base import Base, new_object_id
+from sandbox.jumpcloud.models.directory import Administrator, SystemUser, UserGroup, group_members
+from sandbox.jumpcloud.models.insights import DirectoryInsightsEvent
+
+__all__ = [
+    "Administrator",
+    "Base",
+    "DirectoryInsightsEvent",
+    "SsoApplication",
+    "SystemUser",
+    "UserGroup",
+    "application_groups",
+    "group_members",
+    "new_object_id",
+]

@@ -1,0 +1,108 @@
+"""Directory Insights: recording events in the real API's shape."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from sandbox.db import queue_event
+from sandbox.events import SandboxEvent, new_event_id, utc_now
+from sandbox.events.record import rfc3339
+from sandbox.jumpcloud.models import DirectoryInsightsEvent
+
+ORGANIZATION_ID = "5f0c1b2a3d4e5f6a7b8c9d0e"
+
+
+@dataclass(frozen=True)
+class Initiator:
+    """Who caused an event: ``initiated_by`` in Directory Insights."""
+
+    id: str
+    type: str  # "admin", "user", "system"
+    username_or_email: str
+
+    def as_record(self) -> dict[str, str]:
+        key = "email" if self.type == "admin" else "username"
+        return {"id": self.id, "type": self.type, key: self.username_or_email}
+
+
+SYSTEM = Initiator(id="", type="system", username_or_email="jumpcloud")
+
+
+def record_event(
+    session: Session,
+    event_type: str,
+    *,
+    service: str,
+    initiated_by: Initiator = SYSTEM,
+    resource: dict[str, Any] | None = None,
+    changes: list[dict[str, Any]] | None = None,
+    success: bool = True,
+    error_message: str | None = None,
+    client_ip: str = "127.0.0.1",
+    summary: str = "",
+    extra: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Store one Directory Insights event and publish it when the transaction commits."""
+    moment = utc_now()
+    event_id = new_event_id()
+    record: dict[str, Any] = {
+        "@version": "1",
+        "id": event_id,
+        "event_type": event_type,
+        "service": service,
+        "organization": ORGANIZATION_ID,
+        "timestamp": rfc3339(moment),
+        "client_ip": client_ip,
+        "initiated_by": initiated_by.as_record(),
+        "success": success,
+    }
+    if resource is not None:
+        record["resource"] = resource
+    if changes:
+        record["changes"] = changes
+    if error_message:
+        record["error_message"] = error_message
+    if extra:
+        record.update(extra)
+    session.add(
+        DirectoryInsightsEvent(
+            id=event_id, event_type=event_type, service=service, timestamp=moment, success=success, record=record
+        )
+    )
+    queue_event(session, to_sandbox_event(record, moment, summary))
+    return record
+
+
+def to_sandbox_event(record: dict[str, Any], moment: datetime, summary: str = "") -> SandboxEvent:
+    resource = record.get("resource") or {}
+    text = summary or " ".join(
+        str(part)
+        for part in (
+            record["event_type"],
+            resource.get("username") or resource.get("name") or resource.get("email") or "",
+            "" if record.get("success", True) else f"— failed: {record.get('error_message', '')}",
+        )
+        if part
+    )
+    return SandboxEvent(
+        system="jumpcloud",
+        id=record["id"],
+        event_type=record["event_type"],
+        timestamp=moment,
+        summary=text,
+        success=bool(record.get("success", True)),
+        data=record,
+    )
+
+
+def recent_events(session: Session, limit: int = 1000) -> list[SandboxEvent]:
+    """The newest ``limit`` events, oldest first."""
+    rows = session.scalars(
+        select(DirectoryInsightsEvent).order_by(DirectoryInsightsEvent.seq.desc()).limit(limit)
+    ).all()
+    return [to_sandbox_event(row.record, row.timestamp) for row in reversed(rows)]

@@ -1,0 +1,75 @@
+"""The mock JumpCloud as one object: its database, its events, its public entry points."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+
+from sqlalchemy import select
+
+from sandbox.db import Database
+from sandbox.events import EventBus, SandboxEvent
+from sandbox.jumpcloud.models import Administrator, Base
+from sandbox.jumpcloud.services.insights import recent_events
+from sandbox.login_links import LoginLinks
+from sandbox.passwords import hash_password
+from sandbox.settings import JUMPCLOUD_HOST
+
+log = logging.getLogger("sandbox.jumpcloud")
+
+SANDBOX_ADMIN_EMAIL = "admin@example.com"
+SANDBOX_ADMIN_PASSWORD = "sandbox"
+
+
+class JumpCloud:
+    """Owns the mock JumpCloud's state; the Flask app and the desktop use it through these methods."""
+
+    name = "jumpcloud"
+    host = JUMPCLOUD_HOST
+
+    def __init__(self, db_url: str, bus: EventBus) -> None:
+        self.bus = bus
+        self.database = Database(db_url, Base.metadata, label="JumpCloud")
+        self.database.publish_on_commit(bus)
+        self.login_links = LoginLinks()
+        self.port = 0
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def open(self, *, reset: bool = False) -> None:
+        if reset:
+            self.database.wipe()
+        self.database.open()
+        self.seed()
+
+    def reset(self) -> None:
+        """Back to first-run state."""
+        self.database.reset()
+        self.seed()
+
+    def seed(self) -> None:
+        """A fresh organization has the sandbox administrator."""
+        with self.database.transaction() as session:
+            if session.scalars(select(Administrator).limit(1)).first() is None:
+                session.add(
+                    Administrator(
+                        email=SANDBOX_ADMIN_EMAIL,
+                        password_hash=hash_password(SANDBOX_ADMIN_PASSWORD),
+                        api_key=secrets.token_hex(20),
+                    )
+                )
+                log.info("seeded the sandbox administrator %s", SANDBOX_ADMIN_EMAIL)
+
+    def admin_login_link(self) -> str:
+        """A single-use URL that opens the Admin Portal signed in as the sandbox administrator."""
+        token = self.login_links.issue(SANDBOX_ADMIN_EMAIL)
+        return f"{self.base_url}/login/link?token={token}"
+
+    def recent_events(self, limit: int = 1000) -> list[SandboxEvent]:
+        with self.database.sessions() as session:
+            return recent_events(session, limit)
+
+    def close(self) -> None:
+        self.database.close()

@@ -1,0 +1,54 @@
+"""The mock JumpCloud's Flask app: Admin Portal, User Console, SAML IdP and APIs."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+
+from flask import Flask
+
+from sandbox.jumpcloud.system import JumpCloud
+from sandbox.webcommon import install_db_session, register_health, register_html_errors
+
+log = logging.getLogger("sandbox.jumpcloud.web")
+
+
+def create_app(system: JumpCloud, test_config: dict[str, object] | None = None) -> Flask:
+    """Build the Flask app that serves ``system``."""
+    app = Flask(__name__)
+    app.config.update(
+        SECRET_KEY=secrets.token_hex(32),
+        SESSION_COOKIE_NAME="jumpcloud_session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        MAX_CONTENT_LENGTH=8 * 1024 * 1024,
+        TEMPLATES_AUTO_RELOAD=False,
+    )
+    if test_config:
+        app.config.update(test_config)
+    app.extensions["jumpcloud"] = system
+    install_db_session(app, system.database, log)
+    register_health(app, system.name)
+    register_blueprints(app)
+    register_html_errors(app, log)
+    register_context(app)
+    return app
+
+
+def register_context(app: Flask) -> None:
+    from sandbox.jumpcloud.web.context import current_admin
+
+    @app.context_processor
+    def portal_context() -> dict[str, object]:
+        return {"current_admin": current_admin(), "system_base_url": system_base_url(app)}
+
+
+def system_base_url(app: Flask) -> str:
+    return str(app.extensions["jumpcloud"].base_url)
+
+
+def register_blueprints(app: Flask) -> None:
+    from sandbox.jumpcloud.web import auth, portal
+
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(portal.bp)

@@ -1,0 +1,87 @@
+"""Admin Portal sign-in and sign-out."""
+
+from __future__ import annotations
+
+from flask import Blueprint, redirect, render_template, request, session, url_for
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from sandbox.jumpcloud.models import Administrator
+from sandbox.jumpcloud.services.insights import Initiator, record_event
+from sandbox.jumpcloud.system import SANDBOX_ADMIN_EMAIL, SANDBOX_ADMIN_PASSWORD
+from sandbox.jumpcloud.web.context import ADMIN_SESSION_KEY, system
+from sandbox.passwords import verify_password
+from sandbox.webcommon import db, safe_next
+
+bp = Blueprint("auth", __name__)
+
+
+def _sign_in(admin: Administrator) -> None:
+    session.clear()
+    session[ADMIN_SESSION_KEY] = admin.id
+    record_event(
+        db(),
+        "admin_login_attempt",
+        service="directory",
+        initiated_by=Initiator(admin.id, "admin", admin.email),
+        resource={"id": admin.id, "type": "admin", "email": admin.email},
+        summary=f"Administrator {admin.email} signed in",
+    )
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> str | Response | tuple[str, int]:
+    next_url = safe_next(request.values.get("next"), url_for("portal.home"))
+    if request.method == "GET":
+        return render_template(
+            "auth/login.html",
+            next=next_url,
+            email="",
+            sandbox_email=SANDBOX_ADMIN_EMAIL,
+            sandbox_password=SANDBOX_ADMIN_PASSWORD,
+        )
+    email = request.form.get("email", "").strip()
+    password = request.form.get("password", "")
+    admin = db().scalars(select(Administrator).where(Administrator.email == email)).first()
+    if admin is None or not verify_password(password, admin.password_hash):
+        record_event(
+            db(),
+            "admin_login_attempt",
+            service="directory",
+            initiated_by=Initiator("", "admin", email or "(blank)"),
+            success=False,
+            error_message="invalid email or password",
+            summary=f"Failed administrator sign-in for {email or '(blank)'}",
+        )
+        from flask import g
+
+        g.commit_on_error = True
+        return (
+            render_template(
+                "auth/login.html",
+                next=next_url,
+                email=email,
+                error="Incorrect email or password.",
+                sandbox_email=SANDBOX_ADMIN_EMAIL,
+                sandbox_password=SANDBOX_ADMIN_PASSWORD,
+            ),
+            401,
+        )
+    _sign_in(admin)
+    return redirect(next_url)
+
+
+@bp.get("/login/link")
+def login_link() -> Response | tuple[str, int]:
+    email = system().login_links.redeem(request.args.get("token", ""))
+    admin = db().scalars(select(Administrator).where(Administrator.email == email)).first() if email else None
+    if admin is None:
+        return redirect(url_for("auth.login"))
+    _sign_in(admin)
+    return redirect(url_for("portal.home"))
+
+
+@bp.post("/logout")
+def logout() -> Response:
+    session.pop(ADMIN_SESSION_KEY, None)
+    return redirect(url_for("auth.login"))

@@ -1,0 +1,67 @@
+# Shared set-up for scripts/run and scripts/test: system packages, the virtual environment, the project.
+# Sourced, not executed. Sets VENV and PY.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+VENV="${SSO_SANDBOX_VENV:-$ROOT/.venv}"
+PY="$VENV/bin/python"
+
+# Debian packages the app needs at run time: xmlsec1 (pysaml2's fallback signer) and the X/GL/font
+# libraries QtWebEngine loads even offscreen.
+SYSTEM_PACKAGES=(
+  xmlsec1 libxmlsec1-openssl
+  libgl1 libegl1 libopengl0 libglib2.0-0 libfontconfig1 libfreetype6 libdbus-1-3
+  libnss3 libnspr4 libasound2 libxkbcommon0 libxkbcommon-x11-0 libxkbfile1
+  libxcomposite1 libxdamage1 libxrandr2 libxtst6 libxshmfence1 libxss1 libgbm1 libdrm2
+  libx11-xcb1 libxcb1 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0
+  libxcb-shape0 libxcb-xinerama0 libxcb-xkb1 libxcb-randr0 libxcb-xfixes0 libxcb-shm0 libxcb-sync1
+  libxcb-glx0 libxcb-dri3-0 libxcb-present0
+  fonts-dejavu-core
+)
+
+missing_system_packages() {
+  local pkg
+  for pkg in "$@"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || echo "$pkg"
+  done
+}
+
+ensure_system_packages() {
+  command -v dpkg-query >/dev/null 2>&1 || return 0   # not Debian: the user installs the equivalents
+  local missing
+  missing=$(missing_system_packages "$@" | tr '\n' ' ')
+  [ -z "${missing// /}" ] && return 0
+  if [ "$(id -u)" = "0" ]; then
+    echo "Installing system packages: $missing" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq >/dev/null
+    # shellcheck disable=SC2086
+    apt-get install -y -qq --no-install-recommends $missing >/dev/null
+  else
+    echo "SSO Sandbox needs these system packages, which are missing:" >&2
+    echo "  $missing" >&2
+    echo "Install them with:  sudo apt-get install -y $missing" >&2
+    exit 1
+  fi
+}
+
+ensure_venv() {
+  local extras="$1"
+  if [ ! -x "$PY" ]; then
+    echo "Creating the virtual environment in $VENV" >&2
+    python3 -m venv "$VENV"
+  fi
+  local stamp="$VENV/.sso-sandbox-installed$extras"
+  if [ ! -f "$stamp" ] || [ "$ROOT/pyproject.toml" -nt "$stamp" ]; then
+    echo "Installing SSO Sandbox$extras into $VENV" >&2
+    "$PY" -m pip install -q --disable-pip-version-check --upgrade pip >/dev/null
+    "$PY" -m pip install -q --disable-pip-version-check -e "$ROOT$extras"
+    touch "$stamp"
+  fi
+}
+
+qt_environment() {
+  # QtWebEngine refuses to start its sandbox as root; without a display, render offscreen.
+  if [ "$(id -u)" = "0" ]; then export QTWEBENGINE_DISABLE_SANDBOX=1; fi
+  if [ -z "${DISPLAY:-}" ] && [ -z "${WAYLAND_DISPLAY:-}" ]; then export QT_QPA_PLATFORM="${QT_QPA_PLATFORM:-offscreen}"; fi
+}
