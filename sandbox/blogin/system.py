@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import logging
 
-from sandbox.blogin.models import Base
+from sandbox.blogin.models import Base, Trace
 from sandbox.blogin.services.audit import recent_audit_events
 from sandbox.blogin.services.seed import SANDBOX_ADMIN_EMAIL, seed_tenant
 from sandbox.db import Database
 from sandbox.events import EventBus, SandboxEvent
 from sandbox.login_links import LoginLinks
 from sandbox.settings import BLOGIN_HOST
+from sandbox.traces import TraceLog
 
 log = logging.getLogger("sandbox.blogin")
 
@@ -26,6 +27,7 @@ class BlogIn:
         self.database = Database(db_url, Base.metadata, label="BlogIn")
         self.database.publish_on_commit(bus)
         self.login_links = LoginLinks()
+        self.traces = TraceLog(self.name, Trace)
         self.port = 0
 
     @property
@@ -55,6 +57,11 @@ class BlogIn:
     def recent_events(self, limit: int = 1000) -> list[SandboxEvent]:
         with self.database.sessions() as session:
             return recent_audit_events(session, limit)
+
+    def recent_traces(self, kind: str, limit: int = 500) -> list[SandboxEvent]:
+        """Captured SAML messages (``"saml"``) or SCIM exchanges (``"scim"``), oldest first."""
+        with self.database.sessions() as session:
+            return self.traces.recent(session, kind, limit)
 
     def close(self) -> None:
         self.database.close()

@@ -28,6 +28,11 @@ class SandboxEvent:
 
     ``system`` is ``"jumpcloud"`` or ``"blogin"``; ``data`` is the system's own full record
     (the Directory Insights shape for JumpCloud, the audit-log shape for BlogIn).
+
+    ``kind`` separates what the event log shows (``"event"``) from captured traffic, which the
+    tracer panels show: ``"saml"`` (a SAML message as captured at an endpoint, see
+    ``sandbox.saml.capture``) and ``"scim"`` (one SCIM HTTP exchange). ``related_id`` links a trace
+    and the event it belongs to, in either direction.
     """
 
     system: str
@@ -37,6 +42,8 @@ class SandboxEvent:
     summary: str
     success: bool = True
     data: dict[str, Any] = field(default_factory=dict)
+    kind: str = "event"
+    related_id: str | None = None
 
     @property
     def timestamp_text(self) -> str:

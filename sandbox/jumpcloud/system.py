@@ -9,11 +9,12 @@ from sqlalchemy import select
 
 from sandbox.db import Database
 from sandbox.events import EventBus, SandboxEvent
-from sandbox.jumpcloud.models import Administrator, Base
+from sandbox.jumpcloud.models import Administrator, Base, Trace
 from sandbox.jumpcloud.services.insights import recent_events
 from sandbox.login_links import LoginLinks
 from sandbox.passwords import hash_password
 from sandbox.settings import JUMPCLOUD_HOST
+from sandbox.traces import TraceLog
 
 log = logging.getLogger("sandbox.jumpcloud")
 
@@ -32,6 +33,7 @@ class JumpCloud:
         self.database = Database(db_url, Base.metadata, label="JumpCloud")
         self.database.publish_on_commit(bus)
         self.login_links = LoginLinks()
+        self.traces = TraceLog(self.name, Trace)
         self.port = 0
 
     @property
@@ -70,6 +72,11 @@ class JumpCloud:
     def recent_events(self, limit: int = 1000) -> list[SandboxEvent]:
         with self.database.sessions() as session:
             return recent_events(session, limit)
+
+    def recent_traces(self, kind: str, limit: int = 500) -> list[SandboxEvent]:
+        """Captured SAML messages (``"saml"``) or SCIM exchanges (``"scim"``), oldest first."""
+        with self.database.sessions() as session:
+            return self.traces.recent(session, kind, limit)
 
     def close(self) -> None:
         self.database.close()

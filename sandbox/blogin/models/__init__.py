@@ -4,5 +4,8 @@ from sandbox.blogin.models.audit import AuditEvent
 from sandbox.blogin.models.base import Base, new_resource_id
 from sandbox.blogin.models.people import ROLES, Team, User, team_members
 from sandbox.blogin.models.posts import Post
+from sandbox.traces import trace_table
 
-__all__ = ["ROLES", "AuditEvent", "Base", "Post", "Team", "User", "new_resource_id", "team_members"]
+Trace = trace_table(Base)
+
+__all__ = ["ROLES", "AuditEvent", "Base", "Post", "Team", "Trace", "User", "new_resource_id", "team_members"]

@@ -4,6 +4,9 @@ from sandbox.jumpcloud.models.applications import SsoApplication, application_gr
 from sandbox.jumpcloud.models.base import Base, new_object_id
 from sandbox.jumpcloud.models.directory import Administrator, SystemUser, UserGroup, group_members
 from sandbox.jumpcloud.models.insights import DirectoryInsightsEvent
+from sandbox.traces import trace_table
+
+Trace = trace_table(Base)
 
 __all__ = [
     "Administrator",
@@ -11,6 +14,7 @@ __all__ = [
     "DirectoryInsightsEvent",
     "SsoApplication",
     "SystemUser",
+    "Trace",
     "UserGroup",
     "application_groups",
     "group_members",
