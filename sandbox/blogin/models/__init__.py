@@ -4,8 +4,23 @@ from sandbox.blogin.models.audit import AuditEvent
 from sandbox.blogin.models.base import Base, new_resource_id
 from sandbox.blogin.models.people import ROLES, Team, User, team_members
 from sandbox.blogin.models.posts import Post
+from sandbox.blogin.models.sso import ConsumedAssertion, OutstandingAuthnRequest, ServiceProviderKey, SsoConfiguration
 from sandbox.traces import trace_table
 
 Trace = trace_table(Base)
 
-__all__ = ["ROLES", "AuditEvent", "Base", "Post", "Team", "Trace", "User", "new_resource_id", "team_members"]
+__all__ = [
+    "ROLES",
+    "AuditEvent",
+    "Base",
+    "ConsumedAssertion",
+    "OutstandingAuthnRequest",
+    "Post",
+    "ServiceProviderKey",
+    "SsoConfiguration",
+    "Team",
+    "Trace",
+    "User",
+    "new_resource_id",
+    "team_members",
+]
