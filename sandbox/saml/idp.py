@@ -1,0 +1,366 @@
+"""A SAML 2.0 identity provider for one application, over pysaml2's ``Server`` configured from dicts.
+
+pysaml2 reads and checks the AuthnRequests (signature, destination, issue instant), builds the IdP
+metadata and signs. The Response itself is assembled here from pysaml2's SAML classes, because a
+tester's edge cases (shifted clocks, short validity, a wrong audience, a foreign key) have to reach
+into parts pysaml2's response builder decides on its own.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+import tempfile
+import threading
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from xml.sax.saxutils import escape, quoteattr
+
+from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT, saml, samlp
+from saml2.config import IdPConfig
+from saml2.metadata import entity_descriptor
+from saml2.s_utils import sid
+from saml2.saml import NAMEID_FORMAT_ENTITY
+from saml2.server import Server
+from saml2.sigver import pre_signature_part
+from saml2.xmldsig import DIGEST_SHA256, SIG_RSA_SHA256
+
+from sandbox.saml.backend import DEFAULT_BACKEND, crypto_settings, install_backend
+from sandbox.saml.keys import certificate_body
+
+log = logging.getLogger("sandbox.saml.idp")
+
+NAMEID_FORMATS = {
+    "emailAddress": "urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress",
+    "unspecified": "urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified",
+    "persistent": "urn:oasis:names:tc:SAML:2.0:nameid-format:persistent",
+    "transient": "urn:oasis:names:tc:SAML:2.0:nameid-format:transient",
+}
+ATTRNAME_FORMAT_BASIC = "urn:oasis:names:tc:SAML:2.0:attrname-format:basic"
+PASSWORD_PROTECTED_TRANSPORT = "urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport"
+BINDINGS = {"HTTP-Redirect": BINDING_HTTP_REDIRECT, "HTTP-POST": BINDING_HTTP_POST}
+# How long a Response stays valid when no edge case shortens it.
+DEFAULT_VALIDITY = timedelta(minutes=5)
+
+
+class IdpError(Exception):
+    """A request this IdP refuses; the message says why in words a tester understands."""
+
+
+@dataclass(frozen=True)
+class IdpSettings:
+    """This IdP, as one application configures it."""
+
+    entity_id: str
+    sso_url: str  # where AuthnRequests are received (both bindings)
+    certificate_pem: str
+    private_key_pem: str
+    declare_redirect: bool = False
+    backend: str = DEFAULT_BACKEND
+
+
+@dataclass(frozen=True)
+class ServiceProviderSettings:
+    entity_id: str
+    acs_urls: tuple[str, ...]
+    certificate_pem: str = ""
+
+
+@dataclass(frozen=True)
+class AuthnRequestInfo:
+    """What the IdP needs from a received AuthnRequest."""
+
+    id: str
+    issuer: str
+    acs_url: str
+    xml: str
+    force_authn: bool = False
+
+
+@dataclass(frozen=True)
+class ResponseOptions:
+    """How to sign and, for testers, how to bend the Response."""
+
+    sign_assertion: bool = True
+    sign_response: bool = False
+    clock_skew: timedelta = timedelta(0)
+    validity: timedelta | None = None
+    audience: str | None = None
+    # (private key PEM, certificate PEM) used instead of the application's own.
+    foreign_key: tuple[str, str] | None = None
+
+
+@dataclass(frozen=True)
+class IssuedResponse:
+    xml: str
+    acs_url: str
+    response_id: str
+    assertion_id: str
+    relay_state: str | None = None
+
+    @property
+    def encoded(self) -> str:
+        """The ``SAMLResponse`` form value of the HTTP-POST binding."""
+        return base64.b64encode(self.xml.encode("utf-8")).decode("ascii")
+
+
+def _timestamp(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def sp_metadata_xml(sp: ServiceProviderSettings) -> str:
+    """Minimal SP metadata so pysaml2 knows the one SP this application serves."""
+    key = ""
+    if sp.certificate_pem:
+        key = (
+            '<md:KeyDescriptor use="signing"><ds:KeyInfo><ds:X509Data><ds:X509Certificate>'
+            f"{certificate_body(sp.certificate_pem)}"
+            "</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>"
+        )
+    services = "".join(
+        f'<md:AssertionConsumerService Binding="{BINDING_HTTP_POST}" Location={quoteattr(url)} index="{index}"/>'
+        for index, url in enumerate(sp.acs_urls)
+    )
+    return (
+        '<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" '
+        f'xmlns:ds="http://www.w3.org/2000/09/xmldsig#" entityID={quoteattr(sp.entity_id)}>'
+        '<md:SPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">'
+        f"{key}{services}</md:SPSSODescriptor></md:EntityDescriptor>"
+    )
+
+
+@dataclass
+class _Files:
+    key_file: Path
+    cert_file: Path
+
+
+class IdentityProvider:
+    """One application's IdP: reads its SP's AuthnRequests and issues signed Responses to it."""
+
+    def __init__(self, idp: IdpSettings, sp: ServiceProviderSettings, workdir: Path) -> None:
+        if not sp.entity_id or not sp.acs_urls:
+            raise IdpError("This application has no SP Entity ID or ACS URL yet; configure its SSO tab.")
+        self.settings = idp
+        self.sp = sp
+        self._workdir = workdir
+        self._files = self._write_keys(idp.private_key_pem, idp.certificate_pem)
+        self._foreign: dict[tuple[str, str], _Files] = {}
+        config = IdPConfig()
+        config.load(self._config_dict(with_sp=True, declare_redirect=True))
+        self.server = Server(config=config)
+        install_backend(self.server, idp.backend)
+
+    def _write_keys(self, private_key_pem: str, certificate_pem: str) -> _Files:
+        key_file = Path(tempfile.mkstemp(suffix=".key", dir=self._workdir)[1])
+        key_file.write_text(private_key_pem)
+        cert_file = Path(tempfile.mkstemp(suffix=".crt", dir=self._workdir)[1])
+        cert_file.write_text(certificate_pem)
+        return _Files(key_file, cert_file)
+
+    def _config_dict(self, *, with_sp: bool, declare_redirect: bool) -> dict[str, Any]:
+        endpoints = [(self.settings.sso_url, BINDING_HTTP_POST)]
+        if declare_redirect:
+            endpoints.insert(0, (self.settings.sso_url, BINDING_HTTP_REDIRECT))
+        config: dict[str, Any] = {
+            "entityid": self.settings.entity_id,
+            "key_file": str(self._files.key_file),
+            "cert_file": str(self._files.cert_file),
+            "accepted_time_diff": 120,
+            "service": {
+                "idp": {
+                    "endpoints": {"single_sign_on_service": endpoints},
+                    "name_id_format": list(NAMEID_FORMATS.values()),
+                    "want_authn_requests_signed": False,
+                    "signing_algorithm": SIG_RSA_SHA256,
+                    "digest_algorithm": DIGEST_SHA256,
+                }
+            },
+            **crypto_settings(self.settings.backend),
+        }
+        if with_sp:
+            config["metadata"] = {"inline": [sp_metadata_xml(self.sp)]}
+        return config
+
+    def metadata_xml(self) -> str:
+        """The IdP metadata document; the HTTP-Redirect endpoint appears only when declared."""
+        config = IdPConfig()
+        config.load(self._config_dict(with_sp=False, declare_redirect=self.settings.declare_redirect))
+        descriptor = entity_descriptor(config)
+        return '<?xml version="1.0" encoding="UTF-8"?>\n' + str(descriptor.to_string().decode("utf-8"))
+
+    def read_authn_request(self, saml_request: str, binding: str, relay_state: str | None = None) -> AuthnRequestInfo:
+        """Decode and check a received AuthnRequest (``binding`` is ``HTTP-Redirect`` or ``HTTP-POST``)."""
+        try:
+            parsed = self.server.parse_authn_request(saml_request, BINDINGS[binding], relay_state=relay_state)
+        except Exception as error:
+            log.info("AuthnRequest refused: %s", error)
+            raise IdpError(f"The SAML AuthnRequest could not be accepted: {_reason(error)}") from error
+        if parsed is None:
+            raise IdpError("The SAML AuthnRequest could not be accepted.")
+        message = parsed.message
+        issuer = (message.issuer.text or "").strip() if message.issuer is not None else ""
+        if issuer != self.sp.entity_id:
+            raise IdpError(
+                f"The request comes from {issuer or '(no issuer)'!s}, but this application's SP Entity ID "
+                f"is {self.sp.entity_id}."
+            )
+        requested = message.assertion_consumer_service_url
+        if requested and requested not in self.sp.acs_urls:
+            raise IdpError(f"The requested ACS URL {requested} is not one of this application's ACS URLs.")
+        return AuthnRequestInfo(
+            id=message.id,
+            issuer=issuer,
+            acs_url=requested or self.sp.acs_urls[0],
+            xml=parsed.xmlstr.decode("utf-8") if isinstance(parsed.xmlstr, bytes) else str(parsed.xmlstr),
+            force_authn=str(message.force_authn).lower() == "true",
+        )
+
+    def issue_response(
+        self,
+        *,
+        name_id: str,
+        name_id_format: str,
+        attributes: list[tuple[str, list[str]]],
+        options: ResponseOptions,
+        request: AuthnRequestInfo | None = None,
+        session_index: str | None = None,
+        relay_state: str | None = None,
+    ) -> IssuedResponse:
+        """A Response for ``request`` (or unsolicited, IdP-initiated, to the first ACS URL)."""
+        acs_url = request.acs_url if request else self.sp.acs_urls[0]
+        in_response_to = request.id if request else None
+        now = datetime.now(UTC) + options.clock_skew
+        expires = now + (options.validity if options.validity is not None else DEFAULT_VALIDITY)
+        issuer_kwargs = {"text": self.settings.entity_id, "format": NAMEID_FORMAT_ENTITY}
+        assertion = saml.Assertion(
+            id=sid(),
+            version="2.0",
+            issue_instant=_timestamp(now),
+            issuer=saml.Issuer(**issuer_kwargs),
+            subject=saml.Subject(
+                name_id=saml.NameID(text=name_id, format=name_id_format),
+                subject_confirmation=[
+                    saml.SubjectConfirmation(
+                        method=saml.SCM_BEARER,
+                        subject_confirmation_data=saml.SubjectConfirmationData(
+                            recipient=acs_url, in_response_to=in_response_to, not_on_or_after=_timestamp(expires)
+                        ),
+                    )
+                ],
+            ),
+            conditions=saml.Conditions(
+                not_before=_timestamp(now - timedelta(seconds=5)),
+                not_on_or_after=_timestamp(expires),
+                audience_restriction=[
+                    saml.AudienceRestriction(audience=[saml.Audience(text=options.audience or self.sp.entity_id)])
+                ],
+            ),
+            authn_statement=[
+                saml.AuthnStatement(
+                    authn_instant=_timestamp(now),
+                    session_index=session_index or sid(),
+                    authn_context=saml.AuthnContext(
+                        authn_context_class_ref=saml.AuthnContextClassRef(text=PASSWORD_PROTECTED_TRANSPORT)
+                    ),
+                )
+            ],
+        )
+        if attributes:
+            assertion.attribute_statement = [
+                saml.AttributeStatement(attribute=[_attribute(n, v) for n, v in attributes])
+            ]
+        response = samlp.Response(
+            id=sid(),
+            version="2.0",
+            issue_instant=_timestamp(now),
+            destination=acs_url,
+            in_response_to=in_response_to,
+            issuer=saml.Issuer(**issuer_kwargs),
+            status=samlp.Status(status_code=samlp.StatusCode(value=samlp.STATUS_SUCCESS)),
+            assertion=assertion,
+        )
+        xml = self._sign(response, assertion, options)
+        return IssuedResponse(
+            xml=xml, acs_url=acs_url, response_id=response.id, assertion_id=assertion.id, relay_state=relay_state
+        )
+
+    def _sign(self, response: samlp.Response, assertion: saml.Assertion, options: ResponseOptions) -> str:
+        files = self._files
+        if options.foreign_key is not None:
+            files = self._foreign_files(options.foreign_key)
+        certificate = certificate_body(files.cert_file.read_text())
+        to_sign: list[tuple[str, str]] = []
+        # The assertion is signed first: the Response's signature then covers the signed assertion.
+        for element, wanted in ((assertion, options.sign_assertion), (response, options.sign_response)):
+            if wanted:
+                element.signature = pre_signature_part(
+                    element.id, certificate, len(to_sign) + 1, sign_alg=SIG_RSA_SHA256, digest_alg=DIGEST_SHA256
+                )
+                to_sign.append((f"{element.c_namespace}:{element.c_tag}", element.id))
+        xml = str(response.to_string().decode("utf-8"))
+        for node_name, node_id in to_sign:
+            xml = self.server.sec.sign_statement(xml, node_name, key_file=str(files.key_file), node_id=node_id)
+        return xml
+
+    def _foreign_files(self, foreign_key: tuple[str, str]) -> _Files:
+        cached = self._foreign.get(foreign_key)
+        if cached is None:
+            cached = self._foreign[foreign_key] = self._write_keys(*foreign_key)
+        return cached
+
+
+def _attribute(name: str, values: list[str]) -> saml.Attribute:
+    attribute_values = []
+    for value in values:
+        attribute_value = saml.AttributeValue()
+        attribute_value.set_text(value)
+        attribute_values.append(attribute_value)
+    return saml.Attribute(name=name, name_format=ATTRNAME_FORMAT_BASIC, attribute_value=attribute_values)
+
+
+def _reason(error: Exception) -> str:
+    text = str(error) or type(error).__name__
+    if "Not destined for me" in text:
+        return "its Destination is not this application's SSO IdP URL."
+    if "issue_instant" in text.lower() or "ToEarly" in type(error).__name__ or "Exceed" in type(error).__name__:
+        return "its IssueInstant is outside the accepted clock skew."
+    return escape(text.splitlines()[0])[:300]
+
+
+@dataclass
+class IdentityProviders:
+    """Built ``IdentityProvider`` objects, kept while their configuration is unchanged.
+
+    Building one parses configuration and metadata (milliseconds); a login should not pay for that.
+    """
+
+    limit: int = 64
+    _directory: tempfile.TemporaryDirectory[str] = field(
+        default_factory=lambda: tempfile.TemporaryDirectory(prefix="sandbox-idp-")
+    )
+    _built: dict[tuple[IdpSettings, ServiceProviderSettings], IdentityProvider] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def get(self, idp: IdpSettings, sp: ServiceProviderSettings) -> IdentityProvider:
+        key = (idp, sp)
+        with self._lock:
+            found = self._built.get(key)
+            if found is not None:
+                return found
+        built = IdentityProvider(idp, sp, Path(self._directory.name))
+        with self._lock:
+            if len(self._built) >= self.limit:
+                self._built.clear()
+            self._built[key] = built
+        return built
+
+    def metadata_xml(self, idp: IdpSettings) -> str:
+        """IdP metadata needs no SP: it is built without one."""
+        placeholder = ServiceProviderSettings(entity_id="urn:sandbox:none", acs_urls=("http://localhost/",))
+        return self.get(idp, placeholder).metadata_xml()
+
+    def close(self) -> None:
+        self._directory.cleanup()
