@@ -4,6 +4,7 @@ from sandbox.blogin.models.audit import AuditEvent
 from sandbox.blogin.models.base import Base, new_resource_id
 from sandbox.blogin.models.people import ROLES, Team, User, team_members
 from sandbox.blogin.models.posts import Post
+from sandbox.blogin.models.provisioning import ProvisioningSettings, ScimFault
 from sandbox.blogin.models.sso import ConsumedAssertion, OutstandingAuthnRequest, ServiceProviderKey, SsoConfiguration
 from sandbox.traces import trace_table
 
@@ -16,6 +17,8 @@ __all__ = [
     "ConsumedAssertion",
     "OutstandingAuthnRequest",
     "Post",
+    "ProvisioningSettings",
+    "ScimFault",
     "ServiceProviderKey",
     "SsoConfiguration",
     "Team",
