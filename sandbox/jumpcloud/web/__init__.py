@@ -48,7 +48,14 @@ def system_base_url(app: Flask) -> str:
 
 
 def register_blueprints(app: Flask) -> None:
-    from sandbox.jumpcloud.web import auth, portal
+    from sandbox.jumpcloud.web import api_insights, api_v1, api_v2, auth, groups, insights, portal, settings, users
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(portal.bp)
+    app.register_blueprint(users.bp)
+    app.register_blueprint(groups.bp)
+    app.register_blueprint(settings.bp)
+    app.register_blueprint(insights.bp)
+    app.register_blueprint(api_v1.bp)
+    app.register_blueprint(api_v2.bp)
+    app.register_blueprint(api_insights.bp)
