@@ -35,11 +35,12 @@ def create_app(system: BlogIn, test_config: dict[str, object] | None = None) -> 
 
 
 def register_blueprints(app: Flask) -> None:
-    from sandbox.blogin.web import auth, home, settings
+    from sandbox.blogin.web import auth, home, settings, sso
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(home.bp)
     app.register_blueprint(settings.bp)
+    app.register_blueprint(sso.bp)
 
 
 def register_context(app: Flask) -> None:

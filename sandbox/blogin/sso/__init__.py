@@ -1,0 +1,1 @@
+"""BlogIn's SAML single sign-on: configuration, metadata, the assertion consumer service and JIT provisioning."""

@@ -1,0 +1,319 @@
+"""The Single Sign-On tab's settings: reading, validating and saving them, and BlogIn's own SAML key pair."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from sandbox.blogin.models import ROLES, ServiceProviderKey, SsoConfiguration
+from sandbox.blogin.models.base import utc_now
+from sandbox.blogin.services.audit import record_audit
+from sandbox.blogin.sso.metadata_fetch import MetadataFetchError, fetch_metadata
+from sandbox.saml.keys import CertificateError, certificate_facts, generate_key_pair
+from sandbox.saml.metadata import (
+    BINDING_NAMES,
+    BINDING_REDIRECT,
+    IdpMetadata,
+    MetadataError,
+    build_idp_metadata,
+    build_sp_metadata,
+    parse_idp_metadata,
+)
+from sandbox.saml.sp import SIGNATURES_REQUIRED
+
+log = logging.getLogger("sandbox.blogin.sso")
+
+MAX_SKEW_S = 600
+METHOD_LABELS = {"metadata_url": "Metadata URL", "metadata_file": "Metadata file", "manual": "Manual configuration"}
+
+
+def sp_entity_id(base_url: str) -> str:
+    """BlogIn's SP entity ID: the tenant URL with a trailing slash (``https://<tenant>.blogin.co/``)."""
+    return f"{base_url}/"
+
+
+def acs_url(base_url: str) -> str:
+    return f"{base_url}/sso/saml/callback"
+
+
+def get_configuration(session: Session) -> SsoConfiguration:
+    """The tenant's SSO configuration row, created with defaults on first use."""
+    configuration = session.get(SsoConfiguration, 1)
+    if configuration is None:
+        configuration = SsoConfiguration(id=1)
+        session.add(configuration)
+        session.flush()
+    return configuration
+
+
+def active_sp_key(session: Session) -> ServiceProviderKey:
+    """BlogIn's current SAML key pair, generated on first use."""
+    key = session.scalars(
+        select(ServiceProviderKey).where(ServiceProviderKey.active.is_(True)).order_by(ServiceProviderKey.id.desc())
+    ).first()
+    if key is None:
+        pair = generate_key_pair("acme.blogin SAML")
+        key = ServiceProviderKey(private_key_pem=pair.private_key_pem, certificate_pem=pair.certificate_pem)
+        session.add(key)
+        session.flush()
+        log.info("generated the SAML service provider key pair")
+    return key
+
+
+def rotate_sp_key(session: Session, actor: str) -> ServiceProviderKey:
+    """A new SP key pair; the identity provider needs the new metadata afterwards."""
+    old = active_sp_key(session)
+    old.active = False
+    session.flush()
+    new = active_sp_key(session)
+    record_audit(
+        session,
+        "sso_certificate_rotated",
+        "The SAML service provider certificate was rotated",
+        actor=actor,
+        detail={
+            "old_sha256": certificate_facts(old.certificate_pem).fingerprint_sha256,
+            "new_sha256": certificate_facts(new.certificate_pem).fingerprint_sha256,
+        },
+    )
+    return new
+
+
+def sp_metadata(session: Session, base_url: str) -> str:
+    """BlogIn's SAML 2.0 SP metadata, as "Download Metadata as file (xml)" serves it."""
+    configuration = get_configuration(session)
+    key = active_sp_key(session)
+    return build_sp_metadata(
+        sp_entity_id(base_url),
+        acs_url(base_url),
+        key.certificate_pem,
+        want_assertions_signed=configuration.signatures_required in ("assertion", "both"),
+        organization="Acme on BlogIn",
+    )
+
+
+@dataclass
+class SsoForm:
+    """What the admin submitted on the Single Sign-On tab."""
+
+    enabled: bool = False
+    name: str = ""
+    method: str = "metadata_url"
+    metadata_url: str = ""
+    metadata_file: bytes | None = None
+    sso_url: str = ""
+    issuer: str = ""
+    certificate: str = ""
+    default_role: str = "Reader"
+    jit_enabled: bool = True
+    allowed_skew_s: str = "60"
+    signatures_required: str = "assertion"
+    idp_initiated_allowed: bool = True
+    errors: dict[str, str] = field(default_factory=dict)
+
+
+def form_from(configuration: SsoConfiguration) -> SsoForm:
+    """The form as the saved configuration fills it."""
+    return SsoForm(
+        enabled=configuration.enabled,
+        name=configuration.name,
+        method=configuration.method,
+        metadata_url=configuration.metadata_url,
+        sso_url=configuration.idp_sso_url if configuration.method == "manual" else "",
+        issuer=configuration.idp_entity_id if configuration.method == "manual" else "",
+        certificate=configuration.idp_certificate_pem if configuration.method == "manual" else "",
+        default_role=configuration.default_role,
+        jit_enabled=configuration.jit_enabled,
+        allowed_skew_s=str(configuration.allowed_skew_s),
+        signatures_required=configuration.signatures_required,
+        idp_initiated_allowed=configuration.idp_initiated_allowed,
+    )
+
+
+def _is_http_url(value: str) -> bool:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(value)
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
+
+
+def _metadata_from_form(form: SsoForm, configuration: SsoConfiguration) -> str | None:
+    """The IdP metadata the form asks for (fetching it if needed); ``None`` with ``form.errors`` set on failure."""
+    if form.method == "metadata_url":
+        if not form.metadata_url:
+            if form.enabled:
+                form.errors["metadata_url"] = "Paste your identity provider's Metadata URL."
+            return None
+        if not _is_http_url(form.metadata_url):
+            form.errors["metadata_url"] = "The Metadata URL must be an http:// or https:// address."
+            return None
+        try:
+            return fetch_metadata(form.metadata_url)
+        except MetadataFetchError as error:
+            form.errors["metadata_url"] = str(error)
+            return None
+    if form.method == "metadata_file":
+        if form.metadata_file:
+            try:
+                return form.metadata_file.decode("utf-8")
+            except UnicodeDecodeError:
+                form.errors["metadata_file"] = "The metadata file is not an XML text file (UTF-8)."
+                return None
+        if configuration.method == "metadata_file" and configuration.metadata_xml:
+            return configuration.metadata_xml
+        if form.enabled:
+            form.errors["metadata_file"] = "Choose your identity provider's metadata file (.xml)."
+        return None
+    # manual
+    missing = False
+    if not _is_http_url(form.sso_url):
+        form.errors["sso_url"] = "Enter the identity provider's SSO URL (http:// or https://)."
+        missing = True
+    if not form.issuer:
+        form.errors["issuer"] = "Enter the Issuer (the identity provider's entity ID)."
+        missing = True
+    if not form.certificate.strip():
+        form.errors["certificate"] = "Paste the identity provider's X.509 signing certificate."
+        missing = True
+    else:
+        try:
+            facts = certificate_facts(form.certificate)
+        except CertificateError as error:
+            form.errors["certificate"] = str(error)
+            return None
+        if facts.expired():
+            form.errors["certificate"] = (
+                f"This certificate expired on {facts.not_after:%Y-%m-%d %H:%M} UTC; paste a current one."
+            )
+            return None
+    if missing:
+        return None
+    return build_idp_metadata(form.issuer, form.sso_url, form.certificate, binding=BINDING_REDIRECT)
+
+
+def _metadata_field(method: str) -> str:
+    return {"metadata_url": "metadata_url", "metadata_file": "metadata_file"}.get(method, "certificate")
+
+
+def _validate_plain_fields(form: SsoForm) -> int:
+    if len(form.name) > 128:
+        form.errors["name"] = "Use at most 128 characters."
+    if form.method not in METHOD_LABELS:
+        form.errors["method"] = "Choose a configuration method."
+    if form.default_role not in ROLES:
+        form.errors["default_role"] = f"Choose one of: {', '.join(ROLES)}."
+    if form.signatures_required not in SIGNATURES_REQUIRED:
+        form.errors["signatures_required"] = "Choose which signatures are required."
+    text = form.allowed_skew_s.strip()
+    skew = int(text) if text.isdigit() and len(text) < 6 else -1
+    if not 0 <= skew <= MAX_SKEW_S:
+        form.errors["allowed_skew_s"] = f"Enter a whole number of seconds from 0 to {MAX_SKEW_S}."
+    return skew
+
+
+def apply_metadata(configuration: SsoConfiguration, xml: str, idp: IdpMetadata) -> None:
+    binding, url = idp.sso_endpoint()
+    configuration.metadata_xml = xml
+    configuration.idp_entity_id = idp.entity_id
+    configuration.idp_sso_url = url
+    configuration.idp_sso_binding = BINDING_NAMES[binding]
+    configuration.idp_slo_url = next(iter(idp.slo_urls.values()), "")
+    configuration.idp_certificate_pem = idp.signing_certificates[0]
+
+
+def save_settings(session: Session, form: SsoForm, actor: str) -> bool:
+    """Validate ``form`` and save it; on any error nothing changes and ``form.errors`` says what to fix."""
+    configuration = get_configuration(session)
+    skew = _validate_plain_fields(form)
+    if form.errors:
+        return False
+    xml = _metadata_from_form(form, configuration)
+    idp: IdpMetadata | None = None
+    if xml is not None:
+        try:
+            idp = parse_idp_metadata(xml)
+            idp.sso_endpoint()
+        except MetadataError as error:
+            form.errors[_metadata_field(form.method)] = str(error)
+    if form.errors:
+        return False
+    if form.enabled and idp is None and not configuration.idp_configured:
+        form.errors["enabled"] = "Configure the identity provider below before turning single sign-on on."
+        return False
+    before = _snapshot(configuration)
+    configuration.enabled = form.enabled
+    configuration.name = form.name.strip()
+    configuration.method = form.method
+    configuration.metadata_url = form.metadata_url.strip() if form.method == "metadata_url" else ""
+    configuration.default_role = form.default_role
+    configuration.jit_enabled = form.jit_enabled
+    configuration.allowed_skew_s = skew
+    configuration.signatures_required = form.signatures_required
+    configuration.idp_initiated_allowed = form.idp_initiated_allowed
+    if idp is not None and xml is not None:
+        apply_metadata(configuration, xml, idp)
+        configuration.metadata_fetched_at = utc_now() if form.method == "metadata_url" else None
+    configuration.updated = utc_now()
+    after = _snapshot(configuration)
+    changes = [{"field": k, "from": before[k], "to": after[k]} for k in after if before[k] != after[k]]
+    record_audit(
+        session,
+        "sso_settings_updated",
+        "Single sign-on settings saved" + (f" ({len(changes)} changes)" if changes else " (no changes)"),
+        actor=actor,
+        detail={"changes": changes},
+    )
+    return True
+
+
+def refetch_metadata(session: Session, actor: str) -> str | None:
+    """Fetch the saved Metadata URL again; the error message, or ``None`` when the new metadata is in use."""
+    configuration = get_configuration(session)
+    if configuration.method != "metadata_url" or not configuration.metadata_url:
+        return "No Metadata URL is saved; choose Metadata URL as the configuration method and save first."
+    try:
+        xml = fetch_metadata(configuration.metadata_url)
+        idp = parse_idp_metadata(xml)
+        idp.sso_endpoint()
+    except (MetadataFetchError, MetadataError) as error:
+        return str(error)
+    before = _snapshot(configuration)
+    apply_metadata(configuration, xml, idp)
+    configuration.metadata_fetched_at = utc_now()
+    after = _snapshot(configuration)
+    changes = [{"field": k, "from": before[k], "to": after[k]} for k in after if before[k] != after[k]]
+    record_audit(
+        session,
+        "sso_metadata_refetched",
+        "Identity provider metadata fetched again" + (" (changed)" if changes else " (unchanged)"),
+        actor=actor,
+        detail={"changes": changes, "url": configuration.metadata_url},
+    )
+    return None
+
+
+def _snapshot(configuration: SsoConfiguration) -> dict[str, Any]:
+    fingerprint = ""
+    if configuration.idp_certificate_pem:
+        try:
+            fingerprint = certificate_facts(configuration.idp_certificate_pem).fingerprint_sha256
+        except CertificateError:
+            fingerprint = "(unreadable)"
+    return {
+        "enabled": configuration.enabled,
+        "name": configuration.name,
+        "method": configuration.method,
+        "metadata_url": configuration.metadata_url,
+        "idp_entity_id": configuration.idp_entity_id,
+        "idp_sso_url": configuration.idp_sso_url,
+        "idp_certificate_sha256": fingerprint,
+        "default_role": configuration.default_role,
+        "jit_enabled": configuration.jit_enabled,
+        "allowed_skew_s": configuration.allowed_skew_s,
+        "signatures_required": configuration.signatures_required,
+        "idp_initiated_allowed": configuration.idp_initiated_allowed,
+    }

@@ -1,0 +1,245 @@
+"""SAML sign-in at BlogIn: the AuthnRequest it sends, and the checks on the Response the IdP posts back."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from sandbox.blogin.models import ConsumedAssertion, OutstandingAuthnRequest, SsoConfiguration, User
+from sandbox.blogin.models.base import utc_now
+from sandbox.blogin.services.audit import record_audit
+from sandbox.blogin.sso.configuration import acs_url, active_sp_key, get_configuration, sp_entity_id
+from sandbox.blogin.sso.errors import SsoRejected
+from sandbox.blogin.sso.jit import AssertedIdentity, provision
+from sandbox.blogin.system import BlogIn
+from sandbox.saml.backend import crypto_settings
+from sandbox.saml.capture import capture
+from sandbox.saml.inspect import MessageDecodeError, decode_message, summarise
+from sandbox.saml.keys import CertificateError, certificate_facts
+from sandbox.saml.safe_xml import UnsafeXmlError
+from sandbox.saml.sp import (
+    OutgoingMessage,
+    ResponseRejected,
+    ServiceProvider,
+    ServiceProviderSettings,
+    VerifiedResponse,
+)
+
+log = logging.getLogger("sandbox.blogin.sso")
+
+TENANT = "acme"
+
+
+def _clock(moment: Any) -> str:
+    return f"{moment:%Y-%m-%d %H:%M:%S} UTC"
+
+
+def require_sso_on(configuration: SsoConfiguration) -> None:
+    if not configuration.enabled or not configuration.idp_configured:
+        raise SsoRejected(
+            "single sign-on status",
+            "Single sign-on is turned off for Acme on BlogIn (Settings › User Authentication › Configure SSO & "
+            "User provisioning). Log in with your BlogIn password instead.",
+            title="Single sign-on is off",
+        )
+
+
+def service_provider(session: Session, system: BlogIn, configuration: SsoConfiguration) -> ServiceProvider:
+    """pysaml2's SP for the saved configuration (close it after use)."""
+    key = active_sp_key(session)
+    return ServiceProvider(
+        ServiceProviderSettings(
+            entity_id=sp_entity_id(system.base_url),
+            acs_url=acs_url(system.base_url),
+            idp_metadata_xml=configuration.metadata_xml,
+            key_pem=key.private_key_pem,
+            certificate_pem=key.certificate_pem,
+            crypto=crypto_settings(),
+            signatures_required=configuration.signatures_required,
+            allowed_skew_s=configuration.allowed_skew_s,
+        )
+    )
+
+
+def expected_fingerprint(configuration: SsoConfiguration) -> str | None:
+    try:
+        return certificate_facts(configuration.idp_certificate_pem).fingerprint_sha256
+    except CertificateError:
+        return None
+
+
+def start_login(session: Session, system: BlogIn, target: str) -> OutgoingMessage:
+    """An AuthnRequest for the IdP, remembered server-side (the IdP's POST back is cross-site: no cookie)."""
+    configuration = get_configuration(session)
+    require_sso_on(configuration)
+    with service_provider(session, system, configuration) as sp:
+        message = sp.authn_request(relay_state=target)
+    session.add(OutstandingAuthnRequest(request_id=message.message_id, relay_state=target))
+    system.traces.record(
+        session,
+        "saml",
+        f"AuthnRequest sent to {configuration.idp_entity_id} ({message.binding})",
+        capture(
+            message_type="AuthnRequest",
+            direction="sent",
+            binding=message.binding,
+            endpoint=configuration.idp_sso_url,
+            xml=message.xml,
+            verdict="sent",
+            relay_state=target,
+            application=TENANT,
+            flow_id=message.message_id,
+        ),
+    )
+    return message
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    user: User
+    response: VerifiedResponse
+    target: str | None  # the page the user wanted (SP-initiated), else the IdP's RelayState
+
+
+def _in_response_to(saml_response: str) -> str | None:
+    try:
+        return summarise(decode_message(saml_response)).in_response_to
+    except (MessageDecodeError, UnsafeXmlError):
+        return None  # verify_response names the problem
+
+
+def consume_response(
+    session: Session, system: BlogIn, saml_response: str, relay_state: str | None, remote_addr: str
+) -> SignedIn:
+    """Verify a posted SAMLResponse and find or create its user; raises :class:`SsoRejected`."""
+    configuration = get_configuration(session)
+    require_sso_on(configuration)
+    claimed = _in_response_to(saml_response)
+    outstanding = session.get(OutstandingAuthnRequest, claimed) if claimed else None
+    known = {claimed} if claimed and outstanding is not None and outstanding.answered_at is None else set()
+    try:
+        with service_provider(session, system, configuration) as sp:
+            verified = sp.verify_response(saml_response, known_request_ids=known, remote_addr=remote_addr)
+    except ResponseRejected as rejected:
+        raise SsoRejected(
+            rejected.check,
+            rejected.reason,
+            xml=rejected.xml,
+            message=rejected.summary.to_dict() if rejected.summary else None,
+            checks=[c.as_dict() for c in rejected.checks],
+        ) from rejected
+    checks = [c.as_dict() for c in verified.checks]
+
+    def reject(check: str, reason: str, title: str = "Single sign-on failed") -> SsoRejected:
+        failed = [*checks, {"name": check, "ok": False, "detail": reason}]
+        return SsoRejected(
+            check, reason, xml=verified.xml, message=verified.summary.to_dict(), checks=failed, title=title
+        )
+
+    used = session.get(ConsumedAssertion, verified.assertion_id)
+    if used is not None:
+        raise reject(
+            "replay",
+            f"The assertion {verified.assertion_id} was already used to sign in at {_clock(used.consumed_at)}; "
+            "an assertion is accepted only once (this looks like a replayed response).",
+        )
+    checks.append({"name": "replay", "ok": True, "detail": "First use of this assertion"})
+    request_id = verified.in_response_to
+    if request_id:
+        if outstanding is None or outstanding.request_id != request_id:
+            raise reject(
+                "InResponseTo",
+                f"The response answers AuthnRequest {request_id}, which this BlogIn never sent. "
+                "A response to an unknown request is refused even though IdP-initiated sign-in is allowed.",
+            )
+        if outstanding.answered_at is not None:
+            raise reject(
+                "InResponseTo",
+                f"The response answers AuthnRequest {request_id}, which was already answered at "
+                f"{_clock(outstanding.answered_at)}; each request is answered once.",
+            )
+        outstanding.answered_at = utc_now()
+        checks.append({"name": "InResponseTo", "ok": True, "detail": f"Answers AuthnRequest {request_id}"})
+    elif not configuration.idp_initiated_allowed:
+        raise reject(
+            "IdP-initiated sign-in",
+            "This is an IdP-initiated response (it answers no AuthnRequest), and IdP-initiated sign-in is "
+            "turned off on the Single Sign-On tab. Start from BlogIn's login page with “Log in with SSO”.",
+        )
+    else:
+        checks.append({"name": "InResponseTo", "ok": True, "detail": "IdP-initiated (allowed)"})
+    session.add(
+        ConsumedAssertion(assertion_id=verified.assertion_id, issuer=verified.issuer, name_id=verified.name_id[:512])
+    )
+    try:
+        user = provision(session, configuration, AssertedIdentity(verified.name_id, verified.attributes))
+    except SsoRejected as refused:
+        raise reject(refused.check, refused.reason, refused.title) from refused
+    checks.append({"name": "user", "ok": True, "detail": f"{user.user_name} ({user.source}, {user.role})"})
+    system.traces.record(
+        session,
+        "saml",
+        f"Response from {verified.issuer} accepted for {user.user_name}",
+        capture(
+            message_type="Response",
+            direction="received",
+            binding="HTTP-POST",
+            endpoint=acs_url(system.base_url),
+            xml=verified.xml,
+            verdict="accepted",
+            relay_state=relay_state,
+            checks=checks,
+            allowed_skew_s=configuration.allowed_skew_s,
+            expected_certificate_sha256=expected_fingerprint(configuration),
+            application=TENANT,
+            flow_id=request_id or verified.assertion_id,
+        ),
+        related_id=user.id,
+    )
+    return SignedIn(user=user, response=verified, target=outstanding.relay_state if outstanding else relay_state)
+
+
+def record_rejection(session: Session, system: BlogIn, rejection: SsoRejected, *, relay_state: str | None) -> None:
+    """Keep a refused response: a ``"saml"`` trace and an audit event carrying the decoded message."""
+    configuration = get_configuration(session)
+    message = rejection.message
+    flow_id = message.get("in_response_to") or message.get("assertion_id")
+    if rejection.xml:
+        system.traces.record(
+            session,
+            "saml",
+            f"Response rejected: {rejection.check}",
+            capture(
+                message_type=message.get("message_type") or "Response",
+                direction="received",
+                binding="HTTP-POST",
+                endpoint=acs_url(system.base_url),
+                xml=rejection.xml,
+                verdict="rejected",
+                reason=rejection.reason,
+                relay_state=relay_state,
+                checks=rejection.checks,
+                allowed_skew_s=configuration.allowed_skew_s,
+                expected_certificate_sha256=expected_fingerprint(configuration),
+                application=TENANT,
+                flow_id=flow_id,
+            ),
+            success=False,
+        )
+    record_audit(
+        session,
+        "sso_login_failed",
+        f"SSO sign-in refused ({rejection.check}): {rejection.reason}",
+        actor=message.get("name_id") or "",
+        success=False,
+        detail={
+            "check": rejection.check,
+            "reason": rejection.reason,
+            "message": message,
+            "xml": rejection.xml,
+            "checks": rejection.checks,
+        },
+    )
