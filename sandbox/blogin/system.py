@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from sandbox.blogin.models import Base, Trace
 from sandbox.blogin.services.audit import recent_audit_events
@@ -11,6 +12,7 @@ from sandbox.db import Database
 from sandbox.events import EventBus, SandboxEvent
 from sandbox.login_links import LoginLinks
 from sandbox.settings import BLOGIN_HOST
+from sandbox.snapshot import StringRewrite, export_database, import_database
 from sandbox.traces import TraceLog
 
 log = logging.getLogger("sandbox.blogin")
@@ -62,6 +64,15 @@ class BlogIn:
         """Captured SAML messages (``"saml"``) or SCIM exchanges (``"scim"``), oldest first."""
         with self.database.sessions() as session:
             return self.traces.recent(session, kind, limit)
+
+    def export_snapshot(self) -> dict[str, Any]:
+        """The whole database (keys included) as JSON-ready data, for a scenario file."""
+        return export_database(self.database)
+
+    def import_snapshot(self, snapshot: dict[str, Any], *, rewrite: StringRewrite | None = None) -> None:
+        """Replace the whole database with ``snapshot`` (from :meth:`export_snapshot`), in one transaction."""
+        import_database(self.database, snapshot, rewrite=rewrite)
+        self.seed()
 
     def close(self) -> None:
         self.database.close()

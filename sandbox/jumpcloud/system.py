@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+from typing import Any
 
 from sqlalchemy import select
 
@@ -14,6 +15,7 @@ from sandbox.jumpcloud.services.insights import recent_events
 from sandbox.login_links import LoginLinks
 from sandbox.passwords import hash_password
 from sandbox.settings import JUMPCLOUD_HOST
+from sandbox.snapshot import StringRewrite, export_database, import_database
 from sandbox.traces import TraceLog
 
 log = logging.getLogger("sandbox.jumpcloud")
@@ -77,6 +79,15 @@ class JumpCloud:
         """Captured SAML messages (``"saml"``) or SCIM exchanges (``"scim"``), oldest first."""
         with self.database.sessions() as session:
             return self.traces.recent(session, kind, limit)
+
+    def export_snapshot(self) -> dict[str, Any]:
+        """The whole database (keys included) as JSON-ready data, for a scenario file."""
+        return export_database(self.database)
+
+    def import_snapshot(self, snapshot: dict[str, Any], *, rewrite: StringRewrite | None = None) -> None:
+        """Replace the whole database with ``snapshot`` (from :meth:`export_snapshot`), in one transaction."""
+        import_database(self.database, snapshot, rewrite=rewrite)
+        self.seed()
 
     def close(self) -> None:
         self.database.close()
