@@ -11,10 +11,12 @@ from types import TracebackType
 
 from sandbox.blogin import BlogIn
 from sandbox.blogin import create_app as create_blogin_app
+from sandbox.errors import SandboxStartupError
 from sandbox.events import EventBus
 from sandbox.http import http_client
 from sandbox.jumpcloud import JumpCloud
 from sandbox.jumpcloud import create_app as create_jumpcloud_app
+from sandbox.scenarios import ScenarioError, load_scenario
 from sandbox.server import ServerThread
 from sandbox.settings import Settings
 
@@ -53,6 +55,13 @@ class Sandbox:
             raise
         self.jumpcloud.port = jumpcloud_server.port
         self.blogin.port = blogin_server.port
+        if self.settings.scenario is not None:
+            # Before serving, once the ports are known: stored URLs move to the ports in use.
+            try:
+                load_scenario(self, self.settings.scenario)
+            except ScenarioError as error:
+                self.stop()
+                raise SandboxStartupError(str(error)) from error
         for server in self._servers:
             server.start()
         self.started = True
