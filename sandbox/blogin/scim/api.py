@@ -1,0 +1,195 @@
+"""The SCIM 2.0 service at ``/sso/scim/V2``: authentication, faults, error bodies, exchange recording.
+
+Everything under the prefix answers ``application/scim+json``, including unknown paths and methods,
+and every exchange is kept as a ``"scim"`` trace for the desktop's SCIM traffic view.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from typing import Any
+
+from flask import Blueprint, Flask, Response, current_app, g, render_template, request
+from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.exceptions import HTTPException
+
+from sandbox.blogin.models import ProvisioningSettings
+from sandbox.blogin.scim.faults import endpoint_of, fault_for_request
+from sandbox.blogin.scim.settings import token_accepted
+from sandbox.blogin.system import BlogIn
+from sandbox.scim.errors import SCIM_CONTENT_TYPE, ScimError
+from sandbox.scim.exchange import exchange
+from sandbox.webcommon import db
+
+PREFIX = "/sso/scim/V2"
+JSON_TYPES = ("application/scim+json", "application/json")
+
+log = logging.getLogger("sandbox.blogin.scim")
+
+bp = Blueprint("scim", __name__, url_prefix=PREFIX)
+
+
+def _system() -> BlogIn:
+    return current_app.extensions["blogin"]  # type: ignore[no-any-return]
+
+
+def scim_base() -> str:
+    """The Base (Tenant) URL resources' locations start with."""
+    return f"{_system().base_url}{PREFIX}"
+
+
+def in_scim(path: str) -> bool:
+    return path == PREFIX or path.startswith(PREFIX + "/")
+
+
+def scim_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    text = json.dumps(body, ensure_ascii=False, separators=(",", ":")) if body is not None else ""
+    response = Response(text, status=status, headers=headers)
+    if body is not None:
+        response.headers["Content-Type"] = SCIM_CONTENT_TYPE
+    return response
+
+
+def error_response(error: ScimError) -> Response:
+    return scim_response(error.body(), error.status, error.headers)
+
+
+def json_body() -> Any:
+    """The request's JSON; the content type must be SCIM's or plain JSON."""
+    mimetype = request.mimetype
+    if mimetype and mimetype not in JSON_TYPES:
+        raise ScimError(415, f"Send the body as application/scim+json or application/json, not {mimetype}.")
+    raw = request.get_data(cache=True)
+    if not raw.strip():
+        raise ScimError(400, "The request has no body; a JSON object is expected.", "invalidSyntax")
+    try:
+        return json.loads(raw)
+    except (ValueError, RecursionError) as error:
+        raise ScimError(400, f"The body is not valid JSON: {error}", "invalidSyntax") from error
+
+
+@bp.before_app_request
+def authenticate() -> Response | None:
+    """Faults first (they simulate the network and the server), then the Bearer token."""
+    if not in_scim(request.path):
+        return None
+    g.scim_started = time.perf_counter()
+    g.commit_on_error = False
+    session = db()
+    outcome = fault_for_request(session, endpoint_of(request.path[len(PREFIX) :]))
+    if outcome.latency_ms or outcome.status:
+        session.commit()
+    if outcome.latency_ms:
+        time.sleep(outcome.latency_ms / 1000)
+    if outcome.status is not None:
+        headers = {"Retry-After": str(outcome.retry_after_s)} if outcome.status == 429 else {}
+        scim_type = "uniqueness" if outcome.status == 409 else None
+        detail = f"Test fault: BlogIn's Test faults page forces {outcome.status} on this endpoint."
+        return error_response(ScimError(outcome.status, detail, scim_type, headers=headers))
+    settings = session.get(ProvisioningSettings, 1)
+    challenge = {"WWW-Authenticate": 'Bearer realm="BlogIn SCIM"'}
+    if settings is None or not settings.enabled:
+        return error_response(
+            ScimError(401, "User provisioning is Off in BlogIn (Settings › User Provisioning).", headers=challenge)
+        )
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return error_response(
+            ScimError(401, "Send 'Authorization: Bearer <Secret (Bearer) token>'.", headers=challenge)
+        )
+    if not token_accepted(settings, token.strip()):
+        return error_response(
+            ScimError(401, "The Secret (Bearer) token is not valid (it may have been regenerated).", headers=challenge)
+        )
+    return None
+
+
+@bp.after_app_request
+def finish(response: Response) -> Response:
+    """Commit or roll back the request's work, then record the exchange in its own transaction."""
+    if not in_scim(request.path):
+        return response
+    session = g.pop("db", None)
+    if session is not None:
+        try:
+            if response.status_code < 400:
+                session.commit()
+            else:
+                session.rollback()
+        except SQLAlchemyError:
+            log.exception("SCIM commit failed for %s %s", request.method, request.path)
+            session.rollback()
+            response = error_response(ScimError(500, "The change could not be saved. Nothing was changed."))
+        finally:
+            session.close()
+    _record(response)
+    return response
+
+
+def _record(response: Response) -> None:
+    started = g.get("scim_started", time.perf_counter())
+    latency_ms = (time.perf_counter() - started) * 1000
+    system = _system()
+    scim_path = request.full_path[len(PREFIX) :].rstrip("?") or "/"
+    request_body = request.get_data(cache=True).decode("utf-8", "replace") or None
+    response_body = response.get_data().decode("utf-8", "replace") if not response.is_streamed else None
+    data = exchange(
+        direction="received",
+        method=request.method,
+        url=request.url,
+        path=scim_path,
+        request_headers=dict(request.headers),
+        request_body=request_body,
+        status=response.status_code,
+        response_headers=dict(response.headers),
+        response_body=response_body or None,
+        latency_ms=latency_ms,
+    )
+    summary = f"{request.method} {scim_path.split('?', 1)[0]} → {response.status_code}"
+    try:
+        with system.database.transaction() as trace_session:
+            system.traces.record(trace_session, "scim", summary, data, success=response.status_code < 400)
+    except SQLAlchemyError:
+        log.exception("could not record the SCIM exchange %s", summary)
+
+
+@bp.errorhandler(ScimError)
+def scim_error(error: ScimError) -> Response:
+    return error_response(error)
+
+
+@bp.errorhandler(HTTPException)
+def http_error(error: HTTPException) -> Response:
+    return error_response(ScimError(error.code or 500, error.description or error.name))
+
+
+@bp.errorhandler(Exception)
+def unexpected(error: Exception) -> Response:
+    log.exception("unexpected error on SCIM %s %s", request.method, request.path)
+    return error_response(ScimError(500, "BlogIn could not complete the request. Details are in the sandbox log."))
+
+
+def register_scim_errors(app: Flask) -> None:
+    """Unknown paths and methods under the prefix answer SCIM bodies; elsewhere the HTML pages stay."""
+
+    def routing_error(error: HTTPException) -> Response | tuple[str, int]:
+        code = error.code or 500
+        if in_scim(request.path):
+            detail = (
+                f"{request.method} is not supported on {request.path}."
+                if code == 405
+                else f"There is no SCIM endpoint at {request.path}."
+            )
+            return error_response(ScimError(code, detail))
+        return render_template("error.html", code=code, title=error.name, message=error.description), code
+
+    for code in (404, 405):
+        app.register_error_handler(code, routing_error)
+    app.register_error_handler(ScimError, error_response)
+
+
+@bp.record_once
+def _on_register(state: Any) -> None:
+    register_scim_errors(state.app)

@@ -1,0 +1,184 @@
+"""SCIM Groups ⇄ BlogIn Teams: create, read, replace, patch, delete, list. Never commits."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import delete, insert, select, true
+from sqlalchemy.orm import Session
+
+from sandbox.blogin.models import Team, User, team_members
+from sandbox.blogin.scim.listing import ListQuery
+from sandbox.blogin.scim.query import GROUP_SORT, compile_filter, member_rows
+from sandbox.blogin.scim.representation import group_resource
+from sandbox.blogin.scim.search import search
+from sandbox.blogin.scim.users import ACTOR
+from sandbox.blogin.services.audit import record_audit
+from sandbox.events import utc_now
+from sandbox.scim.errors import invalid_value, not_found, uniqueness
+from sandbox.scim.patch import apply_patch, operations_of
+from sandbox.scim.resources import normalize
+from sandbox.scim.schemas import GROUP_TYPE
+
+
+def find_team(session: Session, team_id: str) -> Team:
+    team = session.get(Team, team_id)
+    if team is None:
+        raise not_found(f"No group has the id {team_id!r}.")
+    return team
+
+
+def members_of(session: Session, team_ids: Sequence[str]) -> dict[str, list[tuple[str, str]]]:
+    found: dict[str, list[tuple[str, str]]] = {team_id: [] for team_id in team_ids}
+    if team_ids:
+        for team_id, user_id, display in session.execute(member_rows(list(team_ids))):
+            found[team_id].append((user_id, display))
+    return found
+
+
+def render_teams(
+    session: Session, teams: Sequence[Team], base: str, *, with_members: bool = True
+) -> list[dict[str, Any]]:
+    members = members_of(session, [t.id for t in teams]) if with_members else {}
+    return [group_resource(t, base, members.get(t.id) if with_members else None) for t in teams]
+
+
+def render_team(session: Session, team: Team, base: str) -> dict[str, Any]:
+    return render_teams(session, [team], base)[0]
+
+
+def _check_unique(session: Session, key: str, except_id: str | None = None) -> None:
+    holder = session.scalar(select(Team.id).where(Team.display_name_key == key))
+    if holder is not None and holder != except_id:
+        raise uniqueness(f"A team named {key!r} already exists in BlogIn (names ignore case).")
+
+
+def _member_ids(session: Session, data: dict[str, Any]) -> list[str]:
+    """The member ids of a checked Group, each an existing user."""
+    ids: list[str] = []
+    for member in data.get("members", []):
+        value = member.get("value")
+        if not isinstance(value, str) or not value:
+            raise invalid_value("Each member needs a 'value': the id of a User.")
+        if member.get("type") not in (None, "User"):
+            raise invalid_value("BlogIn Teams hold Users only.")
+        if value not in ids:
+            ids.append(value)
+    if ids:
+        known = set(session.scalars(select(User.id).where(User.id.in_(ids))))
+        missing = [i for i in ids if i not in known]
+        if missing:
+            raise invalid_value(f"No user has the id {missing[0]!r}; members must be existing Users.")
+    return ids
+
+
+def _set_members(session: Session, team: Team, wanted: list[str]) -> tuple[list[str], list[str]]:
+    current = set(session.scalars(select(team_members.c.user_id).where(team_members.c.team_id == team.id)))
+    added = [i for i in wanted if i not in current]
+    removed = sorted(current - set(wanted))
+    if added:
+        session.execute(insert(team_members), [{"team_id": team.id, "user_id": i} for i in added])
+    if removed:
+        session.execute(
+            delete(team_members).where(team_members.c.team_id == team.id, team_members.c.user_id.in_(removed))
+        )
+    if added or removed:
+        session.expire(team, ["members"])
+    return added, removed
+
+
+def create_team(session: Session, body: Any) -> Team:
+    """POST /Groups: a new BlogIn Team; a name already taken is 409."""
+    data = normalize(GROUP_TYPE, body)
+    name = data["displayName"].strip()
+    _check_unique(session, name.lower())
+    members = _member_ids(session, data)
+    now = utc_now()
+    team = Team(
+        display_name=name,
+        display_name_key=name.lower(),
+        external_id=data.get("externalId") or None,
+        source="SCIM",
+        created=now,
+        last_modified=now,
+        version=1,
+    )
+    session.add(team)
+    session.flush()
+    _set_members(session, team, members)
+    record_audit(
+        session,
+        "scim_group_created",
+        f"SCIM created team {name} with {len(members)} member(s)",
+        actor=ACTOR,
+        detail={"team_id": team.id, "members": members},
+    )
+    return team
+
+
+def replace_team(session: Session, team: Team, body: Any) -> bool:
+    return _write(session, team, normalize(GROUP_TYPE, body), "replaced")
+
+
+def patch_team(session: Session, team: Team, body: Any, base: str) -> bool:
+    operations = operations_of(body)
+    current = render_team(session, team, base)
+    return _write(session, team, normalize(GROUP_TYPE, apply_patch(GROUP_TYPE, current, operations)), "updated")
+
+
+def _write(session: Session, team: Team, data: dict[str, Any], verb: str) -> bool:
+    name = data["displayName"].strip()
+    changes: list[str] = []
+    if name != team.display_name:
+        if name.lower() != team.display_name_key:
+            _check_unique(session, name.lower(), except_id=team.id)
+        changes.append(f"renamed from {team.display_name} to {name}")
+        team.display_name, team.display_name_key = name, name.lower()
+    external_id = data.get("externalId") or None
+    if external_id != team.external_id:
+        team.external_id = external_id
+        changes.append("externalId")
+    added, removed = _set_members(session, team, _member_ids(session, data))
+    if added:
+        changes.append(f"{len(added)} member(s) added")
+    if removed:
+        changes.append(f"{len(removed)} member(s) removed")
+    if not changes:
+        return False
+    team.version += 1
+    team.last_modified = utc_now()
+    record_audit(
+        session,
+        "scim_group_updated",
+        f"SCIM {verb} team {team.display_name}: {', '.join(changes)}",
+        actor=ACTOR,
+        detail={"team_id": team.id, "added": added, "removed": removed},
+    )
+    return True
+
+
+def delete_team(session: Session, team: Team) -> None:
+    name, team_id = team.display_name, team.id
+    session.execute(delete(team_members).where(team_members.c.team_id == team_id))
+    session.delete(team)
+    record_audit(session, "scim_group_deleted", f"SCIM deleted team {name}", actor=ACTOR, detail={"team_id": team_id})
+
+
+def list_teams(session: Session, query: ListQuery, base: str) -> tuple[int, list[dict[str, Any]]]:
+    condition, exact = compile_filter(query.filter, "Group") if query.filter is not None else (true(), True)
+    excluded = {name.lower() for name in query.excluded}
+    wanted = {name.lower().split(".")[0] for name in query.attributes}
+    # Clients listing groups often exclude members; then the member query is skipped.
+    with_members = not exact or ("members" not in excluded and (not wanted or "members" in wanted))
+    return search(
+        session,
+        model=Team,
+        rtype=GROUP_TYPE,
+        condition=condition,
+        exact=exact,
+        sort_columns=GROUP_SORT,
+        default_order=[Team.display_name_key],
+        query=query,
+        render=lambda rows: render_teams(session, rows, base, with_members=with_members),
+    )

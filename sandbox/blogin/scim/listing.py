@@ -1,0 +1,87 @@
+"""Query parameters of a SCIM list or search (RFC 7644 §3.4.2) and the paging rules."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from sandbox.scim.errors import ScimError, invalid_value
+from sandbox.scim.filter import Filter, parse_filter
+from sandbox.scim.schemas import LIST_RESPONSE_SCHEMA, MAX_RESULTS
+
+DEFAULT_COUNT = 100
+
+
+@dataclass(frozen=True)
+class ListQuery:
+    filter: Filter | None = None
+    start_index: int = 1
+    count: int = DEFAULT_COUNT
+    sort_by: str | None = None
+    descending: bool = False
+    attributes: list[str] = field(default_factory=list)
+    excluded: list[str] = field(default_factory=list)
+
+
+def _integer(raw: Any, name: str) -> int:
+    if isinstance(raw, bool):
+        raise invalid_value(f"'{name}' must be an integer.")
+    if isinstance(raw, int):
+        return raw
+    try:
+        return int(str(raw).strip())
+    except ValueError as error:
+        raise invalid_value(f"'{name}' must be an integer, not {raw!r}.") from error
+
+
+def _names(raw: Any, name: str) -> list[str]:
+    if raw is None:
+        return []
+    if isinstance(raw, list) and all(isinstance(item, str) for item in raw):
+        return [item.strip() for item in raw if item.strip()]
+    if isinstance(raw, str):
+        return [item.strip() for item in raw.split(",") if item.strip()]
+    raise invalid_value(f"'{name}' must be a comma-separated list of attribute names.")
+
+
+def list_query(params: Mapping[str, Any]) -> ListQuery:
+    """From URL query parameters or a SearchRequest body; parameter names are case-insensitive."""
+    lowered = {str(k).lower(): v for k, v in params.items()}
+    raw_filter = lowered.get("filter")
+    parsed: Filter | None = None
+    if raw_filter is not None:
+        if not isinstance(raw_filter, str):
+            raise ScimError(400, "'filter' must be a string.", "invalidFilter")
+        if raw_filter.strip():
+            parsed = parse_filter(raw_filter)
+    # RFC 7644 §3.4.2.4: startIndex below 1 is read as 1; a negative count as 0.
+    start = max(1, _integer(lowered.get("startindex", 1), "startIndex"))
+    count = max(0, min(_integer(lowered.get("count", DEFAULT_COUNT), "count"), MAX_RESULTS))
+    sort_by = lowered.get("sortby")
+    if sort_by is not None and not isinstance(sort_by, str):
+        raise invalid_value("'sortBy' must be an attribute name.")
+    order = lowered.get("sortorder") or "ascending"
+    if not isinstance(order, str) or order.lower() not in ("ascending", "descending"):
+        raise invalid_value("'sortOrder' must be 'ascending' or 'descending'.")
+    attributes = _names(lowered.get("attributes"), "attributes")
+    excluded = _names(lowered.get("excludedattributes"), "excludedAttributes")
+    return ListQuery(
+        filter=parsed,
+        start_index=start,
+        count=count,
+        sort_by=sort_by.strip() if sort_by and sort_by.strip() else None,
+        descending=order.lower() == "descending",
+        attributes=attributes,
+        excluded=excluded,
+    )
+
+
+def list_response(total: int, start_index: int, resources: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "schemas": [LIST_RESPONSE_SCHEMA],
+        "totalResults": total,
+        "startIndex": start_index,
+        "itemsPerPage": len(resources),
+        "Resources": resources,
+    }

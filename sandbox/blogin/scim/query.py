@@ -1,0 +1,204 @@
+"""SCIM filters compiled to SQL where an attribute is a column, so lookups use the indexes.
+
+``compile_filter`` returns a condition and whether it is exact. An inexact condition is a superset
+(parts naming attributes kept outside columns become TRUE); the caller then checks each candidate
+against the filter in Python.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, exists, false, func, not_, or_, select, true
+
+from sandbox.blogin.models import Team, User, team_members
+from sandbox.scim.errors import invalid_filter
+from sandbox.scim.filter import And, Compare, Filter, Not, Or, Present, ValuePath
+from sandbox.scim.schemas import GROUP_SCHEMA, USER_SCHEMA
+
+Condition = ColumnElement[bool]
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column behind an attribute: ``lowered`` columns hold the value lower-cased (an indexed key)."""
+
+    expr: Any
+    kind: str = "string"
+    case_exact: bool = False
+    lowered: bool = False
+
+
+USER_COLUMNS = {
+    "id": Column(User.id, case_exact=True),
+    "externalid": Column(User.external_id, case_exact=True),
+    "username": Column(User.user_name_key, lowered=True),
+    "displayname": Column(User.display_name),
+    "title": Column(User.title),
+    "timezone": Column(User.timezone),
+    "name.givenname": Column(User.given_name),
+    "name.familyname": Column(User.family_name),
+    "name.formatted": Column(User.formatted_name),
+    "active": Column(User.active, kind="boolean"),
+    "meta.created": Column(User.created, kind="dateTime"),
+    "meta.lastmodified": Column(User.last_modified, kind="dateTime"),
+}
+
+GROUP_COLUMNS = {
+    "id": Column(Team.id, case_exact=True),
+    "externalid": Column(Team.external_id, case_exact=True),
+    "displayname": Column(Team.display_name_key, lowered=True),
+    "meta.created": Column(Team.created, kind="dateTime"),
+    "meta.lastmodified": Column(Team.last_modified, kind="dateTime"),
+}
+
+# Sorting: attribute → column (sortBy is case-insensitive).
+USER_SORT = {
+    "username": User.user_name_key,
+    "id": User.id,
+    "externalid": User.external_id,
+    "displayname": User.display_name,
+    "title": User.title,
+    "name.givenname": User.given_name,
+    "name.familyname": User.family_name,
+    "name.formatted": User.formatted_name,
+    "active": User.active,
+    "meta.created": User.created,
+    "meta.lastmodified": User.last_modified,
+    "emails.value": User.email,
+    "emails": User.email,
+}
+GROUP_SORT = {
+    "displayname": Team.display_name_key,
+    "id": Team.id,
+    "externalid": Team.external_id,
+    "meta.created": Team.created,
+    "meta.lastmodified": Team.last_modified,
+}
+
+
+def _key(path_attr: str, path_sub: str | None, uri: str | None, core: str) -> str | None:
+    if uri is not None and uri.lower() != core.lower():
+        return None
+    return f"{path_attr}.{path_sub}".lower() if path_sub else path_attr.lower()
+
+
+def compile_filter(node: Filter, resource_type: str) -> tuple[Condition, bool]:
+    """(condition, exact) for a filter on ``"User"`` or ``"Group"`` resources."""
+    columns, core = (USER_COLUMNS, USER_SCHEMA) if resource_type == "User" else (GROUP_COLUMNS, GROUP_SCHEMA)
+    return _compile(node, columns, core, resource_type)
+
+
+def _compile(node: Filter, columns: dict[str, Column], core: str, resource_type: str) -> tuple[Condition, bool]:
+    if isinstance(node, And):
+        left, left_exact = _compile(node.left, columns, core, resource_type)
+        right, right_exact = _compile(node.right, columns, core, resource_type)
+        return and_(left, right), left_exact and right_exact
+    if isinstance(node, Or):
+        left, left_exact = _compile(node.left, columns, core, resource_type)
+        right, right_exact = _compile(node.right, columns, core, resource_type)
+        return or_(left, right), left_exact and right_exact
+    if isinstance(node, Not):
+        inner, exact = _compile(node.inner, columns, core, resource_type)
+        return (not_(inner), True) if exact else (true(), False)
+    if isinstance(node, ValuePath):
+        return true(), False
+    key = _key(node.path.attr, node.path.sub, node.path.uri, core)
+    if resource_type == "Group" and key in ("members", "members.value") and isinstance(node, Compare):
+        if node.op == "eq" and isinstance(node.value, str):
+            member = exists().where(team_members.c.team_id == Team.id, team_members.c.user_id == node.value)
+            return member, True
+        return true(), False
+    column = columns.get(key or "")
+    if column is None:
+        return true(), False
+    if isinstance(node, Present):
+        return _present(column), True
+    return _compare(column, node)
+
+
+def _present(column: Column) -> Condition:
+    if column.kind == "string":
+        return and_(column.expr.is_not(None), column.expr != "")
+    return column.expr.is_not(None)
+
+
+def _compare(column: Column, node: Compare) -> tuple[Condition, bool]:
+    op, value = node.op, node.value
+    if value is None or value == "":
+        # Absent attributes are empty columns: let Python decide what null and "" mean.
+        return true(), False
+    if column.kind == "boolean":
+        if not isinstance(value, bool) or op not in ("eq", "ne"):
+            raise invalid_filter(f"'{node.path.render()}' is true or false; compare it with eq or ne.")
+        return (column.expr.is_(value) if op == "eq" else column.expr.is_not(value)), True
+    if column.kind == "dateTime":
+        return _compare_moment(column, node)
+    if not isinstance(value, str):
+        return false(), True
+    if column.lowered:
+        return _compare_text(column.expr, op, value.lower(), like_exact=True), True
+    if column.case_exact:
+        if op in ("co", "sw", "ew"):
+            # LIKE ignores ASCII case: a superset, checked exactly in Python.
+            return _compare_text(column.expr, op, value, like_exact=False), False
+        return _compare_text(column.expr, op, value, like_exact=True), True
+    if not value.isascii():
+        return true(), False
+    return _compare_text(func.lower(column.expr), op, value.lower(), like_exact=True), True
+
+
+def _compare_text(expr: Any, op: str, value: str, *, like_exact: bool) -> Condition:
+    escaped = value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    if op == "eq":
+        return expr == value  # type: ignore[no-any-return]
+    if op == "ne":
+        return or_(expr.is_(None), expr != value)
+    if op == "co":
+        return expr.like(f"%{escaped}%", escape="\\")  # type: ignore[no-any-return]
+    if op == "sw":
+        return expr.like(f"{escaped}%", escape="\\")  # type: ignore[no-any-return]
+    if op == "ew":
+        return expr.like(f"%{escaped}", escape="\\")  # type: ignore[no-any-return]
+    return _ordered(expr, op, value)
+
+
+def _ordered(expr: Any, op: str, value: Any) -> Condition:
+    if op == "gt":
+        return expr > value  # type: ignore[no-any-return]
+    if op == "ge":
+        return expr >= value  # type: ignore[no-any-return]
+    if op == "lt":
+        return expr < value  # type: ignore[no-any-return]
+    return expr <= value  # type: ignore[no-any-return]
+
+
+def _compare_moment(column: Column, node: Compare) -> tuple[Condition, bool]:
+    if not isinstance(node.value, str):
+        raise invalid_filter(f"'{node.path.render()}' is a date and time; compare it with a quoted RFC 3339 value.")
+    try:
+        moment = datetime.fromisoformat(node.value.replace("Z", "+00:00"))
+    except ValueError as error:
+        raise invalid_filter(f"{node.value!r} is not an RFC 3339 date and time.") from error
+    if moment.tzinfo is None:
+        raise invalid_filter(f"{node.value!r} has no time zone; add 'Z' or an offset.")
+    if node.op in ("co", "sw", "ew"):
+        raise invalid_filter(f"The operator {node.op!r} does not apply to dates.")
+    if node.op == "eq":
+        return column.expr == moment, True
+    if node.op == "ne":
+        return column.expr != moment, True
+    return _ordered(column.expr, node.op, moment), True
+
+
+def member_rows(team_ids: list[str]) -> Any:
+    """(team id, user id, display) for the members of ``team_ids``, in a stable order."""
+    display = func.coalesce(func.nullif(User.display_name, ""), User.user_name)
+    return (
+        select(team_members.c.team_id, User.id, display)
+        .join(User, User.id == team_members.c.user_id)
+        .where(team_members.c.team_id.in_(team_ids))
+        .order_by(team_members.c.team_id, User.user_name_key)
+    )

@@ -1,0 +1,137 @@
+"""BlogIn rows ⇄ SCIM representations, following the seed guide's attribute mapping table.
+
+Mapped attributes live in columns (userName, name.*, displayName, title, timezone, active, externalId,
+the primary email and phone); every other attribute a client writes is kept in ``scim_extra`` as written.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sandbox.blogin.models import Team, User
+from sandbox.events.record import rfc3339
+from sandbox.scim.schemas import ENTERPRISE_USER_SCHEMA, GROUP_SCHEMA, USER_SCHEMA
+
+_NAME_COLUMNS = {"givenName": "given_name", "familyName": "family_name", "formatted": "formatted_name"}
+_SIMPLE_COLUMNS = {"displayName": "display_name", "title": "title", "timezone": "timezone"}
+# Attributes kept in columns; everything else writable goes to scim_extra.
+_COLUMN_ATTRIBUTES = {"userName", "externalId", "active", "password", *_SIMPLE_COLUMNS}
+
+
+def etag(version: int) -> str:
+    return f'W/"{version}"'
+
+
+def user_resource(user: User, base: str, groups: list[tuple[str, str]]) -> dict[str, Any]:
+    """The SCIM User for ``user``; ``groups`` are (team id, team name) pairs."""
+    extra = user.scim_extra or {}
+    resource: dict[str, Any] = {"schemas": [USER_SCHEMA], "id": user.id}
+    if user.external_id:
+        resource["externalId"] = user.external_id
+    resource["userName"] = user.user_name
+    name = {key: value for key, value in (extra.get("name") or {}).items() if value}
+    for attribute, column in _NAME_COLUMNS.items():
+        value = getattr(user, column)
+        if value:
+            name[attribute] = value
+    if name:
+        resource["name"] = name
+    for attribute, column in _SIMPLE_COLUMNS.items():
+        value = getattr(user, column)
+        if value:
+            resource[attribute] = value
+    resource["active"] = user.active
+    emails = _with_primary(extra.get("emails"), user.email, "work")
+    if emails:
+        resource["emails"] = emails
+    phones = _with_primary(extra.get("phoneNumbers"), user.phone, "work")
+    if phones:
+        resource["phoneNumbers"] = phones
+    for key, value in extra.items():
+        if key not in ("name", "emails", "phoneNumbers", ENTERPRISE_USER_SCHEMA) and value not in (None, "", [], {}):
+            resource[key] = value
+    if groups:
+        resource["groups"] = [
+            {"value": team_id, "$ref": f"{base}/Groups/{team_id}", "display": team_name, "type": "direct"}
+            for team_id, team_name in groups
+        ]
+    enterprise = extra.get(ENTERPRISE_USER_SCHEMA)
+    if enterprise:
+        resource["schemas"] = [USER_SCHEMA, ENTERPRISE_USER_SCHEMA]
+        resource[ENTERPRISE_USER_SCHEMA] = enterprise
+    resource["meta"] = {
+        "resourceType": "User",
+        "created": rfc3339(user.created),
+        "lastModified": rfc3339(user.last_modified),
+        "location": f"{base}/Users/{user.id}",
+        "version": etag(user.version),
+    }
+    return resource
+
+
+def _with_primary(values: Any, column_value: str, kind: str) -> list[dict[str, Any]]:
+    """The values as written; a column value changed since (by SSO/JIT or by hand) becomes the primary one."""
+    items = [dict(v) for v in values if isinstance(v, dict)] if isinstance(values, list) else []
+    if column_value and column_value.lower() not in {str(v.get("value", "")).lower() for v in items}:
+        for item in items:
+            item.pop("primary", None)
+        items.insert(0, {"value": column_value, "type": kind, "primary": True})
+    return items
+
+
+def primary_value(values: Any) -> str:
+    """The primary value of a multi-valued attribute, else the first ``work`` one, else the first."""
+    items = [v for v in values if isinstance(v, dict) and v.get("value")] if isinstance(values, list) else []
+    chosen = (
+        next((v for v in items if v.get("primary") is True), None)
+        or next((v for v in items if v.get("type") == "work"), None)
+        or (items[0] if items else None)
+    )
+    return str(chosen["value"]) if chosen else ""
+
+
+def user_columns(data: dict[str, Any]) -> dict[str, Any]:
+    """Column values for a checked SCIM User (see ``sandbox.scim.resources.normalize``); password excluded."""
+    name = data.get("name") or {}
+    columns: dict[str, Any] = {
+        "user_name": data["userName"].strip(),
+        "user_name_key": data["userName"].strip().lower(),
+        "external_id": data.get("externalId") or None,
+        "active": data.get("active", True),
+        "email": primary_value(data.get("emails")),
+        "phone": primary_value(data.get("phoneNumbers")),
+    }
+    for attribute, column in _NAME_COLUMNS.items():
+        columns[column] = name.get(attribute, "")
+    for attribute, column in _SIMPLE_COLUMNS.items():
+        columns[column] = data.get(attribute, "")
+    extra: dict[str, Any] = {}
+    other_names = {k: v for k, v in name.items() if k not in _NAME_COLUMNS}
+    if other_names:
+        extra["name"] = other_names
+    for key, value in data.items():
+        if key not in _COLUMN_ATTRIBUTES and key != "name":
+            extra[key] = value
+    columns["scim_extra"] = extra
+    return columns
+
+
+def group_resource(team: Team, base: str, members: list[tuple[str, str]] | None) -> dict[str, Any]:
+    """The SCIM Group for ``team``; ``members`` are (user id, display) pairs, None to leave them out."""
+    resource: dict[str, Any] = {"schemas": [GROUP_SCHEMA], "id": team.id}
+    if team.external_id:
+        resource["externalId"] = team.external_id
+    resource["displayName"] = team.display_name
+    if members is not None:
+        resource["members"] = [
+            {"value": user_id, "$ref": f"{base}/Users/{user_id}", "display": display, "type": "User"}
+            for user_id, display in members
+        ]
+    resource["meta"] = {
+        "resourceType": "Group",
+        "created": rfc3339(team.created),
+        "lastModified": rfc3339(team.last_modified),
+        "location": f"{base}/Groups/{team.id}",
+        "version": etag(team.version),
+    }
+    return resource
