@@ -23,8 +23,9 @@ class MetadataFetchError(Exception):
         self.kind = kind
 
 
-def fetch_metadata(url: str, *, timeout: float = FETCH_TIMEOUT_S) -> str:
+def fetch_metadata(url: str, *, timeout: float | None = None) -> str:
     """The text at ``url`` (HTTP GET, redirects followed, at most ``MAX_XML_BYTES``)."""
+    timeout = FETCH_TIMEOUT_S if timeout is None else timeout
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise MetadataFetchError("invalid_url", "The Metadata URL must be an http:// or https:// address.")
