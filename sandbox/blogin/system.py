@@ -7,6 +7,7 @@ from typing import Any
 
 from sandbox.blogin.models import Base, Trace
 from sandbox.blogin.services.audit import recent_audit_events
+from sandbox.blogin.services.integration_state import BlogInState, BlogInUserView, integration_state, user_directory
 from sandbox.blogin.services.seed import SANDBOX_ADMIN_EMAIL, seed_tenant
 from sandbox.db import Database
 from sandbox.events import EventBus, SandboxEvent
@@ -64,6 +65,16 @@ class BlogIn:
         """Captured SAML messages (``"saml"``) or SCIM exchanges (``"scim"``), oldest first."""
         with self.database.sessions() as session:
             return self.traces.recent(session, kind, limit)
+
+    def integration_state(self) -> BlogInState:
+        """Single sign-on, user provisioning, users by source and SCIM test faults as plain data (read-only)."""
+        with self.database.sessions() as session:
+            return integration_state(session)
+
+    def user_directory(self) -> list[BlogInUserView]:
+        """Every user with its source (manual, SCIM, JIT, import) and teams (read-only)."""
+        with self.database.sessions() as session:
+            return user_directory(session)
 
     def export_snapshot(self) -> dict[str, Any]:
         """The whole database (keys included) as JSON-ready data, for a scenario file."""

@@ -12,6 +12,12 @@ from sandbox.db import Database
 from sandbox.events import EventBus, SandboxEvent
 from sandbox.jumpcloud.models import Administrator, Base, Trace
 from sandbox.jumpcloud.services.insights import recent_events
+from sandbox.jumpcloud.services.integration_state import (
+    DirectoryUserView,
+    JumpCloudState,
+    application_users,
+    integration_state,
+)
 from sandbox.login_links import LoginLinks
 from sandbox.passwords import hash_password
 from sandbox.settings import JUMPCLOUD_HOST
@@ -79,6 +85,16 @@ class JumpCloud:
         """Captured SAML messages (``"saml"``) or SCIM exchanges (``"scim"``), oldest first."""
         with self.database.sessions() as session:
             return self.traces.recent(session, kind, limit)
+
+    def integration_state(self) -> JumpCloudState:
+        """Applications, sign-ins and events as plain data (read-only)."""
+        with self.database.sessions() as session:
+            return integration_state(session)
+
+    def application_users(self, application_id: str) -> list[DirectoryUserView]:
+        """Users authorized for an application or provisioned to it, with their mapped attributes (read-only)."""
+        with self.database.sessions() as session:
+            return application_users(session, application_id)
 
     def export_snapshot(self) -> dict[str, Any]:
         """The whole database (keys included) as JSON-ready data, for a scenario file."""

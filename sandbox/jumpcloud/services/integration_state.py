@@ -1,0 +1,199 @@
+"""Read-only views of the mock JumpCloud's integration state, as plain data for observers.
+
+The desktop's walkthrough, drift view and edge-case panel read these; nothing here changes a row.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from sandbox.jumpcloud.models import (
+    DirectoryInsightsEvent,
+    IdentityManagement,
+    ProvisionedResource,
+    SsoApplication,
+    SystemUser,
+)
+
+# Tester edge cases of an application's Responses, all off (see services/applications.py).
+EDGE_CASE_KEYS = (
+    "clockSkewMinutes",
+    "shortValiditySeconds",
+    "wrongAudience",
+    "noSignature",
+    "foreignKey",
+    "attributeMode",
+    "attributeName",
+    "attributeRenameTo",
+)
+
+
+@dataclass(frozen=True)
+class ApplicationState:
+    """One configured application as its configuration panel shows it."""
+
+    id: str
+    name: str
+    display_label: str
+    catalog_key: str
+    sso_active: bool
+    # The SSO tab holds an SP Entity ID and an ACS URL (metadata uploaded or typed in).
+    sp_configured: bool
+    sp_entity_id: str
+    acs_urls: tuple[str, ...]
+    # Path of the IdP metadata this sandbox serves (the Copy Metadata URL value, without the host).
+    metadata_path: str
+    group_names: tuple[str, ...]
+    authorized_user_count: int
+    idm_status: str  # "" when the Identity Management tab was never configured
+    idm_base_url: str
+    group_management: bool
+    edge_cases: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class JumpCloudState:
+    """What the walkthrough needs to know of JumpCloud."""
+
+    applications: tuple[ApplicationState, ...]
+    # Successful sso_auth events, by how the sign-in started.
+    idp_initiated_sign_ins: int
+    sp_initiated_sign_ins: int
+    # Directory Insights event types seen at least once, successful ones only.
+    event_types: frozenset[str]
+    user_count: int
+    # Users waiting for a password of their own: how imported users arrive.
+    pending_password_users: int
+
+    def application(self, catalog_key: str) -> ApplicationState | None:
+        """The first application created from catalog entry ``catalog_key`` (``blogin``)."""
+        return next((app for app in self.applications if app.catalog_key == catalog_key), None)
+
+
+@dataclass(frozen=True)
+class DirectoryUserView:
+    """A JumpCloud user as one application sees it: granted or not, and what provisioning last sent."""
+
+    id: str
+    username: str
+    email: str
+    authorized: bool
+    # The seed guide's attribute mapping, flattened (userName, email, givenName, ...).
+    attributes: dict[str, Any]
+    scim_id: str | None
+    last_sent: dict[str, Any] | None
+
+
+def integration_state(session: Session) -> JumpCloudState:
+    """Applications, sign-ins and events, read in one go."""
+    applications = tuple(_application_state(session, app) for app in session.scalars(_applications()))
+    sign_ins = session.execute(
+        select(DirectoryInsightsEvent.record).where(
+            DirectoryInsightsEvent.event_type == "sso_auth", DirectoryInsightsEvent.success.is_(True)
+        )
+    ).scalars()
+    idp = sp = 0
+    for record in sign_ins:
+        if (record or {}).get("idp_initiated"):
+            idp += 1
+        else:
+            sp += 1
+    event_types = frozenset(
+        session.scalars(
+            select(DirectoryInsightsEvent.event_type).where(DirectoryInsightsEvent.success.is_(True)).distinct()
+        )
+    )
+    user_count = session.scalar(select(func.count()).select_from(SystemUser)) or 0
+    pending = session.scalar(select(func.count()).where(SystemUser.password_pending.is_(True))) or 0
+    return JumpCloudState(applications, idp, sp, event_types, int(user_count), int(pending))
+
+
+def application_users(session: Session, application_id: str) -> list[DirectoryUserView]:
+    """Users authorized for the application, and those provisioned to it earlier, by username."""
+    application = session.get(SsoApplication, application_id)
+    if application is None:
+        return []
+    authorized = {
+        user.id: user
+        for group in application.groups
+        for user in group.members
+        if user.active  # suspended users are not granted access
+    }
+    provisioned = {
+        row.jumpcloud_id: row
+        for row in session.scalars(
+            select(ProvisionedResource).where(
+                ProvisionedResource.application_id == application_id, ProvisionedResource.resource_type == "user"
+            )
+        )
+    }
+    users = dict(authorized)
+    missing = [user_id for user_id in provisioned if user_id not in users]
+    if missing:
+        users.update({user.id: user for user in session.scalars(select(SystemUser).where(SystemUser.id.in_(missing)))})
+    views = []
+    for user in users.values():
+        sent = provisioned.get(user.id)
+        views.append(
+            DirectoryUserView(
+                id=user.id,
+                username=user.username,
+                email=user.email,
+                authorized=user.id in authorized,
+                attributes=mapped_attributes(user, active=user.id in authorized),
+                scim_id=sent.scim_id if sent is not None else None,
+                last_sent=dict(sent.attributes or {}) if sent is not None else None,
+            )
+        )
+    return sorted(views, key=lambda view: view.username.lower())
+
+
+def mapped_attributes(user: SystemUser, *, active: bool) -> dict[str, Any]:
+    """The seed guide's Attribute Mappings for ``user``: what BlogIn should hold."""
+    formatted = " ".join(part for part in (user.firstname, user.lastname) if part)
+    return {
+        "userName": user.username,
+        "email": user.email,
+        "givenName": user.firstname,
+        "familyName": user.lastname,
+        "formatted": formatted,
+        "displayName": user.displayname or formatted or user.username,
+        "title": user.job_title,
+        "phone": user.work_phone,
+        "timezone": user.timezone,
+        "active": active,
+    }
+
+
+def _applications() -> Any:
+    return select(SsoApplication).order_by(SsoApplication.created, SsoApplication.id)
+
+
+def _application_state(session: Session, application: SsoApplication) -> ApplicationState:
+    config = application.sso_config or {}
+    acs_urls = tuple(str(url) for url in config.get("acsUrls") or [] if url)
+    sp_entity_id = str(config.get("spEntityId") or "")
+    idm = session.get(IdentityManagement, application.id)
+    members = {user.id for group in application.groups for user in group.members if user.active}
+    cases = config.get("edgeCases") or {}
+    return ApplicationState(
+        id=application.id,
+        name=application.name,
+        display_label=application.display_label,
+        catalog_key=application.catalog_key,
+        sso_active=application.sso_active,
+        sp_configured=bool(sp_entity_id and acs_urls),
+        sp_entity_id=sp_entity_id,
+        acs_urls=acs_urls,
+        metadata_path=f"/saml2/{application.name}/metadata",
+        group_names=tuple(group.name for group in application.groups),
+        authorized_user_count=len(members),
+        idm_status=idm.status if idm is not None else "",
+        idm_base_url=idm.base_url if idm is not None else "",
+        group_management=bool(idm.group_management) if idm is not None else False,
+        edge_cases={key: cases[key] for key in EDGE_CASE_KEYS if key in cases},
+    )
