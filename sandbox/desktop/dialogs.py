@@ -1,0 +1,117 @@
+"""Help › Integration guide, Help › About and the confirmation before a reset."""
+
+from __future__ import annotations
+
+from importlib import resources
+
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPlainTextEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from sandbox import __version__
+
+GUIDE_FILE = "jumpcloud-blogin-integration-guide.txt"
+
+
+def guide_text() -> str:
+    """The JumpCloud › BlogIn integration guide shipped with the package."""
+    return resources.files("sandbox.desktop").joinpath("resources", GUIDE_FILE).read_text(encoding="utf-8")
+
+
+class GuideDialog(QDialog):
+    """The integration guide, readable next to the window, with a find field."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("guideDialog")
+        self.setWindowTitle("Integration guide — JumpCloud and BlogIn")
+        self.resize(760, 820)
+        intro = QLabel(
+            "The steps this sandbox rehearses, as JumpCloud documents them. "
+            "Every menu, tab, button and field named here exists in the two portals."
+        )
+        intro.setWordWrap(True)
+        self.find_field = QLineEdit()
+        self.find_field.setPlaceholderText("Find in the guide…")
+        self.find_field.setClearButtonEnabled(True)
+        self.text = QPlainTextEdit()
+        self.text.setObjectName("guideText")
+        self.text.setReadOnly(True)
+        font = QFont(self.text.font())
+        font.setPointSizeF(font.pointSizeF() * 1.1)
+        self.text.setFont(font)
+        self.text.setPlainText(_spaced(guide_text()))
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(intro)
+        layout.addWidget(self.find_field)
+        layout.addWidget(self.text, 1)
+        layout.addWidget(buttons)
+        self.find_field.returnPressed.connect(self.find_next)
+
+    def find_next(self) -> bool:
+        """Select the next occurrence of the find field's text, wrapping at the end."""
+        needle = self.find_field.text()
+        if not needle:
+            return False
+        if self.text.find(needle):
+            return True
+        cursor = self.text.textCursor()
+        cursor.movePosition(cursor.MoveOperation.Start)
+        self.text.setTextCursor(cursor)
+        return self.text.find(needle)
+
+
+def _spaced(text: str) -> str:
+    # Headings (short lines without a list marker or full stop) get air above them.
+    out: list[str] = []
+    for line in text.splitlines():
+        is_heading = line and not line.startswith(("-", " ")) and len(line) < 70 and not line.endswith(".")
+        if is_heading and out and out[-1] != "":
+            out.append("")
+        out.append(line)
+    return "\n".join(out)
+
+
+def show_about(parent: QWidget, jumpcloud_url: str, blogin_url: str, data_dir: str) -> None:
+    """Help › About: what this is, where the two systems answer and where the data lives."""
+    QMessageBox.about(
+        parent,
+        "About SSO Sandbox",
+        f"<h3>SSO Sandbox {__version__}</h3>"
+        "<p>Rehearse the JumpCloud → BlogIn integration — SAML single sign-on with JIT provisioning "
+        "and SCIM user and group provisioning — on one machine, with no account anywhere.</p>"
+        f"<p>Mock JumpCloud: <a href='{jumpcloud_url}'>{jumpcloud_url}</a><br>"
+        f"Mock BlogIn: <a href='{blogin_url}'>{blogin_url}</a><br>"
+        f"Data folder: {data_dir}</p>"
+        "<p>Sandbox accounts: admin@example.com / sandbox (JumpCloud), "
+        "admin@acme.example / sandbox (BlogIn).</p>",
+    )
+
+
+def confirm_reset(parent: QWidget) -> bool:
+    """Ask before wiping both systems; Cancel is the default."""
+    box = QMessageBox(parent)
+    box.setObjectName("resetConfirmation")
+    box.setIcon(QMessageBox.Icon.Warning)
+    box.setWindowTitle("Reset sandbox")
+    box.setText("Reset both systems to their first-run state?")
+    box.setInformativeText(
+        "Every user, group, SSO application, setting and event in the mock JumpCloud and the mock "
+        "BlogIn is deleted, and the personas start afresh. This cannot be undone."
+    )
+    reset_button = box.addButton("Reset sandbox", QMessageBox.ButtonRole.DestructiveRole)
+    cancel_button = box.addButton(QMessageBox.StandardButton.Cancel)
+    box.setDefaultButton(cancel_button)
+    box.setEscapeButton(cancel_button)
+    box.exec()
+    return box.clickedButton() is reset_button

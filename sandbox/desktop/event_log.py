@@ -1,0 +1,190 @@
+"""The event log dock: filters, the table of events and the selected event's JSON."""
+
+from __future__ import annotations
+
+import json
+
+from PySide6.QtCore import QItemSelection, QModelIndex, Qt, QTimer
+from PySide6.QtGui import QFont, QFontDatabase
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDockWidget,
+    QFrame,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from sandbox.desktop.event_model import (
+    COLUMNS,
+    EVENT_TYPE,
+    RESULT,
+    SUMMARY,
+    SYSTEM,
+    SYSTEM_COLOURS,
+    SYSTEM_LABELS,
+    TIME,
+    EventFilter,
+    EventLogModel,
+)
+from sandbox.desktop.theme import dot_icon
+
+ALL_TYPES = "All event types"
+
+
+class EventLogDock(QDockWidget):
+    """Live events of both systems, newest at the bottom."""
+
+    def __init__(self, model: EventLogModel) -> None:
+        super().__init__("Event log")
+        self.setObjectName("eventLogDock")
+        self.model = model
+
+        self.system_filter = QComboBox()
+        self.system_filter.setObjectName("systemFilter")
+        self.system_filter.addItem("All systems", None)
+        for system, label in SYSTEM_LABELS.items():
+            self.system_filter.addItem(dot_icon(SYSTEM_COLOURS[system]), label, system)
+        self.type_filter = QComboBox()
+        self.type_filter.setObjectName("typeFilter")
+        self.type_filter.setMinimumContentsLength(22)
+        self.type_filter.addItem(ALL_TYPES, None)
+        self.text_filter = QLineEdit()
+        self.text_filter.setObjectName("textFilter")
+        self.text_filter.setPlaceholderText("Filter by text…")
+        self.text_filter.setClearButtonEnabled(True)
+        self.count_label = QLabel()
+        self.count_label.setObjectName("eventCount")
+
+        bar = QFrame()
+        bar.setObjectName("eventFilterBar")
+        bar_layout = QHBoxLayout(bar)
+        bar_layout.setContentsMargins(8, 4, 8, 4)
+        bar_layout.addWidget(self.system_filter)
+        bar_layout.addWidget(self.type_filter)
+        bar_layout.addWidget(self.text_filter, 1)
+        bar_layout.addWidget(self.count_label)
+
+        self.table = QTableView()
+        self.table.setObjectName("eventTable")
+        self.table.setModel(model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(False)
+        self.table.setShowGrid(False)
+        vertical = self.table.verticalHeader()
+        vertical.hide()
+        # Fixed row heights keep scrolling through 100,000 rows cheap.
+        vertical.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        vertical.setDefaultSectionSize(24)
+        header = self.table.horizontalHeader()
+        header.setHighlightSections(False)
+        header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        widths = {TIME: 150, SYSTEM: 110, EVENT_TYPE: 200, RESULT: 80}
+        for column in range(len(COLUMNS)):
+            if column == SUMMARY:
+                header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch)
+            else:
+                header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
+                header.resizeSection(column, widths[column])
+
+        self.detail = QPlainTextEdit()
+        self.detail.setObjectName("eventDetail")
+        self.detail.setReadOnly(True)
+        self.detail.setPlaceholderText("Select an event to see its full record.")
+        mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+        mono.setStyleHint(QFont.StyleHint.Monospace)
+        self.detail.setFont(mono)
+
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.setObjectName("eventLogSplitter")
+        self.splitter.setChildrenCollapsible(False)
+        self.splitter.addWidget(self.table)
+        self.splitter.addWidget(self.detail)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([900, 360])
+
+        body = QWidget()
+        layout = QVBoxLayout(body)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(bar)
+        layout.addWidget(self.splitter, 1)
+        self.setWidget(body)
+
+        # Typing in the text filter re-filters after a short pause, not on every key.
+        self._text_timer = QTimer(self)
+        self._text_timer.setSingleShot(True)
+        self._text_timer.setInterval(150)
+        self._text_timer.timeout.connect(self.apply_filter)
+        self.text_filter.textChanged.connect(self._text_timer.start)
+        self.system_filter.currentIndexChanged.connect(self.apply_filter)
+        self.type_filter.currentIndexChanged.connect(self.apply_filter)
+        self.table.selectionModel().selectionChanged.connect(self._selection_changed)
+        self.table.doubleClicked.connect(self._show_detail_of)
+        model.event_types_changed.connect(self._refresh_types)
+        model.rowsAboutToBeInserted.connect(self._remember_scroll)
+        model.rowsInserted.connect(self._follow_new_rows)
+        model.rowsInserted.connect(self._update_count)
+        model.modelReset.connect(self._update_count)
+        self._was_at_bottom = True
+        self._update_count()
+
+    def apply_filter(self) -> None:
+        """Show the events matching the system, type and text chosen above the table."""
+        self._text_timer.stop()
+        self.model.set_filter(
+            EventFilter(
+                system=self.system_filter.currentData(),
+                event_type=self.type_filter.currentData(),
+                text=self.text_filter.text().strip(),
+            )
+        )
+        self.detail.clear()
+        self.table.scrollToBottom()
+
+    def _refresh_types(self) -> None:
+        current = self.type_filter.currentData()
+        self.type_filter.blockSignals(True)
+        self.type_filter.clear()
+        self.type_filter.addItem(ALL_TYPES, None)
+        for event_type in self.model.event_types():
+            self.type_filter.addItem(event_type, event_type)
+        index = self.type_filter.findData(current) if current is not None else 0
+        self.type_filter.setCurrentIndex(max(index, 0))
+        self.type_filter.blockSignals(False)
+        if current is not None and index < 0:
+            self.apply_filter()
+
+    def _remember_scroll(self) -> None:
+        bar = self.table.verticalScrollBar()
+        self._was_at_bottom = bar.value() >= bar.maximum() - 2
+
+    def _follow_new_rows(self) -> None:
+        # Follow the log like `tail -f`, unless the user has scrolled up to read.
+        if self._was_at_bottom:
+            self.table.scrollToBottom()
+
+    def _update_count(self) -> None:
+        shown, total = self.model.rowCount(), self.model.total_count()
+        noun = "event" if total == 1 else "events"
+        self.count_label.setText(f"{total:,} {noun}" if shown == total else f"{shown:,} of {total:,} {noun}")
+
+    def _selection_changed(self, selected: QItemSelection, _deselected: QItemSelection) -> None:
+        indexes = selected.indexes()
+        if indexes:
+            self._show_detail_of(indexes[0])
+
+    def _show_detail_of(self, index: QModelIndex) -> None:
+        event = self.model.event_at(index.row())
+        if event is not None:
+            self.detail.setPlainText(json.dumps(event.data, indent=2, ensure_ascii=False, default=str))

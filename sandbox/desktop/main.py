@@ -1,0 +1,107 @@
+"""``run_desktop``: start both systems, then the window; stop everything when it closes."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import signal
+import socket
+import sys
+from types import FrameType
+
+from PySide6.QtCore import QCoreApplication, QEvent, QEventLoop, QTimer
+
+from sandbox.desktop.none_refcount import keep_none_alive
+from sandbox.errors import SandboxStartupError
+from sandbox.settings import Settings
+
+log = logging.getLogger("sandbox.desktop")
+
+
+def run_desktop(settings: Settings) -> int:
+    """Run the desktop app until its window closes; 0 on a normal quit, 2 if the sandbox cannot start."""
+    keep_none_alive()
+    # QtWebEngine must be imported before the QApplication exists.
+    from PySide6 import QtWebEngineWidgets  # noqa: F401
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    from sandbox.app import Sandbox
+    from sandbox.desktop.theme import apply_theme
+    from sandbox.desktop.window import MainWindow
+
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
+    app.setApplicationName("SSO Sandbox")
+    app.setApplicationDisplayName("SSO Sandbox")
+    app.setOrganizationName("sso-sandbox")
+    apply_theme(app)
+
+    sandbox = Sandbox(settings)
+    try:
+        sandbox.start()
+    except SandboxStartupError as error:
+        log.error("%s", error)
+        print(f"sso-sandbox: {error}", file=sys.stderr)
+        box = QMessageBox(QMessageBox.Icon.Critical, "SSO Sandbox cannot start", str(error))
+        box.setObjectName("startupError")
+        box.exec()
+        return 2
+
+    window = MainWindow(sandbox)
+    stop_on_signal = _QuitOnSignal(window.close)
+    try:
+        window.show()
+        window.start()
+        code = app.exec()
+    finally:
+        stop_on_signal.restore()
+        window.close()
+        window.shutdown()
+        _settle(app)
+        sandbox.stop()
+    log.info("desktop closed")
+    return int(code)
+
+
+def _settle(app: QCoreApplication, milliseconds: int = 300) -> None:
+    """Run the event loop briefly so QtWebEngine finishes tearing down and closes its connections."""
+    loop = QEventLoop()
+    QTimer.singleShot(milliseconds, loop.quit)
+    loop.exec()
+    app.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+
+
+class _QuitOnSignal:
+    """SIGINT/SIGTERM close the window like File › Quit (so the layout is saved and all stops).
+
+    Python only runs signal handlers between bytecodes, which never happens while Qt sleeps in
+    its event loop; a wake-up socket watched by Qt lets the handler run promptly.
+    """
+
+    def __init__(self, quit_app: object) -> None:
+        from PySide6.QtCore import QSocketNotifier
+
+        self._reader, self._writer = socket.socketpair()
+        self._reader.setblocking(False)
+        self._writer.setblocking(False)
+        self._previous_fd = signal.set_wakeup_fd(self._writer.fileno())
+        self._quit = quit_app
+        self._previous = {sig: signal.signal(sig, self._handle) for sig in (signal.SIGINT, signal.SIGTERM)}
+        self._notifier = QSocketNotifier(self._reader.fileno(), QSocketNotifier.Type.Read)
+        self._notifier.activated.connect(self._drain)
+
+    def _handle(self, signum: int, _frame: FrameType | None) -> None:
+        log.info("signal %d received, closing the window", signum)
+        self._quit()  # type: ignore[operator]
+
+    def _drain(self) -> None:
+        with contextlib.suppress(BlockingIOError):
+            self._reader.recv(64)
+
+    def restore(self) -> None:
+        self._notifier.setEnabled(False)
+        signal.set_wakeup_fd(self._previous_fd)
+        for sig, handler in self._previous.items():
+            signal.signal(sig, handler)
+        self._reader.close()
+        self._writer.close()

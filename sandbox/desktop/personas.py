@@ -1,0 +1,47 @@
+"""The three people a trainer plays, each with a browser of their own."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sandbox.app import Sandbox
+
+JUMPCLOUD_TEAL = "#1a9d9b"
+BLOGIN_ORANGE = "#ff6a3d"
+END_USER_INDIGO = "#4a5bb8"
+
+
+@dataclass(frozen=True)
+class Persona:
+    """Who sits at a browser, what colour their header has and where their browser starts."""
+
+    key: str
+    title: str
+    subtitle: str
+    colour: str
+    start_url: Callable[[Sandbox], str]
+
+
+def _jumpcloud_admin_start(sandbox: Sandbox) -> str:
+    return sandbox.jumpcloud.admin_login_link()
+
+
+def _end_user_start(sandbox: Sandbox) -> str:
+    return f"{sandbox.jumpcloud.base_url}/userconsole"
+
+
+def _blogin_admin_start(sandbox: Sandbox) -> str:
+    return sandbox.blogin.admin_login_link()
+
+
+JUMPCLOUD_ADMIN = Persona("jumpcloud-admin", "JumpCloud Admin", "Admin Portal", JUMPCLOUD_TEAL, _jumpcloud_admin_start)
+END_USER = Persona("end-user", "End User", "User Console and BlogIn", END_USER_INDIGO, _end_user_start)
+BLOGIN_ADMIN = Persona("blogin-admin", "BlogIn Admin", "Admin console", BLOGIN_ORANGE, _blogin_admin_start)
+
+PERSONAS: tuple[Persona, ...] = (JUMPCLOUD_ADMIN, END_USER, BLOGIN_ADMIN)
+
+
+def persona_by_key(key: str) -> Persona | None:
+    """The persona named ``key``, or ``None`` for an unknown key (e.g. from an old settings file)."""
+    return next((persona for persona in PERSONAS if persona.key == key), None)

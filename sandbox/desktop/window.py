@@ -1,0 +1,257 @@
+"""The main window: persona browsers, the event log dock, the status bar and the menus."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import shiboken6
+from PySide6.QtCore import QByteArray, QSettings, Qt
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
+from PySide6.QtWebEngineCore import QWebEngineProfile
+from PySide6.QtWidgets import QMainWindow
+
+from sandbox.app import Sandbox
+from sandbox.desktop.bridge import EventBridge
+from sandbox.desktop.browser import PersonaBrowser
+from sandbox.desktop.dialogs import GuideDialog, confirm_reset, show_about
+from sandbox.desktop.event_log import EventLogDock
+from sandbox.desktop.event_model import EventLogModel
+from sandbox.desktop.health import HealthMonitor, SystemHealth
+from sandbox.desktop.persona_area import SPLIT, TABS, PersonaArea
+from sandbox.desktop.personas import PERSONAS, Persona
+
+log = logging.getLogger("sandbox.desktop.window")
+
+DEFAULT_SIZE = (1600, 1000)
+LAYOUT_FILE = "desktop.ini"
+HISTORY_LIMIT = 5000
+
+
+class MainWindow(QMainWindow):
+    """SSO Sandbox's window over a running :class:`Sandbox`."""
+
+    def __init__(self, sandbox: Sandbox) -> None:
+        super().__init__()
+        self.sandbox = sandbox
+        self.setWindowTitle("SSO Sandbox — JumpCloud → BlogIn")
+        self.setObjectName("mainWindow")
+        self.layout_settings = QSettings(str(sandbox.settings.data_dir / LAYOUT_FILE), QSettings.Format.IniFormat, self)
+
+        # Each persona has its own off-the-record profile: cookies never mix and nothing lingers on disk.
+        self.profiles: dict[str, QWebEngineProfile] = {}
+        self.browsers: dict[str, PersonaBrowser] = {}
+        for persona in PERSONAS:
+            profile = QWebEngineProfile()
+            self.profiles[persona.key] = profile
+            browser = PersonaBrowser(persona, profile, self._start_url_of(persona))
+            browser.first_load_finished.connect(self._persona_loaded)
+            self.browsers[persona.key] = browser
+        self.area = PersonaArea(list(self.browsers.values()))
+        self.area.persona_shown.connect(self._persona_shown)
+        self.setCentralWidget(self.area)
+
+        self.event_model = EventLogModel()
+        self.event_log = EventLogDock(self.event_model)
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.event_log)
+        self.bridge = EventBridge(sandbox.bus)
+        self.bridge.events_arrived.connect(self.event_model.append_events)
+        self.load_event_history()
+
+        self.health = {
+            "jumpcloud": SystemHealth("JumpCloud", sandbox.jumpcloud.base_url),
+            "blogin": SystemHealth("BlogIn", sandbox.blogin.base_url),
+        }
+        for indicator in self.health.values():
+            self.statusBar().addPermanentWidget(indicator)
+        self.health_monitor = HealthMonitor(
+            {
+                "jumpcloud": (self.health["jumpcloud"], sandbox.jumpcloud.host, sandbox.jumpcloud.port),
+                "blogin": (self.health["blogin"], sandbox.blogin.host, sandbox.blogin.port),
+            }
+        )
+
+        self._build_menus()
+        self._personas_started = False
+        self._loaded: set[str] = set()
+        self.guide_dialog: GuideDialog | None = None
+        self.restore_layout()
+
+    # -- start-up ---------------------------------------------------------------------------
+
+    def _start_url_of(self, persona: Persona) -> Any:
+        return lambda: persona.start_url(self.sandbox)
+
+    def load_event_history(self) -> None:
+        """Both systems' stored events, oldest first; live ones then follow through the bridge."""
+        history = [
+            *self.sandbox.jumpcloud.recent_events(HISTORY_LIMIT),
+            *self.sandbox.blogin.recent_events(HISTORY_LIMIT),
+        ]
+        history.sort(key=lambda event: event.timestamp)
+        self.event_model.append_events(history)
+
+    def start(self) -> None:
+        """Load the personas on screen first; the others follow once the first page is up."""
+        self._personas_started = True
+        self.health_monitor.start()
+        for browser in self.area.visible_browsers():
+            browser.start()
+
+    def _persona_shown(self, key: str) -> None:
+        if self._personas_started:
+            self.browsers[key].start()
+
+    def _persona_loaded(self, key: str, _ok: bool) -> None:
+        self._loaded.add(key)
+        if len(self._loaded) == 1:
+            self.statusBar().showMessage("Ready", 3000)
+            for browser in self.browsers.values():
+                browser.start()
+        if len(self._loaded) == len(self.browsers):
+            log.info("all personas loaded")
+
+    # -- menus --------------------------------------------------------------------------------
+
+    def _build_menus(self) -> None:
+        file_menu = self.menuBar().addMenu("&File")
+        self.reset_action = QAction("&Reset sandbox…", self)
+        self.reset_action.triggered.connect(self.reset_sandbox)
+        file_menu.addAction(self.reset_action)
+        file_menu.addSeparator()
+        quit_action = QAction("&Quit", self)
+        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        quit_action.setMenuRole(QAction.MenuRole.QuitRole)
+        quit_action.triggered.connect(self.close)
+        file_menu.addAction(quit_action)
+
+        view_menu = self.menuBar().addMenu("&View")
+        group = QActionGroup(self)
+        self.split_action = QAction("&Split view", self, checkable=True)
+        self.split_action.setShortcut(QKeySequence("Ctrl+1"))
+        self.tabs_action = QAction("&Tabs", self, checkable=True)
+        self.tabs_action.setShortcut(QKeySequence("Ctrl+2"))
+        for action, mode in ((self.split_action, SPLIT), (self.tabs_action, TABS)):
+            group.addAction(action)
+            view_menu.addAction(action)
+            action.triggered.connect(lambda _checked=False, mode=mode: self.area.set_mode(mode))
+        self.area.mode_changed.connect(self._sync_mode_actions)
+        view_menu.addSeparator()
+        view_menu.addAction(self.event_log.toggleViewAction())
+        view_menu.addSeparator()
+        reload_action = QAction("Reload all personas", self)
+        reload_action.setShortcut(QKeySequence("Ctrl+Shift+R"))
+        reload_action.triggered.connect(self.reload_personas)
+        view_menu.addAction(reload_action)
+
+        help_menu = self.menuBar().addMenu("&Help")
+        guide_action = QAction("Integration &guide", self)
+        guide_action.setShortcut(QKeySequence.StandardKey.HelpContents)
+        guide_action.triggered.connect(self.show_guide)
+        help_menu.addAction(guide_action)
+        about_action = QAction("&About SSO Sandbox", self)
+        about_action.setMenuRole(QAction.MenuRole.AboutRole)
+        about_action.triggered.connect(
+            lambda: show_about(
+                self, self.sandbox.jumpcloud.base_url, self.sandbox.blogin.base_url, str(self.sandbox.settings.data_dir)
+            )
+        )
+        help_menu.addAction(about_action)
+        self._sync_mode_actions(self.area.mode)
+
+    def _sync_mode_actions(self, mode: str) -> None:
+        self.split_action.setChecked(mode == SPLIT)
+        self.tabs_action.setChecked(mode == TABS)
+
+    def reload_personas(self) -> None:
+        for browser in self.browsers.values():
+            browser.view.reload()
+
+    def show_guide(self) -> GuideDialog:
+        if self.guide_dialog is None:
+            self.guide_dialog = GuideDialog(self)
+        self.guide_dialog.show()
+        self.guide_dialog.raise_()
+        return self.guide_dialog
+
+    # -- actions --------------------------------------------------------------------------------
+
+    def reset_sandbox(self) -> bool:
+        """File › Reset sandbox…: after confirmation, both systems back to first-run state."""
+        if not confirm_reset(self):
+            return False
+        log.info("resetting the sandbox from the window")
+        self.bridge.drain()
+        self.sandbox.reset()
+        self.event_model.clear()
+        self.load_event_history()
+        for browser in self.browsers.values():
+            if browser.started or self._personas_started:
+                browser.restart()
+        self.statusBar().showMessage("Sandbox reset: both systems are back to their first-run state.", 6000)
+        return True
+
+    # -- layout memory --------------------------------------------------------------------------
+
+    def restore_layout(self) -> None:
+        """Window geometry, docks, view mode and splitter sizes as the user left them."""
+        store = self.layout_settings
+        geometry = store.value("window/geometry")
+        if isinstance(geometry, QByteArray) and not geometry.isEmpty():
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(*DEFAULT_SIZE)
+            self.area.set_split_sizes([DEFAULT_SIZE[0] // 2, DEFAULT_SIZE[0] // 2])
+            self.resizeDocks([self.event_log], [260], Qt.Orientation.Vertical)
+        state = store.value("window/state")
+        if isinstance(state, QByteArray) and not state.isEmpty():
+            self.restoreState(state)
+        area_state = {
+            "mode": store.value("personas/mode"),
+            "split": store.value("personas/split"),
+            "sizes": store.value("personas/sizes"),
+            "tab": _int(store.value("personas/tab")),
+        }
+        self.area.restore(area_state)
+        log_sizes = store.value("eventlog/sizes")
+        if isinstance(log_sizes, list) and len(log_sizes) == 2 and all(str(s).isdigit() for s in log_sizes):
+            sizes = [int(s) for s in log_sizes]
+            if all(size >= 100 for size in sizes):
+                self.event_log.splitter.setSizes(sizes)
+
+    def save_layout(self) -> None:
+        store = self.layout_settings
+        store.setValue("window/geometry", self.saveGeometry())
+        store.setValue("window/state", self.saveState())
+        state = self.area.state()
+        store.setValue("personas/mode", state["mode"])
+        store.setValue("personas/split", state["split"])
+        store.setValue("personas/sizes", state["sizes"])
+        store.setValue("personas/tab", state["tab"])
+        store.setValue("eventlog/sizes", self.event_log.splitter.sizes())
+        store.sync()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.save_layout()
+        super().closeEvent(event)
+
+    def shutdown(self) -> None:
+        """Stop listening and free every browser: pages are deleted before their profiles."""
+        self.health_monitor.stop()
+        self.bridge.close()
+        if self.guide_dialog is not None:
+            self.guide_dialog.close()
+        for browser in self.browsers.values():
+            browser.view.stop()
+            shiboken6.delete(browser.page)
+        for profile in self.profiles.values():
+            shiboken6.delete(profile)
+        self.profiles.clear()
+        self.deleteLater()
+
+
+def _int(value: object) -> int | None:
+    try:
+        return int(str(value))
+    except ValueError:
+        return None
