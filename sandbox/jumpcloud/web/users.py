@@ -28,7 +28,8 @@ def _user_or_404(user_id: str) -> SystemUser:
 
 
 def _form_values() -> dict[str, str]:
-    return {field: request.form.get(field, "") for field in FORM_FIELDS}
+    # Only what the form sent: a field left out is left unchanged.
+    return {field: request.form[field] for field in FORM_FIELDS if field in request.form}
 
 
 def _render_form(
