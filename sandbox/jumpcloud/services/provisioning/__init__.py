@@ -1,0 +1,56 @@
+"""Identity Management: SCIM provisioning of applications from JumpCloud's directory.
+
+:class:`Provisioning` is what the ``JumpCloud`` system object holds: change tracking on its
+sessions, the outbox worker, and background manual imports.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from sandbox.db import Database
+from sandbox.jumpcloud.services.insights import Initiator
+from sandbox.traces import TraceLog
+
+log = logging.getLogger("sandbox.jumpcloud.provisioning")
+
+
+class Provisioning:
+    """The provisioning engine of one JumpCloud."""
+
+    def __init__(self, database: Database, traces: TraceLog) -> None:
+        from sandbox.jumpcloud.services.provisioning.changes import install_change_tracking
+        from sandbox.jumpcloud.services.provisioning.worker import ProvisioningWorker
+
+        self.database = database
+        self.traces = traces
+        self.worker = ProvisioningWorker(database, traces)
+        install_change_tracking(database.sessions, self.worker.wake)
+        self._imports: list[threading.Thread] = []
+
+    def start(self) -> None:
+        self.worker.start()
+
+    def stop(self) -> None:
+        self.worker.stop()
+        for thread in self._imports:
+            thread.join(timeout=30)
+        self._imports = [t for t in self._imports if t.is_alive()]
+
+    def start_import(self, application_id: str, scim_ids: list[str], initiator: Initiator, recipient: str) -> None:
+        """A manual import of 100 users or more: runs in the background, reports to the Mailbox."""
+        from sandbox.jumpcloud.services.provisioning.import_job import run_import
+
+        thread = threading.Thread(
+            target=run_import,
+            args=(self.database, self.traces, application_id, scim_ids, initiator, recipient),
+            name="jumpcloud-import",
+            daemon=True,
+        )
+        self._imports = [t for t in self._imports if t.is_alive()] + [thread]
+        thread.start()
+
+    def wait_for_imports(self, timeout: float = 60.0) -> None:
+        for thread in list(self._imports):
+            thread.join(timeout)

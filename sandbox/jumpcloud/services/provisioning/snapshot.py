@@ -1,0 +1,206 @@
+"""Claiming due outbox operations and reading the state each one needs (run by the worker)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from sandbox.events import utc_now
+from sandbox.jumpcloud.models import (
+    IdentityManagement,
+    ProvisionedResource,
+    ProvisioningOutbox,
+    SsoApplication,
+    SystemUser,
+    UserGroup,
+    application_groups,
+    group_members,
+)
+from sandbox.jumpcloud.models.provisioning import (
+    ACTIVE,
+    GROUP,
+    PENDING,
+    SKIPPED,
+    SYNC_GROUP,
+    SYNC_USER,
+    USER,
+)
+from sandbox.jumpcloud.services.provisioning.attributes import user_attributes
+from sandbox.jumpcloud.services.provisioning.jobs import Connection, Job, Mapping
+
+Key = tuple[str, str, str]
+WINDOW = 2000
+FOLDABLE = (SYNC_USER, SYNC_GROUP)
+
+
+def build_jobs(session: Session, room: int, busy: set[Key]) -> list[Job]:
+    """Up to ``room`` jobs: the first due operation of each resource not ``busy``, with later
+    identical sync operations folded in (a sync reads the state current when it runs)."""
+    now = utc_now()
+    waiting = {
+        (a, t, r)
+        for a, t, r in session.execute(
+            select(ProvisioningOutbox.application_id, ProvisioningOutbox.resource_type, ProvisioningOutbox.resource_id)
+            .where(ProvisioningOutbox.status == PENDING, ProvisioningOutbox.next_attempt_at > now)
+            .distinct()
+        )
+    }
+    rows = session.scalars(
+        select(ProvisioningOutbox)
+        .where(
+            ProvisioningOutbox.status == PENDING,
+            or_(ProvisioningOutbox.next_attempt_at.is_(None), ProvisioningOutbox.next_attempt_at <= now),
+        )
+        .order_by(ProvisioningOutbox.seq)
+        .limit(WINDOW)
+    ).all()
+    blocked = set(busy) | waiting
+    picked: dict[Key, list[ProvisioningOutbox]] = {}
+    for row in rows:
+        key = (row.application_id, row.resource_type, row.resource_id)
+        if key in blocked:
+            continue
+        if key in picked:
+            head = picked[key][0]
+            if row.operation == head.operation and row.operation in FOLDABLE:
+                picked[key].append(row)
+            else:
+                blocked.add(key)  # a different operation waits for this one
+            continue
+        if len(picked) < room:
+            picked[key] = [row]
+        else:
+            blocked.add(key)
+    if not picked:
+        return []
+    connections = _connections(session, {key[0] for key in picked}, now)
+    jobs: list[Job] = []
+    for key, group in list(picked.items()):
+        app = connections.get(key[0])
+        if app is None:
+            for row in group:
+                row.status, row.finished_at, row.last_error = SKIPPED, now, "Identity Management is not active"
+            del picked[key]
+            continue
+        head = group[0]
+        payload = dict(head.payload or {})
+        for row in group[1:]:
+            payload.update(row.payload or {})
+        jobs.append(
+            Job(
+                seqs=[row.seq for row in group],
+                application=app[0],
+                connection=app[1],
+                resource_type=head.resource_type,
+                resource_id=head.resource_id,
+                operation=head.operation,
+                payload=payload,
+                attempt=head.attempts + 1,
+                mapping=None,
+            )
+        )
+    _fill(session, jobs)
+    return jobs
+
+
+def _connections(
+    session: Session, application_ids: set[str], now: datetime
+) -> dict[str, tuple[dict[str, str], Connection]]:
+    found: dict[str, tuple[dict[str, str], Connection]] = {}
+    for idm, app in session.execute(
+        select(IdentityManagement, SsoApplication)
+        .join(SsoApplication, SsoApplication.id == IdentityManagement.application_id)
+        .where(IdentityManagement.application_id.in_(application_ids), IdentityManagement.status == ACTIVE)
+    ).all():
+        found[app.id] = (
+            {"id": app.id, "name": app.name, "display_label": app.display_label},
+            Connection(idm.base_url, idm.token_key, idm.group_management),
+        )
+    return found
+
+
+def _fill(session: Session, jobs: list[Job]) -> None:
+    """Read, in a few queries, what each job needs."""
+    by_app: dict[str, list[Job]] = defaultdict(list)
+    for job in jobs:
+        by_app[job.application["id"]].append(job)
+    for application_id, app_jobs in by_app.items():
+        users = [j for j in app_jobs if j.resource_type == USER]
+        groups = [j for j in app_jobs if j.resource_type == GROUP]
+        mappings = _mappings(session, application_id, USER, {j.resource_id for j in users})
+        mappings.update(_mappings(session, application_id, GROUP, {j.resource_id for j in groups}))
+        for job in app_jobs:
+            job.mapping = mappings.get((job.resource_type, job.resource_id))
+        _fill_users(session, application_id, [j for j in users if j.operation == SYNC_USER])
+        _fill_groups(session, application_id, [j for j in groups if j.operation == SYNC_GROUP])
+
+
+def _fill_users(session: Session, application_id: str, jobs: list[Job]) -> None:
+    if not jobs:
+        return
+    ids = [j.resource_id for j in jobs]
+    users = {u.id: u for u in session.scalars(select(SystemUser).where(SystemUser.id.in_(ids)))}
+    grants: dict[str, list[str]] = defaultdict(list)
+    for user_id, group_id in session.execute(
+        select(group_members.c.user_id, group_members.c.group_id)
+        .join(application_groups, application_groups.c.group_id == group_members.c.group_id)
+        .where(application_groups.c.application_id == application_id, group_members.c.user_id.in_(ids))
+    ):
+        grants[user_id].append(group_id)
+    for job in jobs:
+        user = users.get(job.resource_id)
+        if user is None:
+            continue
+        granted = bool(grants.get(user.id))
+        job.user_attributes = user_attributes(user, active=granted and user.active)
+        job.user_group_ids = sorted(grants.get(user.id, []))
+
+
+def _fill_groups(session: Session, application_id: str, jobs: list[Job]) -> None:
+    if not jobs:
+        return
+    ids = [j.resource_id for j in jobs]
+    groups = {g.id: g for g in session.scalars(select(UserGroup).where(UserGroup.id.in_(ids)))}
+    associated = set(
+        session.scalars(
+            select(application_groups.c.group_id).where(
+                application_groups.c.application_id == application_id, application_groups.c.group_id.in_(ids)
+            )
+        )
+    )
+    members: dict[str, list[str]] = defaultdict(list)
+    for group_id, user_id in session.execute(
+        select(group_members.c.group_id, group_members.c.user_id).where(group_members.c.group_id.in_(ids))
+    ):
+        members[group_id].append(user_id)
+    all_members = {u for ids_ in members.values() for u in ids_}
+    scim_ids = {jid: m.scim_id for (_t, jid), m in _mappings(session, application_id, USER, all_members).items()}
+    for job in jobs:
+        group = groups.get(job.resource_id)
+        if group is None:
+            continue
+        job.group_name = group.name
+        job.group_associated = group.id in associated
+        job.group_member_count = len(members.get(group.id, []))
+        job.member_scim_ids = sorted(scim_ids[u] for u in members.get(group.id, []) if u in scim_ids)
+
+
+def _mappings(
+    session: Session, application_id: str, resource_type: str, ids: set[str]
+) -> dict[tuple[str, str], Mapping]:
+    found: dict[tuple[str, str], Mapping] = {}
+    ordered = sorted(ids)
+    for start in range(0, len(ordered), 500):
+        for row in session.scalars(
+            select(ProvisionedResource).where(
+                ProvisionedResource.application_id == application_id,
+                ProvisionedResource.resource_type == resource_type,
+                ProvisionedResource.jumpcloud_id.in_(ordered[start : start + 500]),
+            )
+        ):
+            found[(resource_type, row.jumpcloud_id)] = Mapping(row.scim_id, dict(row.attributes or {}))
+    return found
+

@@ -1,0 +1,203 @@
+"""The background worker that delivers the ProvisioningOutbox.
+
+One dispatcher thread owns every database write of the worker: it claims due operations (the first
+pending one of each resource, so one resource's operations stay in order), snapshots what they need,
+hands them to a pool of delivery threads that only speak HTTP, and writes each outcome — the DI
+events, the traces, the id mapping and the operation's new status — in one transaction. A crash
+between an HTTP answer and that transaction leaves the operation pending; delivering it again is
+harmless because a user or group is always looked up before it is created.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from concurrent.futures import Future, ThreadPoolExecutor
+
+import httpx
+from sqlalchemy import func, select
+
+from sandbox.db import Database
+from sandbox.events import utc_now
+from sandbox.http import http_client
+from sandbox.jumpcloud.models import ProvisioningOutbox
+from sandbox.jumpcloud.models.provisioning import PENDING
+from sandbox.jumpcloud.services.provisioning.delivery import deliver
+from sandbox.jumpcloud.services.provisioning.jobs import Job, Outcome
+from sandbox.jumpcloud.services.provisioning.results import record_outcomes
+from sandbox.jumpcloud.services.provisioning.snapshot import Key, build_jobs
+from sandbox.scim.client import REJECTED, ScimRequestError
+from sandbox.traces import TraceLog
+
+log = logging.getLogger("sandbox.jumpcloud.provisioning")
+
+
+class ProvisioningWorker:
+    """Delivers queued operations to every application whose Identity Management is active."""
+
+    def __init__(
+        self,
+        database: Database,
+        traces: TraceLog,
+        *,
+        delivery_threads: int = 8,
+        max_attempts: int = 6,
+        backoff_base: float = 1.0,
+        backoff_cap: float = 300.0,
+        timeout: float = 10.0,
+    ) -> None:
+        self.database = database
+        self.traces = traces
+        self.delivery_threads = delivery_threads
+        self.max_attempts = max_attempts
+        self.backoff_base = backoff_base
+        self.backoff_cap = backoff_cap
+        self.timeout = timeout
+        self._wakeup = threading.Event()
+        self._stopping = threading.Event()
+        self._finished: queue.Queue[Future[Outcome]] = queue.Queue()
+        self._inflight: dict[Key, Job] = {}
+        self._thread: threading.Thread | None = None
+        self._pool: ThreadPoolExecutor | None = None
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def start(self) -> None:
+        if self.running:
+            return
+        self._stopping.clear()
+        self._pool = ThreadPoolExecutor(self.delivery_threads, thread_name_prefix="jumpcloud-scim")
+        limits = httpx.Limits(
+            max_connections=self.delivery_threads * 2, max_keepalive_connections=self.delivery_threads * 2
+        )
+        self._http = http_client(timeout=self.timeout, limits=limits)
+        self._thread = threading.Thread(target=self._run, name="jumpcloud-provisioning", daemon=True)
+        self._thread.start()
+        log.info("provisioning worker started with %d delivery threads", self.delivery_threads)
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Finish what is in flight (its results are kept), then stop."""
+        if self._thread is None:
+            return
+        self._stopping.set()
+        self._wakeup.set()
+        self._thread.join(timeout)
+        self._thread = None
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None
+        self._http.close()
+        log.info("provisioning worker stopped")
+
+    def wake(self) -> None:
+        """New operations were committed."""
+        self._wakeup.set()
+
+    def wait_until_idle(self, timeout: float = 30.0) -> bool:
+        """Until nothing is pending or in flight (operations waiting for a retry count as pending)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if not self._inflight and self._finished.empty() and self.pending() == 0:
+                return True
+            time.sleep(0.05)
+        return False
+
+    def pending(self) -> int:
+        with self.database.sessions() as session:
+            return int(
+                session.scalar(
+                    select(func.count()).select_from(ProvisioningOutbox).where(ProvisioningOutbox.status == PENDING)
+                )
+                or 0
+            )
+
+    # -- the dispatcher thread -------------------------------------------------------------------
+
+    def _run(self) -> None:
+        while True:
+            try:
+                stopping = self._stopping.is_set()
+                self._apply_finished()
+                if stopping:
+                    if not self._inflight:
+                        return
+                    self._wakeup.wait(0.1)
+                    continue
+                claimed = self._claim() if len(self._inflight) < self._capacity else 0
+                wait = 0.0 if claimed and len(self._inflight) < self._capacity else self._next_due_in()
+                if wait > 0:
+                    self._wakeup.wait(wait)
+                self._wakeup.clear()
+            except Exception:
+                # A database hiccup (locked, disk full) must not end delivery: try again shortly.
+                log.exception("provisioning worker cycle failed")
+                self._wakeup.wait(1.0)
+                self._wakeup.clear()
+
+    @property
+    def _capacity(self) -> int:
+        return self.delivery_threads * 4
+
+    def _claim(self) -> int:
+        room = self._capacity - len(self._inflight)
+        with self.database.transaction() as session:
+            jobs = build_jobs(session, room, set(self._inflight))
+        assert self._pool is not None
+        for job in jobs:
+            self._inflight[job.key] = job
+            future = self._pool.submit(_deliver_safely, job, self._http, self.timeout)
+            future.add_done_callback(self._delivered)
+        return len(jobs)
+
+    def _delivered(self, future: Future[Outcome]) -> None:
+        self._finished.put(future)
+        self._wakeup.set()
+
+    def _apply_finished(self) -> None:
+        outcomes: list[Outcome] = []
+        while len(outcomes) < 500:
+            try:
+                future = self._finished.get_nowait()
+            except queue.Empty:
+                break
+            outcomes.append(future.result())
+        if not outcomes:
+            return
+        try:
+            with self.database.transaction() as session:
+                record_outcomes(self, session, outcomes, set(self._inflight))
+        finally:
+            for outcome in outcomes:
+                self._inflight.pop(outcome.job.key, None)
+
+    def retry_delay(self, attempt: int, retry_after: float | None) -> float:
+        """Exponential backoff from ``backoff_base``; a server's ``Retry-After`` is honoured as given."""
+        if retry_after is not None:
+            return min(retry_after, self.backoff_cap)
+        return float(min(self.backoff_cap, self.backoff_base * (2 ** max(0, attempt - 1))))
+
+    def _next_due_in(self) -> float:
+        """How long until the earliest retry falls due; new work and finished deliveries wake us sooner."""
+        with self.database.sessions() as session:
+            due = session.scalar(
+                select(func.min(ProvisioningOutbox.next_attempt_at)).where(
+                    ProvisioningOutbox.status == PENDING, ProvisioningOutbox.next_attempt_at.is_not(None)
+                )
+            )
+        if due is None:
+            return 1.0
+        return max(0.01, min(1.0, (due - utc_now()).total_seconds()))
+
+
+def _deliver_safely(job: Job, http: httpx.Client, timeout: float) -> Outcome:
+    try:
+        return deliver(job, http, timeout)
+    except Exception as error:
+        log.exception("delivery of %s %s failed unexpectedly", job.operation, job.resource_id)
+        outcome = Outcome(job)
+        outcome.error = ScimRequestError(REJECTED, f"Delivery failed unexpectedly ({type(error).__name__}).")
+        return outcome
