@@ -66,6 +66,7 @@ class Sandbox:
             server.start()
         self.started = True
         self.wait_until_answering()
+        self.jumpcloud.start_background()
         log.info("ready: JumpCloud %s, BlogIn %s", self.jumpcloud.base_url, self.blogin.base_url)
 
     def wait_until_answering(self, timeout: float = 10.0) -> None:
@@ -88,6 +89,7 @@ class Sandbox:
         log.info("sandbox reset")
 
     def stop(self) -> None:
+        self.jumpcloud.stop_background()
         for server in reversed(self._servers):
             server.stop()
         self._servers.clear()

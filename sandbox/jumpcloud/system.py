@@ -18,6 +18,7 @@ from sandbox.jumpcloud.services.integration_state import (
     application_users,
     integration_state,
 )
+from sandbox.jumpcloud.services.provisioning import Provisioning
 from sandbox.login_links import LoginLinks
 from sandbox.passwords import hash_password
 from sandbox.settings import JUMPCLOUD_HOST
@@ -43,6 +44,7 @@ class JumpCloud:
         self.login_links = LoginLinks()
         self.traces = TraceLog(self.name, Trace)
         self.port = 0
+        self.provisioning = Provisioning(self.database, self.traces)
 
     @property
     def base_url(self) -> str:
@@ -104,6 +106,14 @@ class JumpCloud:
         """Replace the whole database with ``snapshot`` (from :meth:`export_snapshot`), in one transaction."""
         import_database(self.database, snapshot, rewrite=rewrite)
         self.seed()
+
+    def start_background(self) -> None:
+        """Start the SCIM provisioning worker (once the servers answer)."""
+        self.provisioning.start()
+
+    def stop_background(self) -> None:
+        """Stop the provisioning worker; operations not yet delivered stay queued for the next start."""
+        self.provisioning.stop()
 
     def close(self) -> None:
         self.database.close()
