@@ -1,0 +1,127 @@
+"""The admin console's Users and Teams pages: who is in BlogIn, where they came from, their SCIM view."""
+
+from __future__ import annotations
+
+import json
+
+from flask import Blueprint, abort, render_template, request
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import selectinload
+
+from sandbox.blogin.models import Team, User, team_members
+from sandbox.blogin.scim import PREFIX
+from sandbox.blogin.scim.groups import render_team
+from sandbox.blogin.scim.users import render_user
+from sandbox.blogin.web.context import admin_required, system
+from sandbox.webcommon import db
+
+bp = Blueprint("people", __name__)
+
+PAGE_SIZE = 50
+USER_SORTS = {
+    "name": User.user_name_key,
+    "source": User.source,
+    "active": User.active,
+    "role": User.role,
+    "changed": User.last_modified,
+}
+
+
+def _page() -> int:
+    raw = request.args.get("page", "1")
+    return max(1, int(raw)) if raw.isdigit() else 1
+
+
+def _like(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+@bp.get("/users")
+@admin_required
+def users() -> str:
+    q = request.args.get("q", "").strip()[:200]
+    sort = request.args.get("sort", "name")
+    sort = sort if sort in USER_SORTS else "name"
+    descending = request.args.get("order") == "desc"
+    source = request.args.get("source", "")
+    condition = []
+    if q:
+        pattern = _like(q)
+        condition.append(
+            or_(
+                User.user_name_key.like(pattern, escape="\\"),
+                User.email.like(pattern, escape="\\"),
+                User.given_name.like(pattern, escape="\\"),
+                User.family_name.like(pattern, escape="\\"),
+                User.display_name.like(pattern, escape="\\"),
+            )
+        )
+    if source in ("manual", "SCIM", "JIT", "import"):
+        condition.append(User.source == source)
+    column = USER_SORTS[sort]
+    order = [column.desc() if descending else column.asc(), User.user_name_key]
+    session = db()
+    total = session.scalar(select(func.count()).select_from(User).where(*condition)) or 0
+    page = min(_page(), max(1, (total + PAGE_SIZE - 1) // PAGE_SIZE))
+    rows = session.scalars(
+        select(User)
+        .options(selectinload(User.teams))
+        .where(*condition)
+        .order_by(*order)
+        .offset((page - 1) * PAGE_SIZE)
+        .limit(PAGE_SIZE)
+    ).all()
+    return render_template(
+        "people/users.html",
+        users=rows,
+        total=total,
+        page=page,
+        pages=max(1, (total + PAGE_SIZE - 1) // PAGE_SIZE),
+        q=q,
+        sort=sort,
+        descending=descending,
+        source=source,
+    )
+
+
+@bp.get("/users/<user_id>")
+@admin_required
+def user(user_id: str) -> str:
+    session = db()
+    found = session.get(User, user_id)
+    if found is None:
+        abort(404, "There is no such user in BlogIn. They may have been deleted.")
+    representation = render_user(session, found, f"{system().base_url}{PREFIX}")
+    return render_template(
+        "people/user.html", user=found, scim_json=json.dumps(representation, indent=2, ensure_ascii=False)
+    )
+
+
+@bp.get("/teams")
+@admin_required
+def teams() -> str:
+    session = db()
+    q = request.args.get("q", "").strip()[:200]
+    condition = [Team.display_name_key.like(_like(q.lower()), escape="\\")] if q else []
+    counts = select(team_members.c.team_id, func.count().label("members")).group_by(team_members.c.team_id).subquery()
+    rows = session.execute(
+        select(Team, func.coalesce(counts.c.members, 0))
+        .outerjoin(counts, counts.c.team_id == Team.id)
+        .where(*condition)
+        .order_by(Team.display_name_key)
+    ).all()
+    return render_template("people/teams.html", teams=rows, q=q)
+
+
+@bp.get("/teams/<team_id>")
+@admin_required
+def team(team_id: str) -> str:
+    session = db()
+    found = session.get(Team, team_id)
+    if found is None:
+        abort(404, "There is no such team in BlogIn. It may have been deleted.")
+    representation = render_team(session, found, f"{system().base_url}{PREFIX}")
+    return render_template(
+        "people/team.html", team=found, scim_json=json.dumps(representation, indent=2, ensure_ascii=False)
+    )
