@@ -36,13 +36,15 @@ def create_app(system: BlogIn, test_config: dict[str, object] | None = None) -> 
 
 def register_blueprints(app: Flask) -> None:
     from sandbox.blogin import scim
-    from sandbox.blogin.web import auth, home, settings, sso
+    from sandbox.blogin.web import auth, home, people, provisioning, settings, sso
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(home.bp)
     app.register_blueprint(settings.bp)
     app.register_blueprint(sso.bp)
     app.register_blueprint(scim.bp)
+    app.register_blueprint(provisioning.bp)
+    app.register_blueprint(people.bp)
 
 
 def register_context(app: Flask) -> None:
