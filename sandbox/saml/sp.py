@@ -421,6 +421,11 @@ class ServiceProvider:
             Check("validity window", True, f"Within NotBefore/NotOnOrAfter ± {self.settings.allowed_skew_s} s")
         )
         name_id = response.name_id
+        if name_id is not None and (name_id.text or "").strip() != (summary.name_id or ""):
+            raise reject(
+                "NameID",
+                "The NameID reads differently depending on how XML comments inside it are handled; refused.",
+            )
         ends = [
             t
             for t in (
