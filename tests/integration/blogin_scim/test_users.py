@@ -107,7 +107,9 @@ def test_patch_without_path_value_paths_and_remove(scim: Scim) -> None:
     assert body["emails"][0]["value"] == "vp@acme.example"
     assert body[ENTERPRISE] == {"department": "Sales"}
     assert ENTERPRISE in body["schemas"]
-    removed = scim.patch(f"/Users/{user['id']}", [{"op": "remove", "path": "title"}, {"op": "remove", "path": "phoneNumbers"}])
+    removed = scim.patch(
+        f"/Users/{user['id']}", [{"op": "remove", "path": "title"}, {"op": "remove", "path": "phoneNumbers"}]
+    )
     assert "phoneNumbers" not in removed.json()
 
 
@@ -121,7 +123,9 @@ def test_patch_errors_are_rfc_errors(scim: Scim) -> None:
     assert_scim_error(scim.patch(path, [{"op": "replace", "path": "active", "value": "maybe"}]), 400, "invalidValue")
     assert_scim_error(scim.patch(path, [{"op": "move", "path": "title"}]), 400, "invalidSyntax")
     assert_scim_error(
-        scim.patch(path, [{"op": "replace", "path": 'emails[type eq "home"]', "value": {"value": "x"}}]), 400, "noTarget"
+        scim.patch(path, [{"op": "replace", "path": 'emails[type eq "home"]', "value": {"value": "x"}}]),
+        400,
+        "noTarget",
     )
     assert_scim_error(scim.request("PATCH", path, {"Operations": []}), 400, "invalidSyntax")
     # Nothing of the failed requests stuck.
@@ -131,7 +135,9 @@ def test_patch_errors_are_rfc_errors(scim: Scim) -> None:
 def test_put_replaces_and_if_match_guards_against_stale_versions(scim: Scim) -> None:
     user = create(scim, "putme@acme.example", title="Old title")
     path = f"/Users/{user['id']}"
-    replaced = scim.put(path, {"userName": "putme@acme.example", "name": {"givenName": "Put"}}, headers={"If-Match": 'W/"1"'})
+    replaced = scim.put(
+        path, {"userName": "putme@acme.example", "name": {"givenName": "Put"}}, headers={"If-Match": 'W/"1"'}
+    )
     assert replaced.status_code == 200, replaced.text
     body = replaced.json()
     assert "title" not in body and body["name"] == {"givenName": "Put"} and body["active"] is True
@@ -145,7 +151,9 @@ def test_put_replaces_and_if_match_guards_against_stale_versions(scim: Scim) -> 
 def test_rename_to_a_taken_user_name_is_409(scim: Scim) -> None:
     create(scim, "taken@acme.example")
     other = create(scim, "free@acme.example")
-    response = scim.patch(f"/Users/{other['id']}", [{"op": "replace", "path": "userName", "value": "TAKEN@acme.example"}])
+    response = scim.patch(
+        f"/Users/{other['id']}", [{"op": "replace", "path": "userName", "value": "TAKEN@acme.example"}]
+    )
     assert_scim_error(response, 409, "uniqueness")
 
 
@@ -184,11 +192,15 @@ def test_filters_paging_sorting_and_projection(scim: Scim) -> None:
         "/Users", params={"filter": 'emails[type eq "work" and value ew "@paging.example"] and title pr'}
     ).json()
     assert value_path["totalResults"] == 7
-    excluded = scim.get("/Users", params={"filter": 'userName eq "page0@paging.example"', "excludedAttributes": "emails,meta"})
+    excluded = scim.get(
+        "/Users", params={"filter": 'userName eq "page0@paging.example"', "excludedAttributes": "emails,meta"}
+    )
     assert "emails" not in excluded.json()["Resources"][0] and "meta" not in excluded.json()["Resources"][0]
     counted = scim.get("/Users", params={"filter": 'userName sw "page"', "count": 0}).json()
     assert counted["totalResults"] == 7 and counted["Resources"] == []
-    by_date = scim.get("/Users", params={"filter": 'meta.created gt "2000-01-01T00:00:00Z" and userName sw "page"'}).json()
+    by_date = scim.get(
+        "/Users", params={"filter": 'meta.created gt "2000-01-01T00:00:00Z" and userName sw "page"'}
+    ).json()
     assert by_date["totalResults"] == 7
 
 
@@ -207,7 +219,7 @@ def test_search_endpoint_takes_a_search_request(scim: Scim) -> None:
 
 
 def test_bad_filters_and_parameters_are_400(scim: Scim) -> None:
-    for bad in ('userName eq', 'userName zz "x"', '(userName eq "x"', 'active gt true', 'meta.created gt "yesterday"'):
+    for bad in ("userName eq", 'userName zz "x"', '(userName eq "x"', "active gt true", 'meta.created gt "yesterday"'):
         assert_scim_error(scim.get("/Users", params={"filter": bad}), 400, "invalidFilter")
     assert_scim_error(scim.get("/Users", params={"count": "many"}), 400, "invalidValue")
     assert_scim_error(scim.get("/Users", params={"sortOrder": "sideways"}), 400, "invalidValue")
