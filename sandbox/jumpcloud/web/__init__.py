@@ -59,3 +59,10 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(api_v1.bp)
     app.register_blueprint(api_v2.bp)
     app.register_blueprint(api_insights.bp)
+
+    from sandbox.jumpcloud.web import application_panel, applications, idp, userconsole
+
+    app.register_blueprint(applications.bp)
+    app.register_blueprint(application_panel.bp)
+    app.register_blueprint(idp.bp)
+    app.register_blueprint(userconsole.bp)
