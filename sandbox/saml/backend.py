@@ -10,15 +10,18 @@ selecting the in-process backend takes two steps: put :func:`crypto_settings` in
 dict, then hand the built entity (``saml2.server.Server`` or ``saml2.client.Saml2Client``) to
 :func:`install_backend`::
 
-    config = {..., **crypto_settings(backend)}
-    entity = Saml2Client(config=config_from(config))
-    install_backend(entity, backend)
+    crypto = crypto_settings(backend)
+    entity = Saml2Client(config=config_from({..., **crypto}))
+    install_backend(entity, crypto)   # or install_backend(entity, backend)
+
+The dict carries the chosen name under ``sandbox_backend`` (pysaml2 ignores keys it does not know).
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Mapping
 from typing import Any
 
 from saml2.sigver import RSACrypto, import_rsa_key_from_file
@@ -44,16 +47,18 @@ def crypto_settings(backend: str = DEFAULT_BACKEND) -> dict[str, Any]:
     if backend == XMLSEC1:
         if binary is None:
             raise RuntimeError("The xmlsec1 program is missing; ./scripts/run installs it (Debian package xmlsec1).")
-        return {"crypto_backend": "xmlsec1", "xmlsec_binary": binary}
+        return {"crypto_backend": "xmlsec1", "xmlsec_binary": binary, "sandbox_backend": XMLSEC1}
     # pysaml2 must be given one of its own backends to build its security context; the in-process
     # one replaces it in install_backend(). With the program present, a forgotten install only costs speed.
     if binary is not None:
-        return {"crypto_backend": "xmlsec1", "xmlsec_binary": binary}
-    return {"crypto_backend": "XMLSecurity"}
+        return {"crypto_backend": "xmlsec1", "xmlsec_binary": binary, "sandbox_backend": PYTHON_XMLSEC}
+    return {"crypto_backend": "XMLSecurity", "sandbox_backend": PYTHON_XMLSEC}
 
 
-def install_backend(entity: Any, backend: str = DEFAULT_BACKEND) -> None:
-    """Make the pysaml2 ``entity`` sign and verify with ``backend``."""
+def install_backend(entity: Any, backend: str | Mapping[str, Any] = DEFAULT_BACKEND) -> None:
+    """Make the pysaml2 ``entity`` sign and verify with ``backend`` (a name, or :func:`crypto_settings`' dict)."""
+    if isinstance(backend, Mapping):
+        backend = str(backend.get("sandbox_backend", XMLSEC1))
     _check(backend)
     if backend == XMLSEC1:
         return

@@ -1,0 +1,359 @@
+"""USER AUTHENTICATION › SSO Applications: creating, configuring, authorizing, deactivating, deleting.
+
+Group authorizations change through ``application.groups`` (the ORM collection), because provisioning
+observes the Session's flush to learn what changed.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from sandbox.jumpcloud.models import SsoApplication, UserGroup
+from sandbox.jumpcloud.services.catalog import CatalogEntry
+from sandbox.jumpcloud.services.insights import Initiator, record_event
+from sandbox.jumpcloud.services.portal_images import PortalImageError, check_portal_image
+from sandbox.saml.keys import generate_key_pair
+
+SSO_HOST_URL = "https://sso.jumpcloud.com/saml2/"
+_APPLICATION_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
+_URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.I)
+
+
+class ApplicationError(Exception):
+    """A change refused, with a message per form field (``""`` for the whole form)."""
+
+    def __init__(self, errors: Mapping[str, str]) -> None:
+        self.errors = dict(errors)
+        super().__init__("; ".join(self.errors.values()))
+
+
+@dataclass(frozen=True)
+class NewApplication:
+    """What the **+ Add New Application** form collects."""
+
+    display_label: str
+    description: str = ""
+    show_in_portal: bool = True
+    bookmark_url: str = ""
+    application_name: str = ""  # the <applicationname> of the SSO IdP URL; defaults from the catalog
+    image: bytes | None = None
+    image_filename: str = ""
+
+
+def application_resource(application: SsoApplication) -> dict[str, str]:
+    """The ``resource`` block Directory Insights uses for an application."""
+    return {"id": application.id, "type": "application", "name": application.display_label}
+
+
+def default_sso_config(entry: CatalogEntry) -> dict[str, Any]:
+    """The SSO tab's settings of a new application (key names follow JumpCloud's API, see REFERENCE.md)."""
+    return {
+        "idpEntityId": "JumpCloud",
+        "spEntityId": "",
+        "acsUrls": [],
+        "spCertificate": "",
+        "subjectField": "email",
+        "nameIdFormat": "emailAddress",
+        "signatureAlgorithm": "RSA-SHA256",
+        "signAssertion": True,
+        "signResponse": False,
+        "declareRedirectEndpoint": False,
+        "defaultRelayState": "",
+        "jitAttributes": [
+            {"spName": a.sp_name, "jumpcloudAttribute": a.jumpcloud_attribute, "constant": "", "enabled": True}
+            for a in entry.jit_attributes
+        ],
+        "databaseAttributes": [],
+        "constantAttributes": [],
+        "includeGroups": False,
+        "groupsAttributeName": "memberOf",
+        "edgeCases": dict(EDGE_CASES_OFF),
+        **copy.deepcopy(entry.sso_defaults),
+    }
+
+
+EDGE_CASES_OFF: dict[str, Any] = {
+    "clockSkewMinutes": 0,
+    "shortValiditySeconds": None,
+    "wrongAudience": False,
+    "noSignature": False,
+    "foreignKey": False,
+    "attributeMode": "",  # "", "drop" or "rename"
+    "attributeName": "",
+    "attributeRenameTo": "",
+}
+
+
+def edge_cases_on(application: SsoApplication) -> list[str]:
+    """Names of the tester edge cases currently bending this application's Responses."""
+    cases = {**EDGE_CASES_OFF, **(application.sso_config or {}).get("edgeCases", {})}
+    names = []
+    if cases["clockSkewMinutes"]:
+        names.append(f"clock skew {cases['clockSkewMinutes']:+d} min")
+    if cases["shortValiditySeconds"] is not None:
+        names.append(f"valid {cases['shortValiditySeconds']} s")
+    if cases["wrongAudience"]:
+        names.append("wrong audience")
+    if cases["noSignature"]:
+        names.append("no signature")
+    if cases["foreignKey"]:
+        names.append("signed with a different key")
+    if cases["attributeMode"] and cases["attributeName"]:
+        verb = "drop" if cases["attributeMode"] == "drop" else "rename"
+        names.append(f"{verb} attribute {cases['attributeName']}")
+    return names
+
+
+def create_application(
+    session: Session, entry: CatalogEntry, values: NewApplication, *, initiated_by: Initiator
+) -> SsoApplication:
+    """Validate and store a new application with its own IdP key pair."""
+    errors: dict[str, str] = {}
+    label = values.display_label.strip()
+    if not label:
+        errors["display_label"] = "Display Label is required."
+    elif len(label) > 256:
+        errors["display_label"] = "Display Label is at most 256 characters."
+    if len(values.description) > 1024:
+        errors["description"] = "Description is at most 1024 characters."
+    name = (values.application_name or entry.default_name or "app").strip().lower()
+    if not _APPLICATION_NAME.match(name):
+        errors["application_name"] = (
+            "Use lower-case letters, digits, '-' and '_' (at most 63), starting with a letter or digit."
+        )
+    elif session.scalars(select(SsoApplication).where(SsoApplication.name == name)).first() is not None:
+        errors["application_name"] = f"{SSO_HOST_URL}{name} is already used by another application."
+    is_bookmark = entry.sso_type == "bookmark"
+    bookmark_url = values.bookmark_url.strip()
+    if is_bookmark and not _URL.match(bookmark_url):
+        errors["bookmark_url"] = "Enter the sign-in URL, starting with https:// or http://."
+    image_type: str | None = None
+    if values.image:
+        try:
+            image_type = check_portal_image(values.image, values.image_filename)
+        except PortalImageError as error:
+            errors["image"] = str(error)
+    if errors:
+        raise ApplicationError(errors)
+    keys = generate_key_pair(f"JumpCloud {name}")
+    application = SsoApplication(
+        catalog_key=entry.key,
+        name=name,
+        display_label=label,
+        description=values.description.strip(),
+        portal_image=values.image if image_type else None,
+        portal_image_type=image_type,
+        show_in_portal=values.show_in_portal,
+        is_bookmark=is_bookmark,
+        bookmark_url=bookmark_url,
+        sso_idp_url=f"{SSO_HOST_URL}{name}",
+        sso_active=True,
+        sso_config=default_sso_config(entry),
+        idp_certificate_pem=keys.certificate_pem,
+        idp_private_key_pem=keys.private_key_pem,
+    )
+    session.add(application)
+    session.flush()
+    record_event(
+        session,
+        "application_create",
+        service="sso",
+        initiated_by=initiated_by,
+        resource=application_resource(application),
+        summary=f"Application {label} created",
+    )
+    return application
+
+
+def update_sso_config(
+    session: Session, application: SsoApplication, new_config: Mapping[str, Any], *, initiated_by: Initiator
+) -> list[dict[str, Any]]:
+    """Replace the SSO tab's settings; records one event with the fields that changed."""
+    old = application.sso_config or {}
+    changes = [
+        {"field": key, "from": _shown(old.get(key)), "to": _shown(value)}
+        for key, value in new_config.items()
+        if old.get(key) != value
+    ]
+    application.sso_config = {**old, **copy.deepcopy(dict(new_config))}
+    if changes:
+        record_event(
+            session,
+            "application_update",
+            service="sso",
+            initiated_by=initiated_by,
+            resource=application_resource(application),
+            changes=changes,
+            summary=f"Application {application.display_label} SSO settings saved",
+        )
+    return changes
+
+
+def _shown(value: Any) -> Any:
+    # Certificates are long; the event says that they changed, not what they are.
+    if isinstance(value, str) and "BEGIN CERTIFICATE" in value:
+        return "(certificate)"
+    return value
+
+
+def update_general(
+    session: Session,
+    application: SsoApplication,
+    *,
+    display_label: str,
+    description: str,
+    show_in_portal: bool,
+    bookmark_url: str | None,
+    initiated_by: Initiator,
+) -> None:
+    """The panel's general settings (the SSO IdP URL stays as created)."""
+    errors: dict[str, str] = {}
+    label = display_label.strip()
+    if not label:
+        errors["display_label"] = "Display Label is required."
+    if bookmark_url is not None and application.is_bookmark and not _URL.match(bookmark_url.strip()):
+        errors["bookmark_url"] = "Enter the sign-in URL, starting with https:// or http://."
+    if errors:
+        raise ApplicationError(errors)
+    changes = []
+    for field, old, new in (
+        ("displayLabel", application.display_label, label),
+        ("description", application.description, description.strip()),
+        ("showInPortal", application.show_in_portal, show_in_portal),
+    ):
+        if old != new:
+            changes.append({"field": field, "from": old, "to": new})
+    application.display_label = label
+    application.description = description.strip()
+    application.show_in_portal = show_in_portal
+    if bookmark_url is not None and application.is_bookmark and bookmark_url.strip() != application.bookmark_url:
+        changes.append({"field": "bookmarkUrl", "from": application.bookmark_url, "to": bookmark_url.strip()})
+        application.bookmark_url = bookmark_url.strip()
+    if changes:
+        record_event(
+            session,
+            "application_update",
+            service="sso",
+            initiated_by=initiated_by,
+            resource=application_resource(application),
+            changes=changes,
+            summary=f"Application {label} updated",
+        )
+
+
+def set_portal_image(
+    session: Session, application: SsoApplication, image: bytes | None, filename: str, *, initiated_by: Initiator
+) -> None:
+    """Upload a User Portal Image, or go back to the default (``image=None``)."""
+    if image is None:
+        application.portal_image = None
+        application.portal_image_type = None
+    else:
+        try:
+            application.portal_image_type = check_portal_image(image, filename)
+        except PortalImageError as error:
+            raise ApplicationError({"image": str(error)}) from error
+        application.portal_image = image
+    record_event(
+        session,
+        "application_update",
+        service="sso",
+        initiated_by=initiated_by,
+        resource=application_resource(application),
+        changes=[{"field": "logo", "from": None, "to": filename or "default"}],
+        summary=f"Application {application.display_label} image changed",
+    )
+
+
+def set_sso_active(session: Session, application: SsoApplication, active: bool, *, initiated_by: Initiator) -> None:
+    """**Deactivate SSO** / **Deactivate Bookmark**, or activate again."""
+    if application.sso_active == active:
+        return
+    application.sso_active = active
+    record_event(
+        session,
+        "application_update",
+        service="sso",
+        initiated_by=initiated_by,
+        resource=application_resource(application),
+        changes=[{"field": "active", "from": not active, "to": active}],
+        summary=f"Application {application.display_label} {'activated' if active else 'deactivated'}",
+    )
+
+
+def set_authorized_groups(
+    session: Session, application: SsoApplication, group_ids: Sequence[str], *, initiated_by: Initiator
+) -> tuple[list[UserGroup], list[UserGroup]]:
+    """Make exactly ``group_ids`` authorized for ``application``; returns (added, removed)."""
+    wanted = set(group_ids)
+    groups = session.scalars(select(UserGroup).where(UserGroup.id.in_(wanted))).all() if wanted else []
+    if len(groups) != len(wanted):
+        raise ApplicationError({"": "One of the selected user groups no longer exists. Reload the page."})
+    added = [group for group in groups if group not in application.groups]
+    removed = [group for group in application.groups if group.id not in wanted]
+    for group in added:
+        application.groups.append(group)
+    for group in removed:
+        application.groups.remove(group)
+    for group, op in [(g, "add") for g in added] + [(g, "remove") for g in removed]:
+        record_event(
+            session,
+            "association_change",
+            service="directory",
+            initiated_by=initiated_by,
+            resource={"id": group.id, "type": "user_group", "name": group.name},
+            extra={
+                "association": {
+                    "op": op,
+                    "connection": {
+                        "from": {"type": "user_group", "object_id": group.id, "name": group.name},
+                        "to": {"type": "application", "object_id": application.id, "name": application.display_label},
+                    },
+                }
+            },
+            summary=(
+                f"User group {group.name} {'authorized for' if op == 'add' else 'no longer authorized for'} "
+                f"{application.display_label}"
+            ),
+        )
+    return added, removed
+
+
+def delete_applications(
+    session: Session, application_ids: Sequence[str], typed_count: str, *, initiated_by: Initiator
+) -> list[str]:
+    """Delete the ticked applications once the admin typed how many; returns their display labels."""
+    ids = list(dict.fromkeys(application_ids))
+    if not ids:
+        raise ApplicationError({"": "Select the applications to delete first."})
+    if typed_count.strip() != str(len(ids)):
+        raise ApplicationError(
+            {"count": f"Enter {len(ids)} to confirm deleting {len(ids)} application{'s' if len(ids) != 1 else ''}."}
+        )
+    applications = session.scalars(select(SsoApplication).where(SsoApplication.id.in_(ids))).all()
+    if len(applications) != len(ids):
+        raise ApplicationError({"": "One of the selected applications no longer exists. Reload the page."})
+    labels = []
+    for application in applications:
+        labels.append(application.display_label)
+        # Emptying the collection first lets provisioning see each group leave before the row goes.
+        application.groups.clear()
+        session.flush()
+        record_event(
+            session,
+            "application_delete",
+            service="sso",
+            initiated_by=initiated_by,
+            resource=application_resource(application),
+            summary=f"Application {application.display_label} deleted",
+        )
+        session.delete(application)
+    session.flush()
+    return labels

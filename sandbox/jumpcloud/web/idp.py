@@ -1,0 +1,300 @@
+"""The SAML IdP: the SSO IdP URL of every application, its metadata, and the way back to the SP.
+
+A login is a *flow*: the AuthnRequest (or an IdP-initiated launch) is checked and kept server-side,
+then the browser continues with a same-site GET. An HTTP-POST binding request arrives cross-site, so
+the Lax session cookie is not sent with it; the GET that follows carries it.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import cast
+
+from flask import Blueprint, Flask, current_app, g, redirect, render_template, request, url_for
+from flask.blueprints import BlueprintSetupState
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from sandbox.jumpcloud.models import SsoApplication, SystemUser, Trace
+from sandbox.jumpcloud.services import sso
+from sandbox.jumpcloud.web.context import system
+from sandbox.jumpcloud.web.userconsole import current_user
+from sandbox.saml.capture import capture
+from sandbox.saml.idp import AuthnRequestInfo, IdentityProviders, IdpError
+from sandbox.saml.inspect import MessageDecodeError, decode_message
+from sandbox.saml.keys import sha256_fingerprint
+from sandbox.webcommon import db
+
+log = logging.getLogger("sandbox.jumpcloud.idp")
+
+bp = Blueprint("idp", __name__)
+
+FLOW_LIFETIME_S = 600.0
+
+
+@dataclass
+class PendingLogin:
+    application_id: str
+    request: AuthnRequestInfo | None
+    relay_state: str | None
+    binding: str | None
+    request_trace_id: str | None
+    created: float = field(default_factory=time.monotonic)
+
+
+class PendingLogins:
+    """Logins waiting for the user to sign in, by flow id (kept in memory, a few minutes at most)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._flows: dict[str, PendingLogin] = {}
+
+    def add(self, login: PendingLogin) -> str:
+        flow_id = secrets.token_urlsafe(16)
+        with self._lock:
+            now = time.monotonic()
+            self._flows = {k: v for k, v in self._flows.items() if now - v.created < FLOW_LIFETIME_S}
+            self._flows[flow_id] = login
+        return flow_id
+
+    def get(self, flow_id: str) -> PendingLogin | None:
+        with self._lock:
+            login = self._flows.get(flow_id)
+        if login is None or time.monotonic() - login.created > FLOW_LIFETIME_S:
+            return None
+        return login
+
+    def finish(self, flow_id: str) -> None:
+        with self._lock:
+            self._flows.pop(flow_id, None)
+
+
+@dataclass
+class IdpRuntime:
+    providers: IdentityProviders = field(default_factory=IdentityProviders)
+    pending: PendingLogins = field(default_factory=PendingLogins)
+
+
+@bp.record_once
+def _install(state: BlueprintSetupState) -> None:
+    state.app.extensions["jumpcloud.idp"] = IdpRuntime()
+
+
+def runtime(app: Flask | None = None) -> IdpRuntime:
+    return cast(IdpRuntime, (app or current_app).extensions["jumpcloud.idp"])
+
+
+def _application(name: str) -> SsoApplication | None:
+    return db().scalars(select(SsoApplication).where(SsoApplication.name == name)).first()
+
+
+def _refuse(title: str, message: str, code: int = 403) -> tuple[str, int]:
+    # The failure event and traces are the point of a refusal: keep them.
+    g.commit_on_error = True
+    return render_template("idp/error.html", code=code, title=title, message=message), code
+
+
+def _fail(
+    application: SsoApplication, user: SystemUser | None, idp_initiated: bool, reason: str, title: str, message: str
+) -> tuple[str, int]:
+    sso.record_sso_auth(
+        db(),
+        application,
+        system().base_url,
+        user=user,
+        idp_initiated=idp_initiated,
+        success=False,
+        error_message=reason,
+    )
+    return _refuse(title, message)
+
+
+def _decoded(saml_request: str, binding: str) -> str:
+    try:
+        return decode_message(saml_request, deflated=binding == "HTTP-Redirect")
+    except MessageDecodeError:
+        return ""
+
+
+@bp.get("/saml2/<name>/metadata")
+def metadata(name: str) -> Response | tuple[str, int]:
+    """IdP metadata at a stable URL (**Copy Metadata URL**); ``?download=1`` is **Export Metadata**."""
+    application = _application(name)
+    if application is None or application.is_bookmark:
+        return _refuse("Unknown application", f"No SSO application is configured at /saml2/{name}.", 404)
+    xml = runtime().providers.metadata_xml(sso.idp_settings(application, system().base_url))
+    response = current_app.response_class(xml, mimetype="application/xml")
+    if request.args.get("download"):
+        response.headers["Content-Disposition"] = f'attachment; filename="JumpCloud-{name}-metadata.xml"'
+    return response
+
+
+@bp.route("/saml2/<name>", methods=["GET", "POST"])
+def single_sign_on(name: str) -> Response | tuple[str, int]:
+    """The SSO IdP URL: SP-initiated with a SAMLRequest, IdP-initiated without one."""
+    application = _application(name)
+    if application is None:
+        return _refuse("Unknown application", f"No SSO application is configured at /saml2/{name}.", 404)
+    if application.is_bookmark:
+        if not application.sso_active:
+            return _refuse("Application deactivated", f"{application.display_label} has been deactivated.")
+        return redirect(application.bookmark_url)
+    saml_request = request.values.get("SAMLRequest")
+    relay_state = request.values.get("RelayState")
+    idp_initiated = saml_request is None
+    if not application.sso_active:
+        return _fail(
+            application,
+            current_user(),
+            idp_initiated,
+            "application deactivated",
+            "Application deactivated",
+            f"SSO for {application.display_label} has been deactivated by your administrator.",
+        )
+    request_info = None
+    trace_id = None
+    binding = None
+    if saml_request is not None:
+        binding = "HTTP-POST" if request.method == "POST" else "HTTP-Redirect"
+        request_info, trace_id, refusal = _read_request(application, saml_request, binding, relay_state)
+        if refusal is not None:
+            return refusal
+    else:
+        relay_state = (application.sso_config or {}).get("defaultRelayState") or None
+    flow_id = runtime().pending.add(
+        PendingLogin(
+            application_id=application.id,
+            request=request_info,
+            relay_state=relay_state,
+            binding=binding,
+            request_trace_id=trace_id,
+        )
+    )
+    return redirect(url_for("idp.continue_login", name=name, flow=flow_id), 303)
+
+
+def _read_request(
+    application: SsoApplication, saml_request: str, binding: str, relay_state: str | None
+) -> tuple[AuthnRequestInfo | None, str | None, tuple[str, int] | None]:
+    base_url = system().base_url
+    endpoint = sso.served_sso_url(application, base_url)
+    try:
+        provider = runtime().providers.get(sso.idp_settings(application, base_url), sso.sp_settings(application))
+        info = provider.read_authn_request(saml_request, binding, relay_state)
+    except IdpError as error:
+        event = sso.record_sso_auth(
+            db(), application, base_url, user=None, idp_initiated=False, success=False, error_message=str(error)
+        )
+        system().traces.record(
+            db(),
+            "saml",
+            f"AuthnRequest for {application.display_label} refused",
+            capture(
+                message_type="AuthnRequest",
+                direction="received",
+                binding=binding,
+                endpoint=endpoint,
+                xml=_decoded(saml_request, binding),
+                verdict="rejected",
+                relay_state=relay_state,
+                reason=str(error),
+                application=application.name,
+            ),
+            success=False,
+            related_id=event["id"],
+        )
+        return None, None, _refuse("Single sign-on failed", str(error), 400)
+    trace_id = system().traces.record(
+        db(),
+        "saml",
+        f"AuthnRequest from {info.issuer} for {application.display_label}",
+        capture(
+            message_type="AuthnRequest",
+            direction="received",
+            binding=binding,
+            endpoint=endpoint,
+            xml=info.xml,
+            verdict="accepted",
+            relay_state=relay_state,
+            checks=[
+                {"name": "issuer", "ok": True, "detail": f"{info.issuer} is this application's SP Entity ID"},
+                {"name": "acs_url", "ok": True, "detail": f"{info.acs_url} is one of its ACS URLs"},
+            ],
+            application=application.name,
+            flow_id=info.id,
+        ),
+    )
+    return info, trace_id, None
+
+
+@bp.get("/saml2/<name>/continue")
+def continue_login(name: str) -> Response | str | tuple[str, int]:
+    """After the user has signed in: check authorization, then post the signed Response to the ACS."""
+    flow_id = request.args.get("flow", "")
+    pending = runtime().pending.get(flow_id)
+    application = _application(name)
+    if pending is None or application is None or application.id != pending.application_id:
+        return _refuse(
+            "Sign-in expired",
+            "This sign-in has expired or was already completed. Start again from the application.",
+            400,
+        )
+    user = current_user()
+    if user is None:
+        return redirect(url_for("userconsole.login", next=request.full_path.rstrip("?")))
+    idp_initiated = pending.request is None
+    base_url = system().base_url
+    if not sso.is_authorized(application, user):
+        runtime().pending.finish(flow_id)
+        return _fail(
+            application,
+            user,
+            idp_initiated,
+            "not authorized",
+            "Access denied",
+            f"You are not authorized to access {application.display_label}. "
+            "Ask your administrator to add you to a user group that is bound to it.",
+        )
+    try:
+        provider = runtime().providers.get(sso.idp_settings(application, base_url), sso.sp_settings(application))
+        value, name_id_format = sso.name_id(application, user)
+        issued = provider.issue_response(
+            name_id=value,
+            name_id_format=name_id_format,
+            attributes=sso.assertion_attributes(application, user),
+            options=sso.response_options(application),
+            request=pending.request,
+            relay_state=pending.relay_state,
+        )
+    except IdpError as error:
+        runtime().pending.finish(flow_id)
+        return _fail(application, user, idp_initiated, str(error), "Single sign-on failed", str(error))
+    runtime().pending.finish(flow_id)
+    event = sso.record_sso_auth(db(), application, base_url, user=user, idp_initiated=idp_initiated, success=True)
+    system().traces.record(
+        db(),
+        "saml",
+        f"Response for {user.username} to {application.display_label}",
+        capture(
+            message_type="Response",
+            direction="sent",
+            binding="HTTP-POST",
+            endpoint=issued.acs_url,
+            xml=issued.xml,
+            verdict="sent",
+            relay_state=issued.relay_state,
+            expected_certificate_sha256=sha256_fingerprint(application.idp_certificate_pem),
+            application=application.name,
+            flow_id=pending.request.id if pending.request else issued.response_id,
+        ),
+        related_id=event["id"],
+    )
+    if pending.request_trace_id:
+        trace = db().scalars(select(Trace).where(Trace.id == pending.request_trace_id)).first()
+        if trace is not None:
+            trace.related_id = event["id"]
+    return render_template("idp/post.html", application=application, issued=issued, acs_url=issued.acs_url, user=user)

@@ -1,0 +1,102 @@
+"""The User Console: end-user login and the tiles of the applications a user may open.
+
+The user's sign-in is separate from the Admin Portal's: it lives under its own session key.
+"""
+
+from __future__ import annotations
+
+from typing import cast
+
+from flask import Blueprint, g, redirect, render_template, request, session, url_for
+from sqlalchemy import or_, select
+from werkzeug.wrappers import Response
+
+from sandbox.jumpcloud.models import SsoApplication, SystemUser
+from sandbox.jumpcloud.services.insights import Initiator, record_event
+from sandbox.jumpcloud.services.sso import is_authorized
+from sandbox.passwords import verify_password
+from sandbox.webcommon import db, safe_next
+
+bp = Blueprint("userconsole", __name__)
+
+USER_SESSION_KEY = "user_id"
+
+
+def current_user() -> SystemUser | None:
+    """The signed-in end user, if any (active users only)."""
+    if "console_user" not in g:
+        user_id = session.get(USER_SESSION_KEY)
+        user = db().get(SystemUser, user_id) if user_id else None
+        g.console_user = user if user is not None and user.active else None
+    return cast(SystemUser | None, g.console_user)
+
+
+def portal_applications(user: SystemUser) -> list[SsoApplication]:
+    """Active applications shown in the User Portal that ``user`` is authorized for."""
+    applications = (
+        db()
+        .scalars(
+            select(SsoApplication)
+            .where(SsoApplication.show_in_portal.is_(True), SsoApplication.sso_active.is_(True))
+            .order_by(SsoApplication.display_label)
+        )
+        .all()
+    )
+    return [application for application in applications if is_authorized(application, user)]
+
+
+@bp.get("/userconsole")
+def home() -> str | Response:
+    user = current_user()
+    if user is None:
+        return redirect(url_for("userconsole.login"))
+    return render_template("userconsole/home.html", user=user, applications=portal_applications(user))
+
+
+@bp.route("/userconsole/login", methods=["GET", "POST"])
+def login() -> str | Response | tuple[str, int]:
+    next_url = safe_next(request.values.get("next"), url_for("userconsole.home"))
+    if request.method == "GET":
+        return render_template("userconsole/login.html", next=next_url, login="")
+    login_name = request.form.get("login", "").strip()
+    password = request.form.get("password", "")
+    user = (
+        db()
+        .scalars(select(SystemUser).where(or_(SystemUser.username == login_name, SystemUser.email == login_name)))
+        .first()
+    )
+    error = None
+    if user is None or not verify_password(password, user.password_hash):
+        error = "Incorrect username, email or password."
+    elif not user.active:
+        error = "Your account is suspended. Contact your administrator."
+    if error is not None:
+        record_event(
+            db(),
+            "user_login_attempt",
+            service="user_portal",
+            initiated_by=Initiator(user.id if user else "", "user", login_name or "(blank)"),
+            success=False,
+            error_message="suspended" if user is not None and not user.active else "invalid credentials",
+            summary=f"Failed User Console login for {login_name or '(blank)'}",
+        )
+        g.commit_on_error = True
+        return render_template("userconsole/login.html", next=next_url, login=login_name, error=error), 401
+    assert user is not None
+    session.pop(USER_SESSION_KEY, None)
+    session[USER_SESSION_KEY] = user.id
+    record_event(
+        db(),
+        "user_login_attempt",
+        service="user_portal",
+        initiated_by=Initiator(user.id, "user", user.username),
+        resource={"id": user.id, "type": "user", "username": user.username},
+        summary=f"{user.username} logged in to the User Console",
+    )
+    return redirect(next_url)
+
+
+@bp.post("/userconsole/logout")
+def logout() -> Response:
+    session.pop(USER_SESSION_KEY, None)
+    return redirect(url_for("userconsole.login"))
