@@ -116,7 +116,9 @@ def configure(admin: httpx.Client, sandbox: Sandbox, metadata: str | None, **ove
 
 
 def field_errors(html: str) -> dict[str, str]:
-    return dict(re.findall(r'<div class="field-error" id="error-([a-z_]+)">([^<]*)</div>', html))
+    """Field name → message, as the form shows them (``html`` as served, still escaped)."""
+    found = re.findall(r'<div class="field-error" id="error-([a-z_]+)">([^<]*)</div>', html)
+    return {name: unescape(message) for name, message in found}
 
 
 def unescape(html: str) -> str:

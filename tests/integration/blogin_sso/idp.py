@@ -23,7 +23,7 @@ from saml2.server import Server
 from saml2.xmldsig import DIGEST_SHA256, SIG_RSA_SHA256
 
 from sandbox.saml.backend import crypto_settings
-from sandbox.saml.keys import KeyPair, generate_key_pair
+from sandbox.saml.keys import KeyPair
 
 SAMLP = "urn:oasis:names:tc:SAML:2.0:protocol"
 SAML = "urn:oasis:names:tc:SAML:2.0:assertion"
