@@ -68,6 +68,8 @@ class JumpCloudState:
     user_count: int
     # Users waiting for a password of their own: how imported users arrive.
     pending_password_users: int
+    # Users created by a manual import from an application.
+    imported_users: int = 0
 
     def application(self, catalog_key: str) -> ApplicationState | None:
         """The first application created from catalog entry ``catalog_key`` (``blogin``)."""
@@ -109,7 +111,18 @@ def integration_state(session: Session) -> JumpCloudState:
     )
     user_count = session.scalar(select(func.count()).select_from(SystemUser)) or 0
     pending = session.scalar(select(func.count()).where(SystemUser.password_pending.is_(True))) or 0
-    return JumpCloudState(applications, idp, sp, event_types, int(user_count), int(pending))
+    return JumpCloudState(applications, idp, sp, event_types, int(user_count), int(pending), _imported(session))
+
+
+def _imported(session: Session) -> int:
+    records = session.scalars(
+        select(DirectoryInsightsEvent.record).where(DirectoryInsightsEvent.event_type == "user_create")
+    )
+    return sum(
+        1
+        for record in records
+        if any(change.get("to") == "manual import" for change in (record or {}).get("changes") or [])
+    )
 
 
 def application_users(session: Session, application_id: str) -> list[DirectoryUserView]:
