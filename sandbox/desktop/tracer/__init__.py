@@ -1,0 +1,1 @@
+"""The SAML tracer: every captured AuthnRequest, Response and LogoutRequest, decoded and explained."""

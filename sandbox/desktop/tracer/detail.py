@@ -1,0 +1,232 @@
+"""The right-hand side of the tracer: one message's verdict, summary, signatures, checks and XML."""
+
+from __future__ import annotations
+
+from html import escape
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFormLayout,
+    QFrame,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QScrollArea,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from sandbox.desktop.theme import FAILING_RED, HEALTHY_GREEN, MUTED_GREY
+from sandbox.desktop.tracer.message import TracedMessage
+from sandbox.desktop.tracer.signature import SignatureStatus
+from sandbox.desktop.tracer.timeline import ValidityTimeline
+from sandbox.desktop.tracer.xml_view import XmlView
+
+BADGE_COLOURS = {"accepted": HEALTHY_GREEN, "rejected": FAILING_RED, "sent": "#4a5bb8"}
+ATTRIBUTE_VALUES_SHOWN = 50
+SUMMARY_FIELDS = (
+    ("binding", "Binding"),
+    ("endpoint", "Endpoint"),
+    ("relay_state", "RelayState"),
+    ("issuer", "Issuer"),
+    ("destination", "Destination"),
+    ("in_response_to", "InResponseTo"),
+    ("name_id", "NameID"),
+    ("name_id_format", "NameID format"),
+    ("audience", "Audience"),
+    ("status", "Status"),
+)
+
+
+def _mark(value: bool | None, yes: str, no: str, unknown: str) -> str:
+    if value is None:
+        return f'<span style="color:{MUTED_GREY}">{escape(unknown)}</span>'
+    colour, word = (HEALTHY_GREEN, yes) if value else (FAILING_RED, no)
+    return f'<span style="color:{colour}">{"✔" if value else "✘"} {escape(word)}</span>'
+
+
+def signature_html(status: SignatureStatus, receiver: str) -> str:
+    """One signature in a few lines a tester reads top to bottom."""
+    lines = [
+        f"<b>{escape(status.element)}</b> signed ({escape(status.algorithm)})"
+        + ("" if status.covers_its_element else " — <b>the reference points elsewhere</b>"),
+        _mark(status.digest_valid, "digest valid", "digest does not match", "digest not checked"),
+        _mark(status.signature_valid, "signature valid", "signature does not verify", "signature not checked"),
+        f"Certificate SHA-256: <tt>{escape(status.certificate_sha256 or 'none in the message')}</tt>",
+        _mark(
+            status.matches_expected,
+            f"matches the certificate configured at {receiver}",
+            f"does NOT match the certificate configured at {receiver}",
+            f"certificate configured at {receiver} not known",
+        ),
+    ]
+    if status.problem:
+        lines.append(f'<span style="color:{FAILING_RED}">{escape(status.problem)}</span>')
+    return "<br>".join(lines)
+
+
+def _table(headers: tuple[str, ...], name: str) -> QTableWidget:
+    table = QTableWidget(0, len(headers))
+    table.setObjectName(name)
+    table.setHorizontalHeaderLabels(list(headers))
+    table.verticalHeader().hide()
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setAlternatingRowColors(True)
+    table.setShowGrid(False)
+    table.horizontalHeader().setStretchLastSection(True)
+    table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+    return table
+
+
+class MessageDetail(QWidget):
+    """Everything the tracer knows about the selected message."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.message: TracedMessage | None = None
+        self.title = QLabel("Select a message to see what it says.")
+        self.title.setObjectName("samlTitle")
+        self.badge = QLabel()
+        self.badge.setObjectName("samlVerdict")
+        self.badge.hide()
+        self.reason = QLabel()
+        self.reason.setObjectName("samlReason")
+        self.reason.setWordWrap(True)
+        self.reason.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.reason.hide()
+        heading = QHBoxLayout()
+        heading.addWidget(self.title, 1)
+        heading.addWidget(self.badge)
+
+        self.values: dict[str, QLabel] = {}
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        for key, label in SUMMARY_FIELDS:
+            value = QLabel()
+            value.setObjectName(f"saml_{key}")
+            value.setWordWrap(True)
+            value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            self.values[key] = value
+            form.addRow(f"{label}:", value)
+        self.validity = QLabel()
+        self.validity.setObjectName("samlValidity")
+        self.validity.setWordWrap(True)
+        self.timeline = ValidityTimeline()
+        self.attributes = _table(("Attribute", "Values"), "samlAttributes")
+        self.signatures = QLabel()
+        self.signatures.setObjectName("samlSignatures")
+        self.signatures.setWordWrap(True)
+        self.signatures.setTextFormat(Qt.TextFormat.RichText)
+        self.signatures.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+
+        summary = QWidget()
+        summary_layout = QVBoxLayout(summary)
+        summary_layout.addLayout(form)
+        summary_layout.addWidget(_heading("Validity"))
+        summary_layout.addWidget(self.validity)
+        summary_layout.addWidget(self.timeline)
+        summary_layout.addWidget(_heading("Signature"))
+        summary_layout.addWidget(self.signatures)
+        summary_layout.addWidget(_heading("Attributes"))
+        summary_layout.addWidget(self.attributes, 1)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(summary)
+
+        self.checks = _table(("Check", "Result", "Detail"), "samlChecks")
+        self.xml = XmlView()
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("samlTabs")
+        self.tabs.addTab(scroll, "Summary")
+        self.tabs.addTab(self.xml, "XML")
+        self.tabs.addTab(self.checks, "Receiver's checks")
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 6, 8, 6)
+        layout.addLayout(heading)
+        layout.addWidget(self.reason)
+        layout.addWidget(self.tabs, 1)
+
+    def show_message(self, message: TracedMessage) -> None:
+        self.message = message
+        trace = message.trace
+        who = f"{message.sender} → {message.receiver}"
+        self.title.setText(
+            f"<b>{escape(message.message_type)}</b> · {escape(who)} · "
+            f"{escape(message.direction)} at {escape(trace.timestamp.astimezone().strftime('%H:%M:%S'))}"
+        )
+        colour = BADGE_COLOURS.get(message.verdict, MUTED_GREY)
+        self.badge.setText(message.verdict_label)
+        self.badge.setStyleSheet(
+            f"background:{colour}; color:white; border-radius:9px; padding:2px 10px; font-weight:600;"
+        )
+        self.badge.setToolTip(f"{message.receiver}'s verdict" if message.direction == "received" else "")
+        self.badge.show()
+        if message.reason:
+            self.reason.setText(f"{message.receiver} rejected it: {message.reason}")
+            self.reason.setStyleSheet(f"color:{FAILING_RED}; font-weight:600;")
+            self.reason.show()
+        elif message.unreadable:
+            self.reason.setText(message.unreadable)
+            self.reason.setStyleSheet(f"color:{FAILING_RED};")
+            self.reason.show()
+        else:
+            self.reason.hide()
+        summary = message.summary
+        values = {
+            "binding": message.binding,
+            "endpoint": message.endpoint,
+            "relay_state": message.relay_state or "(none)",
+            "issuer": summary.issuer or summary.assertion_issuer if summary else None,
+            "destination": summary.destination if summary else None,
+            "in_response_to": summary.in_response_to if summary else None,
+            "name_id": summary.name_id if summary else None,
+            "name_id_format": summary.name_id_format if summary else None,
+            "audience": ", ".join(summary.audiences) if summary and summary.audiences else None,
+            "status": summary.status if summary else None,
+        }
+        for key, label in self.values.items():
+            label.setText(values.get(key) or "—")
+        window = message.window
+        self.validity.setText(window.verdict() if window.known else "This message carries no validity window.")
+        colour = MUTED_GREY if window.valid is None else HEALTHY_GREEN if window.valid else FAILING_RED
+        self.validity.setStyleSheet(f"color:{colour};")
+        self.timeline.set_window(window if window.known else None)
+        if message.signatures:
+            self.signatures.setText("<br><br>".join(signature_html(s, message.receiver) for s in message.signatures))
+        else:
+            self.signatures.setText(f'<span style="color:{MUTED_GREY}">This message is not signed.</span>')
+        self._fill_attributes(summary.attributes if summary else {})
+        self._fill_checks(message.checks)
+        self.xml.show_xml(message.xml)
+
+    def _fill_attributes(self, attributes: dict[str, list[str]]) -> None:
+        self.attributes.setRowCount(len(attributes))
+        for row, (name, values) in enumerate(attributes.items()):
+            self.attributes.setItem(row, 0, QTableWidgetItem(name))
+            shown = ", ".join(values[:ATTRIBUTE_VALUES_SHOWN])
+            if len(values) > ATTRIBUTE_VALUES_SHOWN:
+                shown += f" … and {len(values) - ATTRIBUTE_VALUES_SHOWN:,} more (see the XML tab)"
+            self.attributes.setItem(row, 1, QTableWidgetItem(shown))
+
+    def _fill_checks(self, checks: list[dict[str, object]]) -> None:
+        self.checks.setRowCount(len(checks))
+        for row, check in enumerate(checks):
+            ok = bool(check.get("ok"))
+            result = QTableWidgetItem("✔ passed" if ok else "✘ failed")
+            result.setForeground(Qt.GlobalColor.darkGreen if ok else Qt.GlobalColor.red)
+            self.checks.setItem(row, 0, QTableWidgetItem(str(check.get("name", ""))))
+            self.checks.setItem(row, 1, result)
+            self.checks.setItem(row, 2, QTableWidgetItem(str(check.get("detail", ""))))
+
+
+def _heading(text: str) -> QLabel:
+    label = QLabel(text)
+    label.setStyleSheet("font-weight:600; color:#3d4852; margin-top:8px; border-bottom:1px solid #d9dee5;")
+    return label

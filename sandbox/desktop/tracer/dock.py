@@ -1,0 +1,202 @@
+"""The SAML tracer dock: captured messages on the left, the selected one explained on the right."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from PySide6.QtCore import QItemSelection, Qt
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDockWidget,
+    QFileDialog,
+    QFrame,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from sandbox.desktop.tracer.detail import MessageDetail
+from sandbox.desktop.tracer.message import TracedMessage, read_message
+from sandbox.desktop.tracer.model import COLUMNS, DIRECTION, SYSTEM, TIME, TYPE, VERDICT, SamlMessageModel
+from sandbox.events import SandboxEvent
+
+log = logging.getLogger("sandbox.desktop.tracer")
+
+SHOW_CHOICES = (("All messages", None), ("Rejected only", "rejected"), ("Accepted only", "accepted"))
+
+
+class SamlTracerDock(QDockWidget):
+    """Every SAML message the two systems exchanged, as captured at their endpoints."""
+
+    def __init__(self, model: SamlMessageModel) -> None:
+        super().__init__("SAML tracer")
+        self.setObjectName("samlTracerDock")
+        self.model = model
+        self.current: TracedMessage | None = None
+
+        self.show_filter = QComboBox()
+        self.show_filter.setObjectName("samlShowFilter")
+        for label, verdict in SHOW_CHOICES:
+            self.show_filter.addItem(label, verdict)
+        self.count_label = QLabel()
+        self.count_label.setObjectName("samlCount")
+        bar = QFrame()
+        bar.setObjectName("eventFilterBar")
+        bar_layout = QHBoxLayout(bar)
+        bar_layout.setContentsMargins(8, 4, 8, 4)
+        bar_layout.addWidget(self.show_filter)
+        bar_layout.addStretch(1)
+        bar_layout.addWidget(self.count_label)
+
+        self.table = QTableView()
+        self.table.setObjectName("samlTable")
+        self.table.setModel(model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setAlternatingRowColors(True)
+        self.table.setShowGrid(False)
+        self.table.setWordWrap(False)
+        self.table.verticalHeader().hide()
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        self.table.verticalHeader().setDefaultSectionSize(24)
+        header = self.table.horizontalHeader()
+        header.setHighlightSections(False)
+        header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        for column, width in ((TIME, 100), (SYSTEM, 100), (DIRECTION, 80), (TYPE, 110), (VERDICT, 80)):
+            header.resizeSection(column, width)
+        header.setStretchLastSection(True)
+
+        self.copy_xml_button = QPushButton("Copy as XML")
+        self.copy_xml_button.setToolTip("The message exactly as it travelled (re-indenting would break its signature).")
+        self.copy_base64_button = QPushButton("Copy as base64")
+        self.copy_base64_button.setToolTip("The SAMLRequest / SAMLResponse value of the HTTP-POST binding.")
+        self.save_button = QPushButton("Save to file…")
+        for button in (self.copy_xml_button, self.copy_base64_button, self.save_button):
+            button.setEnabled(False)
+        self.copy_xml_button.clicked.connect(self.copy_xml)
+        self.copy_base64_button.clicked.connect(self.copy_base64)
+        self.save_button.clicked.connect(self.save_to_file)
+        actions = QHBoxLayout()
+        actions.setContentsMargins(8, 4, 8, 0)
+        actions.addStretch(1)
+        for button in (self.copy_xml_button, self.copy_base64_button, self.save_button):
+            actions.addWidget(button)
+
+        self.detail = MessageDetail()
+        right = QWidget()
+        right_layout = QVBoxLayout(right)
+        right_layout.setContentsMargins(0, 0, 0, 0)
+        right_layout.setSpacing(0)
+        right_layout.addLayout(actions)
+        right_layout.addWidget(self.detail, 1)
+
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.setSpacing(0)
+        left_layout.addWidget(bar)
+        left_layout.addWidget(self.table, 1)
+
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.setObjectName("samlTracerSplitter")
+        self.splitter.setChildrenCollapsible(False)
+        self.splitter.addWidget(left)
+        self.splitter.addWidget(right)
+        self.splitter.setStretchFactor(0, 2)
+        self.splitter.setStretchFactor(1, 3)
+        self.splitter.setSizes([480, 720])
+        self.setWidget(self.splitter)
+
+        self.show_filter.currentIndexChanged.connect(self.apply_filter)
+        self.table.selectionModel().selectionChanged.connect(self._selection_changed)
+        model.rowsInserted.connect(self._update_count)
+        model.modelReset.connect(self._update_count)
+        self._update_count()
+
+    # -- list -------------------------------------------------------------------------------------
+
+    def apply_filter(self) -> None:
+        verdict = self.show_filter.currentData()
+        self.model.set_filter(None if verdict is None else lambda trace: trace.data.get("verdict") == verdict)
+
+    def _update_count(self) -> None:
+        shown, total = self.model.visible_count(), self.model.total_count()
+        noun = "message" if total == 1 else "messages"
+        self.count_label.setText(f"{total:,} {noun}" if shown == total else f"{shown:,} of {total:,} {noun}")
+
+    def _selection_changed(self, selected: QItemSelection, _deselected: QItemSelection) -> None:
+        indexes = selected.indexes()
+        if indexes:
+            trace = self.model.trace_at(indexes[0].row())
+            if trace is not None:
+                self.open_message(trace)
+
+    def show_trace(self, trace_id: str) -> bool:
+        """Select the message ``trace_id`` (clearing the filter if it hides it); False if it is unknown."""
+        row = self.model.row_of(trace_id)
+        if row is None and self.model.trace(trace_id) is not None:
+            self.show_filter.setCurrentIndex(0)
+            row = self.model.row_of(trace_id)
+        if row is None:
+            return False
+        self.show()
+        self.raise_()
+        index = self.model.index(row, 0)
+        self.table.selectRow(row)
+        self.table.scrollTo(index, QAbstractItemView.ScrollHint.PositionAtCenter)
+        return True
+
+    # -- detail -----------------------------------------------------------------------------------
+
+    def open_message(self, trace: SandboxEvent) -> TracedMessage:
+        """Decode, check and show one message."""
+        expected = None
+        if not trace.data.get("expected_certificate_sha256"):
+            counterpart = self.model.counterpart(trace)
+            if counterpart is not None:
+                expected = counterpart.data.get("expected_certificate_sha256")
+        message = read_message(trace, expected)
+        self.current = message
+        self.detail.show_message(message)
+        for button in (self.copy_xml_button, self.copy_base64_button, self.save_button):
+            button.setEnabled(bool(message.xml))
+        return message
+
+    def copy_xml(self) -> None:
+        if self.current is not None:
+            QGuiApplication.clipboard().setText(self.current.xml)
+
+    def copy_base64(self) -> None:
+        if self.current is not None:
+            QGuiApplication.clipboard().setText(self.current.base64)
+
+    def save_to_file(self, path: str | None = None) -> Path | None:
+        """Save the message as it travelled; asks where unless ``path`` is given."""
+        if self.current is None:
+            return None
+        if path is None:
+            path, _filter = QFileDialog.getSaveFileName(
+                self, "Save SAML message", self.current.file_name(), "XML files (*.xml);;All files (*)"
+            )
+            if not path:
+                return None
+        target = Path(path)
+        try:
+            target.write_text(self.current.xml, encoding="utf-8")
+        except OSError as error:
+            log.warning("could not save the SAML message to %s: %s", target, error)
+            self.detail.reason.setText(f"Could not save to {target}: {error.strerror or error}")
+            self.detail.reason.show()
+            return None
+        return target
+
+
+__all__ = ["COLUMNS", "SamlTracerDock"]

@@ -1,0 +1,247 @@
+"""Real SAML messages and SCIM exchanges for the desktop panels' tests, recorded through the systems' own trace logs.
+
+The SAML messages are made and checked by the project's own pysaml2 IdP and SP wrappers with fresh keys;
+the SCIM exchanges are real HTTP requests of the project's SCIM client to the running mock BlogIn.
+"""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote
+
+from sandbox.app import Sandbox
+from sandbox.blogin.scim.settings import save_status
+from sandbox.events import SandboxEvent
+from sandbox.jumpcloud.services.insights import record_event
+from sandbox.saml.backend import crypto_settings
+from sandbox.saml.capture import capture
+from sandbox.saml.idp import NAMEID_FORMATS, IdentityProvider, IdpSettings, ResponseOptions
+from sandbox.saml.idp import ServiceProviderSettings as IdpSideSp
+from sandbox.saml.keys import KeyPair, generate_key_pair
+from sandbox.saml.sp import ResponseRejected, ServiceProvider, ServiceProviderSettings
+from sandbox.scim.client import ScimClient, ScimRequestError
+
+APPLICATION = "blogin"
+USER = "ada.lovelace@example.com"
+
+
+@dataclass
+class SamlParties:
+    """JumpCloud's IdP for the BlogIn application and BlogIn's SP, with their own keys."""
+
+    idp: IdentityProvider
+    sp_settings: ServiceProviderSettings
+    idp_keys: KeyPair
+    sso_url: str
+    acs_url: str
+
+
+def saml_parties(sandbox: Sandbox, workdir: Path) -> SamlParties:
+    idp_keys, sp_keys = generate_key_pair("JumpCloud"), generate_key_pair("BlogIn acme")
+    sso_url = f"{sandbox.jumpcloud.base_url}/saml2/{APPLICATION}"
+    acs_url = f"{sandbox.blogin.base_url}/sso/saml/callback"
+    sp_entity = f"{sandbox.blogin.base_url}/sso/saml/metadata"
+    idp = IdentityProvider(
+        IdpSettings("JumpCloud", sso_url, idp_keys.certificate_pem, idp_keys.private_key_pem, declare_redirect=True),
+        IdpSideSp(sp_entity, (acs_url,), sp_keys.certificate_pem),
+        workdir,
+    )
+    sp_settings = ServiceProviderSettings(
+        entity_id=sp_entity,
+        acs_url=acs_url,
+        idp_metadata_xml=idp.metadata_xml(),
+        key_pem=sp_keys.private_key_pem,
+        certificate_pem=sp_keys.certificate_pem,
+        crypto=crypto_settings(),
+        allowed_skew_s=60,
+    )
+    return SamlParties(idp, sp_settings, idp_keys, sso_url, acs_url)
+
+
+def _record(system: Any, kind: str, summary: str, data: dict[str, Any], *, success: bool = True) -> str:
+    with system.database.transaction() as session:
+        return str(system.traces.record(session, kind, summary, data, success=success))
+
+
+def record_sso_login(
+    sandbox: Sandbox, parties: SamlParties, *, options: ResponseOptions | None = None, attributes: int = 0
+) -> dict[str, str]:
+    """One SP-initiated login: AuthnRequest and Response, each as sent and as received; returns trace ids."""
+    ids: dict[str, str] = {}
+    with ServiceProvider(parties.sp_settings) as sp:
+        request = sp.authn_request(relay_state="/feed")
+        ids["request_sent"] = _record(
+            sandbox.blogin,
+            "saml",
+            f"AuthnRequest sent to JumpCloud ({request.binding})",
+            capture(
+                message_type="AuthnRequest",
+                direction="sent",
+                binding=request.binding,
+                endpoint=parties.sso_url,
+                xml=request.xml,
+                verdict="sent",
+                relay_state="/feed",
+                application="acme",
+                flow_id=request.message_id,
+            ),
+        )
+        query = request.url.split("SAMLRequest=", 1)[1].split("&", 1)[0]
+        info = parties.idp.read_authn_request(unquote(query), "HTTP-Redirect", relay_state="/feed")
+        ids["request_received"] = _record(
+            sandbox.jumpcloud,
+            "saml",
+            f"AuthnRequest from {info.issuer} accepted",
+            capture(
+                message_type="AuthnRequest",
+                direction="received",
+                binding="HTTP-Redirect",
+                endpoint=parties.sso_url,
+                xml=info.xml,
+                verdict="accepted",
+                relay_state="/feed",
+                application=APPLICATION,
+                flow_id=request.message_id,
+            ),
+        )
+        values = [("email", [USER]), ("firstname", ["Ada"]), ("lastname", ["Lovelace"])]
+        if attributes:
+            values.append(("memberOf", [f"Engineering group {i:05d}" for i in range(attributes)]))
+        issued = parties.idp.issue_response(
+            name_id=USER,
+            name_id_format=NAMEID_FORMATS["emailAddress"],
+            attributes=values,
+            options=options or ResponseOptions(),
+            request=info,
+            relay_state="/feed",
+        )
+        ids["response_sent"] = _record(
+            sandbox.jumpcloud,
+            "saml",
+            f"Response sent to {parties.acs_url} for {USER}",
+            capture(
+                message_type="Response",
+                direction="sent",
+                binding="HTTP-POST",
+                endpoint=parties.acs_url,
+                xml=issued.xml,
+                verdict="sent",
+                relay_state="/feed",
+                application=APPLICATION,
+                flow_id=request.message_id,
+            ),
+        )
+        expected = sp.expected_fingerprints[0]
+        try:
+            verified = sp.verify_response(issued.encoded, known_request_ids={request.message_id})
+        except ResponseRejected as rejected:
+            ids["response_received"] = _record(
+                sandbox.blogin,
+                "saml",
+                f"Response rejected: {rejected.reason}",
+                capture(
+                    message_type="Response",
+                    direction="received",
+                    binding="HTTP-POST",
+                    endpoint=parties.acs_url,
+                    xml=issued.xml,
+                    verdict="rejected",
+                    reason=rejected.reason,
+                    relay_state="/feed",
+                    checks=[c.as_dict() for c in rejected.checks],
+                    allowed_skew_s=60,
+                    expected_certificate_sha256=expected,
+                    application="acme",
+                    flow_id=request.message_id,
+                ),
+                success=False,
+            )
+        else:
+            ids["response_received"] = _record(
+                sandbox.blogin,
+                "saml",
+                f"Response from JumpCloud accepted for {verified.name_id}",
+                capture(
+                    message_type="Response",
+                    direction="received",
+                    binding="HTTP-POST",
+                    endpoint=parties.acs_url,
+                    xml=issued.xml,
+                    verdict="accepted",
+                    relay_state="/feed",
+                    checks=[c.as_dict() for c in verified.checks],
+                    allowed_skew_s=60,
+                    expected_certificate_sha256=expected,
+                    application="acme",
+                    flow_id=request.message_id,
+                ),
+            )
+    return ids
+
+
+def base64_of(xml: str) -> str:
+    return base64.b64encode(xml.encode()).decode()
+
+
+def record_provisioning_run(sandbox: Sandbox, users: int = 2, *, valid_token: bool = True) -> list[str]:
+    """JumpCloud's SCIM client against BlogIn's SCIM base URL, every exchange in JumpCloud's trace log,
+    each attempt also recorded as a Directory Insights event linked to its exchange; returns event ids."""
+    event_ids: list[str] = []
+    exchanges: list[dict[str, Any]] = []
+    base_url = f"{sandbox.blogin.base_url}/sso/scim/V2"
+    with sandbox.blogin.database.transaction() as session:
+        token = str(save_status(session, True, actor="admin@acme.example").token)
+    with ScimClient(
+        base_url, token if valid_token else "wrong-token-0123456789", on_exchange=exchanges.append
+    ) as client:
+        for number in range(users):
+            user_name = f"user{number}@example.com"
+            body = {
+                "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+                "userName": user_name,
+                "name": {"givenName": "User", "familyName": str(number)},
+                "emails": [{"value": user_name, "primary": True}],
+                "active": True,
+            }
+            try:
+                client.create_user(body, operation="user_create_provision")
+                success, error = True, None
+            except ScimRequestError as failure:
+                success, error = False, str(failure)
+            exchange = exchanges[-1]
+            with sandbox.jumpcloud.database.transaction() as session:
+                event = record_event(
+                    session,
+                    "user_create_provision",
+                    service="sso",
+                    success=success,
+                    error_message=error,
+                    resource={"type": "user", "username": user_name},
+                    summary=f"Provisioning {user_name} to BlogIn",
+                )
+                sandbox.jumpcloud.traces.record(
+                    session,
+                    "scim",
+                    f"{exchange['method']} {exchange['path']} → {exchange['status']}",
+                    exchange,
+                    success=success,
+                    related_id=event["id"],
+                )
+                event_ids.append(event["id"])
+    return event_ids
+
+
+def events_of(sandbox: Sandbox) -> list[SandboxEvent]:
+    """Every event and trace of both systems, as the window loads them at start."""
+    found = [
+        *sandbox.jumpcloud.recent_events(),
+        *sandbox.blogin.recent_events(),
+        *sandbox.jumpcloud.recent_traces("saml"),
+        *sandbox.blogin.recent_traces("saml"),
+        *sandbox.jumpcloud.recent_traces("scim"),
+        *sandbox.blogin.recent_traces("scim"),
+    ]
+    return sorted(found, key=lambda event: event.timestamp)
