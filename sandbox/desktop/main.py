@@ -12,6 +12,7 @@ from types import FrameType
 from PySide6.QtCore import QCoreApplication, QEvent, QEventLoop, QTimer
 
 from sandbox.desktop.none_refcount import keep_none_alive
+from sandbox.desktop.window import MainWindow
 from sandbox.errors import SandboxStartupError
 from sandbox.settings import Settings
 
@@ -27,7 +28,6 @@ def run_desktop(settings: Settings) -> int:
 
     from sandbox.app import Sandbox
     from sandbox.desktop.theme import apply_theme
-    from sandbox.desktop.window import MainWindow
 
     existing = QApplication.instance()
     app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
@@ -55,12 +55,17 @@ def run_desktop(settings: Settings) -> int:
         code = app.exec()
     finally:
         stop_on_signal.restore()
-        window.close()
-        window.shutdown()
-        _settle(app)
+        close_window(window)
         sandbox.stop()
     log.info("desktop closed")
     return int(code)
+
+
+def close_window(window: MainWindow) -> None:
+    """Close the window (saving its layout) and free every browser before the servers stop."""
+    window.close()
+    window.shutdown()
+    _settle(QCoreApplication.instance())  # type: ignore[arg-type]
 
 
 def _settle(app: QCoreApplication, milliseconds: int = 300) -> None:

@@ -1,0 +1,99 @@
+"""Desktop fixtures: QtWebEngine imported before any QApplication, one window per test module."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from PySide6 import QtWebEngineWidgets  # noqa: F401  (must precede the QApplication)
+from PySide6.QtCore import QTimer, QUrl
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
+from pytestqt.qtbot import QtBot
+
+from sandbox.app import Sandbox
+from sandbox.desktop.browser import PersonaBrowser
+from sandbox.desktop.main import close_window
+from sandbox.desktop.none_refcount import keep_none_alive
+from sandbox.desktop.theme import apply_theme
+from sandbox.desktop.window import MainWindow
+from sandbox.settings import Settings
+
+keep_none_alive()
+
+LOAD_TIMEOUT_MS = 30_000
+
+
+@pytest.fixture(scope="module")
+def module_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
+    settings = Settings(data_dir=tmp_path_factory.mktemp("desktop") / "data", jumpcloud_port=0, blogin_port=0)
+    with Sandbox(settings) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def window(qapp: QApplication, module_sandbox: Sandbox) -> Iterator[MainWindow]:
+    """The main window over a running sandbox, every persona's first page loaded."""
+    apply_theme(qapp)
+    main_window = MainWindow(module_sandbox)
+    main_window.show()
+    main_window.start()
+    wait_for(lambda: len(main_window._loaded) == 3, LOAD_TIMEOUT_MS)
+    yield main_window
+    close_window(main_window)
+
+
+def wait_for(condition: Callable[[], bool], timeout_ms: int = 10_000) -> None:
+    """Like ``qtbot.waitUntil`` for module-scoped fixtures, which cannot use the function-scoped qtbot."""
+    from PySide6.QtCore import QDeadlineTimer, QEventLoop
+
+    deadline = QDeadlineTimer(timeout_ms)
+    loop = QEventLoop()
+    while not condition():
+        if deadline.hasExpired():
+            raise TimeoutError("condition not met in time")
+        QTimer.singleShot(20, loop.quit)
+        loop.exec()
+
+
+def page_text(qtbot: QtBot, browser: PersonaBrowser) -> str:
+    """The visible text of the persona's current page."""
+    result: list[str] = []
+    browser.page.runJavaScript("JSON.stringify(document.body ? document.body.innerText : '')", 0, result.append)
+    qtbot.waitUntil(lambda: bool(result), timeout=10_000)
+    return str(json.loads(result[0]))
+
+
+def load(qtbot: QtBot, browser: PersonaBrowser, url: str) -> None:
+    with qtbot.waitSignal(browser.view.loadFinished, timeout=LOAD_TIMEOUT_MS):
+        browser.view.load(QUrl(url))
+
+
+def answer_next_dialog(button_text: str, seen: list[str]) -> None:
+    """When the next modal dialog opens, note its text and press the button labelled ``button_text``."""
+
+    def try_answer() -> None:
+        dialog = QApplication.activeModalWidget()
+        if not isinstance(dialog, QMessageBox):
+            QTimer.singleShot(20, try_answer)
+            return
+        seen.append(f"{dialog.text()}\n{dialog.informativeText()}")
+        for button in dialog.buttons():
+            if button.text().replace("&", "") == button_text:
+                button.click()
+                return
+        raise AssertionError(f"no button {button_text!r} in {[b.text() for b in dialog.buttons()]}")
+
+    QTimer.singleShot(20, try_answer)
+
+
+def find_child(parent: QWidget, kind: type, name: str) -> QWidget:
+    child = parent.findChild(kind, name)
+    assert child is not None, name
+    return child  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    return tmp_path / "data"
