@@ -178,7 +178,7 @@ def test_filters_paging_sorting_and_projection(scim: Scim) -> None:
     sorted_desc = scim.get(
         "/Users", params={"filter": 'userName sw "page"', "sortBy": "userName", "sortOrder": "descending"}
     ).json()
-    assert [u["userName"] for u in sorted_desc["Resources"]][0] == "page6@paging.example"
+    assert sorted_desc["Resources"][0]["userName"] == "page6@paging.example"
     combined = scim.get(
         "/Users",
         params={
