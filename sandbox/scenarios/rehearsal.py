@@ -214,6 +214,41 @@ class Rehearsal:
             302,
         )
 
+    # -- Identity Management -----------------------------------------------------------------
+
+    def enable_blogin_provisioning(self) -> tuple[str, str]:
+        """BlogIn: User Provisioning tab › USER PROVISIONING STATUS On › Save changes.
+
+        Returns the Base (Tenant) URL and the Secret (Bearer) token the tab then shows.
+        """
+        _expect(
+            self.blogin_admin.post(f"{self.blogin_url}/settings/sso/provisioning", data={"enabled": "on"}),
+            "User Provisioning Save changes",
+            302,
+        )
+        page = _expect(
+            self.blogin_admin.get(f"{self.blogin_url}/settings/sso/provisioning"), "User Provisioning tab", 200
+        )
+        base = re.search(r'id="base-url" value="([^"]+)"', page.text)
+        token = re.search(r'id="bearer-token" value="([^"]+)"', page.text)
+        if base is None or token is None:
+            raise RehearsalError("The User Provisioning tab shows no Base URL or token")
+        return html.unescape(base.group(1)), html.unescape(token.group(1))
+
+    # -- Removing the integration --------------------------------------------------------------
+
+    def delete_application(self) -> None:
+        """Tick the application, Delete, enter the number of applications, Delete Application."""
+        _expect(
+            self.jumpcloud_admin.post(
+                f"{self.jumpcloud_url}/applications/delete",
+                data={"application_id": [self._application()], "count": "1"},
+            ),
+            "Delete Application",
+            302,
+        )
+        self.application_id = None
+
     # -- End users -------------------------------------------------------------------------
 
     def idp_initiated_sign_in(self, login: str, password: str = USER_PASSWORD) -> httpx.Response:
