@@ -120,6 +120,8 @@ class ProvisioningWorker:
     def _run(self) -> None:
         while True:
             try:
+                # Cleared before looking for work, so a wake-up arriving meanwhile is not lost.
+                self._wakeup.clear()
                 stopping = self._stopping.is_set()
                 self._apply_finished()
                 if stopping:
@@ -131,12 +133,10 @@ class ProvisioningWorker:
                 wait = 0.0 if claimed and len(self._inflight) < self._capacity else self._next_due_in()
                 if wait > 0:
                     self._wakeup.wait(wait)
-                self._wakeup.clear()
             except Exception:
                 # A database hiccup (locked, disk full) must not end delivery: try again shortly.
                 log.exception("provisioning worker cycle failed")
-                self._wakeup.wait(1.0)
-                self._wakeup.clear()
+                time.sleep(1.0)
 
     @property
     def _capacity(self) -> int:
