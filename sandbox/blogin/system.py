@@ -18,6 +18,9 @@ from sandbox.traces import TraceLog
 
 log = logging.getLogger("sandbox.blogin")
 
+# Who the audit log names for changes made from the desktop's panels.
+DESKTOP_ACTOR = "SSO Sandbox desktop"
+
 
 class BlogIn:
     """Owns the mock BlogIn's state (one tenant, ``acme``)."""
@@ -75,6 +78,37 @@ class BlogIn:
         """Every user with its source (manual, SCIM, JIT, import) and teams (read-only)."""
         with self.database.sessions() as session:
             return user_directory(session)
+
+    def set_scim_fault(
+        self,
+        endpoint: str,
+        *,
+        latency_ms: int = 0,
+        status: int | None = None,
+        only_nth: int = 0,
+        retry_after_s: int = 5,
+    ) -> None:
+        """Set one SCIM endpoint's test fault, as the Test faults page does (``ValueError`` when refused)."""
+        # Imported here: the SCIM package imports this module to register its endpoints.
+        from sandbox.blogin.scim.faults import save_fault
+
+        with self.database.transaction() as session:
+            save_fault(
+                session,
+                endpoint,
+                latency_ms=latency_ms,
+                status=status,
+                only_nth=only_nth,
+                retry_after_s=retry_after_s,
+                actor=DESKTOP_ACTOR,
+            )
+
+    def clear_scim_faults(self) -> None:
+        """Every SCIM test fault off."""
+        from sandbox.blogin.scim.faults import clear_faults
+
+        with self.database.transaction() as session:
+            clear_faults(session, actor=DESKTOP_ACTOR)
 
     def export_snapshot(self) -> dict[str, Any]:
         """The whole database (keys included) as JSON-ready data, for a scenario file."""

@@ -10,8 +10,9 @@ from sqlalchemy import select
 
 from sandbox.db import Database
 from sandbox.events import EventBus, SandboxEvent
-from sandbox.jumpcloud.models import Administrator, Base, Trace
-from sandbox.jumpcloud.services.insights import recent_events
+from sandbox.jumpcloud.models import Administrator, Base, SsoApplication, Trace
+from sandbox.jumpcloud.services.applications import EDGE_CASES_OFF, edge_cases_on, update_sso_config
+from sandbox.jumpcloud.services.insights import Initiator, recent_events
 from sandbox.jumpcloud.services.integration_state import (
     DirectoryUserView,
     JumpCloudState,
@@ -97,6 +98,27 @@ class JumpCloud:
         """Users authorized for an application or provisioned to it, with their mapped attributes (read-only)."""
         with self.database.sessions() as session:
             return application_users(session, application_id)
+
+    def set_edge_cases(self, application_id: str, cases: dict[str, Any]) -> list[str]:
+        """Change an application's tester edge cases (the SSO tab's panel); returns those now on.
+
+        Keys not given keep their value; an unknown application raises ``KeyError``.
+        """
+        with self.database.transaction() as session:
+            application = session.get(SsoApplication, application_id)
+            if application is None:
+                raise KeyError(application_id)
+            current = {**EDGE_CASES_OFF, **(application.sso_config or {}).get("edgeCases", {})}
+            unknown = set(cases) - set(EDGE_CASES_OFF)
+            if unknown:
+                raise ValueError(f"unknown edge cases: {', '.join(sorted(unknown))}")
+            update_sso_config(
+                session,
+                application,
+                {"edgeCases": {**current, **cases}},
+                initiated_by=Initiator(id="", type="admin", username_or_email=SANDBOX_ADMIN_EMAIL),
+            )
+            return edge_cases_on(application)
 
     def export_snapshot(self) -> dict[str, Any]:
         """The whole database (keys included) as JSON-ready data, for a scenario file."""
