@@ -1,0 +1,247 @@
+"""The SCIM traffic dock: exchanges on the left, the selected request and response on the right."""
+
+from __future__ import annotations
+
+from html import escape
+
+from PySide6.QtCore import QItemSelection, Qt, Signal
+from PySide6.QtGui import QFont, QFontDatabase
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDockWidget,
+    QFrame,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from sandbox.desktop.theme import FAILING_RED
+from sandbox.desktop.trace_model import system_label
+from sandbox.desktop.traffic.model import (
+    LATENCY,
+    METHOD,
+    PATH,
+    RECORDED_BY,
+    STATUS,
+    STATUS_CLASSES,
+    TIME,
+    ScimTrafficModel,
+    TrafficFilter,
+    pretty_body,
+)
+from sandbox.events import SandboxEvent
+
+ALL_STATUSES = "All statuses"
+ALL_RESOURCES = "All resources"
+
+
+def _mono_view(name: str) -> QPlainTextEdit:
+    view = QPlainTextEdit()
+    view.setObjectName(name)
+    view.setReadOnly(True)
+    view.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+    mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+    mono.setStyleHint(QFont.StyleHint.Monospace)
+    view.setFont(mono)
+    return view
+
+
+def http_text(start_line: str, headers: dict[str, str], body: str | None) -> str:
+    """A request or response as it would look on the wire, body indented."""
+    lines = [start_line, *(f"{name}: {value}" for name, value in headers.items())]
+    pretty = pretty_body(body)
+    return "\n".join(lines) + ("\n\n" + pretty if pretty else "")
+
+
+class ScimTrafficDock(QDockWidget):
+    """Every SCIM request and response between the systems."""
+
+    #: the Directory Insights / audit event an exchange belongs to: (event id)
+    event_requested = Signal(str)
+
+    def __init__(self, model: ScimTrafficModel) -> None:
+        super().__init__("SCIM traffic")
+        self.setObjectName("scimTrafficDock")
+        self.model = model
+        self.current: SandboxEvent | None = None
+
+        self.status_filter = QComboBox()
+        self.status_filter.setObjectName("scimStatusFilter")
+        self.status_filter.addItem(ALL_STATUSES, None)
+        for status in STATUS_CLASSES:
+            self.status_filter.addItem(status, status)
+        self.resource_filter = QComboBox()
+        self.resource_filter.setObjectName("scimResourceFilter")
+        self.resource_filter.setMinimumContentsLength(16)
+        self.resource_filter.addItem(ALL_RESOURCES, None)
+        self.count_label = QLabel()
+        self.count_label.setObjectName("scimCount")
+        bar = QFrame()
+        bar.setObjectName("eventFilterBar")
+        bar_layout = QHBoxLayout(bar)
+        bar_layout.setContentsMargins(8, 4, 8, 4)
+        bar_layout.addWidget(self.status_filter)
+        bar_layout.addWidget(self.resource_filter)
+        bar_layout.addStretch(1)
+        bar_layout.addWidget(self.count_label)
+
+        self.table = QTableView()
+        self.table.setObjectName("scimTable")
+        self.table.setModel(model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setAlternatingRowColors(True)
+        self.table.setShowGrid(False)
+        self.table.setWordWrap(False)
+        self.table.verticalHeader().hide()
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        self.table.verticalHeader().setDefaultSectionSize(24)
+        header = self.table.horizontalHeader()
+        header.setHighlightSections(False)
+        header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        for column, width in ((TIME, 100), (RECORDED_BY, 150), (METHOD, 70), (STATUS, 90), (LATENCY, 80)):
+            header.resizeSection(column, width)
+        header.setSectionResizeMode(PATH, QHeaderView.ResizeMode.Stretch)
+
+        self.title = QLabel("Select an exchange to see its request and response.")
+        self.title.setObjectName("scimTitle")
+        self.title.setWordWrap(True)
+        self.error = QLabel()
+        self.error.setObjectName("scimError")
+        self.error.setWordWrap(True)
+        self.error.setStyleSheet(f"color:{FAILING_RED}; font-weight:600;")
+        self.error.hide()
+        self.event_button = QPushButton("Open the related event")
+        self.event_button.setObjectName("scimRelatedEvent")
+        self.event_button.setToolTip("The Directory Insights event about this provisioning attempt, in the event log.")
+        self.event_button.hide()
+        self.event_button.clicked.connect(self._open_event)
+        heading = QHBoxLayout()
+        heading.addWidget(self.title, 1)
+        heading.addWidget(self.event_button)
+        self.request_view = _mono_view("scimRequest")
+        self.response_view = _mono_view("scimResponse")
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("scimTabs")
+        self.tabs.addTab(self.request_view, "Request")
+        self.tabs.addTab(self.response_view, "Response")
+
+        right = QWidget()
+        right_layout = QVBoxLayout(right)
+        right_layout.setContentsMargins(8, 6, 8, 6)
+        right_layout.addLayout(heading)
+        right_layout.addWidget(self.error)
+        right_layout.addWidget(self.tabs, 1)
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.setSpacing(0)
+        left_layout.addWidget(bar)
+        left_layout.addWidget(self.table, 1)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.setObjectName("scimTrafficSplitter")
+        self.splitter.setChildrenCollapsible(False)
+        self.splitter.addWidget(left)
+        self.splitter.addWidget(right)
+        self.splitter.setSizes([620, 620])
+        self.setWidget(self.splitter)
+
+        self.status_filter.currentIndexChanged.connect(self.apply_filter)
+        self.resource_filter.currentIndexChanged.connect(self.apply_filter)
+        self.table.selectionModel().selectionChanged.connect(self._selection_changed)
+        model.rowsInserted.connect(self._refresh)
+        model.modelReset.connect(self._refresh)
+        self._refresh()
+
+    # -- list -------------------------------------------------------------------------------------
+
+    def apply_filter(self) -> None:
+        """Show the exchanges of the chosen status class and resource."""
+        wanted = TrafficFilter(self.status_filter.currentData(), self.resource_filter.currentData())
+        self.model.set_filter(None if wanted == TrafficFilter() else wanted)
+
+    def _refresh(self) -> None:
+        shown, total = self.model.visible_count(), self.model.total_count()
+        noun = "exchange" if total == 1 else "exchanges"
+        self.count_label.setText(f"{total:,} {noun}" if shown == total else f"{shown:,} of {total:,} {noun}")
+        known = {self.resource_filter.itemData(i) for i in range(1, self.resource_filter.count())}
+        for resource in self.model.resources():
+            if resource not in known:
+                self.resource_filter.addItem(resource, resource)
+
+    def _selection_changed(self, selected: QItemSelection, _deselected: QItemSelection) -> None:
+        indexes = selected.indexes()
+        if indexes:
+            trace = self.model.trace_at(indexes[0].row())
+            if trace is not None:
+                self.open_exchange(trace)
+
+    def show_trace(self, trace_id: str) -> bool:
+        """Select the exchange ``trace_id`` (clearing filters that hide it); False if it is unknown."""
+        if self.model.trace(trace_id) is None:
+            return False
+        row = self.model.row_of(trace_id)
+        if row is None:
+            self.status_filter.setCurrentIndex(0)
+            self.resource_filter.setCurrentIndex(0)
+            row = self.model.row_of(trace_id)
+        if row is None:
+            return False
+        self.show()
+        self.raise_()
+        self.table.selectRow(row)
+        self.table.scrollTo(self.model.index(row, 0), QAbstractItemView.ScrollHint.PositionAtCenter)
+        return True
+
+    def show_exchange_of_event(self, event_id: str) -> bool:
+        """Select the exchange a provisioning event is about; False when it has none."""
+        trace = self.model.exchange_of_event(event_id)
+        return trace is not None and self.show_trace(trace.id)
+
+    # -- detail -----------------------------------------------------------------------------------
+
+    def open_exchange(self, trace: SandboxEvent) -> None:
+        self.current = trace
+        data = trace.data
+        status = data.get("status")
+        outcome = f"→ {status}" if status is not None else "→ no response"
+        latency = data.get("latency_ms")
+        took = f" in {float(latency):,.0f} ms" if isinstance(latency, int | float) else ""
+        attempt = int(data.get("attempt") or 1)
+        retry = f" · attempt {attempt}" if attempt > 1 else ""
+        operation = f" · {escape(str(data['operation']))}" if data.get("operation") else ""
+        self.title.setText(
+            f"<b>{escape(str(data.get('method', '')))} {escape(str(data.get('path', '')))}</b> {outcome}{took}"
+            f"<br><span style='color:#5f6b7a'>recorded by {system_label(trace.system)} "
+            f"({escape(str(data.get('direction', '')))}){operation}{retry}</span>"
+        )
+        if data.get("error"):
+            self.error.setText(f"No response: {data['error']}")
+            self.error.show()
+        else:
+            self.error.hide()
+        self.request_view.setPlainText(
+            http_text(
+                f"{data.get('method', '')} {data.get('url', '')}",
+                dict(data.get("request_headers") or {}),
+                data.get("request_body"),
+            )
+        )
+        self.response_view.setPlainText(
+            http_text(f"HTTP {status}", dict(data.get("response_headers") or {}), data.get("response_body"))
+            if status is not None
+            else "(no response arrived)"
+        )
+        self.event_button.setVisible(bool(trace.related_id))
+
+    def _open_event(self) -> None:
+        if self.current is not None and self.current.related_id:
+            self.event_requested.emit(self.current.related_id)

@@ -1,0 +1,104 @@
+"""The SCIM traffic list: one row per exchange, filtered by status class and resource."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from sandbox.desktop.theme import FAILING_RED, HEALTHY_GREEN
+from sandbox.desktop.trace_model import TraceTableModel, local_time, system_label
+from sandbox.events import SandboxEvent
+from sandbox.events.traces import SCIM
+
+COLUMNS = ("Time", "Recorded by", "Method", "Path", "Status", "Latency")
+TIME, RECORDED_BY, METHOD, PATH, STATUS, LATENCY = range(len(COLUMNS))
+STATUS_CLASSES = ("2xx", "3xx", "4xx", "5xx", "no response")
+WARNING_AMBER = "#b7791f"
+
+
+def status_class(trace: SandboxEvent) -> str:
+    """``"2xx"`` … ``"5xx"``, or ``"no response"`` when the request never got an answer."""
+    status = trace.data.get("status")
+    return f"{int(status) // 100}xx" if isinstance(status, int) else "no response"
+
+
+def direction_text(trace: SandboxEvent) -> str:
+    """``JumpCloud → BlogIn (sent)``: who talked to whom, and which side recorded it."""
+    me = system_label(trace.system)
+    return f"{me} (sent)" if trace.data.get("direction") == "sent" else f"{me} (received)"
+
+
+def pretty_body(body: str | None) -> str:
+    """A JSON body indented for reading; anything else as it came."""
+    if not body:
+        return ""
+    try:
+        return json.dumps(json.loads(body), indent=2, ensure_ascii=False)
+    except ValueError:
+        return body
+
+
+@dataclass(frozen=True, slots=True)
+class TrafficFilter:
+    """Which exchanges the list shows: ``None`` means any."""
+
+    status_class: str | None = None
+    resource: str | None = None
+
+    def __call__(self, trace: SandboxEvent) -> bool:
+        if self.status_class is not None and status_class(trace) != self.status_class:
+            return False
+        return self.resource is None or trace.data.get("resource_type") == self.resource
+
+
+class ScimTrafficModel(TraceTableModel):
+    """Every SCIM exchange either system recorded, oldest first."""
+
+    kind = SCIM
+    columns = COLUMNS
+    verdict_column = STATUS
+    system_column = RECORDED_BY
+
+    def cell(self, trace: SandboxEvent, column: int) -> str:
+        data = trace.data
+        if column == TIME:
+            return local_time(trace)
+        if column == RECORDED_BY:
+            return direction_text(trace)
+        if column == METHOD:
+            return str(data.get("method") or "")
+        if column == PATH:
+            return str(data.get("path") or "")
+        if column == STATUS:
+            status = data.get("status")
+            return str(status) if status is not None else "no response"
+        if column == LATENCY:
+            latency = data.get("latency_ms")
+            return f"{float(latency):,.0f} ms" if isinstance(latency, int | float) else ""
+        return ""
+
+    def tooltip(self, trace: SandboxEvent, column: int) -> str:
+        if column == STATUS and trace.data.get("error"):
+            return str(trace.data["error"])
+        if column == PATH:
+            return str(trace.data.get("url") or "")
+        return trace.summary
+
+    def verdict_colour(self, trace: SandboxEvent) -> str | None:
+        kind = status_class(trace)
+        if kind == "2xx":
+            return HEALTHY_GREEN
+        if kind == "3xx" or trace.data.get("status") == 429:
+            return WARNING_AMBER  # redirected, or asked to slow down: not a failure yet
+        return FAILING_RED
+
+    def resources(self) -> list[str]:
+        """The resource types seen so far (User, Group, ServiceProviderConfig, …)."""
+        return sorted({str(t.data.get("resource_type") or "") for t in self._traces} - {""})
+
+    def exchange_of_event(self, event_id: str) -> SandboxEvent | None:
+        """The exchange a Directory Insights or audit event is about (the newest, after retries)."""
+        for trace in reversed(self._traces):
+            if trace.related_id == event_id:
+                return trace
+        return None

@@ -1,0 +1,94 @@
+"""The SCIM traffic panel shows real exchanges between JumpCloud's SCIM client and BlogIn's SCIM service."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+from sandbox.app import Sandbox
+from sandbox.desktop.traffic.dock import ScimTrafficDock
+from sandbox.desktop.traffic.model import ScimTrafficModel
+from sandbox.settings import Settings
+from tests.desktop.traffic_fixtures import events_of, record_provisioning_run
+
+
+@pytest.fixture(scope="module")
+def provisioned(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Sandbox, list[str]]]:
+    """Two users provisioned, then one attempt with a token BlogIn does not know."""
+    workdir = tmp_path_factory.mktemp("traffic")
+    settings = Settings(data_dir=workdir / "data", jumpcloud_port=0, blogin_port=0)
+    with Sandbox(settings) as sandbox:
+        events = record_provisioning_run(sandbox, users=2)
+        events += record_provisioning_run(sandbox, users=1, valid_token=False)
+        yield sandbox, events
+
+
+@pytest.fixture
+def traffic(qtbot: QtBot, provisioned: tuple[Sandbox, list[str]]) -> ScimTrafficDock:
+    sandbox, _ = provisioned
+    model = ScimTrafficModel()
+    model.append_traces(events_of(sandbox))
+    dock = ScimTrafficDock(model)
+    qtbot.addWidget(dock)
+    dock.resize(1300, 700)
+    dock.show()
+    return dock
+
+
+def rows(dock: ScimTrafficDock) -> list[list[str]]:
+    model = dock.model
+    return [[model.index(r, c).data() for c in range(model.columnCount())] for r in range(model.rowCount())]
+
+
+def test_each_exchange_is_listed_by_both_sides(traffic: ScimTrafficDock) -> None:
+    listed = [r[1:5] for r in rows(traffic)]
+    assert listed.count(["JumpCloud (sent)", "POST", "/Users", "201"]) == 2
+    assert listed.count(["BlogIn (received)", "POST", "/Users", "201"]) == 2
+    assert ["JumpCloud (sent)", "POST", "/Users", "401"] in listed
+    assert all(r[5].endswith(" ms") for r in rows(traffic))
+    assert traffic.count_label.text() == "6 exchanges"
+
+
+def test_bodies_are_pretty_and_the_token_is_masked(traffic: ScimTrafficDock) -> None:
+    traffic.table.selectRow(next(i for i, r in enumerate(rows(traffic)) if r[1] == "JumpCloud (sent)"))
+    request = traffic.request_view.toPlainText()
+    assert request.startswith("POST http://acme.blogin.localhost:")
+    assert "authorization: bearer " in request.lower() and "••••" in request
+    assert '  "userName": "user0@example.com"' in request
+    response = traffic.response_view.toPlainText()
+    assert response.startswith("HTTP 201")
+    assert '"userName": "user0@example.com"' in response
+    assert "201" in traffic.title.text() and "user_create_provision" in traffic.title.text()
+
+
+def test_filters_by_status_class_and_resource(traffic: ScimTrafficDock) -> None:
+    traffic.status_filter.setCurrentIndex(traffic.status_filter.findData("4xx"))
+    assert {r[4] for r in rows(traffic)} == {"401"}
+    assert traffic.count_label.text() == "2 of 6 exchanges"
+    traffic.status_filter.setCurrentIndex(0)
+    assert traffic.resource_filter.findData("User") > 0
+    traffic.resource_filter.setCurrentIndex(traffic.resource_filter.findData("User"))
+    assert len(rows(traffic)) == 6
+
+
+def test_a_provisioning_event_links_to_its_exchange_and_back(
+    qtbot: QtBot, traffic: ScimTrafficDock, provisioned: tuple[Sandbox, list[str]]
+) -> None:
+    _, event_ids = provisioned
+    failed_attempt = event_ids[-1]
+    assert traffic.show_exchange_of_event(failed_attempt)
+    assert traffic.current is not None and traffic.current.data["status"] == 401
+    assert traffic.event_button.isVisible()
+    with qtbot.waitSignal(traffic.event_requested) as signal:
+        traffic.event_button.click()
+    assert signal.args == [failed_attempt]
+
+
+def test_the_model_passes_qtmodeltester(qtmodeltester, provisioned: tuple[Sandbox, list[str]]) -> None:  # type: ignore[no-untyped-def]
+    sandbox, _ = provisioned
+    model = ScimTrafficModel()
+    qtmodeltester.check(model)
+    model.append_traces(events_of(sandbox))
+    qtmodeltester.check(model)
