@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -15,6 +16,7 @@ from sandbox.app import Sandbox
 from sandbox.http import http_client
 from sandbox.jumpcloud.models import SsoApplication, SystemUser, UserGroup
 from sandbox.passwords import hash_password
+from sandbox.settings import Settings
 from tests.conftest import sign_in_jumpcloud_admin
 from tests.integration.jumpcloud_idp.independent_sp import IndependentSp, form_of
 
@@ -98,20 +100,33 @@ def create_application(admin: httpx.Client, base: str, key: str = "blogin", name
     return response.headers["location"].split("/")[2]
 
 
-@pytest.fixture(params=["python-xmlsec", "xmlsec1"])
-def interop(request: pytest.FixtureRequest, sandbox: Sandbox) -> Iterator[Interop]:
-    """BlogIn application created through the portal, group "Staff" authorized, ada in Staff, bob not."""
-    with http_client() as admin, http_client() as browser:
-        sign_in_jumpcloud_admin(admin, sandbox)
-        base = sandbox.jumpcloud.base_url
-        application_id = create_application(admin, base)
+@pytest.fixture(scope="module")
+def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
+    """One sandbox per test module (starting one takes seconds); each test makes its own application."""
+    settings = Settings(data_dir=tmp_path_factory.mktemp("idp") / "data", jumpcloud_port=0, blogin_port=0)
+    with Sandbox(settings) as sandbox:
         add_user(sandbox, "ada", ["Staff"])
         add_user(sandbox, "bob", ["Contractors"])
-        with sandbox.jumpcloud.database.transaction() as session:
-            staff = session.query(UserGroup).filter_by(name="Staff").one()
-            staff_id = staff.id
+        yield sandbox
+
+
+@pytest.fixture(params=["python-xmlsec", "xmlsec1"])
+def backend(request: pytest.FixtureRequest) -> str:
+    """The SP's backend; the IdP signs with the default one (both are covered in tests/unit/saml)."""
+    return str(request.param)
+
+
+@pytest.fixture
+def interop(running: Sandbox, request: pytest.FixtureRequest) -> Iterator[Interop]:
+    """A BlogIn application created through the portal, "Staff" authorized: ada may sign in, bob may not."""
+    backend = request.getfixturevalue("backend") if "backend" in request.fixturenames else "python-xmlsec"
+    name = f"blogin-{secrets.token_hex(4)}"
+    with http_client() as admin, http_client() as browser:
+        sign_in_jumpcloud_admin(admin, running)
+        base = running.jumpcloud.base_url
+        application_id = create_application(admin, base, name=name)
+        with running.jumpcloud.database.transaction() as session:
+            staff_id = session.query(UserGroup).filter_by(name="Staff").one().id
         response = admin.post(f"{base}/applications/{application_id}/groups", data={"group_id": [staff_id]})
         assert response.status_code == 302
-        # The parameter picks the SP's backend; the IdP signs with the default one (both backends on
-        # the IdP side are covered in tests/unit/saml/test_idp_backends.py).
-        yield Interop(sandbox, admin, browser, application_id, "blogin", request.param)
+        yield Interop(running, admin, browser, application_id, name, backend)

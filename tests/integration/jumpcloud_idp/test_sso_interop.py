@@ -13,11 +13,13 @@ from tests.integration.jumpcloud_idp.independent_sp import ACS_URL, Rejected, fo
 
 def _sso_events(interop: Interop) -> list[dict]:
     with interop.sandbox.jumpcloud.database.sessions() as session:
-        rows = session.query(DirectoryInsightsEvent).filter_by(event_type="sso_auth").order_by(DirectoryInsightsEvent.seq)
-        return [row.record for row in rows]
+        rows = (
+            session.query(DirectoryInsightsEvent).filter_by(event_type="sso_auth").order_by(DirectoryInsightsEvent.seq)
+        )
+        return [row.record for row in rows if row.record["application"]["id"] == interop.application_id]
 
 
-def test_sp_initiated_redirect_signs_the_user_in_with_jit_attributes(interop: Interop) -> None:
+def test_sp_initiated_redirect_signs_the_user_in_with_jit_attributes(interop: Interop, backend: str) -> None:
     interop.update_config(declareRedirectEndpoint=True)
     sp = interop.sp()
     page = interop.follow(interop.browser.get(sp.redirect_url(relay_state="/posts/42")))
@@ -33,14 +35,14 @@ def test_sp_initiated_redirect_signs_the_user_in_with_jit_attributes(interop: In
     assert identity["attributes"]["phone"] == ["+1 555 0100"]
     event = _sso_events(interop)[-1]
     assert event["success"] is True and event["idp_initiated"] is False
-    assert event["application"]["name"] == "blogin"
+    assert event["application"]["name"] == interop.name
     with interop.sandbox.jumpcloud.database.sessions() as session:
-        traces = session.query(Trace).filter_by(kind="saml").all()
+        traces = [t for t in session.query(Trace).filter_by(kind="saml") if t.data["application"] == interop.name]
         assert {t.data["message_type"] for t in traces} == {"AuthnRequest", "Response"}
         assert all(t.related_id == event["id"] for t in traces)
 
 
-def test_sp_initiated_post_continues_with_a_same_site_get(interop: Interop) -> None:
+def test_sp_initiated_post_continues_with_a_same_site_get(interop: Interop, backend: str) -> None:
     sp = interop.sp()
     action, fields = sp.post_form(relay_state="home")
     response = interop.browser.post(action, data=fields)
@@ -51,12 +53,12 @@ def test_sp_initiated_post_continues_with_a_same_site_get(interop: Interop) -> N
     assert answer["RelayState"] == "home"
 
 
-def test_idp_initiated_from_the_user_console(interop: Interop) -> None:
+def test_idp_initiated_from_the_user_console(interop: Interop, backend: str) -> None:
     interop.update_config(defaultRelayState="/welcome")
     sp = interop.sp()
     console = interop.follow(interop.browser.get(f"{interop.base}/userconsole"))
     assert "BlogIn" in console.text
-    page = interop.follow(interop.browser.get(f"{interop.base}/saml2/blogin"))
+    page = interop.follow(interop.browser.get(f"{interop.base}/saml2/{interop.name}"))
     _, fields = form_of(page.text)
     identity = sp.accept(fields["SAMLResponse"])
     assert identity["in_response_to"] is None
@@ -65,26 +67,28 @@ def test_idp_initiated_from_the_user_console(interop: Interop) -> None:
 
 
 @pytest.mark.parametrize(
-    ("sign_assertion", "sign_response"), [(True, False), (False, True), (True, True)], ids=["assertion", "response", "both"]
+    ("sign_assertion", "sign_response"),
+    [(True, False), (False, True), (True, True)],
+    ids=["assertion", "response", "both"],
 )
 def test_each_signing_option_is_accepted_by_an_sp_requiring_it(
-    interop: Interop, sign_assertion: bool, sign_response: bool
+    interop: Interop, backend: str, sign_assertion: bool, sign_response: bool
 ) -> None:
     interop.update_config(signAssertion=sign_assertion, signResponse=sign_response)
     sp = interop.sp(want_assertions_signed=sign_assertion, want_response_signed=sign_response)
-    page = interop.follow(interop.browser.get(f"{interop.base}/saml2/blogin"))
+    page = interop.follow(interop.browser.get(f"{interop.base}/saml2/{interop.name}"))
     _, fields = form_of(page.text)
     assert sp.accept(fields["SAMLResponse"])["name_id"] == "ada@example.com"
     stricter = interop.sp(want_assertions_signed=True, want_response_signed=True)
     if not (sign_assertion and sign_response):
-        page = interop.follow(interop.browser.get(f"{interop.base}/saml2/blogin"))
+        page = interop.follow(interop.browser.get(f"{interop.base}/saml2/{interop.name}"))
         with pytest.raises(Rejected):
             stricter.accept(form_of(page.text)[1]["SAMLResponse"])
 
 
 def test_a_user_outside_the_authorized_groups_gets_the_error_page_not_an_assertion(interop: Interop) -> None:
     interop.sp()
-    page = interop.follow(interop.browser.get(f"{interop.base}/saml2/blogin"), login="bob@example.com")
+    page = interop.follow(interop.browser.get(f"{interop.base}/saml2/{interop.name}"), login="bob@example.com")
     assert page.status_code == 403
     assert "not authorized" in page.text
     assert "SAMLResponse" not in page.text
@@ -107,11 +111,11 @@ EDGE_CASES = {
 
 
 @pytest.mark.parametrize("case", EDGE_CASES, ids=list(EDGE_CASES))
-def test_each_edge_case_makes_the_sp_reject(interop: Interop, case: str) -> None:
+def test_each_edge_case_makes_the_sp_reject(interop: Interop, backend: str, case: str) -> None:
     edge, reason = EDGE_CASES[case]
     interop.update_config(edgeCases=edge)
     sp = interop.sp()
-    page = interop.follow(interop.browser.get(f"{interop.base}/saml2/blogin"))
+    page = interop.follow(interop.browser.get(f"{interop.base}/saml2/{interop.name}"))
     response = form_of(page.text)[1]["SAMLResponse"]
     if case == "short validity":
         import time
