@@ -66,3 +66,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(application_panel.bp)
     app.register_blueprint(idp.bp)
     app.register_blueprint(userconsole.bp)
+
+    from sandbox.jumpcloud.web import identity_management, mailbox
+
+    app.register_blueprint(identity_management.bp)
+    app.register_blueprint(mailbox.bp)
