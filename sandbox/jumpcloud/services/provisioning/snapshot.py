@@ -203,4 +203,3 @@ def _mappings(
         ):
             found[(resource_type, row.jumpcloud_id)] = Mapping(row.scim_id, dict(row.attributes or {}))
     return found
-
