@@ -1,0 +1,5 @@
+"""Edge cases: both systems' fault and edge-case toggles in one place."""
+
+from sandbox.desktop.edge_cases.dock import EdgeCasesDock, active_edge_cases
+
+__all__ = ["EdgeCasesDock", "active_edge_cases"]

@@ -1,0 +1,338 @@
+"""The Edge cases dock: BlogIn's SCIM server faults and JumpCloud's assertion toggles, with All off.
+
+Every change goes through the systems' public entry points (``BlogIn.set_scim_fault``,
+``JumpCloud.set_edge_cases``); what is on is read back from their state, never assumed.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDockWidget,
+    QFormLayout,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QSlider,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from sandbox.app import Sandbox
+from sandbox.blogin.services.integration_state import ScimFaultState
+from sandbox.jumpcloud.services.integration_state import ApplicationState
+
+log = logging.getLogger("sandbox.desktop.edge_cases")
+
+STATUSES = (None, 401, 403, 409, 429, 500, 503)
+STATUS_LABELS = {
+    None: "No forced status",
+    401: "401 Unauthorized",
+    403: "403 Forbidden",
+    409: "409 Conflict",
+    429: "429 Too Many Requests",
+    500: "500 Internal Server Error",
+    503: "503 Service Unavailable",
+}
+JIT_ATTRIBUTES = ("email", "firstname", "lastname", "title", "phone")
+
+STYLE = """
+QGroupBox { font-weight: 600; border: 1px solid #d9dee5; border-radius: 6px; margin-top: 14px; padding: 8px; }
+QGroupBox::title { subcontrol-origin: margin; left: 10px; padding: 0 4px; color: #1f2933; }
+QLabel#edgeHint { color: #5b6675; font-weight: 400; }
+QLabel#edgeSummary { color: #b54708; font-weight: 600; }
+QPushButton#allOff { font-weight: 600; padding: 4px 14px; }
+"""
+
+
+def describe_fault(fault: ScimFaultState) -> str:
+    parts = []
+    if fault.latency_ms:
+        parts.append(f"+{fault.latency_ms} ms")
+    if fault.status is not None:
+        which = f"call #{fault.only_nth} → " if fault.only_nth else ""
+        retry = f" (Retry-After {fault.retry_after_s} s)" if fault.status == 429 else ""
+        parts.append(f"{which}{fault.status}{retry}")
+    return f"SCIM {fault.endpoint}: {', '.join(parts)}"
+
+
+def describe_cases(cases: dict[str, Any]) -> list[str]:
+    names = []
+    if cases.get("clockSkewMinutes"):
+        names.append(f"clock skew {int(cases['clockSkewMinutes']):+d} min")
+    if cases.get("shortValiditySeconds") is not None:
+        names.append(f"valid {cases['shortValiditySeconds']} s")
+    if cases.get("wrongAudience"):
+        names.append("wrong audience")
+    if cases.get("noSignature"):
+        names.append("unsigned")
+    if cases.get("foreignKey"):
+        names.append("wrong key")
+    if cases.get("attributeMode") == "drop" and cases.get("attributeName"):
+        names.append(f"missing attribute {cases['attributeName']}")
+    return [f"Assertion: {name}" for name in names]
+
+
+def active_edge_cases(sandbox: Sandbox) -> list[str]:
+    """What is bending the systems right now, in words for the status bar."""
+    active = [describe_fault(fault) for fault in sandbox.blogin.integration_state().faults if fault.is_on]
+    for app in sandbox.jumpcloud.integration_state().applications:
+        active.extend(describe_cases(app.edge_cases))
+    return active
+
+
+class EdgeCasesDock(QDockWidget):
+    """Toggles that make the integration fail on purpose; ``active_changed`` carries what is on."""
+
+    active_changed = Signal(list)
+
+    def __init__(self, sandbox: Sandbox) -> None:
+        super().__init__("Edge cases")
+        self.setObjectName("edgeCasesDock")
+        self.sandbox = sandbox
+        self._loading = False
+        self.fault_rows: dict[str, tuple[QSpinBox, QComboBox, QSpinBox, QSpinBox]] = {}
+
+        body = QWidget()
+        body.setStyleSheet(STYLE)
+        layout = QVBoxLayout(body)
+        layout.setContentsMargins(10, 8, 10, 8)
+        top = QHBoxLayout()
+        self.summary = QLabel()
+        self.summary.setObjectName("edgeSummary")
+        self.summary.setWordWrap(True)
+        self.all_off_button = QPushButton("All off")
+        self.all_off_button.setObjectName("allOff")
+        self.all_off_button.setToolTip("Switch every fault and edge case off in both systems")
+        self.all_off_button.clicked.connect(self.all_off)
+        top.addWidget(self.summary, 1)
+        top.addWidget(self.all_off_button)
+        layout.addLayout(top)
+        layout.addWidget(self._scim_box())
+        layout.addWidget(self._assertion_box())
+        layout.addStretch(1)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(body)
+        self.setWidget(scroll)
+        self.refresh()
+
+    # -- building ----------------------------------------------------------------------------
+
+    def _scim_box(self) -> QGroupBox:
+        box = QGroupBox("BlogIn SCIM server faults")
+        grid = QGridLayout(box)
+        hint = QLabel("What BlogIn's SCIM API does to JumpCloud's next requests.")
+        hint.setObjectName("edgeHint")
+        grid.addWidget(hint, 0, 0, 1, 5)
+        for column, title in enumerate(("Endpoint", "Latency (ms)", "Forced status", "Only call #", "Retry-After (s)")):
+            label = QLabel(title)
+            label.setObjectName("edgeHint")
+            grid.addWidget(label, 1, column)
+        for row, endpoint in enumerate(("Users", "Groups", "Discovery"), start=2):
+            latency = QSpinBox()
+            latency.setRange(0, 60_000)
+            latency.setSingleStep(250)
+            status = QComboBox()
+            for code in STATUSES:
+                status.addItem(STATUS_LABELS[code], code)
+            nth = QSpinBox()
+            nth.setRange(0, 1_000_000)
+            nth.setSpecialValueText("every call")
+            retry = QSpinBox()
+            retry.setRange(0, 3600)
+            for widget in (latency, nth, retry):
+                widget.setObjectName(
+                    f"{endpoint}-{'latency' if widget is latency else 'nth' if widget is nth else 'retry'}"
+                )
+                widget.editingFinished.connect(lambda endpoint=endpoint: self._apply_fault(endpoint))
+            status.setObjectName(f"{endpoint}-status")
+            status.activated.connect(lambda _index, endpoint=endpoint: self._apply_fault(endpoint))
+            grid.addWidget(QLabel(f"/{endpoint}" if endpoint != "Discovery" else "Discovery"), row, 0)
+            grid.addWidget(latency, row, 1)
+            grid.addWidget(status, row, 2)
+            grid.addWidget(nth, row, 3)
+            grid.addWidget(retry, row, 4)
+            self.fault_rows[endpoint] = (latency, status, nth, retry)
+        return box
+
+    def _assertion_box(self) -> QGroupBox:
+        box = QGroupBox("JumpCloud IdP assertion (BlogIn application)")
+        form = QFormLayout(box)
+        self.application_label = QLabel()
+        self.application_label.setObjectName("edgeHint")
+        self.application_label.setWordWrap(True)
+        form.addRow(self.application_label)
+        skew_row = QHBoxLayout()
+        self.skew_slider = QSlider(Qt.Orientation.Horizontal)
+        self.skew_slider.setObjectName("clockSkew")
+        self.skew_slider.setRange(-30, 30)
+        self.skew_slider.setTickPosition(QSlider.TickPosition.TicksBelow)
+        self.skew_slider.setTickInterval(5)
+        self.skew_value = QLabel("0 min")
+        self.skew_value.setMinimumWidth(60)
+        self.skew_slider.valueChanged.connect(
+            lambda value: self.skew_value.setText(f"{value:+d} min" if value else "0 min")
+        )
+        self.skew_slider.sliderReleased.connect(self._apply_cases)
+        skew_row.addWidget(self.skew_slider, 1)
+        skew_row.addWidget(self.skew_value)
+        form.addRow("Clock skew", skew_row)
+        validity_row = QHBoxLayout()
+        self.short_validity = QCheckBox("Short validity")
+        self.validity_seconds = QSpinBox()
+        self.validity_seconds.setRange(0, 300)
+        self.validity_seconds.setValue(5)
+        self.validity_seconds.setSuffix(" s")
+        validity_row.addWidget(self.short_validity)
+        validity_row.addWidget(self.validity_seconds)
+        validity_row.addStretch(1)
+        form.addRow("", validity_row)
+        self.wrong_audience = QCheckBox("Wrong audience")
+        self.unsigned = QCheckBox("Unsigned")
+        self.wrong_key = QCheckBox("Signed with the wrong key")
+        for box_widget in (self.wrong_audience, self.unsigned, self.wrong_key):
+            form.addRow("", box_widget)
+        missing_row = QHBoxLayout()
+        self.missing_attribute = QCheckBox("Missing attribute")
+        self.missing_name = QComboBox()
+        self.missing_name.addItems(JIT_ATTRIBUTES)
+        missing_row.addWidget(self.missing_attribute)
+        missing_row.addWidget(self.missing_name)
+        missing_row.addStretch(1)
+        form.addRow("", missing_row)
+        for toggle in (self.short_validity, self.wrong_audience, self.unsigned, self.wrong_key, self.missing_attribute):
+            toggle.toggled.connect(lambda _on: self._apply_cases())
+        self.validity_seconds.editingFinished.connect(self._apply_cases)
+        self.missing_name.activated.connect(lambda _index: self._apply_cases())
+        self.assertion_controls = [
+            self.skew_slider,
+            self.short_validity,
+            self.validity_seconds,
+            self.wrong_audience,
+            self.unsigned,
+            self.wrong_key,
+            self.missing_attribute,
+            self.missing_name,
+        ]
+        return box
+
+    # -- reading back ------------------------------------------------------------------------
+
+    def application(self) -> ApplicationState | None:
+        return self.sandbox.jumpcloud.integration_state().application("blogin")
+
+    def refresh(self) -> None:
+        """Show what the systems say is on now."""
+        self._loading = True
+        try:
+            for fault in self.sandbox.blogin.integration_state().faults:
+                row = self.fault_rows.get(fault.endpoint)
+                if row is None:
+                    continue
+                latency, status, nth, retry = row
+                latency.setValue(fault.latency_ms)
+                status.setCurrentIndex(max(0, status.findData(fault.status)))
+                nth.setValue(fault.only_nth)
+                retry.setValue(fault.retry_after_s)
+            app = self.application()
+            for control in self.assertion_controls:
+                control.setEnabled(app is not None)
+            if app is None:
+                self.application_label.setText(
+                    "Not yet configured: add the BlogIn application in JumpCloud (USER AUTHENTICATION › "
+                    "SSO Applications) to bend its assertions."
+                )
+            else:
+                cases = app.edge_cases
+                self.application_label.setText(f"Applies to {app.display_label} (/saml2/{app.name}).")
+                self.skew_slider.setValue(int(cases.get("clockSkewMinutes") or 0))
+                validity = cases.get("shortValiditySeconds")
+                self.short_validity.setChecked(validity is not None)
+                if validity is not None:
+                    self.validity_seconds.setValue(int(validity))
+                self.wrong_audience.setChecked(bool(cases.get("wrongAudience")))
+                self.unsigned.setChecked(bool(cases.get("noSignature")))
+                self.wrong_key.setChecked(bool(cases.get("foreignKey")))
+                dropping = cases.get("attributeMode") == "drop" and bool(cases.get("attributeName"))
+                self.missing_attribute.setChecked(dropping)
+                if dropping:
+                    self.missing_name.setCurrentText(str(cases.get("attributeName")))
+        finally:
+            self._loading = False
+        active = active_edge_cases(self.sandbox)
+        self.summary.setText(f"On: {'; '.join(active)}" if active else "Everything behaves normally.")
+        self.all_off_button.setEnabled(bool(active))
+        self.active_changed.emit(active)
+
+    # -- changing ----------------------------------------------------------------------------
+
+    def _apply_fault(self, endpoint: str) -> None:
+        if self._loading:
+            return
+        latency, status, nth, retry = self.fault_rows[endpoint]
+        self.set_fault(
+            endpoint,
+            latency_ms=latency.value(),
+            status=status.currentData(),
+            only_nth=nth.value(),
+            retry_after_s=retry.value(),
+        )
+
+    def set_fault(self, endpoint: str, **values: Any) -> None:
+        """Set one endpoint's fault in BlogIn and show the result."""
+        self.sandbox.blogin.set_scim_fault(endpoint, **values)
+        log.info("SCIM fault on %s set from the desktop", endpoint)
+        self.refresh()
+
+    def _apply_cases(self) -> None:
+        if self._loading:
+            return
+        dropping = self.missing_attribute.isChecked()
+        self.set_cases(
+            {
+                "clockSkewMinutes": self.skew_slider.value(),
+                "shortValiditySeconds": self.validity_seconds.value() if self.short_validity.isChecked() else None,
+                "wrongAudience": self.wrong_audience.isChecked(),
+                "noSignature": self.unsigned.isChecked(),
+                "foreignKey": self.wrong_key.isChecked(),
+                "attributeMode": "drop" if dropping else "",
+                "attributeName": self.missing_name.currentText() if dropping else "",
+            }
+        )
+
+    def set_cases(self, cases: dict[str, Any]) -> None:
+        """Change the BlogIn application's assertion edge cases and show the result."""
+        app = self.application()
+        if app is None:
+            return
+        self.sandbox.jumpcloud.set_edge_cases(app.id, cases)
+        log.info("assertion edge cases of %s changed from the desktop", app.name)
+        self.refresh()
+
+    def all_off(self) -> None:
+        """Every fault and edge case off, in both systems."""
+        self.sandbox.blogin.clear_scim_faults()
+        off = {
+            "clockSkewMinutes": 0,
+            "shortValiditySeconds": None,
+            "wrongAudience": False,
+            "noSignature": False,
+            "foreignKey": False,
+            "attributeMode": "",
+            "attributeName": "",
+        }
+        for app in self.sandbox.jumpcloud.integration_state().applications:
+            if describe_cases(app.edge_cases):
+                self.sandbox.jumpcloud.set_edge_cases(app.id, off)
+        log.info("all edge cases switched off from the desktop")
+        self.refresh()
