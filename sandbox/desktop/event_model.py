@@ -44,20 +44,27 @@ class EventFilter:
         return not self.text or self.text.lower() in row.haystack
 
 
-@dataclass(frozen=True, slots=True)
 class _Row:
-    event: SandboxEvent
-    cells: tuple[str, str, str, str, str]
-    tooltip: str
-    haystack: str
+    """One event and the lower-cased text the text filter searches; cells are made when painted."""
 
+    __slots__ = ("event", "haystack")
 
-def _row(event: SandboxEvent) -> _Row:
-    local = event.timestamp.astimezone()
-    system = SYSTEM_LABELS.get(event.system, event.system)
-    result = "Success" if event.success else "Failure"
-    cells = (local.strftime("%Y-%m-%d %H:%M:%S"), system, event.event_type, event.summary, result)
-    return _Row(event, cells, event.timestamp_text, " ".join(cells[1:4]).lower())
+    def __init__(self, event: SandboxEvent) -> None:
+        self.event = event
+        label = SYSTEM_LABELS.get(event.system, event.system)
+        self.haystack = f"{label} {event.event_type} {event.summary}".lower()
+
+    def cell(self, column: int) -> str:
+        event = self.event
+        if column == TIME:
+            return event.timestamp.astimezone().strftime("%Y-%m-%d %H:%M:%S")
+        if column == SYSTEM:
+            return SYSTEM_LABELS.get(event.system, event.system)
+        if column == EVENT_TYPE:
+            return event.event_type
+        if column == SUMMARY:
+            return event.summary
+        return "Success" if event.success else "Failure"
 
 
 class EventLogModel(QAbstractTableModel):
@@ -89,9 +96,9 @@ class EventLogModel(QAbstractTableModel):
         row = self._visible[index.row()]
         column = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
-            return row.cells[column]
+            return row.cell(column)
         if role == Qt.ItemDataRole.ToolTipRole:
-            return row.tooltip if column == TIME else row.cells[column]
+            return row.event.timestamp_text if column == TIME else row.cell(column)
         if role == Qt.ItemDataRole.DecorationRole and column == SYSTEM:
             return self._system_icon(row.event.system)
         if role == Qt.ItemDataRole.ForegroundRole and column == RESULT and not row.event.success:
@@ -116,7 +123,7 @@ class EventLogModel(QAbstractTableModel):
                 continue
             self._ids.add(event.id)
             self._types.add(event.event_type)
-            fresh.append(_row(event))
+            fresh.append(_Row(event))
         if not fresh:
             return 0
         self._rows.extend(fresh)
