@@ -1,0 +1,92 @@
+"""The Drift view dock: who is where, what differs and what the next sync would do."""
+
+from __future__ import annotations
+
+import logging
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDockWidget,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from sandbox.app import Sandbox
+from sandbox.desktop.drift.compare import compare
+from sandbox.desktop.drift.model import DriftModel
+
+log = logging.getLogger("sandbox.desktop.drift")
+
+
+class DriftDock(QDockWidget):
+    """JumpCloud users authorized for the BlogIn application against BlogIn's users."""
+
+    def __init__(self, sandbox: Sandbox) -> None:
+        super().__init__("Drift view")
+        self.setObjectName("driftDock")
+        self.sandbox = sandbox
+        self.model = DriftModel()
+        self.summary = QLabel()
+        self.summary.setObjectName("driftSummary")
+        self.summary.setWordWrap(True)
+        refresh = QPushButton("Refresh")
+        refresh.clicked.connect(self.refresh)
+        self.table = QTableView()
+        self.table.setObjectName("driftTable")
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setWordWrap(False)
+        self.table.verticalHeader().hide()
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(True)
+        for column, width in enumerate((190, 150, 80, 70, 360)):
+            self.table.setColumnWidth(column, width)
+        body = QWidget()
+        layout = QVBoxLayout(body)
+        layout.setContentsMargins(8, 6, 8, 6)
+        top = QHBoxLayout()
+        top.addWidget(self.summary, 1)
+        top.addWidget(refresh)
+        layout.addLayout(top)
+        layout.addWidget(self.table, 1)
+        self.setWidget(body)
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(300)
+        self._timer.timeout.connect(self.refresh)
+        self.refresh()
+
+    def schedule_refresh(self, *_args: object) -> None:
+        self._timer.start()
+
+    def refresh(self) -> None:
+        try:
+            app = self.sandbox.jumpcloud.integration_state().application("blogin")
+            blogin_users = self.sandbox.blogin.user_directory()
+            jumpcloud_users = self.sandbox.jumpcloud.application_users(app.id) if app is not None else []
+        except Exception:  # a system mid-reset must not break the window; the next event retries
+            log.warning("drift view could not read the systems' state", exc_info=True)
+            return
+        idm_active = app is not None and app.idm_status == "active"
+        rows = compare(jumpcloud_users, blogin_users, idm_active=idm_active)
+        self.model.set_rows(rows)
+        if app is None:
+            self.summary.setText(
+                "Not yet configured: add the BlogIn application in JumpCloud. Listed: BlogIn's users only."
+            )
+            return
+        only_jc = sum(1 for row in rows if row.in_blogin == "—")
+        only_blogin = sum(1 for row in rows if row.in_jumpcloud == "—")
+        differing = sum(1 for row in rows if row.differences)
+        state = "Identity Management active" if idm_active else "Identity Management not active"
+        self.summary.setText(
+            f"{app.display_label}: {len(jumpcloud_users)} in JumpCloud, {len(blogin_users)} in BlogIn · "
+            f"{only_jc} only in JumpCloud · {only_blogin} only in BlogIn · {differing} with differences · {state}"
+        )
