@@ -50,6 +50,7 @@ class ConnectionTest:
 
     ok: bool
     message: str
+    base_url: str = ""
     steps: list[str] = field(default_factory=list)
     exchanges: list[dict[str, Any]] = field(default_factory=list)
 
@@ -77,7 +78,7 @@ def validate_base_url(base_url: str) -> str:
 def test_connection(base_url: str, token_key: str, *, timeout: float = 10.0) -> ConnectionTest:
     """What JumpCloud does on Activate: create a test user and a test group, then remove both
     (the user is deactivated where DELETE is not supported)."""
-    result = ConnectionTest(ok=False, message="")
+    result = ConnectionTest(ok=False, message="", base_url=base_url)
     suffix = secrets.token_hex(4)
     user_name = f"jumpcloud-scim-test-{suffix}@example.invalid"
     with ScimClient(base_url, token_key, timeout=timeout, on_exchange=result.exchanges.append) as client:
@@ -152,6 +153,7 @@ def record_test(
         success=test.ok,
         error_message=None if test.ok else test.message,
         changes=[{"field": "step", "from": None, "to": step} for step in test.steps],
+        extra={"baseUrl": test.base_url},
     )
     for exchange in test.exchanges:
         status = exchange.get("status")
@@ -196,17 +198,7 @@ def save(
         idm.status = ACTIVE
         idm.group_management = group_management
         idm.activated_at = utc_now()
-        record_event(
-            session,
-            "idm_integration_activate",
-            service="directory",
-            initiated_by=initiator,
-            resource=_resource(application),
-            changes=[
-                {"field": "baseUrl", "from": None, "to": idm.base_url},
-                {"field": "groupManagement", "from": None, "to": group_management},
-            ],
-        )
+        # The idm_integration_activate event was written by Activate, with the test's exchanges.
         session.flush()
         queued = outbox.full_sync(session, application.id, groups=group_management)
         log.info("Identity Management of %s activated; %d operations queued", application.name, queued)
