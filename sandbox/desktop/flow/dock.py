@@ -1,0 +1,119 @@
+"""The flow diagram dock: a chooser of recent flows, the diagram, and export for slides."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from pathlib import Path
+
+from PySide6.QtCore import Signal
+from PySide6.QtGui import QPainter
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDockWidget,
+    QFileDialog,
+    QFrame,
+    QGraphicsView,
+    QHBoxLayout,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from sandbox.desktop.flow.scene import FlowScene
+from sandbox.desktop.flow.steps import Flow, FlowRecorder, Step
+from sandbox.events import SandboxEvent
+
+log = logging.getLogger("sandbox.desktop.flow")
+
+
+class FlowDiagramDock(QDockWidget):
+    """Draws the current SSO login or provisioning run live; older flows stay selectable."""
+
+    #: (kind, trace id): "saml" opens the SAML tracer, "scim" the SCIM traffic panel
+    message_requested = Signal(str, str)
+
+    def __init__(self) -> None:
+        super().__init__("Flow diagram")
+        self.setObjectName("flowDiagramDock")
+        self.recorder = FlowRecorder()
+        self.scene = FlowScene()
+        self.view = QGraphicsView(self.scene)
+        self.view.setObjectName("flowView")
+        self.view.setRenderHint(QPainter.RenderHint.Antialiasing)
+        self.view.setRenderHint(QPainter.RenderHint.TextAntialiasing)
+        self.chooser = QComboBox()
+        self.chooser.setObjectName("flowChooser")
+        self.chooser.setMinimumContentsLength(36)
+        self.chooser.setPlaceholderText("No flow yet")
+        self.png_button = QPushButton("Export PNG…")
+        self.svg_button = QPushButton("Export SVG…")
+        bar = QFrame()
+        bar.setObjectName("eventFilterBar")
+        bar_layout = QHBoxLayout(bar)
+        bar_layout.setContentsMargins(8, 4, 8, 4)
+        bar_layout.addWidget(self.chooser)
+        bar_layout.addStretch(1)
+        bar_layout.addWidget(self.png_button)
+        bar_layout.addWidget(self.svg_button)
+        body = QWidget()
+        layout = QVBoxLayout(body)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(bar)
+        layout.addWidget(self.view, 1)
+        self.setWidget(body)
+        self._following = True
+        self.chooser.activated.connect(self._chosen)
+        self.png_button.clicked.connect(lambda: self.export("png"))
+        self.svg_button.clicked.connect(lambda: self.export("svg"))
+        self.scene.step_clicked.connect(self._step_clicked)
+
+    def add_events(self, events: Iterable[SandboxEvent]) -> None:
+        """Feed traces and events as they arrive; the live flow is redrawn when it changes."""
+        changed: Flow | None = None
+        count = len(self.recorder.flows)
+        for event in events:
+            changed = self.recorder.add(event) or changed
+        if changed is None:
+            return
+        if len(self.recorder.flows) != count or self.chooser.count() != len(self.recorder.flows):
+            self._refill_chooser()
+        else:
+            self.chooser.setItemText(self.chooser.count() - 1, self.recorder.flows[-1].caption())
+        if self._following:
+            self.chooser.setCurrentIndex(self.chooser.count() - 1)
+            self.scene.draw(self.recorder.current)
+
+    def _refill_chooser(self) -> None:
+        self.chooser.blockSignals(True)
+        self.chooser.clear()
+        for flow in self.recorder.flows:
+            self.chooser.addItem(flow.caption())
+        self.chooser.blockSignals(False)
+
+    def _chosen(self, index: int) -> None:
+        flows = self.recorder.flows
+        if 0 <= index < len(flows):
+            # Looking at an older flow stops following; choosing the newest follows again.
+            self._following = index == len(flows) - 1
+            self.scene.draw(flows[index])
+
+    def _step_clicked(self, step: Step) -> None:
+        if step.kind in ("saml", "scim"):
+            self.message_requested.emit(step.kind, step.trace_id)
+
+    def export(self, fmt: str, path: str | None = None) -> Path | None:
+        """Export the shown flow as ``"png"`` or ``"svg"``; asks where unless ``path`` is given."""
+        if path is None:
+            caption = "Export the flow as PNG" if fmt == "png" else "Export the flow as SVG"
+            pattern = "PNG images (*.png)" if fmt == "png" else "SVG images (*.svg)"
+            path, _filter = QFileDialog.getSaveFileName(self, caption, f"sso-sandbox-flow.{fmt}", pattern)
+            if not path:
+                return None
+        target = Path(path)
+        saved = self.scene.export_png(target) if fmt == "png" else self.scene.export_svg(target)
+        if not saved:
+            log.warning("could not export the flow to %s", target)
+            return None
+        return target

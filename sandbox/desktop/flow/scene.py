@@ -1,0 +1,173 @@
+"""The sequence diagram itself: three lanes and one clickable arrow per step."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QFont, QImage, QImageWriter, QPainter, QPainterPath, QPen, QPolygonF
+from PySide6.QtSvg import QSvgGenerator
+from PySide6.QtWidgets import (
+    QGraphicsItem,
+    QGraphicsPathItem,
+    QGraphicsScene,
+    QGraphicsSceneMouseEvent,
+    QGraphicsSimpleTextItem,
+)
+
+from sandbox.desktop.flow.steps import LANES, Flow, Step
+from sandbox.desktop.personas import BLOGIN_ORANGE, END_USER_INDIGO, JUMPCLOUD_TEAL
+from sandbox.desktop.theme import FAILING_RED, HEALTHY_GREEN
+
+LANE_COLOURS = (END_USER_INDIGO, JUMPCLOUD_TEAL, BLOGIN_ORANGE)
+LANE_SPACING = 300.0
+LEFT = 40.0
+HEADER_HEIGHT = 44.0
+HEADER_WIDTH = 190.0
+FIRST_STEP = HEADER_HEIGHT + 50.0
+STEP_HEIGHT = 46.0
+NEUTRAL = "#3d4852"
+
+
+def lane_x(lane: int) -> float:
+    return LEFT + HEADER_WIDTH / 2 + lane * LANE_SPACING
+
+
+class ArrowItem(QGraphicsPathItem):
+    """One step; clicking it asks the scene to open its message."""
+
+    def __init__(self, step: Step, y: float) -> None:
+        super().__init__()
+        self.step = step
+        start, end = lane_x(step.source), lane_x(step.target)
+        direction = 1 if end > start else -1
+        path = QPainterPath(QPointF(start, y))
+        path.lineTo(QPointF(end - direction * 2, y))
+        self.setPath(path)
+        colour = QColor(HEALTHY_GREEN if step.ok else FAILING_RED if step.ok is False else NEUTRAL)
+        pen = QPen(colour, 2)
+        if step.reply:
+            pen.setStyle(Qt.PenStyle.DashLine)
+        self.setPen(pen)
+        head = QPolygonF(
+            [QPointF(end, y), QPointF(end - direction * 11, y - 5.5), QPointF(end - direction * 11, y + 5.5)]
+        )
+        tip = QGraphicsPathItem(self)
+        tip_path = QPainterPath()
+        tip_path.addPolygon(head)
+        tip_path.closeSubpath()
+        tip.setPath(tip_path)
+        tip.setBrush(QBrush(colour))
+        tip.setPen(QPen(colour, 1))
+        label = QGraphicsSimpleTextItem(step.label, self)
+        label.setBrush(QBrush(colour.darker(115)))
+        left = min(start, end)
+        width = abs(end - start)
+        label.setPos(left + (width - label.boundingRect().width()) / 2, y - 20)
+        if step.note:
+            note = QGraphicsSimpleTextItem(step.note[:90] + ("…" if len(step.note) > 90 else ""), self)
+            small = QFont(note.font())
+            small.setPointSizeF(max(7.0, small.pointSizeF() - 1))
+            note.setFont(small)
+            note.setBrush(QBrush(QColor(FAILING_RED)))
+            note.setPos(left + 4, y + 4)
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.setToolTip(
+            f"{step.label}\nClick to open it in the {'SAML tracer' if step.kind == 'saml' else 'SCIM traffic'} panel"
+        )
+        self.setAcceptedMouseButtons(Qt.MouseButton.LeftButton)
+        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable, False)
+
+    def shape(self) -> QPainterPath:
+        # A generous band around the line and its label, so a click needs no precision.
+        band = QPainterPath()
+        band.addRect(self.path().boundingRect().adjusted(0, -22, 0, 8))
+        return band
+
+    def boundingRect(self) -> QRectF:
+        return self.shape().boundingRect()
+
+    def mousePressEvent(self, event: QGraphicsSceneMouseEvent) -> None:
+        scene = self.scene()
+        if isinstance(scene, FlowScene):
+            scene.step_clicked.emit(self.step)
+        event.accept()
+
+
+class FlowScene(QGraphicsScene):
+    """Draws one flow; ``step_clicked`` carries the clicked arrow's step."""
+
+    step_clicked = Signal(object)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.flow: Flow | None = None
+        self.arrows: list[ArrowItem] = []
+        self.setBackgroundBrush(QBrush(QColor("white")))
+        self.draw(None)
+
+    def draw(self, flow: Flow | None) -> None:
+        """Redraw for ``flow`` (``None``: empty lanes with a hint)."""
+        self.clear()
+        self.arrows = []
+        self.flow = flow
+        steps = flow.steps if flow is not None else []
+        bottom = FIRST_STEP + max(len(steps), 3) * STEP_HEIGHT
+        title = QGraphicsSimpleTextItem(
+            flow.caption()
+            if flow is not None
+            else "Sign in with SSO or provision users: the flow is drawn here as it happens."
+        )
+        bold = QFont(title.font())
+        bold.setBold(True)
+        title.setFont(bold)
+        title.setBrush(QBrush(QColor(NEUTRAL)))
+        title.setPos(LEFT, 0)
+        self.addItem(title)
+        for lane, name in enumerate(LANES):
+            x = lane_x(lane)
+            colour = QColor(LANE_COLOURS[lane])
+            self.addLine(x, HEADER_HEIGHT + 20, x, bottom, QPen(QColor("#c9d1db"), 1.5, Qt.PenStyle.DashLine))
+            box = self.addRect(
+                QRectF(x - HEADER_WIDTH / 2, 20, HEADER_WIDTH, HEADER_HEIGHT - 6), QPen(colour), QBrush(colour)
+            )
+            box.setZValue(1)
+            text = QGraphicsSimpleTextItem(name, box)
+            text.setFont(bold)
+            text.setBrush(QBrush(QColor("white")))
+            bounds = text.boundingRect()
+            text.setPos(x - bounds.width() / 2, 20 + (HEADER_HEIGHT - 6 - bounds.height()) / 2)
+        for row, step in enumerate(steps):
+            arrow = ArrowItem(step, FIRST_STEP + row * STEP_HEIGHT)
+            self.addItem(arrow)
+            self.arrows.append(arrow)
+        self.setSceneRect(QRectF(0, 0, LEFT * 2 + HEADER_WIDTH + LANE_SPACING * (len(LANES) - 1), bottom + 20))
+
+    def export_png(self, path: Path, scale: float = 2.0) -> bool:
+        """Save the diagram as a PNG at ``scale`` × its size (sharp on slides)."""
+        rect = self.sceneRect()
+        image = QImage(int(rect.width() * scale), int(rect.height() * scale), QImage.Format.Format_ARGB32)
+        image.fill(QColor("white"))
+        painter = QPainter(image)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
+        self.render(painter, QRectF(image.rect()), rect)
+        painter.end()
+        writer = QImageWriter(str(path), QByteArray(b"png"))
+        return writer.write(image)
+
+    def export_svg(self, path: Path) -> bool:
+        """Save the diagram as SVG (scales without blur in slide tools)."""
+        rect = self.sceneRect()
+        generator = QSvgGenerator()
+        generator.setFileName(str(path))
+        generator.setSize(QSize(int(rect.width()), int(rect.height())))
+        generator.setViewBox(QRectF(0, 0, rect.width(), rect.height()))
+        generator.setTitle(self.flow.caption() if self.flow is not None else "SSO Sandbox flow")
+        generator.setDescription("Sequence diagram exported from SSO Sandbox")
+        painter = QPainter()
+        if not painter.begin(generator):
+            return False
+        self.render(painter, QRectF(0, 0, rect.width(), rect.height()), rect)
+        painter.end()
+        return path.exists() and path.stat().st_size > 0

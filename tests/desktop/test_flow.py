@@ -1,0 +1,110 @@
+"""The flow diagram draws a real SSO login and a real provisioning run; arrows open their messages."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
+
+from sandbox.app import Sandbox
+from sandbox.desktop.flow.dock import FlowDiagramDock
+from sandbox.desktop.flow.steps import BLOGIN, BROWSER, JUMPCLOUD, PROVISIONING, SSO_LOGIN
+from sandbox.saml.idp import ResponseOptions
+from sandbox.settings import Settings
+from tests.desktop.traffic_fixtures import events_of, record_provisioning_run, record_sso_login, saml_parties
+
+
+@pytest.fixture(scope="module")
+def recorded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Sandbox, dict[str, dict[str, str]]]]:
+    workdir = tmp_path_factory.mktemp("flow")
+    settings = Settings(data_dir=workdir / "data", jumpcloud_port=0, blogin_port=0)
+    with Sandbox(settings) as sandbox:
+        parties = saml_parties(sandbox, workdir)
+        logins = {"accepted": record_sso_login(sandbox, parties)}
+        record_provisioning_run(sandbox, users=2)
+        logins["audience"] = record_sso_login(sandbox, parties, options=ResponseOptions(audience="urn:someone-else"))
+        yield sandbox, logins
+
+
+@pytest.fixture
+def flow(qtbot: QtBot, recorded: tuple[Sandbox, dict]) -> FlowDiagramDock:
+    sandbox, _ = recorded
+    dock = FlowDiagramDock()
+    qtbot.addWidget(dock)
+    dock.resize(1100, 520)
+    dock.show()
+    dock.add_events(events_of(sandbox))
+    return dock
+
+
+def arrows(dock: FlowDiagramDock) -> list[tuple[int, int, str, bool | None]]:
+    return [(a.step.source, a.step.target, a.step.label, a.step.ok) for a in dock.scene.arrows]
+
+
+def test_three_flows_in_order_and_the_newest_is_drawn(flow: FlowDiagramDock) -> None:
+    titles = [f.title for f in flow.recorder.flows]
+    assert titles == [SSO_LOGIN, PROVISIONING, SSO_LOGIN]
+    assert flow.chooser.count() == 3 and flow.chooser.currentIndex() == 2
+    drawn = arrows(flow)
+    assert drawn[0] == (BLOGIN, BROWSER, "AuthnRequest (302 redirect)", None)
+    assert drawn[1] == (BROWSER, JUMPCLOUD, "AuthnRequest via HTTP-Redirect", True)
+    assert drawn[2] == (JUMPCLOUD, BROWSER, "Response (auto-submitting form)", None)
+    assert drawn[3] == (BROWSER, BLOGIN, "Response via HTTP-POST", False)
+    assert drawn[4][:3] == (BLOGIN, BROWSER, "Sign-in refused") and drawn[4][3] is False
+    assert "audience" in flow.scene.arrows[4].step.note.lower()
+
+
+def test_a_provisioning_run_draws_each_request_and_its_answer_once(flow: FlowDiagramDock) -> None:
+    flow.chooser.setCurrentIndex(1)
+    flow._chosen(1)
+    assert arrows(flow) == [
+        (JUMPCLOUD, BLOGIN, "POST /Users", None),
+        (BLOGIN, JUMPCLOUD, arrows(flow)[1][2], True),
+        (JUMPCLOUD, BLOGIN, "POST /Users", None),
+        (BLOGIN, JUMPCLOUD, arrows(flow)[3][2], True),
+    ]
+    assert arrows(flow)[1][2].startswith("201 · ") and arrows(flow)[1][2].endswith(" ms")
+    # The drawn arrows are JumpCloud's records (the client's view), not BlogIn's copies.
+    sandbox_ids = {a.step.trace_id for a in flow.scene.arrows}
+    assert len(sandbox_ids) == 2
+
+
+def test_an_accepted_login_ends_with_a_session(flow: FlowDiagramDock) -> None:
+    flow._chosen(0)
+    assert arrows(flow)[-1] == (BLOGIN, BROWSER, "Signed in: BlogIn session cookie", True)
+
+
+def test_clicking_an_arrow_asks_for_its_message(
+    qtbot: QtBot, flow: FlowDiagramDock, recorded: tuple[Sandbox, dict]
+) -> None:
+    _, logins = recorded
+    flow._chosen(2)
+    arrow = flow.scene.arrows[3]
+    flow.view.centerOn(arrow)
+    point = flow.view.mapFromScene(arrow.path().pointAtPercent(0.5))
+    with qtbot.waitSignal(flow.message_requested) as signal:
+        qtbot.mouseClick(flow.view.viewport(), Qt.MouseButton.LeftButton, pos=point)
+    assert signal.args == ["saml", logins["audience"]["response_received"]]
+
+
+def test_export_png_and_svg(flow: FlowDiagramDock, tmp_path: Path) -> None:
+    png = flow.export("png", str(tmp_path / "flow.png"))
+    svg = flow.export("svg", str(tmp_path / "flow.svg"))
+    assert png is not None and png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert svg is not None
+    text = svg.read_text()
+    assert "<svg" in text and "End User" in text and "Sign-in refused" in text
+
+
+def test_live_traces_extend_the_current_flow(flow: FlowDiagramDock, recorded: tuple[Sandbox, dict]) -> None:
+    sandbox, _ = recorded
+    fresh = FlowDiagramDock()
+    events = events_of(sandbox)
+    fresh.add_events(events[:1])
+    assert len(fresh.scene.arrows) == 1
+    fresh.add_events(events[1:3])
+    assert len(fresh.scene.arrows) == 3
+    fresh.deleteLater()
