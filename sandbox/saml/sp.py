@@ -11,7 +11,9 @@ from __future__ import annotations
 import base64
 import logging
 import tempfile
-from dataclasses import dataclass, field
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
@@ -172,6 +174,8 @@ class ServiceProvider:
             }
         )
         self._client = Saml2Client(config)
+        # pysaml2's client keeps small caches; one request at a time uses it.
+        self._lock = threading.Lock()
 
     def __enter__(self) -> ServiceProvider:
         return self
@@ -190,6 +194,10 @@ class ServiceProvider:
 
     def authn_request(self, relay_state: str | None) -> OutgoingMessage:
         """An AuthnRequest to the IdP's SSO URL: HTTP-Redirect, or HTTP-POST when the IdP declares only that."""
+        with self._lock:
+            return self._authn_request(relay_state)
+
+    def _authn_request(self, relay_state: str | None) -> OutgoingMessage:
         binding, destination = self.idp.sso_endpoint()
         sign = self.idp.want_authn_requests_signed
         request_id, request = self._client.create_authn_request(
@@ -222,6 +230,10 @@ class ServiceProvider:
         ``known_request_ids`` are the caller's outstanding AuthnRequest IDs; the caller decides whether
         the InResponseTo found (``VerifiedResponse.in_response_to``) is acceptable and not yet used.
         """
+        with self._lock:
+            return self._verify_response(saml_response, known_request_ids, remote_addr)
+
+    def _verify_response(self, saml_response: str, known_request_ids: set[str], remote_addr: str) -> VerifiedResponse:
         checks: list[Check] = []
         try:
             xml = decode_message(saml_response)
@@ -450,3 +462,37 @@ class ServiceProvider:
             expires=min(ends) if ends else None,
             checks=checks,
         )
+
+
+class ServiceProviderCache:
+    """Built service providers by settings: building one loads keys and metadata (a few hundred ms)."""
+
+    def __init__(self, size: int = 4) -> None:
+        self._size = size
+        self._entries: OrderedDict[tuple[Any, ...], ServiceProvider] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, settings: ServiceProviderSettings) -> ServiceProvider:
+        """The service provider for ``settings``, built on first use; the oldest is closed beyond ``size``."""
+        key = tuple(
+            tuple(sorted(value.items())) if isinstance(value, dict) else value
+            for value in (getattr(settings, f.name) for f in fields(settings))
+        )
+        with self._lock:
+            provider = self._entries.get(key)
+            if provider is not None:
+                self._entries.move_to_end(key)
+                return provider
+        provider = ServiceProvider(settings)
+        with self._lock:
+            self._entries[key] = provider
+            while len(self._entries) > self._size:
+                _settings, evicted = self._entries.popitem(last=False)
+                evicted.close()
+        return provider
+
+    def clear(self) -> None:
+        with self._lock:
+            for provider in self._entries.values():
+                provider.close()
+            self._entries.clear()

@@ -24,6 +24,7 @@ from sandbox.saml.sp import (
     OutgoingMessage,
     ResponseRejected,
     ServiceProvider,
+    ServiceProviderCache,
     ServiceProviderSettings,
     VerifiedResponse,
 )
@@ -47,10 +48,12 @@ def require_sso_on(configuration: SsoConfiguration) -> None:
         )
 
 
-def service_provider(session: Session, system: BlogIn, configuration: SsoConfiguration) -> ServiceProvider:
-    """pysaml2's SP for the saved configuration (close it after use)."""
+def service_provider(
+    session: Session, system: BlogIn, configuration: SsoConfiguration, providers: ServiceProviderCache
+) -> ServiceProvider:
+    """pysaml2's SP for the saved configuration (``providers`` keeps it for the next request)."""
     key = active_sp_key(session)
-    return ServiceProvider(
+    return providers.get(
         ServiceProviderSettings(
             entity_id=sp_entity_id(system.base_url),
             acs_url=acs_url(system.base_url),
@@ -71,12 +74,11 @@ def expected_fingerprint(configuration: SsoConfiguration) -> str | None:
         return None
 
 
-def start_login(session: Session, system: BlogIn, target: str) -> OutgoingMessage:
+def start_login(session: Session, system: BlogIn, providers: ServiceProviderCache, target: str) -> OutgoingMessage:
     """An AuthnRequest for the IdP, remembered server-side (the IdP's POST back is cross-site: no cookie)."""
     configuration = get_configuration(session)
     require_sso_on(configuration)
-    with service_provider(session, system, configuration) as sp:
-        message = sp.authn_request(relay_state=target)
+    message = service_provider(session, system, configuration, providers).authn_request(relay_state=target)
     session.add(OutstandingAuthnRequest(request_id=message.message_id, relay_state=target))
     system.traces.record(
         session,
@@ -112,7 +114,12 @@ def _in_response_to(saml_response: str) -> str | None:
 
 
 def consume_response(
-    session: Session, system: BlogIn, saml_response: str, relay_state: str | None, remote_addr: str
+    session: Session,
+    system: BlogIn,
+    providers: ServiceProviderCache,
+    saml_response: str,
+    relay_state: str | None,
+    remote_addr: str,
 ) -> SignedIn:
     """Verify a posted SAMLResponse and find or create its user; raises :class:`SsoRejected`."""
     configuration = get_configuration(session)
@@ -121,8 +128,8 @@ def consume_response(
     outstanding = session.get(OutstandingAuthnRequest, claimed) if claimed else None
     known = {claimed} if claimed and outstanding is not None and outstanding.answered_at is None else set()
     try:
-        with service_provider(session, system, configuration) as sp:
-            verified = sp.verify_response(saml_response, known_request_ids=known, remote_addr=remote_addr)
+        sp = service_provider(session, system, configuration, providers)
+        verified = sp.verify_response(saml_response, known_request_ids=known, remote_addr=remote_addr)
     except ResponseRejected as rejected:
         raise SsoRejected(
             rejected.check,

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
+from typing import cast
 
 from flask import (
     Blueprint,
+    current_app,
     flash,
     redirect,
     render_template,
@@ -35,7 +37,7 @@ from sandbox.blogin.sso.signin import consume_response, record_rejection, start_
 from sandbox.blogin.web.auth import LOGIN_OPTIONS_KEY, sign_in
 from sandbox.blogin.web.context import admin_required, current_user, system
 from sandbox.saml.keys import CertificateError, certificate_facts
-from sandbox.saml.sp import SIGNATURES_REQUIRED
+from sandbox.saml.sp import SIGNATURES_REQUIRED, ServiceProviderCache
 from sandbox.webcommon import db, safe_next
 
 log = logging.getLogger("sandbox.blogin.sso")
@@ -43,6 +45,7 @@ log = logging.getLogger("sandbox.blogin.sso")
 bp = Blueprint("sso", __name__)
 
 METADATA_FILENAME = "blogin-acme-sp-metadata.xml"
+PROVIDERS_KEY = "blogin.sso.providers"
 
 
 def login_option(next_url: str) -> str | None:
@@ -58,6 +61,12 @@ def login_option(next_url: str) -> str | None:
 @bp.record_once
 def _register_login_option(state: BlueprintSetupState) -> None:
     state.app.extensions.setdefault(LOGIN_OPTIONS_KEY, []).append(login_option)
+    state.app.extensions[PROVIDERS_KEY] = ServiceProviderCache()
+
+
+def providers() -> ServiceProviderCache:
+    """This app's built service providers (building one costs a few hundred milliseconds)."""
+    return cast(ServiceProviderCache, current_app.extensions[PROVIDERS_KEY])
 
 
 # -- Settings › User Authentication › Configure SSO & User provisioning › Single Sign-On ------------------
@@ -208,7 +217,7 @@ def login() -> Response | str | tuple[str, int]:
     """SP-initiated sign-in: send the browser to the identity provider with an AuthnRequest."""
     target = safe_next(request.args.get("next"), url_for("home.feed"))
     try:
-        message = start_login(db(), system(), target)
+        message = start_login(db(), system(), providers(), target)
     except SsoRejected as rejection:
         return render_template("sso/rejected.html", rejection=rejection), 409
     if message.binding == "HTTP-Redirect":
@@ -228,7 +237,7 @@ def callback() -> Response | tuple[str, int]:
             400,
         )
     try:
-        signed_in = consume_response(db(), system(), saml_response, relay_state, request.remote_addr or "")
+        signed_in = consume_response(db(), system(), providers(), saml_response, relay_state, request.remote_addr or "")
     except SsoRejected as rejection:
         return _refused(rejection, relay_state)
     verified = signed_in.response
