@@ -54,7 +54,12 @@ def login_option(next_url: str) -> str | None:
     if not configuration.enabled or not configuration.idp_configured:
         return None
     href = url_for("sso.login", next=next_url)
-    via = f'<div class="sso-via">via {escape(configuration.name)}</div>' if configuration.name else ""
+    via = (
+        f'<div style="text-align:center;color:#6e7a86;font-size:12px;margin:6px 0 0">'
+        f"via {escape(configuration.name)}</div>"
+        if configuration.name
+        else ""
+    )
     return str(Markup('<a class="btn btn-sso btn-block" href="{}">Log in with SSO</a>{}').format(href, Markup(via)))
 
 
