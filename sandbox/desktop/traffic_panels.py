@@ -1,0 +1,154 @@
+"""The SAML tracer, SCIM traffic and flow diagram docks, and the event log's extras, in the window.
+
+``install_traffic_panels(window)`` adds them next to the event log, feeds them the stored history
+and then the live traces from the window's signal bridge, and links them to each other.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QDockWidget, QMenu
+
+from sandbox.desktop.event_export import EventLogExtras
+from sandbox.desktop.flow.dock import FlowDiagramDock
+from sandbox.desktop.tracer.dock import SamlTracerDock
+from sandbox.desktop.tracer.model import SamlMessageModel
+from sandbox.desktop.traffic.dock import ScimTrafficDock
+from sandbox.desktop.traffic.model import ScimTrafficModel
+from sandbox.events import SandboxEvent
+from sandbox.events.traces import SAML, SCIM
+
+if TYPE_CHECKING:
+    from sandbox.desktop.window import MainWindow
+
+HISTORY_LIMIT = 2000
+
+
+@dataclass
+class TrafficPanels:
+    saml_model: SamlMessageModel
+    scim_model: ScimTrafficModel
+    tracer: SamlTracerDock
+    traffic: ScimTrafficDock
+    flow: FlowDiagramDock
+    window: MainWindow
+    extras: EventLogExtras | None = None
+
+    # -- feeding ----------------------------------------------------------------------------------
+
+    def add(self, events: Iterable[SandboxEvent]) -> None:
+        """Live traces and events from the bridge (a list, delivered in batches)."""
+        batch = list(events)
+        self.saml_model.append_traces(batch)
+        self.scim_model.append_traces(batch)
+        self.flow.add_events(batch)
+
+    def load_history(self) -> None:
+        """Both systems' stored traces, oldest first (live ones follow through the bridge)."""
+        sandbox = self.window.sandbox
+        history = [
+            *sandbox.jumpcloud.recent_traces(SAML, HISTORY_LIMIT),
+            *sandbox.blogin.recent_traces(SAML, HISTORY_LIMIT),
+            *sandbox.jumpcloud.recent_traces(SCIM, HISTORY_LIMIT),
+            *sandbox.blogin.recent_traces(SCIM, HISTORY_LIMIT),
+        ]
+        history.sort(key=lambda trace: trace.timestamp)
+        self.add(history)
+
+    def reload(self) -> None:
+        """After File › Reset sandbox: start again from what the systems now hold."""
+        self.saml_model.clear()
+        self.scim_model.clear()
+        self.flow.recorder.flows.clear()
+        self.flow.add_events([])
+        self.flow.chooser.clear()
+        self.flow.scene.draw(None)
+        self.load_history()
+
+    # -- links between the panels -----------------------------------------------------------------
+
+    def related_message(self, event: SandboxEvent) -> tuple[str, str] | None:
+        """The SAML message or SCIM exchange an event is about, either side holding the link."""
+        exchange = self.scim_model.exchange_of_event(event.id)
+        if exchange is not None:
+            return SCIM, exchange.id
+        for trace in reversed(self.saml_model.traces()):
+            if trace.related_id == event.id:
+                return SAML, trace.id
+        if event.related_id:
+            if self.saml_model.trace(event.related_id) is not None:
+                return SAML, event.related_id
+            if self.scim_model.trace(event.related_id) is not None:
+                return SCIM, event.related_id
+        return None
+
+    def open_message(self, kind: str, trace_id: str) -> bool:
+        """Bring up the tracer or the traffic panel on one trace."""
+        dock: SamlTracerDock | ScimTrafficDock = self.tracer if kind == SAML else self.traffic
+        dock.show()
+        dock.raise_()
+        return dock.show_trace(trace_id)
+
+    def open_event(self, event_id: str) -> bool:
+        """Select an event in the event log (clearing its filters when they hide it)."""
+        log = self.window.event_log
+        model = log.model
+        for attempt in range(2):
+            for row in range(model.rowCount()):
+                event = model.event_at(row)
+                if event is not None and event.id == event_id:
+                    log.show()
+                    log.raise_()
+                    log.table.selectRow(row)
+                    log.table.scrollTo(model.index(row, 0))
+                    return True
+            if attempt == 0:
+                log.system_filter.setCurrentIndex(0)
+                log.type_filter.setCurrentIndex(0)
+                log.text_filter.clear()
+                log.apply_filter()
+        return False
+
+
+def install_traffic_panels(window: MainWindow) -> TrafficPanels:
+    """Add the docks below the personas, tabbed with the event log, and wire them up."""
+    saml_model, scim_model = SamlMessageModel(), ScimTrafficModel()
+    tracer, traffic, flow = SamlTracerDock(saml_model), ScimTrafficDock(scim_model), FlowDiagramDock()
+    panels = TrafficPanels(saml_model, scim_model, tracer, traffic, flow, window)
+    panels.extras = EventLogExtras(window.event_log, panels.related_message, panels.open_message)
+    docks: list[QDockWidget] = [tracer, traffic, flow]
+    for dock in docks:
+        window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
+        window.tabifyDockWidget(window.event_log, dock)
+    window.event_log.raise_()
+    view_menu = next(
+        (action.menu() for action in window.menuBar().actions() if action.text().replace("&", "") == "View"), None
+    )
+    if isinstance(view_menu, QMenu):
+        anchor = window.event_log.toggleViewAction()
+        following = _action_after(view_menu, anchor)
+        for dock in docks:
+            if following is None:
+                view_menu.addAction(dock.toggleViewAction())
+            else:
+                view_menu.insertAction(following, dock.toggleViewAction())
+    window.bridge.events_arrived.connect(panels.add)
+    flow.message_requested.connect(panels.open_message)
+    traffic.event_requested.connect(panels.open_event)
+    # The window's own handler runs first (connection order): by now the systems are reset.
+    window.reset_action.triggered.connect(panels.reload)
+    panels.load_history()
+    return panels
+
+
+def _action_after(menu: QMenu, anchor: QAction) -> QAction | None:
+    actions = menu.actions()
+    for position, action in enumerate(actions):
+        if action is anchor and position + 1 < len(actions):
+            return actions[position + 1]
+    return None
