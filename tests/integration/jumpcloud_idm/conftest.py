@@ -81,12 +81,15 @@ class Org:
                 directory.associate_application(s, group, app, "add", initiated_by=ADMIN)
             return group.id
 
-    def activate(self, server: ScimServer, *, groups: bool = True) -> None:
-        self.activate_url(server.base_url, server.token, groups=groups)
+    def activate(self, server: ScimServer, *, groups: bool = True, before_save: Any = None) -> None:
+        self.activate_url(server.base_url, server.token, groups=groups, before_save=before_save)
 
-    def activate_url(self, base_url: str, token: str, *, groups: bool = True) -> None:
+    def activate_url(self, base_url: str, token: str, *, groups: bool = True, before_save: Any = None) -> None:
+        """Activate (the connection test), then ``before_save()``, then save."""
         test = connection.test_connection(base_url, token)
         assert test.ok, test.message
+        if before_save is not None:
+            before_save()
         with self.database.transaction() as s:
             app = s.get(SsoApplication, self.application_id)
             idm = connection.identity_management(s, app)
