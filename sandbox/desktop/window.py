@@ -20,6 +20,7 @@ from sandbox.desktop.event_model import EventLogModel
 from sandbox.desktop.health import HealthMonitor, SystemHealth
 from sandbox.desktop.persona_area import SPLIT, TABS, PersonaArea
 from sandbox.desktop.personas import PERSONAS, Persona
+from sandbox.desktop.scenarios import install_panels
 from sandbox.desktop.traffic_panels import install_traffic_panels
 
 log = logging.getLogger("sandbox.desktop.window")
@@ -77,6 +78,7 @@ class MainWindow(QMainWindow):
         self._loaded: set[str] = set()
         self.guide_dialog: GuideDialog | None = None
         self.traffic_panels = install_traffic_panels(self)
+        self.panels = install_panels(self)
         self.restore_layout()
 
     # -- start-up ---------------------------------------------------------------------------
