@@ -235,6 +235,16 @@ class Rehearsal:
             raise RehearsalError("The User Provisioning tab shows no Base URL or token")
         return html.unescape(base.group(1)), html.unescape(token.group(1))
 
+    def activate_identity_management(self, base_url: str, token: str, *, group_management: bool = True) -> None:
+        """JumpCloud: Identity Management tab › Configure › Base URL, Token Key › Activate › save."""
+        url = f"{self.jumpcloud_url}/applications/{self._application()}/identity-management"
+        form = {"base_url": base_url, "token_key": token}
+        if group_management:
+            form["group_management"] = "on"
+        _expect(self.jumpcloud_admin.post(f"{url}/activate", data=form), "Activate", 200)
+        saved = {"group_management": "on"} if group_management else {}
+        _expect(self.jumpcloud_admin.post(f"{url}/save", data=saved), "Identity Management save", 302)
+
     # -- Removing the integration --------------------------------------------------------------
 
     def delete_application(self) -> None:
