@@ -13,11 +13,11 @@ from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app, g, render_template, request
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 from werkzeug.exceptions import HTTPException
 
-from sandbox.blogin.models import ProvisioningSettings
 from sandbox.blogin.scim.faults import endpoint_of, fault_for_request
-from sandbox.blogin.scim.settings import token_accepted
+from sandbox.blogin.scim.settings import provisioning_gate, token_accepted
 from sandbox.blogin.system import BlogIn
 from sandbox.scim.errors import SCIM_CONTENT_TYPE, ScimError
 from sandbox.scim.exchange import exchange
@@ -32,7 +32,7 @@ bp = Blueprint("scim", __name__, url_prefix=PREFIX)
 
 
 def _system() -> BlogIn:
-    return current_app.extensions["blogin"]  # type: ignore[no-any-return]
+    return current_app.extensions["blogin"]
 
 
 def scim_base() -> str:
@@ -88,9 +88,9 @@ def authenticate() -> Response | None:
         scim_type = "uniqueness" if outcome.status == 409 else None
         detail = f"Test fault: BlogIn's Test faults page forces {outcome.status} on this endpoint."
         return error_response(ScimError(outcome.status, detail, scim_type, headers=headers))
-    settings = session.get(ProvisioningSettings, 1)
+    enabled, current_token = provisioning_gate(session)
     challenge = {"WWW-Authenticate": 'Bearer realm="BlogIn SCIM"'}
-    if settings is None or not settings.enabled:
+    if not enabled:
         return error_response(
             ScimError(401, "User provisioning is Off in BlogIn (Settings › User Provisioning).", headers=challenge)
         )
@@ -99,7 +99,7 @@ def authenticate() -> Response | None:
         return error_response(
             ScimError(401, "Send 'Authorization: Bearer <Secret (Bearer) token>'.", headers=challenge)
         )
-    if not token_accepted(settings, token.strip()):
+    if not token_accepted(current_token, token.strip()):
         return error_response(
             ScimError(401, "The Secret (Bearer) token is not valid (it may have been regenerated).", headers=challenge)
         )
@@ -108,30 +108,33 @@ def authenticate() -> Response | None:
 
 @bp.after_app_request
 def finish(response: Response) -> Response:
-    """Commit or roll back the request's work, then record the exchange in its own transaction."""
+    """Commit the request's work together with its trace; after a failure, roll back and keep the trace alone."""
     if not in_scim(request.path):
         return response
-    session = g.pop("db", None)
-    if session is not None:
+    session = g.pop("db", None) or _system().database.sessions()
+    try:
+        if response.status_code >= 400:
+            session.rollback()
+        _record(session, response)
         try:
-            if response.status_code < 400:
-                session.commit()
-            else:
-                session.rollback()
+            session.commit()
         except SQLAlchemyError:
             log.exception("SCIM commit failed for %s %s", request.method, request.path)
             session.rollback()
             response = error_response(ScimError(500, "The change could not be saved. Nothing was changed."))
-        finally:
-            session.close()
-    _record(response)
+            _record(session, response)
+            session.commit()
+    except SQLAlchemyError:
+        log.exception("could not record the SCIM exchange for %s %s", request.method, request.path)
+        session.rollback()
+    finally:
+        session.close()
     return response
 
 
-def _record(response: Response) -> None:
+def _record(session: Session, response: Response) -> None:
     started = g.get("scim_started", time.perf_counter())
     latency_ms = (time.perf_counter() - started) * 1000
-    system = _system()
     scim_path = request.full_path[len(PREFIX) :].rstrip("?") or "/"
     request_body = request.get_data(cache=True).decode("utf-8", "replace") or None
     response_body = response.get_data().decode("utf-8", "replace") if not response.is_streamed else None
@@ -148,11 +151,7 @@ def _record(response: Response) -> None:
         latency_ms=latency_ms,
     )
     summary = f"{request.method} {scim_path.split('?', 1)[0]} → {response.status_code}"
-    try:
-        with system.database.transaction() as trace_session:
-            system.traces.record(trace_session, "scim", summary, data, success=response.status_code < 400)
-    except SQLAlchemyError:
-        log.exception("could not record the SCIM exchange %s", summary)
+    _system().traces.record(session, "scim", summary, data, success=response.status_code < 400)
 
 
 @bp.errorhandler(ScimError)

@@ -90,15 +90,19 @@ def describe(fault: ScimFault) -> str:
 
 def fault_for_request(session: Session, endpoint: str) -> FaultOutcome:
     """The fault this request suffers; counts requests for an Nth-request fault (committed by the caller)."""
-    fault = session.get(ScimFault, endpoint)
-    if fault is None or not fault.is_on:
+    # One light query per request: this runs before every SCIM call.
+    row = session.execute(
+        select(
+            ScimFault.latency_ms, ScimFault.status, ScimFault.only_nth, ScimFault.requests_seen, ScimFault.retry_after_s
+        ).where(ScimFault.endpoint == endpoint)
+    ).first()
+    if row is None or (not row.latency_ms and row.status is None):
         return FaultOutcome()
-    status = fault.status
-    if status is not None and fault.only_nth:
-        seen = fault.requests_seen + 1
+    status = row.status
+    if status is not None and row.only_nth:
         session.execute(
             update(ScimFault).where(ScimFault.endpoint == endpoint).values(requests_seen=ScimFault.requests_seen + 1)
         )
-        if seen != fault.only_nth:
+        if row.requests_seen + 1 != row.only_nth:
             status = None
-    return FaultOutcome(fault.latency_ms, status, fault.retry_after_s if status == 429 else 0)
+    return FaultOutcome(row.latency_ms, status, row.retry_after_s if status == 429 else 0)

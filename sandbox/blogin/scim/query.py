@@ -153,26 +153,26 @@ def _compare(column: Column, node: Compare) -> tuple[Condition, bool]:
 def _compare_text(expr: Any, op: str, value: str, *, like_exact: bool) -> Condition:
     escaped = value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     if op == "eq":
-        return expr == value  # type: ignore[no-any-return]
+        return expr == value
     if op == "ne":
         return or_(expr.is_(None), expr != value)
     if op == "co":
-        return expr.like(f"%{escaped}%", escape="\\")  # type: ignore[no-any-return]
+        return expr.like(f"%{escaped}%", escape="\\")
     if op == "sw":
-        return expr.like(f"{escaped}%", escape="\\")  # type: ignore[no-any-return]
+        return expr.like(f"{escaped}%", escape="\\")
     if op == "ew":
-        return expr.like(f"%{escaped}", escape="\\")  # type: ignore[no-any-return]
+        return expr.like(f"%{escaped}", escape="\\")
     return _ordered(expr, op, value)
 
 
 def _ordered(expr: Any, op: str, value: Any) -> Condition:
     if op == "gt":
-        return expr > value  # type: ignore[no-any-return]
+        return expr > value
     if op == "ge":
-        return expr >= value  # type: ignore[no-any-return]
+        return expr >= value
     if op == "lt":
-        return expr < value  # type: ignore[no-any-return]
-    return expr <= value  # type: ignore[no-any-return]
+        return expr < value
+    return expr <= value
 
 
 def _compare_moment(column: Column, node: Compare) -> tuple[Condition, bool]:

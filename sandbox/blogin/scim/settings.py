@@ -5,6 +5,7 @@ from __future__ import annotations
 import hmac
 import secrets
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sandbox.blogin.models import ProvisioningSettings
@@ -57,8 +58,16 @@ def regenerate_token(session: Session, *, actor: str) -> ProvisioningSettings:
     return settings
 
 
-def token_accepted(settings: ProvisioningSettings | None, presented: str) -> bool:
+def provisioning_gate(session: Session) -> tuple[bool, str | None]:
+    """(status On, current token) in one light query; the SCIM API asks this on every request."""
+    row = session.execute(
+        select(ProvisioningSettings.enabled, ProvisioningSettings.token).where(ProvisioningSettings.id == 1)
+    ).first()
+    return (bool(row.enabled), row.token) if row is not None else (False, None)
+
+
+def token_accepted(current: str | None, presented: str) -> bool:
     """Constant-time comparison with the current token."""
-    if settings is None or not settings.token:
+    if not current:
         return False
-    return hmac.compare_digest(settings.token.encode(), presented.encode())
+    return hmac.compare_digest(current.encode(), presented.encode())

@@ -45,7 +45,8 @@ def test_precedence_not_and_or() -> None:
 
 def test_value_paths_uris_and_keywords_any_case() -> None:
     parsed = parse_filter(
-        'emails[type EQ "work" AND value co "@acme"] Or urn:ietf:params:scim:schemas:core:2.0:User:name.givenName sw "B"'
+        'emails[type EQ "work" AND value co "@acme"] Or '
+        'urn:ietf:params:scim:schemas:core:2.0:User:name.givenName sw "B"'
     )
     assert isinstance(parsed, Or) and isinstance(parsed.left, ValuePath)
     assert parsed.right == Compare(

@@ -1,0 +1,228 @@
+"""Benchmark BlogIn's SCIM server against a bare Flask "hello" (the ceiling) and scim2-server.
+
+All three are served by waitress on loopback and measured by the same sequential httpx client, with
+10,000 users and 500 groups loaded (SQLite for BlogIn, memory for scim2-server). Prints every figure
+with both ratios. Run: ``.venv/bin/python scripts/bench_scim.py [--users N] [--creates N]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import random
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+from flask import Flask
+from sqlalchemy import insert
+
+from sandbox.blogin import BlogIn
+from sandbox.blogin import create_app as create_blogin_app
+from sandbox.blogin.models import Team, User, team_members
+from sandbox.blogin.scim.settings import save_status
+from sandbox.events import EventBus, utc_now
+from sandbox.http import http_client
+from sandbox.server import ServerThread
+
+logging.getLogger("waitress.queue").setLevel(logging.ERROR)
+
+Call = Callable[[httpx.Client, int], httpx.Response]
+
+
+def user_body(n: int, prefix: str = "user") -> dict[str, Any]:
+    name = f"{prefix}{n:05d}@bench.example"
+    return {
+        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+        "userName": name,
+        "active": True,
+        "displayName": f"User {n}",
+        "name": {"givenName": "User", "familyName": f"Number{n}"},
+        "emails": [{"value": name, "type": "work", "primary": True}],
+        "externalId": f"{n:024x}",
+    }
+
+
+def load_blogin(system: BlogIn, users: int, groups: int) -> tuple[list[str], str]:
+    """Bulk-load through SQLAlchemy Core (the benchmark measures the API, not the loading)."""
+    now = utc_now()
+    rows = []
+    for n in range(users):
+        body = user_body(n)
+        rows.append(
+            {
+                "id": f"{n:032x}",
+                "user_name": body["userName"],
+                "user_name_key": body["userName"],
+                "email": body["userName"],
+                "given_name": "User",
+                "family_name": f"Number{n}",
+                "formatted_name": "",
+                "display_name": body["displayName"],
+                "title": "",
+                "phone": "",
+                "timezone": "",
+                "active": True,
+                "role": "Reader",
+                "source": "SCIM",
+                "external_id": body["externalId"],
+                "scim_extra": {"emails": body["emails"]},
+                "created": now,
+                "last_modified": now,
+                "version": 1,
+            }
+        )
+    with system.database.transaction() as session:
+        session.execute(insert(User), rows)
+        teams = [
+            {
+                "id": f"{n:031x}g",
+                "display_name": f"Team {n}",
+                "display_name_key": f"team {n}",
+                "source": "SCIM",
+                "created": now,
+                "last_modified": now,
+                "version": 1,
+            }
+            for n in range(groups)
+        ]
+        session.execute(insert(Team), teams)
+        members = [{"team_id": teams[n % groups]["id"], "user_id": rows[n]["id"]} for n in range(users)]
+        session.execute(insert(team_members), members)
+        token = save_status(session, True, actor="bench").token
+    assert token
+    return [r["id"] for r in rows], token
+
+
+def scim2_server_app(users: int, groups: int) -> tuple[Any, list[str]]:
+    from scim2_models import Group
+    from scim2_models import User as ScimUser
+    from scim2_server.memory import InMemoryStorage
+    from scim2_server.testserver.application import BearerTokenApplication
+    from scim2_server.utils import load_default_provider
+
+    storage = InMemoryStorage()
+    app = BearerTokenApplication(storage, load_default_provider(), bearer_tokens=["bench-token"])
+    user_type = app.service.get_resource_type("User")
+    group_type = app.service.get_resource_type("Group")
+    ids = [storage.create(user_type, ScimUser.model_validate(user_body(n))).id for n in range(users)]
+    for n in range(groups):
+        members = [{"value": ids[i]} for i in range(n, users, groups)]
+        storage.create(group_type, Group.model_validate({"displayName": f"Team {n}", "members": members}))
+    return app, [str(i) for i in ids]
+
+
+def measure(client: httpx.Client, call: Call, count: int, expect: int | tuple[int, ...]) -> tuple[float, float]:
+    """(median ms, requests per second) over ``count`` sequential calls."""
+    timings = []
+    started = time.perf_counter()
+    for i in range(count):
+        t0 = time.perf_counter()
+        response = call(client, i)
+        timings.append((time.perf_counter() - t0) * 1000)
+        if response.status_code not in (expect if isinstance(expect, tuple) else (expect,)):
+            raise SystemExit(f"unexpected {response.status_code}: {response.text[:300]}")
+    elapsed = time.perf_counter() - started
+    return statistics.median(timings), count / elapsed
+
+
+def scenarios(
+    base: str, token: str, ids: list[str], users: int, tag: str
+) -> dict[str, tuple[Call, int, int | tuple[int, ...]]]:
+    auth = {"Authorization": f"Bearer {token}", "Content-Type": "application/scim+json"}
+    rng = random.Random(7)
+    names = [user_body(rng.randrange(users))["userName"] for _ in range(2000)]
+    picks = [rng.choice(ids) for _ in range(2000)]
+
+    def get_by_id(c: httpx.Client, i: int) -> httpx.Response:
+        return c.get(f"{base}/Users/{picks[i % len(picks)]}", headers=auth)
+
+    def filter_eq(c: httpx.Client, i: int) -> httpx.Response:
+        return c.get(f"{base}/Users", params={"filter": f'userName eq "{names[i % len(names)]}"'}, headers=auth)
+
+    def filter_co(c: httpx.Client, i: int) -> httpx.Response:
+        return c.get(f"{base}/Users", params={"filter": f'userName co "{i % 9973:04d}@"'}, headers=auth)
+
+    def page(c: httpx.Client, i: int) -> httpx.Response:
+        start = 1 + (i * 100) % max(1, users - 100)
+        return c.get(f"{base}/Users", params={"startIndex": start, "count": 100}, headers=auth)
+
+    def post(c: httpx.Client, i: int) -> httpx.Response:
+        return c.post(f"{base}/Users", json=user_body(i, f"{tag}post"), headers=auth)
+
+    def patch(c: httpx.Client, i: int) -> httpx.Response:
+        body = {
+            "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+            "Operations": [{"op": "replace", "path": "name.givenName", "value": f"Given{i}"}],
+        }
+        return c.patch(f"{base}/Users/{picks[i % len(picks)]}", json=body, headers=auth)
+
+    def creates(c: httpx.Client, i: int) -> httpx.Response:
+        return c.post(f"{base}/Users", json=user_body(i, f"{tag}bulk"), headers=auth)
+
+    return {
+        "GET /Users/{id}": (get_by_id, 1000, 200),
+        'filter=userName eq "…"': (filter_eq, 1000, 200),
+        'filter=userName co "…"': (filter_co, 100, 200),
+        "page of 100 users": (page, 100, 200),
+        "POST /Users": (post, 500, 201),
+        "PATCH replace": (patch, 500, (200, 204)),  # scim2-server may answer 204
+        "sequential creates": (creates, 0, 201),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--users", type=int, default=10_000)
+    parser.add_argument("--groups", type=int, default=500)
+    parser.add_argument("--creates", type=int, default=10_000, help="how many sequential creates to time")
+    args = parser.parse_args()
+
+    work = Path(tempfile.mkdtemp(prefix="bench-scim-"))
+    system = BlogIn(f"sqlite:///{work / 'blogin.sqlite'}", EventBus())
+    system.open()
+    ids, token = load_blogin(system, args.users, args.groups)
+    blogin_server = ServerThread(create_blogin_app(system), system="BlogIn", port=0, option="--blogin-port")
+    system.port = blogin_server.port
+
+    hello = Flask("hello")
+    hello.add_url_rule("/hello", "hello", lambda: "hello")
+    hello_server = ServerThread(hello, system="hello", port=0, option="--port")
+
+    print(f"loading scim2-server with {args.users} users and {args.groups} groups …", flush=True)
+    reference_app, reference_ids = scim2_server_app(args.users, args.groups)
+    reference_server = ServerThread(reference_app, system="scim2-server", port=0, option="--port")
+    for server in (blogin_server, hello_server, reference_server):
+        server.start()
+
+    with http_client(timeout=60) as client:
+        _, ceiling = measure(client, lambda c, i: c.get(f"http://127.0.0.1:{hello_server.port}/hello"), 2000, 200)
+        print(f"\nceiling: bare Flask hello through waitress: {ceiling:,.0f} req/s\n")
+        ours = scenarios(f"{system.base_url}/sso/scim/V2", token, ids, args.users, "b")
+        theirs = scenarios(
+            f"http://127.0.0.1:{reference_server.port}/v2", "bench-token", reference_ids, args.users, "r"
+        )
+        header = f"{'operation':28} {'BlogIn':>20} {'× ceiling':>10} {'scim2-server':>20} {'BlogIn ÷ scim2':>15}"
+        print(header)
+        print("-" * len(header))
+        for name, (call, count, expect) in ours.items():
+            count = count or args.creates
+            their_call = theirs[name][0]
+            median, rate = measure(client, call, count, expect)
+            their_median, their_rate = measure(client, their_call, count, expect)
+            print(
+                f"{name:28} {rate:8,.0f} req/s {median:5.2f} ms {rate / ceiling:9.2f}× "
+                f"{their_rate:8,.0f} req/s {their_median:5.2f} ms {rate / their_rate:14.2f}×",
+                flush=True,
+            )
+    for server in (blogin_server, hello_server, reference_server):
+        server.stop()
+    system.close()
+
+
+if __name__ == "__main__":
+    main()
