@@ -4,10 +4,18 @@ from __future__ import annotations
 
 from lxml import etree
 from PySide6.QtCore import QRegularExpression
-from PySide6.QtGui import QColor, QFont, QFontDatabase, QSyntaxHighlighter, QTextCharFormat, QTextDocument
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QFontDatabase,
+    QResizeEvent,
+    QSyntaxHighlighter,
+    QTextCharFormat,
+    QTextDocument,
+)
 from PySide6.QtWidgets import QPlainTextEdit, QWidget
 
-from sandbox.saml.safe_xml import UnsafeXmlError, parse_xml
+from sandbox.saml.xmlsec_backend import UnsafeXml, parse_document
 
 
 def pretty_xml(xml: str) -> str:
@@ -17,11 +25,14 @@ def pretty_xml(xml: str) -> str:
     message exactly as it travelled.
     """
     try:
-        root = parse_xml(xml)
-    except (UnsafeXmlError, ValueError):
+        root = parse_document(xml)  # no DTD, no entities, no network
+    except UnsafeXml:
         return xml
     etree.indent(root, space="  ")
     return str(etree.tostring(root, encoding="unicode"))
+
+
+FIRST_SCREEN_LINES = 120
 
 
 def _format(colour: str, *, bold: bool = False, italic: bool = False) -> QTextCharFormat:
@@ -52,8 +63,17 @@ class XmlHighlighter(QSyntaxHighlighter):
             "value": _format("#b5541b"),
         }
         self._names = list(self._formats)
+        #: the block numbers to colour now, and those already coloured
+        self.lines = (0, FIRST_SCREEN_LINES)
+        self.coloured: set[int] = set()
 
     def highlightBlock(self, text: str) -> None:
+        # Only the lines on screen are coloured: a 200 KB message has thousands of lines, and
+        # colouring them all up front would make opening it slow. XmlView asks for the rest on scroll.
+        number = self.currentBlock().blockNumber()
+        if not self.lines[0] <= number <= self.lines[1]:
+            return
+        self.coloured.add(number)
         matches = self._token.globalMatch(text)
         formats = self._formats
         while matches.hasNext():
@@ -77,6 +97,23 @@ class XmlView(QPlainTextEdit):
         mono.setStyleHint(QFont.StyleHint.Monospace)
         self.setFont(mono)
         self.highlighter = XmlHighlighter(self.document())
+        self.verticalScrollBar().valueChanged.connect(self._colour_visible)
 
     def show_xml(self, xml: str) -> None:
+        self.highlighter.lines = (0, FIRST_SCREEN_LINES)
+        self.highlighter.coloured.clear()
         self.setPlainText(pretty_xml(xml))
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._colour_visible()
+
+    def _colour_visible(self) -> None:
+        first = self.firstVisibleBlock().blockNumber()
+        last = first + self.viewport().height() // max(1, self.fontMetrics().height()) + 2
+        highlighter = self.highlighter
+        highlighter.lines = (first, last)
+        document = self.document()
+        for number in range(first, min(last, document.blockCount() - 1) + 1):
+            if number not in highlighter.coloured:
+                highlighter.rehighlightBlock(document.findBlockByNumber(number))
