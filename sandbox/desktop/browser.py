@@ -128,10 +128,9 @@ class PersonaBrowser(QWidget):
         self.view.load(QUrl(self._start_url()))
 
     def restart(self) -> None:
-        """Forget cookies and cache, then open the start page: as after a first launch."""
-        profile = self.page.profile()
-        profile.cookieStore().deleteAllCookies()
-        profile.clearHttpCache()
+        """Forget cookies and history, then open the start page: as after a first launch."""
+        # Not clearHttpCache(): it runs asynchronously and cancels the navigation that follows.
+        self.page.profile().cookieStore().deleteAllCookies()
         self.page.history().clear()
         self._started_at = time.monotonic()
         self.go_home()

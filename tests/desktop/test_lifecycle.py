@@ -1,0 +1,167 @@
+"""Reset with confirmation, a remembered layout, a clear start-up error and a quit that leaves nothing."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+from pytestqt.qtbot import QtBot
+
+from sandbox.app import Sandbox
+from sandbox.desktop.main import close_window, run_desktop
+from sandbox.desktop.persona_area import TABS
+from sandbox.desktop.window import MainWindow
+from sandbox.settings import Settings
+from tests.desktop.conftest import answer_next_dialog, page_text
+
+
+def _summaries(window: MainWindow) -> list[str]:
+    model = window.event_model
+    return [model.index(row, 3).data() for row in range(model.rowCount())]
+
+
+def test_reset_asks_first_and_cancel_keeps_everything(
+    qtbot: QtBot, window: MainWindow, module_sandbox: Sandbox, client: httpx.Client
+) -> None:
+    client.post(f"{module_sandbox.blogin.base_url}/login", data={"email": "kept@acme.example", "password": "x"})
+    qtbot.waitUntil(lambda: any("kept@acme.example" in s for s in _summaries(window)), timeout=10_000)
+    seen: list[str] = []
+    answer_next_dialog("Cancel", seen)
+    window.reset_action.trigger()
+    assert seen and "Reset both systems to their first-run state?" in seen[0]
+    assert "cannot be undone" in seen[0]
+    assert any("kept@acme.example" in s for s in _summaries(window))
+    assert any("kept@acme.example" in e.summary for e in module_sandbox.blogin.recent_events())
+
+
+def test_confirmed_reset_empties_both_systems_and_signs_the_admins_in_again(
+    qtbot: QtBot, window: MainWindow, module_sandbox: Sandbox, client: httpx.Client
+) -> None:
+    client.post(f"{module_sandbox.jumpcloud.base_url}/login", data={"email": "gone@jc.example", "password": "x"})
+    qtbot.waitUntil(lambda: any("gone@jc.example" in s for s in _summaries(window)), timeout=10_000)
+    seen: list[str] = []
+    answer_next_dialog("Reset sandbox", seen)
+    admin = window.browsers["jumpcloud-admin"]
+    with qtbot.waitSignal(admin.view.loadFinished, timeout=30_000):
+        window.reset_action.trigger()
+    assert seen
+    assert not any("gone@jc.example" in s or "kept@acme.example" in s for s in _summaries(window))
+    assert not any("gone@jc.example" in e.summary for e in module_sandbox.jumpcloud.recent_events())
+    qtbot.waitUntil(lambda: "admin@example.com" in page_text(qtbot, admin), timeout=10_000)
+    blogin_admin = window.browsers["blogin-admin"]
+    qtbot.waitUntil(lambda: "User Authentication" in page_text(qtbot, blogin_admin), timeout=30_000)
+
+
+def test_the_layout_is_remembered_for_the_next_window(window: MainWindow, module_sandbox: Sandbox) -> None:
+    window.area.set_mode(TABS)
+    window.area.tabs.setCurrentIndex(2)
+    window.resize(760, 700)  # the offscreen screen is 800 wide; the default size is 1600 × 1000
+    saved_size = (window.width(), window.height())
+    window.save_layout()
+    window.area.set_mode("split")
+    window.area.choose(1, "blogin-admin")
+    window.area.set_split_sizes([700, 500])
+    window.save_layout()
+    layout_file = module_sandbox.settings.data_dir / "desktop.ini"
+    assert layout_file.exists()
+
+    second = MainWindow(module_sandbox)
+    try:
+        assert second.area.mode == "split"
+        assert second.area.split_keys() == ["jumpcloud-admin", "blogin-admin"]
+        assert second.area.tabs.currentIndex() == 2
+        assert (second.width(), second.height()) == saved_size
+        second.show()
+        sizes = second.area.splitter.sizes()
+        assert sizes[0] > sizes[1] > 0
+    finally:
+        close_window(second)
+        window.area.choose(1, "end-user")
+
+
+def test_a_busy_port_shows_a_clear_message_and_starts_nothing(qtbot: QtBot, tmp_path: Path) -> None:
+    free = _free_port()
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        busy = holder.getsockname()[1]
+        seen: list[str] = []
+        answer_next_dialog("OK", seen)
+        settings = Settings(data_dir=tmp_path / "data", jumpcloud_port=free, blogin_port=busy)
+        assert run_desktop(settings) == 2
+    assert seen and f"Port {busy}" in seen[0] and "--blogin-port" in seen[0]
+    # The JumpCloud half, which did bind, was released again.
+    _assert_unbound(free)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _assert_unbound(port: int) -> None:
+    # SO_REUSEADDR: connections in TIME_WAIT do not count, only a socket still listening does.
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        probe.bind(("127.0.0.1", port))
+
+
+def _descendants(pid: int) -> set[int]:
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        parent = int(stat.rsplit(")", 1)[1].split()[1])
+        children.setdefault(parent, []).append(int(entry.name))
+    found: set[int] = set()
+    todo = [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.add(child)
+            todo.append(child)
+    return found
+
+
+def test_quitting_leaves_no_process_or_port_behind(tmp_path: Path) -> None:
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "sandbox", "--data-dir", str(tmp_path), "--jumpcloud-port", "0", "--blogin-port", "0"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        ports: list[int] = []
+        assert process.stderr is not None
+        deadline = time.monotonic() + 60
+        for line in process.stderr:
+            if "listening on 127.0.0.1:" in line:
+                ports.append(int(line.rsplit(":", 1)[1]))
+            if "all personas loaded" in line or time.monotonic() > deadline:
+                break
+        engine_processes = _descendants(process.pid)
+        assert engine_processes, "QtWebEngine runs in child processes"
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=20) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+    deadline = time.monotonic() + 5
+    while any(Path(f"/proc/{pid}").exists() for pid in engine_processes) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not [pid for pid in engine_processes if Path(f"/proc/{pid}").exists()]
+    assert len(ports) == 2
+    for port in ports:
+        _assert_unbound(port)
