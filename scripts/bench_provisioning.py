@@ -1,0 +1,227 @@
+"""Benchmark: initial SCIM provisioning of 10,000 users in 100 groups into the mock BlogIn.
+
+Prints users/s for the initial sync (target: at most 30 s), the time to list 10,000 application
+users for a manual import (target: at most 10 s), and both portals' latency while the sync runs.
+
+    .venv/bin/python scripts/bench_provisioning.py [--users 10000] [--groups 100]
+
+BlogIn runs in a separate ``sso-sandbox serve`` process, as a real application would, so the
+figures measure JumpCloud's client and BlogIn's server rather than one interpreter's lock.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from sqlalchemy import insert, select
+
+from sandbox.app import Sandbox
+from sandbox.events import utc_now
+from sandbox.http import http_client
+from sandbox.jumpcloud.models import ProvisionedResource, SsoApplication, SystemUser, UserGroup, group_members
+from sandbox.jumpcloud.models.base import new_object_id
+from sandbox.jumpcloud.services.insights import Initiator
+from sandbox.jumpcloud.services.provisioning import connection
+from sandbox.jumpcloud.services.provisioning.import_job import list_application_users
+from sandbox.settings import Settings
+
+ADMIN = Initiator("", "admin", "admin@example.com")
+
+
+def populate(sandbox: Sandbox, users: int, groups: int) -> str:
+    """Users and groups written in bulk (the directory's own pages are not what is measured)."""
+    now = utc_now()
+    database = sandbox.jumpcloud.database
+    with database.transaction() as s:
+        user_rows = [
+            {
+                "id": new_object_id(),
+                "username": f"bench.user{n:05d}",
+                "email": f"bench.user{n:05d}@example.com",
+                "firstname": "Bench",
+                "lastname": f"User {n:05d}",
+                "displayname": "",
+                "job_title": "Tester",
+                "work_phone": "",
+                "timezone": "",
+                "password_pending": False,
+                "state": "ACTIVATED",
+                "created": now,
+                "updated": now,
+            }
+            for n in range(users)
+        ]
+        s.execute(insert(SystemUser), user_rows)
+        group_rows = [
+            {"id": new_object_id(), "name": f"bench-group-{g:03d}", "description": "", "created": now, "updated": now}
+            for g in range(groups)
+        ]
+        s.execute(insert(UserGroup), group_rows)
+        s.execute(
+            insert(group_members),
+            [{"group_id": group_rows[n % groups]["id"], "user_id": row["id"]} for n, row in enumerate(user_rows)],
+        )
+        app = SsoApplication(
+            catalog_key="blogin", name="blogin-bench", display_label="BlogIn", sso_idp_url="https://sso/x"
+        )
+        s.add(app)
+        s.flush()
+        app.groups.extend(s.scalars(select(UserGroup).where(UserGroup.name.like("bench-group-%"))).all())
+        return app.id
+
+
+def start_blogin(data_dir: Path) -> tuple[subprocess.Popen[str], str]:
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "sandbox",
+            "serve",
+            "--data-dir",
+            str(data_dir),
+            "--jumpcloud-port",
+            "0",
+            "--blogin-port",
+            "0",
+            "--log-level",
+            "WARNING",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout is not None
+    ready = json.loads(process.stdout.readline())
+    return process, ready["blogin"]
+
+
+class LatencyProbe(threading.Thread):
+    """Requests a portal page every 100 ms and keeps the latencies."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__(daemon=True)
+        self.url = url
+        self.samples: list[float] = []
+        self.stop = threading.Event()
+
+    def run(self) -> None:
+        with http_client(timeout=30) as client:
+            while not self.stop.is_set():
+                started = time.perf_counter()
+                client.get(self.url)
+                self.samples.append((time.perf_counter() - started) * 1000)
+                self.stop.wait(0.1)
+
+    def report(self, name: str) -> str:
+        if not self.samples:
+            return f"{name}: no samples"
+        ordered = sorted(self.samples)
+        p95 = ordered[int(len(ordered) * 0.95) - 1] if len(ordered) > 1 else ordered[0]
+        return (
+            f"{name}: {len(ordered)} requests, median {statistics.median(ordered):.0f} ms, "
+            f"p95 {p95:.0f} ms, max {ordered[-1]:.0f} ms"
+        )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--users", type=int, default=10_000)
+    parser.add_argument("--groups", type=int, default=100)
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="bench-provisioning-") as tmp:
+        root = Path(tmp)
+        blogin_process, blogin_url = start_blogin(root / "blogin-side")
+        try:
+            return run(root, blogin_url, args.users, args.groups)
+        finally:
+            blogin_process.terminate()
+            blogin_process.wait(30)
+
+
+def run(root: Path, blogin_url: str, users: int, groups: int) -> int:
+    from sandbox.blogin import BlogIn
+    from sandbox.blogin.scim.settings import save_status
+    from sandbox.events import EventBus
+
+    # BlogIn's provisioning switched on in its own database (the other process serves it).
+    blogin = BlogIn(f"sqlite:///{root / 'blogin-side' / 'blogin.sqlite'}", EventBus())
+    with blogin.database.transaction() as s:
+        token = save_status(s, True, actor="admin@acme.example").token
+    blogin.close()
+    assert token
+    base_url = f"{blogin_url}/sso/scim/V2"
+
+    settings = Settings(data_dir=root / "jumpcloud-side", jumpcloud_port=0, blogin_port=0)
+    with Sandbox(settings) as sandbox:
+        started = time.perf_counter()
+        application_id = populate(sandbox, users, groups)
+        print(f"directory: {users} users in {groups} groups written in {time.perf_counter() - started:.1f} s")
+
+        test = connection.test_connection(base_url, token)
+        if not test.ok:
+            print(f"activation failed: {test.message}")
+            return 1
+        probes = [
+            LatencyProbe(f"{sandbox.jumpcloud.base_url}/login"),
+            LatencyProbe(f"{blogin_url}/login"),
+        ]
+        for probe in probes:
+            probe.start()
+        started = time.perf_counter()
+        with sandbox.jumpcloud.database.transaction() as s:
+            app = s.get(SsoApplication, application_id)
+            assert app is not None
+            idm = connection.identity_management(s, app)
+            connection.mark_tested(idm, base_url, token, True)
+            connection.save(s, app, idm, group_management=True, initiator=ADMIN)
+        queued = time.perf_counter() - started
+        worker = sandbox.jumpcloud.provisioning.worker
+        if not worker.wait_until_idle(timeout=600):
+            print("the sync did not finish within 10 minutes")
+            return 1
+        elapsed = time.perf_counter() - started
+        for probe in probes:
+            probe.stop.set()
+            probe.join()
+        with sandbox.jumpcloud.database.sessions() as s:
+            provisioned = len(
+                s.scalars(
+                    select(ProvisionedResource.jumpcloud_id).where(
+                        ProvisionedResource.application_id == application_id,
+                        ProvisionedResource.resource_type == "user",
+                    )
+                ).all()
+            )
+        print(
+            f"initial provisioning: {provisioned} users and {groups} groups in {elapsed:.1f} s "
+            f"({provisioned / elapsed:.0f} users/s; queuing took {queued:.1f} s) — target 30 s: "
+            f"{'met' if elapsed <= 30 else 'MISSED'}"
+        )
+        print("portal latency while syncing:")
+        print("  " + probes[0].report("JumpCloud /login"))
+        print("  " + probes[1].report("BlogIn /login"))
+
+        with sandbox.jumpcloud.database.sessions() as s:
+            app = s.get(SsoApplication, application_id)
+            assert app is not None
+            idm = connection.identity_management(s, app)
+            started = time.perf_counter()
+            listed = list_application_users(idm)
+            listing = time.perf_counter() - started
+        print(
+            f"manual import listing: {len(listed)} application users in {listing:.1f} s "
+            f"({len(listed) // 100 + 1} pages of 100) — target 10 s: {'met' if listing <= 10 else 'MISSED'}"
+        )
+        return 0 if provisioned == users and elapsed <= 30 and listing <= 10 else 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
