@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sandbox.jumpcloud.models import SsoApplication, UserGroup
+from sandbox.jumpcloud.services import directory
 from sandbox.jumpcloud.services.catalog import CatalogEntry
 from sandbox.jumpcloud.services.insights import Initiator, record_event
 from sandbox.jumpcloud.services.portal_images import PortalImageError, check_portal_image
@@ -291,7 +292,11 @@ def set_sso_active(session: Session, application: SsoApplication, active: bool, 
 def set_authorized_groups(
     session: Session, application: SsoApplication, group_ids: Sequence[str], *, initiated_by: Initiator
 ) -> tuple[list[UserGroup], list[UserGroup]]:
-    """Make exactly ``group_ids`` authorized for ``application``; returns (added, removed)."""
+    """Make exactly ``group_ids`` authorized for ``application``; returns (added, removed).
+
+    Each binding goes through :func:`directory.associate_application`, as the v2 API's do, so the
+    User Groups tab and the API change and log an association the same way.
+    """
     wanted = set(group_ids)
     groups = session.scalars(select(UserGroup).where(UserGroup.id.in_(wanted))).all() if wanted else []
     if len(groups) != len(wanted):
@@ -299,30 +304,9 @@ def set_authorized_groups(
     added = [group for group in groups if group not in application.groups]
     removed = [group for group in application.groups if group.id not in wanted]
     for group in added:
-        application.groups.append(group)
+        directory.associate_application(session, group, application, "add", initiated_by=initiated_by)
     for group in removed:
-        application.groups.remove(group)
-    for group, op in [(g, "add") for g in added] + [(g, "remove") for g in removed]:
-        record_event(
-            session,
-            "association_change",
-            service="directory",
-            initiated_by=initiated_by,
-            resource={"id": group.id, "type": "user_group", "name": group.name},
-            extra={
-                "association": {
-                    "op": op,
-                    "connection": {
-                        "from": {"type": "user_group", "object_id": group.id, "name": group.name},
-                        "to": {"type": "application", "object_id": application.id, "name": application.display_label},
-                    },
-                }
-            },
-            summary=(
-                f"User group {group.name} {'authorized for' if op == 'add' else 'no longer authorized for'} "
-                f"{application.display_label}"
-            ),
-        )
+        directory.associate_application(session, group, application, "remove", initiated_by=initiated_by)
     return added, removed
 
 

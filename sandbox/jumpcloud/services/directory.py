@@ -301,7 +301,13 @@ def delete_group(session: Session, group: UserGroup, *, initiated_by: Initiator)
 
 
 def _association_event(
-    session: Session, op: str, group: UserGroup, target: dict[str, str], *, initiated_by: Initiator
+    session: Session,
+    op: str,
+    group: UserGroup,
+    target: dict[str, str],
+    *,
+    initiated_by: Initiator,
+    summary: str | None = None,
 ) -> None:
     # JumpCloud logs membership and application bindings alike as ``association_change``.
     record_event(
@@ -310,7 +316,8 @@ def _association_event(
         service="directory",
         initiated_by=initiated_by,
         resource=group_resource(group),
-        summary=f"{target['type']} {target['name']} {'added to' if op == 'add' else 'removed from'} {group.name}",
+        summary=summary
+        or f"{target['type']} {target['name']} {'added to' if op == 'add' else 'removed from'} {group.name}",
         extra={
             "association": {
                 "op": op,
@@ -352,7 +359,11 @@ def remove_member(session: Session, group: UserGroup, user: SystemUser, *, initi
 def associate_application(
     session: Session, group: UserGroup, application: SsoApplication, op: str, *, initiated_by: Initiator
 ) -> bool:
-    """Authorize (``op="add"``) or stop authorizing (``"remove"``) ``group`` for ``application``."""
+    """Authorize (``op="add"``) or stop authorizing (``"remove"``) ``group`` for ``application``.
+
+    The one place a group's binding to an application changes: the v2 API and the application's
+    **User Groups** tab both come here. False when there was nothing to change.
+    """
     target = {"type": "application", "object_id": application.id, "name": application.display_label}
     if op == "add":
         if group in application.groups:
@@ -364,5 +375,13 @@ def associate_application(
         application.groups.remove(group)
     else:
         raise DirectoryError({"op": "op is add or remove."})
-    _association_event(session, op, group, target, initiated_by=initiated_by)
+    verb = "authorized for" if op == "add" else "no longer authorized for"
+    _association_event(
+        session,
+        op,
+        group,
+        target,
+        initiated_by=initiated_by,
+        summary=f"User group {group.name} {verb} {application.display_label}",
+    )
     return True
