@@ -1,0 +1,360 @@
+#!/usr/bin/env python3
+"""Benchmark SP-initiated SAML sign-in between the mock BlogIn and the mock JumpCloud, headless.
+
+A ``Sandbox`` is started on free ports in a temporary data dir and configured only through the
+portals' own HTTP forms, as the integration guide has an administrator do it: a user and a user
+group in JumpCloud, the BlogIn application added and its group authorized, BlogIn's SP metadata
+uploaded to it, and JumpCloud's metadata URL saved on BlogIn's Single Sign-On tab. Then an HTTP
+client plays the end user's browser: it follows every redirect and submits every auto-posting form,
+so every AuthnRequest and Response is really built, signed and verified by the two servers.
+
+Two round trips are timed, from "Log in with SSO" (``/sso/saml/login``) to BlogIn's home page:
+
+- *session reused*: the browser already has a JumpCloud User Console session (the usual case
+  after the first sign-in of the day): 5 HTTP requests;
+- *fresh IdP login*: a new browser each time, so the user also types a password at JumpCloud
+  (scrypt hashing): 8 HTTP requests.
+
+Each XML-signature backend runs in its own process (``SANDBOX_SAML_BACKEND`` is read at start-up):
+``python-xmlsec`` (libxmlsec1 in process, the default) and ``xmlsec1`` (one program run per sign or
+verify). Per request the client-side time is shown, so "IdP issue" (JumpCloud building and signing
+the Response) and "SP verify" (BlogIn's ACS verifying it and signing the user in) stand out.
+CPU is the whole process's CPU time (client and both servers) plus any ``xmlsec1`` children's, per
+round trip: it moves much less than wall time when the machine is busy.
+
+Run: ``.venv/bin/python scripts/bench_sso.py [--runs 200] [--warmup 20] [--backend both]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+
+TARGET_MS = 20.0
+BACKENDS = ("python-xmlsec", "xmlsec1")
+USER = {"username": "ada", "email": "ada@example.com", "password": "correct horse 1"}
+JUMPCLOUD_ADMIN = {"email": "admin@example.com", "password": "sandbox"}
+BLOGIN_ADMIN = {"email": "admin@acme.example", "password": "sandbox"}
+APPLICATION = "blogin"
+
+# What each request of the round trip is, by method and path.
+STEPS = (
+    ("GET", "/sso/saml/login", "BlogIn: Log in with SSO (AuthnRequest)"),
+    ("GET", "/userconsole/login", "JumpCloud: User Console login page"),
+    ("POST", "/userconsole/login", "JumpCloud: password login (scrypt)"),
+    ("POST", f"/saml2/{APPLICATION}", "JumpCloud: read AuthnRequest"),
+    ("GET", f"/saml2/{APPLICATION}", "JumpCloud: read AuthnRequest"),
+    ("GET", f"/saml2/{APPLICATION}/continue", "JumpCloud: IdP issue (sign Response)"),
+    ("POST", "/sso/saml/callback", "BlogIn: SP verify (ACS)"),
+    ("GET", "/", "BlogIn: home page"),
+)
+
+
+class FormReader(HTMLParser):
+    """The first form of a page: its action and the values of its named inputs."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.action: str | None = None
+        self.fields: dict[str, str] = {}
+        self._in_form = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = {name: value or "" for name, value in attrs}
+        if tag == "form" and self.action is None:
+            self.action = values.get("action", "")
+            self._in_form = True
+        elif tag == "input" and self._in_form and values.get("name"):
+            self.fields[values["name"]] = values.get("value", "")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "form":
+            self._in_form = False
+
+
+def read_form(page: str) -> tuple[str, dict[str, str]]:
+    reader = FormReader()
+    reader.feed(page)
+    if reader.action is None:
+        raise RuntimeError(f"expected a form on the page: {page[:300]!r}")
+    return reader.action, reader.fields
+
+
+def expect(response: httpx.Response, status: int, what: str) -> httpx.Response:
+    if response.status_code != status:
+        raise RuntimeError(f"{what}: HTTP {response.status_code}, expected {status}: {response.text[:500]}")
+    return response
+
+
+# -- setting both systems up through their portals ----------------------------------------------------
+
+
+def configure(jumpcloud: str, blogin: str) -> None:
+    """Do what the guide has an administrator do, through the portals' forms."""
+    from sandbox.http import http_client
+
+    with http_client() as jc, http_client() as bl:
+        expect(jc.post(f"{jumpcloud}/login", data=JUMPCLOUD_ADMIN), 302, "JumpCloud admin login")
+        expect(bl.post(f"{blogin}/login", data=BLOGIN_ADMIN), 302, "BlogIn admin login")
+        user = expect(
+            jc.post(
+                f"{jumpcloud}/users/new",
+                data={
+                    "username": USER["username"],
+                    "email": USER["email"],
+                    "firstname": "Ada",
+                    "lastname": "Lovelace",
+                    "jobTitle": "Engineer",
+                    "state": "ACTIVATED",
+                    "password": USER["password"],
+                },
+            ),
+            302,
+            "create user",
+        )
+        user_id = urlsplit(user.headers["location"]).path.rstrip("/").split("/")[-1]
+        group = expect(jc.post(f"{jumpcloud}/groups/new", data={"name": "Staff"}), 302, "create user group")
+        group_id = urlsplit(group.headers["location"]).path.rstrip("/").split("/")[-1]
+        expect(jc.post(f"{jumpcloud}/groups/{group_id}/members", data={"user_id": user_id}), 302, "add member")
+        created = expect(
+            jc.post(
+                f"{jumpcloud}/applications/new/blogin",
+                data={"display_label": "BlogIn", "show_in_portal": "on", "application_name": APPLICATION},
+            ),
+            302,
+            "add the BlogIn application",
+        )
+        application_id = urlsplit(created.headers["location"]).path.split("/")[2]
+        expect(
+            jc.post(f"{jumpcloud}/applications/{application_id}/groups", data={"group_id": group_id}),
+            302,
+            "authorize the user group",
+        )
+        sp_metadata = expect(bl.get(f"{blogin}/settings/sso/metadata.xml"), 200, "download SP metadata").content
+        expect(
+            jc.post(
+                f"{jumpcloud}/applications/{application_id}/sso/metadata",
+                files={"metadata": ("blogin-acme-sp-metadata.xml", sp_metadata, "application/xml")},
+            ),
+            302,
+            "upload SP metadata",
+        )
+        expect(
+            bl.post(
+                f"{blogin}/settings/sso",
+                data={
+                    "enabled": "on",
+                    "name": "JumpCloud",
+                    "method": "metadata_url",
+                    "metadata_url": f"{jumpcloud}/saml2/{APPLICATION}/metadata",
+                    "default_role": "Writer",
+                    "jit_enabled": "on",
+                    "allowed_skew_s": "60",
+                    "signatures_required": "assertion",
+                    "idp_initiated_allowed": "on",
+                },
+            ),
+            302,
+            "save BlogIn's Single Sign-On tab",
+        )
+
+
+# -- the end user's browser ---------------------------------------------------------------------------
+
+
+def step_name(method: str, url: httpx.URL) -> str:
+    for step_method, path, name in STEPS:
+        if method == step_method and url.path == path:
+            return name
+    return f"{method} {url.path}"
+
+
+@dataclass
+class RoundTrip:
+    seconds: float
+    cpu_seconds: float
+    steps: list[tuple[str, float]] = field(default_factory=list)
+
+
+def _cpu() -> float:
+    # process_time is fine-grained; os.times adds the xmlsec1 children (in clock ticks).
+    children = os.times()
+    return time.process_time() + children.children_user + children.children_system
+
+
+def round_trip(browser: httpx.Client, blogin: str) -> RoundTrip:
+    """Log in with SSO at BlogIn and follow everything back to BlogIn's home page, signed in."""
+    steps: list[tuple[str, float]] = []
+
+    def send(method: str, url: str, data: dict[str, str] | None = None) -> httpx.Response:
+        started = time.perf_counter()
+        response = browser.request(method, url, data=data)
+        steps.append((step_name(method, response.request.url), time.perf_counter() - started))
+        return response
+
+    started, cpu = time.perf_counter(), _cpu()
+    response = send("GET", f"{blogin}/sso/saml/login")
+    for _hop in range(12):
+        if response.status_code in (301, 302, 303):
+            response = send("GET", urljoin(str(response.url), response.headers["location"]))
+        elif response.status_code == 200 and "/userconsole/login" in response.url.path:
+            action, fields = read_form(response.text)
+            fields.update(login=USER["email"], password=USER["password"])
+            response = send("POST", urljoin(str(response.url), action), fields)
+        elif response.status_code == 200 and (
+            'name="SAMLResponse"' in response.text or 'name="SAMLRequest"' in response.text
+        ):
+            action, fields = read_form(response.text)
+            response = send("POST", urljoin(str(response.url), action), fields)
+        else:
+            break
+    elapsed, cpu_used = time.perf_counter() - started, _cpu() - cpu
+    if response.status_code != 200 or not str(response.url).startswith(blogin) or USER["email"] not in response.text:
+        raise RuntimeError(f"the round trip did not end signed in at BlogIn: {response.url} {response.text[:800]}")
+    return RoundTrip(elapsed, cpu_used, steps)
+
+
+def measure(blogin: str, jumpcloud: str, runs: int, warmup: int, fresh_login: bool) -> list[RoundTrip]:
+    from sandbox.http import http_client
+
+    results: list[RoundTrip] = []
+    shared = http_client()
+    try:
+        for n in range(warmup + runs):
+            if fresh_login:
+                with http_client() as browser:
+                    result = round_trip(browser, blogin)
+            else:
+                result = round_trip(shared, blogin)
+            if n >= warmup:
+                results.append(result)
+    finally:
+        shared.close()
+    return results
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+def summarise(results: list[RoundTrip]) -> dict[str, Any]:
+    wall = [r.seconds * 1000 for r in results]
+    by_step: dict[str, list[float]] = defaultdict(list)
+    order: list[str] = []
+    for result in results:
+        for name, seconds in result.steps:
+            if name not in by_step:
+                order.append(name)
+            by_step[name].append(seconds * 1000)
+    return {
+        "runs": len(results),
+        "requests": len(results[0].steps) if results else 0,
+        "median_ms": statistics.median(wall),
+        "p90_ms": percentile(wall, 0.9),
+        "cpu_median_ms": statistics.median(r.cpu_seconds * 1000 for r in results),
+        "steps": [(name, statistics.median(by_step[name])) for name in order],
+    }
+
+
+def run_one_backend(backend: str, runs: int, warmup: int) -> dict[str, Any]:
+    """Start a sandbox (with ``SANDBOX_SAML_BACKEND`` already set), configure it, measure both round trips."""
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)
+    from sandbox.app import Sandbox
+    from sandbox.saml.backend import DEFAULT_BACKEND
+    from sandbox.settings import Settings
+
+    if backend != DEFAULT_BACKEND:
+        raise RuntimeError(f"the sandbox would use {DEFAULT_BACKEND}, not {backend}")
+    with tempfile.TemporaryDirectory(prefix="bench-sso-") as directory:
+        settings = Settings(data_dir=Path(directory) / "data", jumpcloud_port=0, blogin_port=0)
+        with Sandbox(settings) as sandbox:
+            configure(sandbox.jumpcloud.base_url, sandbox.blogin.base_url)
+            reused = measure(sandbox.blogin.base_url, sandbox.jumpcloud.base_url, runs, warmup, fresh_login=False)
+            fresh = measure(
+                sandbox.blogin.base_url, sandbox.jumpcloud.base_url, max(10, runs // 4), 3, fresh_login=True
+            )
+    return {"backend": backend, "session reused": summarise(reused), "fresh IdP login": summarise(fresh)}
+
+
+def report(results: list[dict[str, Any]]) -> None:
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(
+        f"SP-initiated SAML round trip, BlogIn → JumpCloud → BlogIn, headless ({os.cpu_count()} CPUs, load {load:.1f})"
+    )
+    for result in results:
+        print(f"\nbackend {result['backend']}")
+        for mode in ("session reused", "fresh IdP login"):
+            figures = result[mode]
+            verdict = ""
+            if mode == "session reused":
+                verdict = "  target met" if figures["median_ms"] <= TARGET_MS else "  TARGET MISSED"
+            print(
+                f"  {mode:<16} median {figures['median_ms']:7.1f} ms   p90 {figures['p90_ms']:7.1f} ms   "
+                f"CPU {figures['cpu_median_ms']:6.1f} ms   "
+                f"({figures['requests']} requests, {figures['runs']} runs){verdict}"
+            )
+            for name, median in figures["steps"]:
+                print(f"      {name:<42} {median:6.1f} ms")
+    print(f"\ntarget: median ≤ {TARGET_MS:.0f} ms for the round trip with the JumpCloud session reused")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser.add_argument("--runs", type=int, default=200, help="timed round trips per backend (default 200)")
+    parser.add_argument("--warmup", type=int, default=20, help="untimed round trips first (default 20)")
+    parser.add_argument("--backend", choices=(*BACKENDS, "both"), default="both")
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(run_one_backend(args.backend, args.runs, args.warmup)))
+        return 0
+    results = []
+    for backend in BACKENDS if args.backend == "both" else (args.backend,):
+        # A process per backend: both systems read the backend once, at start-up.
+        child = subprocess.run(
+            [
+                sys.executable,
+                __file__,
+                "--child",
+                "--backend",
+                backend,
+                "--runs",
+                str(args.runs),
+                "--warmup",
+                str(args.warmup),
+            ],
+            env={**os.environ, "SANDBOX_SAML_BACKEND": backend, "PYTHONWARNINGS": "ignore"},
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if child.returncode != 0:
+            sys.stderr.write(child.stderr)
+            return child.returncode
+        results.append(json.loads(child.stdout.strip().splitlines()[-1]))
+    if args.json:
+        print(json.dumps(results, indent=2))
+    else:
+        report(results)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
