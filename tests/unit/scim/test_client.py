@@ -1,0 +1,136 @@
+"""The SCIM client: typed results against scim2-server, plain failure kinds, masked records."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+from waitress.server import create_server
+
+from sandbox.scim.client import (
+    GROUP_SCHEMA,
+    INVALID_JSON,
+    NOT_FOUND,
+    NOT_SCIM,
+    RATE_LIMITED,
+    SERVER_ERROR,
+    TIMEOUT,
+    UNAUTHORIZED,
+    UNREACHABLE,
+    USER_SCHEMA,
+    ScimClient,
+    ScimRequestError,
+)
+from tests.integration.jumpcloud_idm.scim_servers import ScimServer, scim2_server
+
+
+@pytest.fixture(scope="module")
+def scim() -> Iterator[ScimServer]:
+    with scim2_server() as server:
+        yield server
+
+
+@contextmanager
+def canned(status: str, body: bytes, headers: list[tuple[str, str]], delay: float = 0.0) -> Iterator[str]:
+    """A server answering every request the same way."""
+
+    def app(_environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        time.sleep(delay)
+        start_response(status, headers)
+        return [body]
+
+    server = create_server(app, host="127.0.0.1", port=0, threads=2)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.effective_port}/scim/v2"
+    finally:
+        server.close()
+
+
+def test_users_and_groups_round_trip_with_typed_results(scim: ScimServer) -> None:
+    records: list[dict[str, Any]] = []
+    with ScimClient(scim.base_url, scim.token, on_exchange=records.append) as client:
+        assert client.find_user("zed") is None
+        user = client.create_user(
+            {
+                "schemas": [USER_SCHEMA],
+                "userName": "zed",
+                "emails": [{"value": "z@x.example", "primary": True}],
+                "password": "Secr3t!",
+            }
+        )
+        assert (user.user_name, user.primary_email, user.active) == ("zed", "z@x.example", True)
+        client.patch_user(user.id, [{"op": "replace", "path": "active", "value": False}])
+        found = client.find_user("ZED")
+        assert found is not None and found.id == user.id and not found.active
+        group = client.create_group({"schemas": [GROUP_SCHEMA], "displayName": "Zeds", "members": []})
+        client.update_group_members(group.id, add=[user.id])
+        client.update_group_members(group.id, add=[user.id])  # repeated adds are accepted
+        loaded = client.find_group("zeds")
+        assert loaded is not None and loaded.member_ids == [user.id]
+        # scim2-server refuses value-list removals; the client falls back to filter paths.
+        client.update_group_members(group.id, remove=[user.id])
+        loaded = client.find_group("Zeds")
+        assert loaded is not None and loaded.member_ids == []
+        page = client.list_users(1, 100)
+        assert page.total_results >= 1 and any(u.id == user.id for u in page.users)
+        client.delete_user(user.id)
+        with pytest.raises(ScimRequestError) as missing:
+            client.delete_user(user.id)
+        assert missing.value.kind == NOT_FOUND
+    post = next(r for r in records if r["method"] == "POST" and r["path"] == "/Users")
+    assert post["request_headers"]["authorization"] == "Bearer test••••"
+    assert post["request_headers"]["content-type"] == "application/scim+json"
+    assert "Secr3t!" not in post["request_body"] and json.loads(post["request_body"])["password"] == "••••"
+    assert post["status"] == 201 and post["resource_type"] == "User"
+
+
+def test_paging_reads_every_user(scim: ScimServer) -> None:
+    with ScimClient(scim.base_url, scim.token) as client:
+        for n in range(7):
+            client.create_user({"userName": f"pager{n}"})
+        listed = client.all_users(page_size=3)
+    assert {f"pager{n}" for n in range(7)} <= {u.user_name for u in listed}
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "headers", "kind", "words"),
+    [
+        ("401 Unauthorized", b"{}", [("Content-Type", "application/json")], UNAUTHORIZED, "refused the Token Key"),
+        ("200 OK", b"<html>login</html>", [("Content-Type", "text/html")], NOT_SCIM, "web page"),
+        ("200 OK", b"{not json", [("Content-Type", "application/json")], INVALID_JSON, "invalid JSON"),
+        ("404 Not Found", b"<html>nope</html>", [("Content-Type", "text/html")], NOT_SCIM, "Base URL right?"),
+        ("503 Unavailable", b"{}", [("Content-Type", "application/json")], SERVER_ERROR, "failed with 503"),
+        ("429 Slow", b"{}", [("Retry-After", "7")], RATE_LIMITED, "slow down"),
+    ],
+)
+def test_failures_have_a_kind_and_a_plain_message(
+    status: str, body: bytes, headers: list[tuple[str, str]], kind: str, words: str
+) -> None:
+    with (
+        canned(status, body, headers) as url,
+        ScimClient(url, "t") as client,
+        pytest.raises(ScimRequestError) as raised,
+    ):
+        client.find_user("x")
+    assert raised.value.kind == kind and words in str(raised.value)
+    if kind == RATE_LIMITED:
+        assert raised.value.retry_after == 7 and raised.value.retryable
+
+
+def test_unreachable_and_timeout() -> None:
+    records: list[dict[str, Any]] = []
+    client = ScimClient("http://127.0.0.1:9/v2", "t", on_exchange=records.append)
+    with client, pytest.raises(ScimRequestError) as refused:
+        client.find_user("x")
+    assert refused.value.kind == UNREACHABLE and "connection refused" in str(refused.value)
+    assert records[0]["status"] is None and records[0]["error"]
+    with canned("200 OK", b"{}", [], delay=1.0) as url, pytest.raises(ScimRequestError) as slow:
+        ScimClient(url, "t", timeout=0.2).find_user("x")
+    assert slow.value.kind == TIMEOUT and slow.value.retryable
