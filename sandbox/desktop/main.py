@@ -8,13 +8,16 @@ import signal
 import socket
 import sys
 from types import FrameType
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, QEvent, QEventLoop, QTimer
 
 from sandbox.desktop.none_refcount import keep_none_alive
-from sandbox.desktop.window import MainWindow
 from sandbox.errors import SandboxStartupError
 from sandbox.settings import Settings
+
+if TYPE_CHECKING:
+    from sandbox.desktop.window import MainWindow
 
 log = logging.getLogger("sandbox.desktop")
 
@@ -26,7 +29,7 @@ def run_desktop(settings: Settings) -> int:
     from PySide6 import QtWebEngineWidgets  # noqa: F401
     from PySide6.QtWidgets import QApplication, QMessageBox
 
-    from sandbox.app import Sandbox
+    from sandbox.desktop.startup import SandboxStarter, WebEngineWarmUp
     from sandbox.desktop.theme import apply_theme
 
     existing = QApplication.instance()
@@ -36,10 +39,14 @@ def run_desktop(settings: Settings) -> int:
     app.setOrganizationName("sso-sandbox")
     apply_theme(app)
 
-    sandbox = Sandbox(settings)
+    # Everything the app imports loads before QtWebEngine initialises (see sandbox.desktop.startup).
+    from sandbox.desktop.window import MainWindow
+
+    warm_up = WebEngineWarmUp()
     try:
-        sandbox.start()
+        sandbox = SandboxStarter(settings).run()
     except SandboxStartupError as error:
+        warm_up.dispose()
         log.error("%s", error)
         print(f"sso-sandbox: {error}", file=sys.stderr)
         box = QMessageBox(QMessageBox.Icon.Critical, "SSO Sandbox cannot start", str(error))
@@ -48,6 +55,7 @@ def run_desktop(settings: Settings) -> int:
         return 2
 
     window = MainWindow(sandbox)
+    window.first_page_loaded.connect(warm_up.dispose)
     stop_on_signal = _QuitOnSignal(window.close)
     try:
         window.show()
@@ -55,6 +63,7 @@ def run_desktop(settings: Settings) -> int:
         code = app.exec()
     finally:
         stop_on_signal.restore()
+        warm_up.dispose()
         close_window(window)
         sandbox.stop()
     log.info("desktop closed")

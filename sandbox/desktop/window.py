@@ -6,7 +6,7 @@ import logging
 from typing import Any
 
 import shiboken6
-from PySide6.QtCore import QByteArray, QSettings, Qt
+from PySide6.QtCore import QByteArray, QSettings, Qt, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
 from PySide6.QtWebEngineCore import QWebEngineProfile
 from PySide6.QtWidgets import QMainWindow
@@ -32,6 +32,8 @@ HISTORY_LIMIT = 5000
 
 class MainWindow(QMainWindow):
     """SSO Sandbox's window over a running :class:`Sandbox`."""
+
+    first_page_loaded = Signal()
 
     def __init__(self, sandbox: Sandbox) -> None:
         super().__init__()
@@ -110,6 +112,7 @@ class MainWindow(QMainWindow):
         self._loaded.add(key)
         if len(self._loaded) == 1:
             self.statusBar().showMessage("Ready", 3000)
+            self.first_page_loaded.emit()
             for browser in self.browsers.values():
                 browser.start()
         if len(self._loaded) == len(self.browsers):
