@@ -65,6 +65,7 @@ class ProvisioningOutbox(Base):
     __tablename__ = "provisioning_outbox"
     __table_args__ = (
         Index("ix_outbox_status_seq", "status", "seq"),
+        Index("ix_outbox_status_due", "status", "next_attempt_at"),
         Index("ix_outbox_resource", "application_id", "resource_type", "resource_id", "status"),
     )
 

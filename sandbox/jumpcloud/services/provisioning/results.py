@@ -28,9 +28,17 @@ log = logging.getLogger("sandbox.jumpcloud.provisioning")
 
 
 def record_outcomes(worker: ProvisioningWorker, session: Session, outcomes: list[Outcome], busy: set[Key]) -> None:
+    # One flush at commit: rows are inserted in batches instead of one statement at a time.
+    with session.no_autoflush:
+        _record(worker, session, outcomes, busy)
+
+
+def _record(worker: ProvisioningWorker, session: Session, outcomes: list[Outcome], busy: set[Key]) -> None:
     now = utc_now()
     follow_ups: set[tuple[str, str]] = set()
     synced: set[str] = set()
+    delivered: list[tuple[int, list[int]]] = []
+    mappings = _mappings_of(session, outcomes)
     for outcome in outcomes:
         job = outcome.job
         application_id = job.application["id"]
@@ -41,14 +49,10 @@ def record_outcomes(worker: ProvisioningWorker, session: Session, outcomes: list
             if not attempt.success and attempt is outcome.attempts[-1] and error is not None:
                 attempt.error_message = _with_retry_note(attempt, job.attempt, worker.max_attempts, retrying, delay)
             _record_attempt(worker, session, job.application, attempt)
-        _apply_mapping(session, outcome)
+        _apply_mapping(session, outcome, mappings)
         follow_ups.update((application_id, group_id) for group_id in outcome.follow_up_groups)
         if error is None:
-            session.execute(
-                update(ProvisioningOutbox)
-                .where(ProvisioningOutbox.seq.in_(job.seqs))
-                .values(status=DELIVERED, attempts=job.attempt, finished_at=now, next_attempt_at=None, last_error=None)
-            )
+            delivered.append((job.attempt, job.seqs))
             synced.add(application_id)
             continue
         head, folded = job.seqs[0], job.seqs[1:]
@@ -74,11 +78,51 @@ def record_outcomes(worker: ProvisioningWorker, session: Session, outcomes: list
                 .values(status=SKIPPED, finished_at=now, last_error=f"Folded into operation {head}, which failed")
             )
         log.warning("%s of %s given up after %d attempts: %s", job.operation, job.resource_id, job.attempt, error)
+    by_attempt: dict[int, list[int]] = {}
+    for attempt_number, seqs in delivered:
+        by_attempt.setdefault(attempt_number, []).extend(seqs)
+    for attempt_number, seqs in by_attempt.items():
+        for start in range(0, len(seqs), 500):
+            session.execute(
+                update(ProvisioningOutbox)
+                .where(ProvisioningOutbox.seq.in_(seqs[start : start + 500]))
+                .values(
+                    status=DELIVERED, attempts=attempt_number, finished_at=now, next_attempt_at=None, last_error=None
+                )
+                .execution_options(synchronize_session=False)
+            )
     _queue_follow_ups(session, follow_ups, busy)
     if synced:
         session.execute(
-            update(IdentityManagement).where(IdentityManagement.application_id.in_(synced)).values(last_sync=now)
+            update(IdentityManagement)
+            .where(IdentityManagement.application_id.in_(synced))
+            .values(last_sync=now)
+            .execution_options(synchronize_session=False)
         )
+
+
+MappingKey = tuple[str, str, str]
+
+
+def _mappings_of(session: Session, outcomes: list[Outcome]) -> dict[MappingKey, ProvisionedResource]:
+    """The batch's mapping rows in one query per application and resource type."""
+    wanted: dict[tuple[str, str], set[str]] = {}
+    for outcome in outcomes:
+        job = outcome.job
+        wanted.setdefault((job.application["id"], job.resource_type), set()).add(job.resource_id)
+    found: dict[MappingKey, ProvisionedResource] = {}
+    for (application_id, resource_type), ids in wanted.items():
+        ordered = sorted(ids)
+        for start in range(0, len(ordered), 500):
+            for row in session.scalars(
+                select(ProvisionedResource).where(
+                    ProvisionedResource.application_id == application_id,
+                    ProvisionedResource.resource_type == resource_type,
+                    ProvisionedResource.jumpcloud_id.in_(ordered[start : start + 500]),
+                )
+            ):
+                found[(application_id, resource_type, row.jumpcloud_id)] = row
+    return found
 
 
 def _with_retry_note(attempt: Attempt, number: int, limit: int, retrying: bool, delay: float) -> str:
@@ -108,29 +152,29 @@ def _record_attempt(
         worker.traces.record(session, "scim", summary, exchange, success=bool(ok), related_id=record["id"])
 
 
-def _apply_mapping(session: Session, outcome: Outcome) -> None:
+def _apply_mapping(session: Session, outcome: Outcome, mappings: dict[MappingKey, ProvisionedResource]) -> None:
     job = outcome.job
     application_id = job.application["id"]
     key = (application_id, job.resource_type, job.resource_id)
     if outcome.forget_member:
         _forget_member(session, application_id, outcome.forget_member)
-    existing = session.get(ProvisionedResource, key)
+    existing = mappings.get(key)
     if outcome.mapping is not None:
         if existing is None:
-            session.add(
-                ProvisionedResource(
-                    application_id=application_id,
-                    resource_type=job.resource_type,
-                    jumpcloud_id=job.resource_id,
-                    scim_id=outcome.mapping.scim_id,
-                    attributes=outcome.mapping.attributes,
-                )
+            mappings[key] = ProvisionedResource(
+                application_id=application_id,
+                resource_type=job.resource_type,
+                jumpcloud_id=job.resource_id,
+                scim_id=outcome.mapping.scim_id,
+                attributes=outcome.mapping.attributes,
             )
+            session.add(mappings[key])
         else:
             existing.scim_id = outcome.mapping.scim_id
             existing.attributes = outcome.mapping.attributes
     elif outcome.drop_mapping and existing is not None:
         session.delete(existing)
+        del mappings[key]
 
 
 def _forget_member(session: Session, application_id: str, scim_id: str) -> None:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from sandbox.events import utc_now
@@ -32,7 +33,7 @@ from sandbox.jumpcloud.services.provisioning.attributes import user_attributes
 from sandbox.jumpcloud.services.provisioning.jobs import Connection, Job, Mapping
 
 Key = tuple[str, str, str]
-WINDOW = 2000
+WINDOW = 1000
 FOLDABLE = (SYNC_USER, SYNC_GROUP)
 
 
@@ -48,17 +49,26 @@ def build_jobs(session: Session, room: int, busy: set[Key]) -> list[Job]:
             .distinct()
         )
     }
-    rows = session.scalars(
-        select(ProvisioningOutbox)
+    columns = (
+        ProvisioningOutbox.seq,
+        ProvisioningOutbox.application_id,
+        ProvisioningOutbox.resource_type,
+        ProvisioningOutbox.resource_id,
+        ProvisioningOutbox.operation,
+        ProvisioningOutbox.payload,
+        ProvisioningOutbox.attempts,
+    )
+    rows = session.execute(
+        select(*columns)
         .where(
             ProvisioningOutbox.status == PENDING,
             or_(ProvisioningOutbox.next_attempt_at.is_(None), ProvisioningOutbox.next_attempt_at <= now),
         )
         .order_by(ProvisioningOutbox.seq)
-        .limit(WINDOW)
+        .limit(max(WINDOW, room * 8))
     ).all()
     blocked = set(busy) | waiting
-    picked: dict[Key, list[ProvisioningOutbox]] = {}
+    picked: dict[Key, list[Any]] = {}
     for row in rows:
         key = (row.application_id, row.resource_type, row.resource_id)
         if key in blocked:
@@ -78,12 +88,11 @@ def build_jobs(session: Session, room: int, busy: set[Key]) -> list[Job]:
         return []
     connections = _connections(session, {key[0] for key in picked}, now)
     jobs: list[Job] = []
-    for key, group in list(picked.items()):
+    dropped: list[int] = []
+    for key, group in picked.items():
         app = connections.get(key[0])
         if app is None:
-            for row in group:
-                row.status, row.finished_at, row.last_error = SKIPPED, now, "Identity Management is not active"
-            del picked[key]
+            dropped += [row.seq for row in group]
             continue
         head = group[0]
         payload = dict(head.payload or {})
@@ -101,6 +110,12 @@ def build_jobs(session: Session, room: int, busy: set[Key]) -> list[Job]:
                 attempt=head.attempts + 1,
                 mapping=None,
             )
+        )
+    if dropped:
+        session.execute(
+            update(ProvisioningOutbox)
+            .where(ProvisioningOutbox.seq.in_(dropped))
+            .values(status=SKIPPED, finished_at=now, last_error="Identity Management is not active")
         )
     _fill(session, jobs)
     return jobs

@@ -140,7 +140,7 @@ class ProvisioningWorker:
 
     @property
     def _capacity(self) -> int:
-        return self.delivery_threads * 4
+        return self.delivery_threads * 8
 
     def _claim(self) -> int:
         room = self._capacity - len(self._inflight)
