@@ -135,6 +135,7 @@ def sp_metadata_xml(sp: ServiceProviderSettings) -> str:
 class _Files:
     key_file: Path
     cert_file: Path
+    certificate_body: str  # what goes into each signature's KeyInfo
 
 
 class IdentityProvider:
@@ -158,7 +159,7 @@ class IdentityProvider:
         key_file.write_text(private_key_pem)
         cert_file = Path(tempfile.mkstemp(suffix=".crt", dir=self._workdir)[1])
         cert_file.write_text(certificate_pem)
-        return _Files(key_file, cert_file)
+        return _Files(key_file, cert_file, certificate_body(certificate_pem))
 
     def _config_dict(self, *, with_sp: bool, declare_redirect: bool) -> dict[str, Any]:
         endpoints = [(self.settings.sso_url, BINDING_HTTP_POST)]
@@ -291,7 +292,7 @@ class IdentityProvider:
         files = self._files
         if options.foreign_key is not None:
             files = self._foreign_files(options.foreign_key)
-        certificate = certificate_body(files.cert_file.read_text())
+        certificate = files.certificate_body
         to_sign: list[tuple[str, str]] = []
         # The assertion is signed first: the Response's signature then covers the signed assertion.
         for element, wanted in ((assertion, options.sign_assertion), (response, options.sign_response)):

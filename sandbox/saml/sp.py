@@ -13,6 +13,7 @@ import logging
 import tempfile
 import threading
 from collections import OrderedDict
+from collections.abc import Container
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,6 +28,7 @@ from saml2.sigver import SignatureError, SigverError
 from saml2.validate import ResponseLifetimeExceed, ToEarly
 from saml2.xmldsig import DIGEST_SHA256, SIG_RSA_SHA256
 
+from sandbox.saml.backend import DEFAULT_BACKEND, crypto_settings, install_backend
 from sandbox.saml.inspect import MessageDecodeError, MessageSummary, decode_message, summarise
 from sandbox.saml.keys import certificate_facts
 from sandbox.saml.metadata import NAMEID_EMAIL, parse_idp_metadata
@@ -132,6 +134,7 @@ class ServiceProvider:
             raise ValueError(f"unknown signature requirement {settings.signatures_required!r}")
         self.settings = settings
         self.idp = parse_idp_metadata(settings.idp_metadata_xml)
+        self._fingerprints = tuple(certificate_facts(c).fingerprint_sha256 for c in self.idp.signing_certificates)
         # pysaml2's xmlsec1 backend reads keys from files; they live only as long as this object.
         self._files = tempfile.TemporaryDirectory(prefix="sandbox-sp-")
         key_file = Path(self._files.name) / "sp.key"
@@ -174,6 +177,8 @@ class ServiceProvider:
             }
         )
         self._client = Saml2Client(config)
+        # Without this pysaml2 runs the xmlsec1 program (three times) for every verify.
+        install_backend(self._client, settings.crypto)
         # pysaml2's client keeps small caches; one request at a time uses it.
         self._lock = threading.Lock()
 
@@ -188,7 +193,8 @@ class ServiceProvider:
 
     @property
     def expected_fingerprints(self) -> list[str]:
-        return [certificate_facts(c).fingerprint_sha256 for c in self.idp.signing_certificates]
+        """SHA-256 fingerprints of the IdP's signing certificates, from its metadata."""
+        return list(self._fingerprints)
 
     # -- SP-initiated sign-in -------------------------------------------------------------------------
 
@@ -223,17 +229,21 @@ class ServiceProvider:
     # -- the assertion consumer service ---------------------------------------------------------------
 
     def verify_response(
-        self, saml_response: str, *, known_request_ids: set[str], remote_addr: str = "127.0.0.1"
+        self, saml_response: str, *, known_request_ids: Container[str], remote_addr: str = "127.0.0.1"
     ) -> VerifiedResponse:
         """Verify a base64 ``SAMLResponse`` (HTTP-POST). Raises :class:`ResponseRejected`.
 
-        ``known_request_ids`` are the caller's outstanding AuthnRequest IDs; the caller decides whether
-        the InResponseTo found (``VerifiedResponse.in_response_to``) is acceptable and not yet used.
+        ``known_request_ids`` are the caller's outstanding AuthnRequest IDs (asked once, with the
+        response's InResponseTo: a container that looks the ID up in a database will do); the caller
+        decides whether the InResponseTo found (``VerifiedResponse.in_response_to``) is acceptable and
+        not yet used.
         """
         with self._lock:
             return self._verify_response(saml_response, known_request_ids, remote_addr)
 
-    def _verify_response(self, saml_response: str, known_request_ids: set[str], remote_addr: str) -> VerifiedResponse:
+    def _verify_response(
+        self, saml_response: str, known_request_ids: Container[str], remote_addr: str
+    ) -> VerifiedResponse:
         checks: list[Check] = []
         try:
             xml = decode_message(saml_response)
@@ -310,7 +320,7 @@ class ServiceProvider:
             raise reject(
                 "signature", f"{missing}; this service provider requires: {SIGNATURES_REQUIRED[required].lower()}."
             )
-        expected = self.expected_fingerprints
+        expected = self._fingerprints
         for signature in summary.signatures:
             if signature.certificate_sha256 and signature.certificate_sha256 not in expected:
                 raise reject(
@@ -337,15 +347,16 @@ class ServiceProvider:
         self,
         xml: str,
         summary: MessageSummary,
-        known_request_ids: set[str],
+        known_request_ids: Container[str],
         remote_addr: str,
         checks: list[Check],
         reject: Any,
     ) -> Any:
         encoded = base64.b64encode(xml.encode()).decode()
-        outstanding = {summary.in_response_to: "/"} if summary.in_response_to in known_request_ids else {}
+        claimed = summary.in_response_to
+        outstanding = {claimed: "/"} if claimed is not None and claimed in known_request_ids else {}
         conv_info = {"remote_addr": remote_addr, "entity_id": self.settings.entity_id}
-        fingerprints = " or ".join(self.expected_fingerprints)
+        fingerprints = " or ".join(self._fingerprints)
         try:
             response = self._client.parse_authn_request_response(
                 encoded, BINDING_HTTP_POST, outstanding=outstanding, conv_info=conv_info
@@ -465,9 +476,14 @@ class ServiceProvider:
 
 
 class ServiceProviderCache:
-    """Built service providers by settings: building one loads keys and metadata (a few hundred ms)."""
+    """Built service providers by settings: building one loads keys and metadata (a few hundred ms).
 
-    def __init__(self, size: int = 4) -> None:
+    ``crypto`` is the signing backend's configuration (:func:`sandbox.saml.backend.crypto_settings`),
+    worked out once for every provider this cache builds.
+    """
+
+    def __init__(self, size: int = 4, backend: str = DEFAULT_BACKEND) -> None:
+        self.crypto = crypto_settings(backend)
         self._size = size
         self._entries: OrderedDict[tuple[Any, ...], ServiceProvider] = OrderedDict()
         self._lock = threading.Lock()

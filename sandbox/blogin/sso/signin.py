@@ -15,11 +15,8 @@ from sandbox.blogin.sso.configuration import acs_url, active_sp_key, get_configu
 from sandbox.blogin.sso.errors import SsoRejected
 from sandbox.blogin.sso.jit import AssertedIdentity, provision
 from sandbox.blogin.system import BlogIn
-from sandbox.saml.backend import crypto_settings
 from sandbox.saml.capture import capture
-from sandbox.saml.inspect import MessageDecodeError, decode_message, summarise
 from sandbox.saml.keys import CertificateError, certificate_facts
-from sandbox.saml.safe_xml import UnsafeXmlError
 from sandbox.saml.sp import (
     OutgoingMessage,
     ResponseRejected,
@@ -60,7 +57,7 @@ def service_provider(
             idp_metadata_xml=configuration.metadata_xml,
             key_pem=key.private_key_pem,
             certificate_pem=key.certificate_pem,
-            crypto=crypto_settings(),
+            crypto=providers.crypto,
             signatures_required=configuration.signatures_required,
             allowed_skew_s=configuration.allowed_skew_s,
         )
@@ -106,11 +103,22 @@ class SignedIn:
     target: str | None  # the page the user wanted (SP-initiated), else the IdP's RelayState
 
 
-def _in_response_to(saml_response: str) -> str | None:
-    try:
-        return summarise(decode_message(saml_response)).in_response_to
-    except (MessageDecodeError, UnsafeXmlError):
-        return None  # verify_response names the problem
+class _OutstandingRequests:
+    """The AuthnRequests BlogIn is waiting on, looked up by ID when the service provider asks.
+
+    The response's InResponseTo is read once, by the service provider; the row it names (answered or
+    not) is kept in ``found`` for the checks that follow verification.
+    """
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+        self.found: OutstandingAuthnRequest | None = None
+
+    def __contains__(self, request_id: object) -> bool:
+        if not isinstance(request_id, str) or not request_id:
+            return False
+        self.found = self._session.get(OutstandingAuthnRequest, request_id)
+        return self.found is not None and self.found.answered_at is None
 
 
 def consume_response(
@@ -124,12 +132,10 @@ def consume_response(
     """Verify a posted SAMLResponse and find or create its user; raises :class:`SsoRejected`."""
     configuration = get_configuration(session)
     require_sso_on(configuration)
-    claimed = _in_response_to(saml_response)
-    outstanding = session.get(OutstandingAuthnRequest, claimed) if claimed else None
-    known = {claimed} if claimed and outstanding is not None and outstanding.answered_at is None else set()
+    requests = _OutstandingRequests(session)
     try:
         sp = service_provider(session, system, configuration, providers)
-        verified = sp.verify_response(saml_response, known_request_ids=known, remote_addr=remote_addr)
+        verified = sp.verify_response(saml_response, known_request_ids=requests, remote_addr=remote_addr)
     except ResponseRejected as rejected:
         raise SsoRejected(
             rejected.check,
@@ -138,6 +144,7 @@ def consume_response(
             message=rejected.summary.to_dict() if rejected.summary else None,
             checks=[c.as_dict() for c in rejected.checks],
         ) from rejected
+    outstanding = requests.found
     checks = [c.as_dict() for c in verified.checks]
 
     def reject(check: str, reason: str, title: str = "Single sign-on failed") -> SsoRejected:
@@ -200,7 +207,7 @@ def consume_response(
             relay_state=relay_state,
             checks=checks,
             allowed_skew_s=configuration.allowed_skew_s,
-            expected_certificate_sha256=expected_fingerprint(configuration),
+            expected_certificate_sha256=next(iter(sp.expected_fingerprints), None),
             application=TENANT,
             flow_id=request_id or verified.assertion_id,
         ),
