@@ -25,11 +25,13 @@ log = logging.getLogger("sandbox.desktop")
 def run_desktop(settings: Settings) -> int:
     """Run the desktop app until its window closes; 0 on a normal quit, 2 if the sandbox cannot start."""
     keep_none_alive()
+    from sandbox.desktop.startup import SandboxStarter, WebEngineWarmUp, configure_chromium
+
+    configure_chromium()
     # QtWebEngine must be imported before the QApplication exists.
     from PySide6 import QtWebEngineWidgets  # noqa: F401
     from PySide6.QtWidgets import QApplication, QMessageBox
 
-    from sandbox.desktop.startup import SandboxStarter, WebEngineWarmUp
     from sandbox.desktop.theme import apply_theme
 
     existing = QApplication.instance()
