@@ -51,6 +51,7 @@ def _prepare(data_dir: Path, base_url: str, token: str) -> str:
 
 
 def _serve(data_dir: Path) -> subprocess.Popen[str]:
+    log = (data_dir / "serve-stderr.txt").open("a")
     process = subprocess.Popen(
         [
             sys.executable,
@@ -67,12 +68,17 @@ def _serve(data_dir: Path) -> subprocess.Popen[str]:
             "WARNING",
         ],
         stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
+        stderr=log,
         text=True,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
+    log.close()
     assert process.stdout is not None
     line = process.stdout.readline()
+    if not line.startswith("{"):
+        process.kill()
+        errors = (data_dir / "serve-stderr.txt").read_text()[-3000:]
+        pytest.fail(f"sso-sandbox serve did not start: {line!r}\n{errors}")
     assert json.loads(line)["event"] == "ready", line
     return process
 
