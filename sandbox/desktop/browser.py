@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from sandbox.desktop.personas import Persona
-from sandbox.desktop.theme import external_link_icon
+from sandbox.desktop.theme import external_link_icon, home_icon
 
 log = logging.getLogger("sandbox.desktop.browser")
 
@@ -57,9 +57,7 @@ class PersonaBrowser(QWidget):
         self.back_button = self._tool_button(style.standardIcon(QStyle.StandardPixmap.SP_ArrowBack), "Back")
         self.forward_button = self._tool_button(style.standardIcon(QStyle.StandardPixmap.SP_ArrowForward), "Forward")
         self.reload_button = self._tool_button(style.standardIcon(QStyle.StandardPixmap.SP_BrowserReload), "Reload")
-        self.home_button = self._tool_button(
-            style.standardIcon(QStyle.StandardPixmap.SP_DirHomeIcon), f"Start page of {persona.title}"
-        )
+        self.home_button = self._tool_button(home_icon(), f"Start page of {persona.title}")
         self.address = QLineEdit()
         self.address.setObjectName("address")
         self.address.setClearButtonEnabled(True)

@@ -48,7 +48,7 @@ class PersonaHeader(QFrame):
             self.chooser.setObjectName("personaChooser")
             self.chooser.setToolTip("Choose whose browser this pane shows")
             for persona in PERSONAS:
-                self.chooser.addItem(dot_icon(persona.colour), persona.title, persona.key)
+                self.chooser.addItem(persona.title, persona.key)
             self.chooser.activated.connect(
                 lambda index: self.persona_chosen.emit(self.chooser.itemData(index) if self.chooser else "")
             )

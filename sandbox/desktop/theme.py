@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from importlib import resources
+
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QIcon, QPainter, QPainterPath, QPen, QPixmap
 from PySide6.QtWidgets import QApplication
@@ -19,6 +21,8 @@ QFrame#personaHeader QComboBox {
     color: white; font-weight: 600; font-size: 14px; background: rgba(255, 255, 255, 0.16);
     border: 1px solid rgba(255, 255, 255, 0.35); border-radius: 4px; padding: 2px 8px; min-width: 150px;
 }
+QFrame#personaHeader QComboBox::drop-down { border: none; width: 22px; }
+QFrame#personaHeader QComboBox::down-arrow { image: url(@CHEVRON@); width: 12px; height: 12px; }
 QFrame#personaHeader QComboBox QAbstractItemView { color: #1f2933; background: white; font-weight: 400; }
 QFrame#navigationBar { background: #f7f8fa; border-bottom: 1px solid #d9dee5; }
 QFrame#navigationBar QLineEdit {
@@ -44,7 +48,8 @@ QTabBar::tab { padding: 6px 16px; }
 def apply_theme(app: QApplication) -> None:
     """The Fusion style looks the same on every platform, offscreen included."""
     app.setStyle("Fusion")
-    app.setStyleSheet(STYLE_SHEET)
+    chevron = resources.files("sandbox.desktop").joinpath("resources", "chevron-down-white.svg")
+    app.setStyleSheet(STYLE_SHEET.replace("@CHEVRON@", str(chevron).replace("\\", "/")))
 
 
 def dot_icon(colour: str, size: int = 12) -> QIcon:
@@ -56,6 +61,33 @@ def dot_icon(colour: str, size: int = 12) -> QIcon:
     painter.setPen(Qt.PenStyle.NoPen)
     painter.setBrush(QColor(colour))
     painter.drawEllipse(QRectF(1, 1, size - 2, size - 2))
+    painter.end()
+    return QIcon(pixmap)
+
+
+def home_icon(size: int = 20, colour: str = "#3d4852") -> QIcon:
+    """A house outline: "back to this persona's start page"."""
+    pixmap = QPixmap(size, size)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    pen = QPen(QColor(colour), 1.6)
+    pen.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
+    pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+    painter.setPen(pen)
+    s = size
+    house = QPainterPath()
+    house.moveTo(s * 0.15, s * 0.5)
+    house.lineTo(s * 0.5, s * 0.18)
+    house.lineTo(s * 0.85, s * 0.5)
+    painter.drawPath(house)
+    body = QPainterPath()
+    body.moveTo(s * 0.27, s * 0.42)
+    body.lineTo(s * 0.27, s * 0.82)
+    body.lineTo(s * 0.73, s * 0.82)
+    body.lineTo(s * 0.73, s * 0.42)
+    painter.drawPath(body)
+    painter.drawRect(QRectF(s * 0.43, s * 0.6, s * 0.14, s * 0.22))
     painter.end()
     return QIcon(pixmap)
 
