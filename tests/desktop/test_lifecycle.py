@@ -100,6 +100,19 @@ def test_a_busy_port_shows_a_clear_message_and_starts_nothing(qtbot: QtBot, tmp_
     _assert_unbound(free)
 
 
+def test_an_unreadable_database_is_named_and_left_untouched(qtbot: QtBot, tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    database = data_dir / "blogin.sqlite"
+    garbage = b"this is not a database" * 200
+    database.write_bytes(garbage)
+    seen: list[str] = []
+    answer_next_dialog("OK", seen)
+    assert run_desktop(Settings(data_dir=data_dir, jumpcloud_port=0, blogin_port=0)) == 2
+    assert seen and "BlogIn database" in seen[0] and "left untouched" in seen[0]
+    assert database.read_bytes() == garbage
+
+
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
