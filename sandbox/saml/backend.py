@@ -15,6 +15,9 @@ dict, then hand the built entity (``saml2.server.Server`` or ``saml2.client.Saml
     install_backend(entity, crypto)   # or install_backend(entity, backend)
 
 The dict carries the chosen name under ``sandbox_backend`` (pysaml2 ignores keys it does not know).
+
+pysaml2 is imported only when an entity is built: importing it compiles the SAML XML schemas, which
+takes seconds, and most start-ups of the sandbox never sign anyone in.
 """
 
 from __future__ import annotations
@@ -24,9 +27,10 @@ import shutil
 from collections.abc import Mapping
 from typing import Any
 
-from saml2.sigver import RSACrypto, import_rsa_key_from_file
-
-from sandbox.saml.xmlsec_backend import InProcessBackend
+# RSA-SHA256 with a SHA-256 digest, for every signature either system makes; the same URIs as
+# saml2.xmldsig's SIG_RSA_SHA256 and DIGEST_SHA256, spelled out so naming them does not load pysaml2.
+SIG_RSA_SHA256 = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"
+DIGEST_SHA256 = "http://www.w3.org/2001/04/xmlenc#sha256"
 
 XMLSEC1 = "xmlsec1"
 PYTHON_XMLSEC = "python-xmlsec"
@@ -62,6 +66,10 @@ def install_backend(entity: Any, backend: str | Mapping[str, Any] = DEFAULT_BACK
     _check(backend)
     if backend == XMLSEC1:
         return
+    from saml2.sigver import RSACrypto, import_rsa_key_from_file
+
+    from sandbox.saml.xmlsec_backend import InProcessBackend
+
     security = entity.sec
     security.crypto = InProcessBackend()
     # HTTP-Redirect signatures use this RSA signer; pysaml2 only sets it up for the xmlsec1 backend.

@@ -4,6 +4,8 @@ pysaml2 reads and checks the AuthnRequests (signature, destination, issue instan
 metadata and signs. The Response itself is assembled here from pysaml2's SAML classes, because a
 tester's edge cases (shifted clocks, short validity, a wrong audience, a foreign key) have to reach
 into parts pysaml2's response builder decides on its own.
+
+pysaml2 is imported inside the functions that use it: importing it takes seconds (see backend.py).
 """
 
 from __future__ import annotations
@@ -15,20 +17,15 @@ import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from xml.sax.saxutils import escape, quoteattr
 
-from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT, saml, samlp
-from saml2.config import IdPConfig
-from saml2.metadata import entity_descriptor
-from saml2.s_utils import sid
-from saml2.saml import NAMEID_FORMAT_ENTITY
-from saml2.server import Server
-from saml2.sigver import pre_signature_part
-from saml2.xmldsig import DIGEST_SHA256, SIG_RSA_SHA256
-
-from sandbox.saml.backend import DEFAULT_BACKEND, crypto_settings, install_backend
+from sandbox.saml.backend import DEFAULT_BACKEND, DIGEST_SHA256, SIG_RSA_SHA256, crypto_settings, install_backend
 from sandbox.saml.keys import certificate_body
+from sandbox.saml.metadata import BINDING_POST, BINDING_REDIRECT
+
+if TYPE_CHECKING:
+    from saml2 import saml, samlp
 
 log = logging.getLogger("sandbox.saml.idp")
 
@@ -40,7 +37,7 @@ NAMEID_FORMATS = {
 }
 ATTRNAME_FORMAT_BASIC = "urn:oasis:names:tc:SAML:2.0:attrname-format:basic"
 PASSWORD_PROTECTED_TRANSPORT = "urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport"
-BINDINGS = {"HTTP-Redirect": BINDING_HTTP_REDIRECT, "HTTP-POST": BINDING_HTTP_POST}
+BINDINGS = {"HTTP-Redirect": BINDING_REDIRECT, "HTTP-POST": BINDING_POST}
 # How long a Response stays valid when no edge case shortens it.
 DEFAULT_VALIDITY = timedelta(minutes=5)
 
@@ -120,7 +117,7 @@ def sp_metadata_xml(sp: ServiceProviderSettings) -> str:
             "</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>"
         )
     services = "".join(
-        f'<md:AssertionConsumerService Binding="{BINDING_HTTP_POST}" Location={quoteattr(url)} index="{index}"/>'
+        f'<md:AssertionConsumerService Binding="{BINDING_POST}" Location={quoteattr(url)} index="{index}"/>'
         for index, url in enumerate(sp.acs_urls)
     )
     return (
@@ -149,6 +146,9 @@ class IdentityProvider:
         self._workdir = workdir
         self._files = self._write_keys(idp.private_key_pem, idp.certificate_pem)
         self._foreign: dict[tuple[str, str], _Files] = {}
+        from saml2.config import IdPConfig
+        from saml2.server import Server
+
         config = IdPConfig()
         config.load(self._config_dict(with_sp=True, declare_redirect=True))
         self.server = Server(config=config)
@@ -162,9 +162,9 @@ class IdentityProvider:
         return _Files(key_file, cert_file, certificate_body(certificate_pem))
 
     def _config_dict(self, *, with_sp: bool, declare_redirect: bool) -> dict[str, Any]:
-        endpoints = [(self.settings.sso_url, BINDING_HTTP_POST)]
+        endpoints = [(self.settings.sso_url, BINDING_POST)]
         if declare_redirect:
-            endpoints.insert(0, (self.settings.sso_url, BINDING_HTTP_REDIRECT))
+            endpoints.insert(0, (self.settings.sso_url, BINDING_REDIRECT))
         config: dict[str, Any] = {
             "entityid": self.settings.entity_id,
             "key_file": str(self._files.key_file),
@@ -187,6 +187,9 @@ class IdentityProvider:
 
     def metadata_xml(self) -> str:
         """The IdP metadata document; the HTTP-Redirect endpoint appears only when declared."""
+        from saml2.config import IdPConfig
+        from saml2.metadata import entity_descriptor
+
         config = IdPConfig()
         config.load(self._config_dict(with_sp=False, declare_redirect=self.settings.declare_redirect))
         descriptor = entity_descriptor(config)
@@ -231,6 +234,10 @@ class IdentityProvider:
         relay_state: str | None = None,
     ) -> IssuedResponse:
         """A Response for ``request`` (or unsolicited, IdP-initiated, to the first ACS URL)."""
+        from saml2 import saml, samlp
+        from saml2.s_utils import sid
+        from saml2.saml import NAMEID_FORMAT_ENTITY
+
         acs_url = request.acs_url if request else self.sp.acs_urls[0]
         in_response_to = request.id if request else None
         now = datetime.now(UTC) + options.clock_skew
@@ -289,6 +296,8 @@ class IdentityProvider:
         )
 
     def _sign(self, response: samlp.Response, assertion: saml.Assertion, options: ResponseOptions) -> str:
+        from saml2.sigver import pre_signature_part
+
         files = self._files
         if options.foreign_key is not None:
             files = self._foreign_files(options.foreign_key)
@@ -314,6 +323,8 @@ class IdentityProvider:
 
 
 def _attribute(name: str, values: list[str]) -> saml.Attribute:
+    from saml2 import saml
+
     attribute_values = []
     for value in values:
         attribute_value = saml.AttributeValue()

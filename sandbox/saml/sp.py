@@ -20,18 +20,10 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT
-from saml2.client import Saml2Client
-from saml2.config import SPConfig
-from saml2.response import StatusError, VerificationError
-from saml2.sigver import SignatureError, SigverError
-from saml2.validate import ResponseLifetimeExceed, ToEarly
-from saml2.xmldsig import DIGEST_SHA256, SIG_RSA_SHA256
-
-from sandbox.saml.backend import DEFAULT_BACKEND, crypto_settings, install_backend
+from sandbox.saml.backend import DEFAULT_BACKEND, DIGEST_SHA256, SIG_RSA_SHA256, crypto_settings, install_backend
 from sandbox.saml.inspect import MessageDecodeError, MessageSummary, decode_message, summarise
 from sandbox.saml.keys import certificate_facts
-from sandbox.saml.metadata import NAMEID_EMAIL, parse_idp_metadata
+from sandbox.saml.metadata import BINDING_POST, BINDING_REDIRECT, NAMEID_EMAIL, parse_idp_metadata
 from sandbox.saml.safe_xml import UnsafeXmlError
 
 log = logging.getLogger("sandbox.saml.sp")
@@ -142,12 +134,16 @@ class ServiceProvider:
         key_file.write_text(settings.key_pem)
         cert_file.write_text(settings.certificate_pem)
         required = settings.signatures_required
-        endpoints: dict[str, Any] = {"assertion_consumer_service": [(settings.acs_url, BINDING_HTTP_POST)]}
+        endpoints: dict[str, Any] = {"assertion_consumer_service": [(settings.acs_url, BINDING_POST)]}
         if settings.slo_url:
             endpoints["single_logout_service"] = [
-                (settings.slo_url, BINDING_HTTP_REDIRECT),
-                (settings.slo_url, BINDING_HTTP_POST),
+                (settings.slo_url, BINDING_REDIRECT),
+                (settings.slo_url, BINDING_POST),
             ]
+        # pysaml2 is imported here, not with the module: importing it takes seconds (see backend.py).
+        from saml2.client import Saml2Client
+        from saml2.config import SPConfig
+
         config = SPConfig()
         config.load(
             {
@@ -208,14 +204,14 @@ class ServiceProvider:
         sign = self.idp.want_authn_requests_signed
         request_id, request = self._client.create_authn_request(
             destination,
-            binding=BINDING_HTTP_POST,  # how the Response must come back
+            binding=BINDING_POST,  # how the Response must come back
             nameid_format=NAMEID_EMAIL,
-            sign=sign and binding == BINDING_HTTP_POST,
+            sign=sign and binding == BINDING_POST,
             sign_alg=SIG_RSA_SHA256 if sign else None,
             digest_alg=DIGEST_SHA256 if sign else None,
         )
         xml = str(request)
-        if binding == BINDING_HTTP_REDIRECT:
+        if binding == BINDING_REDIRECT:
             info = self._client.apply_binding(
                 binding, xml, destination, relay_state or "", sigalg=SIG_RSA_SHA256 if sign else None
             )
@@ -352,6 +348,10 @@ class ServiceProvider:
         checks: list[Check],
         reject: Any,
     ) -> Any:
+        from saml2.response import StatusError, VerificationError
+        from saml2.sigver import SignatureError, SigverError
+        from saml2.validate import ResponseLifetimeExceed, ToEarly
+
         encoded = base64.b64encode(xml.encode()).decode()
         claimed = summary.in_response_to
         outstanding = {claimed: "/"} if claimed is not None and claimed in known_request_ids else {}
@@ -359,7 +359,7 @@ class ServiceProvider:
         fingerprints = " or ".join(self._fingerprints)
         try:
             response = self._client.parse_authn_request_response(
-                encoded, BINDING_HTTP_POST, outstanding=outstanding, conv_info=conv_info
+                encoded, BINDING_POST, outstanding=outstanding, conv_info=conv_info
             )
         except (SignatureError, SigverError) as error:
             log.info("signature rejected: %s", error)
