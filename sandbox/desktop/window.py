@@ -104,6 +104,11 @@ class MainWindow(QMainWindow):
         for browser in self.area.visible_browsers():
             browser.start()
 
+    @property
+    def all_personas_loaded(self) -> bool:
+        """Whether every persona's first page has finished loading."""
+        return len(self._loaded) == len(self.browsers)
+
     def _persona_shown(self, key: str) -> None:
         if self._personas_started:
             self.browsers[key].start()
@@ -115,7 +120,7 @@ class MainWindow(QMainWindow):
             self.first_page_loaded.emit()
             for browser in self.browsers.values():
                 browser.start()
-        if len(self._loaded) == len(self.browsers):
+        if self.all_personas_loaded:
             log.info("all personas loaded")
 
     # -- menus --------------------------------------------------------------------------------

@@ -39,7 +39,7 @@ def window(qapp: QApplication, module_sandbox: Sandbox) -> Iterator[MainWindow]:
     main_window = MainWindow(module_sandbox)
     main_window.show()
     main_window.start()
-    wait_for(lambda: len(main_window._loaded) == 3, LOAD_TIMEOUT_MS)
+    wait_for(lambda: main_window.all_personas_loaded, LOAD_TIMEOUT_MS)
     yield main_window
     close_window(main_window)
 
