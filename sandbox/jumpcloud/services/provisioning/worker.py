@@ -47,6 +47,7 @@ class ProvisioningWorker:
         backoff_base: float = 1.0,
         backoff_cap: float = 300.0,
         timeout: float = 10.0,
+        batch_window: float = 0.03,
     ) -> None:
         self.database = database
         self.traces = traces
@@ -55,6 +56,7 @@ class ProvisioningWorker:
         self.backoff_base = backoff_base
         self.backoff_cap = backoff_cap
         self.timeout = timeout
+        self.batch_window = batch_window
         self._wakeup = threading.Event()
         self._stopping = threading.Event()
         self._finished: queue.Queue[Future[Outcome]] = queue.Queue()
@@ -133,6 +135,9 @@ class ProvisioningWorker:
                 wait = 0.0 if claimed and len(self._inflight) < self._capacity else self._next_due_in()
                 if wait > 0:
                     self._wakeup.wait(wait)
+                if self._inflight:
+                    # Let a few more results arrive so one transaction records many of them.
+                    self._stopping.wait(self.batch_window)
             except Exception:
                 # A database hiccup (locked, disk full) must not end delivery: try again shortly.
                 log.exception("provisioning worker cycle failed")
