@@ -20,9 +20,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from xml.sax.saxutils import escape, quoteattr
 
+from lxml import etree
+
 from sandbox.saml.backend import DEFAULT_BACKEND, DIGEST_SHA256, SIG_RSA_SHA256, crypto_settings, install_backend
 from sandbox.saml.keys import certificate_body
-from sandbox.saml.metadata import BINDING_POST, BINDING_REDIRECT
+from sandbox.saml.metadata import BINDING_POST, BINDING_REDIRECT, DS, MD, SAML2_PROTOCOL
 
 if TYPE_CHECKING:
     from saml2 import saml, samlp
@@ -128,6 +130,28 @@ def sp_metadata_xml(sp: ServiceProviderSettings) -> str:
     )
 
 
+def idp_metadata_xml(idp: IdpSettings) -> str:
+    """The IdP metadata document: entity ID, signing certificate, NameID formats, SSO endpoints.
+
+    Written out here rather than by pysaml2, so that serving it (BlogIn fetches it from its Metadata
+    URL, with a timeout) never waits for pysaml2 to load. The HTTP-Redirect endpoint appears only when
+    declared (Declare Redirect Endpoint); HTTP-POST always.
+    """
+    root = etree.Element(f"{{{MD}}}EntityDescriptor", nsmap={"md": MD, "ds": DS}, entityID=idp.entity_id)
+    descriptor = etree.SubElement(
+        root, f"{{{MD}}}IDPSSODescriptor", protocolSupportEnumeration=SAML2_PROTOCOL, WantAuthnRequestsSigned="false"
+    )
+    key = etree.SubElement(descriptor, f"{{{MD}}}KeyDescriptor", use="signing")
+    data = etree.SubElement(etree.SubElement(key, f"{{{DS}}}KeyInfo"), f"{{{DS}}}X509Data")
+    etree.SubElement(data, f"{{{DS}}}X509Certificate").text = certificate_body(idp.certificate_pem)
+    for name_id_format in NAMEID_FORMATS.values():
+        etree.SubElement(descriptor, f"{{{MD}}}NameIDFormat").text = name_id_format
+    bindings = (BINDING_REDIRECT, BINDING_POST) if idp.declare_redirect else (BINDING_POST,)
+    for binding in bindings:
+        etree.SubElement(descriptor, f"{{{MD}}}SingleSignOnService", Binding=binding, Location=idp.sso_url)
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True).decode()
+
+
 @dataclass
 class _Files:
     key_file: Path
@@ -150,7 +174,7 @@ class IdentityProvider:
         from saml2.server import Server
 
         config = IdPConfig()
-        config.load(self._config_dict(with_sp=True, declare_redirect=True))
+        config.load(self._config_dict())
         self.server = Server(config=config)
         install_backend(self.server, idp.backend)
 
@@ -161,11 +185,10 @@ class IdentityProvider:
         cert_file.write_text(certificate_pem)
         return _Files(key_file, cert_file, certificate_body(certificate_pem))
 
-    def _config_dict(self, *, with_sp: bool, declare_redirect: bool) -> dict[str, Any]:
-        endpoints = [(self.settings.sso_url, BINDING_POST)]
-        if declare_redirect:
-            endpoints.insert(0, (self.settings.sso_url, BINDING_REDIRECT))
-        config: dict[str, Any] = {
+    def _config_dict(self) -> dict[str, Any]:
+        # Both bindings are accepted whatever the metadata declares (Declare Redirect Endpoint).
+        endpoints = [(self.settings.sso_url, BINDING_REDIRECT), (self.settings.sso_url, BINDING_POST)]
+        return {
             "entityid": self.settings.entity_id,
             "key_file": str(self._files.key_file),
             "cert_file": str(self._files.cert_file),
@@ -180,20 +203,12 @@ class IdentityProvider:
                 }
             },
             **crypto_settings(self.settings.backend),
+            "metadata": {"inline": [sp_metadata_xml(self.sp)]},
         }
-        if with_sp:
-            config["metadata"] = {"inline": [sp_metadata_xml(self.sp)]}
-        return config
 
     def metadata_xml(self) -> str:
         """The IdP metadata document; the HTTP-Redirect endpoint appears only when declared."""
-        from saml2.config import IdPConfig
-        from saml2.metadata import entity_descriptor
-
-        config = IdPConfig()
-        config.load(self._config_dict(with_sp=False, declare_redirect=self.settings.declare_redirect))
-        descriptor = entity_descriptor(config)
-        return '<?xml version="1.0" encoding="UTF-8"?>\n' + str(descriptor.to_string().decode("utf-8"))
+        return idp_metadata_xml(self.settings)
 
     def read_authn_request(self, saml_request: str, binding: str, relay_state: str | None = None) -> AuthnRequestInfo:
         """Decode and check a received AuthnRequest (``binding`` is ``HTTP-Redirect`` or ``HTTP-POST``)."""
@@ -370,9 +385,8 @@ class IdentityProviders:
         return built
 
     def metadata_xml(self, idp: IdpSettings) -> str:
-        """IdP metadata needs no SP: it is built without one."""
-        placeholder = ServiceProviderSettings(entity_id="urn:sandbox:none", acs_urls=("http://localhost/",))
-        return self.get(idp, placeholder).metadata_xml()
+        """IdP metadata needs no SP (and no built provider): see :func:`idp_metadata_xml`."""
+        return idp_metadata_xml(idp)
 
     def close(self) -> None:
         self._directory.cleanup()
