@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from collections.abc import Callable
 
 import shiboken6
 from PySide6.QtCore import QByteArray, QSettings, Qt, Signal
@@ -85,7 +85,7 @@ class MainWindow(QMainWindow):
 
     # -- start-up ---------------------------------------------------------------------------
 
-    def _start_url_of(self, persona: Persona) -> Any:
+    def _start_url_of(self, persona: Persona) -> Callable[[], str]:
         return lambda: persona.start_url(self.sandbox)
 
     def load_event_history(self) -> None:
