@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from typing import Any
+from typing import Any, cast
 
 from flask import Blueprint, Flask, Response, current_app, g, render_template, request
 from sqlalchemy.exc import SQLAlchemyError
@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session
 from werkzeug.exceptions import HTTPException
 
 from sandbox.blogin.scim.faults import endpoint_of, fault_for_request
-from sandbox.blogin.scim.settings import provisioning_gate, token_accepted
+from sandbox.blogin.scim.gate import ScimGate
+from sandbox.blogin.scim.settings import token_accepted
 from sandbox.blogin.system import BlogIn
 from sandbox.scim.errors import SCIM_CONTENT_TYPE, ScimError
 from sandbox.scim.exchange import exchange
@@ -28,11 +29,18 @@ JSON_TYPES = ("application/scim+json", "application/json")
 
 log = logging.getLogger("sandbox.blogin.scim")
 
+GATE_KEY = "blogin.scim_gate"
+
 bp = Blueprint("scim", __name__, url_prefix=PREFIX)
 
 
 def _system() -> BlogIn:
     return current_app.extensions["blogin"]
+
+
+def gate() -> ScimGate:
+    """The cached status, token and fault switches (see ``sandbox.blogin.scim.gate``)."""
+    return cast(ScimGate, current_app.extensions[GATE_KEY])
 
 
 def scim_base() -> str:
@@ -78,19 +86,14 @@ def authenticate() -> Response | None:
     g.scim_started = time.perf_counter()
     g.commit_on_error = False
     session = db()
-    outcome = fault_for_request(session, endpoint_of(request.path[len(PREFIX) :]))
-    if outcome.latency_ms or outcome.status:
-        session.commit()
-    if outcome.latency_ms:
-        time.sleep(outcome.latency_ms / 1000)
-    if outcome.status is not None:
-        headers = {"Retry-After": str(outcome.retry_after_s)} if outcome.status == 429 else {}
-        scim_type = "uniqueness" if outcome.status == 409 else None
-        detail = f"Test fault: BlogIn's Test faults page forces {outcome.status} on this endpoint."
-        return error_response(ScimError(outcome.status, detail, scim_type, headers=headers))
-    enabled, current_token = provisioning_gate(session)
+    state = gate().state(session)
+    endpoint = endpoint_of(request.path[len(PREFIX) :])
+    if endpoint in state.faulty:
+        failure = _suffer_fault(session, endpoint)
+        if failure is not None:
+            return failure
     challenge = {"WWW-Authenticate": 'Bearer realm="BlogIn SCIM"'}
-    if not enabled:
+    if not state.enabled:
         return error_response(
             ScimError(401, "User provisioning is Off in BlogIn (Settings › User Provisioning).", headers=challenge)
         )
@@ -99,11 +102,26 @@ def authenticate() -> Response | None:
         return error_response(
             ScimError(401, "Send 'Authorization: Bearer <Secret (Bearer) token>'.", headers=challenge)
         )
-    if not token_accepted(current_token, token.strip()):
+    if not token_accepted(state.token, token.strip()):
         return error_response(
             ScimError(401, "The Secret (Bearer) token is not valid (it may have been regenerated).", headers=challenge)
         )
     return None
+
+
+def _suffer_fault(session: Session, endpoint: str) -> Response | None:
+    """Apply the endpoint's test fault: sleep, then perhaps answer the forced status."""
+    outcome = fault_for_request(session, endpoint)
+    if outcome.latency_ms or outcome.status:
+        session.commit()
+    if outcome.latency_ms:
+        time.sleep(outcome.latency_ms / 1000)
+    if outcome.status is None:
+        return None
+    headers = {"Retry-After": str(outcome.retry_after_s)} if outcome.status == 429 else {}
+    scim_type = "uniqueness" if outcome.status == 409 else None
+    detail = f"Test fault: BlogIn's Test faults page forces {outcome.status} on this endpoint."
+    return error_response(ScimError(outcome.status, detail, scim_type, headers=headers))
 
 
 @bp.after_app_request
@@ -192,3 +210,4 @@ def register_scim_errors(app: Flask) -> None:
 @bp.record_once
 def _on_register(state: Any) -> None:
     register_scim_errors(state.app)
+    state.app.extensions[GATE_KEY] = ScimGate(state.app.extensions["blogin"].database.engine)

@@ -173,7 +173,7 @@ def list_teams(session: Session, query: ListQuery, base: str) -> tuple[int, list
     with_members = not exact or ("members" not in excluded and (not wanted or "members" in wanted))
     return search(
         session,
-        model=Team,
+        table=Team.__table__,
         rtype=GROUP_TYPE,
         condition=condition,
         exact=exact,

@@ -6,10 +6,9 @@ the primary email and phone); every other attribute a client writes is kept in `
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
-from sandbox.blogin.models import Team, User
-from sandbox.events.record import rfc3339
 from sandbox.scim.schemas import ENTERPRISE_USER_SCHEMA, GROUP_SCHEMA, USER_SCHEMA
 
 _NAME_COLUMNS = {"givenName": "given_name", "familyName": "family_name", "formatted": "formatted_name"}
@@ -18,12 +17,20 @@ _SIMPLE_COLUMNS = {"displayName": "display_name", "title": "title", "timezone": 
 _COLUMN_ATTRIBUTES = {"userName", "externalId", "active", "password", *_SIMPLE_COLUMNS}
 
 
+def moment(value: datetime) -> str:
+    """``rfc3339`` for the stored (UTC) timestamps, without ``strftime``: a page has 200 of them."""
+    if value.utcoffset():
+        value = value.astimezone(UTC)
+    return value.replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
+
+
 def etag(version: int) -> str:
     return f'W/"{version}"'
 
 
-def user_resource(user: User, base: str, groups: list[tuple[str, str]]) -> dict[str, Any]:
-    """The SCIM User for ``user``; ``groups`` are (team id, team name) pairs."""
+def user_resource(user: Any, base: str, groups: list[tuple[str, str]]) -> dict[str, Any]:
+    """The SCIM User for ``user`` (a ``User``, a row of its table, or its values as attributes);
+    ``groups`` are (team id, team name) pairs."""
     extra = user.scim_extra or {}
     resource: dict[str, Any] = {"schemas": [USER_SCHEMA], "id": user.id}
     if user.external_id:
@@ -59,10 +66,11 @@ def user_resource(user: User, base: str, groups: list[tuple[str, str]]) -> dict[
     if enterprise:
         resource["schemas"] = [USER_SCHEMA, ENTERPRISE_USER_SCHEMA]
         resource[ENTERPRISE_USER_SCHEMA] = enterprise
+    created = moment(user.created)
     resource["meta"] = {
         "resourceType": "User",
-        "created": rfc3339(user.created),
-        "lastModified": rfc3339(user.last_modified),
+        "created": created,
+        "lastModified": created if user.last_modified == user.created else moment(user.last_modified),
         "location": f"{base}/Users/{user.id}",
         "version": etag(user.version),
     }
@@ -116,7 +124,7 @@ def user_columns(data: dict[str, Any]) -> dict[str, Any]:
     return columns
 
 
-def group_resource(team: Team, base: str, members: list[tuple[str, str]] | None) -> dict[str, Any]:
+def group_resource(team: Any, base: str, members: list[tuple[str, str]] | None) -> dict[str, Any]:
     """The SCIM Group for ``team``; ``members`` are (user id, display) pairs, None to leave them out."""
     resource: dict[str, Any] = {"schemas": [GROUP_SCHEMA], "id": team.id}
     if team.external_id:
@@ -129,8 +137,8 @@ def group_resource(team: Team, base: str, members: list[tuple[str, str]] | None)
         ]
     resource["meta"] = {
         "resourceType": "Group",
-        "created": rfc3339(team.created),
-        "lastModified": rfc3339(team.last_modified),
+        "created": moment(team.created),
+        "lastModified": moment(team.last_modified),
         "location": f"{base}/Groups/{team.id}",
         "version": etag(team.version),
     }

@@ -9,7 +9,7 @@ from flask import Response, request
 from sandbox.blogin.scim import groups, users
 from sandbox.blogin.scim.api import bp, json_body, scim_base, scim_response
 from sandbox.blogin.scim.listing import list_query, list_response
-from sandbox.blogin.scim.representation import etag
+from sandbox.blogin.scim.representation import etag, user_resource
 from sandbox.scim.errors import ScimError, invalid_syntax, not_found
 from sandbox.scim.resources import project
 from sandbox.scim.schemas import (
@@ -119,42 +119,40 @@ def search_users() -> Response:
 
 @bp.post("/Users")
 def create_user() -> Response:
-    session = db()
-    user = users.create_user(session, json_body())
-    return _one(users.render_user(session, user, scim_base()), user.version, 201)
+    resource, version = users.create_user(db(), json_body(), scim_base())
+    return _one(resource, version, 201)
 
 
 @bp.get("/Users/<user_id>")
 def get_user(user_id: str) -> Response:
-    session = db()
-    user = users.find_user(session, user_id)
-    return _one(users.render_user(session, user, scim_base()), user.version)
+    row, teams = users.user_view(db(), user_id)
+    return _one(user_resource(row, scim_base(), teams), row.version)
 
 
 @bp.put("/Users/<user_id>")
 def replace_user(user_id: str) -> Response:
     session = db()
-    user = users.find_user(session, user_id)
-    _check_if_match(user.version)
-    users.replace_user(session, user, json_body())
-    return _one(users.render_user(session, user, scim_base()), user.version)
+    row, teams = users.user_view(session, user_id)
+    _check_if_match(row.version)
+    resource, version = users.replace_user(session, row, teams, json_body(), scim_base())
+    return _one(resource, version)
 
 
 @bp.patch("/Users/<user_id>")
 def patch_user(user_id: str) -> Response:
     session = db()
-    user = users.find_user(session, user_id)
-    _check_if_match(user.version)
-    users.patch_user(session, user, json_body(), scim_base())
-    return _one(users.render_user(session, user, scim_base()), user.version)
+    row, teams = users.user_view(session, user_id)
+    _check_if_match(row.version)
+    resource, version = users.patch_user(session, row, teams, json_body(), scim_base())
+    return _one(resource, version)
 
 
 @bp.delete("/Users/<user_id>")
 def delete_user(user_id: str) -> Response:
     session = db()
-    user = users.find_user(session, user_id)
-    _check_if_match(user.version)
-    users.delete_user(session, user)
+    row, _teams = users.user_view(session, user_id)
+    _check_if_match(row.version)
+    users.delete_user(session, row)
     return scim_response(None, 204)
 
 

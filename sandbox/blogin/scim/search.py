@@ -20,7 +20,7 @@ Render = Callable[[Sequence[Any]], list[dict[str, Any]]]
 def search(
     session: Session,
     *,
-    model: Any,
+    table: Any,
     rtype: ResourceType,
     condition: Condition,
     exact: bool,
@@ -41,13 +41,18 @@ def search(
         order = [sort_column.desc() if query.descending else sort_column.asc(), *order]
     elif query.descending and query.sort_by is None:
         order = [column.desc() for column in order]
-    statement = select(model).where(condition).order_by(*order)
+    # Rows of the table, not ORM objects: a page of 100 is built without an identity map.
+    statement = select(table).where(condition).order_by(*order)
     if in_sql:
-        total = session.scalar(select(func.count()).select_from(model).where(condition)) or 0
-        rows = session.scalars(statement.offset(query.start_index - 1).limit(query.count)).all() if query.count else []
+        rows = session.execute(statement.offset(query.start_index - 1).limit(query.count)).all() if query.count else []
+        if rows and len(rows) < query.count:
+            # A short page is the last one: the total follows without counting (a userName eq lookup).
+            total = query.start_index - 1 + len(rows)
+        else:
+            total = session.execute(select(func.count()).select_from(table).where(condition)).scalar() or 0
         resources = render(rows)
     else:
-        everything = render(session.scalars(statement).all())
+        everything = render(session.execute(statement).all())
         if query.filter is not None and not exact:
             everything = [r for r in everything if matches(query.filter, r, rtype.describe)]
         if query.sort_by is not None and sort_column is None:

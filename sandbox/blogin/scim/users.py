@@ -1,14 +1,21 @@
-"""SCIM Users ⇄ BlogIn users: create, read, replace, patch, delete, list. Never commits."""
+"""SCIM Users ⇄ BlogIn users: create, read, replace, patch, delete, list. Never commits.
+
+The SCIM API is the hot path of provisioning, so it reads and writes the ``users`` table through
+SQLAlchemy Core statements built once (bound parameters, compiled once per process) instead of loading
+ORM objects: a GET is one query, a PATCH one query and one UPDATE.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from types import SimpleNamespace
+from typing import Any, cast
 
-from sqlalchemy import select, true
+from sqlalchemy import Row, Table, bindparam, delete, insert, select, true, update
 from sqlalchemy.orm import Session
 
 from sandbox.blogin.models import SsoConfiguration, Team, User, team_members
+from sandbox.blogin.models.base import new_resource_id
 from sandbox.blogin.scim.listing import ListQuery
 from sandbox.blogin.scim.query import USER_SORT, compile_filter
 from sandbox.blogin.scim.representation import user_columns, user_resource
@@ -23,129 +30,169 @@ from sandbox.scim.schemas import USER_TYPE
 
 ACTOR = "SCIM provisioning"
 
+Teams = list[tuple[str, str]]
 
-def find_user(session: Session, user_id: str) -> User:
-    user = session.get(User, user_id)
-    if user is None:
+_users = cast(Table, User.__table__)
+_teams = cast(Table, Team.__table__)
+
+# One user and their teams (a row per team, or one row with no team) by primary key.
+_USER_WITH_TEAMS = (
+    select(_users, _teams.c.id.label("team_id"), _teams.c.display_name.label("team_name"))
+    .outerjoin(team_members, team_members.c.user_id == _users.c.id)
+    .outerjoin(_teams, _teams.c.id == team_members.c.team_id)
+    .where(_users.c.id == bindparam("user_id"))
+    .order_by(_teams.c.display_name_key)
+)
+# Before a create: who holds the userName, and the role new users get — one round trip.
+_CREATE_FACTS = select(
+    select(_users.c.id).where(_users.c.user_name_key == bindparam("key")).scalar_subquery().label("holder"),
+    select(SsoConfiguration.__table__.c.default_role)
+    .where(SsoConfiguration.__table__.c.id == 1)
+    .scalar_subquery()
+    .label("default_role"),
+)
+_HOLDER = select(_users.c.id).where(_users.c.user_name_key == bindparam("key"))
+_TEAMS_OF = (
+    select(team_members.c.user_id, _teams.c.id, _teams.c.display_name)
+    .join(_teams, _teams.c.id == team_members.c.team_id)
+    .where(team_members.c.user_id.in_(bindparam("user_ids", expanding=True)))
+    .order_by(_teams.c.display_name_key)
+)
+
+
+def user_view(session: Session, user_id: str) -> tuple[Row[Any], Teams]:
+    """The user's row and their (team id, team name) pairs; 404 when there is no such user."""
+    rows = session.execute(_USER_WITH_TEAMS, {"user_id": user_id}).all()
+    if not rows:
         raise not_found(f"No user has the id {user_id!r}.")
-    return user
+    return rows[0], [(row.team_id, row.team_name) for row in rows if row.team_id is not None]
 
 
-def teams_of(session: Session, user_ids: Sequence[str]) -> dict[str, list[tuple[str, str]]]:
+def teams_of(session: Session, user_ids: Sequence[str]) -> dict[str, Teams]:
     """(team id, team name) pairs per user, one query for a whole page."""
-    found: dict[str, list[tuple[str, str]]] = {}
+    found: dict[str, Teams] = {}
     if not user_ids:
         return found
-    rows = session.execute(
-        select(team_members.c.user_id, Team.id, Team.display_name)
-        .join(Team, Team.id == team_members.c.team_id)
-        .where(team_members.c.user_id.in_(user_ids))
-        .order_by(Team.display_name_key)
-    )
-    for user_id, team_id, name in rows:
+    for user_id, team_id, name in session.execute(_TEAMS_OF, {"user_ids": list(user_ids)}):
         found.setdefault(user_id, []).append((team_id, name))
     return found
 
 
-def render_users(session: Session, users: Sequence[User], base: str) -> list[dict[str, Any]]:
+def render_users(session: Session, users: Sequence[Any], base: str) -> list[dict[str, Any]]:
+    """SCIM Users for ``users`` (ORM users or rows of the users table)."""
     teams = teams_of(session, [u.id for u in users])
     return [user_resource(u, base, teams.get(u.id, [])) for u in users]
 
 
-def render_user(session: Session, user: User, base: str) -> dict[str, Any]:
+def render_user(session: Session, user: Any, base: str) -> dict[str, Any]:
     return render_users(session, [user], base)[0]
 
 
 def _check_unique(session: Session, key: str, except_id: str | None = None) -> None:
-    holder = session.scalar(select(User.id).where(User.user_name_key == key))
+    holder = session.execute(_HOLDER, {"key": key}).scalar()
     if holder is not None and holder != except_id:
-        raise uniqueness(f"A user with the userName {key!r} already exists in BlogIn (userName ignores case).")
+        _taken(key)
 
 
-def _default_role(session: Session) -> str:
-    configuration = session.get(SsoConfiguration, 1)
-    return configuration.default_role if configuration is not None else "Reader"
+def _taken(key: str) -> None:
+    raise uniqueness(f"A user with the userName {key!r} already exists in BlogIn (userName ignores case).")
 
 
-def create_user(session: Session, body: Any) -> User:
-    """POST /Users: a new BlogIn user; a userName already taken (by SCIM, SSO/JIT or by hand) is 409."""
+def create_user(session: Session, body: Any, base: str) -> tuple[dict[str, Any], int]:
+    """POST /Users: a new BlogIn user, as (SCIM User, version); a userName already taken — by SCIM,
+    SSO/JIT or by hand — is 409."""
     data = normalize(USER_TYPE, body)
     columns = user_columns(data)
-    _check_unique(session, columns["user_name_key"])
-    now = utc_now()
-    user = User(**columns, source="SCIM", role=_default_role(session), created=now, last_modified=now, version=1)
-    if data.get("password"):
-        user.password_hash = hash_password(data["password"])
-    session.add(user)
-    session.flush()
-    record_audit(
-        session,
-        "scim_user_created",
-        f"SCIM created user {user.user_name}" + ("" if user.active else " (inactive)"),
-        actor=ACTOR,
-        detail={"user_id": user.id, "userName": user.user_name},
-    )
-    return user
-
-
-def replace_user(session: Session, user: User, body: Any) -> bool:
-    """PUT: the user's attributes become exactly those given; returns whether anything changed."""
-    return _write(session, user, normalize(USER_TYPE, body), "replaced")
-
-
-def patch_user(session: Session, user: User, body: Any, base: str) -> bool:
-    """PATCH: apply the operations to the current representation, then store it like a PUT."""
-    operations = operations_of(body)
-    current = render_user(session, user, base)
-    patched = apply_patch(USER_TYPE, current, operations)
-    return _write(session, user, normalize(USER_TYPE, patched), "updated")
-
-
-def _write(session: Session, user: User, data: dict[str, Any], verb: str) -> bool:
-    columns = user_columns(data)
-    if columns["user_name_key"] != user.user_name_key:
-        _check_unique(session, columns["user_name_key"], except_id=user.id)
-    changed = sorted(name for name, value in columns.items() if getattr(user, name) != value)
+    facts = session.execute(_CREATE_FACTS, {"key": columns["user_name_key"]}).one()
+    if facts.holder is not None:
+        _taken(columns["user_name_key"])
     password = data.get("password")
     if password is not None and not isinstance(password, str):
         raise invalid_value("'password' must be a string.")
-    if not changed and not password:
-        return False
-    was_active = user.active
-    for name in changed:
-        setattr(user, name, columns[name])
+    now = utc_now()
+    values = {
+        **columns,
+        "id": new_resource_id(),
+        "source": "SCIM",
+        "role": facts.default_role or "Reader",
+        "created": now,
+        "last_modified": now,
+        "version": 1,
+        "password_hash": hash_password(password) if password else None,
+    }
+    session.execute(insert(_users), [values])
+    record_audit(
+        session,
+        "scim_user_created",
+        f"SCIM created user {values['user_name']}" + ("" if values["active"] else " (inactive)"),
+        actor=ACTOR,
+        detail={"user_id": values["id"], "userName": values["user_name"]},
+    )
+    return user_resource(SimpleNamespace(**values), base, []), 1
+
+
+def replace_user(session: Session, row: Row[Any], teams: Teams, body: Any, base: str) -> tuple[dict[str, Any], int]:
+    """PUT: the user's attributes become exactly those given; answers (SCIM User, version)."""
+    return _write(session, row, teams, normalize(USER_TYPE, body), "replaced", base)
+
+
+def patch_user(session: Session, row: Row[Any], teams: Teams, body: Any, base: str) -> tuple[dict[str, Any], int]:
+    """PATCH: apply the operations to the current representation, then store it like a PUT."""
+    operations = operations_of(body)
+    current = user_resource(row, base, teams)
+    patched = apply_patch(USER_TYPE, current, operations)
+    return _write(session, row, teams, normalize(USER_TYPE, patched), "updated", base)
+
+
+def _write(
+    session: Session, row: Row[Any], teams: Teams, data: dict[str, Any], verb: str, base: str
+) -> tuple[dict[str, Any], int]:
+    columns = user_columns(data)
+    if columns["user_name_key"] != row.user_name_key:
+        _check_unique(session, columns["user_name_key"], except_id=row.id)
+    changes = {name: value for name, value in columns.items() if getattr(row, name) != value}
+    changed = sorted(changes)
+    password = data.get("password")
+    if password is not None and not isinstance(password, str):
+        raise invalid_value("'password' must be a string.")
+    if not changes and not password:
+        return user_resource(row, base, teams), row.version
     if password:
-        user.password_hash = hash_password(password)
+        changes["password_hash"] = hash_password(password)
         changed.append("password")
-    user.version += 1
-    user.last_modified = utc_now()
-    if was_active and not user.active:
-        event, summary = "scim_user_deactivated", f"SCIM deactivated user {user.user_name}"
-    elif not was_active and user.active:
-        event, summary = "scim_user_reactivated", f"SCIM reactivated user {user.user_name}"
+    changes["version"] = row.version + 1
+    changes["last_modified"] = utc_now()
+    session.execute(update(_users).where(_users.c.id == row.id).values(changes))
+    after = SimpleNamespace(**{**row._asdict(), **changes})
+    if row.active and not after.active:
+        event, summary = "scim_user_deactivated", f"SCIM deactivated user {after.user_name}"
+    elif not row.active and after.active:
+        event, summary = "scim_user_reactivated", f"SCIM reactivated user {after.user_name}"
     else:
         shown = ", ".join(c for c in changed if c not in ("user_name_key", "scim_extra")) or "attributes"
-        event, summary = "scim_user_updated", f"SCIM {verb} user {user.user_name}: {shown}"
-    record_audit(session, event, summary, actor=ACTOR, detail={"user_id": user.id, "changed": changed})
-    return True
+        event, summary = "scim_user_updated", f"SCIM {verb} user {after.user_name}: {shown}"
+    record_audit(session, event, summary, actor=ACTOR, detail={"user_id": row.id, "changed": changed})
+    return user_resource(after, base, teams), after.version
 
 
-def delete_user(session: Session, user: User) -> None:
-    name, user_id = user.user_name, user.id
-    session.delete(user)
-    record_audit(session, "scim_user_deleted", f"SCIM deleted user {name}", actor=ACTOR, detail={"user_id": user_id})
+def delete_user(session: Session, row: Row[Any]) -> None:
+    session.execute(delete(team_members).where(team_members.c.user_id == row.id))
+    session.execute(delete(_users).where(_users.c.id == row.id))
+    record_audit(
+        session, "scim_user_deleted", f"SCIM deleted user {row.user_name}", actor=ACTOR, detail={"user_id": row.id}
+    )
 
 
 def list_users(session: Session, query: ListQuery, base: str) -> tuple[int, list[dict[str, Any]]]:
     condition, exact = compile_filter(query.filter, "User") if query.filter is not None else (None, True)
     return search(
         session,
-        model=User,
+        table=_users,
         rtype=USER_TYPE,
         condition=condition if condition is not None else true(),
         exact=exact,
         sort_columns=USER_SORT,
-        default_order=[User.user_name_key],
+        default_order=[_users.c.user_name_key],
         query=query,
         render=lambda rows: render_users(session, rows, base),
     )
