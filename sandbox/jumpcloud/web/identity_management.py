@@ -7,9 +7,10 @@ import logging
 from typing import Any
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from sandbox.jumpcloud.models import IdentityManagement, SsoApplication
+from sandbox.jumpcloud.models import IdentityManagement, ProvisioningOutbox, SsoApplication, SystemUser, UserGroup
 from sandbox.jumpcloud.models.provisioning import ACTIVE
 from sandbox.jumpcloud.services.provisioning import connection, importing, outbox
 from sandbox.jumpcloud.services.provisioning.connection import TESTED, IdentityManagementError
@@ -37,6 +38,7 @@ def _page(application: SsoApplication, *, form: dict[str, Any] | None = None, co
     session = db()
     idm = connection.identity_management(session, application)
     shown = form or {"base_url": idm.base_url, "group_management": idm.group_management}
+    failures = outbox.failures(session, application.id)
     return (
         render_template(
             "identity_management/tab.html",
@@ -44,7 +46,8 @@ def _page(application: SsoApplication, *, form: dict[str, Any] | None = None, co
             idm=idm,
             form=shown,
             pending=outbox.pending_count(session, application.id),
-            failures=outbox.failures(session, application.id),
+            failures=failures,
+            names=_names(failures),
             failure_count=outbox.failure_count(session, application.id),
             tab="idm",
             **extra,
@@ -197,6 +200,20 @@ def run_import(application_id: str) -> Any:
         return _page(application, code=502, error=f"The application's users could not be listed: {error}")
     result = importing.import_users(session, users, admin_initiator())
     return render_template("identity_management/import_result.html", application=application, result=result, tab="idm")
+
+
+def _names(failures: list[ProvisioningOutbox]) -> dict[str, str]:
+    """Who each failed operation was about, by JumpCloud id (deleted ones by what was queued)."""
+    user_ids = {f.resource_id for f in failures if f.resource_type == "user"}
+    group_ids = {f.resource_id for f in failures if f.resource_type == "group"}
+    names = {f.resource_id: str(f.payload.get("username") or f.payload.get("name") or "") for f in failures}
+    if user_ids:
+        rows = db().execute(select(SystemUser.id, SystemUser.username).where(SystemUser.id.in_(user_ids)))
+        names.update({user_id: username for user_id, username in rows})
+    if group_ids:
+        rows = db().execute(select(UserGroup.id, UserGroup.name).where(UserGroup.id.in_(group_ids)))
+        names.update({group_id: name for group_id, name in rows})
+    return names
 
 
 def _connected(idm: IdentityManagement) -> bool:

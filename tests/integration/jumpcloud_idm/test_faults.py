@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+from sandbox.http import http_client
 from sandbox.jumpcloud.services.provisioning import outbox
 from tests.integration.jumpcloud_idm.conftest import Org
 from tests.integration.jumpcloud_idm.scim_servers import Fault, ScimServer
@@ -54,9 +55,14 @@ def test_giving_up_after_max_attempts_then_retry_now(org: Org, scim: ScimServer)
         [failure] = outbox.failures(s, org.application_id)
     assert failure.attempts == 4 and "503" in (failure.last_error or "")
 
-    with org.database.transaction() as s:
-        assert outbox.retry_failed(s, org.application_id, failure.seq) == 1
-    org.sandbox.jumpcloud.provisioning.worker.wake()
+    tab = f"{org.sandbox.jumpcloud.base_url}/applications/{org.application_id}/identity-management"
+    with http_client(follow_redirects=False) as admin:
+        admin.post(
+            f"{org.sandbox.jumpcloud.base_url}/login", data={"email": "admin@example.com", "password": "sandbox"}
+        )
+        page = admin.get(tab).text
+        assert "Retry now" in page and org.name("wes") in page and "given up" in page
+        assert admin.post(f"{tab}/retry", data={"seq": str(failure.seq)}).status_code == 302
     deadline = time.monotonic() + 10
     while scim.user(org.name("wes")) is None and time.monotonic() < deadline:
         time.sleep(0.05)

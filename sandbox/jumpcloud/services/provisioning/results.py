@@ -19,6 +19,7 @@ from sandbox.jumpcloud.models.provisioning import DELIVERED, FAILED, GROUP, PEND
 from sandbox.jumpcloud.services.insights import record_event
 from sandbox.jumpcloud.services.provisioning import outbox
 from sandbox.jumpcloud.services.provisioning.jobs import Attempt, Outcome
+from sandbox.scim.client import ScimRequestError
 
 if TYPE_CHECKING:
     from sandbox.jumpcloud.services.provisioning.snapshot import Key
@@ -69,7 +70,7 @@ def _record(worker: ProvisioningWorker, session: Session, outcomes: list[Outcome
         session.execute(
             update(ProvisioningOutbox)
             .where(ProvisioningOutbox.seq == head)
-            .values(status=FAILED, attempts=job.attempt, finished_at=now, last_error=str(error))
+            .values(status=FAILED, attempts=job.attempt, finished_at=now, last_error=_failure_text(error, job.attempt))
         )
         if folded:
             session.execute(
@@ -123,6 +124,10 @@ def _mappings_of(session: Session, outcomes: list[Outcome]) -> dict[MappingKey, 
             ):
                 found[(application_id, resource_type, row.jumpcloud_id)] = row
     return found
+
+
+def _failure_text(error: ScimRequestError, attempts: int) -> str:
+    return f"{error} (given up after {attempts} attempts)" if error.retryable else str(error)
 
 
 def _with_retry_note(attempt: Attempt, number: int, limit: int, retrying: bool, delay: float) -> str:
