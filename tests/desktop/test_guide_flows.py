@@ -109,7 +109,8 @@ def test_sso_configured_both_ways(qtbot: QtBot, window: MainWindow, module_sandb
     assert f"{module_sandbox.blogin.base_url}/sso/saml/callback" in filled
     click(admin, ".tabs a", "User Groups")
     wait_for_page(admin, "Bloggers", "implicitly denied", path=f"/applications/{journey.application_id}/groups")
-    assert "Bloggers" in wait_for_page(admin, "save")
+    ticked = "JSON.stringify([...document.querySelectorAll('tr:has(input:checked) label')].map(l => l.innerText))"
+    assert json.loads(evaluate(admin, ticked)) == ["Bloggers"]
     journey.configured = True
 
 
