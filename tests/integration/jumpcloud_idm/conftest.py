@@ -1,4 +1,4 @@
-"""A sandbox shared by the module, a fresh application and SCIM server per test."""
+"""One sandbox shared by this package's tests; a fresh application and SCIM server per test."""
 
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ from tests.integration.jumpcloud_idm.scim_servers import ScimServer, scim2_serve
 ADMIN = Initiator("", "admin", "admin@example.com")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
     data = Path(tmp_path_factory.mktemp("idm"))
     with Sandbox(Settings(data_dir=data, jumpcloud_port=0, blogin_port=0)) as sandbox:
