@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Index, String, select
+from sqlalchemy import JSON, Index, String, insert, select
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from sandbox.db import queue_event
@@ -59,16 +59,21 @@ class TraceLog:
         """Store one trace and publish it when ``session`` commits; returns its id."""
         moment = utc_now()
         trace_id = trace_id or new_event_id()
-        session.add(
-            self.table(
-                id=trace_id,
-                kind=kind,
-                timestamp=moment,
-                summary=summary[:512],
-                success=success,
-                related_id=related_id,
-                data=data,
-            )
+        # One Core INSERT in the session's transaction: no ORM object to flush (traces are written on
+        # every SCIM request and SAML message, and never changed afterwards).
+        session.execute(
+            insert(self.table.__table__),
+            [
+                {
+                    "id": trace_id,
+                    "kind": kind,
+                    "timestamp": moment,
+                    "summary": summary[:512],
+                    "success": success,
+                    "related_id": related_id,
+                    "data": data,
+                }
+            ],
         )
         queue_event(session, self._to_event(trace_id, kind, moment, summary, success, related_id, data))
         return trace_id

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session
 
 from sandbox.blogin.models import AuditEvent
@@ -36,10 +36,19 @@ def record_audit(
     }
     if detail:
         record["detail"] = detail
-    session.add(
-        AuditEvent(
-            id=record["id"], event_type=event_type, timestamp=moment, actor=actor, success=success, record=record
-        )
+    # A Core INSERT in the session's transaction: audit events are only ever appended.
+    session.execute(
+        insert(cast(Table, AuditEvent.__table__)),
+        [
+            {
+                "id": record["id"],
+                "event_type": event_type,
+                "timestamp": moment,
+                "actor": actor,
+                "success": success,
+                "record": record,
+            }
+        ],
     )
     queue_event(session, to_sandbox_event(record, moment))
     return record
