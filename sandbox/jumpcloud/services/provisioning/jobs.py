@@ -70,7 +70,7 @@ class Attempt:
 class Outcome:
     job: Job
     attempts: list[Attempt] = field(default_factory=list)
-    # New state of the mapping: a Mapping to store, None to leave, or DROP to forget it.
+    # The mapping to store (None leaves it as it is), or drop_mapping to forget it.
     mapping: Mapping | None = None
     drop_mapping: bool = False
     # Application ids no longer members anywhere (a deleted user), for the groups' records.

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import or_, select, update
@@ -86,7 +85,7 @@ def build_jobs(session: Session, room: int, busy: set[Key]) -> list[Job]:
             blocked.add(key)
     if not picked:
         return []
-    connections = _connections(session, {key[0] for key in picked}, now)
+    connections = _connections(session, {key[0] for key in picked})
     jobs: list[Job] = []
     dropped: list[int] = []
     for key, group in picked.items():
@@ -121,9 +120,7 @@ def build_jobs(session: Session, room: int, busy: set[Key]) -> list[Job]:
     return jobs
 
 
-def _connections(
-    session: Session, application_ids: set[str], now: datetime
-) -> dict[str, tuple[dict[str, str], Connection]]:
+def _connections(session: Session, application_ids: set[str]) -> dict[str, tuple[dict[str, str], Connection]]:
     found: dict[str, tuple[dict[str, str], Connection]] = {}
     for idm, app in session.execute(
         select(IdentityManagement, SsoApplication)
