@@ -64,13 +64,17 @@ def install_backend(entity: Any, backend: str | Mapping[str, Any] = DEFAULT_BACK
     if isinstance(backend, Mapping):
         backend = str(backend.get("sandbox_backend", XMLSEC1))
     _check(backend)
+    security = entity.sec
     if backend == XMLSEC1:
+        from sandbox.saml.xmlsec1_program import Xmlsec1Program
+
+        program = security.crypto
+        security.crypto = Xmlsec1Program(program.xmlsec, delete_tmpfiles=program.delete_tmpfiles)
         return
     from saml2.sigver import RSACrypto, import_rsa_key_from_file
 
     from sandbox.saml.xmlsec_backend import InProcessBackend
 
-    security = entity.sec
     security.crypto = InProcessBackend()
     # HTTP-Redirect signatures use this RSA signer; pysaml2 only sets it up for the xmlsec1 backend.
     key_file = getattr(entity.config, "key_file", None)
