@@ -1,8 +1,10 @@
 """Benchmark BlogIn's SCIM server against a bare Flask "hello" (the ceiling) and scim2-server.
 
 All three are served by waitress on loopback and measured by the same sequential httpx client, with
-10,000 users and 500 groups loaded (SQLite for BlogIn, memory for scim2-server). Prints every figure
-with both ratios. Run: ``.venv/bin/python scripts/bench_scim.py [--users N] [--creates N]``.
+10,000 users and 500 groups loaded (SQLite for BlogIn, memory for scim2-server). Each operation is
+measured in rounds that alternate BlogIn, the hello ceiling and scim2-server, so the ratios stay
+meaningful on a machine whose load changes during the run. Prints every figure with both ratios.
+Run: ``.venv/bin/python scripts/bench_scim.py [--users N] [--creates N] [--rounds N]``.
 """
 
 from __future__ import annotations
@@ -116,18 +118,46 @@ def scim2_server_app(users: int, groups: int) -> tuple[Any, list[str]]:
     return app, [str(i) for i in ids]
 
 
-def measure(client: httpx.Client, call: Call, count: int, expect: int | tuple[int, ...]) -> tuple[float, float]:
-    """(median ms, requests per second) over ``count`` sequential calls."""
-    timings = []
-    started = time.perf_counter()
-    for i in range(count):
-        t0 = time.perf_counter()
-        response = call(client, i)
-        timings.append((time.perf_counter() - t0) * 1000)
-        if response.status_code not in (expect if isinstance(expect, tuple) else (expect,)):
-            raise SystemExit(f"unexpected {response.status_code}: {response.text[:300]}")
-    elapsed = time.perf_counter() - started
-    return statistics.median(timings), count / elapsed
+class Tally:
+    """Timings of one target for one operation, gathered over several rounds."""
+
+    def __init__(self) -> None:
+        self.timings: list[float] = []
+        self.elapsed = 0.0
+
+    def run(self, client: httpx.Client, call: Call, start: int, count: int, expect: int | tuple[int, ...]) -> None:
+        wanted = expect if isinstance(expect, tuple) else (expect,)
+        started = time.perf_counter()
+        for i in range(start, start + count):
+            t0 = time.perf_counter()
+            response = call(client, i)
+            self.timings.append((time.perf_counter() - t0) * 1000)
+            if response.status_code not in wanted:
+                raise SystemExit(f"unexpected {response.status_code}: {response.text[:300]}")
+        self.elapsed += time.perf_counter() - started
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.timings)
+
+    @property
+    def rate(self) -> float:
+        return len(self.timings) / self.elapsed
+
+
+def measure_interleaved(
+    client: httpx.Client, calls: dict[str, Call], count: int, expect: int | tuple[int, ...], rounds: int
+) -> dict[str, Tally]:
+    """Each target in turn, ``rounds`` times, so a load that comes and goes weighs on all of them alike."""
+    tallies = {name: Tally() for name in calls}
+    per_round = max(1, count // rounds)
+    done = 0
+    while done < count:
+        step = min(per_round, count - done)
+        for name, call in calls.items():
+            tallies[name].run(client, call, done, step, 200 if name == "hello" else expect)
+        done += step
+    return tallies
 
 
 def scenarios(
@@ -180,6 +210,7 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=10_000)
     parser.add_argument("--groups", type=int, default=500)
     parser.add_argument("--creates", type=int, default=10_000, help="how many sequential creates to time")
+    parser.add_argument("--rounds", type=int, default=5, help="rounds each operation is split into")
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="bench-scim-"))
@@ -199,24 +230,35 @@ def main() -> None:
     for server in (blogin_server, hello_server, reference_server):
         server.start()
 
+    hello_url = f"http://127.0.0.1:{hello_server.port}/hello"
+
+    def hello_call(c: httpx.Client, i: int) -> httpx.Response:
+        return c.get(hello_url)
+
     with http_client(timeout=60) as client:
-        _, ceiling = measure(client, lambda c, i: c.get(f"http://127.0.0.1:{hello_server.port}/hello"), 2000, 200)
-        print(f"\nceiling: bare Flask hello through waitress: {ceiling:,.0f} req/s\n")
         ours = scenarios(f"{system.base_url}/sso/scim/V2", token, ids, args.users, "b")
         theirs = scenarios(
             f"http://127.0.0.1:{reference_server.port}/v2", "bench-token", reference_ids, args.users, "r"
         )
-        header = f"{'operation':28} {'BlogIn':>20} {'× ceiling':>10} {'scim2-server':>20} {'BlogIn ÷ scim2':>15}"
+        warm = measure_interleaved(client, {"hello": hello_call}, 500, 200, 1)["hello"]
+        print(f"\nceiling: bare Flask hello through waitress: {warm.rate:,.0f} req/s before the run")
+        print(f"(each operation interleaves BlogIn, the hello ceiling and scim2-server in {args.rounds} rounds)\n")
+        header = (
+            f"{'operation':24} {'BlogIn':>20} {'× ceiling':>10} {'scim2-server':>20} "
+            f"{'BlogIn ÷ scim2':>15} {'ceiling':>11}"
+        )
         print(header)
         print("-" * len(header))
         for name, (call, count, expect) in ours.items():
             count = count or args.creates
-            their_call = theirs[name][0]
-            median, rate = measure(client, call, count, expect)
-            their_median, their_rate = measure(client, their_call, count, expect)
+            tallies = measure_interleaved(
+                client, {"blogin": call, "hello": hello_call, "scim2": theirs[name][0]}, count, expect, args.rounds
+            )
+            mine, ceiling, reference = tallies["blogin"], tallies["hello"], tallies["scim2"]
             print(
-                f"{name:28} {rate:8,.0f} req/s {median:5.2f} ms {rate / ceiling:9.2f}× "
-                f"{their_rate:8,.0f} req/s {their_median:5.2f} ms {rate / their_rate:14.2f}×",
+                f"{name:24} {mine.rate:8,.0f} req/s {mine.median:5.2f} ms {mine.rate / ceiling.rate:9.2f}× "
+                f"{reference.rate:8,.0f} req/s {reference.median:5.2f} ms {mine.rate / reference.rate:14.2f}× "
+                f"{ceiling.rate:7,.0f} r/s",
                 flush=True,
             )
     for server in (blogin_server, hello_server, reference_server):
