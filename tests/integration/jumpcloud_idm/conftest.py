@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from sandbox.app import Sandbox
+from sandbox.blogin.scim.settings import save_status
 from sandbox.jumpcloud.models import (
     DirectoryInsightsEvent,
     IdentityManagement,
@@ -24,7 +25,7 @@ from sandbox.jumpcloud.services import directory
 from sandbox.jumpcloud.services.insights import Initiator
 from sandbox.jumpcloud.services.provisioning import connection
 from sandbox.settings import Settings
-from tests.integration.jumpcloud_idm.scim_servers import ScimServer, scim2_server
+from tests.integration.jumpcloud_idm.scim_servers import FaultInjector, ScimServer, scim2_server
 
 ADMIN = Initiator("", "admin", "admin@example.com")
 
@@ -43,6 +44,19 @@ def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
 def scim() -> Iterator[ScimServer]:
     with scim2_server() as server:
         yield server
+
+
+@pytest.fixture(params=["scim2-server", "mock BlogIn"])
+def target(request: pytest.FixtureRequest, running: Sandbox) -> Iterator[ScimServer]:
+    """The rules hold against an independent SCIM server and against the mock BlogIn."""
+    if request.param == "scim2-server":
+        with scim2_server() as server:
+            yield server
+        return
+    with running.blogin.database.transaction() as s:
+        token = save_status(s, True, actor="admin@acme.example").token
+    assert token
+    yield ScimServer(f"{running.blogin.base_url}/sso/scim/V2", token, FaultInjector(lambda *_: []))
 
 
 @dataclass

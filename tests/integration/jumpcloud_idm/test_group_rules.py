@@ -9,52 +9,52 @@ from tests.integration.jumpcloud_idm.conftest import ADMIN, Org
 from tests.integration.jumpcloud_idm.scim_servers import ScimServer
 
 
-def _scim_ids(scim: ScimServer, *user_names: str) -> list[str]:
-    found = [scim.user(name) for name in user_names]
+def _scim_ids(target: ScimServer, *user_names: str) -> list[str]:
+    found = [target.user(name) for name in user_names]
     assert all(found)
     return sorted(u.id for u in found if u)
 
 
-def test_empty_groups_are_not_created_and_members_sync(org: Org, scim: ScimServer) -> None:
+def test_empty_groups_are_not_created_and_members_sync(org: Org, target: ScimServer) -> None:
     kim = org.user("kim")
     leo = org.user("leo")
     org.group("empty", [])
     team = org.group("team", [kim])
-    org.activate(scim)
+    org.activate(target)
     org.settle()
-    assert scim.group(org.name("empty")) is None
-    group = scim.group(org.name("team"))
-    assert group is not None and group.member_ids == _scim_ids(scim, org.name("kim"))
+    assert target.group(org.name("empty")) is None
+    group = target.group(org.name("team"))
+    assert group is not None and group.member_ids == _scim_ids(target, org.name("kim"))
     assert [e["resource"]["name"] for e in org.events("group_create_provision")] == [org.name("team")]
 
     org.edit(lambda s: directory.add_member(s, s.get(UserGroup, team), s.get(SystemUser, leo), initiated_by=ADMIN))
     org.settle()
-    group = scim.group(org.name("team"))
-    assert group is not None and sorted(group.member_ids) == _scim_ids(scim, org.name("kim"), org.name("leo"))
+    group = target.group(org.name("team"))
+    assert group is not None and sorted(group.member_ids) == _scim_ids(target, org.name("kim"), org.name("leo"))
 
     org.edit(lambda s: directory.remove_member(s, s.get(UserGroup, team), s.get(SystemUser, kim), initiated_by=ADMIN))
     org.settle()
-    group = scim.group(org.name("team"))
-    assert group is not None and group.member_ids == _scim_ids(scim, org.name("leo"))
-    kim_app = scim.user(org.name("kim"))
+    group = target.group(org.name("team"))
+    assert group is not None and group.member_ids == _scim_ids(target, org.name("leo"))
+    kim_app = target.user(org.name("kim"))
     assert kim_app is not None and not kim_app.active  # lost every granting group
 
 
-def test_existing_group_is_taken_over_and_renames_sync(org: Org, scim: ScimServer) -> None:
-    with scim.client() as client:
+def test_existing_group_is_taken_over_and_renames_sync(org: Org, target: ScimServer) -> None:
+    with target.client() as client:
         existing = client.create_group({"displayName": org.name("sales"), "members": []})
     max_ = org.user("max")
     sales = org.group("sales", [max_])
-    org.activate(scim)
+    org.activate(target)
     org.settle()
-    taken = scim.group(org.name("sales"))
+    taken = target.group(org.name("sales"))
     assert taken is not None and taken.id == existing.id
-    assert taken.member_ids == _scim_ids(scim, org.name("max"))
+    assert taken.member_ids == _scim_ids(target, org.name("max"))
     assert org.events("group_create_provision") == []
 
     org.edit(lambda s: directory.update_group(s, s.get(UserGroup, sales), name=org.name("revenue"), initiated_by=ADMIN))
     org.settle()
-    renamed = scim.group(org.name("revenue"))
+    renamed = target.group(org.name("revenue"))
     assert renamed is not None and renamed.id == existing.id
     assert any(
         c == {"field": "displayName", "from": org.name("sales"), "to": org.name("revenue")}
@@ -64,15 +64,15 @@ def test_existing_group_is_taken_over_and_renames_sync(org: Org, scim: ScimServe
 
 
 def test_disassociated_group_is_left_as_is_and_members_keep_access_through_another_group(
-    org: Org, scim: ScimServer
+    org: Org, target: ScimServer
 ) -> None:
     ned = org.user("ned")
     oli = org.user("oli")
     first = org.group("first", [ned, oli])
     org.group("second", [oli])
-    org.activate(scim)
+    org.activate(target)
     org.settle()
-    before = scim.group(org.name("first"))
+    before = target.group(org.name("first"))
     assert before is not None
 
     org.edit(
@@ -81,43 +81,43 @@ def test_disassociated_group_is_left_as_is_and_members_keep_access_through_anoth
         )
     )
     org.settle()
-    after = scim.group(org.name("first"))
+    after = target.group(org.name("first"))
     assert after is not None and sorted(after.member_ids) == sorted(before.member_ids)  # left as-is
-    ned_app, oli_app = scim.user(org.name("ned")), scim.user(org.name("oli"))
+    ned_app, oli_app = target.user(org.name("ned")), target.user(org.name("oli"))
     assert ned_app is not None and not ned_app.active
     assert oli_app is not None and oli_app.active  # still granted by "second"
 
     # Syncing stopped: a later membership change does not reach the application's group.
     org.edit(lambda s: directory.remove_member(s, s.get(UserGroup, first), s.get(SystemUser, oli), initiated_by=ADMIN))
     org.settle()
-    again = scim.group(org.name("first"))
+    again = target.group(org.name("first"))
     assert again is not None and sorted(again.member_ids) == sorted(before.member_ids)
 
 
-def test_deleted_managed_group_is_deleted_and_members_deactivated(org: Org, scim: ScimServer) -> None:
+def test_deleted_managed_group_is_deleted_and_members_deactivated(org: Org, target: ScimServer) -> None:
     pia = org.user("pia")
     quin = org.user("quin")
     doomed = org.group("doomed", [pia, quin])
     org.group("keeper", [quin])
-    org.activate(scim)
+    org.activate(target)
     org.settle()
-    assert scim.group(org.name("doomed")) is not None
+    assert target.group(org.name("doomed")) is not None
 
     org.edit(lambda s: directory.delete_group(s, s.get(UserGroup, doomed), initiated_by=ADMIN))
     org.settle()
-    assert scim.group(org.name("doomed")) is None
+    assert target.group(org.name("doomed")) is None
     [deleted] = org.events("group_delete_provision")
     assert deleted["success"] is True and deleted["resource"]["name"] == org.name("doomed")
-    pia_app, quin_app = scim.user(org.name("pia")), scim.user(org.name("quin"))
+    pia_app, quin_app = target.user(org.name("pia")), target.user(org.name("quin"))
     assert pia_app is not None and not pia_app.active
     assert quin_app is not None and quin_app.active
 
 
-def test_disabling_group_management_leaves_groups_while_users_stay_managed(org: Org, scim: ScimServer) -> None:
+def test_disabling_group_management_leaves_groups_while_users_stay_managed(org: Org, target: ScimServer) -> None:
     rex = org.user("rex")
     sam = org.user("sam")
     crew = org.group("crew", [rex])
-    org.activate(scim)
+    org.activate(target)
     org.settle()
     with org.database.transaction() as s:
         app = s.get(SsoApplication, org.application_id)
@@ -128,8 +128,8 @@ def test_disabling_group_management_leaves_groups_while_users_stay_managed(org: 
     org.edit(lambda s: directory.add_member(s, s.get(UserGroup, crew), s.get(SystemUser, sam), initiated_by=ADMIN))
     org.edit(lambda s: directory.update_user(s, s.get(SystemUser, rex), {"lastname": "Renamed"}, initiated_by=ADMIN))
     org.settle()
-    group = scim.group(org.name("crew"))
-    assert group is not None and group.member_ids == _scim_ids(scim, org.name("rex"))  # left as-is
-    sam_app, rex_app = scim.user(org.name("sam")), scim.user(org.name("rex"))
+    group = target.group(org.name("crew"))
+    assert group is not None and group.member_ids == _scim_ids(target, org.name("rex"))  # left as-is
+    sam_app, rex_app = target.user(org.name("sam")), target.user(org.name("rex"))
     assert sam_app is not None and sam_app.active  # identity still provisioned
     assert rex_app is not None and rex_app.family_name == "Renamed"
