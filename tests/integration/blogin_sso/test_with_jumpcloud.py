@@ -119,6 +119,19 @@ def test_idp_initiated_from_the_user_console(jumpcloud_app: str, sso_sandbox: Sa
         assert "ada@example.com" in browser.get(f"{sso_sandbox.blogin.base_url}/profile").text
 
 
+def test_round_trip_runs_no_xmlsec1_program(
+    jumpcloud_app: str, sso_sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Both systems sign and verify in process by default: pysaml2 starting a program fails the sign-in."""
+    import saml2.sigver
+
+    def no_program(*args: object, **kwargs: object) -> None:
+        raise AssertionError(f"the xmlsec1 program was run: {args}")
+
+    monkeypatch.setattr(saml2.sigver, "Popen", no_program)
+    assert "ada@example.com" in sp_initiated_round_trip(sso_sandbox).text
+
+
 def test_benchmark_sp_initiated_round_trip(jumpcloud_app: str, sso_sandbox: Sandbox) -> None:
     durations = []
     for _ in range(7):
