@@ -1,0 +1,61 @@
+"""The SCIM lookups a provisioning client makes use indexes: SQLite's plan for every statement they run."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from sqlalchemy import event
+
+from sandbox.app import Sandbox
+from tests.integration.blogin_scim.conftest import Scim, user_body
+
+
+@pytest.fixture
+def statements(running: Sandbox) -> Iterator[list[tuple[str, Any]]]:
+    """Every SELECT, UPDATE and DELETE BlogIn's engine runs while the test makes its requests."""
+    seen: list[tuple[str, Any]] = []
+    engine = running.blogin.database.engine
+
+    def capture(_conn: Any, _cursor: Any, statement: str, parameters: Any, _context: Any, _many: bool) -> None:
+        if statement.lstrip().upper().startswith(("SELECT", "UPDATE", "DELETE")):
+            seen.append((statement, parameters))
+
+    event.listen(engine, "before_cursor_execute", capture)
+    yield seen
+    event.remove(engine, "before_cursor_execute", capture)
+
+
+def plans(running: Sandbox, seen: list[tuple[str, Any]]) -> list[tuple[str, list[str]]]:
+    with running.blogin.database.engine.connect() as connection:
+        return [
+            (statement, [row[-1] for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters)])
+            for statement, parameters in seen
+        ]
+
+
+def test_lookups_never_scan_the_users_table(running: Sandbox, scim: Scim, statements: list) -> None:
+    created = scim.post("/Users", user_body("plan.check@acme.example"))
+    assert created.status_code == 201
+    user_id = created.json()["id"]
+    assert scim.get(f"/Users/{user_id}").status_code == 200
+    assert scim.get("/Users", params={"filter": 'userName eq "Plan.Check@acme.example"'}).json()["totalResults"] == 1
+    assert scim.get("/Users", params={"filter": 'externalId eq "5f1a2b3c4d5e6f7a8b9c0d1e"'}).status_code == 200
+    patch = [{"op": "replace", "path": "title", "value": "Planner"}]
+    assert scim.patch(f"/Users/{user_id}", patch).status_code == 200
+    assert scim.delete(f"/Users/{user_id}").status_code == 204
+
+    checked = plans(running, statements)
+    touching_users = [(s, p) for s, p in checked if "users" in s]
+    assert len(touching_users) >= 6
+    for statement, plan in touching_users:
+        scans = [step for step in plan if step.startswith("SCAN") and "users" in step and "USING" not in step]
+        assert not scans, f"{statement}\n{plan}"
+        assert any("USING" in step for step in plan), f"{statement}\n{plan}"
+
+
+def test_a_page_of_users_walks_the_userName_index(running: Sandbox, scim: Scim, statements: list) -> None:
+    assert scim.get("/Users", params={"startIndex": 1, "count": 5}).status_code == 200
+    page = [plan for statement, plan in plans(running, statements) if "LIMIT" in statement and "users" in statement]
+    assert page and all(any("USING INDEX" in step for step in plan) for plan in page), page
