@@ -124,9 +124,7 @@ class EventLogExtras(QObject):
 
     def shown_events(self) -> list[SandboxEvent]:
         """The events the log shows now, filters applied, oldest first."""
-        model = self.dock.model
-        found = (model.event_at(row) for row in range(model.rowCount()))
-        return [event for event in found if event is not None]
+        return self.dock.model.shown_events()
 
     def _selection_changed(self) -> None:
         event = self.selected_event()

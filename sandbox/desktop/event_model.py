@@ -1,13 +1,25 @@
-"""The event log of both systems as a Qt table model, filtered over plain lists.
+"""The event log of both systems as a Qt table model, kept in columns so a million events stay light.
 
-Rows are appended in batches (one ``beginInsertRows`` per batch) and filtering walks a list of
-precomputed row tuples, so the log stays smooth at 100,000 events.
+The model holds the events it is given and, beside them, only what filtering needs: a byte per row
+for the system, an integer per row for the event type and the lower-cased summary of each row.
+Batches are taken apart with C-level ``map`` passes instead of a Python loop per event, a batch costs
+one ``beginInsertRows``, cells are formatted only when a view paints them, and the rows a filter keeps
+are an ``array('i')`` of positions (nothing at all when no filter is on), so opening a million events,
+filtering them and scrolling through them stay quick.
+
+Every row is handed to views at once rather than through ``fetchMore``: the log opens scrolled to its
+newest event at the bottom, which a model that hands out rows from the top in chunks could only reach
+after fetching all the others.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from array import array
+from bisect import bisect_left
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from itertools import compress, count, repeat
+from operator import attrgetter, contains, eq, or_
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
@@ -27,6 +39,16 @@ EVENT_ROLE = Qt.ItemDataRole.UserRole + 1
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 
+_DISPLAY = Qt.ItemDataRole.DisplayRole
+_TOOLTIP = Qt.ItemDataRole.ToolTipRole
+_DECORATION = Qt.ItemDataRole.DecorationRole
+_FOREGROUND = Qt.ItemDataRole.ForegroundRole
+_ids = attrgetter("id")
+_kinds = attrgetter("kind")
+_systems = attrgetter("system")
+_types = attrgetter("event_type")
+_summaries = attrgetter("summary")
+
 
 @dataclass(frozen=True, slots=True)
 class EventFilter:
@@ -36,35 +58,47 @@ class EventFilter:
     event_type: str | None = None
     text: str = ""
 
-    def matches(self, row: _Row) -> bool:
-        if self.system is not None and row.event.system != self.system:
-            return False
-        if self.event_type is not None and row.event.event_type != self.event_type:
-            return False
-        return not self.text or self.text.lower() in row.haystack
+    @property
+    def is_empty(self) -> bool:
+        return self.system is None and self.event_type is None and not self.text
 
 
-class _Row:
-    """One event and the lower-cased text the text filter searches; cells are made when painted."""
+def cell_text(event: SandboxEvent, column: int) -> str:
+    """What the log shows for ``event`` in ``column``."""
+    if column == SUMMARY:
+        return event.summary
+    if column == EVENT_TYPE:
+        return event.event_type
+    if column == TIME:
+        return event.timestamp.astimezone().strftime("%Y-%m-%d %H:%M:%S")
+    if column == SYSTEM:
+        return SYSTEM_LABELS.get(event.system, event.system)
+    return "Success" if event.success else "Failure"
 
-    __slots__ = ("event", "haystack")
 
-    def __init__(self, event: SandboxEvent) -> None:
-        self.event = event
-        label = SYSTEM_LABELS.get(event.system, event.system)
-        self.haystack = f"{label} {event.event_type} {event.summary}".lower()
+class _Codes:
+    """Small integers standing for the few distinct values of a column (systems, event types)."""
 
-    def cell(self, column: int) -> str:
-        event = self.event
-        if column == TIME:
-            return event.timestamp.astimezone().strftime("%Y-%m-%d %H:%M:%S")
-        if column == SYSTEM:
-            return SYSTEM_LABELS.get(event.system, event.system)
-        if column == EVENT_TYPE:
-            return event.event_type
-        if column == SUMMARY:
-            return event.summary
-        return "Success" if event.success else "Failure"
+    def __init__(self) -> None:
+        self.names: list[str] = []
+        self.codes: dict[str, int] = {}
+
+    def code(self, name: str) -> int:
+        found = self.codes.get(name)
+        if found is None:
+            found = self.codes[name] = len(self.names)
+            self.names.append(name)
+        return found
+
+    def encode(self, names: list[str]) -> Iterator[int]:
+        """The codes of ``names``, adding the new ones (one dictionary look-up per row, in C)."""
+        for name in set(names).difference(self.codes):
+            self.code(name)
+        return map(self.codes.__getitem__, names)
+
+    def clear(self) -> None:
+        self.names.clear()
+        self.codes.clear()
 
 
 class EventLogModel(QAbstractTableModel):
@@ -74,10 +108,17 @@ class EventLogModel(QAbstractTableModel):
 
     def __init__(self) -> None:
         super().__init__()
-        self._rows: list[_Row] = []
-        self._visible: list[_Row] = []
-        self._ids: set[str] = set()
-        self._types: set[str] = set()
+        self._events: list[SandboxEvent] = []
+        self._seen: set[str] = set()
+        self._system_codes = _Codes()
+        self._type_codes = _Codes()
+        self._system = bytearray()
+        self._type = array("i")
+        # The lower-cased summary of each row, searched by the text filter.
+        self._lowered: list[str] = []
+        # Positions of the rows the filter keeps, in order; None while no filter is on.
+        self._visible: array[int] | None = None
+        self._rows = 0
         self._filter = EventFilter()
         self._icons: dict[str, QIcon] = {}
         self._failure_brush = QBrush(QColor(FAILING_RED))
@@ -85,30 +126,33 @@ class EventLogModel(QAbstractTableModel):
     # -- Qt model interface -------------------------------------------------------------
 
     def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._visible)
+        return 0 if parent.isValid() else self._rows
 
     def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(COLUMNS)
 
-    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or index.row() >= len(self._visible):
+    def data(self, index: AnyIndex, role: int = _DISPLAY) -> Any:
+        # Views ask for about seven roles per painted cell; the ones never answered leave first.
+        if role != _DISPLAY and role != _TOOLTIP and role != _DECORATION and role != _FOREGROUND:
+            return self.event_at(index.row()) if role == EVENT_ROLE and index.isValid() else None
+        if not index.isValid():
             return None
-        row = self._visible[index.row()]
+        event = self.event_at(index.row())
+        if event is None:
+            return None
         column = index.column()
-        if role == Qt.ItemDataRole.DisplayRole:
-            return row.cell(column)
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return row.event.timestamp_text if column == TIME else row.cell(column)
-        if role == Qt.ItemDataRole.DecorationRole and column == SYSTEM:
-            return self._system_icon(row.event.system)
-        if role == Qt.ItemDataRole.ForegroundRole and column == RESULT and not row.event.success:
+        if role == _DISPLAY:
+            return cell_text(event, column)
+        if role == _TOOLTIP:
+            return event.timestamp_text if column == TIME else cell_text(event, column)
+        if role == _DECORATION:
+            return self._system_icon(event.system) if column == SYSTEM else None
+        if column == RESULT and not event.success:
             return self._failure_brush
-        if role == EVENT_ROLE:
-            return row.event
         return None
 
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = _DISPLAY) -> Any:
+        if role == _DISPLAY and orientation == Qt.Orientation.Horizontal:
             return COLUMNS[section] if 0 <= section < len(COLUMNS) else None
         return None
 
@@ -116,33 +160,67 @@ class EventLogModel(QAbstractTableModel):
 
     def append_events(self, events: Iterable[SandboxEvent]) -> int:
         """Add events not seen before; returns how many became visible."""
-        fresh: list[_Row] = []
-        types_before = len(self._types)
-        for event in events:
-            if event.kind != EVENT or event.id in self._ids:
-                continue
-            self._ids.add(event.id)
-            self._types.add(event.event_type)
-            fresh.append(_Row(event))
-        if not fresh:
+        batch = list(events)
+        kinds = list(map(_kinds, batch))
+        if kinds.count(EVENT) != len(kinds):
+            batch = list(compress(batch, map(eq, kinds, repeat(EVENT))))
+        ids = list(map(_ids, batch))
+        fresh_ids = set(ids)
+        if len(fresh_ids) != len(ids) or not self._seen.isdisjoint(fresh_ids):
+            batch, ids = self._unseen(batch, ids)
+            fresh_ids = set(ids)
+        if not batch:
             return 0
-        self._rows.extend(fresh)
-        shown = [row for row in fresh if self._filter.matches(row)]
-        if shown:
-            first = len(self._visible)
-            self.beginInsertRows(QModelIndex(), first, first + len(shown) - 1)
-            self._visible.extend(shown)
+        first = len(self._events)
+        types_before = len(self._type_codes.names)
+        systems = bytes(self._system_codes.encode(list(map(_systems, batch))))
+        types = array("i", self._type_codes.encode(list(map(_types, batch))))
+        lowered = list(map(str.lower, map(_summaries, batch)))
+
+        if self._events:
+            self._seen |= fresh_ids
+            self._events.extend(batch)
+            self._type.extend(types)
+            self._lowered.extend(lowered)
+        else:  # the first batch (the stored history) is taken as it is, without copies
+            self._seen, self._events, self._type, self._lowered = fresh_ids, batch, types, lowered
+        self._system += systems
+        visible = self._visible
+        shown = self._matching(range(first, len(self._events))) if visible is not None else None
+        count = len(batch) if shown is None else len(shown)
+        if count:
+            self.beginInsertRows(QModelIndex(), self._rows, self._rows + count - 1)
+            if visible is not None and shown is not None:
+                visible.extend(shown)
+            self._rows += count
             self.endInsertRows()
-        if len(self._types) != types_before:
+        if len(self._type_codes.names) != types_before:
             self.event_types_changed.emit()
-        return len(shown)
+        return count
+
+    def _unseen(self, batch: list[SandboxEvent], ids: list[str]) -> tuple[list[SandboxEvent], list[str]]:
+        """The events of ``batch`` neither logged already nor repeated earlier in the batch."""
+        logged, in_batch = self._seen, set()
+        kept: list[SandboxEvent] = []
+        kept_ids: list[str] = []
+        for event, event_id in zip(batch, ids, strict=True):
+            if event_id not in logged and event_id not in in_batch:
+                in_batch.add(event_id)
+                kept.append(event)
+                kept_ids.append(event_id)
+        return kept, kept_ids
 
     def clear(self) -> None:
         self.beginResetModel()
-        self._rows.clear()
-        self._visible.clear()
-        self._ids.clear()
-        self._types.clear()
+        self._events.clear()
+        self._seen = set()
+        self._system_codes.clear()
+        self._type_codes.clear()
+        self._system = bytearray()
+        self._type = array("i")
+        self._lowered = []
+        self._visible = None if self._filter.is_empty else array("i")
+        self._rows = 0
         self.endResetModel()
         self.event_types_changed.emit()
 
@@ -157,20 +235,92 @@ class EventLogModel(QAbstractTableModel):
             return
         self.beginResetModel()
         self._filter = event_filter
-        if event_filter == EventFilter():
-            self._visible = list(self._rows)
+        if event_filter.is_empty:
+            self._visible = None
+            self._rows = len(self._events)
         else:
-            self._visible = [row for row in self._rows if event_filter.matches(row)]
+            self._visible = self._matching(range(len(self._events)))
+            self._rows = len(self._visible)
         self.endResetModel()
 
+    def _matching(self, rows: range) -> array[int]:
+        """The positions among ``rows`` that pass the current filter, in order.
+
+        Each step is one ``compress`` over the rows still kept, so the per-row work runs in C.
+        """
+        wanted = self._filter
+        if wanted.is_empty:
+            return array("i", rows)
+        kept: Iterable[int] = rows
+        if wanted.system is not None:
+            code = self._system_codes.codes.get(wanted.system)
+            if code is None:
+                return array("i")
+            kept = compress(kept, map(eq, self._column(self._system, rows, kept), repeat(code)))
+        if wanted.event_type is not None:
+            code = self._type_codes.codes.get(wanted.event_type)
+            if code is None:
+                return array("i")
+            kept = list(kept) if kept is not rows else rows
+            kept = compress(kept, map(eq, self._column(self._type, rows, kept), repeat(code)))
+        if wanted.text:
+            kept = list(kept) if kept is not rows else rows
+            kept = compress(kept, self._text_hits(wanted.text.lower(), rows, kept))
+        return array("i", kept)
+
+    def _text_hits(self, needle: str, rows: range, kept: Iterable[int]) -> Iterator[bool]:
+        """For each row kept, whether its summary, event type or system name contains ``needle``."""
+        hits: Iterator[bool] = map(contains, self._column(self._lowered, rows, kept), repeat(needle))
+        type_names = self._type_codes.names
+        types = {code for code, name in enumerate(type_names) if needle in name.lower()}
+        if types:
+            hits = map(or_, hits, map(types.__contains__, self._column(self._type, rows, kept)))
+        systems = {
+            code
+            for code, name in enumerate(self._system_codes.names)
+            if needle in SYSTEM_LABELS.get(name, name).lower()
+        }
+        if systems:
+            hits = map(or_, hits, map(systems.__contains__, self._column(self._system, rows, kept)))
+        return hits
+
+    @staticmethod
+    def _column(column: Any, rows: range, kept: Iterable[int]) -> Iterable[Any]:
+        """The values of ``column`` at the positions ``kept`` (a plain slice while ``kept`` is ``rows``)."""
+        if kept is rows:
+            return column[rows.start : rows.stop]
+        return map(column.__getitem__, kept)
+
     def event_types(self) -> list[str]:
-        return sorted(self._types)
+        return sorted(self._type_codes.names)
 
     def total_count(self) -> int:
-        return len(self._rows)
+        return len(self._events)
 
     def event_at(self, row: int) -> SandboxEvent | None:
-        return self._visible[row].event if 0 <= row < len(self._visible) else None
+        """The event shown in ``row``, or ``None`` past either end."""
+        if not 0 <= row < self._rows:
+            return None
+        visible = self._visible
+        return self._events[row if visible is None else visible[row]]
+
+    def shown_events(self) -> list[SandboxEvent]:
+        """The events the filter keeps, oldest first."""
+        visible = self._visible
+        return list(self._events) if visible is None else list(map(self._events.__getitem__, visible))
+
+    def row_of_event(self, event_id: str) -> int | None:
+        """The row showing the event ``event_id``, or ``None`` when it is not logged or the filter hides it."""
+        if event_id not in self._seen:
+            return None
+        position = next(compress(count(), map(eq, map(_ids, self._events), repeat(event_id))), None)
+        if position is None:
+            return None
+        visible = self._visible
+        if visible is None:
+            return position
+        row = bisect_left(visible, position)
+        return row if row < len(visible) and visible[row] == position else None
 
     def _system_icon(self, system: str) -> QIcon:
         icon = self._icons.get(system)

@@ -99,14 +99,13 @@ class TrafficPanels:
         log = self.window.event_log
         model = log.model
         for attempt in range(2):
-            for row in range(model.rowCount()):
-                event = model.event_at(row)
-                if event is not None and event.id == event_id:
-                    log.show()
-                    log.raise_()
-                    log.table.selectRow(row)
-                    log.table.scrollTo(model.index(row, 0))
-                    return True
+            row = model.row_of_event(event_id)
+            if row is not None:
+                log.show()
+                log.raise_()
+                log.table.selectRow(row)
+                log.table.scrollTo(model.index(row, 0))
+                return True
             if attempt == 0:
                 log.system_filter.setCurrentIndex(0)
                 log.type_filter.setCurrentIndex(0)

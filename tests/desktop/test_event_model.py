@@ -163,3 +163,30 @@ def test_no_parent_has_children() -> None:
     model.append_events(make_events(3))
     assert model.rowCount(model.index(0, 0)) == 0
     assert model.data(QModelIndex()) is None
+
+
+def test_text_filter_finds_words_of_the_summary_the_event_type_and_the_system() -> None:
+    model = EventLogModel()
+    model.append_events(make_events(40))
+    model.set_filter(EventFilter(text="USER17@"))
+    assert [model.index(row, 3).data() for row in range(model.rowCount())] == [
+        "Something happened to user17@example.com"
+    ]
+    model.set_filter(EventFilter(text="group_upd"))
+    assert model.rowCount() == 10
+    model.set_filter(EventFilter(system="jumpcloud", text="blogin"))
+    assert model.rowCount() == 0
+    model.set_filter(EventFilter(event_type="user_create", text="blogin"))
+    assert model.rowCount() == 10
+
+
+def test_an_event_is_found_by_id_through_the_filter() -> None:
+    model = EventLogModel()
+    model.append_events(make_events(12))
+    assert model.row_of_event("event-7") == 7
+    model.set_filter(EventFilter(system="blogin"))
+    assert model.row_of_event("event-7") == 3
+    assert model.index(3, 0).data(EVENT_ROLE).id == "event-7"
+    assert model.row_of_event("event-6") is None
+    assert model.row_of_event("no-such-event") is None
+    assert [event.id for event in model.shown_events()] == [f"event-{n}" for n in (1, 3, 5, 7, 9, 11)]
