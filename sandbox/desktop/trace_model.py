@@ -54,6 +54,10 @@ class TraceTableModel(QAbstractTableModel):
         self._positions: dict[str, int] = {}
         self._visible: list[int] = []
         self._fetched = 0
+        # True while fetchMore inserts rows: a handler of rowsAboutToBeInserted that fetches again
+        # (QAbstractItemModelTester runs all its checks, fetchMore included, on that signal) would
+        # otherwise hand out the same rows twice and count rows that do not exist.
+        self._fetching = False
         self._filter: TraceFilter | None = None
         self._icons: dict[str, QIcon] = {}
         self._brushes: dict[str, QBrush] = {}
@@ -81,22 +85,26 @@ class TraceTableModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(self.columns)
 
     def canFetchMore(self, parent: AnyIndex) -> bool:
-        return not parent.isValid() and self._fetched < len(self._visible)
+        return not parent.isValid() and not self._fetching and self._fetched < len(self._visible)
 
     def fetchMore(self, parent: AnyIndex) -> None:
-        if parent.isValid():
+        if parent.isValid() or self._fetching:
             return
         more = min(FETCH_BATCH, len(self._visible) - self._fetched)
         if more <= 0:
             return
-        self.beginInsertRows(QModelIndex(), self._fetched, self._fetched + more - 1)
-        self._fetched += more
-        self.endInsertRows()
+        self._fetching = True
+        try:
+            self.beginInsertRows(QModelIndex(), self._fetched, self._fetched + more - 1)
+            self._fetched += more
+            self.endInsertRows()
+        finally:
+            self._fetching = False
 
     def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < self._fetched:
+        trace = self.trace_at(index.row()) if index.isValid() else None
+        if trace is None:
             return None
-        trace = self._traces[self._visible[index.row()]]
         column = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
             return self.cell(trace, column)
@@ -174,7 +182,8 @@ class TraceTableModel(QAbstractTableModel):
         return len(self._visible)
 
     def trace_at(self, row: int) -> SandboxEvent | None:
-        return self._traces[self._visible[row]] if 0 <= row < self._fetched else None
+        """The trace shown in ``row``, or ``None`` for a row the views have not been given."""
+        return self._traces[self._visible[row]] if 0 <= row < min(self._fetched, len(self._visible)) else None
 
     def trace(self, trace_id: str) -> SandboxEvent | None:
         position = self._positions.get(trace_id)

@@ -8,12 +8,16 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import QModelIndex
 from PySide6.QtGui import QGuiApplication
 from pytestqt.qtbot import QtBot
 
 from sandbox.app import Sandbox
+from sandbox.desktop.trace_model import FETCH_BATCH
 from sandbox.desktop.tracer.dock import SamlTracerDock
 from sandbox.desktop.tracer.model import SamlMessageModel
+from sandbox.events import SandboxEvent, utc_now
+from sandbox.events.traces import SAML
 from sandbox.saml.idp import ResponseOptions
 from sandbox.saml.keys import generate_key_pair
 from sandbox.settings import Settings
@@ -171,3 +175,30 @@ def test_the_model_passes_qtmodeltester(qtmodeltester, recorded: tuple[Sandbox, 
     model.append_traces(events_of(sandbox))
     model.set_filter(lambda trace: trace.system == "blogin")
     qtmodeltester.check(model)
+
+
+def test_rows_fetched_from_inside_an_insert_are_not_counted_twice(qtmodeltester) -> None:  # type: ignore[no-untyped-def]
+    start = utc_now()
+    traces = [
+        SandboxEvent("blogin", f"trace-{n}", "saml_trace", start, "Response", data={"verdict": "accepted"}, kind=SAML)
+        for n in range(FETCH_BATCH * 2 + 100)
+    ]
+    model = SamlMessageModel()
+    model.append_traces(traces)
+    # A view fetching while QAbstractItemModelTester watches: the tester fetches again, once, from
+    # its rowsAboutToBeInserted handler.
+    nested: list[int] = []
+
+    def fetch_once_more(*_args: object) -> None:
+        if not nested:
+            nested.append(model.rowCount())
+            model.fetchMore(QModelIndex())
+
+    model.rowsAboutToBeInserted.connect(fetch_once_more)
+    qtmodeltester.check(model)
+    while model.canFetchMore(QModelIndex()):
+        model.fetchMore(QModelIndex())
+    assert model.rowCount() == len(traces)
+    assert model.index(len(traces) - 1, 0).data() is not None
+    assert model.data(model.createIndex(len(traces), 0)) is None
+    assert model.trace_at(len(traces)) is None
