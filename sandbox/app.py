@@ -5,6 +5,7 @@ The desktop (``sandbox.desktop``) builds its window on top of a running :class:`
 
 from __future__ import annotations
 
+import http.client
 import logging
 import time
 from types import TracebackType
@@ -13,7 +14,6 @@ from sandbox.blogin import BlogIn
 from sandbox.blogin import create_app as create_blogin_app
 from sandbox.errors import SandboxStartupError
 from sandbox.events import EventBus
-from sandbox.http import http_client
 from sandbox.jumpcloud import JumpCloud
 from sandbox.jumpcloud import create_app as create_jumpcloud_app
 from sandbox.scenarios import ScenarioError, load_scenario
@@ -70,17 +70,25 @@ class Sandbox:
         log.info("ready: JumpCloud %s, BlogIn %s", self.jumpcloud.base_url, self.blogin.base_url)
 
     def wait_until_answering(self, timeout: float = 10.0) -> None:
+        """Return once both systems answer ``GET /health``; raise ``OSError`` after ``timeout`` seconds.
+
+        A bare ``http.client`` request to the bound port: at start-up nothing else has loaded
+        httpx yet, and it costs a good part of a second to import.
+        """
         deadline = time.monotonic() + timeout
-        with http_client(timeout=2.0) as client:
-            for url in (self.jumpcloud.base_url, self.blogin.base_url):
-                while True:
-                    try:
-                        client.get(f"{url}/health")
-                        break
-                    except Exception:
-                        if time.monotonic() > deadline:
-                            raise
-                        time.sleep(0.02)
+        for system in (self.jumpcloud, self.blogin):
+            while True:
+                connection = http.client.HTTPConnection("127.0.0.1", system.port, timeout=2.0)
+                try:
+                    connection.request("GET", "/health", headers={"Host": f"{system.host}:{system.port}"})
+                    connection.getresponse().read()
+                    break
+                except OSError:
+                    if time.monotonic() > deadline:
+                        raise
+                    time.sleep(0.005)
+                finally:
+                    connection.close()
 
     def reset(self) -> None:
         """Both systems back to first-run state, servers kept running."""

@@ -7,6 +7,7 @@ RFC 6761 allows. Every other host is resolved normally, so a real server can be 
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import httpx
@@ -19,24 +20,54 @@ def _is_localhost_name(host: str) -> bool:
     return host == "localhost" or host.endswith(".localhost")
 
 
-class LoopbackTransport(httpx.HTTPTransport):
+class LoopbackTransport(httpx.BaseTransport):
+    """Sends ``*.localhost`` to loopback; sets up TLS only once an ``https`` URL is asked for.
+
+    Loading the system's certificate authorities costs about 0.1 s of CPU per client, and the
+    sandbox's own systems speak plain HTTP.
+    """
+
+    def __init__(self, **options: Any) -> None:
+        self._options = options
+        self._plain = httpx.HTTPTransport(verify=False, **options)  # never used for https URLs
+        self._secure: httpx.HTTPTransport | None = None
+        self._lock = threading.Lock()
+
+    def _transport_for(self, url: httpx.URL) -> httpx.HTTPTransport:
+        if url.scheme != "https":
+            return self._plain
+        with self._lock:
+            if self._secure is None:
+                self._secure = httpx.HTTPTransport(**self._options)
+            return self._secure
+
     def handle_request(self, request: httpx.Request) -> httpx.Response:
+        transport = self._transport_for(request.url)
         if not _is_localhost_name(request.url.host):
-            return super().handle_request(request)
+            return transport.handle_request(request)
         original = request.url
         request.url = original.copy_with(host="127.0.0.1")
         try:
-            return super().handle_request(request)
+            return transport.handle_request(request)
         finally:
             # Cookies and redirects are resolved against the URL the caller asked for.
             request.url = original
 
+    def close(self) -> None:
+        self._plain.close()
+        with self._lock:
+            if self._secure is not None:
+                self._secure.close()
+
 
 def http_client(*, timeout: float = 10.0, **kwargs: Any) -> httpx.Client:
-    """A synchronous client that reaches ``*.localhost`` on loopback."""
+    """A synchronous client that reaches ``*.localhost`` on loopback (``limits`` applies to its connection pool)."""
     headers = {"User-Agent": USER_AGENT, **kwargs.pop("headers", {})}
+    transport_options: dict[str, Any] = {"retries": 0}
+    if "limits" in kwargs:
+        transport_options["limits"] = kwargs.pop("limits")
     return httpx.Client(
-        transport=LoopbackTransport(retries=0),
+        transport=LoopbackTransport(**transport_options),
         timeout=timeout,
         headers=headers,
         trust_env=False,

@@ -8,6 +8,7 @@ import secrets
 from flask import Flask
 
 from sandbox.blogin.system import BlogIn
+from sandbox.url_rules import LazyBuilderRule
 from sandbox.webcommon import install_db_session, register_health, register_html_errors
 
 log = logging.getLogger("sandbox.blogin.web")
@@ -16,6 +17,7 @@ log = logging.getLogger("sandbox.blogin.web")
 def create_app(system: BlogIn, test_config: dict[str, object] | None = None) -> Flask:
     """Build the Flask app that serves ``system``."""
     app = Flask(__name__)
+    app.url_rule_class = LazyBuilderRule
     app.config.update(
         SECRET_KEY=secrets.token_hex(32),
         SESSION_COOKIE_NAME="blogin_session",

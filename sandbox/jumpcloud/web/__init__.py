@@ -8,6 +8,7 @@ import secrets
 from flask import Flask
 
 from sandbox.jumpcloud.system import JumpCloud
+from sandbox.url_rules import LazyBuilderRule
 from sandbox.webcommon import install_db_session, register_health, register_html_errors
 
 log = logging.getLogger("sandbox.jumpcloud.web")
@@ -16,6 +17,7 @@ log = logging.getLogger("sandbox.jumpcloud.web")
 def create_app(system: JumpCloud, test_config: dict[str, object] | None = None) -> Flask:
     """Build the Flask app that serves ``system``."""
     app = Flask(__name__)
+    app.url_rule_class = LazyBuilderRule
     app.config.update(
         SECRET_KEY=secrets.token_hex(32),
         SESSION_COOKIE_NAME="jumpcloud_session",
