@@ -61,7 +61,7 @@ class TrafficPanels:
         self.add(history)
 
     def reload(self) -> None:
-        """After File › Reset sandbox: start again from what the systems now hold."""
+        """After a reset or a scenario replaced both systems' state: start again from what they now hold."""
         self.saml_model.clear()
         self.scim_model.clear()
         self.flow.recorder.flows.clear()
@@ -139,8 +139,7 @@ def install_traffic_panels(window: MainWindow) -> TrafficPanels:
     window.bridge.events_arrived.connect(panels.add)
     flow.message_requested.connect(panels.open_message)
     traffic.event_requested.connect(panels.open_event)
-    # The window's own handler runs first (connection order): by now the systems are reset.
-    window.reset_action.triggered.connect(panels.reload)
+    window.sandbox_replaced.connect(panels.reload)
     panels.load_history()
     return panels
 

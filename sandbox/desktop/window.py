@@ -34,6 +34,8 @@ class MainWindow(QMainWindow):
     """SSO Sandbox's window over a running :class:`Sandbox`."""
 
     first_page_loaded = Signal()
+    #: both systems' state was replaced (File › Reset sandbox…, a scenario opened): panels start again
+    sandbox_replaced = Signal()
 
     def __init__(self, sandbox: Sandbox) -> None:
         super().__init__()
@@ -195,13 +197,18 @@ class MainWindow(QMainWindow):
         log.info("resetting the sandbox from the window")
         self.bridge.drain()
         self.sandbox.reset()
+        self.start_afresh()
+        self.statusBar().showMessage("Sandbox reset: both systems are back to their first-run state.", 6000)
+        return True
+
+    def start_afresh(self) -> None:
+        """After both systems' state was replaced: the event log, the panels and the personas start again from it."""
         self.event_model.clear()
         self.load_event_history()
+        self.sandbox_replaced.emit()
         for browser in self.browsers.values():
             if browser.started or self._personas_started:
                 browser.restart()
-        self.statusBar().showMessage("Sandbox reset: both systems are back to their first-run state.", 6000)
-        return True
 
     # -- layout memory --------------------------------------------------------------------------
 

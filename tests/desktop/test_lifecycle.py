@@ -32,8 +32,12 @@ def test_reset_asks_first_and_cancel_keeps_everything(
     client.post(f"{module_sandbox.blogin.base_url}/login", data={"email": "kept@acme.example", "password": "x"})
     qtbot.waitUntil(lambda: any("kept@acme.example" in s for s in _summaries(window)), timeout=10_000)
     seen: list[str] = []
+    reloaded: list[str] = []
+    window.sandbox_replaced.connect(lambda: reloaded.append("replaced"))
+    window.traffic_panels.saml_model.modelReset.connect(lambda: reloaded.append("tracer"))
     answer_next_dialog("Cancel", seen)
     window.reset_action.trigger()
+    assert not reloaded  # nothing was reset, so no panel starts again
     assert seen and "Reset both systems to their first-run state?" in seen[0]
     assert "cannot be undone" in seen[0]
     assert any("kept@acme.example" in s for s in _summaries(window))
@@ -45,11 +49,16 @@ def test_confirmed_reset_empties_both_systems_and_signs_the_admins_in_again(
 ) -> None:
     client.post(f"{module_sandbox.jumpcloud.base_url}/login", data={"email": "gone@jc.example", "password": "x"})
     qtbot.waitUntil(lambda: any("gone@jc.example" in s for s in _summaries(window)), timeout=10_000)
+    module_sandbox.blogin.set_scim_fault("Users", status=503)
+    indicator = window.panels.indicator
+    qtbot.waitUntil(lambda: not indicator.isHidden() and "503" in indicator.text(), timeout=10_000)
     seen: list[str] = []
     answer_next_dialog("Reset sandbox", seen)
     admin = window.browsers["jumpcloud-admin"]
     with qtbot.waitSignal(admin.view.loadFinished, timeout=30_000):
         window.reset_action.trigger()
+        # The panels read the reset systems at once, not at their next event.
+        assert indicator.isHidden()
     assert seen
     assert not any("gone@jc.example" in s or "kept@acme.example" in s for s in _summaries(window))
     assert not any("gone@jc.example" in e.summary for e in module_sandbox.jumpcloud.recent_events())

@@ -47,6 +47,7 @@ class RehearsalPanels:
         window.bridge.events_arrived.connect(self.walkthrough.schedule_refresh)
         window.bridge.events_arrived.connect(self.drift.schedule_refresh)
         window.bridge.events_arrived.connect(self._events_arrived)
+        window.sandbox_replaced.connect(self.refresh)
 
         self.indicator = QLabel()
         self.indicator.setObjectName("edgeCasesIndicator")
@@ -59,6 +60,12 @@ class RehearsalPanels:
         self.edge_cases.active_changed.connect(self.show_active_edge_cases)
         self.edge_cases.refresh()
         self._add_menus()
+
+    def refresh(self) -> None:
+        """Read both systems again now (their state was replaced), instead of at the next event."""
+        self.walkthrough.refresh()
+        self.edge_cases.refresh()
+        self.drift.refresh()
 
     # -- persona navigation ------------------------------------------------------------------
 
@@ -150,13 +157,7 @@ class RehearsalPanels:
         except ScenarioError as error:
             QMessageBox.warning(window, "Scenario not opened", str(error))
             return False
-        window.event_model.clear()
-        window.load_event_history()
-        for browser in window.browsers.values():
-            browser.restart()
-        self.walkthrough.refresh()
-        self.edge_cases.refresh()
-        self.drift.refresh()
+        window.start_afresh()
         window.statusBar().showMessage(f"Scenario “{scenario.title}” loaded.", 6000)
         log.info("scenario %r loaded from the window", scenario.title)
         return True
