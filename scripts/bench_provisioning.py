@@ -2,6 +2,8 @@
 
 Prints users/s for the initial sync (target: at most 30 s), the time to list 10,000 application
 users for a manual import (target: at most 10 s), and both portals' latency while the sync runs.
+The machine's load average, the CPU seconds each side spent on the sync and the SCIM requests per
+second are printed too, so a figure from a busy machine can be read.
 
     .venv/bin/python scripts/bench_provisioning.py [--users 10000] [--groups 100]
 
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -21,12 +24,19 @@ import threading
 import time
 from pathlib import Path
 
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 
 from sandbox.app import Sandbox
 from sandbox.events import utc_now
 from sandbox.http import http_client
-from sandbox.jumpcloud.models import ProvisionedResource, SsoApplication, SystemUser, UserGroup, group_members
+from sandbox.jumpcloud.models import (
+    ProvisionedResource,
+    SsoApplication,
+    SystemUser,
+    Trace,
+    UserGroup,
+    group_members,
+)
 from sandbox.jumpcloud.models.base import new_object_id
 from sandbox.jumpcloud.services.insights import Initiator
 from sandbox.jumpcloud.services.provisioning import connection
@@ -76,6 +86,28 @@ def populate(sandbox: Sandbox, users: int, groups: int) -> str:
         s.flush()
         app.groups.extend(s.scalars(select(UserGroup).where(UserGroup.name.like("bench-group-%"))).all())
         return app.id
+
+
+def process_cpu(pid: int) -> float | None:
+    """CPU seconds (user + system) a process has used so far; None where /proc is not available."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    # utime and stime are fields 14 and 15 of stat(5), counted after the command name's ")".
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def load_average() -> str:
+    if not hasattr(os, "getloadavg"):
+        return "load average not available"
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.2f} {five:.2f} {fifteen:.2f} on {os.cpu_count()} CPUs"
+
+
+def scim_requests(sandbox: Sandbox) -> int:
+    with sandbox.jumpcloud.database.sessions() as s:
+        return int(s.scalar(select(func.count()).select_from(Trace).where(Trace.kind == "scim")) or 0)
 
 
 def start_blogin(data_dir: Path) -> tuple[subprocess.Popen[str], str]:
@@ -140,13 +172,13 @@ def main() -> int:
         root = Path(tmp)
         blogin_process, blogin_url = start_blogin(root / "blogin-side")
         try:
-            return run(root, blogin_url, args.users, args.groups)
+            return run(root, blogin_process.pid, blogin_url, args.users, args.groups)
         finally:
             blogin_process.terminate()
             blogin_process.wait(30)
 
 
-def run(root: Path, blogin_url: str, users: int, groups: int) -> int:
+def run(root: Path, blogin_pid: int, blogin_url: str, users: int, groups: int) -> int:
     from sandbox.blogin import BlogIn
     from sandbox.blogin.scim.settings import save_status
     from sandbox.events import EventBus
@@ -175,6 +207,10 @@ def run(root: Path, blogin_url: str, users: int, groups: int) -> int:
         ]
         for probe in probes:
             probe.start()
+        print(f"before the sync: {load_average()}")
+        requests_before = scim_requests(sandbox)
+        blogin_cpu_before = process_cpu(blogin_pid)
+        jumpcloud_cpu_before = time.process_time()
         started = time.perf_counter()
         with sandbox.jumpcloud.database.transaction() as s:
             app = s.get(SsoApplication, application_id)
@@ -188,6 +224,14 @@ def run(root: Path, blogin_url: str, users: int, groups: int) -> int:
             print("the sync did not finish within 10 minutes")
             return 1
         elapsed = time.perf_counter() - started
+        jumpcloud_cpu = time.process_time() - jumpcloud_cpu_before
+        blogin_cpu_after = process_cpu(blogin_pid)
+        blogin_cpu = (
+            blogin_cpu_after - blogin_cpu_before
+            if blogin_cpu_after is not None and blogin_cpu_before is not None
+            else None
+        )
+        requests = scim_requests(sandbox) - requests_before
         for probe in probes:
             probe.stop.set()
             probe.join()
@@ -204,6 +248,18 @@ def run(root: Path, blogin_url: str, users: int, groups: int) -> int:
             f"initial provisioning: {provisioned} users and {groups} groups in {elapsed:.1f} s "
             f"({provisioned / elapsed:.0f} users/s; queuing took {queued:.1f} s) — target 30 s: "
             f"{'met' if elapsed <= 30 else 'MISSED'}"
+        )
+        per_user = 1000 / max(provisioned, 1)
+        print(f"after the sync: {load_average()}")
+        print(f"SCIM requests: {requests} in {elapsed:.1f} s ({requests / elapsed:.0f} requests/s)")
+        print(
+            f"CPU spent on the sync: JumpCloud {jumpcloud_cpu:.1f} s ({jumpcloud_cpu * per_user:.1f} ms per user), "
+            + (
+                f"BlogIn {blogin_cpu:.1f} s ({blogin_cpu * per_user:.1f} ms per user)"
+                if blogin_cpu is not None
+                else "BlogIn not measured (no /proc)"
+            )
+            + f"; wall {elapsed:.1f} s"
         )
         print("portal latency while syncing:")
         print("  " + probes[0].report("JumpCloud /login"))
