@@ -12,15 +12,14 @@ import base64
 import logging
 import tempfile
 import threading
-from collections import OrderedDict
 from collections.abc import Container
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from sandbox.saml.backend import DEFAULT_BACKEND, DIGEST_SHA256, SIG_RSA_SHA256, crypto_settings, install_backend
+from sandbox.saml.backend import DIGEST_SHA256, SIG_RSA_SHA256, install_backend
 from sandbox.saml.inspect import MessageDecodeError, MessageSummary, decode_message, summarise
 from sandbox.saml.keys import certificate_facts
 from sandbox.saml.metadata import BINDING_POST, BINDING_REDIRECT, NAMEID_EMAIL, parse_idp_metadata
@@ -473,42 +472,3 @@ class ServiceProvider:
             expires=min(ends) if ends else None,
             checks=checks,
         )
-
-
-class ServiceProviderCache:
-    """Built service providers by settings: building one loads keys and metadata (a few hundred ms).
-
-    ``crypto`` is the signing backend's configuration (:func:`sandbox.saml.backend.crypto_settings`),
-    worked out once for every provider this cache builds.
-    """
-
-    def __init__(self, size: int = 4, backend: str = DEFAULT_BACKEND) -> None:
-        self.crypto = crypto_settings(backend)
-        self._size = size
-        self._entries: OrderedDict[tuple[Any, ...], ServiceProvider] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, settings: ServiceProviderSettings) -> ServiceProvider:
-        """The service provider for ``settings``, built on first use; the oldest is closed beyond ``size``."""
-        key = tuple(
-            tuple(sorted(value.items())) if isinstance(value, dict) else value
-            for value in (getattr(settings, f.name) for f in fields(settings))
-        )
-        with self._lock:
-            provider = self._entries.get(key)
-            if provider is not None:
-                self._entries.move_to_end(key)
-                return provider
-        provider = ServiceProvider(settings)
-        with self._lock:
-            self._entries[key] = provider
-            while len(self._entries) > self._size:
-                _settings, evicted = self._entries.popitem(last=False)
-                evicted.close()
-        return provider
-
-    def clear(self) -> None:
-        with self._lock:
-            for provider in self._entries.values():
-                provider.close()
-            self._entries.clear()

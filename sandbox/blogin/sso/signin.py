@@ -21,10 +21,10 @@ from sandbox.saml.sp import (
     OutgoingMessage,
     ResponseRejected,
     ServiceProvider,
-    ServiceProviderCache,
     ServiceProviderSettings,
     VerifiedResponse,
 )
+from sandbox.saml.sp_cache import ServiceProviderCache
 
 log = logging.getLogger("sandbox.blogin.sso")
 

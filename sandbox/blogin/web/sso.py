@@ -37,7 +37,8 @@ from sandbox.blogin.sso.signin import consume_response, record_rejection, start_
 from sandbox.blogin.web.auth import LOGIN_OPTIONS_KEY, sign_in
 from sandbox.blogin.web.context import admin_required, current_user, system
 from sandbox.saml.keys import CertificateError, certificate_facts
-from sandbox.saml.sp import SIGNATURES_REQUIRED, ServiceProviderCache
+from sandbox.saml.sp import SIGNATURES_REQUIRED
+from sandbox.saml.sp_cache import ServiceProviderCache
 from sandbox.webcommon import db, safe_next
 
 log = logging.getLogger("sandbox.blogin.sso")
