@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, insert, select, true
+from sqlalchemy import Table, delete, insert, select, true
 from sqlalchemy.orm import Session
 
 from sandbox.blogin.models import Team, User, team_members
@@ -178,7 +178,7 @@ def list_teams(session: Session, query: ListQuery, base: str) -> tuple[int, list
         condition=condition,
         exact=exact,
         sort_columns=GROUP_SORT,
-        default_order=[Team.display_name_key],
+        default_order=[cast(Table, Team.__table__).c.display_name_key],
         query=query,
         render=lambda rows: render_teams(session, rows, base, with_members=with_members),
     )

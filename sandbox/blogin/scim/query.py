@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, and_, exists, false, func, not_, or_, select, true
+from sqlalchemy import ColumnElement, Table, and_, exists, false, func, not_, or_, select, true
 
 from sandbox.blogin.models import Team, User, team_members
 from sandbox.scim.errors import invalid_filter
@@ -19,6 +19,11 @@ from sandbox.scim.filter import And, Compare, Filter, Not, Or, Present, ValuePat
 from sandbox.scim.schemas import GROUP_SCHEMA, USER_SCHEMA
 
 Condition = ColumnElement[bool]
+
+# Table columns, not ORM attributes: the list queries select rows of the tables, and a statement that
+# names only Core columns skips the ORM's compile step.
+_users = cast(Table, User.__table__).c
+_teams = cast(Table, Team.__table__).c
 
 
 @dataclass(frozen=True)
@@ -32,50 +37,50 @@ class Column:
 
 
 USER_COLUMNS = {
-    "id": Column(User.id, case_exact=True),
-    "externalid": Column(User.external_id, case_exact=True),
-    "username": Column(User.user_name_key, lowered=True),
-    "displayname": Column(User.display_name),
-    "title": Column(User.title),
-    "timezone": Column(User.timezone),
-    "name.givenname": Column(User.given_name),
-    "name.familyname": Column(User.family_name),
-    "name.formatted": Column(User.formatted_name),
-    "active": Column(User.active, kind="boolean"),
-    "meta.created": Column(User.created, kind="dateTime"),
-    "meta.lastmodified": Column(User.last_modified, kind="dateTime"),
+    "id": Column(_users.id, case_exact=True),
+    "externalid": Column(_users.external_id, case_exact=True),
+    "username": Column(_users.user_name_key, lowered=True),
+    "displayname": Column(_users.display_name),
+    "title": Column(_users.title),
+    "timezone": Column(_users.timezone),
+    "name.givenname": Column(_users.given_name),
+    "name.familyname": Column(_users.family_name),
+    "name.formatted": Column(_users.formatted_name),
+    "active": Column(_users.active, kind="boolean"),
+    "meta.created": Column(_users.created, kind="dateTime"),
+    "meta.lastmodified": Column(_users.last_modified, kind="dateTime"),
 }
 
 GROUP_COLUMNS = {
-    "id": Column(Team.id, case_exact=True),
-    "externalid": Column(Team.external_id, case_exact=True),
-    "displayname": Column(Team.display_name_key, lowered=True),
-    "meta.created": Column(Team.created, kind="dateTime"),
-    "meta.lastmodified": Column(Team.last_modified, kind="dateTime"),
+    "id": Column(_teams.id, case_exact=True),
+    "externalid": Column(_teams.external_id, case_exact=True),
+    "displayname": Column(_teams.display_name_key, lowered=True),
+    "meta.created": Column(_teams.created, kind="dateTime"),
+    "meta.lastmodified": Column(_teams.last_modified, kind="dateTime"),
 }
 
 # Sorting: attribute → column (sortBy is case-insensitive).
 USER_SORT = {
-    "username": User.user_name_key,
-    "id": User.id,
-    "externalid": User.external_id,
-    "displayname": User.display_name,
-    "title": User.title,
-    "name.givenname": User.given_name,
-    "name.familyname": User.family_name,
-    "name.formatted": User.formatted_name,
-    "active": User.active,
-    "meta.created": User.created,
-    "meta.lastmodified": User.last_modified,
-    "emails.value": User.email,
-    "emails": User.email,
+    "username": _users.user_name_key,
+    "id": _users.id,
+    "externalid": _users.external_id,
+    "displayname": _users.display_name,
+    "title": _users.title,
+    "name.givenname": _users.given_name,
+    "name.familyname": _users.family_name,
+    "name.formatted": _users.formatted_name,
+    "active": _users.active,
+    "meta.created": _users.created,
+    "meta.lastmodified": _users.last_modified,
+    "emails.value": _users.email,
+    "emails": _users.email,
 }
 GROUP_SORT = {
-    "displayname": Team.display_name_key,
-    "id": Team.id,
-    "externalid": Team.external_id,
-    "meta.created": Team.created,
-    "meta.lastmodified": Team.last_modified,
+    "displayname": _teams.display_name_key,
+    "id": _teams.id,
+    "externalid": _teams.external_id,
+    "meta.created": _teams.created,
+    "meta.lastmodified": _teams.last_modified,
 }
 
 
@@ -108,7 +113,7 @@ def _compile(node: Filter, columns: dict[str, Column], core: str, resource_type:
     key = _key(node.path.attr, node.path.sub, node.path.uri, core)
     if resource_type == "Group" and key in ("members", "members.value") and isinstance(node, Compare):
         if node.op == "eq" and isinstance(node.value, str):
-            member = exists().where(team_members.c.team_id == Team.id, team_members.c.user_id == node.value)
+            member = exists().where(team_members.c.team_id == _teams.id, team_members.c.user_id == node.value)
             return member, True
         return true(), False
     column = columns.get(key or "")
@@ -195,10 +200,10 @@ def _compare_moment(column: Column, node: Compare) -> tuple[Condition, bool]:
 
 def member_rows(team_ids: list[str]) -> Any:
     """(team id, user id, display) for the members of ``team_ids``, in a stable order."""
-    display = func.coalesce(func.nullif(User.display_name, ""), User.user_name)
+    display = func.coalesce(func.nullif(_users.display_name, ""), _users.user_name)
     return (
-        select(team_members.c.team_id, User.id, display)
-        .join(User, User.id == team_members.c.user_id)
+        select(team_members.c.team_id, _users.id, display)
+        .join(cast(Table, User.__table__), _users.id == team_members.c.user_id)
         .where(team_members.c.team_id.in_(team_ids))
-        .order_by(team_members.c.team_id, User.user_name_key)
+        .order_by(team_members.c.team_id, _users.user_name_key)
     )

@@ -24,9 +24,10 @@ from sandbox.blogin.services.audit import record_audit
 from sandbox.events import utc_now
 from sandbox.passwords import hash_password
 from sandbox.scim.errors import invalid_value, not_found, uniqueness
+from sandbox.scim.filter import Compare, Filter
 from sandbox.scim.patch import apply_patch, operations_of
-from sandbox.scim.resources import normalize
-from sandbox.scim.schemas import USER_TYPE
+from sandbox.scim.resources import normalize, project
+from sandbox.scim.schemas import USER_SCHEMA, USER_TYPE
 
 ACTOR = "SCIM provisioning"
 
@@ -41,6 +42,14 @@ _USER_WITH_TEAMS = (
     .outerjoin(team_members, team_members.c.user_id == _users.c.id)
     .outerjoin(_teams, _teams.c.id == team_members.c.team_id)
     .where(_users.c.id == bindparam("user_id"))
+    .order_by(_teams.c.display_name_key)
+)
+# The same by userName (its lower-cased, unique key): the lookup every provisioning client makes.
+_USER_WITH_TEAMS_BY_NAME = (
+    select(_users, _teams.c.id.label("team_id"), _teams.c.display_name.label("team_name"))
+    .outerjoin(team_members, team_members.c.user_id == _users.c.id)
+    .outerjoin(_teams, _teams.c.id == team_members.c.team_id)
+    .where(_users.c.user_name_key == bindparam("key"))
     .order_by(_teams.c.display_name_key)
 )
 # Before a create: who holds the userName, and the role new users get — one round trip.
@@ -183,7 +192,32 @@ def delete_user(session: Session, row: Row[Any]) -> None:
     )
 
 
+def _user_name_eq(node: Filter | None) -> str | None:
+    """The value of a plain ``userName eq "…"`` filter, else None."""
+    if (
+        isinstance(node, Compare)
+        and node.op == "eq"
+        and isinstance(node.value, str)
+        and node.value
+        and node.path.sub is None
+        and node.path.attr.lower() == "username"
+        and (node.path.uri is None or node.path.uri.lower() == USER_SCHEMA.lower())
+    ):
+        return node.value
+    return None
+
+
 def list_users(session: Session, query: ListQuery, base: str) -> tuple[int, list[dict[str, Any]]]:
+    """GET /Users: filtered, sorted and paged; ``userName eq`` takes one indexed query."""
+    wanted = _user_name_eq(query.filter)
+    if wanted is not None:
+        rows = session.execute(_USER_WITH_TEAMS_BY_NAME, {"key": wanted.lower()}).all()
+        if not rows:
+            return 0, []
+        if query.start_index > 1 or query.count == 0:
+            return 1, []
+        teams = [(row.team_id, row.team_name) for row in rows if row.team_id is not None]
+        return 1, [project(user_resource(rows[0], base, teams), query.attributes, query.excluded)]
     condition, exact = compile_filter(query.filter, "User") if query.filter is not None else (None, True)
     return search(
         session,

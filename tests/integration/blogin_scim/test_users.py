@@ -223,3 +223,15 @@ def test_bad_filters_and_parameters_are_400(scim: Scim) -> None:
         assert_scim_error(scim.get("/Users", params={"filter": bad}), 400, "invalidFilter")
     assert_scim_error(scim.get("/Users", params={"count": "many"}), 400, "invalidValue")
     assert_scim_error(scim.get("/Users", params={"sortOrder": "sideways"}), 400, "invalidValue")
+
+
+def test_user_name_lookup_pages_and_projects_like_any_filter(scim: Scim) -> None:
+    user = create(scim, "Lookup.Person@acme.example")
+    for written in ('userName eq "lookup.person@ACME.example"', 'USERNAME eq "Lookup.Person@acme.example"'):
+        found = scim.get("/Users", params={"filter": written, "attributes": "userName"}).json()
+        assert found["totalResults"] == 1 and found["itemsPerPage"] == 1
+        assert found["Resources"] == [{"schemas": user["schemas"], "id": user["id"], "userName": user["userName"]}]
+    later = scim.get("/Users", params={"filter": 'userName eq "lookup.person@acme.example"', "startIndex": 2}).json()
+    assert later["totalResults"] == 1 and later["Resources"] == [] and later["startIndex"] == 2
+    none = scim.get("/Users", params={"filter": 'userName eq "nobody.here@acme.example"'}).json()
+    assert none["totalResults"] == 0 and none["Resources"] == []
