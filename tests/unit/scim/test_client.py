@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import httpx
 import pytest
 from waitress.server import create_server
 
@@ -18,6 +19,7 @@ from sandbox.scim.client import (
     NOT_FOUND,
     NOT_SCIM,
     RATE_LIMITED,
+    REJECTED,
     SERVER_ERROR,
     TIMEOUT,
     UNAUTHORIZED,
@@ -97,6 +99,50 @@ def test_paging_reads_every_user(scim: ScimServer) -> None:
             client.create_user({"userName": f"pager{n}"})
         listed = client.all_users(page_size=3)
     assert {f"pager{n}" for n in range(7)} <= {u.user_name for u in listed}
+
+
+def test_several_users_are_looked_up_in_one_request(scim: ScimServer) -> None:
+    records: list[dict[str, Any]] = []
+    with ScimClient(scim.base_url, scim.token, on_exchange=records.append) as client:
+        ann = client.create_user({"userName": "batch.ann"})
+        bo = client.create_user({"userName": "Batch.Bo"})
+        records.clear()
+        found = client.find_users(["batch.ann", "batch.bo", 'batch."cy"'])
+    assert len(records) == 1 and records[0]["method"] == "GET"
+    assert httpx.URL(records[0]["url"]).params["filter"] == (
+        'userName eq "batch.ann" or userName eq "batch.bo" or userName eq "batch.\\"cy\\""'
+    )
+    assert {key: (user.id if user else None) for key, user in found.items()} == {
+        "batch.ann": ann.id,
+        "batch.bo": bo.id,
+        'batch."cy"': None,
+    }
+
+
+def test_a_lookup_answer_without_every_match_settles_only_the_users_it_holds() -> None:
+    # A server that ignored the filter and paged through all its users: absence proves nothing.
+    page = {
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"],
+        "totalResults": 250,
+        "Resources": [{"id": "1", "userName": "kim"}, {"id": "2", "userName": "someone.else"}],
+    }
+    with (
+        canned("200 OK", json.dumps(page).encode(), [("Content-Type", "application/scim+json")]) as url,
+        ScimClient(url, "t") as client,
+    ):
+        found = client.find_users(["kim", "lee"])
+    assert list(found) == ["kim"] and found["kim"] is not None and found["kim"].id == "1"
+
+
+def test_a_server_without_or_filters_refuses_the_batched_lookup() -> None:
+    error = b'{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"status":"400","scimType":"invalidFilter"}'
+    with (
+        canned("400 Bad Request", error, [("Content-Type", "application/scim+json")]) as url,
+        ScimClient(url, "t") as client,
+        pytest.raises(ScimRequestError) as raised,
+    ):
+        client.find_users(["kim", "lee"])
+    assert raised.value.kind == REJECTED and raised.value.status == 400
 
 
 @pytest.mark.parametrize(

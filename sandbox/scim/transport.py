@@ -1,0 +1,284 @@
+"""Sending one SCIM request (RFC 7644) and recording the exchange.
+
+:class:`ScimTransport` adds the Bearer token and the SCIM media types, hands every exchange to
+``on_exchange`` in the shape of :func:`sandbox.scim.exchange.exchange` (token and passwords masked)
+and turns whatever came back into a JSON body or a :class:`ScimRequestError` whose ``kind`` a
+person can act on. What the requests mean (users, groups, pages) is :mod:`sandbox.scim.client`'s.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from email.utils import parsedate_to_datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+from sandbox.http import http_client
+from sandbox.scim.exchange import exchange
+
+SCIM_JSON = "application/scim+json"
+
+# ScimRequestError.kind
+UNREACHABLE = "unreachable"
+TIMEOUT = "timeout"
+UNAUTHORIZED = "unauthorized"
+FORBIDDEN = "forbidden"
+NOT_FOUND = "not_found"
+NOT_SCIM = "not_scim"
+INVALID_JSON = "invalid_json"
+RATE_LIMITED = "rate_limited"
+SERVER_ERROR = "server_error"
+CONFLICT = "conflict"
+REJECTED = "rejected"
+NOT_SUPPORTED = "not_supported"
+
+RETRYABLE = frozenset({UNREACHABLE, TIMEOUT, RATE_LIMITED, SERVER_ERROR})
+
+ExchangeRecorder = Callable[[dict[str, Any]], None]
+
+
+class ScimRequestError(Exception):
+    """A SCIM request that did not succeed; ``kind`` says why, ``str()`` says it plainly."""
+
+    def __init__(self, kind: str, message: str, *, status: int | None = None, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.status = status
+        self.retry_after = retry_after
+
+    @property
+    def retryable(self) -> bool:
+        return self.kind in RETRYABLE
+
+
+class ScimTransport:
+    """Requests to one SCIM service provider at ``base_url`` with a bearer token.
+
+    ``client`` is a shared ``httpx.Client`` (its connection pool keeps connections alive across
+    requests and threads); without one the transport opens its own and closes it on :meth:`close`.
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        token: str,
+        *,
+        timeout: float = 10.0,
+        on_exchange: ExchangeRecorder | None = None,
+        client: httpx.Client | None = None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.timeout = timeout
+        self.on_exchange = on_exchange
+        self._own_client = client is None
+        self._http = client or http_client(timeout=timeout)
+        # Built once: every request carries the same credentials and media types.
+        self._headers = {"Authorization": f"Bearer {token}", "Accept": f"{SCIM_JSON}, application/json"}
+        self._json_headers = {**self._headers, "Content-Type": SCIM_JSON}
+
+    def close(self) -> None:
+        if self._own_client:
+            self._http.close()
+
+    def send(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, str] | None = None,
+        json_body: dict[str, Any] | None = None,
+        operation: str | None = None,
+        attempt: int = 1,
+    ) -> Any:
+        """One request; the answer's JSON body (``{}`` for an empty success) or a ScimRequestError."""
+        url = f"{self.base_url}{path}"
+        content: bytes | None = None
+        headers = self._headers
+        if json_body is not None:
+            content = json.dumps(json_body).encode()
+            headers = self._json_headers
+        request = self._http.build_request(method, url, params=params, content=content, headers=headers)
+        started = time.perf_counter()
+        try:
+            response = self._http.send(request)
+        except httpx.TimeoutException as error:
+            self._record(request, None, started, operation, attempt, error=f"timed out: {error}")
+            raise ScimRequestError(
+                TIMEOUT, f"The server at {self.where} did not answer within {self.timeout:g} seconds."
+            ) from error
+        except httpx.HTTPError as error:
+            self._record(request, None, started, operation, attempt, error=f"{type(error).__name__}: {error}")
+            raise ScimRequestError(UNREACHABLE, f"Could not reach {self.where}: {_reason(error)}.") from error
+        self._record(request, response, started, operation, attempt)
+        return _interpret(response, self.where)
+
+    @property
+    def where(self) -> str:
+        """The server's host and port, as failure messages name it."""
+        parts = urlsplit(self.base_url)
+        return parts.netloc or self.base_url
+
+    def _record(
+        self,
+        request: httpx.Request,
+        response: httpx.Response | None,
+        started: float,
+        operation: str | None,
+        attempt: int,
+        *,
+        error: str | None = None,
+    ) -> None:
+        if self.on_exchange is None:
+            return
+        body = _mask_password(request.content.decode("utf-8", "replace")) if request.content else None
+        self.on_exchange(
+            exchange(
+                direction="sent",
+                method=request.method,
+                url=str(request.url),
+                path=_scim_path(str(request.url), self.base_url),
+                request_headers=dict(request.headers),
+                request_body=body,
+                status=response.status_code if response is not None else None,
+                response_headers=dict(response.headers) if response is not None else {},
+                response_body=response.text if response is not None else None,
+                latency_ms=(time.perf_counter() - started) * 1000,
+                error=error,
+                operation=operation,
+                attempt=attempt,
+            )
+        )
+
+
+def quote(value: str) -> str:
+    """``value`` as a string literal inside a SCIM filter (RFC 7644 §3.4.2.2)."""
+    return value.replace("\\", "\\\\").replace('"', '\\"')
+
+
+def list_resources(body: Any) -> list[dict[str, Any]]:
+    """The ``Resources`` of a ListResponse; anything else is INVALID_JSON."""
+    if not isinstance(body, dict):
+        raise ScimRequestError(INVALID_JSON, "The list answer is not a SCIM ListResponse.")
+    resources = body.get("Resources", [])
+    if not isinstance(resources, list):
+        raise ScimRequestError(INVALID_JSON, "The list answer has no Resources array.")
+    return [r for r in resources if isinstance(r, dict)]
+
+
+def _interpret(response: httpx.Response, where: str) -> Any:
+    status = response.status_code
+    body = _json_or_none(response)
+    detail = _detail(body)
+    if status in (200, 201):
+        if body is None:
+            if "json" not in response.headers.get("content-type", ""):
+                raise ScimRequestError(
+                    NOT_SCIM, f"{where} answered with a web page, not SCIM JSON: is the Base URL right?", status=status
+                )
+            raise ScimRequestError(INVALID_JSON, f"{where} answered with invalid JSON.", status=status)
+        return body
+    if status in (202, 204) or 200 <= status < 300:
+        return body or {}
+    if status == 401:
+        raise ScimRequestError(UNAUTHORIZED, f"{where} refused the Token Key (401 Unauthorized).", status=status)
+    if status == 403:
+        raise ScimRequestError(FORBIDDEN, f"{where} refused access with this Token Key (403 Forbidden).", status=status)
+    if status == 429:
+        retry_after = _retry_after(response.headers.get("retry-after"))
+        raise ScimRequestError(
+            RATE_LIMITED, f"{where} asked to slow down (429 Too Many Requests).", status=status, retry_after=retry_after
+        )
+    if status >= 500:
+        suffix = f": {detail}" if detail else ""
+        raise ScimRequestError(SERVER_ERROR, f"{where} failed with {status}{suffix}.", status=status)
+    if status == 404:
+        if body is None or not _looks_like_scim(body):
+            raise ScimRequestError(
+                NOT_SCIM, f"{where} has no SCIM endpoint there (404): is the Base URL right?", status=404
+            )
+        raise ScimRequestError(
+            NOT_FOUND, f"Not found in the application (404){': ' + detail if detail else ''}.", status=404
+        )
+    if status in (405, 501):
+        raise ScimRequestError(NOT_SUPPORTED, f"{where} does not support this request ({status}).", status=status)
+    if status == 409:
+        raise ScimRequestError(CONFLICT, f"Conflict (409){': ' + detail if detail else ''}.", status=status)
+    raise ScimRequestError(
+        REJECTED, f"{where} rejected the request ({status}){': ' + detail if detail else ''}.", status=status
+    )
+
+
+def _json_or_none(response: httpx.Response) -> Any:
+    if not response.content:
+        return None
+    try:
+        return response.json()
+    except ValueError:
+        return None
+
+
+def _looks_like_scim(body: Any) -> bool:
+    return isinstance(body, dict) and ("schemas" in body or "detail" in body or "status" in body)
+
+
+def _detail(body: Any) -> str:
+    if isinstance(body, dict):
+        detail = body.get("detail") or body.get("scimType") or ""
+        return str(detail)[:300]
+    return ""
+
+
+def _retry_after(value: str | None) -> float | None:
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        moment = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, moment.timestamp() - time.time())
+
+
+def _reason(error: httpx.HTTPError) -> str:
+    text = str(error).lower()
+    if "refused" in text:
+        return "connection refused"
+    if "name or service" in text or "nodename" in text or "getaddrinfo" in text:
+        return "host name not found"
+    return str(error) or type(error).__name__
+
+
+def _mask_password(body: str) -> str:
+    """Passwords travel to the application but never into the traffic record."""
+    if '"password"' not in body:
+        return body
+    try:
+        document = json.loads(body)
+    except ValueError:
+        return body
+    _mask_in(document)
+    return json.dumps(document)
+
+
+def _mask_in(node: Any) -> None:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if (key == "password" and isinstance(value, str)) or (key == "value" and node.get("path") == "password"):
+                node[key] = "••••"
+            else:
+                _mask_in(value)
+    elif isinstance(node, list):
+        for item in node:
+            _mask_in(item)
+
+
+def _scim_path(url: str, base_url: str) -> str:
+    without_query = url.split("?", 1)[0]
+    return without_query[len(base_url) :] if without_query.startswith(base_url) else urlsplit(url).path
