@@ -159,7 +159,11 @@ def summarise(xml: str | bytes) -> MessageSummary:
 
     Raises :class:`~sandbox.saml.safe_xml.UnsafeXmlError` for XML that is not safe to read.
     """
-    root = parse_xml(xml)
+    return summarise_root(parse_xml(xml))
+
+
+def summarise_root(root: etree._Element) -> MessageSummary:
+    """:func:`summarise` for a message already parsed by :func:`~sandbox.saml.safe_xml.parse_xml`."""
     qname = etree.QName(root)
     if qname.namespace != SAMLP:
         raise UnsafeXmlError(f"This is not a SAML 2.0 protocol message (root element {qname.localname}).")

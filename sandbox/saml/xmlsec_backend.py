@@ -148,24 +148,45 @@ class InProcessBackend(CryptoBackend):
     ) -> bool:
         """True when the element ``node_id`` carries a valid signature by ``cert_file``; raises otherwise."""
         root = parse_document(signedtext)
-        element = _target(root, node_name, node_id)
-        signature = _own_signature(element)
-        references = signature.findall(f"{{{DSIG_NS}}}SignedInfo/{{{DSIG_NS}}}Reference")
-        if node_id is not None and (len(references) != 1 or references[0].get("URI") != f"#{node_id}"):
-            raise SignatureError("the signature does not reference the signed element")
         fmt = constants.KeyDataFormatCertDer if cert_type == "der" else constants.KeyDataFormatCertPem
-        context = xmlsec.SignatureContext()
         try:
-            context.key = self._key(cert_file, fmt)
-            for transform in _REFERENCE_TRANSFORMS:
-                context.enable_reference_transform(transform)
-            for transform in _SIGNATURE_TRANSFORMS:
-                context.enable_signature_transform(transform)
-            if node_id is not None:
-                context.register_id(element, "ID")
-            context.verify(signature)
-        except xmlsec.VerificationError as error:
-            raise XmlsecError(f"signature does not verify: {error}") from error
+            key = self._key(cert_file, fmt)
         except xmlsec.Error as error:
             raise XmlsecError(f"signature could not be checked: {error}") from error
+        verify_in_tree(root, node_name, node_id, key)
         return True
+
+
+def certificate_key(certificate_pem: str) -> xmlsec.Key:
+    """An xmlsec key holding a PEM certificate's public key, for :func:`verify_in_tree`."""
+    try:
+        return xmlsec.Key.from_memory(certificate_pem.encode("ascii"), constants.KeyDataFormatCertPem)
+    except xmlsec.Error as error:
+        raise XmlsecError(f"the certificate cannot be read: {error}") from error
+
+
+def verify_in_tree(root: etree._Element, node_name: str, node_id: str | None, key: xmlsec.Key) -> None:
+    """Verify the signature on the element ``node_id`` of an already parsed document; raises if it fails.
+
+    The same checks as ``InProcessBackend.validate_signature``, for a caller that reads the document
+    for other things too and parses it once (from :func:`parse_document` or ``safe_xml.parse_xml``).
+    """
+    element = _target(root, node_name, node_id)
+    signature = _own_signature(element)
+    references = signature.findall(f"{{{DSIG_NS}}}SignedInfo/{{{DSIG_NS}}}Reference")
+    if node_id is not None and (len(references) != 1 or references[0].get("URI") != f"#{node_id}"):
+        raise SignatureError("the signature does not reference the signed element")
+    context = xmlsec.SignatureContext()
+    try:
+        context.key = key
+        for transform in _REFERENCE_TRANSFORMS:
+            context.enable_reference_transform(transform)
+        for transform in _SIGNATURE_TRANSFORMS:
+            context.enable_signature_transform(transform)
+        if node_id is not None:
+            context.register_id(element, "ID")
+        context.verify(signature)
+    except xmlsec.VerificationError as error:
+        raise XmlsecError(f"signature does not verify: {error}") from error
+    except xmlsec.Error as error:
+        raise XmlsecError(f"signature could not be checked: {error}") from error

@@ -204,7 +204,7 @@ class MessageDetail(QWidget):
             self.signatures.setText(f'<span style="color:{MUTED_GREY}">This message is not signed.</span>')
         self._fill_attributes(summary.attributes if summary else {})
         self._fill_checks(message.checks)
-        self.xml.show_xml(message.xml)
+        self.xml.show_xml(message.xml, message.pretty_xml or None)
 
     def _fill_attributes(self, attributes: dict[str, list[str]]) -> None:
         self.attributes.setRowCount(len(attributes))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections import OrderedDict
 from pathlib import Path
 
 from PySide6.QtCore import QItemSelection, Qt
@@ -30,6 +31,7 @@ from sandbox.events import SandboxEvent
 
 log = logging.getLogger("sandbox.desktop.tracer")
 
+READ_MESSAGES_KEPT = 32
 SHOW_CHOICES = (("All messages", None), ("Rejected only", "rejected"), ("Accepted only", "accepted"))
 
 
@@ -41,6 +43,8 @@ class SamlTracerDock(QDockWidget):
         self.setObjectName("samlTracerDock")
         self.model = model
         self.current: TracedMessage | None = None
+        # Traces never change, so a message read once is kept (the last few) for when it is opened again.
+        self._read: OrderedDict[tuple[str, str | None], TracedMessage] = OrderedDict()
 
         self.show_filter = QComboBox()
         self.show_filter.setObjectName("samlShowFilter")
@@ -163,7 +167,11 @@ class SamlTracerDock(QDockWidget):
             counterpart = self.model.counterpart(trace)
             if counterpart is not None:
                 expected = counterpart.data.get("expected_certificate_sha256")
-        message = read_message(trace, expected)
+        key = (trace.id, expected)
+        message = self._read.pop(key, None) or read_message(trace, expected)
+        self._read[key] = message
+        if len(self._read) > READ_MESSAGES_KEPT:
+            self._read.popitem(last=False)
         self.current = message
         self.detail.show_message(message)
         for button in (self.copy_xml_button, self.copy_base64_button, self.save_button):

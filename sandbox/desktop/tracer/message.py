@@ -7,11 +7,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from lxml import etree
+
 from sandbox.desktop.trace_model import system_label
 from sandbox.desktop.tracer.signature import SignatureStatus, check_signatures
 from sandbox.events import SandboxEvent
-from sandbox.saml.inspect import MessageSummary, summarise
-from sandbox.saml.safe_xml import UnsafeXmlError
+from sandbox.saml.inspect import MessageSummary, summarise_root
+from sandbox.saml.safe_xml import UnsafeXmlError, parse_xml
 
 OTHER_SYSTEM = {"jumpcloud": "blogin", "blogin": "jumpcloud"}
 VERDICT_LABELS = {"sent": "Sent", "accepted": "Accepted", "rejected": "Rejected"}
@@ -79,6 +81,8 @@ class TracedMessage:
     unreadable: str | None  # why the XML could not be read, when it could not
     window: ValidityWindow
     signatures: list[SignatureStatus] = field(default_factory=list)
+    #: the XML indented for reading (only for reading: re-indenting changes what a signature covers)
+    pretty_xml: str = ""
 
     @property
     def sender(self) -> str:
@@ -111,12 +115,19 @@ def read_message(trace: SandboxEvent, expected_certificate_sha256: str | None = 
     data = trace.data
     xml = str(data.get("xml") or "")
     summary: MessageSummary | None = None
+    signatures: list[SignatureStatus] = []
+    pretty = ""
     unreadable = None
+    expected = data.get("expected_certificate_sha256") or expected_certificate_sha256
+    # Parsed once: the summary, the signature checks and the indented text all read the same tree.
     try:
-        summary = summarise(xml)
+        root = parse_xml(xml)
+        summary = summarise_root(root)
     except (UnsafeXmlError, ValueError) as error:
         unreadable = str(error) or "The message is not readable XML."
-    expected = data.get("expected_certificate_sha256") or expected_certificate_sha256
+    else:
+        signatures = check_signatures(root, expected)
+        pretty = indented(root)
     clock = parse_instant(data.get("clock")) or trace.timestamp
     window = ValidityWindow(
         clock=clock,
@@ -139,5 +150,12 @@ def read_message(trace: SandboxEvent, expected_certificate_sha256: str | None = 
         summary=summary,
         unreadable=unreadable,
         window=window,
-        signatures=check_signatures(xml, expected) if summary is not None else [],
+        signatures=signatures,
+        pretty_xml=pretty,
     )
+
+
+def indented(root: etree._Element) -> str:
+    """The message indented two spaces a level (this re-indents ``root`` itself: read it before)."""
+    etree.indent(root, space="  ")
+    return str(etree.tostring(root, encoding="unicode"))

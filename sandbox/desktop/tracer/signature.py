@@ -10,16 +10,14 @@ from __future__ import annotations
 import base64
 import hashlib
 import logging
-import tempfile
 from copy import deepcopy
 from dataclasses import dataclass
-from pathlib import Path
 
 from lxml import etree
 from saml2.sigver import SignatureError, XmlsecError
 
 from sandbox.saml.keys import CertificateError, certificate_facts, certificate_pem
-from sandbox.saml.xmlsec_backend import InProcessBackend, UnsafeXml, parse_document
+from sandbox.saml.xmlsec_backend import certificate_key, verify_in_tree
 
 log = logging.getLogger("sandbox.desktop.tracer")
 
@@ -60,16 +58,12 @@ class SignatureStatus:
         return bool(self.covers_its_element and self.digest_valid and self.signature_valid)
 
 
-def check_signatures(xml: str, expected_sha256: str | None) -> list[SignatureStatus]:
-    """Every signature in ``xml``, checked against the certificate it carries."""
-    try:
-        root = parse_document(xml)
-    except UnsafeXml:
-        return []
-    return [_check(root, xml, signature, expected_sha256) for signature in root.iter(f"{{{DS}}}Signature")]
+def check_signatures(root: etree._Element, expected_sha256: str | None) -> list[SignatureStatus]:
+    """Every signature in the parsed message ``root``, each checked once against the certificate it carries."""
+    return [_check(root, signature, expected_sha256) for signature in list(root.iter(f"{{{DS}}}Signature"))]
 
 
-def _check(root: etree._Element, xml: str, signature: etree._Element, expected: str | None) -> SignatureStatus:
+def _check(root: etree._Element, signature: etree._Element, expected: str | None) -> SignatureStatus:
     parent = signature.getparent()
     element = etree.QName(parent).localname if parent is not None else "?"
     element_id = parent.get("ID") if parent is not None else None
@@ -92,7 +86,7 @@ def _check(root: etree._Element, xml: str, signature: etree._Element, expected: 
         problem = "The signature carries no certificate, so it cannot be checked here."
     signature_valid: bool | None = None
     if fingerprint is not None and covers and parent is not None:
-        signature_valid, reason = _signature_valid(xml, cert_text, parent)
+        signature_valid, reason = _signature_valid(root, cert_text, parent)
         problem = problem or reason
     # A signature that verifies covers its digest; the digest is recomputed only to say what failed.
     digest_valid: bool | None = True if signature_valid else None
@@ -149,16 +143,12 @@ def _digest_valid(root: etree._Element, reference: etree._Element) -> bool | Non
     return actual == "".join(stated.split())
 
 
-def _signature_valid(xml: str, cert_text: str, element: etree._Element) -> tuple[bool, str | None]:
+def _signature_valid(root: etree._Element, cert_text: str, element: etree._Element) -> tuple[bool, str | None]:
     qname = etree.QName(element)
-    with tempfile.TemporaryDirectory(prefix="sandbox-tracer-") as directory:
-        cert_file = Path(directory) / "signer.crt"
-        cert_file.write_text(certificate_pem(cert_text))
-        try:
-            InProcessBackend().validate_signature(
-                xml, str(cert_file), "pem", f"{qname.namespace}:{qname.localname}", element.get("ID")
-            )
-        except (SignatureError, XmlsecError) as error:
-            log.debug("signature on %s does not verify: %s", qname.localname, error)
-            return False, f"The signature on the {qname.localname} does not verify with its certificate."
+    try:
+        key = certificate_key(certificate_pem(cert_text))
+        verify_in_tree(root, f"{qname.namespace}:{qname.localname}", element.get("ID"), key)
+    except (SignatureError, XmlsecError) as error:
+        log.debug("signature on %s does not verify: %s", qname.localname, error)
+        return False, f"The signature on the {qname.localname} does not verify with its certificate."
     return True, None

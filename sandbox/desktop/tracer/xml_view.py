@@ -9,9 +9,10 @@ from PySide6.QtGui import (
     QFont,
     QFontDatabase,
     QResizeEvent,
-    QSyntaxHighlighter,
+    QShowEvent,
     QTextCharFormat,
     QTextDocument,
+    QTextLayout,
 )
 from PySide6.QtWidgets import QPlainTextEdit, QWidget
 
@@ -32,9 +33,6 @@ def pretty_xml(xml: str) -> str:
     return str(etree.tostring(root, encoding="unicode"))
 
 
-FIRST_SCREEN_LINES = 120
-
-
 def _format(colour: str, *, bold: bool = False, italic: bool = False) -> QTextCharFormat:
     text_format = QTextCharFormat()
     text_format.setForeground(QColor(colour))
@@ -44,12 +42,16 @@ def _format(colour: str, *, bold: bool = False, italic: bool = False) -> QTextCh
     return text_format
 
 
-class XmlHighlighter(QSyntaxHighlighter):
-    """Element names, attribute names and values, comments and CDATA in different colours."""
+class XmlColours:
+    """Element names, attribute names and values, comments and CDATA in different colours.
 
-    def __init__(self, document: QTextDocument) -> None:
-        super().__init__(document)
-        # One expression with named groups: a single scan per line keeps 200 KB messages quick.
+    Not a QSyntaxHighlighter: that one is called for every line of the document whenever its text is
+    set, and a 200 KB message has thousands of lines. Here only the lines on screen are coloured,
+    each once, by giving their layout its format ranges directly.
+    """
+
+    def __init__(self) -> None:
+        # One expression with named groups: a single scan per line.
         self._token = QRegularExpression(
             r"(?<comment><!--.*?-->)"
             r"|(?<tag></?[\w:.-]+|/?>|\?>|<\?[\w:.-]+)"
@@ -62,27 +64,36 @@ class XmlHighlighter(QSyntaxHighlighter):
             "attr": _format("#8e44ad"),
             "value": _format("#b5541b"),
         }
-        self._names = list(self._formats)
-        #: the block numbers to colour now, and those already coloured
-        self.lines = (0, FIRST_SCREEN_LINES)
+        #: the block numbers already coloured
         self.coloured: set[int] = set()
 
-    def highlightBlock(self, text: str) -> None:
-        # Only the lines on screen are coloured: a 200 KB message has thousands of lines, and
-        # colouring them all up front would make opening it slow. XmlView asks for the rest on scroll.
-        number = self.currentBlock().blockNumber()
-        if not self.lines[0] <= number <= self.lines[1]:
-            return
-        self.coloured.add(number)
+    def ranges(self, text: str) -> list[QTextLayout.FormatRange]:
+        """The coloured stretches of one line."""
+        found: list[QTextLayout.FormatRange] = []
         matches = self._token.globalMatch(text)
-        formats = self._formats
         while matches.hasNext():
             match = matches.next()
-            for name in self._names:
+            for name, text_format in self._formats.items():
                 start = match.capturedStart(name)
                 if start >= 0:
-                    self.setFormat(start, match.capturedLength(name), formats[name])
+                    stretch = QTextLayout.FormatRange()
+                    stretch.start, stretch.length, stretch.format = start, match.capturedLength(name), text_format
+                    found.append(stretch)
                     break
+        return found
+
+    def colour(self, document: QTextDocument, first: int, last: int) -> None:
+        """Colour the blocks ``first`` … ``last`` that are not coloured yet."""
+        for number in range(max(0, first), min(last, document.blockCount() - 1) + 1):
+            if number in self.coloured:
+                continue
+            self.coloured.add(number)
+            block = document.findBlockByNumber(number)
+            layout = block.layout()
+            if layout is None:
+                continue
+            layout.setFormats(self.ranges(block.text()))
+            document.markContentsDirty(block.position(), block.length())
 
 
 class XmlView(QPlainTextEdit):
@@ -96,24 +107,24 @@ class XmlView(QPlainTextEdit):
         mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
         mono.setStyleHint(QFont.StyleHint.Monospace)
         self.setFont(mono)
-        self.highlighter = XmlHighlighter(self.document())
+        self.colours = XmlColours()
         self.verticalScrollBar().valueChanged.connect(self._colour_visible)
 
-    def show_xml(self, xml: str) -> None:
-        self.highlighter.lines = (0, FIRST_SCREEN_LINES)
-        self.highlighter.coloured.clear()
-        self.setPlainText(pretty_xml(xml))
+    def show_xml(self, xml: str, pretty: str | None = None) -> None:
+        """Show ``xml``, indented (``pretty`` when the caller has it already) and coloured where visible."""
+        self.colours.coloured.clear()
+        self.setPlainText(pretty_xml(xml) if pretty is None else pretty)
+        self._colour_visible()
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         self._colour_visible()
 
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self._colour_visible()
+
     def _colour_visible(self) -> None:
         first = self.firstVisibleBlock().blockNumber()
         last = first + self.viewport().height() // max(1, self.fontMetrics().height()) + 2
-        highlighter = self.highlighter
-        highlighter.lines = (first, last)
-        document = self.document()
-        for number in range(first, min(last, document.blockCount() - 1) + 1):
-            if number not in highlighter.coloured:
-                highlighter.rehighlightBlock(document.findBlockByNumber(number))
+        self.colours.colour(self.document(), first, last)
