@@ -6,6 +6,8 @@ own ``Base`` so the systems still share no tables.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -36,6 +38,16 @@ def trace_table(base: type[DeclarativeBase]) -> type[Any]:
         (TraceColumns, base),
         {"__tablename__": "traces", "__table_args__": (Index("ix_traces_kind_seq", "kind", "seq"),)},
     )
+
+
+@dataclass(frozen=True)
+class NewTrace:
+    """One trace for :meth:`TraceLog.record_many`."""
+
+    summary: str
+    data: dict[str, Any]
+    success: bool = True
+    related_id: str | None = None
 
 
 class TraceLog:
@@ -77,6 +89,28 @@ class TraceLog:
         )
         queue_event(session, self._to_event(trace_id, kind, moment, summary, success, related_id, data))
         return trace_id
+
+    def record_many(self, session: Session, kind: str, traces: Sequence[NewTrace]) -> None:
+        """Store ``traces`` of one ``kind`` with one INSERT, each published when ``session`` commits."""
+        if not traces:
+            return
+        moment = utc_now()
+        ids = [new_event_id() for _ in traces]
+        rows = [
+            {
+                "id": trace_id,
+                "kind": kind,
+                "timestamp": moment,
+                "summary": t.summary[:512],
+                "success": t.success,
+                "related_id": t.related_id,
+                "data": t.data,
+            }
+            for trace_id, t in zip(ids, traces, strict=True)
+        ]
+        session.execute(insert(self.table.__table__), rows)
+        for trace_id, t in zip(ids, traces, strict=True):
+            queue_event(session, self._to_event(trace_id, kind, moment, t.summary, t.success, t.related_id, t.data))
 
     def recent(self, session: Session, kind: str, limit: int = 500) -> list[SandboxEvent]:
         """The newest ``limit`` traces of ``kind``, oldest first."""

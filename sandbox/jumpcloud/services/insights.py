@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session
 
 from sandbox.db import queue_event
@@ -48,11 +49,56 @@ def record_event(
     extra: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Store one Directory Insights event and publish it when the transaction commits."""
+    event = new_event(
+        event_type,
+        service=service,
+        initiated_by=initiated_by,
+        resource=resource,
+        changes=changes,
+        success=success,
+        error_message=error_message,
+        client_ip=client_ip,
+        extra=extra,
+    )
+    session.add(
+        DirectoryInsightsEvent(
+            id=event.record["id"],
+            event_type=event_type,
+            service=service,
+            timestamp=event.moment,
+            success=success,
+            record=event.record,
+        )
+    )
+    queue_event(session, to_sandbox_event(event.record, event.moment, summary))
+    return event.record
+
+
+@dataclass(frozen=True)
+class NewEvent:
+    """A Directory Insights record not yet stored, and the moment it happened."""
+
+    record: dict[str, Any]
+    moment: datetime
+
+
+def new_event(
+    event_type: str,
+    *,
+    service: str,
+    initiated_by: Initiator = SYSTEM,
+    resource: dict[str, Any] | None = None,
+    changes: list[dict[str, Any]] | None = None,
+    success: bool = True,
+    error_message: str | None = None,
+    client_ip: str = "127.0.0.1",
+    extra: dict[str, Any] | None = None,
+) -> NewEvent:
+    """One event in the real API's shape, for :func:`record_events` to store with others."""
     moment = utc_now()
-    event_id = new_event_id()
     record: dict[str, Any] = {
         "@version": "1",
-        "id": event_id,
+        "id": new_event_id(),
         "event_type": event_type,
         "service": service,
         "organization": ORGANIZATION_ID,
@@ -69,13 +115,30 @@ def record_event(
         record["error_message"] = error_message
     if extra:
         record.update(extra)
-    session.add(
-        DirectoryInsightsEvent(
-            id=event_id, event_type=event_type, service=service, timestamp=moment, success=success, record=record
-        )
+    return NewEvent(record, moment)
+
+
+def record_events(session: Session, events: Sequence[NewEvent]) -> None:
+    """Store many events with one Core INSERT in the session's transaction (events are append-only:
+    no ORM object to flush), in order, each published when the transaction commits."""
+    if not events:
+        return
+    session.execute(
+        insert(cast(Table, DirectoryInsightsEvent.__table__)),
+        [
+            {
+                "id": e.record["id"],
+                "event_type": e.record["event_type"],
+                "service": e.record["service"],
+                "timestamp": e.moment,
+                "success": e.record["success"],
+                "record": e.record,
+            }
+            for e in events
+        ],
     )
-    queue_event(session, to_sandbox_event(record, moment, summary))
-    return record
+    for e in events:
+        queue_event(session, to_sandbox_event(e.record, e.moment))
 
 
 def to_sandbox_event(record: dict[str, Any], moment: datetime, summary: str = "") -> SandboxEvent:
