@@ -16,7 +16,7 @@ from typing import cast
 
 from flask import Blueprint, Flask, current_app, g, redirect, render_template, request, url_for
 from flask.blueprints import BlueprintSetupState
-from sqlalchemy import select
+from sqlalchemy import select, update
 from werkzeug.wrappers import Response
 
 from sandbox.jumpcloud.models import SsoApplication, SystemUser, Trace
@@ -294,7 +294,6 @@ def continue_login(name: str) -> Response | str | tuple[str, int]:
         related_id=event["id"],
     )
     if pending.request_trace_id:
-        trace = db().scalars(select(Trace).where(Trace.id == pending.request_trace_id)).first()
-        if trace is not None:
-            trace.related_id = event["id"]
+        # The AuthnRequest's trace now points at the sign-in it led to (one statement, no load first).
+        db().execute(update(Trace).where(Trace.id == pending.request_trace_id).values(related_id=event["id"]))
     return render_template("idp/post.html", application=application, issued=issued, acs_url=issued.acs_url, user=user)
