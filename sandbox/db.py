@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event, inspect, text
+from sqlalchemy import DateTime, Engine, FromClause, MetaData, create_engine, event, inspect, literal, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DatabaseError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -100,8 +100,11 @@ class Database:
                     result = connection.execute(text("PRAGMA quick_check")).scalar()
                     if result != "ok":
                         raise StorageError(self._corrupt_message(str(result)))
-                inspect(connection).get_table_names()
-            self.metadata.create_all(self.engine)
+                existing = set(inspect(connection).get_table_names())
+            # One look at the catalogue; create_all (which checks table by table) only on first run
+            # or when this version brings a new table.
+            if any(name not in existing for name in self.metadata.tables):
+                self.metadata.create_all(self.engine)
         except StorageError:
             self.engine.dispose()
             raise
@@ -109,6 +112,14 @@ class Database:
             self.engine.dispose()
             raise StorageError(self._corrupt_message(str(error.orig))) from error
         log.info("%s database ready at %s", self.label, self._where())
+
+    def has_rows(self, table: FromClause) -> bool:
+        """Whether ``table`` holds any row: a Core query, so it neither needs nor configures the ORM mappers.
+
+        Start-up uses it to skip seeding an existing database; the mappers are configured by the first request.
+        """
+        with self.engine.connect() as connection:
+            return connection.execute(select(literal(1)).select_from(table).limit(1)).first() is not None
 
     def wipe(self) -> None:
         """Before opening: remove a SQLite file outright, or drop this system's tables elsewhere."""

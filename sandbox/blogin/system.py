@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from sandbox.blogin.models import Base, Trace
+from sandbox.blogin.models import Base, Trace, User
 from sandbox.blogin.services.audit import recent_audit_events
 from sandbox.blogin.services.integration_state import BlogInState, BlogInUserView, integration_state, user_directory
 from sandbox.blogin.services.seed import SANDBOX_ADMIN_EMAIL, seed_tenant
@@ -51,6 +51,8 @@ class BlogIn:
         self.seed()
 
     def seed(self) -> None:
+        if self.database.has_rows(User.__table__):
+            return
         with self.database.transaction() as session:
             if seed_tenant(session):
                 log.info("seeded the sandbox administrator %s", SANDBOX_ADMIN_EMAIL)

@@ -64,6 +64,8 @@ class JumpCloud:
 
     def seed(self) -> None:
         """A fresh organization has the sandbox administrator."""
+        if self.database.has_rows(Administrator.__table__):
+            return
         with self.database.transaction() as session:
             if session.scalars(select(Administrator).limit(1)).first() is None:
                 session.add(
