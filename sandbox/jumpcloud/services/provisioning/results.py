@@ -7,19 +7,20 @@ same commit that records what the application answered.
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from sandbox.events import utc_now
 from sandbox.jumpcloud.models import IdentityManagement, ProvisionedResource, ProvisioningOutbox
 from sandbox.jumpcloud.models.provisioning import DELIVERED, FAILED, GROUP, PENDING, SKIPPED, SYNC_GROUP
-from sandbox.jumpcloud.services.insights import record_event
+from sandbox.jumpcloud.services.insights import NewEvent, new_event, record_events
 from sandbox.jumpcloud.services.provisioning import outbox
 from sandbox.jumpcloud.services.provisioning.jobs import Attempt, Outcome
 from sandbox.scim.client import ScimRequestError
+from sandbox.traces import NewTrace, TraceLog
 
 if TYPE_CHECKING:
     from sandbox.jumpcloud.services.provisioning.snapshot import Key
@@ -29,17 +30,14 @@ log = logging.getLogger("sandbox.jumpcloud.provisioning")
 
 
 def record_outcomes(worker: ProvisioningWorker, session: Session, outcomes: list[Outcome], busy: set[Key]) -> None:
-    # One flush at commit: rows are inserted in batches instead of one statement at a time.
-    with session.no_autoflush:
-        _record(worker, session, outcomes, busy)
-
-
-def _record(worker: ProvisioningWorker, session: Session, outcomes: list[Outcome], busy: set[Key]) -> None:
+    """Write ``outcomes`` in the session's transaction: events and traces with one INSERT each,
+    mappings and statuses with a few statements for the whole batch."""
     now = utc_now()
     follow_ups: set[tuple[str, str]] = set()
     synced: set[str] = set()
     delivered: list[tuple[int, list[int]]] = []
-    mappings = _mappings_of(session, outcomes)
+    journal = _Journal()
+    mappings = _MappingChanges(session, outcomes)
     for outcome in outcomes:
         job = outcome.job
         application_id = job.application["id"]
@@ -49,8 +47,8 @@ def _record(worker: ProvisioningWorker, session: Session, outcomes: list[Outcome
         for attempt in outcome.attempts:
             if not attempt.success and attempt is outcome.attempts[-1] and error is not None:
                 attempt.error_message = _with_retry_note(attempt, job.attempt, worker.max_attempts, retrying, delay)
-            _record_attempt(worker, session, job.application, attempt)
-        _apply_mapping(session, outcome, mappings)
+            journal.add(job.application, attempt)
+        mappings.apply(outcome)
         follow_ups.update((application_id, group_id) for group_id in outcome.follow_up_groups)
         if error is None:
             delivered.append((job.attempt, job.seqs))
@@ -79,6 +77,8 @@ def _record(worker: ProvisioningWorker, session: Session, outcomes: list[Outcome
                 .values(status=SKIPPED, finished_at=now, last_error=f"Folded into operation {head}, which failed")
             )
         log.warning("%s of %s given up after %d attempts: %s", job.operation, job.resource_id, job.attempt, error)
+    journal.write(session, worker.traces)
+    mappings.write(now)
     by_attempt: dict[int, list[int]] = {}
     for attempt_number, seqs in delivered:
         by_attempt.setdefault(attempt_number, []).extend(seqs)
@@ -102,28 +102,157 @@ def _record(worker: ProvisioningWorker, session: Session, outcomes: list[Outcome
         )
 
 
+class _Journal:
+    """The batch's DI events and the SCIM exchanges behind each, stored in two INSERTs."""
+
+    def __init__(self) -> None:
+        self.events: list[NewEvent] = []
+        self.traces: list[NewTrace] = []
+
+    def add(self, application: dict[str, str], attempt: Attempt) -> None:
+        event = new_event(
+            attempt.event_type,
+            service="directory",
+            resource=attempt.resource,
+            changes=attempt.changes,
+            success=attempt.success,
+            error_message=attempt.error_message,
+            extra={"application": dict(application)},
+        )
+        self.events.append(event)
+        for exchange in attempt.exchanges:
+            status = exchange.get("status")
+            ok = (status is not None and 200 <= int(status) < 300) or (status == 404 and exchange["method"] == "GET")
+            shown = status if status is not None else exchange["error"]
+            summary = f"{exchange['method']} {exchange['path']} → {shown}"
+            self.traces.append(NewTrace(summary, exchange, success=bool(ok), related_id=event.record["id"]))
+
+    def write(self, session: Session, traces: TraceLog) -> None:
+        record_events(session, self.events)
+        traces.record_many(session, "scim", self.traces)
+
+
 MappingKey = tuple[str, str, str]
 
 
-def _mappings_of(session: Session, outcomes: list[Outcome]) -> dict[MappingKey, ProvisionedResource]:
-    """The batch's mapping rows in one query per application and resource type."""
-    wanted: dict[tuple[str, str], set[str]] = {}
-    for outcome in outcomes:
+class _MappingChanges:
+    """What the batch changes in ``provisioned_resources``, gathered first and written at the end
+    (inserts, updates and deletes each as one statement), so no ORM object is loaded or flushed."""
+
+    def __init__(self, session: Session, outcomes: list[Outcome]) -> None:
+        self.session = session
+        self.existing = self._existing(outcomes)
+        # key → (scim id, attributes) to store, or None to delete
+        self.changes: dict[MappingKey, tuple[str, dict[str, Any]] | None] = {}
+        self._groups_read: set[str] = set()
+        self._stored_groups: dict[MappingKey, tuple[str, dict[str, Any]]] = {}
+
+    def _existing(self, outcomes: list[Outcome]) -> set[MappingKey]:
+        wanted: dict[tuple[str, str], set[str]] = {}
+        for outcome in outcomes:
+            job = outcome.job
+            wanted.setdefault((job.application["id"], job.resource_type), set()).add(job.resource_id)
+        found: set[MappingKey] = set()
+        for (application_id, resource_type), ids in wanted.items():
+            ordered = sorted(ids)
+            for start in range(0, len(ordered), 500):
+                found.update(
+                    (application_id, resource_type, jumpcloud_id)
+                    for jumpcloud_id in self.session.scalars(
+                        select(ProvisionedResource.jumpcloud_id).where(
+                            ProvisionedResource.application_id == application_id,
+                            ProvisionedResource.resource_type == resource_type,
+                            ProvisionedResource.jumpcloud_id.in_(ordered[start : start + 500]),
+                        )
+                    )
+                )
+        return found
+
+    def apply(self, outcome: Outcome) -> None:
         job = outcome.job
-        wanted.setdefault((job.application["id"], job.resource_type), set()).add(job.resource_id)
-    found: dict[MappingKey, ProvisionedResource] = {}
-    for (application_id, resource_type), ids in wanted.items():
-        ordered = sorted(ids)
-        for start in range(0, len(ordered), 500):
-            for row in session.scalars(
-                select(ProvisionedResource).where(
-                    ProvisionedResource.application_id == application_id,
-                    ProvisionedResource.resource_type == resource_type,
-                    ProvisionedResource.jumpcloud_id.in_(ordered[start : start + 500]),
+        application_id = job.application["id"]
+        key = (application_id, job.resource_type, job.resource_id)
+        if outcome.forget_member:
+            self._forget_member(application_id, outcome.forget_member)
+        if outcome.mapping is not None:
+            self.changes[key] = (outcome.mapping.scim_id, outcome.mapping.attributes)
+        elif outcome.drop_mapping and (key in self.existing or self.changes.get(key) is not None):
+            self.changes[key] = None
+
+    def _forget_member(self, application_id: str, scim_id: str) -> None:
+        """A user gone from the application is gone from its groups too."""
+        if application_id not in self._groups_read:
+            self._groups_read.add(application_id)
+            for jumpcloud_id, group_scim_id, attributes in self.session.execute(
+                select(
+                    ProvisionedResource.jumpcloud_id, ProvisionedResource.scim_id, ProvisionedResource.attributes
+                ).where(
+                    ProvisionedResource.application_id == application_id, ProvisionedResource.resource_type == GROUP
                 )
             ):
-                found[(application_id, resource_type, row.jumpcloud_id)] = row
-    return found
+                key = (application_id, GROUP, jumpcloud_id)
+                self.existing.add(key)
+                self._stored_groups[key] = (group_scim_id, dict(attributes or {}))
+        keys = {k for k in (*self._stored_groups, *self.changes) if k[0] == application_id and k[1] == GROUP}
+        for key in keys:
+            current = self.changes[key] if key in self.changes else self._stored_groups.get(key)
+            if current is None:
+                continue
+            members: list[Any] = list(current[1].get("members", []))
+            if scim_id in members:
+                members.remove(scim_id)
+                self.changes[key] = (current[0], {**current[1], "members": members})
+
+    def write(self, now: datetime) -> None:
+        inserts: list[dict[str, Any]] = []
+        updates: list[dict[str, Any]] = []
+        deletes: list[MappingKey] = []
+        for key, change in self.changes.items():
+            if change is None:
+                if key in self.existing:
+                    deletes.append(key)
+                continue
+            row = {
+                "application_id": key[0],
+                "resource_type": key[1],
+                "jumpcloud_id": key[2],
+                "scim_id": change[0],
+                "attributes": change[1],
+                "updated": now,
+            }
+            (updates if key in self.existing else inserts).append(row)
+        table = cast(Table, ProvisionedResource.__table__)
+        if inserts:
+            self.session.execute(insert(table), inserts)
+        if updates:
+            self.session.execute(
+                update(table)
+                .where(
+                    table.c.application_id == bindparam("b_application_id"),
+                    table.c.resource_type == bindparam("b_resource_type"),
+                    table.c.jumpcloud_id == bindparam("b_jumpcloud_id"),
+                )
+                .values(scim_id=bindparam("scim_id"), attributes=bindparam("attributes"), updated=bindparam("updated")),
+                [
+                    {
+                        "b_application_id": r["application_id"],
+                        "b_resource_type": r["resource_type"],
+                        "b_jumpcloud_id": r["jumpcloud_id"],
+                        "scim_id": r["scim_id"],
+                        "attributes": r["attributes"],
+                        "updated": r["updated"],
+                    }
+                    for r in updates
+                ],
+            )
+        for application_id, resource_type, jumpcloud_id in deletes:
+            self.session.execute(
+                delete(table).where(
+                    table.c.application_id == application_id,
+                    table.c.resource_type == resource_type,
+                    table.c.jumpcloud_id == jumpcloud_id,
+                )
+            )
 
 
 def _failure_text(error: ScimRequestError, attempts: int) -> str:
@@ -135,64 +264,6 @@ def _with_retry_note(attempt: Attempt, number: int, limit: int, retrying: bool, 
     if retrying:
         return f"{base} (attempt {number} of {limit}; retrying in {delay:.1f} s)"
     return f"{base} (attempt {number} of {limit}; given up)" if number >= limit else base
-
-
-def _record_attempt(
-    worker: ProvisioningWorker, session: Session, application: dict[str, str], attempt: Attempt
-) -> None:
-    record = record_event(
-        session,
-        attempt.event_type,
-        service="directory",
-        resource=attempt.resource,
-        changes=attempt.changes,
-        success=attempt.success,
-        error_message=attempt.error_message,
-        extra={"application": dict(application)},
-    )
-    for exchange in attempt.exchanges:
-        status = exchange.get("status")
-        ok = (status is not None and 200 <= int(status) < 300) or (status == 404 and exchange["method"] == "GET")
-        summary = f"{exchange['method']} {exchange['path']} → {status if status is not None else exchange['error']}"
-        worker.traces.record(session, "scim", summary, exchange, success=bool(ok), related_id=record["id"])
-
-
-def _apply_mapping(session: Session, outcome: Outcome, mappings: dict[MappingKey, ProvisionedResource]) -> None:
-    job = outcome.job
-    application_id = job.application["id"]
-    key = (application_id, job.resource_type, job.resource_id)
-    if outcome.forget_member:
-        _forget_member(session, application_id, outcome.forget_member)
-    existing = mappings.get(key)
-    if outcome.mapping is not None:
-        if existing is None:
-            mappings[key] = ProvisionedResource(
-                application_id=application_id,
-                resource_type=job.resource_type,
-                jumpcloud_id=job.resource_id,
-                scim_id=outcome.mapping.scim_id,
-                attributes=outcome.mapping.attributes,
-            )
-            session.add(mappings[key])
-        else:
-            existing.scim_id = outcome.mapping.scim_id
-            existing.attributes = outcome.mapping.attributes
-    elif outcome.drop_mapping and existing is not None:
-        session.delete(existing)
-        del mappings[key]
-
-
-def _forget_member(session: Session, application_id: str, scim_id: str) -> None:
-    """A user gone from the application is gone from its groups too."""
-    for row in session.scalars(
-        select(ProvisionedResource).where(
-            ProvisionedResource.application_id == application_id, ProvisionedResource.resource_type == GROUP
-        )
-    ):
-        members: list[Any] = list(row.attributes.get("members", []))
-        if scim_id in members:
-            members.remove(scim_id)
-            row.attributes = {**row.attributes, "members": members}
 
 
 def _queue_follow_ups(session: Session, follow_ups: set[tuple[str, str]], busy: set[Key]) -> None:
