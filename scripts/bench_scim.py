@@ -124,10 +124,11 @@ class Tally:
     def __init__(self) -> None:
         self.timings: list[float] = []
         self.elapsed = 0.0
+        self.cpu = 0.0
 
     def run(self, client: httpx.Client, call: Call, start: int, count: int, expect: int | tuple[int, ...]) -> None:
         wanted = expect if isinstance(expect, tuple) else (expect,)
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         for i in range(start, start + count):
             t0 = time.perf_counter()
             response = call(client, i)
@@ -135,6 +136,7 @@ class Tally:
             if response.status_code not in wanted:
                 raise SystemExit(f"unexpected {response.status_code}: {response.text[:300]}")
         self.elapsed += time.perf_counter() - started
+        self.cpu += time.process_time() - cpu_started
 
     @property
     def median(self) -> float:
@@ -143,6 +145,11 @@ class Tally:
     @property
     def rate(self) -> float:
         return len(self.timings) / self.elapsed
+
+    @property
+    def cpu_ms(self) -> float:
+        """CPU time of this process per request: client and server, without the time spent waiting for a CPU."""
+        return self.cpu * 1000 / len(self.timings)
 
 
 def measure_interleaved(
@@ -249,17 +256,33 @@ def main() -> None:
         )
         print(header)
         print("-" * len(header))
+        rows = []
         for name, (call, count, expect) in ours.items():
             count = count or args.creates
             tallies = measure_interleaved(
                 client, {"blogin": call, "hello": hello_call, "scim2": theirs[name][0]}, count, expect, args.rounds
             )
             mine, ceiling, reference = tallies["blogin"], tallies["hello"], tallies["scim2"]
+            rows.append((name, mine, ceiling, reference))
             print(
                 f"{name:24} {mine.rate:8,.0f} req/s {mine.median:5.2f} ms {mine.rate / ceiling.rate:9.2f}× "
                 f"{reference.rate:8,.0f} req/s {reference.median:5.2f} ms {mine.rate / reference.rate:14.2f}× "
                 f"{ceiling.rate:7,.0f} r/s",
                 flush=True,
+            )
+        # Client and servers share one process and its GIL, so CPU time per request is what throughput would
+        # be on an idle machine; it does not count time spent waiting for a CPU that other work holds.
+        print("\nCPU time per request (this process: client and server), and the ratios it implies:\n")
+        header = (
+            f"{'operation':24} {'BlogIn':>10} {'hello':>10} {'scim2-server':>13} {'× ceiling':>10} "
+            f"{'BlogIn ÷ scim2':>15}"
+        )
+        print(header)
+        print("-" * len(header))
+        for name, mine, ceiling, reference in rows:
+            print(
+                f"{name:24} {mine.cpu_ms:7.2f} ms {ceiling.cpu_ms:7.2f} ms {reference.cpu_ms:10.2f} ms "
+                f"{ceiling.cpu_ms / mine.cpu_ms:9.2f}× {reference.cpu_ms / mine.cpu_ms:14.2f}×"
             )
     for server in (blogin_server, hello_server, reference_server):
         server.stop()
