@@ -25,7 +25,7 @@ log = logging.getLogger("sandbox.desktop")
 def run_desktop(settings: Settings) -> int:
     """Run the desktop app until its window closes; 0 on a normal quit, 2 if the sandbox cannot start."""
     keep_none_alive()
-    from sandbox.desktop.startup import SandboxStarter, WebEngineWarmUp, configure_chromium
+    from sandbox.desktop.startup import SandboxStarter, WebEngineWarmUp, configure_chromium, load_before_chromium
 
     configure_chromium()
     # QtWebEngine must be imported before the QApplication exists.
@@ -41,12 +41,11 @@ def run_desktop(settings: Settings) -> int:
     app.setOrganizationName("sso-sandbox")
     apply_theme(app)
 
-    # Everything the app imports loads before QtWebEngine initialises (see sandbox.desktop.startup).
-    from sandbox.desktop.window import MainWindow
-
+    load_before_chromium()
     warm_up = WebEngineWarmUp()
     try:
-        sandbox = SandboxStarter(settings).run()
+        # The window's modules load in the worker too, while Chromium starts its processes.
+        sandbox = SandboxStarter(settings, preload=("sandbox.desktop.window",)).run()
     except SandboxStartupError as error:
         warm_up.dispose()
         log.error("%s", error)
@@ -55,6 +54,8 @@ def run_desktop(settings: Settings) -> int:
         box.setObjectName("startupError")
         box.exec()
         return 2
+
+    from sandbox.desktop.window import MainWindow
 
     window = MainWindow(sandbox)
     window.first_page_loaded.connect(warm_up.dispose)

@@ -5,12 +5,15 @@ up, and so does starting both systems (databases, seeding, servers). Neither nee
 they overlap: the GUI thread runs an event loop (releasing the GIL) while a throw-away page makes
 QtWebEngine start its processes, and a worker thread starts the systems.
 
-Modules are imported before the warm-up, on the GUI thread: ``xmlsec`` refuses to load
-("lxml & xmlsec libxml2 library version mismatch") once Chromium has initialised.
+The worker thread also imports the window's modules (a few seconds of CPU on a slow machine), so
+that work overlaps Chromium's start too. Only ``xmlsec`` is imported first, on the GUI thread: it
+refuses to load ("lxml & xmlsec libxml2 library version mismatch") once Chromium has initialised,
+and everything that signs or verifies SAML messages needs it.
 """
 
 from __future__ import annotations
 
+import importlib
 import os
 import threading
 from typing import TYPE_CHECKING
@@ -39,6 +42,11 @@ def configure_chromium(environ: dict[str, str] | None = None) -> None:
         env["QTWEBENGINE_CHROMIUM_FLAGS"] = f"{flags} --disable-gpu".strip()
 
 
+def load_before_chromium() -> None:
+    """Import the native libraries that cannot load once Chromium has initialised; call before the warm-up."""
+    import xmlsec  # noqa: F401
+
+
 class WebEngineWarmUp:
     """A blank page on its own off-the-record profile, deleted once real pages have loaded."""
 
@@ -62,10 +70,15 @@ class _Finished(QObject):
 
 
 class SandboxStarter:
-    """Imports the app and starts the sandbox in a worker thread; the GUI thread keeps turning."""
+    """Imports the app and starts the sandbox in a worker thread; the GUI thread keeps turning.
 
-    def __init__(self, settings: Settings) -> None:
+    ``preload`` names modules the worker imports once the sandbox runs (the window's), so that
+    the GUI thread finds them loaded.
+    """
+
+    def __init__(self, settings: Settings, preload: tuple[str, ...] = ()) -> None:
         self.settings = settings
+        self.preload = preload
         self.sandbox: Sandbox | None = None
         self.error: BaseException | None = None
         self._finished = _Finished()
@@ -78,6 +91,8 @@ class SandboxStarter:
             running = Sandbox(self.settings)
             running.start()
             self.sandbox = running
+            for module in self.preload:
+                importlib.import_module(module)
         except BaseException as error:
             self.error = error
         finally:
@@ -93,6 +108,9 @@ class SandboxStarter:
             loop.exec()
         self._thread.join()
         if self.error is not None:
+            if self.sandbox is not None:
+                self.sandbox.stop()
+                self.sandbox = None
             raise self.error
         assert self.sandbox is not None
         return self.sandbox
