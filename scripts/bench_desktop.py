@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QApplication
 
 from sandbox.desktop.event_log import EventLogDock
 from sandbox.desktop.event_model import EventFilter, EventLogModel
+from sandbox.desktop.none_refcount import keep_none_alive
 from sandbox.desktop.theme import apply_theme
 from sandbox.desktop.tracer.dock import SamlTracerDock
 from sandbox.desktop.tracer.model import SamlMessageModel
@@ -163,6 +164,7 @@ def main() -> int:
     parser.add_argument("--events", type=int, default=1_000_000)
     parser.add_argument("--response-kb", type=int, default=200)
     args = parser.parse_args()
+    keep_none_alive()  # PySide6 6.12 on Python 3.11 over-releases None (see sandbox.desktop.none_refcount)
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     apply_theme(app)
