@@ -15,6 +15,9 @@ Two round trips are timed, from "Log in with SSO" (``/sso/saml/login``) to BlogI
 - *fresh IdP login*: a new browser each time, so the user also types a password at JumpCloud
   (scrypt hashing): 8 HTTP requests.
 
+The SAML work alone (AuthnRequest, reading it, issuing and signing the Response, verifying it) is
+also timed in process, without HTTP, Flask or a database, to tell it apart from the web stack's share.
+
 Each XML-signature backend runs in its own process (``SANDBOX_SAML_BACKEND`` is read at start-up):
 ``python-xmlsec`` (libxmlsec1 in process, the default) and ``xmlsec1`` (one program run per sign or
 verify). Per request the client-side time is shown, so "IdP issue" (JumpCloud building and signing
@@ -38,6 +41,8 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
@@ -274,6 +279,66 @@ def summarise(results: list[RoundTrip]) -> dict[str, Any]:
     }
 
 
+def measure_in_process(backend: str, runs: int) -> list[tuple[str, float, float]]:
+    """The SAML work alone, no HTTP, Flask or database: (step, fastest ms, median ms) per step."""
+    from sandbox.saml.backend import crypto_settings
+    from sandbox.saml.idp import NAMEID_FORMATS, IdentityProviders, IdpSettings, ResponseOptions
+    from sandbox.saml.idp import ServiceProviderSettings as ServedSp
+    from sandbox.saml.keys import generate_key_pair
+    from sandbox.saml.sp import ServiceProvider, ServiceProviderSettings
+
+    idp_keys, sp_keys = generate_key_pair("JumpCloud bench"), generate_key_pair("acme.blogin bench")
+    entity_id, acs = "http://acme.blogin.localhost:1/", "http://acme.blogin.localhost:1/sso/saml/callback"
+    idp_settings = IdpSettings(
+        "JumpCloud",
+        "http://console.jumpcloud.localhost:2/saml2/blogin",
+        idp_keys.certificate_pem,
+        idp_keys.private_key_pem,
+        backend=backend,
+    )
+    providers = IdentityProviders()
+    idp = providers.get(idp_settings, ServedSp(entity_id, (acs,), sp_keys.certificate_pem))
+    sp = ServiceProvider(
+        ServiceProviderSettings(
+            entity_id,
+            acs,
+            providers.metadata_xml(idp_settings),
+            sp_keys.private_key_pem,
+            sp_keys.certificate_pem,
+            crypto_settings(backend),
+        )
+    )
+    attributes = [("email", [USER["email"]]), ("firstname", ["Ada"]), ("lastname", ["Lovelace"])]
+    timings: dict[str, list[float]] = defaultdict(list)
+
+    @contextmanager
+    def timed(step: str) -> Iterator[None]:
+        started = time.perf_counter()
+        yield
+        timings[step].append((time.perf_counter() - started) * 1000)
+
+    try:
+        for _ in range(runs + 3):
+            with timed("SP: build AuthnRequest"):
+                request = sp.authn_request(relay_state="/")
+            with timed("IdP: read AuthnRequest"):
+                read = idp.read_authn_request(request.form["SAMLRequest"], request.binding, request.relay_state)
+            with timed("IdP: issue and sign Response"):
+                issued = idp.issue_response(
+                    name_id=USER["email"],
+                    name_id_format=NAMEID_FORMATS["emailAddress"],
+                    attributes=attributes,
+                    options=ResponseOptions(),
+                    request=read,
+                )
+            with timed("SP: verify Response"):
+                sp.verify_response(issued.encoded, known_request_ids={read.id})
+    finally:
+        sp.close()
+        providers.close()
+    return [(step, min(values[3:]), statistics.median(values[3:])) for step, values in timings.items()]
+
+
 def run_one_backend(backend: str, runs: int, warmup: int) -> dict[str, Any]:
     """Start a sandbox (with ``SANDBOX_SAML_BACKEND`` already set), configure it, measure both round trips."""
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
@@ -291,7 +356,12 @@ def run_one_backend(backend: str, runs: int, warmup: int) -> dict[str, Any]:
             fresh = measure(
                 sandbox.blogin.base_url, sandbox.jumpcloud.base_url, max(10, runs // 4), 3, fresh_login=True
             )
-    return {"backend": backend, "session reused": summarise(reused), "fresh IdP login": summarise(fresh)}
+    return {
+        "backend": backend,
+        "session reused": summarise(reused),
+        "fresh IdP login": summarise(fresh),
+        "in process": measure_in_process(backend, max(20, runs // 4)),
+    }
 
 
 def report(results: list[dict[str, Any]]) -> None:
@@ -314,6 +384,9 @@ def report(results: list[dict[str, Any]]) -> None:
             )
             for name, median in figures["steps"]:
                 print(f"      {name:<42} {median:6.1f} ms")
+        print("  SAML work alone, in process (no HTTP, Flask or database): fastest / median")
+        for name, fastest, median in result["in process"]:
+            print(f"      {name:<42} {fastest:6.2f} / {median:6.2f} ms")
     print(f"\ntarget: median ≤ {TARGET_MS:.0f} ms for the round trip with the JumpCloud session reused")
 
 

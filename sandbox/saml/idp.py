@@ -23,7 +23,7 @@ from xml.sax.saxutils import escape, quoteattr
 from lxml import etree
 
 from sandbox.saml.backend import DEFAULT_BACKEND, DIGEST_SHA256, SIG_RSA_SHA256, crypto_settings, install_backend
-from sandbox.saml.keys import certificate_body
+from sandbox.saml.keys import certificate_body, sha256_fingerprint
 from sandbox.saml.metadata import BINDING_POST, BINDING_REDIRECT, DS, MD, SAML2_PROTOCOL
 
 if TYPE_CHECKING:
@@ -169,6 +169,8 @@ class IdentityProvider:
         self.sp = sp
         self._workdir = workdir
         self._files = self._write_keys(idp.private_key_pem, idp.certificate_pem)
+        # What the receiver should find in each signature, for the captured messages.
+        self.certificate_sha256 = sha256_fingerprint(idp.certificate_pem)
         self._foreign: dict[tuple[str, str], _Files] = {}
         from saml2.config import IdPConfig
         from saml2.server import Server

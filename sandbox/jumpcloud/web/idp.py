@@ -26,7 +26,6 @@ from sandbox.jumpcloud.web.userconsole import current_user
 from sandbox.saml.capture import capture
 from sandbox.saml.idp import AuthnRequestInfo, IdentityProviders, IdpError
 from sandbox.saml.inspect import MessageDecodeError, decode_message
-from sandbox.saml.keys import sha256_fingerprint
 from sandbox.webcommon import db
 
 log = logging.getLogger("sandbox.jumpcloud.idp")
@@ -287,7 +286,7 @@ def continue_login(name: str) -> Response | str | tuple[str, int]:
             xml=issued.xml,
             verdict="sent",
             relay_state=issued.relay_state,
-            expected_certificate_sha256=sha256_fingerprint(application.idp_certificate_pem),
+            expected_certificate_sha256=provider.certificate_sha256,
             application=application.name,
             flow_id=pending.request.id if pending.request else issued.response_id,
         ),
