@@ -55,7 +55,7 @@ class XmlColours:
         self._token = QRegularExpression(
             r"(?<comment><!--.*?-->)"
             r"|(?<tag></?[\w:.-]+|/?>|\?>|<\?[\w:.-]+)"
-            r"|(?<attr>[\w:.-]+)(?==)"
+            r"|(?<=\s)(?<attr>[\w:.-]+)(?==)"  # after a space: not base64 text ending in "="
             r"|(?<value>\"[^\"]*\"|'[^']*')"
         )
         self._formats = {
