@@ -96,9 +96,18 @@ class _Codes:
             self.code(name)
         return map(self.codes.__getitem__, names)
 
-    def clear(self) -> None:
+    def encode_bytes(self, events: list[SandboxEvent], field: attrgetter[str]) -> bytes:
+        """One byte per event for a column of at most 256 values, without a list of the names in between."""
+        try:
+            return bytes(map(self.codes.__getitem__, map(field, events)))
+        except KeyError:  # a value not seen before: register the batch's values first
+            return bytes(self.encode(list(map(field, events))))
+
+    def clear(self, known: tuple[str, ...] = ()) -> None:
         self.names.clear()
         self.codes.clear()
+        for name in known:
+            self.code(name)
 
 
 class EventLogModel(QAbstractTableModel):
@@ -111,6 +120,7 @@ class EventLogModel(QAbstractTableModel):
         self._events: list[SandboxEvent] = []
         self._seen: set[str] = set()
         self._system_codes = _Codes()
+        self._system_codes.clear(tuple(SYSTEM_LABELS))
         self._type_codes = _Codes()
         self._system = bytearray()
         self._type = array("i")
@@ -164,16 +174,15 @@ class EventLogModel(QAbstractTableModel):
         kinds = list(map(_kinds, batch))
         if kinds.count(EVENT) != len(kinds):
             batch = list(compress(batch, map(eq, kinds, repeat(EVENT))))
-        ids = list(map(_ids, batch))
-        fresh_ids = set(ids)
-        if len(fresh_ids) != len(ids) or not self._seen.isdisjoint(fresh_ids):
-            batch, ids = self._unseen(batch, ids)
-            fresh_ids = set(ids)
+        fresh_ids = set(map(_ids, batch))
+        if len(fresh_ids) != len(batch) or not self._seen.isdisjoint(fresh_ids):
+            batch = self._unseen(batch)
+            fresh_ids = set(map(_ids, batch))
         if not batch:
             return 0
         first = len(self._events)
         types_before = len(self._type_codes.names)
-        systems = bytes(self._system_codes.encode(list(map(_systems, batch))))
+        systems = self._system_codes.encode_bytes(batch, _systems)
         types = array("i", self._type_codes.encode(list(map(_types, batch))))
         lowered = list(map(str.lower, map(_summaries, batch)))
 
@@ -198,23 +207,21 @@ class EventLogModel(QAbstractTableModel):
             self.event_types_changed.emit()
         return count
 
-    def _unseen(self, batch: list[SandboxEvent], ids: list[str]) -> tuple[list[SandboxEvent], list[str]]:
+    def _unseen(self, batch: list[SandboxEvent]) -> list[SandboxEvent]:
         """The events of ``batch`` neither logged already nor repeated earlier in the batch."""
         logged, in_batch = self._seen, set()
         kept: list[SandboxEvent] = []
-        kept_ids: list[str] = []
-        for event, event_id in zip(batch, ids, strict=True):
-            if event_id not in logged and event_id not in in_batch:
-                in_batch.add(event_id)
+        for event in batch:
+            if event.id not in logged and event.id not in in_batch:
+                in_batch.add(event.id)
                 kept.append(event)
-                kept_ids.append(event_id)
-        return kept, kept_ids
+        return kept
 
     def clear(self) -> None:
         self.beginResetModel()
         self._events.clear()
         self._seen = set()
-        self._system_codes.clear()
+        self._system_codes.clear(tuple(SYSTEM_LABELS))
         self._type_codes.clear()
         self._system = bytearray()
         self._type = array("i")
