@@ -6,12 +6,33 @@ in ``ProvisionedResource.attributes`` so a change becomes one PATCH ``replace`` 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
-from sandbox.jumpcloud.models import SystemUser
 from sandbox.scim.client import ENTERPRISE_USER_SCHEMA, GROUP_SCHEMA, USER_SCHEMA, ScimUser
 
 UserAttributes = dict[str, Any]
+
+
+class DirectoryUser(Protocol):
+    """A JumpCloud user's attributes: a ``SystemUser`` or a row of its columns."""
+
+    @property
+    def username(self) -> str: ...
+    @property
+    def email(self) -> str: ...
+    @property
+    def firstname(self) -> str: ...
+    @property
+    def lastname(self) -> str: ...
+    @property
+    def displayname(self) -> str: ...
+    @property
+    def job_title(self) -> str: ...
+    @property
+    def work_phone(self) -> str: ...
+    @property
+    def timezone(self) -> str: ...
+
 
 # Flat attribute → the SCIM path a PATCH replaces.
 SCIM_PATHS: dict[str, str] = {
@@ -28,7 +49,7 @@ SCIM_PATHS: dict[str, str] = {
 }
 
 
-def user_attributes(user: SystemUser, *, active: bool) -> UserAttributes:
+def user_attributes(user: DirectoryUser, *, active: bool) -> UserAttributes:
     """What the application should hold for ``user``; ``active`` is whether it grants access now."""
     formatted = " ".join(part for part in (user.firstname, user.lastname) if part)
     return {

@@ -27,7 +27,8 @@ class _Delivery:
         self.job = job
         self.outcome = Outcome(job)
         self.current: Attempt | None = None
-        self._unclaimed: list[dict[str, Any]] = []
+        # A batched lookup's request belongs to this job's first event.
+        self._unclaimed: list[dict[str, Any]] = list(job.lookup_exchanges)
         self.client = ScimClient(
             job.connection.base_url, job.connection.token_key, timeout=timeout, client=http, on_exchange=self._keep
         )
@@ -134,7 +135,12 @@ def _provision_user(d: _Delivery, wanted: dict[str, Any], resource: dict[str, An
     """Lookup first: an application user with the same userName is taken over, else one is created."""
     job = d.job
     try:
-        found = d.client.find_user(wanted["userName"], operation="user_lookup_provision", attempt=d.number)
+        if job.lookup_error is not None:
+            raise job.lookup_error
+        if job.looked_up:
+            found = job.found  # settled by the batched lookup before delivery (lookups.py)
+        else:
+            found = d.client.find_user(wanted["userName"], operation="user_lookup_provision", attempt=d.number)
     except ScimRequestError:
         d.begin("user_lookup_provision", resource)
         raise

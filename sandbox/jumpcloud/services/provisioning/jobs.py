@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sandbox.scim.client import ScimRequestError
+from sandbox.scim.client import ScimRequestError, ScimUser
 
 
 @dataclass(frozen=True)
@@ -48,6 +48,13 @@ class Job:
     member_scim_ids: list[str] = field(default_factory=list)
     # user: the associated groups it belongs to (their membership follows its creation)
     user_group_ids: list[str] = field(default_factory=list)
+    # user: what a batched lookup before delivery said (see lookups.py). ``looked_up`` when it
+    # settled this user, ``found`` being the application's user with that userName if any;
+    # ``lookup_error`` when it failed; ``lookup_exchanges`` the request, kept by one job of the batch.
+    looked_up: bool = False
+    found: ScimUser | None = None
+    lookup_error: ScimRequestError | None = None
+    lookup_exchanges: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def key(self) -> tuple[str, str, str]:

@@ -32,8 +32,23 @@ from sandbox.jumpcloud.services.provisioning.attributes import user_attributes
 from sandbox.jumpcloud.services.provisioning.jobs import Connection, Job, Mapping
 
 Key = tuple[str, str, str]
-WINDOW = 1000
+# The outbox rows read per claim: enough to pass the operations in flight (still pending) and to
+# fold later duplicates into the ones claimed.
+WINDOW = 256
 FOLDABLE = (SYNC_USER, SYNC_GROUP)
+ACTIVATED = "ACTIVATED"  # SystemUser.state of a user who is not suspended
+USER_COLUMNS = (
+    SystemUser.id,
+    SystemUser.username,
+    SystemUser.email,
+    SystemUser.firstname,
+    SystemUser.lastname,
+    SystemUser.displayname,
+    SystemUser.job_title,
+    SystemUser.work_phone,
+    SystemUser.timezone,
+    SystemUser.state,
+)
 
 
 def build_jobs(session: Session, room: int, busy: set[Key]) -> list[Job]:
@@ -64,7 +79,7 @@ def build_jobs(session: Session, room: int, busy: set[Key]) -> list[Job]:
             or_(ProvisioningOutbox.next_attempt_at.is_(None), ProvisioningOutbox.next_attempt_at <= now),
         )
         .order_by(ProvisioningOutbox.seq)
-        .limit(max(WINDOW, room * 8))
+        .limit(max(WINDOW, len(busy) + room * 8))
     ).all()
     blocked = set(busy) | waiting
     picked: dict[Key, list[Any]] = {}
@@ -122,14 +137,21 @@ def build_jobs(session: Session, room: int, busy: set[Key]) -> list[Job]:
 
 def _connections(session: Session, application_ids: set[str]) -> dict[str, tuple[dict[str, str], Connection]]:
     found: dict[str, tuple[dict[str, str], Connection]] = {}
-    for idm, app in session.execute(
-        select(IdentityManagement, SsoApplication)
+    for row in session.execute(
+        select(
+            SsoApplication.id,
+            SsoApplication.name,
+            SsoApplication.display_label,
+            IdentityManagement.base_url,
+            IdentityManagement.token_key,
+            IdentityManagement.group_management,
+        )
         .join(SsoApplication, SsoApplication.id == IdentityManagement.application_id)
         .where(IdentityManagement.application_id.in_(application_ids), IdentityManagement.status == ACTIVE)
-    ).all():
-        found[app.id] = (
-            {"id": app.id, "name": app.name, "display_label": app.display_label},
-            Connection(idm.base_url, idm.token_key, idm.group_management),
+    ):
+        found[row.id] = (
+            {"id": row.id, "name": row.name, "display_label": row.display_label},
+            Connection(row.base_url, row.token_key, row.group_management),
         )
     return found
 
@@ -154,7 +176,8 @@ def _fill_users(session: Session, application_id: str, jobs: list[Job]) -> None:
     if not jobs:
         return
     ids = [j.resource_id for j in jobs]
-    users = {u.id: u for u in session.scalars(select(SystemUser).where(SystemUser.id.in_(ids)))}
+    # Plain rows: the attributes are all that is read, no ORM object is needed.
+    users = {u.id: u for u in session.execute(select(*USER_COLUMNS).where(SystemUser.id.in_(ids)))}
     grants: dict[str, list[str]] = defaultdict(list)
     for user_id, group_id in session.execute(
         select(group_members.c.user_id, group_members.c.group_id)
@@ -167,7 +190,7 @@ def _fill_users(session: Session, application_id: str, jobs: list[Job]) -> None:
         if user is None:
             continue
         granted = bool(grants.get(user.id))
-        job.user_attributes = user_attributes(user, active=granted and user.active)
+        job.user_attributes = user_attributes(user, active=granted and user.state == ACTIVATED)
         job.user_group_ids = sorted(grants.get(user.id, []))
 
 
@@ -175,7 +198,7 @@ def _fill_groups(session: Session, application_id: str, jobs: list[Job]) -> None
     if not jobs:
         return
     ids = [j.resource_id for j in jobs]
-    groups = {g.id: g for g in session.scalars(select(UserGroup).where(UserGroup.id.in_(ids)))}
+    groups = {g.id: g for g in session.execute(select(UserGroup.id, UserGroup.name).where(UserGroup.id.in_(ids)))}
     associated = set(
         session.scalars(
             select(application_groups.c.group_id).where(
@@ -206,8 +229,8 @@ def _mappings(
     found: dict[tuple[str, str], Mapping] = {}
     ordered = sorted(ids)
     for start in range(0, len(ordered), 500):
-        for row in session.scalars(
-            select(ProvisionedResource).where(
+        for row in session.execute(
+            select(ProvisionedResource.jumpcloud_id, ProvisionedResource.scim_id, ProvisionedResource.attributes).where(
                 ProvisionedResource.application_id == application_id,
                 ProvisionedResource.resource_type == resource_type,
                 ProvisionedResource.jumpcloud_id.in_(ordered[start : start + 500]),

@@ -2,7 +2,8 @@
 
 One dispatcher thread owns every database write of the worker: it claims due operations (the first
 pending one of each resource, so one resource's operations stay in order), snapshots what they need,
-hands them to a pool of delivery threads that only speak HTTP, and writes each outcome — the DI
+hands them to a pool of delivery threads that only speak HTTP (users about to be provisioned are
+first looked up a few dozen per request, see ``lookups``), and writes each outcome — the DI
 events, the traces, the id mapping and the operation's new status — in one transaction. A crash
 between an HTTP answer and that transaction leaves the operation pending; delivering it again is
 harmless because a user or group is always looked up before it is created.
@@ -26,6 +27,7 @@ from sandbox.jumpcloud.models import ProvisioningOutbox
 from sandbox.jumpcloud.models.provisioning import PENDING
 from sandbox.jumpcloud.services.provisioning.delivery import deliver
 from sandbox.jumpcloud.services.provisioning.jobs import Job, Outcome
+from sandbox.jumpcloud.services.provisioning.lookups import look_up, plan
 from sandbox.jumpcloud.services.provisioning.results import record_outcomes
 from sandbox.jumpcloud.services.provisioning.snapshot import Key, build_jobs
 from sandbox.scim.client import REJECTED, ScimRequestError
@@ -63,6 +65,8 @@ class ProvisioningWorker:
         self._inflight: dict[Key, Job] = {}
         self._thread: threading.Thread | None = None
         self._pool: ThreadPoolExecutor | None = None
+        # Base URLs of servers that refused a batched lookup: their users are looked up one by one.
+        self._batch_lookup_refused: set[str] = set()
 
     @property
     def running(self) -> bool:
@@ -131,8 +135,8 @@ class ProvisioningWorker:
                         return
                     self._wakeup.wait(0.1)
                     continue
-                claimed = self._claim() if len(self._inflight) < self._capacity else 0
-                wait = 0.0 if claimed and len(self._inflight) < self._capacity else self._next_due_in()
+                claimed = self._claim() if self._room_to_claim() else 0
+                wait = 0.0 if claimed and self._room_to_claim() else self._next_due_in()
                 if wait > 0:
                     self._wakeup.wait(wait)
                 if self._inflight:
@@ -147,16 +151,45 @@ class ProvisioningWorker:
     def _capacity(self) -> int:
         return self.delivery_threads * 8
 
+    def _room_to_claim(self) -> bool:
+        """Claim in batches (half the capacity at least) unless the pipeline is nearly empty: every
+        claim reads the outbox's head and the state of the resources, whatever their number."""
+        room = self._capacity - len(self._inflight)
+        return room > 0 and (room >= self._capacity // 2 or len(self._inflight) < self.delivery_threads)
+
     def _claim(self) -> int:
         room = self._capacity - len(self._inflight)
         with self.database.transaction() as session:
             jobs = build_jobs(session, room, set(self._inflight))
-        assert self._pool is not None
         for job in jobs:
             self._inflight[job.key] = job
-            future = self._pool.submit(_deliver_safely, job, self._http, self.timeout)
-            future.add_done_callback(self._delivered)
+        direct, chunks = plan(jobs, self._batch_lookup_refused)
+        for job in direct:
+            self._submit(job)
+        assert self._pool is not None
+        for chunk in chunks:
+            self._pool.submit(self._look_up_then_deliver, chunk)
         return len(jobs)
+
+    def _submit(self, job: Job) -> None:
+        assert self._pool is not None
+        future = self._pool.submit(_deliver_safely, job, self._http, self.timeout)
+        future.add_done_callback(self._delivered)
+
+    def _look_up_then_deliver(self, chunk: list[Job]) -> None:
+        """On a delivery thread: one lookup for the chunk, then each job delivered concurrently."""
+        try:
+            look_up(chunk, self._http, self.timeout, self._batch_lookup_refused)
+        except Exception:
+            log.exception("batched lookup failed unexpectedly; the users are looked up one at a time")
+            for job in chunk:
+                job.looked_up, job.found, job.lookup_error = False, None, None
+        try:
+            for job in chunk:
+                self._submit(job)
+        except RuntimeError:
+            # The pool shut down (stopping): the operations stay pending in the outbox.
+            log.info("provisioning stopped before %d looked-up users were delivered", len(chunk))
 
     def _delivered(self, future: Future[Outcome]) -> None:
         self._finished.put(future)
