@@ -116,8 +116,8 @@ def serve(settings: Settings) -> int:
             json.dumps({"event": "ready", "jumpcloud": sandbox.jumpcloud.base_url, "blogin": sandbox.blogin.base_url}),
             flush=True,
         )
-        while not stop.wait(0.5):
-            pass
+        # The handler runs on this thread and wakes the wait (lock waits are interruptible on POSIX).
+        stop.wait()
     finally:
         sandbox.stop()
     print(json.dumps({"event": "stopped"}), flush=True)
