@@ -6,9 +6,9 @@ same two operations — ``sign_statement`` and ``validate_signature`` — with t
 arguments (``node_name`` is ``"<namespace>:<local name>"`` of the signed element, ``node_id`` its ``ID``),
 without leaving the process.
 
-It is stricter than the program in what it verifies: the signature must be a direct child of the one
-element carrying ``node_id``, that ``ID`` must be unique in the document, its single Reference must point
-at it, and only the transforms SAML allows are enabled. Documents with a DTD are refused.
+It is stricter than the program in what it verifies (the rules of ``sandbox.saml.enveloped``: the
+signature a direct child of the one element carrying ``node_id``, that ``ID`` unique, its single
+Reference pointing at it, only the transforms SAML allows). Documents with a DTD are refused.
 Encryption is not offered: neither system encrypts assertions.
 """
 
@@ -25,33 +25,16 @@ from lxml import etree
 from saml2.sigver import CryptoBackend, SignatureError, XmlsecError
 from xmlsec import constants
 
+from sandbox.saml.enveloped import (
+    DSIG_NS,
+    SignatureStructureError,
+    SignatureVerificationError,
+    own_signature,
+    target_element,
+    verify_in_tree,
+)
+
 log = logging.getLogger("sandbox.saml.xmlsec")
-
-DSIG_NS = "http://www.w3.org/2000/09/xmldsig#"
-
-# SAML core §5.4: enveloped signature plus (exclusive) canonicalization; the digest and signature
-# methods count as transforms in libxmlsec1 too.
-_REFERENCE_TRANSFORMS = (
-    constants.TransformEnveloped,
-    constants.TransformExclC14N,
-    constants.TransformExclC14NWithComments,
-    constants.TransformInclC14N,
-    constants.TransformInclC14NWithComments,
-    constants.TransformSha1,
-    constants.TransformSha256,
-    constants.TransformSha384,
-    constants.TransformSha512,
-)
-_SIGNATURE_TRANSFORMS = (
-    constants.TransformExclC14N,
-    constants.TransformExclC14NWithComments,
-    constants.TransformInclC14N,
-    constants.TransformInclC14NWithComments,
-    constants.TransformRsaSha1,
-    constants.TransformRsaSha256,
-    constants.TransformRsaSha384,
-    constants.TransformRsaSha512,
-)
 
 
 class UnsafeXml(XmlsecError):
@@ -72,30 +55,18 @@ def parse_document(text: str | bytes) -> etree._Element:
     return root
 
 
-def _split_node_name(node_name: str) -> tuple[str, str]:
-    namespace, _, local = node_name.rpartition(":")
-    return namespace, local
-
-
 def _target(root: etree._Element, node_name: str, node_id: str | None) -> etree._Element:
-    """The one element named ``node_name`` whose ``ID`` is ``node_id`` (the root if no id is given)."""
-    if node_id is None:
-        return root
-    carriers = [element for element in root.iter() if element.get("ID") == node_id]
-    if len(carriers) != 1:
-        raise SignatureError(f"{len(carriers)} elements carry ID {node_id!r}; exactly one is required")
-    element = carriers[0]
-    namespace, local = _split_node_name(node_name)
-    if etree.QName(element).localname != local or (namespace and etree.QName(element).namespace != namespace):
-        raise SignatureError(f"the element with ID {node_id!r} is not a {local}")
-    return element
+    try:
+        return target_element(root, node_name, node_id)
+    except SignatureStructureError as error:
+        raise SignatureError(str(error)) from error
 
 
 def _own_signature(element: etree._Element) -> etree._Element:
-    signatures = element.findall(f"{{{DSIG_NS}}}Signature")
-    if len(signatures) != 1:
-        raise SignatureError(f"expected one Signature on the element, found {len(signatures)}")
-    return signatures[0]
+    try:
+        return own_signature(element)
+    except SignatureStructureError as error:
+        raise SignatureError(str(error)) from error
 
 
 class InProcessBackend(CryptoBackend):
@@ -153,40 +124,10 @@ class InProcessBackend(CryptoBackend):
             key = self._key(cert_file, fmt)
         except xmlsec.Error as error:
             raise XmlsecError(f"signature could not be checked: {error}") from error
-        verify_in_tree(root, node_name, node_id, key)
+        try:
+            verify_in_tree(root, node_name, node_id, key)
+        except SignatureStructureError as error:
+            raise SignatureError(str(error)) from error
+        except SignatureVerificationError as error:
+            raise XmlsecError(str(error)) from error
         return True
-
-
-def certificate_key(certificate_pem: str) -> xmlsec.Key:
-    """An xmlsec key holding a PEM certificate's public key, for :func:`verify_in_tree`."""
-    try:
-        return xmlsec.Key.from_memory(certificate_pem.encode("ascii"), constants.KeyDataFormatCertPem)
-    except xmlsec.Error as error:
-        raise XmlsecError(f"the certificate cannot be read: {error}") from error
-
-
-def verify_in_tree(root: etree._Element, node_name: str, node_id: str | None, key: xmlsec.Key) -> None:
-    """Verify the signature on the element ``node_id`` of an already parsed document; raises if it fails.
-
-    The same checks as ``InProcessBackend.validate_signature``, for a caller that reads the document
-    for other things too and parses it once (from :func:`parse_document` or ``safe_xml.parse_xml``).
-    """
-    element = _target(root, node_name, node_id)
-    signature = _own_signature(element)
-    references = signature.findall(f"{{{DSIG_NS}}}SignedInfo/{{{DSIG_NS}}}Reference")
-    if node_id is not None and (len(references) != 1 or references[0].get("URI") != f"#{node_id}"):
-        raise SignatureError("the signature does not reference the signed element")
-    context = xmlsec.SignatureContext()
-    try:
-        context.key = key
-        for transform in _REFERENCE_TRANSFORMS:
-            context.enable_reference_transform(transform)
-        for transform in _SIGNATURE_TRANSFORMS:
-            context.enable_signature_transform(transform)
-        if node_id is not None:
-            context.register_id(element, "ID")
-        context.verify(signature)
-    except xmlsec.VerificationError as error:
-        raise XmlsecError(f"signature does not verify: {error}") from error
-    except xmlsec.Error as error:
-        raise XmlsecError(f"signature could not be checked: {error}") from error

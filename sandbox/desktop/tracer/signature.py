@@ -14,10 +14,8 @@ from copy import deepcopy
 from dataclasses import dataclass
 
 from lxml import etree
-from saml2.sigver import SignatureError, XmlsecError
 
 from sandbox.saml.keys import CertificateError, certificate_facts, certificate_pem
-from sandbox.saml.xmlsec_backend import certificate_key, verify_in_tree
 
 log = logging.getLogger("sandbox.desktop.tracer")
 
@@ -144,11 +142,19 @@ def _digest_valid(root: etree._Element, reference: etree._Element) -> bool | Non
 
 
 def _signature_valid(root: etree._Element, cert_text: str, element: etree._Element) -> tuple[bool, str | None]:
+    # Imported on the first check: loading libxmlsec1 is not needed to open the window.
+    from sandbox.saml.enveloped import (
+        SignatureStructureError,
+        SignatureVerificationError,
+        certificate_key,
+        verify_in_tree,
+    )
+
     qname = etree.QName(element)
     try:
         key = certificate_key(certificate_pem(cert_text))
         verify_in_tree(root, f"{qname.namespace}:{qname.localname}", element.get("ID"), key)
-    except (SignatureError, XmlsecError) as error:
+    except (SignatureStructureError, SignatureVerificationError) as error:
         log.debug("signature on %s does not verify: %s", qname.localname, error)
         return False, f"The signature on the {qname.localname} does not verify with its certificate."
     return True, None

@@ -16,7 +16,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QPlainTextEdit, QWidget
 
-from sandbox.saml.xmlsec_backend import UnsafeXml, parse_document
+from sandbox.saml.safe_xml import UnsafeXmlError, parse_xml
 
 
 def pretty_xml(xml: str) -> str:
@@ -26,8 +26,8 @@ def pretty_xml(xml: str) -> str:
     message exactly as it travelled.
     """
     try:
-        root = parse_document(xml)  # no DTD, no entities, no network
-    except UnsafeXml:
+        root = parse_xml(xml)  # no DTD, no entities, no network
+    except UnsafeXmlError:
         return xml
     etree.indent(root, space="  ")
     return str(etree.tostring(root, encoding="unicode"))

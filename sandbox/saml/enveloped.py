@@ -1,0 +1,106 @@
+"""Enveloped XML signatures of SAML messages checked in an already parsed document, with libxmlsec1.
+
+Only python-xmlsec and lxml: no pysaml2, whose import compiles XML schemas for more than a second, so
+a reader of captured messages (the desktop's SAML tracer) can check signatures without it. The signing
+backend (``xmlsec_backend``) checks with the same rules and turns these errors into pysaml2's.
+
+The rules: the signature must be a direct child of the one element carrying the ``ID``, that ``ID``
+must be unique in the document, its single Reference must point at it, and only the transforms SAML
+allows are enabled.
+"""
+
+from __future__ import annotations
+
+import xmlsec
+from lxml import etree
+from xmlsec import constants
+
+DSIG_NS = "http://www.w3.org/2000/09/xmldsig#"
+
+# SAML core §5.4: enveloped signature plus (exclusive) canonicalization; the digest and signature
+# methods count as transforms in libxmlsec1 too.
+REFERENCE_TRANSFORMS = (
+    constants.TransformEnveloped,
+    constants.TransformExclC14N,
+    constants.TransformExclC14NWithComments,
+    constants.TransformInclC14N,
+    constants.TransformInclC14NWithComments,
+    constants.TransformSha1,
+    constants.TransformSha256,
+    constants.TransformSha384,
+    constants.TransformSha512,
+)
+SIGNATURE_TRANSFORMS = (
+    constants.TransformExclC14N,
+    constants.TransformExclC14NWithComments,
+    constants.TransformInclC14N,
+    constants.TransformInclC14NWithComments,
+    constants.TransformRsaSha1,
+    constants.TransformRsaSha256,
+    constants.TransformRsaSha384,
+    constants.TransformRsaSha512,
+)
+
+
+class SignatureStructureError(ValueError):
+    """The signed element or its signature is not where and what a SAML signature must be."""
+
+
+class SignatureVerificationError(ValueError):
+    """The signature does not verify, or could not be checked (unreadable key, unknown algorithm)."""
+
+
+def target_element(root: etree._Element, node_name: str, node_id: str | None) -> etree._Element:
+    """The one element named ``node_name`` (``"<namespace>:<local name>"``) whose ``ID`` is ``node_id``.
+
+    The root when no id is given.
+    """
+    if node_id is None:
+        return root
+    carriers = [element for element in root.iter() if element.get("ID") == node_id]
+    if len(carriers) != 1:
+        raise SignatureStructureError(f"{len(carriers)} elements carry ID {node_id!r}; exactly one is required")
+    element = carriers[0]
+    namespace, _, local = node_name.rpartition(":")
+    if etree.QName(element).localname != local or (namespace and etree.QName(element).namespace != namespace):
+        raise SignatureStructureError(f"the element with ID {node_id!r} is not a {local}")
+    return element
+
+
+def own_signature(element: etree._Element) -> etree._Element:
+    """The one ``ds:Signature`` directly inside ``element``."""
+    signatures = element.findall(f"{{{DSIG_NS}}}Signature")
+    if len(signatures) != 1:
+        raise SignatureStructureError(f"expected one Signature on the element, found {len(signatures)}")
+    return signatures[0]
+
+
+def certificate_key(certificate_pem: str) -> xmlsec.Key:
+    """An xmlsec key holding a PEM certificate's public key, for :func:`verify_in_tree`."""
+    try:
+        return xmlsec.Key.from_memory(certificate_pem.encode("ascii"), constants.KeyDataFormatCertPem)
+    except xmlsec.Error as error:
+        raise SignatureVerificationError(f"the certificate cannot be read: {error}") from error
+
+
+def verify_in_tree(root: etree._Element, node_name: str, node_id: str | None, key: xmlsec.Key) -> None:
+    """Verify the signature on the element ``node_id`` of a parsed document with ``key``; raises if it fails."""
+    element = target_element(root, node_name, node_id)
+    signature = own_signature(element)
+    references = signature.findall(f"{{{DSIG_NS}}}SignedInfo/{{{DSIG_NS}}}Reference")
+    if node_id is not None and (len(references) != 1 or references[0].get("URI") != f"#{node_id}"):
+        raise SignatureStructureError("the signature does not reference the signed element")
+    context = xmlsec.SignatureContext()
+    try:
+        context.key = key
+        for transform in REFERENCE_TRANSFORMS:
+            context.enable_reference_transform(transform)
+        for transform in SIGNATURE_TRANSFORMS:
+            context.enable_signature_transform(transform)
+        if node_id is not None:
+            context.register_id(element, "ID")
+        context.verify(signature)
+    except xmlsec.VerificationError as error:
+        raise SignatureVerificationError(f"signature does not verify: {error}") from error
+    except xmlsec.Error as error:
+        raise SignatureVerificationError(f"signature could not be checked: {error}") from error
