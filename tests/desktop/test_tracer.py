@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import base64
+import json
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -202,3 +205,13 @@ def test_rows_fetched_from_inside_an_insert_are_not_counted_twice(qtmodeltester)
     assert model.index(len(traces) - 1, 0).data() is not None
     assert model.data(model.createIndex(len(traces), 0)) is None
     assert model.trace_at(len(traces)) is None
+
+
+def test_opening_the_window_does_not_load_pysaml2() -> None:
+    # pysaml2 compiles its XML schemas when imported; the tracer checks signatures without it.
+    code = (
+        "import json, sys; import sandbox.desktop.window; "
+        "print(json.dumps([name for name in ('saml2', 'xmlschema') if name in sys.modules]))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
+    assert json.loads(result.stdout.strip().splitlines()[-1]) == []
