@@ -12,6 +12,7 @@ from lxml import html
 
 from sandbox.app import Sandbox
 from sandbox.blogin.models import User
+from sandbox.blogin.scim.settings import regenerate_token
 from sandbox.http import http_client
 from sandbox.settings import Settings
 from tests.conftest import sign_in_blogin_admin
@@ -238,3 +239,21 @@ def test_forced_503_answers_and_shows_a_banner_until_cleared(
     assert cleared.status_code == 302
     assert scim.get("/Users").status_code == 200
     assert banner(page(admin, f"{base}/users")) == ""
+
+
+def test_faults_and_status_set_from_the_desktop_apply_to_the_next_request(
+    running: Sandbox, admin: httpx.Client, scim: Scim
+) -> None:
+    running.blogin.set_scim_fault("Groups", status=429, retry_after_s=7)
+    limited = scim.get("/Groups")
+    assert_scim_error(limited, 429)
+    assert limited.headers["Retry-After"] == "7"
+    assert "SCIM test faults are on" in banner(page(admin, f"{running.blogin.base_url}/teams"))
+    running.blogin.clear_scim_faults()
+    assert scim.get("/Groups").status_code == 200
+
+    with running.blogin.database.transaction() as session:
+        fresh = regenerate_token(session, actor="test").token
+    assert_scim_error(scim.get("/Groups"), 401)
+    scim.token = fresh or ""
+    assert scim.get("/Groups").status_code == 200
