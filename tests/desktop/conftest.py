@@ -16,11 +16,14 @@ from sandbox.app import Sandbox
 from sandbox.desktop.browser import PersonaBrowser
 from sandbox.desktop.main import close_window
 from sandbox.desktop.none_refcount import keep_none_alive
+from sandbox.desktop.startup import load_before_chromium
 from sandbox.desktop.theme import apply_theme
 from sandbox.desktop.window import MainWindow
 from sandbox.settings import Settings
 
 keep_none_alive()
+# Before any test starts Chromium: xmlsec cannot load once it has (the tracer loads it on first use).
+load_before_chromium()
 
 LOAD_TIMEOUT_MS = 30_000
 
