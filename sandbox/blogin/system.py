@@ -6,7 +6,7 @@ import logging
 from typing import Any
 
 from sandbox.blogin.models import Base, Trace, User
-from sandbox.blogin.services.audit import recent_audit_events
+from sandbox.blogin.services.audit import audit_log_page, audit_records, recent_audit_events
 from sandbox.blogin.services.integration_state import BlogInState, BlogInUserView, integration_state, user_directory
 from sandbox.blogin.services.seed import SANDBOX_ADMIN_EMAIL, seed_tenant
 from sandbox.db import Database
@@ -65,6 +65,16 @@ class BlogIn:
     def recent_events(self, limit: int = 1000) -> list[SandboxEvent]:
         with self.database.sessions() as session:
             return recent_audit_events(session, limit)
+
+    def event_log(self, limit: int = 1000) -> list[SandboxEvent]:
+        """The newest audit events as a log lists them, oldest first, their records left out (read-only)."""
+        with self.database.sessions() as session:
+            return audit_log_page(session, limit)
+
+    def event_records(self, ids: list[str]) -> dict[str, dict[str, Any]]:
+        """The full audit records of the events ``ids`` (read-only)."""
+        with self.database.sessions() as session:
+            return audit_records(session, ids)
 
     def recent_traces(self, kind: str, limit: int = 500) -> list[SandboxEvent]:
         """Captured SAML messages (``"saml"``) or SCIM exchanges (``"scim"``), oldest first."""

@@ -124,7 +124,8 @@ class EventLogExtras(QObject):
 
     def shown_events(self) -> list[SandboxEvent]:
         """The events the log shows now, filters applied, oldest first."""
-        return self.dock.model.shown_events()
+        model = self.dock.model
+        return model.full_events(model.shown_events())
 
     def _selection_changed(self) -> None:
         event = self.selected_event()
@@ -142,7 +143,7 @@ class EventLogExtras(QObject):
     def copy_json(self) -> None:
         event = self.selected_event()
         if event is not None:
-            QGuiApplication.clipboard().setText(event_json(event))
+            QGuiApplication.clipboard().setText(event_json(self.dock.model.full_event(event)))
 
     def export(self, fmt: str, path: str | None = None) -> Path | None:
         """Export the shown events as ``"csv"`` or ``"json"``; asks where unless ``path`` is given."""

@@ -187,4 +187,5 @@ class EventLogDock(QDockWidget):
     def _show_detail_of(self, index: QModelIndex) -> None:
         event = self.model.event_at(index.row())
         if event is not None:
+            event = self.model.full_event(event)
             self.detail.setPlainText(json.dumps(event.data, indent=2, ensure_ascii=False, default=str))

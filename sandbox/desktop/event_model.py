@@ -16,8 +16,8 @@ from __future__ import annotations
 
 from array import array
 from bisect import bisect_left
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, replace
 from itertools import compress, count, repeat
 from operator import attrgetter, contains, eq, or_
 from typing import Any
@@ -38,6 +38,9 @@ TIME, SYSTEM, EVENT_TYPE, SUMMARY, RESULT = range(len(COLUMNS))
 EVENT_ROLE = Qt.ItemDataRole.UserRole + 1
 
 AnyIndex = QModelIndex | QPersistentModelIndex
+#: reads the full records of some events of one system: (system, ids) -> {id: record}
+RecordLoader = Callable[[str, list[str]], dict[str, dict[str, Any]]]
+RECORDS_PER_READ = 500
 
 _DISPLAY = Qt.ItemDataRole.DisplayRole
 _TOOLTIP = Qt.ItemDataRole.ToolTipRole
@@ -115,8 +118,10 @@ class EventLogModel(QAbstractTableModel):
 
     event_types_changed = Signal()
 
-    def __init__(self) -> None:
+    def __init__(self, load_records: RecordLoader | None = None) -> None:
+        """``load_records`` reads the full records of events listed without them (the stored history)."""
         super().__init__()
+        self._load_records = load_records
         self._events: list[SandboxEvent] = []
         self._seen: set[str] = set()
         self._system_codes = _Codes()
@@ -310,6 +315,29 @@ class EventLogModel(QAbstractTableModel):
             return None
         visible = self._visible
         return self._events[row if visible is None else visible[row]]
+
+    def full_event(self, event: SandboxEvent) -> SandboxEvent:
+        """``event`` with its system's full record (see :meth:`full_events`)."""
+        return self.full_events([event])[0]
+
+    def full_events(self, events: list[SandboxEvent]) -> list[SandboxEvent]:
+        """``events`` with their systems' full records.
+
+        The stored history is listed without them (reading thousands of records would slow the
+        window's opening); they are read here, a few hundred per query, for the events asked for.
+        """
+        loader = self._load_records
+        missing: dict[str, list[str]] = {}
+        for event in events:
+            if not event.data:
+                missing.setdefault(event.system, []).append(event.id)
+        if loader is None or not missing:
+            return events
+        records: dict[str, dict[str, Any]] = {}
+        for system, ids in missing.items():
+            for start in range(0, len(ids), RECORDS_PER_READ):
+                records.update(loader(system, ids[start : start + RECORDS_PER_READ]))
+        return [replace(event, data=records[event.id]) if event.id in records else event for event in events]
 
     def shown_events(self) -> list[SandboxEvent]:
         """The events the filter keeps, oldest first."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from typing import Any
 
 import shiboken6
 from PySide6.QtCore import QByteArray, QSettings, Qt, Signal
@@ -57,7 +58,7 @@ class MainWindow(QMainWindow):
         self.area.persona_shown.connect(self._persona_shown)
         self.setCentralWidget(self.area)
 
-        self.event_model = EventLogModel()
+        self.event_model = EventLogModel(self._event_records)
         self.event_log = EventLogDock(self.event_model)
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.event_log)
         self.bridge = EventBridge(sandbox.bus)
@@ -91,13 +92,24 @@ class MainWindow(QMainWindow):
         return lambda: persona.start_url(self.sandbox)
 
     def load_event_history(self) -> None:
-        """Both systems' stored events, oldest first; live ones then follow through the bridge."""
+        """Both systems' stored events, oldest first; live ones then follow through the bridge.
+
+        Listed without their full records, which the log reads for the events it shows in detail.
+        """
         history = [
-            *self.sandbox.jumpcloud.recent_events(HISTORY_LIMIT),
-            *self.sandbox.blogin.recent_events(HISTORY_LIMIT),
+            *self.sandbox.jumpcloud.event_log(HISTORY_LIMIT),
+            *self.sandbox.blogin.event_log(HISTORY_LIMIT),
         ]
         history.sort(key=lambda event: event.timestamp)
         self.event_model.append_events(history)
+
+    def _event_records(self, system: str, ids: list[str]) -> dict[str, dict[str, Any]]:
+        source = self.sandbox.jumpcloud if system == "jumpcloud" else self.sandbox.blogin
+        try:
+            return source.event_records(ids)
+        except Exception:  # a system being reset must not break the log; the record is left out
+            log.warning("could not read %d event records of %s", len(ids), system, exc_info=True)
+            return {}
 
     def start(self) -> None:
         """Load the personas on screen first; the others follow once the first page is up."""

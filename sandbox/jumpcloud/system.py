@@ -12,7 +12,7 @@ from sandbox.db import Database
 from sandbox.events import EventBus, SandboxEvent
 from sandbox.jumpcloud.models import Administrator, Base, SsoApplication, Trace
 from sandbox.jumpcloud.services.applications import EDGE_CASES_OFF, edge_cases_on, update_sso_config
-from sandbox.jumpcloud.services.insights import Initiator, recent_events
+from sandbox.jumpcloud.services.insights import Initiator, event_log_page, event_records, recent_events
 from sandbox.jumpcloud.services.integration_state import (
     DirectoryUserView,
     JumpCloudState,
@@ -85,6 +85,16 @@ class JumpCloud:
     def recent_events(self, limit: int = 1000) -> list[SandboxEvent]:
         with self.database.sessions() as session:
             return recent_events(session, limit)
+
+    def event_log(self, limit: int = 1000) -> list[SandboxEvent]:
+        """The newest events as a log lists them, oldest first, their records left out (read-only)."""
+        with self.database.sessions() as session:
+            return event_log_page(session, limit)
+
+    def event_records(self, ids: list[str]) -> dict[str, dict[str, Any]]:
+        """The full Directory Insights records of the events ``ids`` (read-only)."""
+        with self.database.sessions() as session:
+            return event_records(session, ids)
 
     def recent_traces(self, kind: str, limit: int = 500) -> list[SandboxEvent]:
         """Captured SAML messages (``"saml"``) or SCIM exchanges (``"scim"``), oldest first."""

@@ -5,14 +5,17 @@ from __future__ import annotations
 import threading
 import time
 from datetime import timedelta
+from typing import Any
 
+import httpx
 from PySide6.QtCore import QModelIndex, Qt
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
+from sandbox.app import Sandbox
 from sandbox.desktop.bridge import EventBridge
 from sandbox.desktop.event_log import EventLogDock
-from sandbox.desktop.event_model import EVENT_ROLE, EventFilter, EventLogModel
+from sandbox.desktop.event_model import EVENT_ROLE, SUMMARY, EventFilter, EventLogModel
 from sandbox.events import EventBus, SandboxEvent, utc_now
 from sandbox.events.traces import SAML
 
@@ -190,3 +193,35 @@ def test_an_event_is_found_by_id_through_the_filter() -> None:
     assert model.row_of_event("event-6") is None
     assert model.row_of_event("no-such-event") is None
     assert [event.id for event in model.shown_events()] == [f"event-{n}" for n in (1, 3, 5, 7, 9, 11)]
+
+
+def test_stored_history_is_listed_as_it_was_published_and_read_in_full_when_shown(
+    qtbot: QtBot, sandbox: Sandbox, client: httpx.Client
+) -> None:
+    client.post(f"{sandbox.jumpcloud.base_url}/login", data={"email": "old@jc.example", "password": "x"})
+    client.post(f"{sandbox.blogin.base_url}/login", data={"email": "old@bi.example", "password": "x"})
+    published = [*sandbox.jumpcloud.recent_events(), *sandbox.blogin.recent_events()]
+    listed = [*sandbox.jumpcloud.event_log(), *sandbox.blogin.event_log()]
+    assert [(e.id, e.event_type, e.summary, e.success, e.timestamp) for e in listed] == [
+        (e.id, e.event_type, e.summary, e.success, e.timestamp) for e in published
+    ]
+    assert any(e.event_type == "admin_login_attempt" and not e.success for e in listed)
+
+    reads: list[tuple[str, int]] = []
+
+    def load(system: str, ids: list[str]) -> dict[str, dict[str, Any]]:
+        reads.append((system, len(ids)))
+        source = sandbox.jumpcloud if system == "jumpcloud" else sandbox.blogin
+        return source.event_records(ids)
+
+    model = EventLogModel(load)
+    dock = EventLogDock(model)
+    qtbot.addWidget(dock)
+    model.append_events(listed)
+    assert not reads  # opening the log reads no full record
+    row = next(r for r in range(model.rowCount()) if "old@bi.example" in model.index(r, SUMMARY).data())
+    dock.table.selectRow(row)
+    assert '"actor": "old@bi.example"' in dock.detail.toPlainText()
+    assert reads == [("blogin", 1)]
+    full = model.full_events(model.shown_events())
+    assert [event.data for event in full] == [event.data for event in published]

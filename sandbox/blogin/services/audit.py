@@ -69,3 +69,39 @@ def to_sandbox_event(record: dict[str, Any], moment: datetime) -> SandboxEvent:
 def recent_audit_events(session: Session, limit: int = 1000) -> list[SandboxEvent]:
     rows = session.scalars(select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(limit)).all()
     return [to_sandbox_event(row.record, row.timestamp) for row in reversed(rows)]
+
+
+def audit_log_page(session: Session, limit: int = 1000) -> list[SandboxEvent]:
+    """The newest ``limit`` audit events as an event log lists them, oldest first, without their records.
+
+    One query reads only the listed columns and the summary out of the record, instead of decoding
+    every full record; :func:`audit_records` reads those for the events shown.
+    """
+    rows = session.execute(
+        select(
+            AuditEvent.id,
+            AuditEvent.event_type,
+            AuditEvent.timestamp,
+            AuditEvent.success,
+            AuditEvent.record["summary"].as_string(),
+        )
+        .order_by(AuditEvent.seq.desc())
+        .limit(limit)
+    ).all()
+    return [
+        SandboxEvent(
+            system="blogin",
+            id=event_id,
+            event_type=event_type,
+            timestamp=moment,
+            summary=summary or "",
+            success=success,
+        )
+        for event_id, event_type, moment, success, summary in reversed(rows)
+    ]
+
+
+def audit_records(session: Session, ids: list[str]) -> dict[str, dict[str, Any]]:
+    """The full audit records of the events ``ids`` (unknown ids are left out)."""
+    rows = session.execute(select(AuditEvent.id, AuditEvent.record).where(AuditEvent.id.in_(ids)))
+    return {event_id: record for event_id, record in rows}

@@ -141,16 +141,19 @@ def record_events(session: Session, events: Sequence[NewEvent]) -> None:
         queue_event(session, to_sandbox_event(e.record, e.moment))
 
 
+def summary_text(event_type: str, resource_name: str | None, success: bool, error_message: str | None) -> str:
+    """The one-line summary of an event: its type, what it was about and, when it failed, why."""
+    failure = "" if success else f"— failed: {error_message or ''}"
+    return " ".join(str(part) for part in (event_type, resource_name or "", failure) if part)
+
+
 def to_sandbox_event(record: dict[str, Any], moment: datetime, summary: str = "") -> SandboxEvent:
     resource = record.get("resource") or {}
-    text = summary or " ".join(
-        str(part)
-        for part in (
-            record["event_type"],
-            resource.get("username") or resource.get("name") or resource.get("email") or "",
-            "" if record.get("success", True) else f"— failed: {record.get('error_message', '')}",
-        )
-        if part
+    text = summary or summary_text(
+        record["event_type"],
+        resource.get("username") or resource.get("name") or resource.get("email"),
+        bool(record.get("success", True)),
+        record.get("error_message"),
     )
     return SandboxEvent(
         system="jumpcloud",
@@ -169,3 +172,45 @@ def recent_events(session: Session, limit: int = 1000) -> list[SandboxEvent]:
         select(DirectoryInsightsEvent).order_by(DirectoryInsightsEvent.seq.desc()).limit(limit)
     ).all()
     return [to_sandbox_event(row.record, row.timestamp) for row in reversed(rows)]
+
+
+def event_log_page(session: Session, limit: int = 1000) -> list[SandboxEvent]:
+    """The newest ``limit`` events as an event log lists them, oldest first, without their records.
+
+    One query reads only the listed columns and the few fields of the record the summary needs,
+    instead of decoding every full record; :func:`event_records` reads those for the events shown.
+    """
+    table = DirectoryInsightsEvent
+    resource = table.record["resource"]
+    rows = session.execute(
+        select(
+            table.id,
+            table.event_type,
+            table.timestamp,
+            table.success,
+            resource["username"].as_string(),
+            resource["name"].as_string(),
+            resource["email"].as_string(),
+            table.record["error_message"].as_string(),
+        )
+        .order_by(table.seq.desc())
+        .limit(limit)
+    ).all()
+    return [
+        SandboxEvent(
+            system="jumpcloud",
+            id=event_id,
+            event_type=event_type,
+            timestamp=moment,
+            summary=summary_text(event_type, username or name or email, success, error),
+            success=success,
+        )
+        for event_id, event_type, moment, success, username, name, email, error in reversed(rows)
+    ]
+
+
+def event_records(session: Session, ids: list[str]) -> dict[str, dict[str, Any]]:
+    """The full Directory Insights records of the events ``ids`` (unknown ids are left out)."""
+    table = DirectoryInsightsEvent
+    rows = session.execute(select(table.id, table.record).where(table.id.in_(ids)))
+    return {event_id: record for event_id, record in rows}
