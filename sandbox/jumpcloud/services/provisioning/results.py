@@ -147,26 +147,11 @@ class _MappingChanges:
         self._groups_read: set[str] = set()
         self._stored_groups: dict[MappingKey, tuple[str, dict[str, Any]]] = {}
 
-    def _existing(self, outcomes: list[Outcome]) -> set[MappingKey]:
-        wanted: dict[tuple[str, str], set[str]] = {}
-        for outcome in outcomes:
-            job = outcome.job
-            wanted.setdefault((job.application["id"], job.resource_type), set()).add(job.resource_id)
-        found: set[MappingKey] = set()
-        for (application_id, resource_type), ids in wanted.items():
-            ordered = sorted(ids)
-            for start in range(0, len(ordered), 500):
-                found.update(
-                    (application_id, resource_type, jumpcloud_id)
-                    for jumpcloud_id in self.session.scalars(
-                        select(ProvisionedResource.jumpcloud_id).where(
-                            ProvisionedResource.application_id == application_id,
-                            ProvisionedResource.resource_type == resource_type,
-                            ProvisionedResource.jumpcloud_id.in_(ordered[start : start + 500]),
-                        )
-                    )
-                )
-        return found
+    @staticmethod
+    def _existing(outcomes: list[Outcome]) -> set[MappingKey]:
+        # The snapshot taken at the claim is still current: mappings are written only here, by the
+        # worker's one thread, and a resource is claimed again only once its outcome is recorded.
+        return {outcome.job.key for outcome in outcomes if outcome.job.mapping is not None}
 
     def apply(self, outcome: Outcome) -> None:
         job = outcome.job

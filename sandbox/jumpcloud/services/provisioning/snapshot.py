@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import Text, or_, select, type_coerce, update
 from sqlalchemy.orm import Session
 
 from sandbox.events import utc_now
@@ -34,7 +35,7 @@ from sandbox.jumpcloud.services.provisioning.jobs import Connection, Job, Mappin
 Key = tuple[str, str, str]
 # The outbox rows read per claim: enough to pass the operations in flight (still pending) and to
 # fold later duplicates into the ones claimed.
-WINDOW = 256
+WINDOW = 128
 FOLDABLE = (SYNC_USER, SYNC_GROUP)
 ACTIVATED = "ACTIVATED"  # SystemUser.state of a user who is not suspended
 USER_COLUMNS = (
@@ -69,7 +70,8 @@ def build_jobs(session: Session, room: int, busy: set[Key]) -> list[Job]:
         ProvisioningOutbox.resource_type,
         ProvisioningOutbox.resource_id,
         ProvisioningOutbox.operation,
-        ProvisioningOutbox.payload,
+        # The stored text: only the claimed rows' payloads are parsed.
+        type_coerce(ProvisioningOutbox.payload, Text).label("payload"),
         ProvisioningOutbox.attempts,
     )
     rows = session.execute(
@@ -79,7 +81,7 @@ def build_jobs(session: Session, room: int, busy: set[Key]) -> list[Job]:
             or_(ProvisioningOutbox.next_attempt_at.is_(None), ProvisioningOutbox.next_attempt_at <= now),
         )
         .order_by(ProvisioningOutbox.seq)
-        .limit(max(WINDOW, len(busy) + room * 8))
+        .limit(max(WINDOW, len(busy) + room * 4))
     ).all()
     blocked = set(busy) | waiting
     picked: dict[Key, list[Any]] = {}
@@ -109,9 +111,9 @@ def build_jobs(session: Session, room: int, busy: set[Key]) -> list[Job]:
             dropped += [row.seq for row in group]
             continue
         head = group[0]
-        payload = dict(head.payload or {})
-        for row in group[1:]:
-            payload.update(row.payload or {})
+        payload: dict[str, Any] = {}
+        for row in group:
+            payload.update(_payload(row.payload))
         jobs.append(
             Job(
                 seqs=[row.seq for row in group],
@@ -133,6 +135,13 @@ def build_jobs(session: Session, room: int, busy: set[Key]) -> list[Job]:
         )
     _fill(session, jobs)
     return jobs
+
+
+def _payload(text: str | None) -> dict[str, Any]:
+    if not text or text == "{}":
+        return {}
+    value = json.loads(text)
+    return value if isinstance(value, dict) else {}
 
 
 def _connections(session: Session, application_ids: set[str]) -> dict[str, tuple[dict[str, str], Connection]]:

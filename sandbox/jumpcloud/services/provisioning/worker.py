@@ -136,12 +136,16 @@ class ProvisioningWorker:
                     self._wakeup.wait(0.1)
                     continue
                 claimed = self._claim() if self._room_to_claim() else 0
-                wait = 0.0 if claimed and self._room_to_claim() else self._next_due_in()
-                if wait > 0:
-                    self._wakeup.wait(wait)
+                if claimed and self._room_to_claim():
+                    continue
+                # Deliveries wake the dispatcher as they finish; with none in flight, the earliest
+                # retry falling due does.
+                self._wakeup.wait(1.0 if self._inflight else self._next_due_in())
                 if self._inflight:
-                    # Let a few more results arrive so one transaction records many of them.
-                    self._stopping.wait(self.batch_window)
+                    # Let more results arrive so one transaction records many of them: longer
+                    # when the pipeline is full, as a busy sync's batches are then large.
+                    busy = len(self._inflight) >= self._capacity // 2
+                    self._stopping.wait(self.batch_window * (4 if busy else 1))
             except Exception:
                 # A database hiccup (locked, disk full) must not end delivery: try again shortly.
                 log.exception("provisioning worker cycle failed")
