@@ -46,6 +46,7 @@ from PySide6.QtWidgets import QApplication, QDockWidget, QTableView  # noqa: E40
 from sandbox.app import Sandbox  # noqa: E402
 from sandbox.desktop.main import close_window  # noqa: E402
 from sandbox.desktop.none_refcount import keep_none_alive  # noqa: E402
+from sandbox.desktop.startup import load_before_chromium  # noqa: E402
 from sandbox.desktop.theme import apply_theme  # noqa: E402
 from sandbox.desktop.window import MainWindow  # noqa: E402
 from sandbox.scenarios.rehearsal import DirectoryUser, Rehearsal  # noqa: E402
@@ -208,6 +209,7 @@ def main() -> int:
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
     keep_none_alive()
+    load_before_chromium()  # the systems sign SAML messages in this process
     app = QApplication(sys.argv[:1])
     apply_theme(app)
     args.out.mkdir(parents=True, exist_ok=True)
