@@ -136,7 +136,8 @@ class UserPage:
 
 
 class ScimClient:
-    """Talks to one SCIM service provider at ``base_url`` with a bearer token."""
+    """Talks to one SCIM service provider at ``base_url`` with a bearer token (``client``: a shared
+    ``httpx.Client`` or bare transport, see :class:`ScimTransport`)."""
 
     def __init__(
         self,
@@ -145,7 +146,7 @@ class ScimClient:
         *,
         timeout: float = 10.0,
         on_exchange: ExchangeRecorder | None = None,
-        client: httpx.Client | None = None,
+        client: httpx.Client | httpx.BaseTransport | None = None,
     ) -> None:
         self._transport = ScimTransport(base_url, token, timeout=timeout, on_exchange=on_exchange, client=client)
         self.base_url = self._transport.base_url

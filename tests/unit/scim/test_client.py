@@ -13,6 +13,7 @@ import httpx
 import pytest
 from waitress.server import create_server
 
+from sandbox.http import LoopbackTransport
 from sandbox.scim.client import (
     GROUP_SCHEMA,
     INVALID_JSON,
@@ -180,3 +181,19 @@ def test_unreachable_and_timeout() -> None:
     with canned("200 OK", b"{}", [], delay=1.0) as url, pytest.raises(ScimRequestError) as slow:
         ScimClient(url, "t", timeout=0.2).find_user("x")
     assert slow.value.kind == TIMEOUT and slow.value.retryable
+
+
+def test_a_bare_transport_serves_the_same_requests_with_their_timeout(scim: ScimServer) -> None:
+    records: list[dict[str, Any]] = []
+    with LoopbackTransport() as transport:
+        client = ScimClient(scim.base_url, scim.token, client=transport, on_exchange=records.append)
+        created = client.create_user({"userName": "bare.transport"})
+        found = client.find_user("Bare.Transport")
+        assert found is not None and found.id == created.id
+        client.close()  # a shared transport stays open for the next client
+        assert ScimClient(scim.base_url, scim.token, client=transport).find_user("bare.transport") is not None
+        with canned("200 OK", b"{}", [], delay=1.0) as url, pytest.raises(ScimRequestError) as slow:
+            ScimClient(url, "t", timeout=0.2, client=transport).find_user("x")
+    assert slow.value.kind == TIMEOUT
+    assert records[0]["request_headers"]["authorization"] == "Bearer test••••"
+    assert records[0]["request_headers"]["user-agent"].startswith("sso-sandbox/")

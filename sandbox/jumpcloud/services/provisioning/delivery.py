@@ -23,7 +23,7 @@ from sandbox.scim.client import NOT_FOUND, NOT_SUPPORTED, ScimClient, ScimReques
 class _Delivery:
     """One job's conversation with the application, attempt by attempt (one per DI event)."""
 
-    def __init__(self, job: Job, http: httpx.Client, timeout: float) -> None:
+    def __init__(self, job: Job, http: httpx.BaseTransport, timeout: float) -> None:
         self.job = job
         self.outcome = Outcome(job)
         self.current: Attempt | None = None
@@ -56,7 +56,7 @@ class _Delivery:
         return self.job.attempt
 
 
-def deliver(job: Job, http: httpx.Client, timeout: float = 10.0) -> Outcome:
+def deliver(job: Job, http: httpx.BaseTransport, timeout: float = 10.0) -> Outcome:
     """Carry out ``job`` against the application; every failure is in the returned outcome."""
     delivery = _Delivery(job, http, timeout)
     handler = {

@@ -70,7 +70,7 @@ def plan(jobs: list[Job], refused: set[str]) -> tuple[list[Job], list[list[Job]]
     return direct, [chunk for chunk in chunks if len(chunk) > 1]
 
 
-def look_up(chunk: list[Job], http: httpx.Client, timeout: float, refused: set[str]) -> None:
+def look_up(chunk: list[Job], http: httpx.BaseTransport, timeout: float, refused: set[str]) -> None:
     """Settle the lookups of ``chunk`` (one connection) with one request; the answer goes on each job.
 
     The request's exchange is kept with the first job, so the traffic view shows it once. A failure

@@ -22,7 +22,7 @@ from sqlalchemy import func, select
 
 from sandbox.db import Database
 from sandbox.events import utc_now
-from sandbox.http import http_client
+from sandbox.http import LoopbackTransport
 from sandbox.jumpcloud.models import ProvisioningOutbox
 from sandbox.jumpcloud.models.provisioning import PENDING
 from sandbox.jumpcloud.services.provisioning.delivery import deliver
@@ -77,10 +77,11 @@ class ProvisioningWorker:
             return
         self._stopping.clear()
         self._pool = ThreadPoolExecutor(self.delivery_threads, thread_name_prefix="jumpcloud-scim")
-        limits = httpx.Limits(
-            max_connections=self.delivery_threads * 2, max_keepalive_connections=self.delivery_threads * 2
-        )
-        self._http = http_client(timeout=self.timeout, limits=limits)
+        # One kept-alive connection per delivery thread: the pool checks every idle connection on
+        # each request, so spare ones cost CPU without adding concurrency.
+        limits = httpx.Limits(max_connections=self.delivery_threads, max_keepalive_connections=self.delivery_threads)
+        # A bare transport rather than an httpx.Client: see sandbox.scim.transport.ScimTransport.
+        self._http = LoopbackTransport(retries=0, limits=limits)
         self._thread = threading.Thread(target=self._run, name="jumpcloud-provisioning", daemon=True)
         self._thread.start()
         log.info("provisioning worker started with %d delivery threads", self.delivery_threads)
@@ -235,7 +236,7 @@ class ProvisioningWorker:
         return max(0.01, min(1.0, (due - utc_now()).total_seconds()))
 
 
-def _deliver_safely(job: Job, http: httpx.Client, timeout: float) -> Outcome:
+def _deliver_safely(job: Job, http: httpx.BaseTransport, timeout: float) -> Outcome:
     try:
         return deliver(job, http, timeout)
     except Exception as error:
