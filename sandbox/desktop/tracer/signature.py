@@ -141,16 +141,21 @@ def _digest_valid(root: etree._Element, reference: etree._Element) -> bool | Non
     return actual == "".join(stated.split())
 
 
-def _signature_valid(root: etree._Element, cert_text: str, element: etree._Element) -> tuple[bool, str | None]:
-    # Imported on the first check: loading libxmlsec1 is not needed to open the window.
-    from sandbox.saml.enveloped import (
-        SignatureStructureError,
-        SignatureVerificationError,
-        certificate_key,
-        verify_in_tree,
-    )
-
+def _signature_valid(root: etree._Element, cert_text: str, element: etree._Element) -> tuple[bool | None, str | None]:
     qname = etree.QName(element)
+    # Imported on the first check: loading libxmlsec1 is not needed to open the window. It refuses to
+    # load once Chromium has initialised unless loaded before (sandbox.desktop.startup does).
+    try:
+        from sandbox.saml.enveloped import (
+            SignatureStructureError,
+            SignatureVerificationError,
+            certificate_key,
+            verify_in_tree,
+        )
+    except Exception as error:  # xmlsec.InternalError: libxml2 version mismatch
+        log.warning("XML signatures cannot be checked in this process: %s", error)
+        return None, "The signature cannot be checked here: the XML-signature library did not load."
+
     try:
         key = certificate_key(certificate_pem(cert_text))
         verify_in_tree(root, f"{qname.namespace}:{qname.localname}", element.get("ID"), key)
