@@ -21,5 +21,7 @@ class DirectoryInsightsEvent(Base):
     service: Mapped[str] = mapped_column(String(32), index=True)
     timestamp: Mapped[datetime]
     success: Mapped[bool] = mapped_column(default=True)
+    # The event log's one-line summary, kept so it reads the same after a restart.
+    summary: Mapped[str] = mapped_column(String(512), default="")
     # The whole record as the Directory Insights API returns it.
     record: Mapped[dict[str, Any]] = mapped_column(JSON)

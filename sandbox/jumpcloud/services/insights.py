@@ -60,6 +60,7 @@ def record_event(
         client_ip=client_ip,
         extra=extra,
     )
+    published = to_sandbox_event(event.record, event.moment, summary)
     session.add(
         DirectoryInsightsEvent(
             id=event.record["id"],
@@ -67,10 +68,11 @@ def record_event(
             service=service,
             timestamp=event.moment,
             success=success,
+            summary=published.summary[:512],
             record=event.record,
         )
     )
-    queue_event(session, to_sandbox_event(event.record, event.moment, summary))
+    queue_event(session, published)
     return event.record
 
 
@@ -123,6 +125,7 @@ def record_events(session: Session, events: Sequence[NewEvent]) -> None:
     no ORM object to flush), in order, each published when the transaction commits."""
     if not events:
         return
+    published = [to_sandbox_event(e.record, e.moment) for e in events]
     session.execute(
         insert(cast(Table, DirectoryInsightsEvent.__table__)),
         [
@@ -132,13 +135,14 @@ def record_events(session: Session, events: Sequence[NewEvent]) -> None:
                 "service": e.record["service"],
                 "timestamp": e.moment,
                 "success": e.record["success"],
+                "summary": p.summary[:512],
                 "record": e.record,
             }
-            for e in events
+            for e, p in zip(events, published, strict=True)
         ],
     )
-    for e in events:
-        queue_event(session, to_sandbox_event(e.record, e.moment))
+    for p in published:
+        queue_event(session, p)
 
 
 def summary_text(event_type: str, resource_name: str | None, success: bool, error_message: str | None) -> str:
@@ -171,7 +175,7 @@ def recent_events(session: Session, limit: int = 1000) -> list[SandboxEvent]:
     rows = session.scalars(
         select(DirectoryInsightsEvent).order_by(DirectoryInsightsEvent.seq.desc()).limit(limit)
     ).all()
-    return [to_sandbox_event(row.record, row.timestamp) for row in reversed(rows)]
+    return [to_sandbox_event(row.record, row.timestamp, row.summary) for row in reversed(rows)]
 
 
 def event_log_page(session: Session, limit: int = 1000) -> list[SandboxEvent]:
@@ -188,6 +192,7 @@ def event_log_page(session: Session, limit: int = 1000) -> list[SandboxEvent]:
             table.event_type,
             table.timestamp,
             table.success,
+            table.summary,
             resource["username"].as_string(),
             resource["name"].as_string(),
             resource["email"].as_string(),
@@ -202,10 +207,10 @@ def event_log_page(session: Session, limit: int = 1000) -> list[SandboxEvent]:
             id=event_id,
             event_type=event_type,
             timestamp=moment,
-            summary=summary_text(event_type, username or name or email, success, error),
+            summary=summary or summary_text(event_type, username or name or email, success, error),
             success=success,
         )
-        for event_id, event_type, moment, success, username, name, email, error in reversed(rows)
+        for event_id, event_type, moment, success, summary, username, name, email, error in reversed(rows)
     ]
 
 
