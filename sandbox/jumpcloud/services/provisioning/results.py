@@ -255,17 +255,26 @@ def _queue_follow_ups(session: Session, follow_ups: set[tuple[str, str]], busy: 
     """Groups whose new members now exist in the application; one queued sync per group is enough."""
     if not follow_ups:
         return
-    already = {
-        (a, r)
-        for a, r in session.execute(
-            select(ProvisioningOutbox.application_id, ProvisioningOutbox.resource_id).where(
-                ProvisioningOutbox.status == PENDING,
-                ProvisioningOutbox.operation == SYNC_GROUP,
-                ProvisioningOutbox.resource_id.in_({g for _a, g in follow_ups}),
+    by_application: dict[str, set[str]] = {}
+    for application_id, group_id in follow_ups:
+        by_application.setdefault(application_id, set()).add(group_id)
+    already: set[tuple[str, str]] = set()
+    for application_id, group_ids in by_application.items():
+        # Every column of ix_outbox_resource is constrained: the lookup stays an index probe per
+        # group however many operations are pending (an initial sync queues thousands).
+        already.update(
+            (application_id, group_id)
+            for group_id in session.scalars(
+                select(ProvisioningOutbox.resource_id).where(
+                    ProvisioningOutbox.application_id == application_id,
+                    ProvisioningOutbox.resource_type == GROUP,
+                    ProvisioningOutbox.resource_id.in_(sorted(group_ids)),
+                    ProvisioningOutbox.status == PENDING,
+                    ProvisioningOutbox.operation == SYNC_GROUP,
+                )
             )
+            if (application_id, GROUP, group_id) not in busy
         )
-        if (a, GROUP, r) not in busy
-    }
     operations = [outbox.sync_group(a, g) for a, g in sorted(follow_ups - already)]
     if operations:
         outbox.enqueue(session, operations)
