@@ -57,7 +57,8 @@ def run_desktop(settings: Settings) -> int:
 
     from sandbox.desktop.window import MainWindow
 
-    window = MainWindow(sandbox)
+    # The docks below the personas are built once the first persona page is up: that page comes first.
+    window = MainWindow(sandbox, docks_after_first_page=True)
     window.first_page_loaded.connect(warm_up.dispose)
     stop_on_signal = _QuitOnSignal(window.close)
     try:

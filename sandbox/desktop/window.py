@@ -21,8 +21,8 @@ from sandbox.desktop.event_model import EventLogModel
 from sandbox.desktop.health import HealthMonitor, SystemHealth
 from sandbox.desktop.persona_area import SPLIT, TABS, PersonaArea
 from sandbox.desktop.personas import PERSONAS, Persona
-from sandbox.desktop.scenarios import install_panels
-from sandbox.desktop.traffic_panels import install_traffic_panels
+from sandbox.desktop.scenarios import RehearsalPanels, install_panels
+from sandbox.desktop.traffic_panels import TrafficPanels, install_traffic_panels
 
 log = logging.getLogger("sandbox.desktop.window")
 
@@ -38,7 +38,12 @@ class MainWindow(QMainWindow):
     #: both systems' state was replaced (File › Reset sandbox…, a scenario opened): panels start again
     sandbox_replaced = Signal()
 
-    def __init__(self, sandbox: Sandbox) -> None:
+    traffic_panels: TrafficPanels
+    panels: RehearsalPanels
+
+    def __init__(self, sandbox: Sandbox, *, docks_after_first_page: bool = False) -> None:
+        """``docks_after_first_page``: the tracer, traffic and rehearsal docks are built once the first
+        persona page has loaded (:meth:`install_docks`), so that building them does not hold up that page."""
         super().__init__()
         self.sandbox = sandbox
         self.setWindowTitle("SSO Sandbox — JumpCloud → BlogIn")
@@ -82,11 +87,28 @@ class MainWindow(QMainWindow):
         self._personas_started = False
         self._loaded: set[str] = set()
         self.guide_dialog: GuideDialog | None = None
-        self.traffic_panels = install_traffic_panels(self)
-        self.panels = install_panels(self)
+        self.docks_installed = False
+        self._layout_restored = False
+        if not docks_after_first_page:
+            self.install_docks()
         self.restore_layout()
 
     # -- start-up ---------------------------------------------------------------------------
+
+    def install_docks(self) -> None:
+        """The SAML tracer, SCIM traffic, flow diagram and rehearsal docks; once.
+
+        Docks built after :meth:`restore_layout` go back where the user left them.
+        """
+        if self.docks_installed:
+            return
+        self.docks_installed = True
+        self.traffic_panels = install_traffic_panels(self)
+        self.panels = install_panels(self)
+        state = self.layout_settings.value("window/state")
+        if self._layout_restored and isinstance(state, QByteArray) and not state.isEmpty():
+            # Built late: the saved state was applied without them (adding a dock drops its saved place).
+            self.restoreState(state)
 
     def _start_url_of(self, persona: Persona) -> Callable[[], str]:
         return lambda: persona.start_url(self.sandbox)
@@ -134,6 +156,7 @@ class MainWindow(QMainWindow):
             self.first_page_loaded.emit()
             for browser in self.browsers.values():
                 browser.start()
+            self.install_docks()
         if self.all_personas_loaded:
             log.info("all personas loaded")
 
@@ -249,11 +272,13 @@ class MainWindow(QMainWindow):
             sizes = [int(s) for s in log_sizes]
             if all(size >= 100 for size in sizes):
                 self.event_log.splitter.setSizes(sizes)
+        self._layout_restored = True
 
     def save_layout(self) -> None:
         store = self.layout_settings
         store.setValue("window/geometry", self.saveGeometry())
-        store.setValue("window/state", self.saveState())
+        if self.docks_installed:  # otherwise the saved state would forget where those docks were
+            store.setValue("window/state", self.saveState())
         state = self.area.state()
         store.setValue("personas/mode", state["mode"])
         store.setValue("personas/split", state["split"])

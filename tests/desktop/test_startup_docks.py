@@ -1,0 +1,75 @@
+"""The desktop's start-up order: the first persona page first, the docks below the personas right after it."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QDockWidget
+from pytestqt.qtbot import QtBot
+
+from sandbox.app import Sandbox
+from sandbox.desktop.main import close_window
+from sandbox.desktop.theme import apply_theme
+from sandbox.desktop.window import MainWindow
+from tests.desktop.conftest import LOAD_TIMEOUT_MS
+
+TRACER = "samlTracerDock"
+
+
+def _dock(window: MainWindow, name: str) -> QDockWidget | None:
+    return window.findChild(QDockWidget, name)
+
+
+def _save_tracer_on_the_right(sandbox: Sandbox) -> None:
+    """A layout saved by a window whose SAML tracer the user moved to the right-hand side."""
+    window = MainWindow(sandbox)
+    try:
+        tracer = _dock(window, TRACER)
+        assert tracer is not None
+        window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, tracer)
+        tracer.show()
+        window.save_layout()
+    finally:
+        close_window(window)
+
+
+def test_docks_are_built_after_the_first_page_and_go_where_the_user_left_them(
+    qtbot: QtBot, qapp: QApplication, module_sandbox: Sandbox
+) -> None:
+    apply_theme(qapp)
+    _save_tracer_on_the_right(module_sandbox)
+
+    window = MainWindow(module_sandbox, docks_after_first_page=True)
+    try:
+        assert _dock(window, TRACER) is None
+        assert window.event_log.isVisibleTo(window)
+        window.show()
+        with qtbot.waitSignal(window.first_page_loaded, timeout=LOAD_TIMEOUT_MS):
+            window.start()
+        tracer = _dock(window, TRACER)
+        assert tracer is not None and window.docks_installed
+        assert window.dockWidgetArea(tracer) == Qt.DockWidgetArea.RightDockWidgetArea
+        assert tracer.isVisible()
+        assert window.traffic_panels.tracer is tracer
+        assert window.dockWidgetArea(window.panels.walkthrough) != Qt.DockWidgetArea.NoDockWidgetArea
+        qtbot.waitUntil(lambda: window.all_personas_loaded, timeout=LOAD_TIMEOUT_MS)
+    finally:
+        close_window(window)
+
+
+def test_quitting_before_the_first_page_keeps_the_docks_layout(
+    qtbot: QtBot, qapp: QApplication, module_sandbox: Sandbox
+) -> None:
+    apply_theme(qapp)
+    _save_tracer_on_the_right(module_sandbox)
+
+    early = MainWindow(module_sandbox, docks_after_first_page=True)
+    early.show()
+    close_window(early)
+
+    window = MainWindow(module_sandbox)
+    try:
+        tracer = _dock(window, TRACER)
+        assert tracer is not None
+        assert window.dockWidgetArea(tracer) == Qt.DockWidgetArea.RightDockWidgetArea
+    finally:
+        close_window(window)
