@@ -139,14 +139,23 @@ class ProvisioningWorker:
                 # retry falling due does.
                 self._wakeup.wait(1.0 if self._inflight else self._next_due_in())
                 if self._inflight:
-                    # Let more results arrive so one transaction records many of them: longer
-                    # when the pipeline is full, as a busy sync's batches are then large.
-                    busy = len(self._inflight) >= self._capacity // 2
-                    self._stopping.wait(self.batch_window * (4 if busy else 1))
+                    self._gather()
             except Exception:
                 # A database hiccup (locked, disk full) must not end delivery: try again shortly.
                 log.exception("provisioning worker cycle failed")
                 time.sleep(1.0)
+
+    def _gather(self) -> None:
+        """Let results arrive so one transaction records many: until a quarter of the pipeline has
+        finished, or ``batch_window`` has passed (ten times that while the pipeline is full, as a busy
+        sync's results come steadily and each transaction has a fixed cost)."""
+        full = len(self._inflight) >= self._capacity // 2
+        deadline = time.monotonic() + self.batch_window * (10 if full else 1)
+        while self._finished.qsize() < self._capacity // 4 and not self._stopping.is_set():
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return
+            self._stopping.wait(min(remaining, self.batch_window))
 
     @property
     def _capacity(self) -> int:
