@@ -13,9 +13,9 @@ from typing import Any
 from scim2_server.memory import InMemoryStorage
 from scim2_server.testserver.application import BearerTokenApplication
 from scim2_server.utils import load_default_provider
-from waitress.server import create_server
 
 from sandbox.scim.client import ScimClient, ScimGroup, ScimUser
+from sandbox.server import ServerThread
 
 TOKEN = "test-token-0123456789"
 
@@ -96,12 +96,10 @@ def scim2_server(token: str = TOKEN) -> Iterator[ScimServer]:
     """scim2-server on a free loopback port."""
     app = BearerTokenApplication(InMemoryStorage(), load_default_provider(), bearer_tokens=[token])
     injector = FaultInjector(app)
-    server = create_server(injector, host="127.0.0.1", port=0, threads=8)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
+    # The sandbox's own server thread: it stops without closing sockets under waitress's poll.
+    server = ServerThread(injector, system="scim2-server", port=0, option="--port")
+    server.start()
     try:
-        yield ScimServer(f"http://127.0.0.1:{server.effective_port}/v2", token, injector)
+        yield ScimServer(f"http://127.0.0.1:{server.port}/v2", token, injector)
     finally:
-        server.close()
-        # waitress notices the closed socket only at its next poll; the daemon thread is left to end.
-        thread.join(timeout=0.1)
+        server.stop()

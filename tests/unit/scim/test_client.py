@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -11,7 +10,6 @@ from typing import Any
 
 import httpx
 import pytest
-from waitress.server import create_server
 
 from sandbox.http import LoopbackTransport
 from sandbox.scim.client import (
@@ -29,6 +27,7 @@ from sandbox.scim.client import (
     ScimClient,
     ScimRequestError,
 )
+from sandbox.server import ServerThread
 from tests.integration.jumpcloud_idm.scim_servers import ScimServer, scim2_server
 
 
@@ -47,13 +46,12 @@ def canned(status: str, body: bytes, headers: list[tuple[str, str]], delay: floa
         start_response(status, headers)
         return [body]
 
-    server = create_server(app, host="127.0.0.1", port=0, threads=2)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
+    server = ServerThread(app, system="canned", port=0, option="--port", threads=2)
+    server.start()
     try:
-        yield f"http://127.0.0.1:{server.effective_port}/scim/v2"
+        yield f"http://127.0.0.1:{server.port}/scim/v2"
     finally:
-        server.close()
+        server.stop()
 
 
 def test_users_and_groups_round_trip_with_typed_results(scim: ScimServer) -> None:
