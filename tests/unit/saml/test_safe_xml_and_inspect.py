@@ -94,6 +94,18 @@ def test_dtds_and_entities_are_refused(xml: str) -> None:
         parse_xml(xml)
 
 
+def test_dtd_in_another_encoding_is_refused_and_nothing_is_read_from_disk() -> None:
+    xml = '<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]><r>&x;</r>'
+    with pytest.raises(UnsafeXmlError, match="DTD") as refused:
+        parse_xml(xml.encode("utf-16"))
+    assert "root:" not in str(refused.value)
+
+
+def test_doctype_text_inside_an_element_is_only_text() -> None:
+    root = parse_xml("<r><![CDATA[<!DOCTYPE r>]]> and &lt;!DOCTYPE&gt;</r>")
+    assert root.text == "<!DOCTYPE r> and <!DOCTYPE>"
+
+
 def test_size_limit_and_garbage() -> None:
     with pytest.raises(UnsafeXmlError, match="at most"):
         parse_xml("<r>" + "a" * 100 + "</r>", max_bytes=50)
