@@ -100,18 +100,23 @@ def process_cpu(pid: int, *, task: bool = False) -> float | None:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def provisioning_threads_cpu() -> float | None:
-    """CPU seconds of JumpCloud's provisioning threads (the dispatcher and the delivery pool) so far,
-    apart from the rest of the process (its web server, this script's probes)."""
-    total = 0.0
+def provisioning_threads_cpu() -> dict[str, float] | None:
+    """CPU seconds so far of JumpCloud's provisioning threads, apart from the rest of the process (its
+    web server, this script's probes): the dispatcher (claims, snapshots, results in the database)
+    and the delivery threads (HTTP, JSON, exchange records)."""
+    totals = {"dispatcher": 0.0, "deliveries": 0.0}
     for thread in threading.enumerate():
-        if not thread.name.startswith(("jumpcloud-provisioning", "jumpcloud-scim")):
+        if thread.name.startswith("jumpcloud-provisioning"):
+            part = "dispatcher"
+        elif thread.name.startswith("jumpcloud-scim"):
+            part = "deliveries"
+        else:
             continue
         cpu = process_cpu(thread.native_id or 0, task=True)
         if cpu is None:
             return None
-        total += cpu
-    return total
+        totals[part] += cpu
+    return totals
 
 
 def load_average() -> str:
@@ -280,7 +285,9 @@ def run(root: Path, blogin_pid: int, blogin_url: str, users: int, groups: int, d
         print(f"SCIM requests: {requests} in {elapsed:.1f} s ({requests / elapsed:.0f} requests/s)")
         if worker_cpu is not None:
             print(
-                f"CPU of JumpCloud's provisioning threads: {worker_cpu:.1f} s ({worker_cpu * per_user:.1f} ms per user)"
+                "CPU of JumpCloud's provisioning threads per user: "
+                f"dispatcher {worker_cpu['dispatcher'] * per_user:.1f} ms, "
+                f"deliveries {worker_cpu['deliveries'] * per_user:.1f} ms"
             )
         print(
             f"CPU spent on the sync: JumpCloud {jumpcloud_cpu:.1f} s ({jumpcloud_cpu * per_user:.1f} ms per user), "
