@@ -1,0 +1,292 @@
+"""The tracer, the SCIM traffic panel and the flow diagram fed by the systems themselves.
+
+Every message here comes from a real run between the two running systems over HTTP: end users signing
+in IdP- and SP-initiated, a sign-in JumpCloud sends with a wrong audience (its edge-case toggle), and
+JumpCloud's own provisioning worker creating the authorized users in BlogIn.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+from sandbox.app import Sandbox
+from sandbox.desktop.flow.dock import FlowDiagramDock
+from sandbox.desktop.flow.steps import BLOGIN, BROWSER, JUMPCLOUD, PROVISIONING, SSO_LOGIN
+from sandbox.desktop.tracer.dock import SamlTracerDock
+from sandbox.desktop.tracer.model import SamlMessageModel
+from sandbox.desktop.traffic.dock import ScimTrafficDock
+from sandbox.desktop.traffic.model import ScimTrafficModel
+from sandbox.events import SandboxEvent
+from sandbox.scenarios.rehearsal import DirectoryUser, Rehearsal
+from sandbox.settings import Settings
+from tests.desktop.traffic_fixtures import events_of
+
+pytestmark = pytest.mark.desktop
+
+ADA = DirectoryUser("ada", "ada@example.org", "Ada", "Lovelace", "Engineer")
+GRACE = DirectoryUser("grace", "grace@example.org", "Grace", "Hopper", "Admiral")
+ALAN = DirectoryUser("alan", "alan@example.org", "Alan", "Turing", "Mathematician")
+
+
+@dataclass
+class Runs:
+    sandbox: Sandbox
+    idp_status: int
+    sp_status: int
+    audience_status: int
+    token: str
+
+
+def _provisioned(sandbox: Sandbox, emails: set[str]) -> bool:
+    created = [
+        str(trace.data.get("request_body") or "")
+        for trace in sandbox.jumpcloud.recent_traces("scim")
+        if trace.data.get("method") == "POST" and trace.data.get("status") == 201
+    ]
+    return all(any(f'"{email}"' in body for body in created) for email in emails)
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runs]:
+    """SSO configured through the portals; Ada signs in both ways; one wrong-audience sign-in; then provisioning."""
+    settings = Settings(data_dir=tmp_path_factory.mktemp("real-flows") / "data", jumpcloud_port=0, blogin_port=0)
+    with Sandbox(settings) as sandbox, Rehearsal(sandbox.jumpcloud.base_url, sandbox.blogin.base_url) as guide:
+        guide.sign_in_admins()
+        application_id = guide.create_blogin_application()
+        guide.configure_sso()
+        members = [guide.create_user(user) for user in (ADA, GRACE, ALAN)]
+        guide.authorize_groups([guide.create_group("Writers", members)])
+
+        idp = guide.idp_initiated_sign_in("ada").status_code
+        sp = guide.sp_initiated_sign_in("ada").status_code
+        sandbox.jumpcloud.set_edge_cases(application_id, {"wrongAudience": True})
+        audience = guide.sp_initiated_sign_in("ada").status_code
+        sandbox.jumpcloud.set_edge_cases(application_id, {"wrongAudience": False})
+
+        base_url, token = guide.enable_blogin_provisioning()
+        guide.activate_identity_management(base_url, token)
+        deadline = time.monotonic() + 30
+        while not _provisioned(sandbox, {GRACE.email, ALAN.email}):
+            summaries = [t.summary for t in sandbox.jumpcloud.recent_traces("scim")]
+            assert time.monotonic() < deadline, f"JumpCloud provisioned nobody: {summaries}"
+            time.sleep(0.1)
+        yield Runs(sandbox, idp, sp, audience, token)
+
+
+@pytest.fixture
+def tracer(qtbot: QtBot, runs: Runs) -> SamlTracerDock:
+    model = SamlMessageModel()
+    model.append_traces(events_of(runs.sandbox))
+    dock = SamlTracerDock(model)
+    qtbot.addWidget(dock)
+    dock.resize(1300, 800)
+    dock.show()
+    return dock
+
+
+def saml_rows(dock: SamlTracerDock) -> list[list[str]]:
+    model = dock.model
+    return [[model.index(r, c).data() for c in range(model.columnCount())] for r in range(model.rowCount())]
+
+
+def received_responses(sandbox: Sandbox) -> list[SandboxEvent]:
+    """BlogIn's captures of the Responses it received, oldest first."""
+    traces = [t for t in sandbox.blogin.recent_traces("saml") if t.data.get("message_type") == "Response"]
+    return sorted(traces, key=lambda t: t.timestamp)
+
+
+def test_the_sign_ins_went_through_and_the_wrong_audience_one_was_refused(runs: Runs) -> None:
+    assert (runs.idp_status, runs.sp_status) == (303, 303)
+    assert runs.audience_status >= 400
+
+
+def test_the_tracer_lists_the_real_messages_in_order(tracer: SamlTracerDock) -> None:
+    rows = [r[1:] for r in saml_rows(tracer)]
+    # IdP-initiated: no AuthnRequest, JumpCloud's Response straight to BlogIn.
+    assert rows[:2] == [
+        ["JumpCloud", "Sent", "Response", "Sent"],
+        ["BlogIn", "Received", "Response", "Accepted"],
+    ]
+    # SP-initiated: BlogIn's AuthnRequest to JumpCloud, JumpCloud's Response back.
+    assert rows[2:6] == [
+        ["BlogIn", "Sent", "AuthnRequest", "Sent"],
+        ["JumpCloud", "Received", "AuthnRequest", "Accepted"],
+        ["JumpCloud", "Sent", "Response", "Sent"],
+        ["BlogIn", "Received", "Response", "Accepted"],
+    ]
+    assert rows[6:10] == [
+        ["BlogIn", "Sent", "AuthnRequest", "Sent"],
+        ["JumpCloud", "Received", "AuthnRequest", "Accepted"],
+        ["JumpCloud", "Sent", "Response", "Sent"],
+        ["BlogIn", "Received", "Response", "Rejected"],
+    ]
+
+
+@pytest.mark.parametrize("which", [0, 1], ids=["IdP-initiated", "SP-initiated"])
+def test_an_accepted_response_reads_as_the_users_signed_assertion(
+    tracer: SamlTracerDock, runs: Runs, which: int
+) -> None:
+    response = received_responses(runs.sandbox)[which]
+    assert tracer.show_trace(response.id)
+    detail = tracer.detail
+    assert detail.badge.text() == "Accepted"
+    assert "Response" in detail.title.text() and "JumpCloud → BlogIn" in detail.title.text()
+    assert detail.values["name_id"].text() == ADA.email
+    assert detail.values["name_id_format"].text().endswith("emailAddress")
+    assert detail.values["audience"].text() == f"{runs.sandbox.blogin.base_url}/"
+    assert detail.values["binding"].text() == "HTTP-POST"
+    signatures = detail.signatures.text()
+    assert "signature valid" in signatures
+    assert "digest valid" in signatures
+    assert "matches the certificate configured at BlogIn" in signatures
+    assert "does NOT match" not in signatures
+    assert not detail.reason.isVisible()
+
+
+def test_the_authn_request_is_shown_as_blogin_sent_it(tracer: SamlTracerDock, runs: Runs) -> None:
+    request = next(
+        t
+        for t in sorted(runs.sandbox.blogin.recent_traces("saml"), key=lambda t: t.timestamp)
+        if t.data.get("message_type") == "AuthnRequest"
+    )
+    assert tracer.show_trace(request.id)
+    assert tracer.detail.badge.text() == "Sent"
+    assert "AuthnRequest" in tracer.detail.title.text() and "BlogIn → JumpCloud" in tracer.detail.title.text()
+    assert tracer.detail.values["binding"].text() == "HTTP-POST"
+    assert "AuthnRequest" in tracer.detail.xml.toPlainText().splitlines()[0]
+
+
+def test_the_wrong_audience_response_shows_the_verdict_and_why(tracer: SamlTracerDock, runs: Runs) -> None:
+    rejected = received_responses(runs.sandbox)[2]
+    assert tracer.show_trace(rejected.id)
+    detail = tracer.detail
+    assert detail.badge.text() == "Rejected"
+    assert detail.values["audience"].text() != f"{runs.sandbox.blogin.base_url}/"
+    assert detail.reason.isVisible()
+    assert detail.reason.text().startswith("BlogIn rejected it: ")
+    assert "audience" in detail.reason.text().lower()
+
+
+@pytest.fixture
+def flow(qtbot: QtBot, runs: Runs) -> FlowDiagramDock:
+    dock = FlowDiagramDock()
+    qtbot.addWidget(dock)
+    dock.resize(1100, 520)
+    dock.show()
+    dock.add_events(events_of(runs.sandbox))
+    return dock
+
+
+def arrows(dock: FlowDiagramDock) -> list[tuple[int, int, str, bool | None]]:
+    return [(a.step.source, a.step.target, a.step.label, a.step.ok) for a in dock.scene.arrows]
+
+
+def test_the_flow_diagram_has_each_login_and_the_provisioning_run(flow: FlowDiagramDock) -> None:
+    titles = [f.title for f in flow.recorder.flows]
+    assert titles[:3] == [SSO_LOGIN, SSO_LOGIN, SSO_LOGIN]
+    assert PROVISIONING in titles[3:]
+
+
+def test_the_sp_initiated_login_is_drawn_arrow_by_arrow(flow: FlowDiagramDock) -> None:
+    flow._chosen(1)
+    assert arrows(flow) == [
+        (BLOGIN, BROWSER, "AuthnRequest (auto-submitting form)", None),
+        (BROWSER, JUMPCLOUD, "AuthnRequest via HTTP-POST", True),
+        (BROWSER, JUMPCLOUD, "Log in to the User Console", True),
+        (JUMPCLOUD, BROWSER, "Response (auto-submitting form)", None),
+        (BROWSER, BLOGIN, "Response via HTTP-POST", True),
+        (BLOGIN, BROWSER, "Signed in: BlogIn session cookie", True),
+    ]
+
+
+def test_the_idp_initiated_login_starts_at_jumpcloud(flow: FlowDiagramDock) -> None:
+    flow._chosen(0)
+    assert arrows(flow) == [
+        (BROWSER, JUMPCLOUD, "Log in to the User Console", True),
+        (JUMPCLOUD, BROWSER, "Response (auto-submitting form)", None),
+        (BROWSER, BLOGIN, "Response via HTTP-POST", True),
+        (BLOGIN, BROWSER, "Signed in: BlogIn session cookie", True),
+    ]
+
+
+def test_the_refused_login_ends_with_the_refusal_and_its_reason(flow: FlowDiagramDock) -> None:
+    flow._chosen(2)
+    drawn = arrows(flow)
+    assert drawn[-2] == (BROWSER, BLOGIN, "Response via HTTP-POST", False)
+    assert drawn[-1][:3] == (BLOGIN, BROWSER, "Sign-in refused") and drawn[-1][3] is False
+    assert "audience" in flow.scene.arrows[-1].step.note.lower()
+
+
+def test_the_provisioning_run_draws_jumpclouds_user_creations(flow: FlowDiagramDock) -> None:
+    index = next(i for i, f in enumerate(flow.recorder.flows) if f.title == PROVISIONING)
+    flow._chosen(index)
+    drawn = arrows(flow)
+    posts = [i for i, a in enumerate(drawn) if a[:3] == (JUMPCLOUD, BLOGIN, "POST /Users")]
+    assert len(posts) >= 2
+    for i in posts[-2:]:
+        assert drawn[i + 1][:2] == (BLOGIN, JUMPCLOUD) and drawn[i + 1][2].startswith("201 · ")
+
+
+@pytest.fixture
+def traffic(qtbot: QtBot, runs: Runs) -> ScimTrafficDock:
+    model = ScimTrafficModel()
+    model.append_traces(events_of(runs.sandbox))
+    dock = ScimTrafficDock(model)
+    qtbot.addWidget(dock)
+    dock.resize(1300, 700)
+    dock.show()
+    return dock
+
+
+def traffic_rows(dock: ScimTrafficDock) -> list[list[str]]:
+    model = dock.model
+    return [[model.index(r, c).data() for c in range(model.columnCount())] for r in range(model.rowCount())]
+
+
+def test_the_traffic_panel_lists_the_workers_user_creations(traffic: ScimTrafficDock) -> None:
+    listed = [r[1:5] for r in traffic_rows(traffic)]
+    assert listed.count(["JumpCloud (sent)", "POST", "/Users", "201"]) >= 2
+    assert listed.count(["BlogIn (received)", "POST", "/Users", "201"]) >= 2
+    assert all(r[5].endswith(" ms") for r in traffic_rows(traffic))
+
+
+def test_a_user_creation_shows_its_bodies_with_the_token_masked(traffic: ScimTrafficDock, runs: Runs) -> None:
+    def creates_grace(row: int) -> bool:
+        trace = traffic.model.trace_at(row)
+        return trace is not None and f'"{GRACE.email}"' in str(trace.data.get("request_body") or "")
+
+    row = next(
+        i
+        for i, r in enumerate(traffic_rows(traffic))
+        if r[1:5] == ["JumpCloud (sent)", "POST", "/Users", "201"] and creates_grace(i)
+    )
+    traffic.table.selectRow(row)
+    request = traffic.request_view.toPlainText()
+    assert request.startswith(f"POST {runs.sandbox.blogin.base_url}/")
+    assert "authorization: bearer " in request.lower() and "••••" in request
+    assert runs.token not in request
+    assert GRACE.email in request and '"givenName": "Grace"' in request
+    response = traffic.response_view.toPlainText()
+    assert response.startswith("HTTP 201")
+    assert GRACE.email in response and '"id": ' in response
+
+
+def test_a_provisioning_event_opens_its_exchange_and_back(qtbot: QtBot, traffic: ScimTrafficDock, runs: Runs) -> None:
+    event = next(
+        e
+        for e in runs.sandbox.jumpcloud.recent_events()
+        if e.event_type == "user_create_provision" and GRACE.email in str(e.data)
+    )
+    assert traffic.show_exchange_of_event(event.id)
+    assert traffic.current is not None
+    assert traffic.current.data["status"] == 201 and traffic.current.data["method"] == "POST"
+    assert "user_create_provision" in traffic.title.text()
+    assert traffic.event_button.isVisible()
+    with qtbot.waitSignal(traffic.event_requested) as signal:
+        traffic.event_button.click()
+    assert signal.args == [event.id]
