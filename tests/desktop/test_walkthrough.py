@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,11 +15,13 @@ from sandbox.app import Sandbox
 from sandbox.desktop.bridge import EventBridge
 from sandbox.desktop.dialogs import guide_text
 from sandbox.desktop.walkthrough import STEPS, WalkthroughDock
+from sandbox.http import http_client
 from sandbox.scenarios.rehearsal import DirectoryUser, Rehearsal
 
 pytestmark = pytest.mark.desktop
 
 ADA = DirectoryUser("ada", "ada@example.org", "Ada", "Lovelace", "Engineer")
+RAVI = "ravi@acme.example"
 
 
 class Opened:
@@ -80,7 +83,7 @@ def test_a_fresh_sandbox_has_nothing_ticked_and_every_step_has_the_guides_text(d
 
 
 def test_steps_tick_themselves_as_the_guide_is_followed(
-    qtbot: QtBot, dock: WalkthroughDock, rehearsal: Rehearsal
+    qtbot: QtBot, dock: WalkthroughDock, rehearsal: Rehearsal, sandbox: Sandbox
 ) -> None:
     rehearsal.create_blogin_application()
     qtbot.waitUntil(lambda: ticked(dock) == ["Creating the application"], timeout=5000)
@@ -108,9 +111,32 @@ def test_steps_tick_themselves_as_the_guide_is_followed(
     assert rehearsal.sp_initiated_sign_in("ada").status_code == 303
     qtbot.waitUntil(lambda: "Validating — SP-initiated" in ticked(dock), timeout=5000)
 
-    rehearsal.enable_blogin_provisioning()
+    base_url, token = rehearsal.enable_blogin_provisioning()
     qtbot.waitUntil(lambda: "Configuring Identity Management — BlogIn" in ticked(dock), timeout=5000)
     assert dock.progress_label.text() == f"10 of {len(STEPS)} steps done"
+    assert "Configuring Identity Management — JumpCloud" not in ticked(dock)
+
+    rehearsal.activate_identity_management(base_url, token)
+    qtbot.waitUntil(lambda: "Configuring Identity Management — JumpCloud" in ticked(dock), timeout=5000)
+    assert "Importing users" not in ticked(dock)
+
+    # Someone who has a BlogIn account but no JumpCloud user: the manual import brings them over.
+    with http_client() as scim:
+        created = scim.post(
+            f"{base_url.rstrip('/')}/Users",
+            headers={"Authorization": f"Bearer {token}"},
+            json={"userName": RAVI, "name": {"givenName": "Ravi", "familyName": "Shah"}, "emails": [{"value": RAVI}]},
+        )
+    assert created.status_code == 201, created.text
+    import_url = f"{sandbox.jumpcloud.base_url}/applications/{rehearsal.application_id}/identity-management/import"
+    listing = rehearsal.jumpcloud_admin.get(import_url, params={"new_only": "1"})
+    assert listing.status_code == 200 and RAVI in listing.text
+    imported = rehearsal.jumpcloud_admin.post(
+        import_url, data={"scim_id": re.findall(r'name="scim_id" value="([^"]+)"', listing.text)}
+    )
+    assert imported.status_code == 200 and "Import results" in imported.text
+    qtbot.waitUntil(lambda: "Importing users" in ticked(dock), timeout=5000)
+    assert dock.progress_label.text() == f"12 of {len(STEPS)} steps done"
 
     rehearsal.delete_application()
     qtbot.waitUntil(lambda: "Removing the integration" in ticked(dock), timeout=5000)
