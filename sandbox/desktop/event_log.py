@@ -7,23 +7,17 @@ import json
 from PySide6.QtCore import QItemSelection, QModelIndex, Qt, QTimer
 from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QDockWidget,
-    QFrame,
-    QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
     QSplitter,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
 
 from sandbox.desktop.event_model import (
-    COLUMNS,
     EVENT_TYPE,
     RESULT,
     SUMMARY,
@@ -34,6 +28,7 @@ from sandbox.desktop.event_model import (
     EventFilter,
     EventLogModel,
 )
+from sandbox.desktop.list_view import filter_bar, list_table
 from sandbox.desktop.theme import dot_icon
 
 ALL_TYPES = "All event types"
@@ -63,38 +58,10 @@ class EventLogDock(QDockWidget):
         self.count_label = QLabel()
         self.count_label.setObjectName("eventCount")
 
-        bar = QFrame()
-        bar.setObjectName("eventFilterBar")
-        bar_layout = QHBoxLayout(bar)
-        bar_layout.setContentsMargins(8, 4, 8, 4)
-        bar_layout.addWidget(self.system_filter)
-        bar_layout.addWidget(self.type_filter)
-        bar_layout.addWidget(self.text_filter, 1)
-        bar_layout.addWidget(self.count_label)
-
-        self.table = QTableView()
-        self.table.setObjectName("eventTable")
-        self.table.setModel(model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setAlternatingRowColors(True)
-        self.table.setWordWrap(False)
-        self.table.setShowGrid(False)
-        vertical = self.table.verticalHeader()
-        vertical.hide()
-        # Fixed row heights keep scrolling through 100,000 rows cheap.
-        vertical.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-        vertical.setDefaultSectionSize(24)
-        header = self.table.horizontalHeader()
-        header.setHighlightSections(False)
-        header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-        widths = {TIME: 150, SYSTEM: 110, EVENT_TYPE: 200, RESULT: 80}
-        for column in range(len(COLUMNS)):
-            if column == SUMMARY:
-                header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch)
-            else:
-                header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
-                header.resizeSection(column, widths[column])
+        bar = filter_bar([self.system_filter, self.type_filter, self.text_filter, self.count_label])
+        self.table = list_table(
+            model, "eventTable", {TIME: 150, SYSTEM: 110, EVENT_TYPE: 200, RESULT: 80}, stretch=SUMMARY
+        )
 
         self.detail = QPlainTextEdit()
         self.detail.setObjectName("eventDetail")

@@ -13,17 +13,15 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDockWidget,
     QFileDialog,
-    QFrame,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPushButton,
     QSplitter,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
 
+from sandbox.desktop.list_view import filter_bar, list_table
 from sandbox.desktop.tracer.detail import MessageDetail
 from sandbox.desktop.tracer.message import TracedMessage, read_message
 from sandbox.desktop.tracer.model import COLUMNS, DIRECTION, SYSTEM, TIME, TYPE, VERDICT, SamlMessageModel
@@ -52,31 +50,8 @@ class SamlTracerDock(QDockWidget):
             self.show_filter.addItem(label, verdict)
         self.count_label = QLabel()
         self.count_label.setObjectName("samlCount")
-        bar = QFrame()
-        bar.setObjectName("eventFilterBar")
-        bar_layout = QHBoxLayout(bar)
-        bar_layout.setContentsMargins(8, 4, 8, 4)
-        bar_layout.addWidget(self.show_filter)
-        bar_layout.addStretch(1)
-        bar_layout.addWidget(self.count_label)
-
-        self.table = QTableView()
-        self.table.setObjectName("samlTable")
-        self.table.setModel(model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setAlternatingRowColors(True)
-        self.table.setShowGrid(False)
-        self.table.setWordWrap(False)
-        self.table.verticalHeader().hide()
-        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-        self.table.verticalHeader().setDefaultSectionSize(24)
-        header = self.table.horizontalHeader()
-        header.setHighlightSections(False)
-        header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-        for column, width in ((TIME, 100), (SYSTEM, 100), (DIRECTION, 80), (TYPE, 110), (VERDICT, 80)):
-            header.resizeSection(column, width)
-        header.setStretchLastSection(True)
+        bar = filter_bar([self.show_filter, None, self.count_label])
+        self.table = list_table(model, "samlTable", {TIME: 100, SYSTEM: 100, DIRECTION: 80, TYPE: 110, VERDICT: 80})
 
         self.copy_xml_button = QPushButton("Copy as XML")
         self.copy_xml_button.setToolTip("The message exactly as it travelled (re-indenting would break its signature).")

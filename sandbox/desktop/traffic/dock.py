@@ -10,19 +10,17 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QDockWidget,
-    QFrame,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPlainTextEdit,
     QPushButton,
     QSplitter,
-    QTableView,
     QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
+from sandbox.desktop.list_view import filter_bar, list_table
 from sandbox.desktop.theme import FAILING_RED
 from sandbox.desktop.trace_model import system_label
 from sandbox.desktop.traffic.model import (
@@ -84,32 +82,10 @@ class ScimTrafficDock(QDockWidget):
         self.resource_filter.addItem(ALL_RESOURCES, None)
         self.count_label = QLabel()
         self.count_label.setObjectName("scimCount")
-        bar = QFrame()
-        bar.setObjectName("eventFilterBar")
-        bar_layout = QHBoxLayout(bar)
-        bar_layout.setContentsMargins(8, 4, 8, 4)
-        bar_layout.addWidget(self.status_filter)
-        bar_layout.addWidget(self.resource_filter)
-        bar_layout.addStretch(1)
-        bar_layout.addWidget(self.count_label)
-
-        self.table = QTableView()
-        self.table.setObjectName("scimTable")
-        self.table.setModel(model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setAlternatingRowColors(True)
-        self.table.setShowGrid(False)
-        self.table.setWordWrap(False)
-        self.table.verticalHeader().hide()
-        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-        self.table.verticalHeader().setDefaultSectionSize(24)
-        header = self.table.horizontalHeader()
-        header.setHighlightSections(False)
-        header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-        for column, width in ((TIME, 100), (RECORDED_BY, 150), (METHOD, 70), (STATUS, 90), (LATENCY, 80)):
-            header.resizeSection(column, width)
-        header.setSectionResizeMode(PATH, QHeaderView.ResizeMode.Stretch)
+        bar = filter_bar([self.status_filter, self.resource_filter, None, self.count_label])
+        self.table = list_table(
+            model, "scimTable", {TIME: 100, RECORDED_BY: 150, METHOD: 70, STATUS: 90, LATENCY: 80}, stretch=PATH
+        )
 
         self.title = QLabel("Select an exchange to see its request and response.")
         self.title.setObjectName("scimTitle")
