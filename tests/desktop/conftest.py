@@ -48,9 +48,17 @@ def window(qapp: QApplication, module_sandbox: Sandbox) -> Iterator[MainWindow]:
 
 
 def wait_for(condition: Callable[[], bool], timeout_ms: int = 10_000) -> None:
-    """Like ``qtbot.waitUntil`` for module-scoped fixtures, which cannot use the function-scoped qtbot."""
-    from PySide6.QtCore import QDeadlineTimer, QEventLoop
+    """Like ``qtbot.waitUntil`` for module-scoped fixtures, which cannot use the function-scoped qtbot.
 
+    Needs the QApplication (ask for the ``qapp`` fixture first): without one no timer fires and the
+    event loop would wait for ever, so it refuses straight away instead.
+    """
+    from PySide6.QtCore import QCoreApplication, QDeadlineTimer, QEventLoop
+
+    if QCoreApplication.instance() is None:
+        raise RuntimeError(
+            "wait_for needs a running QApplication: request the 'qapp' fixture before any fixture that waits"
+        )
     deadline = QDeadlineTimer(timeout_ms)
     loop = QEventLoop()
     while not condition():
