@@ -64,10 +64,7 @@ class TrafficPanels:
         """After a reset or a scenario replaced both systems' state: start again from what they now hold."""
         self.saml_model.clear()
         self.scim_model.clear()
-        self.flow.recorder.flows.clear()
-        self.flow.add_events([])
-        self.flow.chooser.clear()
-        self.flow.scene.draw(None)
+        self.flow.clear()
         self.load_history()
 
     # -- links between the panels -----------------------------------------------------------------

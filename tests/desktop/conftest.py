@@ -102,7 +102,7 @@ def answer_next_dialog(button_text: str, seen: list[str]) -> None:
 def find_child(parent: QWidget, kind: type, name: str) -> QWidget:
     child = parent.findChild(kind, name)
     assert child is not None, name
-    return child  # type: ignore[no-any-return]
+    return child
 
 
 @pytest.fixture

@@ -1,8 +1,9 @@
 """The tracer, the SCIM traffic panel and the flow diagram fed by the systems themselves.
 
 Every message here comes from a real run between the two running systems over HTTP: end users signing
-in IdP- and SP-initiated, a sign-in JumpCloud sends with a wrong audience (its edge-case toggle), and
-JumpCloud's own provisioning worker creating the authorized users in BlogIn.
+in IdP- and SP-initiated, a sign-in JumpCloud sends with a wrong audience (its edge-case toggle),
+JumpCloud's connection test on Activate (a test user and a test group, created then deleted), and its
+own provisioning worker creating the authorized users in BlogIn.
 """
 
 from __future__ import annotations
@@ -16,7 +17,15 @@ from pytestqt.qtbot import QtBot
 
 from sandbox.app import Sandbox
 from sandbox.desktop.flow.dock import FlowDiagramDock
-from sandbox.desktop.flow.steps import BLOGIN, BROWSER, JUMPCLOUD, PROVISIONING, SSO_LOGIN
+from sandbox.desktop.flow.steps import (
+    BLOGIN,
+    BROWSER,
+    CONNECTION_TEST,
+    CONNECTION_TEST_OPERATIONS,
+    JUMPCLOUD,
+    PROVISIONING,
+    SSO_LOGIN,
+)
 from sandbox.desktop.tracer.dock import SamlTracerDock
 from sandbox.desktop.tracer.model import SamlMessageModel
 from sandbox.desktop.traffic.dock import ScimTrafficDock
@@ -290,3 +299,63 @@ def test_a_provisioning_event_opens_its_exchange_and_back(qtbot: QtBot, traffic:
     with qtbot.waitSignal(traffic.event_requested) as signal:
         traffic.event_button.click()
     assert signal.args == [event.id]
+
+
+def scim_trace_operations(sandbox: Sandbox) -> dict[str, str | None]:
+    """Every SCIM trace id of both systems → the operation JumpCloud's client recorded (None for BlogIn's)."""
+    traces = [*sandbox.jumpcloud.recent_traces("scim"), *sandbox.blogin.recent_traces("scim")]
+    return {t.id: t.data.get("operation") for t in traces}
+
+
+def test_activates_connection_test_is_its_own_flow_before_the_provisioning_run(
+    flow: FlowDiagramDock, runs: Runs
+) -> None:
+    titles = [f.title for f in flow.recorder.flows]
+    assert titles.count(CONNECTION_TEST) == 1
+    test_at = titles.index(CONNECTION_TEST)
+    assert PROVISIONING in titles[test_at + 1 :]
+    assert PROVISIONING not in titles[:test_at]
+    flow.choose(test_at)
+    assert flow.chooser.currentText().startswith("Connection test (Activate) at ")
+    assert "test user and a test group" in flow.scene.subtitle_text()
+    drawn = arrows(flow)
+    assert [a[:2] for a in drawn] == [(JUMPCLOUD, BLOGIN), (BLOGIN, JUMPCLOUD)] * 5
+    requests = [label for _, _, label, _ in drawn[0::2]]
+    assert requests[:3] == ["GET /Users", "POST /Users", "POST /Groups"]
+    assert requests[3].startswith("DELETE /Groups/") and requests[4].startswith("DELETE /Users/")
+    assert [label.split(" ")[0] for _, _, label, _ in drawn[1::2]] == ["200", "201", "201", "204", "204"]
+    assert all(ok for _, _, _, ok in drawn[1::2])
+    # Every arrow opens JumpCloud's record of the probe, marked as Activate's test.
+    operations = scim_trace_operations(runs.sandbox)
+    assert {operations[a.step.trace_id] for a in flow.scene.arrows} == {"idm_integration_activate"}
+
+
+def test_the_provisioning_run_holds_none_of_the_connection_tests_probes(flow: FlowDiagramDock, runs: Runs) -> None:
+    operations = scim_trace_operations(runs.sandbox)
+    runs_steps = [s for f in flow.recorder.flows if f.title == PROVISIONING for s in f.steps]
+    assert runs_steps
+    assert all(operations[s.trace_id] not in CONNECTION_TEST_OPERATIONS for s in runs_steps)
+    # BlogIn's copies of the worker's requests (lookups included) gave way to JumpCloud's own records.
+    assert all(operations[s.trace_id] is not None for s in runs_steps)
+    sent = [
+        t
+        for t in runs.sandbox.jumpcloud.recent_traces("scim")
+        if t.data.get("operation") not in CONNECTION_TEST_OPERATIONS
+    ]
+    assert len(runs_steps) == 2 * len(sent)
+
+
+def test_fed_live_one_by_one_the_chooser_ends_with_the_same_flows(qtbot: QtBot, runs: Runs) -> None:
+    dock = FlowDiagramDock()
+    qtbot.addWidget(dock)
+    captions_seen: set[str] = set()
+    for event in events_of(runs.sandbox):
+        dock.add_events([event])
+        captions_seen.add(dock.chooser.currentText())
+    # BlogIn's records of the test were shown as a provisioning run until JumpCloud's arrived and moved them.
+    titles = [f.title for f in dock.recorder.flows]
+    assert [dock.chooser.itemText(i) for i in range(dock.chooser.count())] == [f.caption() for f in dock.recorder.flows]
+    assert titles.count(CONNECTION_TEST) == 1
+    assert any(caption.startswith("Connection test (Activate)") for caption in captions_seen)
+    assert dock.chooser.currentIndex() == dock.chooser.count() - 1
+    assert dock.scene.flow is dock.recorder.current

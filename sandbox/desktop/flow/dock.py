@@ -64,6 +64,7 @@ class FlowDiagramDock(QDockWidget):
         layout.addWidget(self.view, 1)
         self.setWidget(body)
         self._following = True
+        self._listed: list[Flow] = []
         self.chooser.activated.connect(self._chosen)
         self.png_button.clicked.connect(lambda: self.export("png"))
         self.svg_button.clicked.connect(lambda: self.export("svg"))
@@ -71,26 +72,55 @@ class FlowDiagramDock(QDockWidget):
 
     def add_events(self, events: Iterable[SandboxEvent]) -> None:
         """Feed traces and events as they arrive; the live flow is redrawn when it changes."""
-        changed: Flow | None = None
-        count = len(self.recorder.flows)
+        changed: list[Flow] = []
         for event in events:
-            changed = self.recorder.add(event) or changed
-        if changed is None:
+            flow = self.recorder.add(event)
+            if flow is not None and (not changed or changed[-1] is not flow):
+                changed.append(flow)
+        if not changed:
             return
-        if len(self.recorder.flows) != count or self.chooser.count() != len(self.recorder.flows):
+        flows = self.recorder.flows
+        if len(flows) != len(self._listed) or any(a is not b for a, b in zip(flows, self._listed, strict=True)):
+            # Flows came, went (the oldest beyond the limit) or were merged away (a connection test's
+            # exchanges BlogIn recorded first, moved out of the provisioning run they were drawn in).
             self._refill_chooser()
         else:
-            self.chooser.setItemText(self.chooser.count() - 1, self.recorder.flows[-1].caption())
+            for index, flow in enumerate(flows):
+                if self.chooser.itemText(index) != flow.caption():
+                    self.chooser.setItemText(index, flow.caption())
         if self._following:
             self.chooser.setCurrentIndex(self.chooser.count() - 1)
             self.scene.draw(self.recorder.current)
+        elif self.scene.flow is not None and self.scene.flow in flows:
+            shown = self.scene.flow
+            self.chooser.setCurrentIndex(flows.index(shown))
+            if any(flow is shown for flow in changed):
+                self.scene.draw(shown)
+        else:
+            self._following = True
+            self.chooser.setCurrentIndex(self.chooser.count() - 1)
+            self.scene.draw(self.recorder.current)
+
+    def clear(self) -> None:
+        """Forget every flow and show the empty diagram with its hint."""
+        self.recorder.clear()
+        self._listed = []
+        self._following = True
+        self.chooser.clear()
+        self.scene.draw(None)
 
     def _refill_chooser(self) -> None:
         self.chooser.blockSignals(True)
         self.chooser.clear()
         for flow in self.recorder.flows:
             self.chooser.addItem(flow.caption())
+        self._listed = list(self.recorder.flows)
         self.chooser.blockSignals(False)
+
+    def choose(self, index: int) -> None:
+        """Show the flow at ``index`` of the chooser, as picking it there does."""
+        self.chooser.setCurrentIndex(index)
+        self._chosen(index)
 
     def _chosen(self, index: int) -> None:
         flows = self.recorder.flows

@@ -27,6 +27,7 @@ HEADER_WIDTH = 190.0
 FIRST_STEP = HEADER_HEIGHT + 50.0
 STEP_HEIGHT = 46.0
 NEUTRAL = "#3d4852"
+SUBTITLE_GREY = "#5f6b7a"
 
 
 def lane_x(lane: int) -> float:
@@ -112,7 +113,6 @@ class FlowScene(QGraphicsScene):
         self.arrows = []
         self.flow = flow
         steps = flow.steps if flow is not None else []
-        bottom = FIRST_STEP + max(len(steps), 3) * STEP_HEIGHT
         title = QGraphicsSimpleTextItem(
             flow.caption()
             if flow is not None
@@ -124,24 +124,42 @@ class FlowScene(QGraphicsScene):
         title.setBrush(QBrush(QColor(NEUTRAL)))
         title.setPos(LEFT, 0)
         self.addItem(title)
+        # A line under the title where the title alone could be taken for something else.
+        top = 0.0
+        if flow is not None and flow.subtitle:
+            subtitle = QGraphicsSimpleTextItem(flow.subtitle)
+            subtitle.setBrush(QBrush(QColor(SUBTITLE_GREY)))
+            subtitle.setPos(LEFT, title.boundingRect().height() + 2)
+            subtitle.setData(0, "subtitle")
+            self.addItem(subtitle)
+            top = subtitle.boundingRect().height() + 6
+        bottom = top + FIRST_STEP + max(len(steps), 3) * STEP_HEIGHT
         for lane, name in enumerate(LANES):
             x = lane_x(lane)
             colour = QColor(LANE_COLOURS[lane])
-            self.addLine(x, HEADER_HEIGHT + 20, x, bottom, QPen(QColor("#c9d1db"), 1.5, Qt.PenStyle.DashLine))
+            self.addLine(x, top + HEADER_HEIGHT + 20, x, bottom, QPen(QColor("#c9d1db"), 1.5, Qt.PenStyle.DashLine))
             box = self.addRect(
-                QRectF(x - HEADER_WIDTH / 2, 20, HEADER_WIDTH, HEADER_HEIGHT - 6), QPen(colour), QBrush(colour)
+                QRectF(x - HEADER_WIDTH / 2, top + 20, HEADER_WIDTH, HEADER_HEIGHT - 6), QPen(colour), QBrush(colour)
             )
             box.setZValue(1)
             text = QGraphicsSimpleTextItem(name, box)
             text.setFont(bold)
             text.setBrush(QBrush(QColor("white")))
             bounds = text.boundingRect()
-            text.setPos(x - bounds.width() / 2, 20 + (HEADER_HEIGHT - 6 - bounds.height()) / 2)
+            text.setPos(x - bounds.width() / 2, top + 20 + (HEADER_HEIGHT - 6 - bounds.height()) / 2)
         for row, step in enumerate(steps):
-            arrow = ArrowItem(step, FIRST_STEP + row * STEP_HEIGHT)
+            arrow = ArrowItem(step, top + FIRST_STEP + row * STEP_HEIGHT)
             self.addItem(arrow)
             self.arrows.append(arrow)
-        self.setSceneRect(QRectF(0, 0, LEFT * 2 + HEADER_WIDTH + LANE_SPACING * (len(LANES) - 1), bottom + 20))
+        width = LEFT * 2 + HEADER_WIDTH + LANE_SPACING * (len(LANES) - 1)
+        self.setSceneRect(QRectF(0, 0, max(width, self.itemsBoundingRect().right() + LEFT), bottom + 20))
+
+    def subtitle_text(self) -> str:
+        """The line under the title ("" when the flow has none)."""
+        for item in self.items():
+            if isinstance(item, QGraphicsSimpleTextItem) and item.data(0) == "subtitle":
+                return item.text()
+        return ""
 
     def export_png(self, path: Path, scale: float = 2.0) -> bool:
         """Save the diagram as a PNG at ``scale`` × its size (sharp on slides)."""
