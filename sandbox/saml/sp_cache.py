@@ -8,7 +8,8 @@ from dataclasses import fields
 from typing import Any
 
 from sandbox.saml.backend import DEFAULT_BACKEND, crypto_settings
-from sandbox.saml.sp import ServiceProvider, ServiceProviderSettings
+from sandbox.saml.sp import ServiceProvider
+from sandbox.saml.sp_types import ServiceProviderSettings
 
 
 class ServiceProviderCache:

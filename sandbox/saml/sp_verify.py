@@ -1,0 +1,353 @@
+"""A SAML Response verified in process: one hardened parse, libxmlsec1 for the signatures, then every check.
+
+The service provider (``sandbox.saml.sp``) has already parsed the message with the hardened parser,
+summarised it and checked its shape (status, exactly one assertion, issuers, Destination, which
+signatures it carries and with which certificate). What is left happens here, on that same tree:
+
+- every ``ds:Signature`` sits directly in the Response or in its one Assertion, references that
+  element by an ``ID`` no other element carries, and verifies with the identity provider's
+  certificate from its metadata (only the algorithms and transforms SAML allows are enabled);
+- the values are then read from the very element that was verified (the Assertion directly inside
+  the Response), so a copy hidden elsewhere in the message is never what BlogIn trusts;
+- Version, the response's IssueInstant, Conditions (NotBefore / NotOnOrAfter with the allowed
+  skew, AudienceRestriction), the bearer SubjectConfirmation (Recipient, NotOnOrAfter,
+  InResponseTo) and the assertion's Issuer.
+
+Importing this module loads python-xmlsec (not pysaml2): the service provider imports it on first use.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import xmlsec
+from lxml import etree
+
+from sandbox.saml.enveloped import (
+    DSIG_NS,
+    REFERENCE_TRANSFORMS,
+    SIGNATURE_TRANSFORMS,
+    SignatureVerificationError,
+    certificate_key,
+)
+from sandbox.saml.inspect import SAML, MessageSummary
+from sandbox.saml.sp_types import Check, Reject, VerifiedResponse, clock_text, time_reason, utc_moment
+
+log = logging.getLogger("sandbox.saml.sp")
+
+XML_ID = "{http://www.w3.org/XML/1998/namespace}id"
+BEARER = "urn:oasis:names:tc:SAML:2.0:cm:bearer"
+_SIGNATURE = f"{{{DSIG_NS}}}Signature"
+_REFERENCE = f"{{{DSIG_NS}}}SignedInfo/{{{DSIG_NS}}}Reference"
+_SIGNATURE_METHOD = f"{{{DSIG_NS}}}SignedInfo/{{{DSIG_NS}}}SignatureMethod"
+_ASSERTION = f"{{{SAML}}}Assertion"
+_ISSUER = f"{{{SAML}}}Issuer"
+_CONDITIONS = f"{{{SAML}}}Conditions"
+_AUDIENCE_RESTRICTION = f"{{{SAML}}}AudienceRestriction"
+_AUDIENCE = f"{{{SAML}}}Audience"
+_SUBJECT = f"{{{SAML}}}Subject"
+_NAME_ID = f"{{{SAML}}}NameID"
+_CONFIRMATION = f"{{{SAML}}}SubjectConfirmation"
+_CONFIRMATION_DATA = f"{{{SAML}}}SubjectConfirmationData"
+_AUTHN_STATEMENT = f"{{{SAML}}}AuthnStatement"
+_ATTRIBUTE = f"{{{SAML}}}AttributeStatement/{{{SAML}}}Attribute"
+_ATTRIBUTE_VALUE = f"{{{SAML}}}AttributeValue"
+
+# The response's IssueInstant may be this far from the clock (plus the skew), as pysaml2 allows.
+ISSUE_INSTANT_LEEWAY_S = 24 * 3600
+
+# Common attribute names in urn:oid form and the names BlogIn reads them by (as pysaml2's converters do).
+OID_NAMES = {
+    "urn:oid:0.9.2342.19200300.100.1.3": "mail",
+    "urn:oid:2.5.4.42": "givenName",
+    "urn:oid:2.5.4.4": "sn",
+    "urn:oid:2.16.840.1.113730.3.1.241": "displayName",
+    "urn:oid:2.5.4.20": "telephoneNumber",
+    "urn:oid:2.5.4.12": "title",
+    "urn:oid:0.9.2342.19200300.100.1.1": "uid",
+}
+
+SIGNATURE_ALGORITHMS = {
+    "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256": "RSA-SHA256",
+    "http://www.w3.org/2001/04/xmldsig-more#rsa-sha384": "RSA-SHA384",
+    "http://www.w3.org/2001/04/xmldsig-more#rsa-sha512": "RSA-SHA512",
+    "http://www.w3.org/2000/09/xmldsig#rsa-sha1": "RSA-SHA1",
+}
+
+
+@dataclass(frozen=True)
+class TrustedKey:
+    """One signing certificate of the identity provider, ready for libxmlsec1."""
+
+    fingerprint: str
+    key: xmlsec.Key
+
+
+def trusted_keys(certificates: Sequence[tuple[str, str]]) -> list[TrustedKey]:
+    """Keys for ``(SHA-256 fingerprint, PEM)`` pairs from the identity provider's metadata."""
+    return [TrustedKey(fingerprint, certificate_key(pem)) for fingerprint, pem in certificates]
+
+
+def _text(element: etree._Element | None) -> str:
+    # The text a canonicaliser signs: comments inside (a classic NameID trick) are skipped, not cut at.
+    return "".join(element.itertext()).strip() if element is not None else ""
+
+
+def _id_counts(root: etree._Element) -> dict[str, int]:
+    """How many elements carry each ID (as ``ID`` or ``xml:id``, both of which a Reference can name)."""
+    counts: dict[str, int] = {}
+    for element in root.iter(tag=etree.Element):
+        for name in ("ID", XML_ID):
+            value = element.get(name)
+            if value is not None:
+                counts[value] = counts.get(value, 0) + 1
+    return counts
+
+
+class InProcessVerifier:
+    """The checks after the shape checks, for one service provider (entity ID, ACS, skew, trusted keys)."""
+
+    def __init__(
+        self, *, entity_id: str, acs_url: str, idp_entity_id: str, allowed_skew_s: int, keys: Sequence[TrustedKey]
+    ) -> None:
+        self.entity_id = entity_id
+        self.acs_url = acs_url
+        self.idp_entity_id = idp_entity_id
+        self.allowed_skew_s = allowed_skew_s
+        self.keys = tuple(keys)
+
+    def verify(
+        self, root: etree._Element, xml: str, summary: MessageSummary, checks: list[Check], reject: Reject
+    ) -> VerifiedResponse:
+        """The verified response, its values read from the signature-checked elements; raises via ``reject``."""
+        now = datetime.now(UTC)
+        if root.get("Version") != "2.0":
+            raise reject("message version", f"The response declares SAML version {root.get('Version')!r}, not 2.0.")
+        assertion = root.find(_ASSERTION)
+        if assertion is None:
+            raise reject(
+                "one assertion",
+                "The assertion is not directly inside the Response, where SAML carries it "
+                "(an assertion moved elsewhere is how XML signature wrapping attacks look).",
+            )
+        self._verify_signatures(root, assertion, summary, reject)
+        checks.append(Check("signature", True, f"Verified with SHA-256 {self._fingerprints()}"))
+        self._check_issue_instant(root, now, reject)
+        issuer = _text(assertion.find(_ISSUER))
+        if issuer != self.idp_entity_id:
+            raise reject(
+                "issuer", f"The assertion was issued by “{issuer or '(nobody)'}”; expected “{self.idp_entity_id}”."
+            )
+        ends = self._check_conditions(assertion, summary, now, checks, reject)
+        subject = assertion.find(_SUBJECT)
+        data = self._bearer_confirmation(subject, reject)
+        recipient = data.get("Recipient")
+        if recipient != self.acs_url:
+            raise reject(
+                "recipient",
+                f"The assertion's Recipient is {recipient or '(missing)'}; "
+                f"this service provider's ACS URL is {self.acs_url}.",
+            )
+        checks.append(Check("recipient", True, recipient))
+        confirmation_end = utc_moment(data.get("NotOnOrAfter"))
+        if data.get("NotOnOrAfter") is not None and confirmation_end is None:
+            raise reject("validity window", "The SubjectConfirmationData's NotOnOrAfter is not a valid time.")
+        if confirmation_end is not None:
+            if (now - confirmation_end).total_seconds() >= self.allowed_skew_s:
+                raise reject("validity window", time_reason(summary, self.allowed_skew_s, now))
+            ends.append(confirmation_end)
+        in_response_to = root.get("InResponseTo") or None
+        confirmation_irt = data.get("InResponseTo") or None
+        if confirmation_irt and in_response_to and confirmation_irt != in_response_to:
+            raise reject(
+                "InResponseTo",
+                f"The response answers request {in_response_to} but its assertion answers {confirmation_irt}.",
+            )
+        checks.append(Check("validity window", True, f"Within NotBefore/NotOnOrAfter ± {self.allowed_skew_s} s"))
+        name_id = subject.find(_NAME_ID) if subject is not None else None
+        if name_id is not None and next(name_id.iterchildren(tag=etree.Element), None) is not None:
+            raise reject("NameID", "The NameID contains markup where SAML allows only text; refused.")
+        statement = assertion.find(_AUTHN_STATEMENT)
+        return VerifiedResponse(
+            xml=xml,
+            summary=summary,
+            issuer=issuer,
+            assertion_id=assertion.get("ID") or "",
+            name_id=_text(name_id),
+            name_id_format=name_id.get("Format") if name_id is not None else None,
+            in_response_to=in_response_to or confirmation_irt,
+            session_index=statement.get("SessionIndex") if statement is not None else None,
+            attributes=_attributes(assertion),
+            expires=min(ends) if ends else None,
+            checks=checks,
+        )
+
+    def _fingerprints(self) -> str:
+        return " or ".join(key.fingerprint for key in self.keys)
+
+    # -- signatures -----------------------------------------------------------------------------------
+
+    def _verify_signatures(
+        self, root: etree._Element, assertion: etree._Element, summary: MessageSummary, reject: Reject
+    ) -> None:
+        counts: dict[str, int] | None = None
+        for signature in root.iter(_SIGNATURE):
+            holder = signature.getparent()
+            if holder is not root and holder is not assertion:
+                where = etree.QName(holder).localname if holder is not None else "?"
+                raise reject(
+                    "signature",
+                    f"A signature sits inside <{where}>, where a SAML response carries none: "
+                    "this is how XML signature wrapping attacks look.",
+                )
+        for element in (root, assertion):
+            signatures = element.findall(_SIGNATURE)
+            if not signatures:
+                continue
+            name = etree.QName(element).localname
+            if len(signatures) > 1:
+                raise reject("signature", f"The {name} carries {len(signatures)} signatures; one is accepted.")
+            counts = counts if counts is not None else _id_counts(root)
+            self._verify_one(element, signatures[0], name, counts, summary, reject)
+
+    def _verify_one(
+        self,
+        element: etree._Element,
+        signature: etree._Element,
+        name: str,
+        counts: dict[str, int],
+        summary: MessageSummary,
+        reject: Reject,
+    ) -> None:
+        element_id = element.get("ID")
+        if not element_id:
+            raise reject("signature", f"The signed {name} has no ID for its signature to reference.")
+        if counts.get(element_id, 0) != 1:
+            raise reject(
+                "signature",
+                f"{counts.get(element_id, 0)} elements carry the ID {element_id} the {name}'s signature "
+                "references; exactly one may (a duplicate is how XML signature wrapping attacks look).",
+            )
+        references = signature.findall(_REFERENCE)
+        if len(references) != 1 or references[0].get("URI") != f"#{element_id}":
+            uris = ", ".join(r.get("URI") or "(none)" for r in references) or "(nothing)"
+            raise reject(
+                "signature",
+                f"The signature inside the {name} references {uris}, not the {name} it sits in ({element_id}): "
+                "this is how XML signature wrapping attacks look.",
+            )
+        method = signature.find(_SIGNATURE_METHOD)
+        algorithm = method.get("Algorithm") if method is not None else None
+        if algorithm not in SIGNATURE_ALGORITHMS:
+            raise reject(
+                "signature algorithm",
+                f"The {name} is signed with {algorithm or '(no algorithm)'}; accepted: "
+                f"{', '.join(SIGNATURE_ALGORITHMS.values())}.",
+            )
+        # With a certificate in KeyInfo (already found among the trusted ones) only its key is tried.
+        claimed = next((s.certificate_sha256 for s in summary.signatures if s.element_id == element_id), None)
+        keys = [k for k in self.keys if k.fingerprint == claimed] or list(self.keys)
+        failure: SignatureVerificationError | None = None
+        for trusted in keys:
+            try:
+                _verify_with(element, signature, trusted.key)
+                return
+            except SignatureVerificationError as error:
+                failure = error
+        log.info("signature on the %s rejected: %s", name, failure)
+        raise reject(
+            "signature",
+            "The signature does not verify with the identity provider's certificate "
+            f"(SHA-256 {self._fingerprints()}): the message was changed after signing, or signed with another key.",
+        )
+
+    # -- time, audience, subject ----------------------------------------------------------------------
+
+    def _check_issue_instant(self, root: etree._Element, now: datetime, reject: Reject) -> None:
+        issued = utc_moment(root.get("IssueInstant"))
+        if issued is None:
+            raise reject("validity window", "The response has no valid IssueInstant.")
+        if abs((now - issued).total_seconds()) > ISSUE_INSTANT_LEEWAY_S + self.allowed_skew_s:
+            raise reject(
+                "validity window",
+                f"The response was issued at {clock_text(issued)}; this server's clock says {clock_text(now)}, "
+                f"more than a day apart (allowed skew {self.allowed_skew_s} s).",
+            )
+
+    def _check_conditions(
+        self,
+        assertion: etree._Element,
+        summary: MessageSummary,
+        now: datetime,
+        checks: list[Check],
+        reject: Reject,
+    ) -> list[datetime]:
+        conditions = assertion.find(_CONDITIONS)
+        ends: list[datetime] = []
+        restrictions = conditions.findall(_AUDIENCE_RESTRICTION) if conditions is not None else []
+        if conditions is not None:
+            start, end = conditions.get("NotBefore"), conditions.get("NotOnOrAfter")
+            not_before, not_on_or_after = utc_moment(start), utc_moment(end)
+            if (start is not None and not_before is None) or (end is not None and not_on_or_after is None):
+                raise reject("validity window", "The assertion's Conditions carry a time that is not valid.")
+            too_late = not_on_or_after is not None and (now - not_on_or_after).total_seconds() >= self.allowed_skew_s
+            too_early = not_before is not None and (not_before - now).total_seconds() > self.allowed_skew_s
+            if too_late or too_early:
+                raise reject("validity window", time_reason(summary, self.allowed_skew_s, now))
+            if not_on_or_after is not None:
+                ends.append(not_on_or_after)
+        audiences = [_text(a) for r in restrictions for a in r.findall(_AUDIENCE)]
+        # Every AudienceRestriction must name this service provider (SAML core §2.5.1.4).
+        if not restrictions or any(
+            self.entity_id not in [_text(a) for a in r.findall(_AUDIENCE)] for r in restrictions
+        ):
+            raise reject(
+                "audience",
+                f"The assertion is meant for audience {', '.join(audiences) or '(none)'}; "
+                f"this service provider's entity ID is {self.entity_id}.",
+            )
+        checks.append(Check("audience", True, self.entity_id))
+        return ends
+
+    def _bearer_confirmation(self, subject: etree._Element | None, reject: Reject) -> etree._Element:
+        confirmations = subject.findall(_CONFIRMATION) if subject is not None else []
+        for confirmation in confirmations:
+            data = confirmation.find(_CONFIRMATION_DATA)
+            if confirmation.get("Method") == BEARER and data is not None:
+                return data
+        raise reject(
+            "recipient",
+            "The assertion has no bearer SubjectConfirmation with a Recipient; "
+            f"this service provider's ACS URL is {self.acs_url}.",
+        )
+
+
+def _verify_with(element: etree._Element, signature: etree._Element, key: xmlsec.Key) -> None:
+    context = xmlsec.SignatureContext()
+    try:
+        context.key = key
+        for transform in REFERENCE_TRANSFORMS:
+            context.enable_reference_transform(transform)
+        for transform in SIGNATURE_TRANSFORMS:
+            context.enable_signature_transform(transform)
+        context.register_id(element, "ID")
+        context.verify(signature)
+    except xmlsec.VerificationError as error:
+        raise SignatureVerificationError(f"signature does not verify: {error}") from error
+    except xmlsec.Error as error:
+        raise SignatureVerificationError(f"signature could not be checked: {error}") from error
+
+
+def _attributes(assertion: etree._Element) -> dict[str, list[str]]:
+    attributes: dict[str, list[str]] = {}
+    for attribute in assertion.iterfind(_ATTRIBUTE):
+        name = attribute.get("Name") or ""
+        if name.startswith("urn:oid:"):
+            name = OID_NAMES.get(name) or attribute.get("FriendlyName") or name
+        if not name:
+            continue
+        attributes.setdefault(name, []).extend(_text(v) for v in attribute.iterfind(_ATTRIBUTE_VALUE))
+    return attributes
