@@ -49,12 +49,17 @@ def test_three_flows_in_order_and_the_newest_is_drawn(flow: FlowDiagramDock) -> 
     assert titles == [SSO_LOGIN, PROVISIONING, SSO_LOGIN]
     assert flow.chooser.count() == 3 and flow.chooser.currentIndex() == 2
     drawn = arrows(flow)
-    assert drawn[0] == (BLOGIN, BROWSER, "AuthnRequest (302 redirect)", None)
-    assert drawn[1] == (BROWSER, JUMPCLOUD, "AuthnRequest via HTTP-Redirect", True)
-    assert drawn[2] == (JUMPCLOUD, BROWSER, "Response (auto-submitting form)", None)
-    assert drawn[3] == (BROWSER, BLOGIN, "Response via HTTP-POST", False)
-    assert drawn[4][:3] == (BLOGIN, BROWSER, "Sign-in refused") and drawn[4][3] is False
-    assert "audience" in flow.scene.arrows[4].step.note.lower()
+    # BlogIn posts the AuthnRequest (JumpCloud declares only its HTTP-POST endpoint), the user logs in.
+    assert drawn[:6] == [
+        (BLOGIN, BROWSER, "AuthnRequest (auto-submitting form)", None),
+        (BROWSER, JUMPCLOUD, "AuthnRequest via HTTP-POST", True),
+        (BROWSER, JUMPCLOUD, "Log in to the User Console", True),
+        (JUMPCLOUD, BROWSER, "Response (auto-submitting form)", None),
+        (BROWSER, BLOGIN, "Response via HTTP-POST", False),
+        drawn[5],
+    ]
+    assert drawn[5][:3] == (BLOGIN, BROWSER, "Sign-in refused") and drawn[5][3] is False
+    assert "audience" in flow.scene.arrows[5].step.note.lower()
 
 
 def test_a_provisioning_run_draws_each_request_and_its_answer_once(flow: FlowDiagramDock) -> None:
@@ -82,7 +87,7 @@ def test_clicking_an_arrow_asks_for_its_message(
 ) -> None:
     _, logins = recorded
     flow._chosen(2)
-    arrow = flow.scene.arrows[3]
+    arrow = flow.scene.arrows[4]
     flow.view.centerOn(arrow)
     point = flow.view.mapFromScene(arrow.path().pointAtPercent(0.5))
     with qtbot.waitSignal(flow.message_requested) as signal:
@@ -108,3 +113,17 @@ def test_live_traces_extend_the_current_flow(flow: FlowDiagramDock, recorded: tu
     fresh.add_events(events[1:3])
     assert len(fresh.scene.arrows) == 3
     fresh.deleteLater()
+
+
+def test_with_the_redirect_endpoint_declared_the_request_goes_by_redirect(qtbot: QtBot, tmp_path: Path) -> None:
+    with Sandbox(Settings(data_dir=tmp_path / "data", jumpcloud_port=0, blogin_port=0)) as sandbox:
+        record_sso_login(sandbox, saml_parties(sandbox, tmp_path, declare_redirect=True))
+        events = events_of(sandbox)
+    dock = FlowDiagramDock()
+    qtbot.addWidget(dock)
+    dock.add_events(events)
+    assert arrows(dock)[:2] == [
+        (BLOGIN, BROWSER, "AuthnRequest (302 redirect)", None),
+        (BROWSER, JUMPCLOUD, "AuthnRequest via HTTP-Redirect", True),
+    ]
+    assert arrows(dock)[-1] == (BLOGIN, BROWSER, "Signed in: BlogIn session cookie", True)

@@ -88,9 +88,9 @@ def test_an_accepted_response_shows_its_summary_and_valid_signature(
     assert detail.values["name_id"].text() == USER
     assert detail.values["name_id_format"].text().endswith("emailAddress")
     assert detail.values["issuer"].text() == "JumpCloud"
-    assert detail.values["audience"].text() == f"{sandbox.blogin.base_url}/sso/saml/metadata"
+    assert detail.values["audience"].text() == f"{sandbox.blogin.base_url}/"
     assert detail.values["binding"].text() == "HTTP-POST"
-    assert detail.values["relay_state"].text() == "/feed"
+    assert detail.values["relay_state"].text() == "/"
     assert detail.validity.text().startswith("Within the validity window (skew allowed: 60 s)")
     assert detail.timeline.isVisible()
     signatures = detail.signatures.text()
