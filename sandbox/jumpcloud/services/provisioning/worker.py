@@ -22,7 +22,6 @@ from sqlalchemy import func, select
 
 from sandbox.db import Database
 from sandbox.events import utc_now
-from sandbox.http import LoopbackTransport
 from sandbox.jumpcloud.models import ProvisioningOutbox
 from sandbox.jumpcloud.models.provisioning import PENDING
 from sandbox.jumpcloud.services.provisioning.delivery import deliver
@@ -31,6 +30,7 @@ from sandbox.jumpcloud.services.provisioning.lookups import look_up, plan
 from sandbox.jumpcloud.services.provisioning.results import record_outcomes
 from sandbox.jumpcloud.services.provisioning.snapshot import Key, build_jobs
 from sandbox.scim.client import REJECTED, ScimRequestError
+from sandbox.scim.http11 import KeepAlivePool
 from sandbox.traces import TraceLog
 
 log = logging.getLogger("sandbox.jumpcloud.provisioning")
@@ -77,7 +77,9 @@ class ProvisioningWorker:
             return
         self._stopping.clear()
         self._pool = ThreadPoolExecutor(self.delivery_threads, thread_name_prefix="jumpcloud-scim")
-        self._http = ThreadTransports()
+        # Each delivery thread keeps its own connections: one shared pool makes the threads queue on
+        # its lock, and plain-http SCIM requests skip httpx (see sandbox.scim.http11).
+        self._http = KeepAlivePool(per_origin=2)
         self._thread = threading.Thread(target=self._run, name="jumpcloud-provisioning", daemon=True)
         self._thread.start()
         log.info("provisioning worker started with %d delivery threads", self.delivery_threads)
@@ -239,36 +241,6 @@ class ProvisioningWorker:
         if due is None:
             return 1.0
         return max(0.01, min(1.0, (due - utc_now()).total_seconds()))
-
-
-class ThreadTransports(httpx.BaseTransport):
-    """A kept-alive connection pool of its own for each delivery thread.
-
-    A bare ``LoopbackTransport`` rather than an ``httpx.Client`` (see
-    ``sandbox.scim.transport.ScimTransport``), one per thread with room for two connections: httpcore's
-    pool checks every connection it holds, pairwise, on each request, so one shared pool for all the
-    threads spends more CPU on bookkeeping as it grows, and threads wait on its lock.
-    """
-
-    def __init__(self) -> None:
-        self._local = threading.local()
-        self._lock = threading.Lock()
-        self._all: list[LoopbackTransport] = []
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        transport: LoopbackTransport | None = getattr(self._local, "transport", None)
-        if transport is None:
-            limits = httpx.Limits(max_connections=2, max_keepalive_connections=2)
-            transport = self._local.transport = LoopbackTransport(retries=0, limits=limits)
-            with self._lock:
-                self._all.append(transport)
-        return transport.handle_request(request)
-
-    def close(self) -> None:
-        with self._lock:
-            transports, self._all = self._all, []
-        for transport in transports:
-            transport.close()
 
 
 def _deliver_safely(job: Job, http: httpx.BaseTransport, timeout: float) -> Outcome:
