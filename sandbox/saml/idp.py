@@ -1,9 +1,10 @@
 """A SAML 2.0 identity provider for one application, over pysaml2's ``Server`` configured from dicts.
 
-pysaml2 reads and checks the AuthnRequests (signature, destination, issue instant), builds the IdP
-metadata and signs. The Response itself is assembled here from pysaml2's SAML classes, because a
-tester's edge cases (shifted clocks, short validity, a wrong audience, a foreign key) have to reach
-into parts pysaml2's response builder decides on its own.
+pysaml2 reads and checks the AuthnRequests (signature, destination, issue instant). The Response is
+built here (``sandbox.saml.response``), because a tester's edge cases (shifted clocks, short
+validity, a wrong audience, a foreign key) have to reach into parts pysaml2's response builder
+decides on its own; with the in-process backend it is signed where it stands, with the ``xmlsec1``
+program through pysaml2's security context.
 
 pysaml2 is imported inside the functions that use it: importing it takes seconds (see backend.py).
 """
@@ -22,12 +23,27 @@ from xml.sax.saxutils import escape, quoteattr
 
 from lxml import etree
 
-from sandbox.saml.backend import DEFAULT_BACKEND, DIGEST_SHA256, SIG_RSA_SHA256, crypto_settings, install_backend
+from sandbox.saml.backend import (
+    DEFAULT_BACKEND,
+    DIGEST_SHA256,
+    PYTHON_XMLSEC,
+    SIG_RSA_SHA256,
+    crypto_settings,
+    install_backend,
+)
 from sandbox.saml.keys import certificate_body, sha256_fingerprint
 from sandbox.saml.metadata import BINDING_POST, BINDING_REDIRECT, DS, MD, SAML2_PROTOCOL
+from sandbox.saml.response import (
+    SAML,
+    SAMLP,
+    BuiltResponse,
+    ResponseContent,
+    add_signature_template,
+    build_response,
+)
 
 if TYPE_CHECKING:
-    from saml2 import saml, samlp
+    import xmlsec
 
 log = logging.getLogger("sandbox.saml.idp")
 
@@ -37,8 +53,9 @@ NAMEID_FORMATS = {
     "persistent": "urn:oasis:names:tc:SAML:2.0:nameid-format:persistent",
     "transient": "urn:oasis:names:tc:SAML:2.0:nameid-format:transient",
 }
-ATTRNAME_FORMAT_BASIC = "urn:oasis:names:tc:SAML:2.0:attrname-format:basic"
-PASSWORD_PROTECTED_TRANSPORT = "urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport"
+# pysaml2 names a signed element "<namespace>:<local name>" (its xmlsec1 backend passes it to --node-name).
+ASSERTION_NODE = f"{SAML}:Assertion"
+RESPONSE_NODE = f"{SAMLP}:Response"
 BINDINGS = {"HTTP-Redirect": BINDING_REDIRECT, "HTTP-POST": BINDING_POST}
 # How long a Response stays valid when no edge case shortens it.
 DEFAULT_VALIDITY = timedelta(minutes=5)
@@ -105,10 +122,6 @@ class IssuedResponse:
         return base64.b64encode(self.xml.encode("utf-8")).decode("ascii")
 
 
-def _timestamp(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def sp_metadata_xml(sp: ServiceProviderSettings) -> str:
     """Minimal SP metadata so pysaml2 knows the one SP this application serves."""
     key = ""
@@ -157,6 +170,8 @@ class _Files:
     key_file: Path
     cert_file: Path
     certificate_body: str  # what goes into each signature's KeyInfo
+    private_key_pem: str
+    signing_key: xmlsec.Key | None = None  # loaded on first use, with the in-process backend
 
 
 class IdentityProvider:
@@ -185,7 +200,7 @@ class IdentityProvider:
         key_file.write_text(private_key_pem)
         cert_file = Path(tempfile.mkstemp(suffix=".crt", dir=self._workdir)[1])
         cert_file.write_text(certificate_pem)
-        return _Files(key_file, cert_file, certificate_body(certificate_pem))
+        return _Files(key_file, cert_file, certificate_body(certificate_pem), private_key_pem)
 
     def _config_dict(self) -> dict[str, Any]:
         # Both bindings are accepted whatever the metadata declares (Declare Redirect Endpoint).
@@ -251,103 +266,75 @@ class IdentityProvider:
         relay_state: str | None = None,
     ) -> IssuedResponse:
         """A Response for ``request`` (or unsolicited, IdP-initiated, to the first ACS URL)."""
-        from saml2 import saml, samlp
-        from saml2.s_utils import sid
-        from saml2.saml import NAMEID_FORMAT_ENTITY
-
         acs_url = request.acs_url if request else self.sp.acs_urls[0]
-        in_response_to = request.id if request else None
         now = datetime.now(UTC) + options.clock_skew
-        expires = now + (options.validity if options.validity is not None else DEFAULT_VALIDITY)
-        issuer_kwargs = {"text": self.settings.entity_id, "format": NAMEID_FORMAT_ENTITY}
-        assertion = saml.Assertion(
-            id=sid(),
-            version="2.0",
-            issue_instant=_timestamp(now),
-            issuer=saml.Issuer(**issuer_kwargs),
-            subject=saml.Subject(
-                name_id=saml.NameID(text=name_id, format=name_id_format),
-                subject_confirmation=[
-                    saml.SubjectConfirmation(
-                        method=saml.SCM_BEARER,
-                        subject_confirmation_data=saml.SubjectConfirmationData(
-                            recipient=acs_url, in_response_to=in_response_to, not_on_or_after=_timestamp(expires)
-                        ),
-                    )
-                ],
-            ),
-            conditions=saml.Conditions(
-                not_before=_timestamp(now - timedelta(seconds=5)),
-                not_on_or_after=_timestamp(expires),
-                audience_restriction=[
-                    saml.AudienceRestriction(audience=[saml.Audience(text=options.audience or self.sp.entity_id)])
-                ],
-            ),
-            authn_statement=[
-                saml.AuthnStatement(
-                    authn_instant=_timestamp(now),
-                    session_index=session_index or sid(),
-                    authn_context=saml.AuthnContext(
-                        authn_context_class_ref=saml.AuthnContextClassRef(text=PASSWORD_PROTECTED_TRANSPORT)
-                    ),
-                )
-            ],
+        built = build_response(
+            ResponseContent(
+                issuer=self.settings.entity_id,
+                acs_url=acs_url,
+                audience=options.audience or self.sp.entity_id,
+                name_id=name_id,
+                name_id_format=name_id_format,
+                attributes=attributes,
+                issued=now,
+                expires=now + (options.validity if options.validity is not None else DEFAULT_VALIDITY),
+                in_response_to=request.id if request else None,
+                session_index=session_index,
+            )
         )
-        if attributes:
-            assertion.attribute_statement = [
-                saml.AttributeStatement(attribute=[_attribute(n, v) for n, v in attributes])
-            ]
-        response = samlp.Response(
-            id=sid(),
-            version="2.0",
-            issue_instant=_timestamp(now),
-            destination=acs_url,
-            in_response_to=in_response_to,
-            issuer=saml.Issuer(**issuer_kwargs),
-            status=samlp.Status(status_code=samlp.StatusCode(value=samlp.STATUS_SUCCESS)),
-            assertion=assertion,
-        )
-        xml = self._sign(response, assertion, options)
+        xml = self._sign(built, options)
         return IssuedResponse(
-            xml=xml, acs_url=acs_url, response_id=response.id, assertion_id=assertion.id, relay_state=relay_state
+            xml=xml,
+            acs_url=acs_url,
+            response_id=built.response_id,
+            assertion_id=built.assertion_id,
+            relay_state=relay_state,
         )
 
-    def _sign(self, response: samlp.Response, assertion: saml.Assertion, options: ResponseOptions) -> str:
-        from saml2.sigver import pre_signature_part
-
+    def _sign(self, built: BuiltResponse, options: ResponseOptions) -> str:
         files = self._files
         if options.foreign_key is not None:
             files = self._foreign_files(options.foreign_key)
-        certificate = files.certificate_body
-        to_sign: list[tuple[str, str]] = []
         # The assertion is signed first: the Response's signature then covers the signed assertion.
-        for element, wanted in ((assertion, options.sign_assertion), (response, options.sign_response)):
-            if wanted:
-                element.signature = pre_signature_part(
-                    element.id, certificate, len(to_sign) + 1, sign_alg=SIG_RSA_SHA256, digest_alg=DIGEST_SHA256
-                )
-                to_sign.append((f"{element.c_namespace}:{element.c_tag}", element.id))
-        xml = str(response.to_string().decode("utf-8"))
-        for node_name, node_id in to_sign:
-            xml = self.server.sec.sign_statement(xml, node_name, key_file=str(files.key_file), node_id=node_id)
+        to_sign = [
+            (element, node_name)
+            for element, node_name, wanted in (
+                (built.assertion, ASSERTION_NODE, options.sign_assertion),
+                (built.response, RESPONSE_NODE, options.sign_response),
+            )
+            if wanted
+        ]
+        templates = [
+            add_signature_template(element, files.certificate_body, number)
+            for number, (element, _node_name) in enumerate(to_sign, start=1)
+        ]
+        if self.settings.backend == PYTHON_XMLSEC:
+            from sandbox.saml.xmlsec_backend import sign_in_place
+
+            key = self._signing_key(files)
+            for (element, _node_name), signature in zip(to_sign, templates, strict=True):
+                sign_in_place(element, signature, key)
+            return built.to_xml()
+        xml = built.to_xml()
+        for element, node_name in to_sign:
+            xml = self.server.sec.sign_statement(
+                xml, node_name, key_file=str(files.key_file), node_id=element.get("ID")
+            )
         return xml
+
+    def _signing_key(self, files: _Files) -> xmlsec.Key:
+        # Loaded once per key: a provider is rebuilt when the application's key or certificate changes.
+        if files.signing_key is None:
+            from sandbox.saml.xmlsec_backend import signing_key
+
+            files.signing_key = signing_key(files.private_key_pem)
+        return files.signing_key
 
     def _foreign_files(self, foreign_key: tuple[str, str]) -> _Files:
         cached = self._foreign.get(foreign_key)
         if cached is None:
             cached = self._foreign[foreign_key] = self._write_keys(*foreign_key)
         return cached
-
-
-def _attribute(name: str, values: list[str]) -> saml.Attribute:
-    from saml2 import saml
-
-    attribute_values = []
-    for value in values:
-        attribute_value = saml.AttributeValue()
-        attribute_value.set_text(value)
-        attribute_values.append(attribute_value)
-    return saml.Attribute(name=name, name_format=ATTRNAME_FORMAT_BASIC, attribute_value=attribute_values)
 
 
 def _reason(error: Exception) -> str:
