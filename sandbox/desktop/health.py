@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from PySide6.QtCore import QObject, QTimer, QUrl, Signal
 from PySide6.QtNetwork import QNetworkAccessManager, QNetworkReply, QNetworkRequest
@@ -37,14 +38,22 @@ class HealthMonitor(QObject):
     """Polls each system's ``/health`` on the GUI thread without blocking it (QNetworkAccessManager).
 
     Qt's resolver does not know ``*.localhost`` names, so requests go to 127.0.0.1 with the
-    system's host name in the ``Host`` header, as a browser would send it.
+    system's host name in the ``Host`` header, as a browser would send it. ``serving`` says whether
+    a system serves yet: at start-up one system may still be starting behind its bound port, and
+    its light stays "checking…" until then rather than turning red.
     """
 
     checked = Signal(str, bool)
 
-    def __init__(self, indicators: dict[str, tuple[SystemHealth, str, int]], interval_ms: int = 3000) -> None:
+    def __init__(
+        self,
+        indicators: dict[str, tuple[SystemHealth, str, int]],
+        interval_ms: int = 3000,
+        serving: Callable[[str], bool] | None = None,
+    ) -> None:
         super().__init__()
         self._indicators = indicators
+        self._serving = serving
         self._network = QNetworkAccessManager(self)
         self._timer = QTimer(self)
         self._timer.setInterval(interval_ms)
@@ -62,7 +71,7 @@ class HealthMonitor(QObject):
 
     def check_now(self) -> None:
         for name, (_indicator, host, port) in self._indicators.items():
-            if name in self._in_flight:
+            if name in self._in_flight or (self._serving is not None and not self._serving(name)):
                 continue
             request = QNetworkRequest(QUrl(f"http://127.0.0.1:{port}/health"))
             request.setRawHeader(b"Host", f"{host}:{port}".encode())

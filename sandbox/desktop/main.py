@@ -43,9 +43,11 @@ def run_desktop(settings: Settings) -> int:
 
     load_before_chromium()
     warm_up = WebEngineWarmUp()
+    # JumpCloud serves first (the personas first on screen start there); BlogIn follows once the
+    # first page is up. The window's modules load in the worker too, while Chromium starts.
+    starter = SandboxStarter(settings, first="jumpcloud", preload=("sandbox.desktop.window",))
     try:
-        # The window's modules load in the worker too, while Chromium starts its processes.
-        sandbox = SandboxStarter(settings, preload=("sandbox.desktop.window",)).run()
+        sandbox = starter.run()
     except SandboxStartupError as error:
         warm_up.dispose()
         log.error("%s", error)
@@ -60,15 +62,21 @@ def run_desktop(settings: Settings) -> int:
     # The docks below the personas are built once the first persona page is up: that page comes first.
     window = MainWindow(sandbox, docks_after_first_page=True)
     window.first_page_loaded.connect(warm_up.dispose)
+    window.first_page_loaded.connect(starter.continue_start)
+    starter.served.connect(window.system_served)
+    starter.failed.connect(window.system_failed)
     stop_on_signal = _QuitOnSignal(window.close)
     try:
         window.show()
         window.start()
+        if any(not sandbox.serving(browser.persona.system) for browser in window.area.visible_browsers()):
+            starter.continue_start()  # a persona on screen waits for the system still starting
         code = app.exec()
     finally:
         stop_on_signal.restore()
         warm_up.dispose()
         close_window(window)
+        starter.finish()
         sandbox.stop()
     log.info("desktop closed")
     return int(code)

@@ -14,13 +14,17 @@ END_USER_INDIGO = "#4a5bb8"
 
 @dataclass(frozen=True)
 class Persona:
-    """Who sits at a browser, what colour their header has and where their browser starts."""
+    """Who sits at a browser, what colour their header has and where their browser starts.
+
+    ``system`` is the system serving the start page (``jumpcloud`` or ``blogin``).
+    """
 
     key: str
     title: str
     subtitle: str
     colour: str
     start_url: Callable[[Sandbox], str]
+    system: str
 
 
 def _jumpcloud_admin_start(sandbox: Sandbox) -> str:
@@ -35,9 +39,11 @@ def _blogin_admin_start(sandbox: Sandbox) -> str:
     return sandbox.blogin.admin_login_link()
 
 
-JUMPCLOUD_ADMIN = Persona("jumpcloud-admin", "JumpCloud Admin", "Admin Portal", JUMPCLOUD_TEAL, _jumpcloud_admin_start)
-END_USER = Persona("end-user", "End User", "User Console and BlogIn", END_USER_INDIGO, _end_user_start)
-BLOGIN_ADMIN = Persona("blogin-admin", "BlogIn Admin", "Admin console", BLOGIN_ORANGE, _blogin_admin_start)
+JUMPCLOUD_ADMIN = Persona(
+    "jumpcloud-admin", "JumpCloud Admin", "Admin Portal", JUMPCLOUD_TEAL, _jumpcloud_admin_start, "jumpcloud"
+)
+END_USER = Persona("end-user", "End User", "User Console and BlogIn", END_USER_INDIGO, _end_user_start, "jumpcloud")
+BLOGIN_ADMIN = Persona("blogin-admin", "BlogIn Admin", "Admin console", BLOGIN_ORANGE, _blogin_admin_start, "blogin")
 
 PERSONAS: tuple[Persona, ...] = (JUMPCLOUD_ADMIN, END_USER, BLOGIN_ADMIN)
 

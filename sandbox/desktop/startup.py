@@ -3,7 +3,9 @@
 Chromium's helper processes (zygote, GPU, a first renderer) take a good part of a second to come
 up, and so does starting both systems (databases, seeding, servers). Neither needs the other, so
 they overlap: the GUI thread runs an event loop (releasing the GIL) while a throw-away page makes
-QtWebEngine start its processes, and a worker thread starts the systems.
+QtWebEngine start its processes, and a worker thread starts the systems. The first persona pages
+are JumpCloud's, so JumpCloud is served first and BlogIn's web layer is built once the first page
+has loaded (both ports are bound and both databases open before the window appears).
 
 The worker thread also imports the window's modules (a few seconds of CPU on a slow machine), so
 that work overlaps Chromium's start too. Only ``xmlsec`` is imported first, on the GUI thread: it
@@ -14,6 +16,7 @@ and everything that signs or verifies SAML messages needs it.
 from __future__ import annotations
 
 import importlib
+import logging
 import os
 import threading
 from typing import TYPE_CHECKING
@@ -26,6 +29,8 @@ from sandbox.settings import Settings
 
 if TYPE_CHECKING:
     from sandbox.app import Sandbox
+
+log = logging.getLogger("sandbox.desktop.startup")
 
 
 def configure_chromium(environ: dict[str, str] | None = None) -> None:
@@ -65,23 +70,35 @@ class WebEngineWarmUp:
             self._profile = None
 
 
-class _Finished(QObject):
-    done = Signal()
+class _Progress(QObject):
+    first_served = Signal()
+    served = Signal(str)  # system key
+    failed = Signal(str)  # message
 
 
 class SandboxStarter:
     """Imports the app and starts the sandbox in a worker thread; the GUI thread keeps turning.
 
-    ``preload`` names modules the worker imports once the sandbox runs (the window's), so that
-    the GUI thread finds them loaded.
+    The worker binds both systems' ports and opens both databases (so every start-up error is
+    reported before the window opens), serves ``first`` and imports ``preload`` (the window's
+    modules); :meth:`run` returns then. The other system is served once :meth:`continue_start`
+    is called (the desktop calls it when its first page has loaded, or at once when a persona
+    on screen needs that system), so building it does not compete with the first page for the
+    interpreter. :attr:`served` tells when it serves; :meth:`finish` waits for the worker.
     """
 
-    def __init__(self, settings: Settings, preload: tuple[str, ...] = ()) -> None:
+    def __init__(self, settings: Settings, first: str = "jumpcloud", preload: tuple[str, ...] = ()) -> None:
         self.settings = settings
+        self.first = first
         self.preload = preload
         self.sandbox: Sandbox | None = None
         self.error: BaseException | None = None
-        self._finished = _Finished()
+        self._progress = _Progress()
+        self.served = self._progress.served
+        self.failed = self._progress.failed
+        self._first_done = threading.Event()
+        self._go_on = threading.Event()
+        self._cancelled = False
         self._thread = threading.Thread(target=self._run, name="sandbox-start", daemon=True)
 
     def _run(self) -> None:
@@ -89,25 +106,60 @@ class SandboxStarter:
             from sandbox.app import Sandbox
 
             running = Sandbox(self.settings)
-            running.start()
+            running.bind()
+            running.serve(self.first)
             self.sandbox = running
             for module in self.preload:
                 importlib.import_module(module)
         except BaseException as error:
             self.error = error
+            return
         finally:
-            self._finished.done.emit()
+            self._first_done.set()
+            self._progress.first_served.emit()
+        self._serve_the_rest(running)
+
+    def _serve_the_rest(self, running: Sandbox) -> None:
+        from sandbox.app import SYSTEMS
+
+        self._go_on.wait()
+        for key in SYSTEMS:
+            if running.serving(key):
+                continue
+            if self._cancelled:
+                return
+            try:
+                running.serve(key)
+            except Exception as error:
+                log.exception("%s could not start", key)
+                self.failed.emit(f"{key} could not start: {error}")
+                return
+            self.served.emit(key)
+
+    def continue_start(self) -> None:
+        """Serve the other system now (once; later calls do nothing)."""
+        self._go_on.set()
+
+    def finish(self) -> None:
+        """Before stopping the sandbox: let the worker end (a system being served finishes first)."""
+        self._cancelled = True
+        self._go_on.set()
+        if self._thread.is_alive():
+            self._thread.join()
 
     def run(self) -> Sandbox:
-        """Start and wait, processing GUI events meanwhile; re-raises what the start raised."""
+        """Start and wait until the first system serves, processing GUI events meanwhile.
+
+        Re-raises what the start raised (nothing is left running then).
+        """
         loop = QEventLoop()
-        self._finished.done.connect(loop.quit)
+        self._progress.first_served.connect(loop.quit)
         self._thread.start()
-        # The signal may have fired before the loop runs; the thread's state decides.
-        if self._thread.is_alive():
+        # The signal may have fired before the loop runs; the worker's state decides.
+        if not self._first_done.is_set():
             loop.exec()
-        self._thread.join()
         if self.error is not None:
+            self._thread.join()
             if self.sandbox is not None:
                 self.sandbox.stop()
                 self.sandbox = None

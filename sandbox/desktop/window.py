@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import shiboken6
-from PySide6.QtCore import QByteArray, QSettings, Qt, Signal
+from PySide6.QtCore import QByteArray, QSettings, Qt, Signal, Slot
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
 from PySide6.QtWebEngineCore import QWebEngineProfile
 from PySide6.QtWidgets import QMainWindow
@@ -15,14 +15,17 @@ from PySide6.QtWidgets import QMainWindow
 from sandbox.app import Sandbox
 from sandbox.desktop.bridge import EventBridge
 from sandbox.desktop.browser import PersonaBrowser
-from sandbox.desktop.dialogs import GuideDialog, confirm_reset, show_about
 from sandbox.desktop.event_log import EventLogDock
 from sandbox.desktop.event_model import EventLogModel
 from sandbox.desktop.health import HealthMonitor, SystemHealth
 from sandbox.desktop.persona_area import SPLIT, TABS, PersonaArea
 from sandbox.desktop.personas import PERSONAS, Persona
-from sandbox.desktop.scenarios import RehearsalPanels, install_panels
-from sandbox.desktop.traffic_panels import TrafficPanels, install_traffic_panels
+
+if TYPE_CHECKING:
+    # The docks' and dialogs' modules load when they are first built (see install_docks).
+    from sandbox.desktop.dialogs import GuideDialog
+    from sandbox.desktop.scenarios import RehearsalPanels
+    from sandbox.desktop.traffic_panels import TrafficPanels
 
 log = logging.getLogger("sandbox.desktop.window")
 
@@ -80,7 +83,8 @@ class MainWindow(QMainWindow):
             {
                 "jumpcloud": (self.health["jumpcloud"], sandbox.jumpcloud.host, sandbox.jumpcloud.port),
                 "blogin": (self.health["blogin"], sandbox.blogin.host, sandbox.blogin.port),
-            }
+            },
+            serving=sandbox.serving,
         )
 
         self._build_menus()
@@ -103,6 +107,9 @@ class MainWindow(QMainWindow):
         if self.docks_installed:
             return
         self.docks_installed = True
+        from sandbox.desktop.scenarios import install_panels
+        from sandbox.desktop.traffic_panels import install_traffic_panels
+
         self.traffic_panels = install_traffic_panels(self)
         self.panels = install_panels(self)
         state = self.layout_settings.value("window/state")
@@ -139,6 +146,17 @@ class MainWindow(QMainWindow):
         self.health_monitor.start()
         for browser in self.area.visible_browsers():
             browser.start()
+
+    @Slot(str)
+    def system_served(self, _key: str) -> None:
+        """A system that was still starting when the window opened now serves: its light is checked now."""
+        if self._personas_started:
+            self.health_monitor.check_now()
+
+    @Slot(str)
+    def system_failed(self, message: str) -> None:
+        """A system that was still starting when the window opened could not start: the status bar says so."""
+        self.statusBar().showMessage(message)
 
     @property
     def all_personas_loaded(self) -> bool:
@@ -200,11 +218,7 @@ class MainWindow(QMainWindow):
         help_menu.addAction(guide_action)
         about_action = QAction("&About SSO Sandbox", self)
         about_action.setMenuRole(QAction.MenuRole.AboutRole)
-        about_action.triggered.connect(
-            lambda: show_about(
-                self, self.sandbox.jumpcloud.base_url, self.sandbox.blogin.base_url, str(self.sandbox.settings.data_dir)
-            )
-        )
+        about_action.triggered.connect(self.show_about)
         help_menu.addAction(about_action)
         self._sync_mode_actions(self.area.mode)
 
@@ -216,7 +230,17 @@ class MainWindow(QMainWindow):
         for browser in self.browsers.values():
             browser.view.reload()
 
+    def show_about(self) -> None:
+        """Help › About: the version, both systems' addresses and the data folder."""
+        from sandbox.desktop.dialogs import show_about
+
+        show_about(
+            self, self.sandbox.jumpcloud.base_url, self.sandbox.blogin.base_url, str(self.sandbox.settings.data_dir)
+        )
+
     def show_guide(self) -> GuideDialog:
+        from sandbox.desktop.dialogs import GuideDialog
+
         if self.guide_dialog is None:
             self.guide_dialog = GuideDialog(self)
         self.guide_dialog.show()
@@ -227,6 +251,8 @@ class MainWindow(QMainWindow):
 
     def reset_sandbox(self) -> bool:
         """File › Reset sandbox…: after confirmation, both systems back to first-run state."""
+        from sandbox.desktop.dialogs import confirm_reset
+
         if not confirm_reset(self):
             return False
         log.info("resetting the sandbox from the window")

@@ -11,12 +11,15 @@ import time
 from pathlib import Path
 
 import httpx
+from PySide6.QtCore import QSettings
 from pytestqt.qtbot import QtBot
 
 from sandbox.app import Sandbox
 from sandbox.desktop.main import close_window, run_desktop
 from sandbox.desktop.persona_area import TABS
-from sandbox.desktop.window import MainWindow
+from sandbox.desktop.startup import SandboxStarter
+from sandbox.desktop.window import LAYOUT_FILE, MainWindow
+from sandbox.http import http_client
 from sandbox.settings import Settings
 from tests.desktop.conftest import answer_next_dialog, page_text
 
@@ -168,11 +171,18 @@ def test_quitting_leaves_no_process_or_port_behind(tmp_path: Path) -> None:
         ports: list[int] = []
         assert process.stderr is not None
         deadline = time.monotonic() + 60
+        first_page_before_blogin = None
         for line in process.stderr:
             if "listening on 127.0.0.1:" in line:
                 ports.append(int(line.rsplit(":", 1)[1]))
+                if "BlogIn" in line:
+                    first_page_before_blogin = first_page_before_blogin or False
+            if "loaded its first page" in line and first_page_before_blogin is None:
+                first_page_before_blogin = True
             if "all personas loaded" in line or time.monotonic() > deadline:
                 break
+        # The personas first on screen are JumpCloud's: BlogIn's web layer is built after that page.
+        assert first_page_before_blogin
         engine_processes = _descendants(process.pid)
         assert engine_processes, "QtWebEngine runs in child processes"
         process.send_signal(signal.SIGTERM)
@@ -187,3 +197,71 @@ def test_quitting_leaves_no_process_or_port_behind(tmp_path: Path) -> None:
     assert len(ports) == 2
     for port in ports:
         _assert_unbound(port)
+
+
+def test_jumpcloud_serves_first_and_blogin_once_asked(qtbot: QtBot, tmp_path: Path) -> None:
+    starter = SandboxStarter(Settings(data_dir=tmp_path / "data", jumpcloud_port=0, blogin_port=0))
+    sandbox = starter.run()
+    try:
+        assert sandbox.serving("jumpcloud") and not sandbox.serving("blogin")
+        with http_client() as client:
+            assert client.get(f"{sandbox.jumpcloud.base_url}/health").status_code == 200
+            # BlogIn's port is bound already, so a page asked for now waits for it instead of failing.
+            _assert_bound(sandbox.blogin.port)
+            with qtbot.waitSignal(starter.served, timeout=30_000) as served:
+                starter.continue_start()
+            assert served.args == ["blogin"]
+            assert sandbox.serving("blogin")
+            assert client.get(f"{sandbox.blogin.base_url}/login").status_code == 200
+    finally:
+        starter.finish()
+        sandbox.stop()
+    _assert_unbound(sandbox.blogin.port)
+
+
+def test_quitting_before_blogin_serves_leaves_nothing_behind(qtbot: QtBot, tmp_path: Path) -> None:
+    starter = SandboxStarter(Settings(data_dir=tmp_path / "data", jumpcloud_port=0, blogin_port=0))
+    sandbox = starter.run()
+    ports = (sandbox.jumpcloud.port, sandbox.blogin.port)
+    starter.finish()
+    sandbox.stop()
+    assert not sandbox.serving("blogin")
+    for port in ports:
+        _assert_unbound(port)
+
+
+def _assert_bound(port: int) -> None:
+    with socket.socket() as probe:
+        assert probe.connect_ex(("127.0.0.1", port)) == 0
+
+
+def test_a_blogin_persona_on_screen_at_launch_loads_first(tmp_path: Path) -> None:
+    # The saved layout shows only the BlogIn Admin tab: BlogIn must not wait for a JumpCloud page.
+    layout = QSettings(str(tmp_path / LAYOUT_FILE), QSettings.Format.IniFormat)
+    layout.setValue("personas/mode", TABS)
+    layout.setValue("personas/tab", 2)
+    layout.sync()
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "sandbox", "--data-dir", str(tmp_path), "--jumpcloud-port", "0", "--blogin-port", "0"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    loaded: list[str] = []
+    try:
+        assert process.stderr is not None
+        deadline = time.monotonic() + 60
+        for line in process.stderr:
+            if "loaded its first page" in line:
+                loaded.append(line.split("persona ", 1)[1].split()[0])
+            if "all personas loaded" in line or time.monotonic() > deadline:
+                break
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=20) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert loaded[0] == "blogin-admin"
+    assert sorted(loaded) == ["blogin-admin", "end-user", "jumpcloud-admin"]
