@@ -14,12 +14,14 @@ unusual through httpx, which this class also is (a ``BaseTransport`` delegating 
 
 from __future__ import annotations
 
+import re
 import select
 import socket
 import threading
 import zlib
 from dataclasses import dataclass
 from typing import IO
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -47,6 +49,40 @@ class Answer:
             if key == name:
                 return value
         return None
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a base URL's requests go: the server to connect to and what the request head names."""
+
+    host: str
+    port: int
+    netloc: str  # the Host header, as httpx writes it
+    path: str  # the base URL's path, each request's target starts with it
+
+
+# A path httpx would leave as it is (no quoting, no dot segments to normalise).
+PLAIN_PATH = re.compile(r"[A-Za-z0-9\-_~/.]*")
+
+
+def is_plain_path(path: str) -> bool:
+    return PLAIN_PATH.fullmatch(path) is not None and "/." not in path
+
+
+def origin_of(base_url: str) -> Origin | None:
+    """The origin of a plain ``http`` base URL written as httpx would normalise it; None otherwise."""
+    parts = urlsplit(base_url)
+    if parts.scheme != "http" or not parts.hostname or "@" in parts.netloc or parts.query or parts.fragment:
+        return None
+    if not is_plain_path(parts.path):
+        return None
+    try:
+        if str(httpx.URL(base_url)) != base_url:
+            return None
+        port = parts.port or 80
+    except (httpx.InvalidURL, ValueError):
+        return None
+    return Origin(parts.hostname, port, parts.netloc, parts.path)
 
 
 def _is_localhost_name(host: str) -> bool:
@@ -203,7 +239,15 @@ class KeepAlivePool(httpx.BaseTransport):
         self._lock = threading.Lock()
         self._idle_lists: list[dict[tuple[str, int], list[_Connection]]] = []
         self._transports: list[LoopbackTransport] = []
+        self._origins: dict[str, Origin | None] = {}
         self._closed = False
+
+    def origin(self, base_url: str) -> Origin | None:
+        """:func:`origin_of`, remembered per base URL (a client is made for every delivery)."""
+        try:
+            return self._origins[base_url]
+        except KeyError:
+            return self._origins.setdefault(base_url, origin_of(base_url))
 
     def _idle(self) -> dict[tuple[str, int], list[_Connection]]:
         idle: dict[tuple[str, int], list[_Connection]] | None = getattr(self._local, "idle", None)

@@ -20,7 +20,7 @@ import httpx
 
 from sandbox.http import USER_AGENT, http_client
 from sandbox.scim.exchange import exchange
-from sandbox.scim.http11 import Answer, KeepAlivePool
+from sandbox.scim.http11 import Answer, KeepAlivePool, is_plain_path
 
 SCIM_JSON = "application/scim+json"
 
@@ -57,9 +57,7 @@ class ScimRequestError(Exception):
         return self.kind in RETRYABLE
 
 
-# Paths and tokens the lean client writes as they are: httpx would neither quote nor normalise such a
-# path, and such a header value needs no checking for line breaks.
-_PLAIN_PATH = re.compile(r"[A-Za-z0-9\-_~/.]*")
+# Header values the lean client writes as they are: no line breaks or other bytes to check.
 _PLAIN_VALUE = re.compile(r"[\x20-\x7e]*")
 
 
@@ -101,7 +99,7 @@ class ScimTransport:
             self._headers["User-Agent"] = USER_AGENT
         self._json_headers = {**self._headers, "Content-Type": SCIM_JSON}
         self._extensions = {"timeout": httpx.Timeout(timeout).as_dict()}
-        self._lean = _LeanTarget.of(self.base_url, self._headers) if isinstance(client, KeepAlivePool) else None
+        self._lean = _LeanTarget.of(client, self.base_url, self._headers) if isinstance(client, KeepAlivePool) else None
         self._pool = client if isinstance(client, KeepAlivePool) else None
 
     def close(self) -> None:
@@ -124,7 +122,7 @@ class ScimTransport:
         if json_body is not None:
             content = json.dumps(json_body).encode()
             headers = self._json_headers
-        if self._lean is not None and _PLAIN_PATH.fullmatch(path) and "/." not in path:
+        if self._lean is not None and is_plain_path(path):
             return self._send_lean(self._lean, method, path, params, content, operation, attempt)
         url = f"{self.base_url}{path}"
         if self._http is not None:
@@ -286,23 +284,13 @@ class _LeanTarget:
         self._recorded = {"host": netloc, **{name.lower(): value for name, value in headers.items()}}
 
     @classmethod
-    def of(cls, base_url: str, headers: dict[str, str]) -> _LeanTarget | None:
-        """None unless ``base_url`` is plain ``http`` written as httpx would normalise it, and every
+    def of(cls, pool: KeepAlivePool, base_url: str, headers: dict[str, str]) -> _LeanTarget | None:
+        """None unless ``base_url`` is one the pool can reach directly (see ``origin_of``) and every
         header value is printable ASCII (anything else goes through httpx and its checks)."""
-        parts = urlsplit(base_url)
-        if parts.scheme != "http" or not parts.hostname or "@" in parts.netloc or parts.query or parts.fragment:
+        origin = pool.origin(base_url)
+        if origin is None or not all(_PLAIN_VALUE.fullmatch(value) for value in headers.values()):
             return None
-        if not all(_PLAIN_VALUE.fullmatch(value) for value in headers.values()):
-            return None
-        if not _PLAIN_PATH.fullmatch(parts.path) or "/." in parts.path:
-            return None
-        try:
-            if str(httpx.URL(base_url)) != base_url:
-                return None
-            port = parts.port or 80
-        except (httpx.InvalidURL, ValueError):
-            return None
-        return cls(parts.hostname, port, parts.netloc, parts.path, headers)
+        return cls(origin.host, origin.port, origin.netloc, origin.path, headers)
 
     def head(self, method: str, target: str, content: bytes | None) -> bytes:
         if content is None:

@@ -161,7 +161,7 @@ class ProvisioningWorker:
 
     @property
     def _capacity(self) -> int:
-        return self.delivery_threads * 8
+        return self.delivery_threads * 32
 
     def _room_to_claim(self) -> bool:
         """Claim in batches (half the capacity at least) unless the pipeline is nearly empty: every
