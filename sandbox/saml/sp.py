@@ -27,6 +27,7 @@ from sandbox.saml.keys import certificate_facts
 from sandbox.saml.metadata import parse_idp_metadata
 from sandbox.saml.safe_xml import UnsafeXmlError, parse_xml
 from sandbox.saml.sp_request import AuthnRequestBuilder
+from sandbox.saml.sp_structure import check_audiences, signed_elements, the_assertion
 from sandbox.saml.sp_types import (
     SIGNATURES_REQUIRED,
     Check,
@@ -161,17 +162,23 @@ class ServiceProvider:
         self._check_signatures_present(summary, checks, reject)
         claimed = summary.in_response_to
         request_known = claimed is not None and claimed in known_request_ids
-        if self.backend == PYTHON_XMLSEC:
-            if summary.encrypted_assertion_count:
-                raise reject(
-                    "encrypted assertion",
-                    "The assertion is encrypted (EncryptedAssertion); this service provider accepts signed, "
-                    "unencrypted assertions. Turn assertion encryption off at the identity provider.",
-                )
-            return self._in_process().verify(root, xml, summary, checks, reject)
+        if self.backend == PYTHON_XMLSEC and summary.encrypted_assertion_count:
+            raise reject(
+                "encrypted assertion",
+                "The assertion is encrypted (EncryptedAssertion); this service provider accepts signed, "
+                "unencrypted assertions. Turn assertion encryption off at the identity provider.",
+            )
+        # Where the assertion and signatures sit, before any crypto (an encrypted one is pysaml2's to find).
+        assertion = None if summary.encrypted_assertion_count else the_assertion(root, reject)
+        signed = signed_elements(root, assertion, reject)
+        if self.backend == PYTHON_XMLSEC and assertion is not None:
+            return self._in_process().verify(root, assertion, signed, xml, summary, checks, reject)
         fallback = self._pysaml2()
         with self._lock:  # pysaml2's client keeps small caches: one request at a time
-            return fallback.verify(xml, summary, request_known, remote_addr, checks, reject)
+            verified = fallback.verify(xml, summary, request_known, remote_addr, checks, reject)
+        if assertion is not None:
+            check_audiences(assertion, self.settings.entity_id, reject)
+        return verified
 
     def _check_shape(self, summary: MessageSummary, checks: list[Check], reject: Reject) -> None:
         if summary.message_type != "Response":

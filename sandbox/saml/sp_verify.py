@@ -1,17 +1,19 @@
 """A SAML Response verified in process: one hardened parse, libxmlsec1 for the signatures, then every check.
 
 The service provider (``sandbox.saml.sp``) has already parsed the message with the hardened parser,
-summarised it and checked its shape (status, exactly one assertion, issuers, Destination, which
-signatures it carries and with which certificate). What is left happens here, on that same tree:
+summarised it, checked its shape (status, exactly one assertion, issuers, Destination, which
+signatures it carries and with which certificate) and, with ``sandbox.saml.sp_structure``, found
+the Assertion directly inside the Response and each signature's place, reference and algorithm.
+What is left happens here, on that same tree:
 
-- every ``ds:Signature`` sits directly in the Response or in its one Assertion, references that
-  element by an ``ID`` no other element carries, and verifies with the identity provider's
-  certificate from its metadata (only the algorithms and transforms SAML allows are enabled);
-- the values are then read from the very element that was verified (the Assertion directly inside
-  the Response), so a copy hidden elsewhere in the message is never what BlogIn trusts;
-- Version, the response's IssueInstant, Conditions (NotBefore / NotOnOrAfter with the allowed
-  skew, AudienceRestriction), the bearer SubjectConfirmation (Recipient, NotOnOrAfter,
-  InResponseTo) and the assertion's Issuer.
+- each of those signatures verifies with the identity provider's certificate from its metadata,
+  libxmlsec1 resolving the reference only to the element the signature sits in (only the
+  transforms SAML allows are enabled);
+- the values are then read from that very Assertion, so a copy hidden elsewhere in the message is
+  never what the service provider trusts;
+- the response's IssueInstant, the assertion's Issuer, Conditions (NotBefore / NotOnOrAfter with the
+  allowed skew, every AudienceRestriction) and the bearer SubjectConfirmation (Recipient,
+  NotOnOrAfter, InResponseTo).
 
 Importing this module loads python-xmlsec (not pysaml2): the service provider imports it on first use.
 """
@@ -27,27 +29,20 @@ import xmlsec
 from lxml import etree
 
 from sandbox.saml.enveloped import (
-    DSIG_NS,
     REFERENCE_TRANSFORMS,
     SIGNATURE_TRANSFORMS,
     SignatureVerificationError,
     certificate_key,
 )
 from sandbox.saml.inspect import SAML, MessageSummary
+from sandbox.saml.sp_structure import SignedElement, check_audiences, text_of
 from sandbox.saml.sp_types import Check, Reject, VerifiedResponse, clock_text, time_reason, utc_moment
 
 log = logging.getLogger("sandbox.saml.sp")
 
-XML_ID = "{http://www.w3.org/XML/1998/namespace}id"
 BEARER = "urn:oasis:names:tc:SAML:2.0:cm:bearer"
-_SIGNATURE = f"{{{DSIG_NS}}}Signature"
-_REFERENCE = f"{{{DSIG_NS}}}SignedInfo/{{{DSIG_NS}}}Reference"
-_SIGNATURE_METHOD = f"{{{DSIG_NS}}}SignedInfo/{{{DSIG_NS}}}SignatureMethod"
-_ASSERTION = f"{{{SAML}}}Assertion"
 _ISSUER = f"{{{SAML}}}Issuer"
 _CONDITIONS = f"{{{SAML}}}Conditions"
-_AUDIENCE_RESTRICTION = f"{{{SAML}}}AudienceRestriction"
-_AUDIENCE = f"{{{SAML}}}Audience"
 _SUBJECT = f"{{{SAML}}}Subject"
 _NAME_ID = f"{{{SAML}}}NameID"
 _CONFIRMATION = f"{{{SAML}}}SubjectConfirmation"
@@ -70,13 +65,6 @@ OID_NAMES = {
     "urn:oid:0.9.2342.19200300.100.1.1": "uid",
 }
 
-SIGNATURE_ALGORITHMS = {
-    "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256": "RSA-SHA256",
-    "http://www.w3.org/2001/04/xmldsig-more#rsa-sha384": "RSA-SHA384",
-    "http://www.w3.org/2001/04/xmldsig-more#rsa-sha512": "RSA-SHA512",
-    "http://www.w3.org/2000/09/xmldsig#rsa-sha1": "RSA-SHA1",
-}
-
 
 @dataclass(frozen=True)
 class TrustedKey:
@@ -89,22 +77,6 @@ class TrustedKey:
 def trusted_keys(certificates: Sequence[tuple[str, str]]) -> list[TrustedKey]:
     """Keys for ``(SHA-256 fingerprint, PEM)`` pairs from the identity provider's metadata."""
     return [TrustedKey(fingerprint, certificate_key(pem)) for fingerprint, pem in certificates]
-
-
-def _text(element: etree._Element | None) -> str:
-    # The text a canonicaliser signs: comments inside (a classic NameID trick) are skipped, not cut at.
-    return "".join(element.itertext()).strip() if element is not None else ""
-
-
-def _id_counts(root: etree._Element) -> dict[str, int]:
-    """How many elements carry each ID (as ``ID`` or ``xml:id``, both of which a Reference can name)."""
-    counts: dict[str, int] = {}
-    for element in root.iter(tag=etree.Element):
-        for name in ("ID", XML_ID):
-            value = element.get(name)
-            if value is not None:
-                counts[value] = counts.get(value, 0) + 1
-    return counts
 
 
 class InProcessVerifier:
@@ -120,23 +92,22 @@ class InProcessVerifier:
         self.keys = tuple(keys)
 
     def verify(
-        self, root: etree._Element, xml: str, summary: MessageSummary, checks: list[Check], reject: Reject
+        self,
+        root: etree._Element,
+        assertion: etree._Element,
+        signed: Sequence[SignedElement],
+        xml: str,
+        summary: MessageSummary,
+        checks: list[Check],
+        reject: Reject,
     ) -> VerifiedResponse:
         """The verified response, its values read from the signature-checked elements; raises via ``reject``."""
         now = datetime.now(UTC)
-        if root.get("Version") != "2.0":
-            raise reject("message version", f"The response declares SAML version {root.get('Version')!r}, not 2.0.")
-        assertion = root.find(_ASSERTION)
-        if assertion is None:
-            raise reject(
-                "one assertion",
-                "The assertion is not directly inside the Response, where SAML carries it "
-                "(an assertion moved elsewhere is how XML signature wrapping attacks look).",
-            )
-        self._verify_signatures(root, assertion, summary, reject)
+        for element in signed:
+            self._verify_one(element, summary, reject)
         checks.append(Check("signature", True, f"Verified with SHA-256 {self._fingerprints()}"))
         self._check_issue_instant(root, now, reject)
-        issuer = _text(assertion.find(_ISSUER))
+        issuer = text_of(assertion.find(_ISSUER))
         if issuer != self.idp_entity_id:
             raise reject(
                 "issuer", f"The assertion was issued by “{issuer or '(nobody)'}”; expected “{self.idp_entity_id}”."
@@ -176,7 +147,7 @@ class InProcessVerifier:
             summary=summary,
             issuer=issuer,
             assertion_id=assertion.get("ID") or "",
-            name_id=_text(name_id),
+            name_id=text_of(name_id),
             name_id_format=name_id.get("Format") if name_id is not None else None,
             in_response_to=in_response_to or confirmation_irt,
             session_index=statement.get("SessionIndex") if statement is not None else None,
@@ -190,74 +161,18 @@ class InProcessVerifier:
 
     # -- signatures -----------------------------------------------------------------------------------
 
-    def _verify_signatures(
-        self, root: etree._Element, assertion: etree._Element, summary: MessageSummary, reject: Reject
-    ) -> None:
-        counts: dict[str, int] | None = None
-        for signature in root.iter(_SIGNATURE):
-            holder = signature.getparent()
-            if holder is not root and holder is not assertion:
-                where = etree.QName(holder).localname if holder is not None else "?"
-                raise reject(
-                    "signature",
-                    f"A signature sits inside <{where}>, where a SAML response carries none: "
-                    "this is how XML signature wrapping attacks look.",
-                )
-        for element in (root, assertion):
-            signatures = element.findall(_SIGNATURE)
-            if not signatures:
-                continue
-            name = etree.QName(element).localname
-            if len(signatures) > 1:
-                raise reject("signature", f"The {name} carries {len(signatures)} signatures; one is accepted.")
-            counts = counts if counts is not None else _id_counts(root)
-            self._verify_one(element, signatures[0], name, counts, summary, reject)
-
-    def _verify_one(
-        self,
-        element: etree._Element,
-        signature: etree._Element,
-        name: str,
-        counts: dict[str, int],
-        summary: MessageSummary,
-        reject: Reject,
-    ) -> None:
-        element_id = element.get("ID")
-        if not element_id:
-            raise reject("signature", f"The signed {name} has no ID for its signature to reference.")
-        if counts.get(element_id, 0) != 1:
-            raise reject(
-                "signature",
-                f"{counts.get(element_id, 0)} elements carry the ID {element_id} the {name}'s signature "
-                "references; exactly one may (a duplicate is how XML signature wrapping attacks look).",
-            )
-        references = signature.findall(_REFERENCE)
-        if len(references) != 1 or references[0].get("URI") != f"#{element_id}":
-            uris = ", ".join(r.get("URI") or "(none)" for r in references) or "(nothing)"
-            raise reject(
-                "signature",
-                f"The signature inside the {name} references {uris}, not the {name} it sits in ({element_id}): "
-                "this is how XML signature wrapping attacks look.",
-            )
-        method = signature.find(_SIGNATURE_METHOD)
-        algorithm = method.get("Algorithm") if method is not None else None
-        if algorithm not in SIGNATURE_ALGORITHMS:
-            raise reject(
-                "signature algorithm",
-                f"The {name} is signed with {algorithm or '(no algorithm)'}; accepted: "
-                f"{', '.join(SIGNATURE_ALGORITHMS.values())}.",
-            )
+    def _verify_one(self, signed: SignedElement, summary: MessageSummary, reject: Reject) -> None:
         # With a certificate in KeyInfo (already found among the trusted ones) only its key is tried.
-        claimed = next((s.certificate_sha256 for s in summary.signatures if s.element_id == element_id), None)
+        claimed = next((s.certificate_sha256 for s in summary.signatures if s.element_id == signed.element_id), None)
         keys = [k for k in self.keys if k.fingerprint == claimed] or list(self.keys)
         failure: SignatureVerificationError | None = None
         for trusted in keys:
             try:
-                _verify_with(element, signature, trusted.key)
+                _verify_with(signed.element, signed.signature, trusted.key)
                 return
             except SignatureVerificationError as error:
                 failure = error
-        log.info("signature on the %s rejected: %s", name, failure)
+        log.info("signature on the %s rejected: %s", signed.name, failure)
         raise reject(
             "signature",
             "The signature does not verify with the identity provider's certificate "
@@ -287,7 +202,6 @@ class InProcessVerifier:
     ) -> list[datetime]:
         conditions = assertion.find(_CONDITIONS)
         ends: list[datetime] = []
-        restrictions = conditions.findall(_AUDIENCE_RESTRICTION) if conditions is not None else []
         if conditions is not None:
             start, end = conditions.get("NotBefore"), conditions.get("NotOnOrAfter")
             not_before, not_on_or_after = utc_moment(start), utc_moment(end)
@@ -299,16 +213,7 @@ class InProcessVerifier:
                 raise reject("validity window", time_reason(summary, self.allowed_skew_s, now))
             if not_on_or_after is not None:
                 ends.append(not_on_or_after)
-        audiences = [_text(a) for r in restrictions for a in r.findall(_AUDIENCE)]
-        # Every AudienceRestriction must name this service provider (SAML core §2.5.1.4).
-        if not restrictions or any(
-            self.entity_id not in [_text(a) for a in r.findall(_AUDIENCE)] for r in restrictions
-        ):
-            raise reject(
-                "audience",
-                f"The assertion is meant for audience {', '.join(audiences) or '(none)'}; "
-                f"this service provider's entity ID is {self.entity_id}.",
-            )
+        check_audiences(assertion, self.entity_id, reject)
         checks.append(Check("audience", True, self.entity_id))
         return ends
 
@@ -349,5 +254,5 @@ def _attributes(assertion: etree._Element) -> dict[str, list[str]]:
             name = OID_NAMES.get(name) or attribute.get("FriendlyName") or name
         if not name:
             continue
-        attributes.setdefault(name, []).extend(_text(v) for v in attribute.iterfind(_ATTRIBUTE_VALUE))
+        attributes.setdefault(name, []).extend(text_of(v) for v in attribute.iterfind(_ATTRIBUTE_VALUE))
     return attributes
