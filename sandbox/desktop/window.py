@@ -45,8 +45,9 @@ class MainWindow(QMainWindow):
     panels: RehearsalPanels
 
     def __init__(self, sandbox: Sandbox, *, docks_after_first_page: bool = False) -> None:
-        """``docks_after_first_page``: the tracer, traffic and rehearsal docks are built once the first
-        persona page has loaded (:meth:`install_docks`), so that building them does not hold up that page."""
+        """``docks_after_first_page``: the tracer, traffic and rehearsal docks are built, and the stored
+        events read, once the first persona page has loaded (:meth:`install_docks`), so that this work
+        does not hold up that page."""
         super().__init__()
         self.sandbox = sandbox
         self.setWindowTitle("SSO Sandbox — JumpCloud → BlogIn")
@@ -71,7 +72,11 @@ class MainWindow(QMainWindow):
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.event_log)
         self.bridge = EventBridge(sandbox.bus)
         self.bridge.events_arrived.connect(self.event_model.append_events)
-        self.load_event_history()
+        # Reading the stored events sets up both systems' ORM mappers (a good part of the window's
+        # start-up work), which the first page does not need: in a fast start they load right after it.
+        self._history_after_first_page = docks_after_first_page
+        if not docks_after_first_page:
+            self.load_event_history()
 
         self.health = {
             "jumpcloud": SystemHealth("JumpCloud", sandbox.jumpcloud.base_url),
@@ -132,6 +137,12 @@ class MainWindow(QMainWindow):
         history.sort(key=lambda event: event.timestamp)
         self.event_model.append_events(history)
 
+    def reload_event_history(self) -> None:
+        """The log afresh from both systems' stored events; live events already shown are among them."""
+        self.bridge.drain()
+        self.event_model.clear()
+        self.load_event_history()
+
     def _event_records(self, system: str, ids: list[str]) -> dict[str, dict[str, Any]]:
         source = self.sandbox.jumpcloud if system == "jumpcloud" else self.sandbox.blogin
         try:
@@ -174,6 +185,9 @@ class MainWindow(QMainWindow):
             self.first_page_loaded.emit()
             for browser in self.browsers.values():
                 browser.start()
+            if self._history_after_first_page:
+                self._history_after_first_page = False
+                self.reload_event_history()
             self.install_docks()
         if self.all_personas_loaded:
             log.info("all personas loaded")

@@ -9,7 +9,7 @@ from pytestqt.qtbot import QtBot
 from sandbox.app import Sandbox
 from sandbox.desktop.main import close_window
 from sandbox.desktop.theme import apply_theme
-from sandbox.desktop.window import MainWindow
+from sandbox.desktop.window import HISTORY_LIMIT, MainWindow
 from tests.desktop.conftest import LOAD_TIMEOUT_MS
 
 TRACER = "samlTracerDock"
@@ -71,5 +71,27 @@ def test_quitting_before_the_first_page_keeps_the_docks_layout(
         tracer = _dock(window, TRACER)
         assert tracer is not None
         assert window.dockWidgetArea(tracer) == Qt.DockWidgetArea.RightDockWidgetArea
+    finally:
+        close_window(window)
+
+
+def test_stored_events_fill_the_log_right_after_the_first_page_without_repeats(
+    qtbot: QtBot, qapp: QApplication, module_sandbox: Sandbox
+) -> None:
+    apply_theme(qapp)
+    window = MainWindow(module_sandbox, docks_after_first_page=True)
+    try:
+        window.show()
+        # The admins' sign-ins while the first pages load are live events, and stored ones too.
+        with qtbot.waitSignal(window.first_page_loaded, timeout=LOAD_TIMEOUT_MS):
+            window.start()
+        qtbot.waitUntil(lambda: window.all_personas_loaded, timeout=LOAD_TIMEOUT_MS)
+        stored = [*module_sandbox.jumpcloud.event_log(HISTORY_LIMIT), *module_sandbox.blogin.event_log(HISTORY_LIMIT)]
+        assert any(event.system == "jumpcloud" for event in stored)
+        assert any(event.system == "blogin" for event in stored)
+        qtbot.waitUntil(lambda: window.event_model.total_count() == len(stored), timeout=LOAD_TIMEOUT_MS)
+        shown = window.event_model.shown_events()
+        assert sorted(event.id for event in shown) == sorted(event.id for event in stored)
+        assert [event.timestamp for event in shown] == sorted(event.timestamp for event in shown)
     finally:
         close_window(window)
