@@ -6,16 +6,23 @@ own ``Base`` so the systems still share no tables.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import logging
+import threading
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, Index, String, insert, select
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
 from sandbox.db import queue_event
 from sandbox.events import SandboxEvent, new_event_id, utc_now
+
+log = logging.getLogger("sandbox.traces")
+
+Publish = Callable[[SandboxEvent], None]
 
 
 class TraceColumns:
@@ -51,11 +58,71 @@ class NewTrace:
 
 
 class TraceLog:
-    """Records traces of one system into its ``traces`` table."""
+    """Records traces of one system into its ``traces`` table.
+
+    :meth:`record` writes in the caller's transaction. :meth:`record_soon` (after :meth:`write_in_background`)
+    publishes at once and leaves the row to a writer thread that inserts what has gathered in one
+    transaction: a busy SCIM API then costs one commit per batch instead of one per request, and a GET
+    writes nothing at all. Reads (:meth:`recent`) and :meth:`close` write what is pending first, so a
+    reader never misses an exchange and the order of the table is the order of the calls.
+    """
 
     def __init__(self, system: str, table: type[Any]) -> None:
         self.system = system
         self.table = table
+        # Taken by the writer thread while it inserts; other writers of the same database may take it
+        # around their own transaction so neither side waits in SQLite's busy loop.
+        # Re-entrant: a bus subscriber reading traces from inside such a transaction must not deadlock.
+        self.write_lock = threading.RLock()
+        self._writer: _BackgroundWriter | None = None
+        self._writer_guard = threading.Lock()
+
+    def write_in_background(self, sessions: sessionmaker[Session], publish: Publish) -> None:
+        """Let :meth:`record_soon` write through ``sessions`` and publish with ``publish`` (idempotent)."""
+        with self._writer_guard:
+            if self._writer is None:
+                self._writer = _BackgroundWriter(self.table, sessions, self.write_lock, publish)
+
+    def record_soon(
+        self,
+        kind: str,
+        summary: str,
+        data: dict[str, Any],
+        *,
+        success: bool = True,
+        related_id: str | None = None,
+    ) -> str:
+        """Publish one trace now and store it with the next batch; returns its id."""
+        writer = self._writer
+        if writer is None:
+            raise RuntimeError("record_soon needs write_in_background first")
+        moment = utc_now()
+        trace_id = new_event_id()
+        writer.add(
+            {
+                "id": trace_id,
+                "kind": kind,
+                "timestamp": moment,
+                "summary": summary[:512],
+                "success": success,
+                "related_id": related_id,
+                "data": data,
+            }
+        )
+        writer.publish(self._to_event(trace_id, kind, moment, summary, success, related_id, data))
+        return trace_id
+
+    def flush(self) -> None:
+        """Write every trace still waiting for the background writer."""
+        if self._writer is not None:
+            self._writer.flush()
+
+    def close(self) -> None:
+        """Write what is pending and stop the writer thread (before the database closes)."""
+        with self._writer_guard:
+            writer, self._writer = self._writer, None
+        if writer is not None:
+            writer.close()
 
     def record(
         self,
@@ -113,7 +180,8 @@ class TraceLog:
             queue_event(session, self._to_event(trace_id, kind, moment, t.summary, t.success, t.related_id, t.data))
 
     def recent(self, session: Session, kind: str, limit: int = 500) -> list[SandboxEvent]:
-        """The newest ``limit`` traces of ``kind``, oldest first."""
+        """The newest ``limit`` traces of ``kind``, oldest first (those waiting to be written included)."""
+        self.flush()
         rows = session.scalars(
             select(self.table).where(self.table.kind == kind).order_by(self.table.seq.desc()).limit(limit)
         ).all()
@@ -143,3 +211,81 @@ class TraceLog:
             kind=kind,
             related_id=related_id,
         )
+
+
+class _BackgroundWriter:
+    """A thread inserting queued trace rows in batches: at most ``window`` seconds after the first
+    one, or at once when ``batch`` have gathered."""
+
+    def __init__(
+        self,
+        table: type[Any],
+        sessions: sessionmaker[Session],
+        write_lock: threading.RLock,
+        publish: Publish,
+        *,
+        window: float = 0.05,
+        batch: int = 500,
+    ) -> None:
+        self._insert = insert(table.__table__)
+        self._sessions = sessions
+        self._write_lock = write_lock
+        self.publish = publish
+        self._window = window
+        self._batch = batch
+        self._pending: list[dict[str, Any]] = []
+        self._wake = threading.Condition()
+        # One batch at a time, taken from the queue and inserted under this lock: rows keep their order.
+        self._flushing = threading.Lock()
+        self._closed = False
+        self._thread: threading.Thread | None = None
+
+    def add(self, row: dict[str, Any]) -> None:
+        with self._wake:
+            if self._closed:
+                closed = True
+            else:
+                closed = False
+                self._pending.append(row)
+                if self._thread is None:
+                    self._thread = threading.Thread(target=self._run, name="trace-writer", daemon=True)
+                    self._thread.start()
+                # The writer sleeps while the queue is empty, then lets a window's worth gather.
+                if len(self._pending) == 1 or len(self._pending) >= self._batch:
+                    self._wake.notify()
+        if closed:
+            # After close (the system is stopping): write it in the caller's thread.
+            self._write([row])
+
+    def _run(self) -> None:
+        while True:
+            with self._wake:
+                while not self._pending and not self._closed:
+                    self._wake.wait()
+                if self._closed:
+                    return
+                self._wake.wait_for(lambda: self._closed or len(self._pending) >= self._batch, self._window)
+            self.flush()
+
+    def flush(self) -> None:
+        with self._flushing:
+            with self._wake:
+                rows, self._pending = self._pending, []
+            if rows:
+                self._write(rows)
+
+    def _write(self, rows: list[dict[str, Any]]) -> None:
+        try:
+            with self._write_lock, self._sessions.begin() as session:
+                session.execute(self._insert, rows)
+        except SQLAlchemyError:
+            log.exception("could not store %d captured exchanges", len(rows))
+
+    def close(self) -> None:
+        with self._wake:
+            self._closed = True
+            thread = self._thread
+            self._wake.notify_all()
+        if thread is not None:
+            thread.join(timeout=10)
+        self.flush()

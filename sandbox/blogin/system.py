@@ -132,4 +132,6 @@ class BlogIn:
         self.seed()
 
     def close(self) -> None:
+        # Exchanges still waiting for the trace writer are written before the database closes.
+        self.traces.close()
         self.database.close()

@@ -31,6 +31,9 @@ log = logging.getLogger("sandbox.blogin.scim")
 
 GATE_KEY = "blogin.scim_gate"
 
+# Methods that never change a resource (a POST to /.search does not either, but is rare enough to lock).
+_READS = frozenset({"GET", "HEAD", "OPTIONS"})
+
 bp = Blueprint("scim", __name__, url_prefix=PREFIX)
 
 
@@ -106,6 +109,8 @@ def authenticate() -> Response | None:
         return error_response(
             ScimError(401, "The Secret (Bearer) token is not valid (it may have been regenerated).", headers=challenge)
         )
+    if request.method not in _READS:
+        _take_write_lock()
     return None
 
 
@@ -126,31 +131,63 @@ def _suffer_fault(session: Session, endpoint: str) -> Response | None:
 
 @bp.after_app_request
 def finish(response: Response) -> Response:
-    """Commit the request's work together with its trace; after a failure, roll back and keep the trace alone."""
+    """Commit the request's work (roll it back after a failure), then record the exchange.
+
+    The exchange is recorded after the commit and outside the request's transaction: it is published at
+    once and stored by the trace writer with the next batch, so a GET writes nothing to the database.
+    """
     if not in_scim(request.path):
         return response
-    session = g.pop("db", None) or _system().database.sessions()
+    session = g.pop("db", None)
+    try:
+        if session is not None:
+            response = _commit(session, response)
+    finally:
+        _release_write_lock()
+    try:
+        _record(response)
+    except Exception:
+        # The answer matters more than its record: never turn a good response into an error here.
+        log.exception("could not record the SCIM exchange for %s %s", request.method, request.path)
+    return response
+
+
+def _commit(session: Session, response: Response) -> Response:
     try:
         if response.status_code >= 400:
             session.rollback()
-        _record(session, response)
-        try:
-            session.commit()
-        except SQLAlchemyError:
-            log.exception("SCIM commit failed for %s %s", request.method, request.path)
-            session.rollback()
-            response = error_response(ScimError(500, "The change could not be saved. Nothing was changed."))
-            _record(session, response)
+        elif request.method in _READS:
+            # Reads wrote nothing (an Nth-request fault counter was committed when it was counted).
+            pass
+        else:
             session.commit()
     except SQLAlchemyError:
-        log.exception("could not record the SCIM exchange for %s %s", request.method, request.path)
+        log.exception("SCIM commit failed for %s %s", request.method, request.path)
         session.rollback()
+        response = error_response(ScimError(500, "The change could not be saved. Nothing was changed."))
     finally:
         session.close()
     return response
 
 
-def _record(session: Session, response: Response) -> None:
+def _take_write_lock() -> None:
+    """Changes wait for each other, and for the trace writer, here rather than in SQLite's busy loop."""
+    _system().traces.write_lock.acquire()
+    g.scim_write_lock = True
+
+
+def _release_write_lock() -> None:
+    if g.pop("scim_write_lock", False):
+        _system().traces.write_lock.release()
+
+
+@bp.teardown_app_request
+def _after_failure(_error: BaseException | None) -> None:
+    # after_request does not run when a request dies before it; the lock must not stay held.
+    _release_write_lock()
+
+
+def _record(response: Response) -> None:
     started = g.get("scim_started", time.perf_counter())
     latency_ms = (time.perf_counter() - started) * 1000
     scim_path = request.full_path[len(PREFIX) :].rstrip("?") or "/"
@@ -169,7 +206,7 @@ def _record(session: Session, response: Response) -> None:
         latency_ms=latency_ms,
     )
     summary = f"{request.method} {scim_path.split('?', 1)[0]} → {response.status_code}"
-    _system().traces.record(session, "scim", summary, data, success=response.status_code < 400)
+    _system().traces.record_soon("scim", summary, data, success=response.status_code < 400)
 
 
 @bp.errorhandler(ScimError)
@@ -210,4 +247,6 @@ def register_scim_errors(app: Flask) -> None:
 @bp.record_once
 def _on_register(state: Any) -> None:
     register_scim_errors(state.app)
-    state.app.extensions[GATE_KEY] = ScimGate(state.app.extensions["blogin"].database.engine)
+    system: BlogIn = state.app.extensions["blogin"]
+    state.app.extensions[GATE_KEY] = ScimGate(system.database.engine)
+    system.traces.write_in_background(system.database.sessions, system.bus.publish)
