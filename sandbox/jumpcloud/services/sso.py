@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy.orm import Session
+from sqlalchemy import Table, bindparam, exists, insert, inspect, literal, select
+from sqlalchemy.orm import Session, object_session
 
-from sandbox.jumpcloud.models import SsoApplication, SystemUser
+from sandbox.db import queue_event
+from sandbox.jumpcloud.models import (
+    DirectoryInsightsEvent,
+    SsoApplication,
+    SystemUser,
+    application_groups,
+    group_members,
+)
 from sandbox.jumpcloud.services.applications import EDGE_CASES_OFF
-from sandbox.jumpcloud.services.insights import Initiator, record_event
+from sandbox.jumpcloud.services.insights import Initiator, new_event, to_sandbox_event
 from sandbox.saml.backend import DEFAULT_BACKEND
 from sandbox.saml.idp import NAMEID_FORMATS, IdpSettings, ResponseOptions, ServiceProviderSettings
 from sandbox.saml.keys import KeyPair, generate_key_pair
@@ -66,12 +75,71 @@ def sp_settings(application: SsoApplication) -> ServiceProviderSettings:
     )
 
 
-def is_authorized(application: SsoApplication, user: SystemUser) -> bool:
-    """Users are implicitly denied: only active members of an authorized group get in."""
+# Is the user a member of a group bound to the application? One indexed lookup on both association tables.
+_MEMBER_OF_AN_AUTHORIZED_GROUP = (
+    select(literal(1))
+    .select_from(application_groups.join(group_members, group_members.c.group_id == application_groups.c.group_id))
+    .where(
+        application_groups.c.application_id == bindparam("application_id"),
+        group_members.c.user_id == bindparam("user_id"),
+    )
+    .limit(1)
+)
+
+
+_MEMBER_OF_AN_AUTHORIZED_GROUP_EXISTS = (
+    exists()
+    .where(
+        application_groups.c.application_id == SsoApplication.id,
+        group_members.c.user_id == SystemUser.id,
+        group_members.c.group_id == application_groups.c.group_id,
+    )
+    .label("member")
+)
+_APPLICATION_AND_USER = (
+    select(SsoApplication, SystemUser, _MEMBER_OF_AN_AUTHORIZED_GROUP_EXISTS)
+    .outerjoin(SystemUser, SystemUser.id == bindparam("user_id"))
+    .where(SsoApplication.name == bindparam("name"))
+)
+
+
+@dataclass(frozen=True)
+class SignInParties:
+    """The application signed in to, the user signing in, and whether the user is in one of its groups."""
+
+    application: SsoApplication | None
+    user: SystemUser | None
+    member: bool
+
+
+def sign_in_parties(session: Session, name: str, user_id: str | None) -> SignInParties:
+    """The application called ``name``, the user ``user_id`` and their group membership, in one query.
+
+    The user is left in the session's identity map, so looking the signed-in user up again costs no query.
+    """
+    row = session.execute(_APPLICATION_AND_USER, {"name": name, "user_id": user_id}).first()
+    if row is None:
+        return SignInParties(None, None, False)
+    return SignInParties(row[0], row[1], bool(row[2]))
+
+
+def is_authorized(application: SsoApplication, user: SystemUser, *, member: bool | None = None) -> bool:
+    """Users are implicitly denied: only active members of an authorized group get in.
+
+    ``member`` is the membership when already known (:func:`sign_in_parties`).
+    """
     if not user.active:
         return False
-    authorized = {group.id for group in application.groups}
-    return any(group.id in authorized for group in user.groups)
+    if member is not None:
+        return member
+    session = object_session(application)
+    if session is None or not ({"groups"} & (inspect(application).unloaded | inspect(user).unloaded)):
+        # Both group lists are at hand (or there is no session to ask): compare them.
+        authorized = {group.id for group in application.groups}
+        return any(group.id in authorized for group in user.groups)
+    # Otherwise one query instead of loading both lists of groups.
+    found = session.execute(_MEMBER_OF_AN_AUTHORIZED_GROUP, {"application_id": application.id, "user_id": user.id})
+    return found.first() is not None
 
 
 def name_id(application: SsoApplication, user: SystemUser) -> tuple[str, str]:
@@ -167,15 +235,13 @@ def record_sso_auth(
     who = user.username if user is not None else (username or "unknown")
     initiator = Initiator(id=user.id if user is not None else "", type="user", username_or_email=who)
     outcome = "signed in to" if success else "was refused by"
-    return record_event(
-        session,
+    event = new_event(
         "sso_auth",
         service="sso",
         initiated_by=initiator,
         resource={"id": application.id, "type": "application", "name": application.display_label},
         success=success,
         error_message=error_message,
-        summary=f"{who} {outcome} {application.display_label}" + (f": {error_message}" if error_message else ""),
         extra={
             "application": application_block(application, base_url),
             "idp_initiated": idp_initiated,
@@ -184,3 +250,26 @@ def record_sso_auth(
             "auth_method": "password",
         },
     )
+    published = to_sandbox_event(
+        event.record,
+        event.moment,
+        f"{who} {outcome} {application.display_label}" + (f": {error_message}" if error_message else ""),
+    )
+    # Stored as record_event stores it, but with one Core INSERT: every sign-in writes an event that
+    # is never changed afterwards, so there is no ORM object for the sign-in's commit to flush.
+    session.execute(
+        insert(cast(Table, DirectoryInsightsEvent.__table__)),
+        [
+            {
+                "id": event.record["id"],
+                "event_type": "sso_auth",
+                "service": "sso",
+                "timestamp": event.moment,
+                "success": success,
+                "summary": published.summary[:512],
+                "record": event.record,
+            }
+        ],
+    )
+    queue_event(session, published)
+    return event.record

@@ -14,15 +14,15 @@ import time
 from dataclasses import dataclass, field
 from typing import cast
 
-from flask import Blueprint, Flask, current_app, g, redirect, render_template, request, url_for
+from flask import Blueprint, Flask, current_app, g, redirect, render_template, request, session, url_for
 from flask.blueprints import BlueprintSetupState
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from werkzeug.wrappers import Response
 
 from sandbox.jumpcloud.models import SsoApplication, SystemUser, Trace
 from sandbox.jumpcloud.services import sso
 from sandbox.jumpcloud.web.context import system
-from sandbox.jumpcloud.web.userconsole import current_user
+from sandbox.jumpcloud.web.userconsole import USER_SESSION_KEY, current_user
 from sandbox.saml.capture import capture
 from sandbox.saml.idp import AuthnRequestInfo, IdentityProviders, IdpError
 from sandbox.saml.inspect import MessageDecodeError, decode_message
@@ -87,8 +87,12 @@ def runtime(app: Flask | None = None) -> IdpRuntime:
     return cast(IdpRuntime, (app or current_app).extensions["jumpcloud.idp"])
 
 
+# Built once: each request then only binds the name (no statement to build or cache key to compute).
+_APPLICATION_BY_NAME = select(SsoApplication).where(SsoApplication.name == bindparam("name"))
+
+
 def _application(name: str) -> SsoApplication | None:
-    return db().scalars(select(SsoApplication).where(SsoApplication.name == name)).first()
+    return db().scalars(_APPLICATION_BY_NAME, {"name": name}).first()
 
 
 def _refuse(title: str, message: str, code: int = 403) -> tuple[str, int]:
@@ -235,7 +239,9 @@ def continue_login(name: str) -> Response | str | tuple[str, int]:
     """After the user has signed in: check authorization, then post the signed Response to the ACS."""
     flow_id = request.args.get("flow", "")
     pending = runtime().pending.get(flow_id)
-    application = _application(name)
+    # The application, the signed-in user and whether the user is in one of its groups: one query.
+    parties = sso.sign_in_parties(db(), name, session.get(USER_SESSION_KEY))
+    application = parties.application
     if pending is None or application is None or application.id != pending.application_id:
         return _refuse(
             "Sign-in expired",
@@ -247,7 +253,7 @@ def continue_login(name: str) -> Response | str | tuple[str, int]:
         return redirect(url_for("userconsole.login", next=request.full_path.rstrip("?")))
     idp_initiated = pending.request is None
     base_url = system().base_url
-    if not sso.is_authorized(application, user):
+    if not sso.is_authorized(application, user, member=parties.member if parties.user is user else None):
         runtime().pending.finish(flow_id)
         return _fail(
             application,
@@ -293,6 +299,7 @@ def continue_login(name: str) -> Response | str | tuple[str, int]:
         related_id=event["id"],
     )
     if pending.request_trace_id:
-        # The AuthnRequest's trace now points at the sign-in it led to (one statement, no load first).
-        db().execute(update(Trace).where(Trace.id == pending.request_trace_id).values(related_id=event["id"]))
+        # The AuthnRequest's trace now points at the sign-in it led to (one Core statement, no load first).
+        traces = Trace.__table__
+        db().execute(update(traces).where(traces.c.id == pending.request_trace_id).values(related_id=event["id"]))
     return render_template("idp/post.html", application=application, issued=issued, acs_url=issued.acs_url, user=user)
