@@ -15,7 +15,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QPoint, Qt
 from PySide6.QtGui import QAction, QGuiApplication
-from PySide6.QtWidgets import QFileDialog, QFrame, QMenu, QPushButton, QToolButton
+from PySide6.QtWidgets import QFileDialog, QFrame, QMenu, QPushButton
 
 from sandbox.desktop.event_log import EventLogDock
 from sandbox.events import SandboxEvent
@@ -95,10 +95,10 @@ class EventLogExtras(QObject):
         self.related_button.setToolTip("The SAML message or SCIM exchange this event is about.")
         self.related_button.setEnabled(False)
         self.related_button.clicked.connect(self.open_selected_related)
-        self.export_button = QToolButton()
+        # A push button with a menu: its arrow sits beside the word (a tool button's overlapped it).
+        self.export_button = QPushButton("Export")
         self.export_button.setObjectName("exportEvents")
-        self.export_button.setText("Export")
-        self.export_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.export_button.setToolTip("Save the events the log shows (its filters applied) as CSV or JSON.")
         menu = QMenu(self.export_button)
         self.export_csv_action = QAction("Export shown events as CSV…", menu)
         self.export_json_action = QAction("Export shown events as JSON…", menu)

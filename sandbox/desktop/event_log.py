@@ -59,8 +59,9 @@ class EventLogDock(QDockWidget):
         self.count_label.setObjectName("eventCount")
 
         bar = filter_bar([self.system_filter, self.type_filter, self.text_filter, self.count_label])
+        # Event types run to 34 characters (scim_provisioning_status_changed): wide enough for them.
         self.table = list_table(
-            model, "eventTable", {TIME: 150, SYSTEM: 110, EVENT_TYPE: 200, RESULT: 80}, stretch=SUMMARY
+            model, "eventTable", {TIME: 150, SYSTEM: 110, EVENT_TYPE: 250, RESULT: 80}, stretch=SUMMARY
         )
 
         self.detail = QPlainTextEdit()
@@ -145,6 +146,11 @@ class EventLogDock(QDockWidget):
         shown, total = self.model.rowCount(), self.model.total_count()
         noun = "event" if total == 1 else "events"
         self.count_label.setText(f"{total:,} {noun}" if shown == total else f"{shown:,} of {total:,} {noun}")
+        self.table.set_empty_hint(
+            "No events yet. What the administrators and end users do in JumpCloud and BlogIn appears here."
+            if total == 0
+            else "No event matches these filters. Choose All systems and All event types, or clear the text."
+        )
 
     def _selection_changed(self, selected: QItemSelection, _deselected: QItemSelection) -> None:
         indexes = selected.indexes()

@@ -4,11 +4,46 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from PySide6.QtCore import QAbstractItemModel, Qt
+from PySide6.QtCore import QAbstractItemModel, QRect, Qt
+from PySide6.QtGui import QColor, QPainter, QPaintEvent
 from PySide6.QtWidgets import QAbstractItemView, QFrame, QHBoxLayout, QHeaderView, QTableView, QWidget
 
 # Styled by the theme and found by the event log's export buttons.
 FILTER_BAR_NAME = "eventFilterBar"
+HINT_GREY = "#6b7785"
+
+
+class ListTable(QTableView):
+    """A table that says what will appear in it, or why nothing shows, while it has no rows."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._empty_hint = ""
+
+    @property
+    def empty_hint(self) -> str:
+        return self._empty_hint
+
+    def set_empty_hint(self, text: str) -> None:
+        """The words shown in the middle of the empty table (``""``: none)."""
+        if text != self._empty_hint:
+            self._empty_hint = text
+            self.viewport().update()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        super().paintEvent(event)
+        model = self.model()
+        if not self._empty_hint or model is None or model.rowCount() > 0:
+            return
+        painter = QPainter(self.viewport())
+        painter.setPen(QColor(HINT_GREY))
+        area = self.viewport().rect().adjusted(24, 24, -24, -24)
+        painter.drawText(
+            QRect(area.left(), area.top(), area.width(), min(area.height(), 120)),
+            int(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap),
+            self._empty_hint,
+        )
+        painter.end()
 
 
 def filter_bar(items: Sequence[QWidget | None]) -> QFrame:
@@ -26,14 +61,19 @@ def filter_bar(items: Sequence[QWidget | None]) -> QFrame:
 
 
 def list_table(
-    model: QAbstractItemModel, object_name: str, widths: Mapping[int, int], stretch: int | None = None
-) -> QTableView:
+    model: QAbstractItemModel,
+    object_name: str,
+    widths: Mapping[int, int],
+    stretch: int | None = None,
+    empty_hint: str = "",
+) -> ListTable:
     """A one-row-at-a-time table over ``model`` with fixed row heights (cheap to scroll at 100,000 rows).
 
     ``widths`` sets the starting width of columns; ``stretch`` takes the remaining room (the last
-    column when ``None``).
+    column when ``None``); ``empty_hint`` is shown while the table has no rows.
     """
-    table = QTableView()
+    table = ListTable()
+    table.set_empty_hint(empty_hint)
     table.setObjectName(object_name)
     table.setModel(model)
     table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)

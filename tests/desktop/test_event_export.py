@@ -80,7 +80,10 @@ def test_export_csv_and_json_of_the_shown_events(window: MainWindow, tmp_path: P
     assert records[0]["data"] == json.loads(json.dumps(shown[0].data, default=str))
 
 
-def test_export_follows_the_filter(window: MainWindow, tmp_path: Path) -> None:
+def test_export_follows_the_filter(qtbot: QtBot, window: MainWindow, module_sandbox: Sandbox, tmp_path: Path) -> None:
+    # Its own provisioning attempt: the test does not rely on another having run first in this process.
+    event_ids = record_provisioning_run(module_sandbox, users=1, valid_token=False)
+    qtbot.waitUntil(lambda: window.event_model.row_of_event(event_ids[0]) is not None, timeout=5000)
     log = window.event_log
     log.text_filter.setText("user_create_provision")
     log.apply_filter()

@@ -215,3 +215,20 @@ def test_opening_the_window_does_not_load_pysaml2() -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
     assert json.loads(result.stdout.strip().splitlines()[-1]) == []
+
+
+def test_before_any_message_the_tracer_says_how_to_get_some(qtbot: QtBot) -> None:
+    dock = SamlTracerDock(SamlMessageModel())
+    qtbot.addWidget(dock)
+    dock.resize(1300, 800)
+    dock.show()
+    assert dock.count_label.text() == "0 messages"
+    assert dock.table.empty_hint.startswith("No SAML messages yet. Sign in to BlogIn with SSO as the End User")
+    # No empty form on the right: a line saying what will show there instead.
+    assert dock.detail.placeholder.isVisible() and not dock.detail.tabs.isVisible()
+
+
+def test_choosing_a_message_replaces_the_placeholder_with_its_detail(tracer: SamlTracerDock) -> None:
+    assert tracer.detail.placeholder.isVisible() and not tracer.detail.tabs.isVisible()
+    tracer.table.selectRow(0)
+    assert tracer.detail.tabs.isVisible() and not tracer.detail.placeholder.isVisible()

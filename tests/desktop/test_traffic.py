@@ -92,3 +92,24 @@ def test_the_model_passes_qtmodeltester(qtmodeltester, provisioned: tuple[Sandbo
     qtmodeltester.check(model)
     model.append_traces(events_of(sandbox))
     qtmodeltester.check(model)
+
+
+def test_before_any_exchange_the_panel_says_how_to_get_some(qtbot: QtBot) -> None:
+    dock = ScimTrafficDock(ScimTrafficModel())
+    qtbot.addWidget(dock)
+    dock.resize(1300, 700)
+    dock.show()
+    assert dock.count_label.text() == "0 exchanges"
+    assert dock.table.empty_hint.startswith("No SCIM exchanges yet. Activate Identity Management")
+    # No empty request and response panes: a line saying what will show there instead.
+    assert dock.placeholder.isVisible() and not dock.tabs.isVisible()
+
+
+def test_a_filter_matching_nothing_says_so_and_choosing_an_exchange_shows_it(traffic: ScimTrafficDock) -> None:
+    assert traffic.placeholder.isVisible() and not traffic.tabs.isVisible()
+    traffic.status_filter.setCurrentIndex(traffic.status_filter.findData("5xx"))
+    assert traffic.model.rowCount() == 0
+    assert traffic.table.empty_hint.startswith("No exchange matches these filters.")
+    traffic.status_filter.setCurrentIndex(0)
+    traffic.table.selectRow(0)
+    assert traffic.tabs.isVisible() and not traffic.placeholder.isVisible()

@@ -147,14 +147,28 @@ class MessageDetail(QWidget):
         self.tabs.addTab(self.xml, "XML")
         self.tabs.addTab(self.checks, "Receiver's checks")
 
+        # Until a message is chosen: what this side will show, instead of an empty form.
+        self.placeholder = QLabel(
+            "Its summary (binding, issuer, NameID, audience), validity window, signatures and attributes, "
+            "the XML exactly as it travelled, and the checks its receiver made appear here."
+        )
+        self.placeholder.setObjectName("samlPlaceholder")
+        self.placeholder.setWordWrap(True)
+        self.placeholder.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.placeholder.setStyleSheet(f"color:{MUTED_GREY}; padding-top:6px;")
+        self.tabs.hide()
+
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 6, 8, 6)
         layout.addLayout(heading)
         layout.addWidget(self.reason)
+        layout.addWidget(self.placeholder, 1)
         layout.addWidget(self.tabs, 1)
 
     def show_message(self, message: TracedMessage) -> None:
         self.message = message
+        self.placeholder.hide()
+        self.tabs.show()
         trace = message.trace
         who = f"{message.sender} → {message.receiver}"
         self.title.setText(

@@ -110,6 +110,12 @@ class SamlTracerDock(QDockWidget):
         shown, total = self.model.visible_count(), self.model.total_count()
         noun = "message" if total == 1 else "messages"
         self.count_label.setText(f"{total:,} {noun}" if shown == total else f"{shown:,} of {total:,} {noun}")
+        self.table.set_empty_hint(
+            "No SAML messages yet. Sign in to BlogIn with SSO as the End User, from BlogIn's login page or "
+            "the JumpCloud User Console: each AuthnRequest and Response appears here, as sent and as received."
+            if total == 0
+            else f"No message matches “{self.show_filter.currentText()}”. Choose All messages to see every one."
+        )
 
     def _selection_changed(self, selected: QItemSelection, _deselected: QItemSelection) -> None:
         indexes = selected.indexes()

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from sandbox.desktop.list_view import filter_bar, list_table
-from sandbox.desktop.theme import FAILING_RED
+from sandbox.desktop.theme import FAILING_RED, MUTED_GREY
 from sandbox.desktop.trace_model import system_label
 from sandbox.desktop.traffic.model import (
     LATENCY,
@@ -110,11 +110,23 @@ class ScimTrafficDock(QDockWidget):
         self.tabs.addTab(self.request_view, "Request")
         self.tabs.addTab(self.response_view, "Response")
 
+        # Until an exchange is chosen: what this side will show, instead of two empty panes.
+        self.placeholder = QLabel(
+            "The request as it was sent and the response that came back, headers and bodies, appear here. "
+            "Bearer tokens are masked."
+        )
+        self.placeholder.setObjectName("scimPlaceholder")
+        self.placeholder.setWordWrap(True)
+        self.placeholder.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.placeholder.setStyleSheet(f"color:{MUTED_GREY}; padding-top:6px;")
+        self.tabs.hide()
+
         right = QWidget()
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(8, 6, 8, 6)
         right_layout.addLayout(heading)
         right_layout.addWidget(self.error)
+        right_layout.addWidget(self.placeholder, 1)
         right_layout.addWidget(self.tabs, 1)
         left = QWidget()
         left_layout = QVBoxLayout(left)
@@ -148,6 +160,12 @@ class ScimTrafficDock(QDockWidget):
         shown, total = self.model.visible_count(), self.model.total_count()
         noun = "exchange" if total == 1 else "exchanges"
         self.count_label.setText(f"{total:,} {noun}" if shown == total else f"{shown:,} of {total:,} {noun}")
+        self.table.set_empty_hint(
+            "No SCIM exchanges yet. Activate Identity Management on the BlogIn application in JumpCloud: "
+            "the connection test and every provisioning request appear here, as sent and as received."
+            if total == 0
+            else "No exchange matches these filters. Choose All statuses and All resources to see every one."
+        )
         known = {self.resource_filter.itemData(i) for i in range(1, self.resource_filter.count())}
         for resource in self.model.resources():
             if resource not in known:
@@ -186,6 +204,8 @@ class ScimTrafficDock(QDockWidget):
 
     def open_exchange(self, trace: SandboxEvent) -> None:
         self.current = trace
+        self.placeholder.hide()
+        self.tabs.show()
         data = trace.data
         status = data.get("status")
         outcome = f"→ {status}" if status is not None else "→ no response"
