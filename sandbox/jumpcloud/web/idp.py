@@ -87,8 +87,13 @@ def runtime(app: Flask | None = None) -> IdpRuntime:
     return cast(IdpRuntime, (app or current_app).extensions["jumpcloud.idp"])
 
 
-# Built once: each request then only binds the name (no statement to build or cache key to compute).
+# Built once: each request then only binds its values.
 _APPLICATION_BY_NAME = select(SsoApplication).where(SsoApplication.name == bindparam("name"))
+_RELATE_TRACE = (
+    update(Trace.__table__)
+    .where(Trace.__table__.c.id == bindparam("trace_id"))
+    .values(related_id=bindparam("event_id"))
+)
 
 
 def _application(name: str) -> SsoApplication | None:
@@ -300,6 +305,5 @@ def continue_login(name: str) -> Response | str | tuple[str, int]:
     )
     if pending.request_trace_id:
         # The AuthnRequest's trace now points at the sign-in it led to (one Core statement, no load first).
-        traces = Trace.__table__
-        db().execute(update(traces).where(traces.c.id == pending.request_trace_id).values(related_id=event["id"]))
+        db().execute(_RELATE_TRACE, {"trace_id": pending.request_trace_id, "event_id": event["id"]})
     return render_template("idp/post.html", application=application, issued=issued, acs_url=issued.acs_url, user=user)
