@@ -45,9 +45,13 @@ class AssertedIdentity:
 
 
 def find_user(session: Session, email: str) -> User | None:
-    user = session.scalars(select(User).where(User.user_name_key == email.lower())).first()
-    if user is None:
-        user = session.scalars(select(User).where(func.lower(User.email) == email.lower()).limit(1)).first()
+    """The user named ``email`` (by user name, else by email address), case-insensitively."""
+    # Rows the sign-in has added so far (the consumed assertion, the answered request) are not users:
+    # they are written with the rest of the sign-in at commit, not flushed before these look-ups.
+    with session.no_autoflush:
+        user = session.scalars(select(User).where(User.user_name_key == email.lower())).first()
+        if user is None:
+            user = session.scalars(select(User).where(func.lower(User.email) == email.lower()).limit(1)).first()
     return user
 
 

@@ -228,7 +228,16 @@ def login() -> Response | str | tuple[str, int]:
         return render_template("sso/rejected.html", rejection=rejection), 409
     if message.binding == "HTTP-Redirect":
         return redirect(message.url)
-    return render_template("sso/post_form.html", url=message.url, fields=message.form)
+    return _auto_post(message.url, message.form)
+
+
+def _auto_post(url: str, fields: dict[str, str]) -> str:
+    """The page that posts the AuthnRequest on to the identity provider.
+
+    It shows none of the console's chrome (signed-in user, fault banner, flashes), so it is rendered
+    without the console's context processors, which would look those up in the database for nothing.
+    """
+    return current_app.jinja_env.get_template("sso/post_form.html").render(url=url, fields=fields)
 
 
 @bp.post("/sso/saml/callback")
