@@ -17,7 +17,7 @@ from pytestqt.qtbot import QtBot
 from sandbox.app import Sandbox
 from sandbox.desktop.main import close_window, run_desktop
 from sandbox.desktop.persona_area import TABS
-from sandbox.desktop.startup import SandboxStarter
+from sandbox.desktop.startup import SandboxStarter, configure_chromium
 from sandbox.desktop.window import LAYOUT_FILE, MainWindow
 from sandbox.http import http_client
 from sandbox.settings import Settings
@@ -265,3 +265,15 @@ def test_a_blogin_persona_on_screen_at_launch_loads_first(tmp_path: Path) -> Non
             process.kill()
     assert loaded[0] == "blogin-admin"
     assert sorted(loaded) == ["blogin-admin", "end-user", "jumpcloud-admin"]
+
+
+def test_chromium_starts_renderers_directly_only_without_its_sandbox() -> None:
+    unsandboxed = {"QTWEBENGINE_DISABLE_SANDBOX": "1", "QTWEBENGINE_CHROMIUM_FLAGS": "--lang=de"}
+    configure_chromium(unsandboxed)
+    assert unsandboxed["QTWEBENGINE_CHROMIUM_FLAGS"].split() == ["--lang=de", "--no-zygote"]
+    sandboxed = {"QT_QPA_PLATFORM": "offscreen"}
+    configure_chromium(sandboxed)
+    assert sandboxed["QTWEBENGINE_CHROMIUM_FLAGS"].split() == ["--disable-gpu"]
+    on_a_display: dict[str, str] = {}
+    configure_chromium(on_a_display)
+    assert "QTWEBENGINE_CHROMIUM_FLAGS" not in on_a_display
