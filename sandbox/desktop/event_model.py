@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from array import array
 from bisect import bisect_left
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, replace
 from itertools import compress, count, repeat
 from operator import attrgetter, contains, eq, or_
@@ -308,6 +308,10 @@ class EventLogModel(QAbstractTableModel):
 
     def total_count(self) -> int:
         return len(self._events)
+
+    def stored_events(self, kinds: Collection[tuple[str, str]]) -> list[SandboxEvent]:
+        """Every event held (filters aside) whose (system, event type) is one of ``kinds``, oldest first."""
+        return [event for event in self._events if (event.system, event.event_type) in kinds]
 
     def event_at(self, row: int) -> SandboxEvent | None:
         """The event shown in ``row``, or ``None`` past either end."""

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QDockWidget, QMenu
 
 from sandbox.desktop.event_export import EventLogExtras
 from sandbox.desktop.flow.dock import FlowDiagramDock
+from sandbox.desktop.flow.steps import FLOW_EVENTS
 from sandbox.desktop.tracer.dock import SamlTracerDock
 from sandbox.desktop.tracer.model import SamlMessageModel
 from sandbox.desktop.traffic.dock import ScimTrafficDock
@@ -49,13 +50,16 @@ class TrafficPanels:
         self.flow.add_events(batch)
 
     def load_history(self) -> None:
-        """Both systems' stored traces, oldest first (live ones follow through the bridge)."""
+        """Both systems' stored traces and the flow's events, oldest first (live ones follow through the bridge)."""
         sandbox = self.window.sandbox
         history = [
             *sandbox.jumpcloud.recent_traces(SAML, HISTORY_LIMIT),
             *sandbox.blogin.recent_traces(SAML, HISTORY_LIMIT),
             *sandbox.jumpcloud.recent_traces(SCIM, HISTORY_LIMIT),
             *sandbox.blogin.recent_traces(SCIM, HISTORY_LIMIT),
+            # The events the flow diagram draws too (the User Console login of an SSO login), as the
+            # event log already holds them, so a login reads the same after a restart as live.
+            *self.window.event_model.stored_events(FLOW_EVENTS),
         ]
         history.sort(key=lambda trace: trace.timestamp)
         self.add(history)

@@ -60,6 +60,12 @@ def test_live_sso_messages_reach_the_tracer_and_the_flow(
     assert panels.flow.scene.arrows[-1].step.label == "Signed in: BlogIn session cookie"
     assert panels.open_message("saml", ids["response_received"])
     assert panels.tracer.detail.badge.text() == "Accepted"
+    live = [arrow.step.label for arrow in panels.flow.scene.arrows]
+    assert "Log in to the User Console" in live
+    # Loaded again from what the systems stored (as after a restart or a reset), the login reads the same.
+    panels.reload()
+    again = next(f for f in reversed(panels.flow.recorder.flows) if f.title == "SSO login")
+    assert [step.label for step in again.steps] == live
 
 
 def test_export_csv_and_json_of_the_shown_events(window: MainWindow, tmp_path: Path) -> None:

@@ -60,6 +60,9 @@ def test_three_flows_in_order_and_the_newest_is_drawn(flow: FlowDiagramDock) -> 
     ]
     assert drawn[5][:3] == (BLOGIN, BROWSER, "Sign-in refused") and drawn[5][3] is False
     assert "audience" in flow.scene.arrows[5].step.note.lower()
+    # The whole reason is written under the refusal, over as many lines as it needs.
+    note = flow.scene.arrows[5].note_item
+    assert note is not None and " ".join(note.text().split("\n")) == flow.scene.arrows[5].step.note
 
 
 def test_a_provisioning_run_draws_each_request_and_its_answer_once(flow: FlowDiagramDock) -> None:

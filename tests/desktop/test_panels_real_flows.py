@@ -323,6 +323,8 @@ def test_activates_connection_test_is_its_own_flow_before_the_provisioning_run(
     requests = [label for _, _, label, _ in drawn[0::2]]
     assert requests[:3] == ["GET /Users", "POST /Users", "POST /Groups"]
     assert requests[3].startswith("DELETE /Groups/") and requests[4].startswith("DELETE /Users/")
+    # The 32-character ids are cut so the labels stay between the lanes (the exchange has them whole).
+    assert all(label.endswith("…") and len(label) < 30 for label in requests[3:])
     assert [label.split(" ")[0] for _, _, label, _ in drawn[1::2]] == ["200", "201", "201", "204", "204"]
     assert all(ok for _, _, _, ok in drawn[1::2])
     # Every arrow opens JumpCloud's record of the probe, marked as Activate's test.

@@ -5,7 +5,18 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QPointF, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QFont, QImage, QImageWriter, QPainter, QPainterPath, QPen, QPolygonF
+from PySide6.QtGui import (
+    QBrush,
+    QColor,
+    QFont,
+    QFontMetricsF,
+    QImage,
+    QImageWriter,
+    QPainter,
+    QPainterPath,
+    QPen,
+    QPolygonF,
+)
 from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import (
     QGraphicsItem,
@@ -28,6 +39,30 @@ FIRST_STEP = HEADER_HEIGHT + 50.0
 STEP_HEIGHT = 46.0
 NEUTRAL = "#3d4852"
 SUBTITLE_GREY = "#5f6b7a"
+
+
+NOTE_MIN_WIDTH = 300.0
+NOTE_MAX_LINES = 3
+
+
+def note_lines(text: str, metrics: QFontMetricsF, width: float) -> list[str]:
+    """``text`` broken into lines of at most ``width`` pixels; past the last line allowed it ends in "…"."""
+    lines: list[str] = []
+    current = ""
+    words = text.split()
+    for position, word in enumerate(words):
+        candidate = f"{current} {word}".strip()
+        if current and metrics.horizontalAdvance(candidate) > width:
+            if len(lines) == NOTE_MAX_LINES - 1:
+                rest = " ".join([current, *words[position:]])
+                lines.append(metrics.elidedText(rest, Qt.TextElideMode.ElideRight, width))
+                return lines
+            lines.append(current)
+            candidate = word
+        current = candidate
+    if current:
+        lines.append(metrics.elidedText(current, Qt.TextElideMode.ElideRight, width))
+    return lines
 
 
 def lane_x(lane: int) -> float:
@@ -65,13 +100,19 @@ class ArrowItem(QGraphicsPathItem):
         left = min(start, end)
         width = abs(end - start)
         label.setPos(left + (width - label.boundingRect().width()) / 2, y - 20)
+        #: room the note takes below the arrow beyond its first line (the next arrow moves down by it)
+        self.extra_height = 0.0
+        self.note_item: QGraphicsSimpleTextItem | None = None
         if step.note:
-            note = QGraphicsSimpleTextItem(step.note[:90] + ("…" if len(step.note) > 90 else ""), self)
+            note = self.note_item = QGraphicsSimpleTextItem(self)
             small = QFont(note.font())
             small.setPointSizeF(max(7.0, small.pointSizeF() - 1))
             note.setFont(small)
+            lines = note_lines(step.note, QFontMetricsF(small), max(width, NOTE_MIN_WIDTH) - 8)
+            note.setText("\n".join(lines))
             note.setBrush(QBrush(QColor(FAILING_RED)))
             note.setPos(left + 4, y + 4)
+            self.extra_height = QFontMetricsF(small).lineSpacing() * (len(lines) - 1)
         self.setCursor(Qt.CursorShape.PointingHandCursor)
         self.setToolTip(
             f"{step.label}\nClick to open it in the {'SAML tracer' if step.kind == 'saml' else 'SCIM traffic'} panel"
@@ -133,7 +174,13 @@ class FlowScene(QGraphicsScene):
             subtitle.setData(0, "subtitle")
             self.addItem(subtitle)
             top = subtitle.boundingRect().height() + 6
-        bottom = top + FIRST_STEP + max(len(steps), 3) * STEP_HEIGHT
+        arrows: list[ArrowItem] = []
+        y = top + FIRST_STEP
+        for step in steps:
+            arrow = ArrowItem(step, y)
+            arrows.append(arrow)
+            y += STEP_HEIGHT + arrow.extra_height
+        bottom = max(y, top + FIRST_STEP + 3 * STEP_HEIGHT)
         for lane, name in enumerate(LANES):
             x = lane_x(lane)
             colour = QColor(LANE_COLOURS[lane])
@@ -147,8 +194,7 @@ class FlowScene(QGraphicsScene):
             text.setBrush(QBrush(QColor("white")))
             bounds = text.boundingRect()
             text.setPos(x - bounds.width() / 2, top + 20 + (HEADER_HEIGHT - 6 - bounds.height()) / 2)
-        for row, step in enumerate(steps):
-            arrow = ArrowItem(step, top + FIRST_STEP + row * STEP_HEIGHT)
+        for arrow in arrows:
             self.addItem(arrow)
             self.arrows.append(arrow)
         width = LEFT * 2 + HEADER_WIDTH + LANE_SPACING * (len(LANES) - 1)

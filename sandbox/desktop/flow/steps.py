@@ -31,9 +31,13 @@ SSO_LOGIN, PROVISIONING, CONNECTION_TEST = "SSO login", "Provisioning run", "Con
 # The operations of JumpCloud's SCIM client that test the connection rather than provision.
 CONNECTION_TEST_OPERATIONS = frozenset({"idm_integration_activate"})
 SUBTITLES = {
-    CONNECTION_TEST: "JumpCloud tests the Base URL and Token Key: a test user and a test group are created "
-    "in BlogIn, then deleted. Nobody is provisioned yet.",
+    CONNECTION_TEST: "JumpCloud tests the Base URL and Token Key on Activate:\n"
+    "a test user and a test group are created in BlogIn, then deleted. Nobody is provisioned yet.",
 }
+# The events (besides traces) a flow draws: (system, event type).
+FLOW_EVENTS = frozenset({("jumpcloud", "user_login_attempt")})
+# A resource id in an arrow's label is cut to this many characters (the trace it opens has it whole).
+ID_SHOWN = 8
 # BlogIn's records still waiting for JumpCloud's record of the same request (other SCIM clients' never pair).
 PENDING_LIMIT = 2000
 # A pause this long between SCIM exchanges ends one provisioning run.
@@ -97,12 +101,18 @@ def _saml_steps(trace: SandboxEvent) -> list[Step]:
     return steps
 
 
+def _short_path(path: str) -> str:
+    """``/Users/4971ac9de0c64de2957aae8dbd30ec12?x=1`` → ``/Users/4971ac9d…``: the label stays between its lanes."""
+    segments = path.split("?", 1)[0].split("/")
+    return "/".join(f"{part[:ID_SHOWN]}…" if len(part) > ID_SHOWN * 2 else part for part in segments)
+
+
 def _scim_steps(trace: SandboxEvent) -> list[Step]:
     data = trace.data
     status = data.get("status")
     ok = isinstance(status, int) and status < 400
     request = Step(
-        JUMPCLOUD, BLOGIN, f"{data.get('method', '')} {str(data.get('path', '')).split('?', 1)[0]}", SCIM, trace.id
+        JUMPCLOUD, BLOGIN, f"{data.get('method', '')} {_short_path(str(data.get('path', '')))}", SCIM, trace.id
     )
     if status is None:
         reply = Step(
@@ -155,7 +165,7 @@ class FlowRecorder:
             return self._add_saml(event)
         if event.kind == SCIM:
             return self._add_scim(event)
-        if event.kind == EVENT and event.system == "jumpcloud" and event.event_type == "user_login_attempt":
+        if event.kind == EVENT and (event.system, event.event_type) in FLOW_EVENTS:
             flow = self._flow(SSO_LOGIN, event, fresh=self._saml_done())
             flow.steps.append(Step(BROWSER, JUMPCLOUD, "Log in to the User Console", EVENT, event.id, ok=event.success))
             return flow
