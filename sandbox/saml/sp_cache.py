@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import importlib
+import logging
 import threading
+import time
 from collections import OrderedDict
 from dataclasses import fields
 from typing import Any
 
-from sandbox.saml.backend import DEFAULT_BACKEND, crypto_settings
+from sandbox.saml.backend import DEFAULT_BACKEND, PYTHON_XMLSEC, crypto_settings
 from sandbox.saml.sp import ServiceProvider
 from sandbox.saml.sp_types import ServiceProviderSettings
+
+log = logging.getLogger("sandbox.saml.sp")
+
+# How long after start-up the xmlsec1 backend's pysaml2 is loaded in the background: past the
+# desktop's first page, before a tester is likely to sign in.
+WARM_UP_DELAY_S = 3.0
 
 
 class ServiceProviderCache:
@@ -26,6 +35,24 @@ class ServiceProviderCache:
         self._size = size
         self._entries: OrderedDict[tuple[Any, ...], ServiceProvider] = OrderedDict()
         self._lock = threading.Lock()
+        self._warm_up: threading.Thread | None = None
+
+    @property
+    def backend(self) -> str:
+        return self._backend
+
+    def warm_up_later(self, delay_s: float = WARM_UP_DELAY_S) -> threading.Thread | None:
+        """With the ``xmlsec1`` backend, load pysaml2 in a background thread after ``delay_s`` seconds.
+
+        Importing pysaml2 builds its XML schemas (1-5 s of CPU), which the first sign-in would otherwise
+        wait for. The default backend never loads pysaml2 on the service provider's side: nothing to do.
+        Returns the thread, if one was started.
+        """
+        if self._backend == PYTHON_XMLSEC or self._warm_up is not None:
+            return None
+        self._warm_up = threading.Thread(target=_load_pysaml2, args=(delay_s,), name="saml-sp-warm-up", daemon=True)
+        self._warm_up.start()
+        return self._warm_up
 
     @property
     def crypto(self) -> dict[str, Any]:
@@ -58,3 +85,16 @@ class ServiceProviderCache:
             for provider in self._entries.values():
                 provider.close()
             self._entries.clear()
+
+
+def _load_pysaml2(delay_s: float) -> None:
+    threading.Event().wait(delay_s)
+    started = time.process_time()
+    try:
+        # Importing is the point: it builds pysaml2's schemas once, for the whole process.
+        for module in ("saml2.client", "saml2.config", "saml2.sigver", "sandbox.saml.sp_pysaml2"):
+            importlib.import_module(module)
+    except Exception:  # the first sign-in reports any real problem; a warm-up only saves time
+        log.exception("loading pysaml2 ahead of the first sign-in failed")
+        return
+    log.info("pysaml2 loaded ahead of the first sign-in (%.2f s of CPU)", time.process_time() - started)

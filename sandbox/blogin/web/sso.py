@@ -67,7 +67,9 @@ def login_option(next_url: str) -> str | None:
 @bp.record_once
 def _register_login_option(state: BlueprintSetupState) -> None:
     state.app.extensions.setdefault(LOGIN_OPTIONS_KEY, []).append(login_option)
-    state.app.extensions[PROVIDERS_KEY] = ServiceProviderCache()
+    providers = ServiceProviderCache()
+    state.app.extensions[PROVIDERS_KEY] = providers
+    providers.warm_up_later()
 
 
 def providers() -> ServiceProviderCache:
