@@ -361,3 +361,22 @@ def test_fed_live_one_by_one_the_chooser_ends_with_the_same_flows(qtbot: QtBot, 
     assert any(caption.startswith("Connection test (Activate)") for caption in captions_seen)
     assert dock.chooser.currentIndex() == dock.chooser.count() - 1
     assert dock.scene.flow is dock.recorder.current
+
+
+def test_the_traffic_panel_says_which_exchanges_are_activates_connection_test(traffic: ScimTrafficDock) -> None:
+    probe = next(
+        row
+        for row in range(traffic.model.rowCount())
+        if (trace := traffic.model.trace_at(row)) is not None
+        and trace.data.get("operation") in CONNECTION_TEST_OPERATIONS
+        and trace.data.get("method") == "POST"
+    )
+    traffic.table.selectRow(probe)
+    assert "idm_integration_activate (Activate's connection test" in traffic.title.text()
+    worker = next(
+        row
+        for row in range(traffic.model.rowCount())
+        if (trace := traffic.model.trace_at(row)) is not None and trace.data.get("operation") == "user_create_provision"
+    )
+    traffic.table.selectRow(worker)
+    assert "user_create_provision" in traffic.title.text() and "connection test" not in traffic.title.text()

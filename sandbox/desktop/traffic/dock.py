@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from sandbox.desktop.flow.steps import CONNECTION_TEST_OPERATIONS
 from sandbox.desktop.list_view import filter_bar, list_table
 from sandbox.desktop.theme import FAILING_RED, MUTED_GREY
 from sandbox.desktop.trace_model import system_label
@@ -214,6 +215,8 @@ class ScimTrafficDock(QDockWidget):
         attempt = int(data.get("attempt") or 1)
         retry = f" · attempt {attempt}" if attempt > 1 else ""
         operation = f" · {escape(str(data['operation']))}" if data.get("operation") else ""
+        if data.get("operation") in CONNECTION_TEST_OPERATIONS:
+            operation += " (Activate's connection test: a test user and group, deleted afterwards)"
         self.title.setText(
             f"<b>{escape(str(data.get('method', '')))} {escape(str(data.get('path', '')))}</b> {outcome}{took}"
             f"<br><span style='color:#5f6b7a'>recorded by {system_label(trace.system)} "
