@@ -218,6 +218,9 @@ def main() -> None:
     parser.add_argument("--groups", type=int, default=500)
     parser.add_argument("--creates", type=int, default=10_000, help="how many sequential creates to time")
     parser.add_argument("--rounds", type=int, default=5, help="rounds each operation is split into")
+    parser.add_argument(
+        "--only", action="append", default=[], help="run only operations whose name contains this (repeatable)"
+    )
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="bench-scim-"))
@@ -258,6 +261,8 @@ def main() -> None:
         print("-" * len(header))
         rows = []
         for name, (call, count, expect) in ours.items():
+            if args.only and not any(part.lower() in name.lower() for part in args.only):
+                continue
             count = count or args.creates
             tallies = measure_interleaved(
                 client, {"blogin": call, "hello": hello_call, "scim2": theirs[name][0]}, count, expect, args.rounds

@@ -6,6 +6,7 @@ import logging
 from typing import Any
 
 from sandbox.blogin.models import Base, Trace, User
+from sandbox.blogin.models.people import upgrade_people_schema
 from sandbox.blogin.services.audit import audit_log_page, audit_records, recent_audit_events
 from sandbox.blogin.services.integration_state import BlogInState, BlogInUserView, integration_state, user_directory
 from sandbox.blogin.services.seed import SANDBOX_ADMIN_EMAIL, seed_tenant
@@ -44,6 +45,8 @@ class BlogIn:
         if reset:
             self.database.wipe()
         self.database.open()
+        with self.database.engine.begin() as connection:
+            upgrade_people_schema(connection)
         self.seed()
 
     def reset(self) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, ForeignKey, String, Table
+from sqlalchemy import JSON, Column, Connection, ForeignKey, Index, String, Table, func, inspect, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from sandbox.blogin.models.base import Base, new_resource_id, utc_now
@@ -26,6 +26,8 @@ team_members = Table(
 
 class User(Base):
     __tablename__ = "users"
+    # Sign-in by email (SSO/JIT) and linking a SCIM create to a JIT account compare lower-cased emails.
+    __table_args__ = (Index("ix_users_email_key", func.lower(Column("email"))),)
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_resource_id)
     user_name: Mapped[str] = mapped_column(String(256))
@@ -42,6 +44,8 @@ class User(Base):
     active: Mapped[bool] = mapped_column(default=True)
     role: Mapped[str] = mapped_column(String(32), default="Reader")
     source: Mapped[str] = mapped_column(String(16), default="manual")
+    # "JIT" when a SCIM create took over an account SSO/JIT had made (the Users page says so).
+    linked_from: Mapped[str | None] = mapped_column(String(16), default=None)
     external_id: Mapped[str | None] = mapped_column(String(256), default=None, index=True)
     password_hash: Mapped[str | None] = mapped_column(String(256), default=None)
     # The full multi-valued SCIM attributes as last written (emails, phoneNumbers, ...).
@@ -83,3 +87,12 @@ class Team(Base):
     members: Mapped[list[User]] = relationship(
         secondary=team_members, back_populates="teams", order_by="User.user_name_key"
     )
+
+
+def upgrade_people_schema(connection: Connection) -> None:
+    """Bring a ``users`` table made by an earlier version up to date (a new table is created whole)."""
+    columns = {column["name"] for column in inspect(connection).get_columns("users")}
+    if "linked_from" not in columns:
+        connection.execute(text("ALTER TABLE users ADD COLUMN linked_from VARCHAR(16)"))
+    # Reflection skips expression indexes, so ``Index.create(checkfirst=True)`` cannot tell; ask the database.
+    connection.execute(text("CREATE INDEX IF NOT EXISTS ix_users_email_key ON users (lower(email))"))

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from types import SimpleNamespace
 from typing import Any, cast
 
-from sqlalchemy import Row, Table, bindparam, delete, insert, select, true, update
+from sqlalchemy import Row, Table, bindparam, delete, func, insert, select, true, update
 from sqlalchemy.orm import Session
 
 from sandbox.blogin.models import SsoConfiguration, Team, User, team_members
@@ -52,13 +52,22 @@ _USER_WITH_TEAMS_BY_NAME = (
     .where(_users.c.user_name_key == bindparam("key"))
     .order_by(_teams.c.display_name_key)
 )
-# Before a create: who holds the userName, and the role new users get — one round trip.
+# Accounts SSO/JIT made (named by the NameID, no externalId) with the create's email: one is taken over.
+_JIT_SAME_EMAIL = (
+    (func.lower(_users.c.email) == func.lower(bindparam("email")))
+    & (_users.c.source == "JIT")
+    & _users.c.external_id.is_(None)
+)
+# Before a create: who holds the userName, the role new users get, and the JIT accounts with the
+# same email — one round trip.
 _CREATE_FACTS = select(
     select(_users.c.id).where(_users.c.user_name_key == bindparam("key")).scalar_subquery().label("holder"),
     select(SsoConfiguration.__table__.c.default_role)
     .where(SsoConfiguration.__table__.c.id == 1)
     .scalar_subquery()
     .label("default_role"),
+    select(func.count()).select_from(_users).where(_JIT_SAME_EMAIL).scalar_subquery().label("jit_accounts"),
+    select(func.min(_users.c.id)).where(_JIT_SAME_EMAIL).scalar_subquery().label("jit_account"),
 )
 _HOLDER = select(_users.c.id).where(_users.c.user_name_key == bindparam("key"))
 _TEAMS_OF = (
@@ -109,15 +118,22 @@ def _taken(key: str) -> None:
 
 def create_user(session: Session, body: Any, base: str) -> tuple[dict[str, Any], int]:
     """POST /Users: a new BlogIn user, as (SCIM User, version); a userName already taken — by SCIM,
-    SSO/JIT or by hand — is 409."""
+    SSO/JIT or by hand — is 409.
+
+    When the userName is free but exactly one account made by SSO/JIT (no externalId) has the body's
+    email, that account is linked instead: JIT names people by their NameID (an email) while a provisioning
+    client sends its own username, and one person must not end up with two accounts.
+    """
     data = normalize(USER_TYPE, body)
     columns = user_columns(data)
-    facts = session.execute(_CREATE_FACTS, {"key": columns["user_name_key"]}).one()
+    facts = session.execute(_CREATE_FACTS, {"key": columns["user_name_key"], "email": columns["email"]}).one()
     if facts.holder is not None:
         _taken(columns["user_name_key"])
     password = data.get("password")
     if password is not None and not isinstance(password, str):
         raise invalid_value("'password' must be a string.")
+    if columns["email"] and facts.jit_accounts == 1:
+        return _link_jit_account(session, facts.jit_account, columns, password, base)
     now = utc_now()
     values = {
         **columns,
@@ -138,6 +154,32 @@ def create_user(session: Session, body: Any, base: str) -> tuple[dict[str, Any],
         detail={"user_id": values["id"], "userName": values["user_name"]},
     )
     return user_resource(SimpleNamespace(**values), base, []), 1
+
+
+def _link_jit_account(
+    session: Session, user_id: str, columns: dict[str, Any], password: str | None, base: str
+) -> tuple[dict[str, Any], int]:
+    """The SSO/JIT account ``user_id`` becomes the SCIM user the body describes; it keeps its id and role."""
+    row, teams = user_view(session, user_id)
+    changes = {
+        **columns,
+        "source": "SCIM",
+        "linked_from": "JIT",
+        "version": row.version + 1,
+        "last_modified": utc_now(),
+    }
+    if password:
+        changes["password_hash"] = hash_password(password)
+    session.execute(update(_users).where(_users.c.id == row.id).values(changes))
+    record_audit(
+        session,
+        "scim_user_linked",
+        f"SCIM linked the SSO/JIT account {row.user_name} to userName {columns['user_name']}",
+        actor=ACTOR,
+        detail={"user_id": row.id, "userName": columns["user_name"], "jit_userName": row.user_name},
+    )
+    after = SimpleNamespace(**{**row._asdict(), **changes})
+    return user_resource(after, base, teams), after.version
 
 
 def replace_user(session: Session, row: Row[Any], teams: Teams, body: Any, base: str) -> tuple[dict[str, Any], int]:
