@@ -118,6 +118,21 @@ class Sandbox:
         if self._serving == set(SYSTEMS):
             self._all_serving()
 
+    def prepare(self, key: str) -> None:
+        """Set up system ``key``'s ORM mappers now, which its first request would otherwise do.
+
+        The desktop calls it while the window is being built and Chromium starts the first page's
+        renderer, so that the page's first request finds them ready.
+        """
+        if key == "jumpcloud":
+            from sandbox.jumpcloud.models import Base as JumpCloudBase
+
+            JumpCloudBase.registry.configure()
+        else:
+            from sandbox.blogin.models import Base as BlogInBase
+
+            BlogInBase.registry.configure()
+
     def serving(self, key: str) -> bool:
         """Whether system ``key`` serves requests yet."""
         return key in self._serving

@@ -131,6 +131,10 @@ class SandboxStarter:
     def _serve_the_rest(self, running: Sandbox) -> None:
         from sandbox.app import SYSTEMS
 
+        try:
+            running.prepare(self.first)
+        except Exception:  # the first request would meet the same error, and report it
+            log.exception("could not set up %s's mappers ahead of its first request", self.first)
         self._go_on.wait()
         for key in SYSTEMS:
             if running.serving(key):
