@@ -38,15 +38,6 @@ def all_faults(session: Session) -> dict[str, ScimFault]:
     return {endpoint: rows[endpoint] for endpoint in FAULT_ENDPOINTS}
 
 
-def any_fault_on(session: Session) -> bool:
-    return (
-        session.scalar(
-            select(ScimFault.endpoint).where((ScimFault.latency_ms > 0) | ScimFault.status.is_not(None)).limit(1)
-        )
-        is not None
-    )
-
-
 def save_fault(
     session: Session,
     endpoint: str,

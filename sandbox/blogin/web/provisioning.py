@@ -7,7 +7,8 @@ from werkzeug.wrappers import Response
 
 from sandbox.blogin.models.provisioning import FAULT_ENDPOINTS, FAULT_STATUSES
 from sandbox.blogin.scim import PREFIX
-from sandbox.blogin.scim.faults import all_faults, any_fault_on, clear_faults, describe, save_fault
+from sandbox.blogin.scim.api import gate
+from sandbox.blogin.scim.faults import all_faults, clear_faults, describe, save_fault
 from sandbox.blogin.scim.settings import provisioning_settings, regenerate_token, save_status
 from sandbox.blogin.web.context import admin_required, current_user, system
 from sandbox.webcommon import db
@@ -113,4 +114,5 @@ def save_faults() -> Response | tuple[str, int]:
 def fault_banner() -> dict[str, object]:
     """``scim_faults_on`` for the console's banner while any test fault is switched on."""
     user = current_user() if request.endpoint and request.endpoint != "static" else None
-    return {"scim_faults_on": bool(user and user.is_admin and any_fault_on(db()))}
+    # The SCIM gate keeps which endpoints have a fault in memory (forgotten when a fault is saved).
+    return {"scim_faults_on": bool(user and user.is_admin and gate().state(db()).faulty)}
