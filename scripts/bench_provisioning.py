@@ -164,6 +164,10 @@ class LatencyProbe(threading.Thread):
         self.samples: list[float] = []
         self.stop = threading.Event()
 
+    def cpu(self) -> float:
+        """CPU seconds this probe's own thread (its HTTP client, not the portal it asks) has used."""
+        return (process_cpu(self.native_id or 0, task=True) or 0.0) if self.is_alive() else 0.0
+
     def run(self) -> None:
         with http_client(timeout=30) as client:
             while not self.stop.is_set():
@@ -240,6 +244,7 @@ def run(root: Path, blogin_pid: int, blogin_url: str, users: int, groups: int, d
         print(f"before the sync: {load_average()}")
         requests_before = scim_requests(sandbox)
         blogin_cpu_before = process_cpu(blogin_pid)
+        probes_cpu_before = sum(probe.cpu() for probe in probes)
         jumpcloud_cpu_before = time.process_time()
         started = time.perf_counter()
         with sandbox.jumpcloud.database.transaction() as s:
@@ -253,7 +258,9 @@ def run(root: Path, blogin_pid: int, blogin_url: str, users: int, groups: int, d
             print("the sync did not finish within 10 minutes")
             return 1
         elapsed = time.perf_counter() - started
-        jumpcloud_cpu = time.process_time() - jumpcloud_cpu_before
+        # The probes play the browsers: their client CPU is this process's but not JumpCloud's.
+        probes_cpu = sum(probe.cpu() for probe in probes) - probes_cpu_before
+        jumpcloud_cpu = time.process_time() - jumpcloud_cpu_before - probes_cpu
         # The threads are the worker's own, started before the sync: their whole CPU time counts.
         worker_cpu = provisioning_threads_cpu()
         blogin_cpu_after = process_cpu(blogin_pid)
@@ -296,7 +303,7 @@ def run(root: Path, blogin_pid: int, blogin_url: str, users: int, groups: int, d
                 if blogin_cpu is not None
                 else "BlogIn not measured (no /proc)"
             )
-            + f"; wall {elapsed:.1f} s"
+            + f"; wall {elapsed:.1f} s (the latency probes' own client CPU, {probes_cpu:.1f} s, left out)"
         )
         print("portal latency while syncing:")
         print("  " + probes[0].report("JumpCloud /login"))

@@ -221,7 +221,7 @@ def _fill_groups(session: Session, application_id: str, jobs: list[Job]) -> None
     ):
         members[group_id].append(user_id)
     all_members = {u for ids_ in members.values() for u in ids_}
-    scim_ids = {jid: m.scim_id for (_t, jid), m in _mappings(session, application_id, USER, all_members).items()}
+    scim_ids = _scim_ids(session, application_id, all_members)
     for job in jobs:
         group = groups.get(job.resource_id)
         if group is None:
@@ -246,4 +246,21 @@ def _mappings(
             )
         ):
             found[(resource_type, row.jumpcloud_id)] = Mapping(row.scim_id, dict(row.attributes or {}))
+    return found
+
+
+def _scim_ids(session: Session, application_id: str, user_ids: set[str]) -> dict[str, str]:
+    """The application's ids of provisioned users: only the id column (a group's members need no
+    attributes, and a big group's would each be parsed from JSON)."""
+    found: dict[str, str] = {}
+    ordered = sorted(user_ids)
+    for start in range(0, len(ordered), 500):
+        rows = session.execute(
+            select(ProvisionedResource.jumpcloud_id, ProvisionedResource.scim_id).where(
+                ProvisionedResource.application_id == application_id,
+                ProvisionedResource.resource_type == USER,
+                ProvisionedResource.jumpcloud_id.in_(ordered[start : start + 500]),
+            )
+        )
+        found.update((jumpcloud_id, scim_id) for jumpcloud_id, scim_id in rows)
     return found
