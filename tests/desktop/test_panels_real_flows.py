@@ -380,3 +380,9 @@ def test_the_traffic_panel_says_which_exchanges_are_activates_connection_test(tr
     )
     traffic.table.selectRow(worker)
     assert "user_create_provision" in traffic.title.text() and "connection test" not in traffic.title.text()
+
+
+def test_a_lookups_filter_reads_as_written_not_url_encoded(traffic: ScimTrafficDock) -> None:
+    paths = [r[3] for r in traffic_rows(traffic) if r[1:3] == ["BlogIn (received)", "GET"]]
+    assert any(p.startswith('/Users?filter=userName eq "jumpcloud-scim-test-') for p in paths), paths
+    assert not any("%22" in p or "+eq+" in p for p in paths)

@@ -35,6 +35,7 @@ from sandbox.desktop.traffic.model import (
     ScimTrafficModel,
     TrafficFilter,
     pretty_body,
+    readable_path,
 )
 from sandbox.events import SandboxEvent
 
@@ -218,7 +219,8 @@ class ScimTrafficDock(QDockWidget):
         if data.get("operation") in CONNECTION_TEST_OPERATIONS:
             operation += " (Activate's connection test: a test user and group, deleted afterwards)"
         self.title.setText(
-            f"<b>{escape(str(data.get('method', '')))} {escape(str(data.get('path', '')))}</b> {outcome}{took}"
+            f"<b>{escape(str(data.get('method', '')))} {escape(readable_path(str(data.get('path', ''))))}</b> "
+            f"{outcome}{took}"
             f"<br><span style='color:#5f6b7a'>recorded by {system_label(trace.system)} "
             f"({escape(str(data.get('direction', '')))}){operation}{retry}</span>"
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from urllib.parse import unquote_plus
 
 from sandbox.desktop.theme import FAILING_RED, HEALTHY_GREEN
 from sandbox.desktop.trace_model import TraceTableModel, local_time, system_label
@@ -26,6 +27,12 @@ def direction_text(trace: SandboxEvent) -> str:
     """``JumpCloud → BlogIn (sent)``: who talked to whom, and which side recorded it."""
     me = system_label(trace.system)
     return f"{me} (sent)" if trace.data.get("direction") == "sent" else f"{me} (received)"
+
+
+def readable_path(path: str) -> str:
+    """``/Users?filter=userName+eq+%22ada%22`` → ``/Users?filter=userName eq "ada"``: the filter as it reads."""
+    route, mark, query = path.partition("?")
+    return f"{route}{mark}{unquote_plus(query)}" if mark else route
 
 
 def pretty_body(body: str | None) -> str:
@@ -68,7 +75,7 @@ class ScimTrafficModel(TraceTableModel):
         if column == METHOD:
             return str(data.get("method") or "")
         if column == PATH:
-            return str(data.get("path") or "")
+            return readable_path(str(data.get("path") or ""))
         if column == STATUS:
             status = data.get("status")
             return str(status) if status is not None else "no response"
