@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from PySide6.QtGui import QPalette
 from pytestqt.qtbot import QtBot
 
 from sandbox.app import Sandbox
@@ -27,6 +28,11 @@ def dock(qtbot: QtBot, sandbox: Sandbox) -> EdgeCasesDock:
     widget = EdgeCasesDock(sandbox)
     qtbot.addWidget(widget)
     return widget
+
+
+def summary_colour(dock: EdgeCasesDock) -> str:
+    dock.summary.ensurePolished()
+    return dock.summary.palette().color(QPalette.ColorRole.WindowText).name()
 
 
 def scim_users_status(base_url: str, token: str) -> int:
@@ -75,8 +81,10 @@ def test_assertion_toggles_make_blogin_refuse_the_sign_in(
     dock.refresh()
     assert dock.wrong_audience.isEnabled()
 
+    assert summary_colour(dock) == "#2f855a"  # green: all normal
     dock.wrong_audience.setChecked(True)
     assert dock.summary.text() == "On: Assertion: wrong audience"
+    assert summary_colour(dock) == "#b54708"  # amber while something is on
     refused = rehearsal.idp_initiated_sign_in("grace")
     assert refused.status_code != 303
     assert "audience" in refused.text.lower()
@@ -89,4 +97,5 @@ def test_assertion_toggles_make_blogin_refuse_the_sign_in(
 
     dock.all_off()
     assert dock.skew_slider.value() == 0
+    assert dock.summary.text() == "Everything behaves normally." and summary_colour(dock) == "#2f855a"
     assert rehearsal.idp_initiated_sign_in("grace").status_code == 303

@@ -49,7 +49,8 @@ STYLE = """
 QGroupBox { font-weight: 600; border: 1px solid #d9dee5; border-radius: 6px; margin-top: 14px; padding: 8px; }
 QGroupBox::title { subcontrol-origin: margin; left: 10px; padding: 0 4px; color: #1f2933; }
 QLabel#edgeHint { color: #5b6675; font-weight: 400; }
-QLabel#edgeSummary { color: #b54708; font-weight: 600; }
+QLabel#edgeSummary { color: #2f855a; font-weight: 600; }
+QLabel#edgeSummary[active="true"] { color: #b54708; }
 QPushButton#allOff { font-weight: 600; padding: 4px 14px; }
 """
 
@@ -271,6 +272,11 @@ class EdgeCasesDock(QDockWidget):
             self._loading = False
         active = active_edge_cases(self.sandbox)
         self.summary.setText(f"On: {'; '.join(active)}" if active else "Everything behaves normally.")
+        # Amber while something is on, green when all is normal (the style sheet reads the property).
+        if self.summary.property("active") != bool(active):
+            self.summary.setProperty("active", bool(active))
+            self.summary.style().unpolish(self.summary)
+            self.summary.style().polish(self.summary)
         self.all_off_button.setEnabled(bool(active))
         self.active_changed.emit(active)
 
