@@ -14,13 +14,13 @@ unusual through httpx, which this class also is (a ``BaseTransport`` delegating 
 
 from __future__ import annotations
 
+import io
 import re
 import select
 import socket
 import threading
 import zlib
 from dataclasses import dataclass
-from typing import IO
 from urllib.parse import urlsplit
 
 import httpx
@@ -98,7 +98,7 @@ class _Connection:
         self.sock = socket.create_connection((address, port), timeout=timeout)
         self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.timeout = timeout
-        self.file: IO[bytes] = self.sock.makefile("rb")
+        self.file: io.BufferedReader = self.sock.makefile("rb")
 
     def reusable(self) -> bool:
         """An idle connection the server has not closed (a readable idle socket means EOF or junk)."""
@@ -145,16 +145,36 @@ class _Connection:
         if len(parts) < 2 or not parts[0].startswith(b"HTTP/1.") or not parts[1].isdigit():
             raise ProtocolError("The server did not answer with an HTTP/1.x status line.")
         headers: list[tuple[str, str]] = []
-        while True:
-            line = self._line()
-            if line in (b"\r\n", b"\n"):
-                return int(parts[1]), parts[0].decode("ascii"), headers
+        for line in self._header_lines():
             if len(headers) >= MAX_HEADERS:
                 raise ProtocolError("The server sent too many headers.")
             name, colon, value = line.decode("latin-1").partition(":")
             if not colon or not name or name != name.strip():
                 raise ProtocolError("The server sent a malformed header line.")
             headers.append((name.lower(), value.strip()))
+        return int(parts[1]), parts[0].decode("ascii"), headers
+
+    def _header_lines(self) -> list[bytes]:
+        """The header lines up to the blank one, without their line ends.
+
+        Usually the whole header block has arrived with the status line: it is then taken from the
+        buffer in one read instead of line by line.
+        """
+        buffered = self.file.peek(MAX_LINE)
+        if buffered.startswith(b"\r\n"):
+            self.file.read(2)
+            return []
+        end = buffered.find(b"\r\n\r\n")
+        if end >= 0 and b"\n" not in buffered[:end].replace(b"\r\n", b""):
+            return self.file.read(end + 4)[:end].split(b"\r\n")
+        lines: list[bytes] = []
+        while True:
+            line = self._line()
+            if line in (b"\r\n", b"\n"):
+                return lines
+            if len(lines) > MAX_HEADERS:
+                raise ProtocolError("The server sent too many headers.")
+            lines.append(line.rstrip(b"\r\n"))
 
     def _read_body(self, status: int, headers: list[tuple[str, str]], method: str) -> tuple[bytes, bool]:
         if method == "HEAD" or status in (204, 304):

@@ -98,7 +98,6 @@ class ScimTransport:
         if self._bare is not None:
             self._headers["User-Agent"] = USER_AGENT
         self._json_headers = {**self._headers, "Content-Type": SCIM_JSON}
-        self._extensions = {"timeout": httpx.Timeout(timeout).as_dict()}
         self._lean = _LeanTarget.of(client, self.base_url, self._headers) if isinstance(client, KeepAlivePool) else None
         self._pool = client if isinstance(client, KeepAlivePool) else None
 
@@ -129,7 +128,12 @@ class ScimTransport:
             request = self._http.build_request(method, url, params=params, content=content, headers=headers)
         else:
             request = httpx.Request(
-                method, url, params=params, content=content, headers=headers, extensions=self._extensions
+                method,
+                url,
+                params=params,
+                content=content,
+                headers=headers,
+                extensions={"timeout": httpx.Timeout(self.timeout).as_dict()},
             )
         sent = _Sent(method, str(request.url), request.headers.items(), request.content if content else None)
         started = time.perf_counter()

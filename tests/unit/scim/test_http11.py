@@ -8,7 +8,7 @@ import re
 import socketserver
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import pytest
@@ -35,9 +35,15 @@ def scim() -> Iterator[ScimServer]:
 
 class Scripted:
     """A raw HTTP server answering each request with the next scripted bytes (the last repeats);
-    a script entry of ``None`` closes the connection without answering."""
+    a script entry of ``None`` closes the connection without answering, a tuple is written in
+    parts a moment apart."""
 
-    def __init__(self, answers: list[bytes | None], delay: float = 0.0, hang_up_after: set[int] | None = None) -> None:
+    def __init__(
+        self,
+        answers: Sequence[bytes | tuple[bytes, ...] | None],
+        delay: float = 0.0,
+        hang_up_after: set[int] | None = None,
+    ) -> None:
         self.answers = answers
         self.hang_up_after = hang_up_after or set()
         self.delay = delay
@@ -62,9 +68,14 @@ class Scripted:
                     answer = outer.answers[min(len(outer.requests), len(outer.answers)) - 1]
                     if answer is None:
                         return
-                    self.wfile.write(answer)
-                    self.wfile.flush()
-                    if b"Connection: close" in answer or len(outer.requests) in outer.hang_up_after:
+                    for n, part in enumerate(answer if isinstance(answer, tuple) else (answer,)):
+                        time.sleep(0.05 if n else 0.0)
+                        self.wfile.write(part)
+                        self.wfile.flush()
+                    if (
+                        b"Connection: close" in b"".join(answer if isinstance(answer, tuple) else (answer,))
+                        or len(outer.requests) in outer.hang_up_after
+                    ):
                         return
 
         self.server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler)
@@ -235,3 +246,21 @@ def test_a_connection_the_server_closed_while_idle_is_not_reused() -> None:
         assert client.find_user("kim") is not None
         pool.close()
     assert server.connections == 2
+
+
+def test_a_head_arriving_in_pieces_or_without_headers_is_read() -> None:
+    whole = answer("200 OK", LIST)
+    split = whole.index(b"Content-Length")
+    answers: list[bytes | tuple[bytes, ...] | None] = [
+        (whole[:split], whole[split:]),
+        (b"HTTP/1.1 204 No Content\r\n", b"\r\n"),
+        b"HTTP/1.1 204 No Content\r\n\r\n",
+    ]
+    with Scripted(answers) as server:
+        pool = KeepAlivePool()
+        client = ScimClient(server.url, "t", client=pool)
+        assert client.find_user("kim") is not None
+        client.delete_user("7")
+        client.delete_user("7")
+        pool.close()
+    assert server.connections == 1 and len(server.requests) == 3

@@ -6,7 +6,7 @@ import json
 from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import Text, or_, select, type_coerce, update
+from sqlalchemy import Text, and_, func, or_, select, type_coerce, update
 from sqlalchemy.orm import Session
 
 from sandbox.events import utc_now
@@ -215,21 +215,38 @@ def _fill_groups(session: Session, application_id: str, jobs: list[Job]) -> None
             )
         )
     )
-    members: dict[str, list[str]] = defaultdict(list)
-    for group_id, user_id in session.execute(
-        select(group_members.c.group_id, group_members.c.user_id).where(group_members.c.group_id.in_(ids))
+    member_counts: dict[str, int] = {
+        group_id: count
+        for group_id, count in session.execute(
+            select(group_members.c.group_id, func.count())
+            .where(group_members.c.group_id.in_(ids))
+            .group_by(group_members.c.group_id)
+        )
+    }
+    # The members already in the application, joined on the mapping's key: no list of every member
+    # id sent back to the database (a big group's would be thousands of bound parameters).
+    scim_ids: dict[str, list[str]] = defaultdict(list)
+    for group_id, scim_id in session.execute(
+        select(group_members.c.group_id, ProvisionedResource.scim_id)
+        .join(
+            ProvisionedResource,
+            and_(
+                ProvisionedResource.application_id == application_id,
+                ProvisionedResource.resource_type == USER,
+                ProvisionedResource.jumpcloud_id == group_members.c.user_id,
+            ),
+        )
+        .where(group_members.c.group_id.in_(ids))
     ):
-        members[group_id].append(user_id)
-    all_members = {u for ids_ in members.values() for u in ids_}
-    scim_ids = _scim_ids(session, application_id, all_members)
+        scim_ids[group_id].append(scim_id)
     for job in jobs:
         group = groups.get(job.resource_id)
         if group is None:
             continue
         job.group_name = group.name
         job.group_associated = group.id in associated
-        job.group_member_count = len(members.get(group.id, []))
-        job.member_scim_ids = sorted(scim_ids[u] for u in members.get(group.id, []) if u in scim_ids)
+        job.group_member_count = member_counts.get(group.id, 0)
+        job.member_scim_ids = sorted(scim_ids.get(group.id, []))
 
 
 def _mappings(
@@ -246,21 +263,4 @@ def _mappings(
             )
         ):
             found[(resource_type, row.jumpcloud_id)] = Mapping(row.scim_id, dict(row.attributes or {}))
-    return found
-
-
-def _scim_ids(session: Session, application_id: str, user_ids: set[str]) -> dict[str, str]:
-    """The application's ids of provisioned users: only the id column (a group's members need no
-    attributes, and a big group's would each be parsed from JSON)."""
-    found: dict[str, str] = {}
-    ordered = sorted(user_ids)
-    for start in range(0, len(ordered), 500):
-        rows = session.execute(
-            select(ProvisionedResource.jumpcloud_id, ProvisionedResource.scim_id).where(
-                ProvisionedResource.application_id == application_id,
-                ProvisionedResource.resource_type == USER,
-                ProvisionedResource.jumpcloud_id.in_(ordered[start : start + 500]),
-            )
-        )
-        found.update((jumpcloud_id, scim_id) for jumpcloud_id, scim_id in rows)
     return found
