@@ -11,7 +11,8 @@ import logging
 import time
 from typing import Any, cast
 
-from flask import Blueprint, Flask, Response, current_app, g, render_template, request
+from flask import Blueprint, Flask, Request, Response, current_app, g, render_template, request
+from flask.sessions import SessionInterface, SessionMixin
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import HTTPException
@@ -244,9 +245,29 @@ def register_scim_errors(app: Flask) -> None:
     app.register_error_handler(ScimError, error_response)
 
 
+class _NoCookieSessionForScim(SessionInterface):
+    """SCIM requests carry a Bearer token, never the console's cookie: they get a null session (Flask
+    then neither decodes nor sets the cookie) instead of paying for the signed-cookie machinery."""
+
+    def __init__(self, console: SessionInterface) -> None:
+        self.console = console
+
+    def open_session(self, app: Flask, request: Request) -> SessionMixin | None:
+        if in_scim(request.path):
+            return self.make_null_session(app)
+        return self.console.open_session(app, request)
+
+    def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
+        self.console.save_session(app, session, response)
+
+    def is_null_session(self, obj: object) -> bool:
+        return self.console.is_null_session(obj) or super().is_null_session(obj)
+
+
 @bp.record_once
 def _on_register(state: Any) -> None:
     register_scim_errors(state.app)
+    state.app.session_interface = _NoCookieSessionForScim(state.app.session_interface)
     system: BlogIn = state.app.extensions["blogin"]
     state.app.extensions[GATE_KEY] = ScimGate(system.database.engine)
     system.traces.write_in_background(system.database.sessions, system.bus.publish)

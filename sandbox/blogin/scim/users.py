@@ -11,11 +11,12 @@ from collections.abc import Sequence
 from types import SimpleNamespace
 from typing import Any, cast
 
-from sqlalchemy import Row, Table, bindparam, delete, func, insert, select, true, update
+from sqlalchemy import Table, bindparam, delete, func, insert, select, true, update
 from sqlalchemy.orm import Session
 
 from sandbox.blogin.models import SsoConfiguration, Team, User, team_members
 from sandbox.blogin.models.base import new_resource_id
+from sandbox.blogin.scim.direct import DirectSelect
 from sandbox.blogin.scim.listing import ListQuery
 from sandbox.blogin.scim.query import USER_SORT, compile_filter
 from sandbox.blogin.scim.representation import user_columns, user_resource
@@ -37,7 +38,7 @@ _users = cast(Table, User.__table__)
 _teams = cast(Table, Team.__table__)
 
 # One user and their teams (a row per team, or one row with no team) by primary key.
-_USER_WITH_TEAMS = (
+_USER_WITH_TEAMS = DirectSelect(
     select(_users, _teams.c.id.label("team_id"), _teams.c.display_name.label("team_name"))
     .outerjoin(team_members, team_members.c.user_id == _users.c.id)
     .outerjoin(_teams, _teams.c.id == team_members.c.team_id)
@@ -45,7 +46,7 @@ _USER_WITH_TEAMS = (
     .order_by(_teams.c.display_name_key)
 )
 # The same by userName (its lower-cased, unique key): the lookup every provisioning client makes.
-_USER_WITH_TEAMS_BY_NAME = (
+_USER_WITH_TEAMS_BY_NAME = DirectSelect(
     select(_users, _teams.c.id.label("team_id"), _teams.c.display_name.label("team_name"))
     .outerjoin(team_members, team_members.c.user_id == _users.c.id)
     .outerjoin(_teams, _teams.c.id == team_members.c.team_id)
@@ -60,14 +61,16 @@ _JIT_SAME_EMAIL = (
 )
 # Before a create: who holds the userName, the role new users get, and the JIT accounts with the
 # same email — one round trip.
-_CREATE_FACTS = select(
-    select(_users.c.id).where(_users.c.user_name_key == bindparam("key")).scalar_subquery().label("holder"),
-    select(SsoConfiguration.__table__.c.default_role)
-    .where(SsoConfiguration.__table__.c.id == 1)
-    .scalar_subquery()
-    .label("default_role"),
-    select(func.count()).select_from(_users).where(_JIT_SAME_EMAIL).scalar_subquery().label("jit_accounts"),
-    select(func.min(_users.c.id)).where(_JIT_SAME_EMAIL).scalar_subquery().label("jit_account"),
+_CREATE_FACTS = DirectSelect(
+    select(
+        select(_users.c.id).where(_users.c.user_name_key == bindparam("key")).scalar_subquery().label("holder"),
+        select(SsoConfiguration.__table__.c.default_role)
+        .where(SsoConfiguration.__table__.c.id == 1)
+        .scalar_subquery()
+        .label("default_role"),
+        select(func.count()).select_from(_users).where(_JIT_SAME_EMAIL).scalar_subquery().label("jit_accounts"),
+        select(func.min(_users.c.id)).where(_JIT_SAME_EMAIL).scalar_subquery().label("jit_account"),
+    )
 )
 _HOLDER = select(_users.c.id).where(_users.c.user_name_key == bindparam("key"))
 _TEAMS_OF = (
@@ -78,9 +81,9 @@ _TEAMS_OF = (
 )
 
 
-def user_view(session: Session, user_id: str) -> tuple[Row[Any], Teams]:
+def user_view(session: Session, user_id: str) -> tuple[Any, Teams]:
     """The user's row and their (team id, team name) pairs; 404 when there is no such user."""
-    rows = session.execute(_USER_WITH_TEAMS, {"user_id": user_id}).all()
+    rows = _USER_WITH_TEAMS.all(session, {"user_id": user_id})
     if not rows:
         raise not_found(f"No user has the id {user_id!r}.")
     return rows[0], [(row.team_id, row.team_name) for row in rows if row.team_id is not None]
@@ -126,7 +129,7 @@ def create_user(session: Session, body: Any, base: str) -> tuple[dict[str, Any],
     """
     data = normalize(USER_TYPE, body)
     columns = user_columns(data)
-    facts = session.execute(_CREATE_FACTS, {"key": columns["user_name_key"], "email": columns["email"]}).one()
+    [facts] = _CREATE_FACTS.all(session, {"key": columns["user_name_key"], "email": columns["email"]})
     if facts.holder is not None:
         _taken(columns["user_name_key"])
     password = data.get("password")
@@ -182,12 +185,12 @@ def _link_jit_account(
     return user_resource(after, base, teams), after.version
 
 
-def replace_user(session: Session, row: Row[Any], teams: Teams, body: Any, base: str) -> tuple[dict[str, Any], int]:
+def replace_user(session: Session, row: Any, teams: Teams, body: Any, base: str) -> tuple[dict[str, Any], int]:
     """PUT: the user's attributes become exactly those given; answers (SCIM User, version)."""
     return _write(session, row, teams, normalize(USER_TYPE, body), "replaced", base)
 
 
-def patch_user(session: Session, row: Row[Any], teams: Teams, body: Any, base: str) -> tuple[dict[str, Any], int]:
+def patch_user(session: Session, row: Any, teams: Teams, body: Any, base: str) -> tuple[dict[str, Any], int]:
     """PATCH: apply the operations to the current representation, then store it like a PUT."""
     operations = operations_of(body)
     current = user_resource(row, base, teams)
@@ -196,7 +199,7 @@ def patch_user(session: Session, row: Row[Any], teams: Teams, body: Any, base: s
 
 
 def _write(
-    session: Session, row: Row[Any], teams: Teams, data: dict[str, Any], verb: str, base: str
+    session: Session, row: Any, teams: Teams, data: dict[str, Any], verb: str, base: str
 ) -> tuple[dict[str, Any], int]:
     columns = user_columns(data)
     if columns["user_name_key"] != row.user_name_key:
@@ -226,7 +229,7 @@ def _write(
     return user_resource(after, base, teams), after.version
 
 
-def delete_user(session: Session, row: Row[Any]) -> None:
+def delete_user(session: Session, row: Any) -> None:
     session.execute(delete(team_members).where(team_members.c.user_id == row.id))
     session.execute(delete(_users).where(_users.c.id == row.id))
     record_audit(
@@ -253,7 +256,7 @@ def list_users(session: Session, query: ListQuery, base: str) -> tuple[int, list
     """GET /Users: filtered, sorted and paged; ``userName eq`` takes one indexed query."""
     wanted = _user_name_eq(query.filter)
     if wanted is not None:
-        rows = session.execute(_USER_WITH_TEAMS_BY_NAME, {"key": wanted.lower()}).all()
+        rows = _USER_WITH_TEAMS_BY_NAME.all(session, {"key": wanted.lower()})
         if not rows:
             return 0, []
         if query.start_index > 1 or query.count == 0:

@@ -1,0 +1,77 @@
+"""Constant SELECTs of the SCIM hot path run on SQLite's own cursor.
+
+Executing a Core statement through a Session costs about four times what SQLite itself spends on a
+lookup by key (the Session's transaction, the statement cache, the result machinery). The lookups every
+provisioning client makes — a user by id, by userName, the facts checked before a create — are constant
+statements, so they are compiled once here and their values converted by the same result processors
+SQLAlchemy would use (aware datetimes, JSON, booleans). Any other database goes through the Session.
+"""
+
+from __future__ import annotations
+
+from collections import namedtuple
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from sqlalchemy import Connection, Engine, Select
+from sqlalchemy.dialects.sqlite.pysqlite import SQLiteDialect_pysqlite
+from sqlalchemy.orm import Session
+
+_DIALECT = SQLiteDialect_pysqlite(paramstyle="qmark")
+
+
+class DirectSelect:
+    """One constant SELECT, compiled for SQLite once, returning rows with attribute access and ``_asdict``."""
+
+    def __init__(self, statement: Select[Any]) -> None:
+        self.statement = statement
+        compiled = statement.compile(dialect=_DIALECT)
+        self.sql = str(compiled)
+        self.parameters = tuple(compiled.positiontup or ())
+        # Values the statement itself binds (``id == 1``, ``source == "JIT"``).
+        self.constants = {name: value for name, value in compiled.params.items() if value is not None}
+        columns = list(statement.selected_columns)
+        self.processors: list[Callable[[Any], Any] | None] = [
+            column.type._cached_result_processor(_DIALECT, None) for column in columns
+        ]
+        self.row: Any = namedtuple("Row", [column.key for column in columns])  # type: ignore[misc]
+
+    def all(self, session: Session, params: Mapping[str, Any]) -> list[Any]:
+        """The rows for ``params``; inside the session's transaction when it has one, so its own writes show."""
+        bind = session.get_bind()
+        if bind.dialect.name != "sqlite" or not isinstance(bind, Engine):
+            return list(session.execute(self.statement, params).all())
+        constants = self.constants
+        values = tuple(params[name] if name in params else constants[name] for name in self.parameters)
+        if session.in_transaction():
+            connection = session.connection()
+            driver: Any = connection.connection.driver_connection
+            return self._run(bind, connection, driver, values)
+        # Nothing written yet in this request: a pooled connection of its own, without a Session transaction.
+        raw = bind.raw_connection()
+        try:
+            return self._run(bind, None, raw.driver_connection, values)
+        finally:
+            raw.close()
+
+    def _run(self, engine: Engine, connection: Connection | None, driver: Any, values: tuple[Any, ...]) -> list[Any]:
+        # The engine's cursor events still see the statement (query-plan checks, the SCIM gate's watch).
+        dispatch = engine.dispatch
+        for listener in dispatch.before_cursor_execute:
+            listener(connection, None, self.sql, values, None, False)
+        cursor = driver.execute(self.sql, values)
+        for after in dispatch.after_cursor_execute:
+            after(connection, cursor, self.sql, values, None, False)
+        return self._convert(cursor)
+
+    def _convert(self, cursor: Any) -> list[Any]:
+        make, processors = self.row._make, self.processors
+        return [
+            make(
+                [
+                    value if process is None or value is None else process(value)
+                    for process, value in zip(processors, raw, strict=True)
+                ]
+            )
+            for raw in cursor.fetchall()
+        ]
