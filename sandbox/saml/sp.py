@@ -182,7 +182,8 @@ class ServiceProvider:
 
     def _check_shape(self, summary: MessageSummary, checks: list[Check], reject: Reject) -> None:
         if summary.message_type != "Response":
-            raise reject("message type", f"Expected a SAML Response, got a {summary.message_type}.")
+            article = "an" if summary.message_type[:1] in "AEIOU" else "a"
+            raise reject("message type", f"Expected a SAML Response, got {article} {summary.message_type}.")
         if summary.status and not summary.status.startswith("urn:oasis:names:tc:SAML:2.0:status:Success"):
             message = f" ({summary.status_message})" if summary.status_message else ""
             raise reject("status", f"The identity provider answered with status {summary.status}{message}.")

@@ -286,3 +286,23 @@ def test_an_encrypted_assertion_is_refused_by_name(sp: ServiceProvider, provider
         sp.verify_response(base64.b64encode(etree.tostring(root)).decode(), known_request_ids=set())
     if sp.backend == PYTHON_XMLSEC:
         assert rejected.value.check == "encrypted assertion"
+
+
+def test_an_error_status_is_refused_with_its_code(sp: ServiceProvider, providers: IdentityProviders) -> None:
+    def requester(root: etree._Element) -> None:
+        code = root.find("samlp:Status/samlp:StatusCode", NS)
+        code.set("Value", "urn:oasis:names:tc:SAML:2.0:status:Requester")
+        etree.SubElement(code, f"{{{SAMLP}}}StatusCode", Value="urn:oasis:names:tc:SAML:2.0:status:RequestDenied")
+
+    with pytest.raises(ResponseRejected) as rejected:
+        _verify(sp, providers, sign_response=True, before=requester)
+    assert rejected.value.check == "status"
+    assert "status:Requester / urn:oasis:names:tc:SAML:2.0:status:RequestDenied" in rejected.value.reason
+
+
+def test_a_request_posted_to_the_acs_is_refused(sp: ServiceProvider) -> None:
+    request = sp.authn_request(relay_state=None)
+    with pytest.raises(ResponseRejected) as rejected:
+        sp.verify_response(base64.b64encode(request.xml.encode()).decode(), known_request_ids=set())
+    assert rejected.value.check == "message type"
+    assert "got an AuthnRequest" in rejected.value.reason
