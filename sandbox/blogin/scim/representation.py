@@ -15,13 +15,18 @@ _NAME_COLUMNS = {"givenName": "given_name", "familyName": "family_name", "format
 _SIMPLE_COLUMNS = {"displayName": "display_name", "title": "title", "timezone": "timezone"}
 # Attributes kept in columns; everything else writable goes to scim_extra.
 _COLUMN_ATTRIBUTES = {"userName", "externalId", "active", "password", *_SIMPLE_COLUMNS}
+# Kept in scim_extra but rendered with their columns (name, emails, phones) or as the extension.
+_RENDERED_APART = frozenset({"name", "emails", "phoneNumbers", ENTERPRISE_USER_SCHEMA})
 
 
 def moment(value: datetime) -> str:
     """``rfc3339`` for the stored (UTC) timestamps, without ``strftime``: a page has 200 of them."""
-    if value.utcoffset():
-        value = value.astimezone(UTC)
-    return value.replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
+    text = value.isoformat(timespec="milliseconds")
+    if text.endswith("+00:00"):
+        return text[:-6] + "Z"
+    if value.tzinfo is None:
+        return text + "Z"
+    return value.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
 
 
 def etag(version: int) -> str:
@@ -36,17 +41,23 @@ def user_resource(user: Any, base: str, groups: list[tuple[str, str]]) -> dict[s
     if user.external_id:
         resource["externalId"] = user.external_id
     resource["userName"] = user.user_name
-    name = {key: value for key, value in (extra.get("name") or {}).items() if value}
-    for attribute, column in _NAME_COLUMNS.items():
-        value = getattr(user, column)
-        if value:
-            name[attribute] = value
+    other_names = extra.get("name")
+    name = {key: value for key, value in other_names.items() if value} if other_names else {}
+    # The mapped columns, read directly (a page renders a hundred users).
+    if user.given_name:
+        name["givenName"] = user.given_name
+    if user.family_name:
+        name["familyName"] = user.family_name
+    if user.formatted_name:
+        name["formatted"] = user.formatted_name
     if name:
         resource["name"] = name
-    for attribute, column in _SIMPLE_COLUMNS.items():
-        value = getattr(user, column)
-        if value:
-            resource[attribute] = value
+    if user.display_name:
+        resource["displayName"] = user.display_name
+    if user.title:
+        resource["title"] = user.title
+    if user.timezone:
+        resource["timezone"] = user.timezone
     resource["active"] = user.active
     emails = _with_primary(extra.get("emails"), user.email, "work")
     if emails:
@@ -55,7 +66,7 @@ def user_resource(user: Any, base: str, groups: list[tuple[str, str]]) -> dict[s
     if phones:
         resource["phoneNumbers"] = phones
     for key, value in extra.items():
-        if key not in ("name", "emails", "phoneNumbers", ENTERPRISE_USER_SCHEMA) and value not in (None, "", [], {}):
+        if key not in _RENDERED_APART and value not in (None, "", [], {}):
             resource[key] = value
     if groups:
         resource["groups"] = [

@@ -73,6 +73,19 @@ _CREATE_FACTS = DirectSelect(
     )
 )
 _HOLDER = select(_users.c.id).where(_users.c.user_name_key == bindparam("key"))
+# The default listing (no filter, userName order): a page, the total, and the page's teams — each a
+# constant statement walking the userName index.
+_PAGE = DirectSelect(
+    select(_users).order_by(_users.c.user_name_key).limit(bindparam("count")).offset(bindparam("skip"))
+)
+_TOTAL = DirectSelect(select(func.count().label("total")).select_from(_users))
+_PAGE_IDS = select(_users.c.id).order_by(_users.c.user_name_key).limit(bindparam("count")).offset(bindparam("skip"))
+_TEAMS_OF_PAGE = DirectSelect(
+    select(team_members.c.user_id, _teams.c.id, _teams.c.display_name)
+    .join(_teams, _teams.c.id == team_members.c.team_id)
+    .where(team_members.c.user_id.in_(_PAGE_IDS.scalar_subquery()))
+    .order_by(_teams.c.display_name_key)
+)
 _TEAMS_OF = (
     select(team_members.c.user_id, _teams.c.id, _teams.c.display_name)
     .join(_teams, _teams.c.id == team_members.c.team_id)
@@ -263,6 +276,8 @@ def list_users(session: Session, query: ListQuery, base: str) -> tuple[int, list
             return 1, []
         teams = [(row.team_id, row.team_name) for row in rows if row.team_id is not None]
         return 1, [project(user_resource(rows[0], base, teams), query.attributes, query.excluded)]
+    if query.filter is None and query.sort_by is None and not query.descending:
+        return _default_page(session, query, base)
     condition, exact = compile_filter(query.filter, "User") if query.filter is not None else (None, True)
     return search(
         session,
@@ -275,3 +290,18 @@ def list_users(session: Session, query: ListQuery, base: str) -> tuple[int, list
         query=query,
         render=lambda rows: render_users(session, rows, base),
     )
+
+
+def _default_page(session: Session, query: ListQuery, base: str) -> tuple[int, list[dict[str, Any]]]:
+    """A page of every user in userName order: what a client walks to read the whole directory."""
+    bounds = {"count": query.count, "skip": query.start_index - 1}
+    rows = _PAGE.all(session, bounds) if query.count else []
+    # A short page is the last one: the total follows without counting.
+    short = bool(rows) and len(rows) < query.count
+    total = query.start_index - 1 + len(rows) if short else _TOTAL.all(session, {})[0].total
+    teams: dict[str, Teams] = {}
+    if rows:
+        for user_id, team_id, name in _TEAMS_OF_PAGE.all(session, bounds):
+            teams.setdefault(user_id, []).append((team_id, name))
+    attributes, excluded = query.attributes, query.excluded
+    return total, [project(user_resource(row, base, teams.get(row.id, [])), attributes, excluded) for row in rows]
