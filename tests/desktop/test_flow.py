@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QAbstractSlider
 from pytestqt.qtbot import QtBot
 
 from sandbox.app import Sandbox
@@ -130,3 +131,32 @@ def test_with_the_redirect_endpoint_declared_the_request_goes_by_redirect(qtbot:
         (BROWSER, JUMPCLOUD, "AuthnRequest via HTTP-Redirect", True),
     ]
     assert arrows(dock)[-1] == (BLOGIN, BROWSER, "Signed in: BlogIn session cookie", True)
+
+
+def test_fit_to_panel_shows_every_arrow_in_a_short_panel(flow: FlowDiagramDock) -> None:
+    flow.resize(1100, 260)
+    viewport = flow.view.viewport().rect()
+    assert not viewport.contains(flow.view.mapFromScene(flow.scene.sceneRect()).boundingRect())
+    flow.fit_button.click()
+    assert flow.view.mapFromScene(flow.scene.sceneRect()).boundingRect().height() <= viewport.height() + 2
+    flow.fit_button.click()
+    assert flow.view.transform().isIdentity()
+
+
+def test_a_live_flow_keeps_its_newest_arrow_in_sight(qtbot: QtBot, recorded: tuple[Sandbox, dict]) -> None:
+    sandbox, _ = recorded
+    dock = FlowDiagramDock()
+    qtbot.addWidget(dock)
+    dock.resize(1100, 240)
+    dock.show()
+    events = events_of(sandbox)
+    for event in events[:-1]:
+        dock.add_events([event])
+    newest = dock.scene.arrows[-1]
+    shown = dock.view.mapToScene(dock.view.viewport().rect()).boundingRect()
+    assert shown.contains(newest.path().pointAtPercent(0.5))
+    # Scrolled up to read, the reader is left where they are when the next arrow arrives.
+    bar = dock.view.verticalScrollBar()
+    bar.triggerAction(QAbstractSlider.SliderAction.SliderToMinimum)
+    dock.add_events(events[-1:])
+    assert bar.value() == bar.minimum() < bar.maximum()

@@ -6,8 +6,8 @@ import logging
 from collections.abc import Iterable
 from pathlib import Path
 
-from PySide6.QtCore import Signal
-from PySide6.QtGui import QPainter
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QPainter, QResizeEvent, QWheelEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QDockWidget,
@@ -27,6 +27,55 @@ from sandbox.events import SandboxEvent
 log = logging.getLogger("sandbox.desktop.flow")
 
 
+class FlowView(QGraphicsView):
+    """The diagram's view: scrolls at full size, or fits the whole diagram when asked."""
+
+    def __init__(self, scene: FlowScene) -> None:
+        super().__init__(scene)
+        self.fitting = False
+        #: whether the newest arrow is followed (set false when the reader scrolls up from the end)
+        self.tail = True
+        self.verticalScrollBar().actionTriggered.connect(self._scrolled)
+
+    def set_fitting(self, fitting: bool) -> None:
+        """Fit the whole diagram in the view (``False``: back to full size, scrolling)."""
+        self.fitting = fitting
+        if not fitting:
+            self.resetTransform()
+        self.refit()
+
+    def refit(self) -> None:
+        if self.fitting and self.scene() is not None:
+            self.fitInView(self.sceneRect(), Qt.AspectRatioMode.KeepAspectRatio)
+
+    def _scrolled(self, _action: int) -> None:
+        # The reader moved the scroll bar: follow again only if they left it at the end.
+        bar = self.verticalScrollBar()
+        self.tail = bar.sliderPosition() >= bar.maximum() - 2
+
+    def wheelEvent(self, event: QWheelEvent) -> None:
+        super().wheelEvent(event)
+        bar = self.verticalScrollBar()
+        self.tail = bar.value() >= bar.maximum() - 2
+
+    def draw_flow(self, flow: Flow | None, *, tail: bool) -> None:
+        """Draw ``flow``; ``tail``: keep its newest arrow in sight unless the reader scrolled up from it."""
+        scene = self.scene()
+        assert isinstance(scene, FlowScene)
+        bar = self.verticalScrollBar()
+        scene.draw(flow)
+        self.refit()
+        if not tail:
+            self.tail = True
+            bar.setValue(bar.minimum())
+        elif self.tail:
+            bar.setValue(bar.maximum())
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self.refit()
+
+
 class FlowDiagramDock(QDockWidget):
     """Draws the current SSO login or provisioning run live; older flows stay selectable."""
 
@@ -38,7 +87,7 @@ class FlowDiagramDock(QDockWidget):
         self.setObjectName("flowDiagramDock")
         self.recorder = FlowRecorder()
         self.scene = FlowScene()
-        self.view = QGraphicsView(self.scene)
+        self.view = FlowView(self.scene)
         self.view.setObjectName("flowView")
         self.view.setRenderHint(QPainter.RenderHint.Antialiasing)
         self.view.setRenderHint(QPainter.RenderHint.TextAntialiasing)
@@ -46,6 +95,10 @@ class FlowDiagramDock(QDockWidget):
         self.chooser.setObjectName("flowChooser")
         self.chooser.setMinimumContentsLength(36)
         self.chooser.setPlaceholderText("No flow yet")
+        self.fit_button = QPushButton("Fit to panel")
+        self.fit_button.setObjectName("flowFit")
+        self.fit_button.setCheckable(True)
+        self.fit_button.setToolTip("Shrink the diagram to show every arrow at once (for a short panel or a slide).")
         self.png_button = QPushButton("Export PNG…")
         self.svg_button = QPushButton("Export SVG…")
         bar = QFrame()
@@ -54,6 +107,7 @@ class FlowDiagramDock(QDockWidget):
         bar_layout.setContentsMargins(8, 4, 8, 4)
         bar_layout.addWidget(self.chooser)
         bar_layout.addStretch(1)
+        bar_layout.addWidget(self.fit_button)
         bar_layout.addWidget(self.png_button)
         bar_layout.addWidget(self.svg_button)
         body = QWidget()
@@ -66,6 +120,7 @@ class FlowDiagramDock(QDockWidget):
         self._following = True
         self._listed: list[Flow] = []
         self.chooser.activated.connect(self._chosen)
+        self.fit_button.toggled.connect(self.view.set_fitting)
         self.png_button.clicked.connect(lambda: self.export("png"))
         self.svg_button.clicked.connect(lambda: self.export("svg"))
         self.scene.step_clicked.connect(self._step_clicked)
@@ -89,17 +144,19 @@ class FlowDiagramDock(QDockWidget):
                 if self.chooser.itemText(index) != flow.caption():
                     self.chooser.setItemText(index, flow.caption())
         if self._following:
+            # Like a log being tailed: the newest arrow stays in sight unless the reader scrolled up.
             self.chooser.setCurrentIndex(self.chooser.count() - 1)
-            self.scene.draw(self.recorder.current)
+            self.view.draw_flow(self.recorder.current, tail=True)
         elif self.scene.flow is not None and self.scene.flow in flows:
             shown = self.scene.flow
             self.chooser.setCurrentIndex(flows.index(shown))
             if any(flow is shown for flow in changed):
                 self.scene.draw(shown)
+                self.view.refit()
         else:
             self._following = True
             self.chooser.setCurrentIndex(self.chooser.count() - 1)
-            self.scene.draw(self.recorder.current)
+            self.view.draw_flow(self.recorder.current, tail=True)
 
     def clear(self) -> None:
         """Forget every flow and show the empty diagram with its hint."""
@@ -107,7 +164,7 @@ class FlowDiagramDock(QDockWidget):
         self._listed = []
         self._following = True
         self.chooser.clear()
-        self.scene.draw(None)
+        self.view.draw_flow(None, tail=False)
 
     def _refill_chooser(self) -> None:
         self.chooser.blockSignals(True)
@@ -127,7 +184,7 @@ class FlowDiagramDock(QDockWidget):
         if 0 <= index < len(flows):
             # Looking at an older flow stops following; choosing the newest follows again.
             self._following = index == len(flows) - 1
-            self.scene.draw(flows[index])
+            self.view.draw_flow(flows[index], tail=False)
 
     def _step_clicked(self, step: Step) -> None:
         if step.kind in ("saml", "scim"):
