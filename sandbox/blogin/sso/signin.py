@@ -6,9 +6,16 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from sandbox.blogin.models import ConsumedAssertion, OutstandingAuthnRequest, SsoConfiguration, User
+from sandbox.blogin.models import (
+    ConsumedAssertion,
+    OutstandingAuthnRequest,
+    ServiceProviderKey,
+    SsoConfiguration,
+    User,
+)
 from sandbox.blogin.models.base import utc_now
 from sandbox.blogin.services.audit import record_audit
 from sandbox.blogin.sso.configuration import acs_url, active_sp_key, get_configuration, sp_entity_id
@@ -45,11 +52,29 @@ def require_sso_on(configuration: SsoConfiguration) -> None:
         )
 
 
+def configuration_and_key(session: Session) -> tuple[SsoConfiguration, ServiceProviderKey]:
+    """The SSO configuration and BlogIn's active key pair, read together (one query on every sign-in step)."""
+    row = session.execute(
+        select(SsoConfiguration, ServiceProviderKey)
+        .outerjoin(ServiceProviderKey, ServiceProviderKey.active.is_(True))
+        .where(SsoConfiguration.id == 1)
+        .order_by(ServiceProviderKey.id.desc())
+        .limit(1)
+    ).first()
+    if row is None or row[1] is None:  # first use: created with their defaults
+        return get_configuration(session), active_sp_key(session)
+    return row[0], row[1]
+
+
 def service_provider(
-    session: Session, system: BlogIn, configuration: SsoConfiguration, providers: ServiceProviderCache
+    session: Session,
+    system: BlogIn,
+    configuration: SsoConfiguration,
+    providers: ServiceProviderCache,
+    key: ServiceProviderKey | None = None,
 ) -> ServiceProvider:
-    """pysaml2's SP for the saved configuration (``providers`` keeps it for the next request)."""
-    key = active_sp_key(session)
+    """The service provider for the saved configuration (``providers`` keeps it for the next request)."""
+    key = key or active_sp_key(session)
     return providers.get(
         ServiceProviderSettings(
             entity_id=sp_entity_id(system.base_url),
@@ -73,9 +98,9 @@ def expected_fingerprint(configuration: SsoConfiguration) -> str | None:
 
 def start_login(session: Session, system: BlogIn, providers: ServiceProviderCache, target: str) -> OutgoingMessage:
     """An AuthnRequest for the IdP, remembered server-side (the IdP's POST back is cross-site: no cookie)."""
-    configuration = get_configuration(session)
+    configuration, key = configuration_and_key(session)
     require_sso_on(configuration)
-    message = service_provider(session, system, configuration, providers).authn_request(relay_state=target)
+    message = service_provider(session, system, configuration, providers, key).authn_request(relay_state=target)
     session.add(OutstandingAuthnRequest(request_id=message.message_id, relay_state=target))
     system.traces.record(
         session,
@@ -130,11 +155,11 @@ def consume_response(
     remote_addr: str,
 ) -> SignedIn:
     """Verify a posted SAMLResponse and find or create its user; raises :class:`SsoRejected`."""
-    configuration = get_configuration(session)
+    configuration, key = configuration_and_key(session)
     require_sso_on(configuration)
     requests = _OutstandingRequests(session)
     try:
-        sp = service_provider(session, system, configuration, providers)
+        sp = service_provider(session, system, configuration, providers, key)
         verified = sp.verify_response(saml_response, known_request_ids=requests, remote_addr=remote_addr)
     except ResponseRejected as rejected:
         raise SsoRejected(
