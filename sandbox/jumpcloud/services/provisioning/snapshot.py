@@ -81,7 +81,7 @@ def build_jobs(session: Session, room: int, busy: set[Key]) -> list[Job]:
             or_(ProvisioningOutbox.next_attempt_at.is_(None), ProvisioningOutbox.next_attempt_at <= now),
         )
         .order_by(ProvisioningOutbox.seq)
-        .limit(max(WINDOW, len(busy) + room * 4))
+        .limit(max(WINDOW, len(busy) + room * 2))
     ).all()
     blocked = set(busy) | waiting
     picked: dict[Key, list[Any]] = {}

@@ -149,10 +149,11 @@ class ProvisioningWorker:
 
     def _gather(self) -> None:
         """Let results arrive so one transaction records many: until a quarter of the pipeline has
-        finished, or ``batch_window`` has passed (ten times that while the pipeline is full, as a busy
-        sync's results come steadily and each transaction has a fixed cost)."""
+        finished, or ``batch_window`` has passed (thirty times that while the pipeline is full: a busy
+        sync's results come steadily, each transaction has a fixed cost, and against a slow server a
+        short window would record a few results at a time)."""
         full = len(self._inflight) >= self._capacity // 2
-        deadline = time.monotonic() + self.batch_window * (10 if full else 1)
+        deadline = time.monotonic() + self.batch_window * (30 if full else 1)
         while self._finished.qsize() < self._capacity // 4 and not self._stopping.is_set():
             remaining = deadline - time.monotonic()
             if remaining <= 0:
