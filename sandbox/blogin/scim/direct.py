@@ -1,4 +1,4 @@
-"""Constant SELECTs of the SCIM hot path run on SQLite's own cursor.
+"""Constant statements of the SCIM hot path run on SQLite's own cursor.
 
 Executing a Core statement through a Session costs about four times what SQLite itself spends on a
 lookup by key (the Session's transaction, the statement cache, the result machinery). The lookups every
@@ -10,10 +10,10 @@ SQLAlchemy would use (aware datetimes, JSON, booleans). Any other database goes 
 from __future__ import annotations
 
 from collections import namedtuple
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Select
+from sqlalchemy import Connection, Engine, Select, Table, bindparam, insert, update
 from sqlalchemy.dialects.sqlite.pysqlite import SQLiteDialect_pysqlite
 from sqlalchemy.orm import Session
 
@@ -55,14 +55,7 @@ class DirectSelect:
             raw.close()
 
     def _run(self, engine: Engine, connection: Connection | None, driver: Any, values: tuple[Any, ...]) -> list[Any]:
-        # The engine's cursor events still see the statement (query-plan checks, the SCIM gate's watch).
-        dispatch = engine.dispatch
-        for listener in dispatch.before_cursor_execute:
-            listener(connection, None, self.sql, values, None, False)
-        cursor = driver.execute(self.sql, values)
-        for after in dispatch.after_cursor_execute:
-            after(connection, cursor, self.sql, values, None, False)
-        return self._convert(cursor)
+        return self._convert(_execute(engine, connection, driver, self.sql, values))
 
     def _convert(self, cursor: Any) -> list[Any]:
         make, processors = self.row._make, self.processors
@@ -75,3 +68,68 @@ class DirectSelect:
             )
             for raw in cursor.fetchall()
         ]
+
+
+class DirectInsert:
+    """An INSERT of one row with a fixed set of columns, compiled for SQLite once and run in the session's
+    transaction; values are bound by SQLAlchemy's own bind processors (UTC datetimes, JSON)."""
+
+    def __init__(self, table: Table, columns: Sequence[str]) -> None:
+        self.statement: Any = insert(table)
+        self._prepare(table, insert(table).values({name: bindparam(name) for name in columns}))
+
+    def _prepare(self, table: Table, statement: Any) -> None:
+        compiled = statement.compile(dialect=_DIALECT)
+        self.sql = str(compiled)
+        self.parameters = tuple(compiled.positiontup or ())
+        self.processors: list[Callable[[Any], Any] | None] = [
+            table.c[name].type._cached_bind_processor(_DIALECT) if name in table.c else None for name in self.parameters
+        ]
+
+    def run(self, session: Session, values: Mapping[str, Any]) -> None:
+        """Insert ``values`` (every listed column; a missing one is NULL)."""
+        bind = session.get_bind()
+        if bind.dialect.name != "sqlite" or not isinstance(bind, Engine):
+            self._fallback(session, values)
+            return
+        row = []
+        for name, process in zip(self.parameters, self.processors, strict=True):
+            value = values.get(name)
+            row.append(value if process is None or value is None else process(value))
+        connection = session.connection()
+        _execute(bind, connection, connection.connection.driver_connection, self.sql, tuple(row))
+
+    def _fallback(self, session: Session, values: Mapping[str, Any]) -> None:
+        session.execute(self.statement, [dict(values)])
+
+
+class DirectUpdate(DirectInsert):
+    """An UPDATE of one row by ``key`` setting a fixed set of columns (unchanged ones to their own values)."""
+
+    def __init__(self, table: Table, columns: Sequence[str], key: str) -> None:
+        self.key = key
+        self.statement = update(table).where(table.c[key] == bindparam("where_key"))
+        self._prepare(table, self.statement.values({name: bindparam(name) for name in columns}))
+        self.processors = [
+            table.c[key].type._cached_bind_processor(_DIALECT) if name == "where_key" else process
+            for name, process in zip(self.parameters, self.processors, strict=True)
+        ]
+
+    def run(self, session: Session, values: Mapping[str, Any]) -> None:
+        """Set ``values`` (every listed column) on the row whose key column equals ``values[key]``."""
+        super().run(session, {**values, "where_key": values[self.key]})
+
+    def _fallback(self, session: Session, values: Mapping[str, Any]) -> None:
+        changes = {name: value for name, value in values.items() if name != "where_key"}
+        session.execute(self.statement.values(changes), {"where_key": values["where_key"]})
+
+
+def _execute(engine: Engine, connection: Connection | None, driver: Any, sql: str, values: tuple[Any, ...]) -> Any:
+    # The engine's cursor events still see the statement (query-plan checks, the SCIM gate's watch).
+    dispatch = engine.dispatch
+    for listener in dispatch.before_cursor_execute:
+        listener(connection, None, sql, values, None, False)
+    cursor = driver.execute(sql, values)
+    for after in dispatch.after_cursor_execute:
+        after(connection, cursor, sql, values, None, False)
+    return cursor

@@ -11,12 +11,12 @@ from collections.abc import Sequence
 from types import SimpleNamespace
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, delete, func, insert, select, true, update
+from sqlalchemy import Table, bindparam, delete, func, select, true, update
 from sqlalchemy.orm import Session
 
 from sandbox.blogin.models import SsoConfiguration, Team, User, team_members
 from sandbox.blogin.models.base import new_resource_id
-from sandbox.blogin.scim.direct import DirectSelect
+from sandbox.blogin.scim.direct import DirectInsert, DirectSelect, DirectUpdate
 from sandbox.blogin.scim.listing import ListQuery
 from sandbox.blogin.scim.query import USER_SORT, compile_filter
 from sandbox.blogin.scim.representation import user_columns, user_resource
@@ -86,6 +86,17 @@ _TEAMS_OF_PAGE = DirectSelect(
     .where(team_members.c.user_id.in_(_PAGE_IDS.scalar_subquery()))
     .order_by(_teams.c.display_name_key)
 )
+# A SCIM create writes every column but the console's own (linked_from stays NULL).
+_INSERT_USER = DirectInsert(_users, [c.name for c in _users.columns if c.name != "linked_from"])
+# What a PUT or PATCH writes: the mapped attributes, the password, the version (one constant UPDATE).
+_SCIM_WRITES = (
+    "id",
+    *user_columns({"userName": "-"}),
+    "password_hash",
+    "version",
+    "last_modified",
+)
+_UPDATE_USER = DirectUpdate(_users, _SCIM_WRITES[1:], key="id")
 _TEAMS_OF = (
     select(team_members.c.user_id, _teams.c.id, _teams.c.display_name)
     .join(_teams, _teams.c.id == team_members.c.team_id)
@@ -161,7 +172,7 @@ def create_user(session: Session, body: Any, base: str) -> tuple[dict[str, Any],
         "version": 1,
         "password_hash": hash_password(password) if password else None,
     }
-    session.execute(insert(_users), [values])
+    _INSERT_USER.run(session, values)
     record_audit(
         session,
         "scim_user_created",
@@ -229,8 +240,8 @@ def _write(
         changed.append("password")
     changes["version"] = row.version + 1
     changes["last_modified"] = utc_now()
-    session.execute(update(_users).where(_users.c.id == row.id).values(changes))
     after = SimpleNamespace(**{**row._asdict(), **changes})
+    _UPDATE_USER.run(session, {name: getattr(after, name) for name in _SCIM_WRITES})
     if row.active and not after.active:
         event, summary = "scim_user_deactivated", f"SCIM deactivated user {after.user_name}"
     elif not row.active and after.active:
