@@ -144,8 +144,9 @@ class SandboxStarter:
             try:
                 running.serve(key)
             except Exception as error:
-                log.exception("%s could not start", key)
-                self.failed.emit(f"{key} could not start: {error}")
+                label = "JumpCloud" if key == "jumpcloud" else "BlogIn"
+                log.exception("%s could not start", label)
+                self.failed.emit(f"{label} could not start: {error}")
                 return
             self.served.emit(key)
 
