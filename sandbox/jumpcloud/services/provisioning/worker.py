@@ -37,14 +37,19 @@ log = logging.getLogger("sandbox.jumpcloud.provisioning")
 
 
 class ProvisioningWorker:
-    """Delivers queued operations to every application whose Identity Management is active."""
+    """Delivers queued operations to every application whose Identity Management is active.
+
+    ``delivery_threads`` is how many requests are in flight at once: each costs this side well
+    under a millisecond of CPU, so what bounds throughput is the server's answer time; sixteen keep
+    a server that takes 25 ms per answer at about 300 users a second (eight managed half that).
+    """
 
     def __init__(
         self,
         database: Database,
         traces: TraceLog,
         *,
-        delivery_threads: int = 8,
+        delivery_threads: int = 16,
         max_attempts: int = 6,
         backoff_base: float = 1.0,
         backoff_cap: float = 300.0,
