@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 from PySide6.QtCore import QSettings
 from pytestqt.qtbot import QtBot
 
@@ -277,3 +278,22 @@ def test_chromium_starts_renderers_directly_only_without_its_sandbox() -> None:
     on_a_display: dict[str, str] = {}
     configure_chromium(on_a_display)
     assert "QTWEBENGINE_CHROMIUM_FLAGS" not in on_a_display
+
+
+def test_blogin_failing_to_start_after_the_window_opened_is_reported(
+    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken_app(_blogin: object) -> None:
+        raise RuntimeError("templates missing")
+
+    monkeypatch.setattr("sandbox.blogin.web.create_app", broken_app)
+    starter = SandboxStarter(Settings(data_dir=tmp_path / "data", jumpcloud_port=0, blogin_port=0))
+    sandbox = starter.run()
+    try:
+        with qtbot.waitSignal(starter.failed, timeout=30_000) as failed:
+            starter.continue_start()
+        assert failed.args == ["BlogIn could not start: templates missing"]
+        assert sandbox.serving("jumpcloud") and not sandbox.serving("blogin")
+    finally:
+        starter.finish()
+        sandbox.stop()
