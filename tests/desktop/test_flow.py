@@ -160,3 +160,9 @@ def test_a_live_flow_keeps_its_newest_arrow_in_sight(qtbot: QtBot, recorded: tup
     bar.triggerAction(QAbstractSlider.SliderAction.SliderToMinimum)
     dock.add_events(events[-1:])
     assert bar.value() == bar.minimum() < bar.maximum()
+
+
+def test_a_short_diagram_starts_at_the_top_of_a_tall_panel(flow: FlowDiagramDock) -> None:
+    flow.resize(1100, 900)
+    assert flow.scene.sceneRect().height() < flow.view.viewport().height()
+    assert flow.view.mapFromScene(flow.scene.sceneRect().topLeft()).y() <= 1

@@ -32,6 +32,8 @@ class FlowView(QGraphicsView):
 
     def __init__(self, scene: FlowScene) -> None:
         super().__init__(scene)
+        # A diagram shorter than the panel starts at its top, not floating in the middle.
+        self.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
         self.fitting = False
         #: whether the newest arrow is followed (set false when the reader scrolls up from the end)
         self.tail = True
