@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from pytestqt.qtbot import QtBot
@@ -386,3 +387,23 @@ def test_a_lookups_filter_reads_as_written_not_url_encoded(traffic: ScimTrafficD
     paths = [r[3] for r in traffic_rows(traffic) if r[1:3] == ["BlogIn (received)", "GET"]]
     assert any(p.startswith('/Users?filter=userName eq "jumpcloud-scim-test-') for p in paths), paths
     assert not any("%22" in p or "+eq+" in p for p in paths)
+
+
+def test_a_refused_connection_test_is_its_own_flow_with_its_refusal(qtbot: QtBot, tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path / "data", jumpcloud_port=0, blogin_port=0)
+    with Sandbox(settings) as sandbox, Rehearsal(sandbox.jumpcloud.base_url, sandbox.blogin.base_url) as guide:
+        guide.sign_in_admins()
+        application_id = guide.create_blogin_application()
+        base_url, _token = guide.enable_blogin_provisioning()
+        refused = guide.jumpcloud_admin.post(
+            f"{sandbox.jumpcloud.base_url}/applications/{application_id}/identity-management/activate",
+            data={"base_url": base_url, "token_key": "not-the-secret-bearer-token"},
+        )
+        assert refused.status_code == 400 and "Activation failed" in refused.text
+        events = events_of(sandbox)
+    dock = FlowDiagramDock()
+    qtbot.addWidget(dock)
+    dock.add_events(events)
+    assert [f.title for f in dock.recorder.flows] == [CONNECTION_TEST]
+    assert arrows(dock) == [(JUMPCLOUD, BLOGIN, "GET /Users", None), (BLOGIN, JUMPCLOUD, arrows(dock)[1][2], False)]
+    assert arrows(dock)[1][2].startswith("401 · ")
