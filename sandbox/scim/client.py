@@ -9,7 +9,9 @@ masked), so the caller can keep it for the SCIM traffic view. Failures are raise
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -248,16 +250,71 @@ class ScimClient:
             users=[ScimUser.from_body(r) for r in resources],
         )
 
-    def all_users(self, page_size: int = 100) -> list[ScimUser]:
-        """Every user of the application, page by page until ``totalResults`` is reached."""
-        users: list[ScimUser] = []
-        start = 1
+    def all_users(self, page_size: int = 100, *, parallel: int = 1) -> list[ScimUser]:
+        """Every user of the application, page by page until ``totalResults`` is reached.
+
+        With ``parallel`` above 1, once the first page has told the total, the other pages are
+        fetched that many at a time (each is an independent ``startIndex``): the listing then waits
+        for the server's pages side by side instead of one after another. Users and recorded
+        exchanges still come in page order.
+        """
+        first = self.list_users(1, page_size)
+        users = list(first.users)
+        start = 1 + len(first.users)
+        if not first.users or len(users) >= first.total_results:
+            return users
+        # Side by side only when the server gives full pages: the strides must meet end to end.
+        if parallel > 1 and len(first.users) == page_size:
+            total = first.total_results
+            for page in self._pages_side_by_side(list(range(start, total + 1, page_size)), page_size, parallel):
+                if page.start_index != start:
+                    break  # an earlier page came back short: the rest is read in order
+                users.extend(page.users)
+                start += len(page.users)
+                total = page.total_results
+                if not page.users:
+                    return users
+            if len(users) >= total:
+                return users
         while True:
             page = self.list_users(start, page_size)
             users.extend(page.users)
             start += len(page.users)
             if not page.users or len(users) >= page.total_results:
                 return users
+
+    def _pages_side_by_side(self, starts: list[int], page_size: int, parallel: int) -> list[UserPage]:
+        recorder = self.on_exchange
+        local = threading.local()
+        recorded: dict[int, list[dict[str, Any]]] = {start: [] for start in starts}
+
+        def keep(exchange: dict[str, Any]) -> None:
+            recorded[local.start].append(exchange)
+
+        def fetch(start: int) -> UserPage:
+            local.start = start
+            return self.list_users(start, page_size)
+
+        self.on_exchange = keep if recorder is not None else None
+        try:
+            with ThreadPoolExecutor(min(parallel, len(starts)), thread_name_prefix="scim-listing") as pool:
+                futures = [pool.submit(fetch, start) for start in starts]
+                pages: list[UserPage] = []
+                failure: BaseException | None = None
+                for future in futures:
+                    try:
+                        pages.append(future.result())
+                    except BaseException as error:  # the first failure, in page order, is raised
+                        failure = failure or error
+        finally:
+            self.on_exchange = recorder
+            if recorder is not None:
+                for start in starts:
+                    for exchange in recorded[start]:
+                        recorder(exchange)
+        if failure is not None:
+            raise failure
+        return pages
 
     # -- Groups --------------------------------------------------------------------------------
 

@@ -100,6 +100,23 @@ def test_paging_reads_every_user(scim: ScimServer) -> None:
     assert {f"pager{n}" for n in range(7)} <= {u.user_name for u in listed}
 
 
+def test_pages_fetched_side_by_side_come_back_in_order(scim: ScimServer) -> None:
+    with ScimClient(scim.base_url, scim.token) as client:
+        for n in range(23):
+            client.create_user({"userName": f"side{n:02d}"})
+    one_by_one: list[dict[str, Any]] = []
+    side_by_side: list[dict[str, Any]] = []
+    with ScimClient(scim.base_url, scim.token, on_exchange=one_by_one.append) as client:
+        expected = [u.id for u in client.all_users(page_size=5)]
+    with ScimClient(scim.base_url, scim.token, on_exchange=side_by_side.append) as client:
+        listed = [u.id for u in client.all_users(page_size=5, parallel=3)]
+        assert client.on_exchange is not None  # the caller's recorder is back
+    assert listed == expected and len(set(listed)) == len(listed) >= 23
+    starts = [int(httpx.URL(r["url"]).params["startIndex"]) for r in side_by_side]
+    assert starts == [int(httpx.URL(r["url"]).params["startIndex"]) for r in one_by_one]
+    assert starts == sorted(starts) and len(starts) > 3
+
+
 def test_several_users_are_looked_up_in_one_request(scim: ScimServer) -> None:
     records: list[dict[str, Any]] = []
     with ScimClient(scim.base_url, scim.token, on_exchange=records.append) as client:
