@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import time
 from typing import Any, cast
 
@@ -31,6 +32,10 @@ JSON_TYPES = ("application/scim+json", "application/json")
 log = logging.getLogger("sandbox.blogin.scim")
 
 GATE_KEY = "blogin.scim_gate"
+
+# Characters werkzeug's URL reconstruction leaves unchanged (no percent-escapes, nothing it would quote).
+_PLAIN_PATH = re.compile(r"[A-Za-z0-9/._~-]*")
+_PLAIN_QUERY = re.compile(r"[A-Za-z0-9._~=&-]*")
 
 # Methods that never change a resource (a POST to /.search does not either, but is rare enough to lock).
 _READS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -154,6 +159,9 @@ def finish(response: Response) -> Response:
 
 
 def _commit(session: Session, response: Response) -> Response:
+    if not session.in_transaction():
+        # The direct lookups of a read open no Session transaction: nothing to commit or release.
+        return response
     try:
         if response.status_code >= 400:
             session.rollback()
@@ -188,6 +196,19 @@ def _after_failure(_error: BaseException | None) -> None:
     _release_write_lock()
 
 
+def _request_url() -> str:
+    """``request.url``; a path and query with nothing to decode are joined directly (werkzeug's IRI
+    round trip is a fair share of a request's own work, and leaves such URLs as they are)."""
+    environ = request.environ
+    path = request.path
+    query = environ.get("QUERY_STRING", "")
+    if _PLAIN_PATH.fullmatch(path) and _PLAIN_QUERY.fullmatch(query) and not request.root_path:
+        return (
+            f"{request.scheme}://{request.host}{path}?{query}" if query else f"{request.scheme}://{request.host}{path}"
+        )
+    return request.url
+
+
 def _record(response: Response) -> None:
     started = g.get("scim_started", time.perf_counter())
     latency_ms = (time.perf_counter() - started) * 1000
@@ -197,7 +218,7 @@ def _record(response: Response) -> None:
     data = exchange(
         direction="received",
         method=request.method,
-        url=request.url,
+        url=_request_url(),
         path=scim_path,
         request_headers=dict(request.headers),
         request_body=request_body,

@@ -103,3 +103,11 @@ def test_changes_write_audit_events(scim: Scim, running: Sandbox) -> None:
     assert kinds[-3:] == ["scim_user_created", "scim_user_deactivated", "scim_user_deleted"]
     summaries = [e.summary for e in running.blogin.recent_events(3)]
     assert summaries[-1] == "SCIM deleted user audited@acme.example"
+
+
+def test_recorded_urls_read_as_requested(scim: Scim, running: Sandbox) -> None:
+    scim.get("/Users", params={"startIndex": 1, "count": 2})
+    scim.get("/Users", params={"filter": 'userName eq "nobody@acme.example"'})
+    plain, filtered = running.blogin.recent_traces("scim", limit=2)
+    assert plain.data["url"] == f"{scim.base}/Users?startIndex=1&count=2"
+    assert filtered.data["url"] == f'{scim.base}/Users?filter=userName+eq+"nobody@acme.example"'
