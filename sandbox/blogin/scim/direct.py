@@ -23,7 +23,8 @@ _DIALECT = SQLiteDialect_pysqlite(paramstyle="qmark")
 class DirectSelect:
     """One constant SELECT, compiled for SQLite once, returning rows with attribute access and ``_asdict``."""
 
-    def __init__(self, statement: Select[Any]) -> None:
+    def __init__(self, statement: Select[Any], *, as_stored: Sequence[str] = ()) -> None:
+        """``as_stored``: columns handed back as SQLite holds them, unconverted (and only on SQLite)."""
         self.statement = statement
         compiled = statement.compile(dialect=_DIALECT)
         self.sql = str(compiled)
@@ -32,7 +33,8 @@ class DirectSelect:
         self.constants = {name: value for name, value in compiled.params.items() if value is not None}
         columns = list(statement.selected_columns)
         self.processors: list[Callable[[Any], Any] | None] = [
-            column.type._cached_result_processor(_DIALECT, None) for column in columns
+            None if column.key in as_stored else column.type._cached_result_processor(_DIALECT, None)
+            for column in columns
         ]
         self.row: Any = namedtuple("Row", [column.key for column in columns])  # type: ignore[misc]
 

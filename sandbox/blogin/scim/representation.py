@@ -19,8 +19,15 @@ _COLUMN_ATTRIBUTES = {"userName", "externalId", "active", "password", *_SIMPLE_C
 _RENDERED_APART = frozenset({"name", "emails", "phoneNumbers", ENTERPRISE_USER_SCHEMA})
 
 
-def moment(value: datetime) -> str:
-    """``rfc3339`` for the stored (UTC) timestamps, without ``strftime``: a page has 200 of them."""
+def moment(value: datetime | str) -> str:
+    """``rfc3339`` for the stored (UTC) timestamps, without ``strftime``: a page has 200 of them.
+
+    A page reads them as SQLite stores them (``2026-01-31 09:15:02.123456``, UTC), which needs no parsing.
+    """
+    if isinstance(value, str):
+        if len(value) == 26 and value[10] == " " and value[19] == ".":
+            return f"{value[:10]}T{value[11:23]}Z"
+        value = datetime.fromisoformat(value).replace(tzinfo=UTC)
     text = value.isoformat(timespec="milliseconds")
     if text.endswith("+00:00"):
         return text[:-6] + "Z"
@@ -90,6 +97,9 @@ def user_resource(user: Any, base: str, groups: list[tuple[str, str]]) -> dict[s
 
 def _with_primary(values: Any, column_value: str, kind: str) -> list[dict[str, Any]]:
     """The values as written; a column value changed since (by SSO/JIT or by hand) becomes the primary one."""
+    if not values:
+        # Nothing written by SCIM (a JIT or hand-made user, or no phone): the column alone.
+        return [{"value": column_value, "type": kind, "primary": True}] if column_value else []
     items = [dict(v) for v in values if isinstance(v, dict)] if isinstance(values, list) else []
     if column_value and column_value.lower() not in {str(v.get("value", "")).lower() for v in items}:
         for item in items:

@@ -75,8 +75,31 @@ _CREATE_FACTS = DirectSelect(
 _HOLDER = select(_users.c.id).where(_users.c.user_name_key == bindparam("key"))
 # The default listing (no filter, userName order): a page, the total, and the page's teams — each a
 # constant statement walking the userName index.
+_RENDERED = [
+    _users.c[name]
+    for name in (
+        "id",
+        "external_id",
+        "user_name",
+        "given_name",
+        "family_name",
+        "formatted_name",
+        "display_name",
+        "title",
+        "timezone",
+        "active",
+        "email",
+        "phone",
+        "scim_extra",
+        "created",
+        "last_modified",
+        "version",
+    )
+]
+# Timestamps as stored: the representation formats SQLite's text without parsing it.
 _PAGE = DirectSelect(
-    select(_users).order_by(_users.c.user_name_key).limit(bindparam("count")).offset(bindparam("skip"))
+    select(*_RENDERED).order_by(_users.c.user_name_key).limit(bindparam("count")).offset(bindparam("skip")),
+    as_stored=("created", "last_modified"),
 )
 _TOTAL = DirectSelect(select(func.count().label("total")).select_from(_users))
 _PAGE_IDS = select(_users.c.id).order_by(_users.c.user_name_key).limit(bindparam("count")).offset(bindparam("skip"))

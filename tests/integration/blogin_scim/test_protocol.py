@@ -111,3 +111,15 @@ def test_recorded_urls_read_as_requested(scim: Scim, running: Sandbox) -> None:
     plain, filtered = running.blogin.recent_traces("scim", limit=2)
     assert plain.data["url"] == f"{scim.base}/Users?startIndex=1&count=2"
     assert filtered.data["url"] == f'{scim.base}/Users?filter=userName+eq+"nobody@acme.example"'
+
+
+def test_a_listed_user_reads_the_same_as_the_user_fetched_alone(scim: Scim) -> None:
+    created = scim.post("/Users", user_body("listed.alike@acme.example", phoneNumbers=[{"value": "+1 555 0100"}]))
+    assert created.status_code == 201
+    patched = scim.patch(f"/Users/{created.json()['id']}", [{"op": "replace", "path": "title", "value": "Lister"}])
+    assert patched.status_code == 200
+    listed = scim.get("/Users", params={"count": 200}).json()["Resources"]
+    for resource in listed:
+        assert resource == scim.get(f"/Users/{resource['id']}").json()
+    mine = next(r for r in listed if r["userName"] == "listed.alike@acme.example")
+    assert mine["meta"]["created"].endswith("Z") and mine["meta"]["lastModified"] > mine["meta"]["created"]
