@@ -5,7 +5,10 @@ users for a manual import (target: at most 10 s), and both portals' latency whil
 The machine's load average, the CPU seconds each side spent on the sync and the SCIM requests per
 second are printed too, so a figure from a busy machine can be read.
 
-    .venv/bin/python scripts/bench_provisioning.py [--users 10000] [--groups 100]
+    .venv/bin/python scripts/bench_provisioning.py [--users 10000] [--groups 100] [--stub [--stub-latency S]]
+
+With ``--stub`` a minimal SCIM answerer (asyncio, one thread, in its own process) stands in for
+BlogIn, so JumpCloud's own CPU per user and its throughput against a quick server can be read.
 
 BlogIn runs in a separate ``sso-sandbox serve`` process, as a real application would, so the
 figures measure JumpCloud's client and BlogIn's server rather than one interpreter's lock.
@@ -197,6 +200,62 @@ class LatencyProbe(threading.Thread):
         )
 
 
+def serve_stub(latency: float) -> None:
+    """A SCIM answerer as cheap as can be: creates echo the user or group with a new id, lookups
+    find nobody, other requests succeed empty. Prints its port, then serves until killed."""
+    import asyncio
+    import uuid
+
+    def answer(method: str, path: str, body: bytes) -> tuple[int, bytes]:
+        if method == "POST":
+            created = {**json.loads(body), "id": uuid.uuid4().hex}
+            created.pop("password", None)
+            created["meta"] = {"resourceType": "User" if path.endswith("/Users") else "Group", "version": 'W/"1"'}
+            return 201, json.dumps(created).encode()
+        if method == "GET":
+            empty = {"schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"], "totalResults": 0}
+            return 200, json.dumps({**empty, "startIndex": 1, "itemsPerPage": 0, "Resources": []}).encode()
+        return 204, b""
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while True:
+                head = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1").split("\r\n")
+                method, target = head[0].split(" ")[:2]
+                length = next((int(h.split(":")[1]) for h in head if h.lower().startswith("content-length:")), 0)
+                body = await reader.readexactly(length) if length else b""
+                if latency:
+                    await asyncio.sleep(latency)
+                status, content = answer(method, target.split("?")[0], body)
+                reason = {200: "OK", 201: "Created", 204: "No Content"}[status]
+                writer.write(
+                    f"HTTP/1.1 {status} {reason}\r\nContent-Type: application/scim+json\r\n"
+                    f"Content-Length: {len(content)}\r\n\r\n".encode()
+                    + content
+                )
+                await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        finally:
+            writer.close()
+
+    async def serve() -> None:
+        server = await asyncio.start_server(handle, "127.0.0.1", 0)
+        print(json.dumps({"port": server.sockets[0].getsockname()[1]}), flush=True)
+        await server.serve_forever()
+
+    asyncio.run(serve())
+
+
+def start_stub(latency: float) -> tuple[subprocess.Popen[str], str]:
+    process = subprocess.Popen(
+        [sys.executable, __file__, "--serve-stub", "--stub-latency", str(latency)], stdout=subprocess.PIPE, text=True
+    )
+    assert process.stdout is not None
+    port = json.loads(process.stdout.readline())["port"]
+    return process, f"http://stub.localhost:{port}"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--users", type=int, default=10_000)
@@ -204,10 +263,23 @@ def main() -> int:
     parser.add_argument(
         "--delivery-threads", type=int, default=None, help="deliveries in flight at once (default: the worker's)"
     )
+    parser.add_argument("--stub", action="store_true", help="provision into a minimal SCIM answerer, not BlogIn")
+    parser.add_argument("--stub-latency", type=float, default=0.0, help="seconds the stub waits before answering")
+    parser.add_argument("--serve-stub", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.serve_stub:
+        serve_stub(args.stub_latency)
+        return 0
 
     with tempfile.TemporaryDirectory(prefix="bench-provisioning-") as tmp:
         root = Path(tmp)
+        if args.stub:
+            stub_process, stub_url = start_stub(args.stub_latency)
+            try:
+                return run(root, stub_process.pid, stub_url, args.users, args.groups, args.delivery_threads, stub=True)
+            finally:
+                stub_process.terminate()
+                stub_process.wait(30)
         blogin_process, blogin_url = start_blogin(root / "blogin-side")
         try:
             return run(root, blogin_process.pid, blogin_url, args.users, args.groups, args.delivery_threads)
@@ -216,16 +288,28 @@ def main() -> int:
             blogin_process.wait(30)
 
 
-def run(root: Path, blogin_pid: int, blogin_url: str, users: int, groups: int, delivery_threads: int | None) -> int:
+def run(
+    root: Path,
+    blogin_pid: int,
+    blogin_url: str,
+    users: int,
+    groups: int,
+    delivery_threads: int | None,
+    *,
+    stub: bool = False,
+) -> int:
+    """The sync into the server at ``blogin_url`` (process ``blogin_pid``): BlogIn, or the stub."""
     from sandbox.blogin import BlogIn
     from sandbox.blogin.scim.settings import save_status
     from sandbox.events import EventBus
 
-    # BlogIn's provisioning switched on in its own database (the other process serves it).
-    blogin = BlogIn(f"sqlite:///{root / 'blogin-side' / 'blogin.sqlite'}", EventBus())
-    with blogin.database.transaction() as s:
-        token = save_status(s, True, actor="admin@acme.example").token
-    blogin.close()
+    token: str | None = "stub-token"
+    if not stub:
+        # BlogIn's provisioning switched on in its own database (the other process serves it).
+        blogin = BlogIn(f"sqlite:///{root / 'blogin-side' / 'blogin.sqlite'}", EventBus())
+        with blogin.database.transaction() as s:
+            token = save_status(s, True, actor="admin@acme.example").token
+        blogin.close()
     assert token
     base_url = f"{blogin_url}/sso/scim/V2"
 
@@ -241,14 +325,13 @@ def run(root: Path, blogin_pid: int, blogin_url: str, users: int, groups: int, d
         application_id = populate(sandbox, users, groups)
         print(f"directory: {users} users in {groups} groups written in {time.perf_counter() - started:.1f} s")
 
-        test = connection.test_connection(base_url, token)
-        if not test.ok:
+        test = None if stub else connection.test_connection(base_url, token)
+        if test is not None and not test.ok:
             print(f"activation failed: {test.message}")
             return 1
-        probes = [
-            LatencyProbe(f"{sandbox.jumpcloud.base_url}/login"),
-            LatencyProbe(f"{blogin_url}/login"),
-        ]
+        probes = [LatencyProbe(f"{sandbox.jumpcloud.base_url}/login")]
+        if not stub:
+            probes.append(LatencyProbe(f"{blogin_url}/login"))
         for probe in probes:
             probe.start()
         print(f"before the sync: {load_average()}")
@@ -312,15 +395,17 @@ def run(root: Path, blogin_pid: int, blogin_url: str, users: int, groups: int, d
         print(
             f"CPU spent on the sync: JumpCloud {jumpcloud_cpu:.1f} s ({jumpcloud_cpu * per_user:.2f} ms per user), "
             + (
-                f"BlogIn {blogin_cpu:.1f} s ({blogin_cpu * per_user:.2f} ms per user)"
+                f"{'the stub' if stub else 'BlogIn'} {blogin_cpu:.1f} s ({blogin_cpu * per_user:.2f} ms per user)"
                 if blogin_cpu is not None
-                else "BlogIn not measured (no /proc)"
+                else "the server not measured (no /proc)"
             )
             + f"; wall {elapsed:.1f} s (the latency probes' own client CPU, {probes_cpu:.1f} s, left out)"
         )
         print("portal latency while syncing:")
-        print("  " + probes[0].report("JumpCloud /login"))
-        print("  " + probes[1].report("BlogIn /login"))
+        for probe, name in zip(probes, ("JumpCloud /login", "BlogIn /login"), strict=False):
+            print("  " + probe.report(name))
+        if stub:
+            return 0 if provisioned == users else 2
 
         with sandbox.jumpcloud.database.sessions() as s:
             app = s.get(SsoApplication, application_id)
