@@ -183,6 +183,8 @@ def _take_write_lock() -> None:
     """Changes wait for each other, and for the trace writer, here rather than in SQLite's busy loop."""
     _system().traces.write_lock.acquire()
     g.scim_write_lock = True
+    # Begin the change's transaction now: its lookups and its writes then share one pooled connection.
+    db().connection()
 
 
 def _release_write_lock() -> None:
