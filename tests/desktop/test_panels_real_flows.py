@@ -18,6 +18,7 @@ from pytestqt.qtbot import QtBot
 
 from sandbox.app import Sandbox
 from sandbox.desktop.flow.dock import FlowDiagramDock
+from sandbox.desktop.flow.scene import FlowScene
 from sandbox.desktop.flow.steps import (
     BLOGIN,
     BROWSER,
@@ -196,6 +197,11 @@ def arrows(dock: FlowDiagramDock) -> list[tuple[int, int, str, bool | None]]:
     return [(a.step.source, a.step.target, a.step.label, a.step.ok) for a in dock.scene.arrows]
 
 
+def drawn_at(scene: FlowScene) -> list[tuple[str, float, float]]:
+    """Each arrow's label with where it is drawn (its line's start and height)."""
+    return [(a.step.label, a.path().elementAt(0).x, a.path().elementAt(0).y) for a in scene.arrows]
+
+
 def test_the_flow_diagram_has_each_login_and_the_provisioning_run(flow: FlowDiagramDock) -> None:
     titles = [f.title for f in flow.recorder.flows]
     assert titles[:3] == [SSO_LOGIN, SSO_LOGIN, SSO_LOGIN]
@@ -362,6 +368,11 @@ def test_fed_live_one_by_one_the_chooser_ends_with_the_same_flows(qtbot: QtBot, 
     assert any(caption.startswith("Connection test (Activate)") for caption in captions_seen)
     assert dock.chooser.currentIndex() == dock.chooser.count() - 1
     assert dock.scene.flow is dock.recorder.current
+    # Updated arrow by arrow as it grew, the diagram is the one drawn from scratch.
+    fresh = FlowScene()
+    fresh.draw(dock.recorder.current)
+    assert drawn_at(dock.scene) == drawn_at(fresh)
+    assert dock.scene.sceneRect() == fresh.sceneRect()
 
 
 def test_the_traffic_panel_says_which_exchanges_are_activates_connection_test(traffic: ScimTrafficDock) -> None:

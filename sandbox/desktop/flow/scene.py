@@ -20,6 +20,7 @@ from PySide6.QtGui import (
 from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import (
     QGraphicsItem,
+    QGraphicsLineItem,
     QGraphicsPathItem,
     QGraphicsScene,
     QGraphicsSceneMouseEvent,
@@ -75,10 +76,16 @@ class ArrowItem(QGraphicsPathItem):
     def __init__(self, step: Step, y: float) -> None:
         super().__init__()
         self.step = step
+        self.y_pos = y
         start, end = lane_x(step.source), lane_x(step.target)
         direction = 1 if end > start else -1
         path = QPainterPath(QPointF(start, y))
         path.lineTo(QPointF(end - direction * 2, y))
+        # A generous band around the line and its label, so a click needs no precision. Kept, not
+        # recomputed: the scene asks for it many times per paint and per index update.
+        self._bounds = path.boundingRect().adjusted(0, -22, 0, 8)
+        self._band = QPainterPath()
+        self._band.addRect(self._bounds)
         self.setPath(path)
         colour = QColor(HEALTHY_GREEN if step.ok else FAILING_RED if step.ok is False else NEUTRAL)
         pen = QPen(colour, 2)
@@ -121,13 +128,10 @@ class ArrowItem(QGraphicsPathItem):
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable, False)
 
     def shape(self) -> QPainterPath:
-        # A generous band around the line and its label, so a click needs no precision.
-        band = QPainterPath()
-        band.addRect(self.path().boundingRect().adjusted(0, -22, 0, 8))
-        return band
+        return self._band
 
     def boundingRect(self) -> QRectF:
-        return self.shape().boundingRect()
+        return self._bounds
 
     def mousePressEvent(self, event: QGraphicsSceneMouseEvent) -> None:
         scene = self.scene()
@@ -145,13 +149,23 @@ class FlowScene(QGraphicsScene):
         super().__init__()
         self.flow: Flow | None = None
         self.arrows: list[ArrowItem] = []
+        self._title: QGraphicsSimpleTextItem | None = None
+        self._lifelines: list[QGraphicsLineItem] = []
+        self._top = 0.0
         self.setBackgroundBrush(QBrush(QColor("white")))
         self.draw(None)
 
     def draw(self, flow: Flow | None) -> None:
-        """Redraw for ``flow`` (``None``: empty lanes with a hint)."""
+        """Redraw for ``flow`` (``None``: empty lanes with a hint).
+
+        Drawing the flow already shown again only replaces the arrows from its first changed step on,
+        so a long provisioning run drawn live costs its new arrows, not all of them, per update.
+        """
+        if flow is not None and flow is self.flow and self._title is not None and self._update(flow):
+            return
         self.clear()
         self.arrows = []
+        self._lifelines = []
         self.flow = flow
         steps = flow.steps if flow is not None else []
         title = QGraphicsSimpleTextItem(
@@ -165,6 +179,7 @@ class FlowScene(QGraphicsScene):
         title.setBrush(QBrush(QColor(NEUTRAL)))
         title.setPos(LEFT, 0)
         self.addItem(title)
+        self._title = title
         # A line under the title where the title alone could be taken for something else.
         top = 0.0
         if flow is not None and flow.subtitle:
@@ -174,6 +189,7 @@ class FlowScene(QGraphicsScene):
             subtitle.setData(0, "subtitle")
             self.addItem(subtitle)
             top = subtitle.boundingRect().height() + 6
+        self._top = top
         arrows: list[ArrowItem] = []
         y = top + FIRST_STEP
         for step in steps:
@@ -184,7 +200,9 @@ class FlowScene(QGraphicsScene):
         for lane, name in enumerate(LANES):
             x = lane_x(lane)
             colour = QColor(LANE_COLOURS[lane])
-            self.addLine(x, top + HEADER_HEIGHT + 20, x, bottom, QPen(QColor("#c9d1db"), 1.5, Qt.PenStyle.DashLine))
+            self._lifelines.append(
+                self.addLine(x, top + HEADER_HEIGHT + 20, x, bottom, QPen(QColor("#c9d1db"), 1.5, Qt.PenStyle.DashLine))
+            )
             box = self.addRect(
                 QRectF(x - HEADER_WIDTH / 2, top + 20, HEADER_WIDTH, HEADER_HEIGHT - 6), QPen(colour), QBrush(colour)
             )
@@ -199,6 +217,35 @@ class FlowScene(QGraphicsScene):
             self.arrows.append(arrow)
         width = LEFT * 2 + HEADER_WIDTH + LANE_SPACING * (len(LANES) - 1)
         self.setSceneRect(QRectF(0, 0, max(width, self.itemsBoundingRect().right() + LEFT), bottom + 20))
+
+    def _update(self, flow: Flow) -> bool:
+        """Bring the drawn ``flow`` up to date from its first changed step; False if it needs a full redraw."""
+        title = self._title
+        if title is None:
+            return False
+        drawn, steps = self.arrows, flow.steps
+        same, limit = 0, min(len(drawn), len(steps))
+        while same < limit and drawn[same].step is steps[same]:
+            same += 1
+        for arrow in drawn[same:]:
+            self.removeItem(arrow)
+        del drawn[same:]
+        last = drawn[-1] if drawn else None
+        y = last.y_pos + STEP_HEIGHT + last.extra_height if last is not None else self._top + FIRST_STEP
+        right = self.sceneRect().right() - LEFT
+        for step in steps[same:]:
+            arrow = ArrowItem(step, y)
+            self.addItem(arrow)
+            drawn.append(arrow)
+            right = max(right, arrow.sceneBoundingRect().right())
+            y += STEP_HEIGHT + arrow.extra_height
+        bottom = max(y, self._top + FIRST_STEP + 3 * STEP_HEIGHT)
+        for lifeline in self._lifelines:
+            line = lifeline.line()
+            lifeline.setLine(line.x1(), line.y1(), line.x2(), bottom)
+        title.setText(flow.caption())
+        self.setSceneRect(QRectF(0, 0, max(self.sceneRect().width(), right + LEFT), bottom + 20))
+        return True
 
     def subtitle_text(self) -> str:
         """The line under the title ("" when the flow has none)."""
