@@ -49,7 +49,7 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlencode, urljoin, urlsplit
 
 import httpx
 
@@ -185,6 +185,28 @@ def configure(jumpcloud: str, blogin: str) -> None:
 # -- the end user's browser ---------------------------------------------------------------------------
 
 
+FORM_HEADERS = {"Content-Type": "application/x-www-form-urlencoded"}
+# What quote_plus leaves alone, plus base64's three symbols, which it escapes as below.
+_PLAIN = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-~+/=")
+_BASE64_ESCAPES = str.maketrans({"+": "%2B", "/": "%2F", "=": "%3D"})
+
+
+def form_body(fields: dict[str, str]) -> bytes:
+    """The urlencoded form a browser posts, byte for byte what ``urlencode`` makes.
+
+    A SAMLRequest/SAMLResponse is kilobytes of base64: escaping its three symbols with ``str.translate``
+    instead of ``quote_plus``'s per-character loop keeps the client's own CPU (about a millisecond per
+    posted message) out of the figures. Anything else goes through ``urlencode``.
+    """
+    parts = []
+    for name, value in fields.items():
+        if _PLAIN.issuperset(name) and _PLAIN.issuperset(value):
+            parts.append(f"{name.translate(_BASE64_ESCAPES)}={value.translate(_BASE64_ESCAPES)}")
+        else:
+            parts.append(urlencode({name: value}))
+    return "&".join(parts).encode("ascii")
+
+
 def step_name(method: str, url: httpx.URL) -> str:
     for step_method, path, name in STEPS:
         if method == step_method and url.path == path:
@@ -211,7 +233,10 @@ def round_trip(browser: httpx.Client, blogin: str) -> RoundTrip:
 
     def send(method: str, url: str, data: dict[str, str] | None = None) -> httpx.Response:
         started, cpu_started = time.perf_counter(), time.process_time()
-        response = browser.request(method, url, data=data)
+        if data is None:
+            response = browser.request(method, url)
+        else:
+            response = browser.request(method, url, content=form_body(data), headers=FORM_HEADERS)
         # One request at a time: the process's CPU meanwhile is the client's and the answering server's.
         cpu_used = time.process_time() - cpu_started
         steps.append((step_name(method, response.request.url), time.perf_counter() - started, cpu_used))
