@@ -13,7 +13,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from lxml import etree
 
-from sandbox.saml.backend import PYTHON_XMLSEC, crypto_settings
+from sandbox.saml.backend import BACKENDS, PYTHON_XMLSEC, crypto_settings
 from sandbox.saml.enveloped import certificate_key, verify_in_tree
 from sandbox.saml.keys import generate_key_pair
 from sandbox.saml.metadata import BINDING_POST, BINDING_REDIRECT, build_idp_metadata
@@ -27,13 +27,13 @@ ACS_URL = "http://acme.blogin.localhost:5001/sso/saml/callback"
 SAMLP = "urn:oasis:names:tc:SAML:2.0:protocol"
 
 
-def _sp(binding: str, *, signed: bool) -> ServiceProvider:
+def _sp(binding: str, *, signed: bool, backend: str = PYTHON_XMLSEC) -> ServiceProvider:
     metadata = build_idp_metadata("JumpCloud", SSO_URL, IDP_KEYS.certificate_pem, binding=binding)
     if signed:
         metadata = metadata.replace("<md:IDPSSODescriptor ", '<md:IDPSSODescriptor WantAuthnRequestsSigned="true" ', 1)
     return ServiceProvider(
         ServiceProviderSettings(
-            ENTITY_ID, ACS_URL, metadata, SP_KEYS.private_key_pem, SP_KEYS.certificate_pem, crypto_settings()
+            ENTITY_ID, ACS_URL, metadata, SP_KEYS.private_key_pem, SP_KEYS.certificate_pem, crypto_settings(backend)
         )
     )
 
@@ -48,9 +48,10 @@ def _read(xml: str) -> etree._Element:
     return root
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
 @pytest.mark.parametrize("signed", [False, True], ids=["unsigned", "signed"])
-def test_http_redirect(signed: bool) -> None:
-    with _sp(BINDING_REDIRECT, signed=signed) as sp:
+def test_http_redirect(signed: bool, backend: str) -> None:
+    with _sp(BINDING_REDIRECT, signed=signed, backend=backend) as sp:
         message = sp.authn_request(relay_state="/profile?tab=1")
     assert message.binding == "HTTP-Redirect"
     query = urlsplit(message.url).query
@@ -71,11 +72,12 @@ def test_http_redirect(signed: bool) -> None:
             public_key.verify(signature, signed_part + b"x", padding.PKCS1v15(), hashes.SHA256())
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
 @pytest.mark.parametrize("signed", [False, True], ids=["unsigned", "signed"])
-def test_http_post(signed: bool) -> None:
-    with _sp(BINDING_POST, signed=signed) as sp:
+def test_http_post(signed: bool, backend: str) -> None:
+    with _sp(BINDING_POST, signed=signed, backend=backend) as sp:
         message = sp.authn_request(relay_state="/")
-        assert sp.backend == PYTHON_XMLSEC
+        assert sp.backend == backend
     assert (message.binding, message.url) == ("HTTP-POST", SSO_URL)
     xml = base64.b64decode(message.form["SAMLRequest"]).decode()
     root = _read(xml)
