@@ -50,6 +50,8 @@ class BlogIn:
         self.seed()
 
     def reset(self) -> None:
+        # Exchanges recorded before the reset are written first, so none lands in the fresh tables.
+        self.traces.flush()
         self.database.reset()
         self.seed()
 
@@ -127,10 +129,12 @@ class BlogIn:
 
     def export_snapshot(self) -> dict[str, Any]:
         """The whole database (keys included) as JSON-ready data, for a scenario file."""
+        self.traces.flush()
         return export_database(self.database)
 
     def import_snapshot(self, snapshot: dict[str, Any], *, rewrite: StringRewrite | None = None) -> None:
         """Replace the whole database with ``snapshot`` (from :meth:`export_snapshot`), in one transaction."""
+        self.traces.flush()
         import_database(self.database, snapshot, rewrite=rewrite)
         self.seed()
 
