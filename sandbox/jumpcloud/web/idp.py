@@ -80,7 +80,9 @@ class IdpRuntime:
 
 @bp.record_once
 def _install(state: BlueprintSetupState) -> None:
-    state.app.extensions["jumpcloud.idp"] = IdpRuntime()
+    idp_runtime = IdpRuntime()
+    state.app.extensions["jumpcloud.idp"] = idp_runtime
+    idp_runtime.providers.warm_up_later()
 
 
 def runtime(app: Flask | None = None) -> IdpRuntime:
