@@ -113,6 +113,16 @@ class Org:
     def settle(self, timeout: float = 30.0) -> None:
         assert self.sandbox.jumpcloud.provisioning.worker.wait_until_idle(timeout), "outbox did not drain"
 
+    def summaries(self, *types: str) -> list[str]:
+        """The event log's one-line summaries of this application's events of ``types``, oldest first."""
+        with self.database.sessions() as s:
+            rows = s.scalars(
+                select(DirectoryInsightsEvent)
+                .where(DirectoryInsightsEvent.event_type.in_(types))
+                .order_by(DirectoryInsightsEvent.seq)
+            ).all()
+            return [r.summary for r in rows if (r.record.get("resource") or {}).get("id") == self.application_id]
+
     def events(self, *types: str) -> list[dict[str, Any]]:
         with self.database.sessions() as s:
             rows = s.scalars(

@@ -84,6 +84,12 @@ def test_activate_save_provisions_into_blogin_and_deactivate_confirms(org: Org, 
     assert done.status_code == 302
     assert org.idm().status == "inactive"
     assert org.events("idm_integration_delete")
+    label = f"BlogIn {org.tag}"
+    assert org.summaries("idm_integration_activate", "idm_integration_reauth", "idm_integration_delete") == [
+        f"Identity Management of {label}: connection test passed",
+        f"Identity Management of {label}: Base URL or Token Key change refused while the connection is active",
+        f"Identity Management of {label}: IdM connection deactivated",
+    ]
     # Deactivating leaves the application's users as they are.
     with ScimClient(base_url, token) as blogin:
         still = blogin.find_user(org.name("ann"))
@@ -105,6 +111,10 @@ def test_activation_failures_are_reported_plainly(org: Org, admin: httpx.Client)
         assert message in response.text, (form, response.text[:2000])
     failed = [e for e in org.events("idm_integration_activate") if not e["success"]]
     assert len(failed) == 3
+    assert (
+        f"Identity Management of BlogIn {org.tag}: connection test failed — "
+        in org.summaries("idm_integration_activate")[0]
+    )
     assert org.idm().status == "inactive"
     saving = admin.post(tab_url(org, "save"), data={})
     assert saving.status_code == 400 and "Click Activate" in saving.text

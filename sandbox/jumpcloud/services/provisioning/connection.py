@@ -154,6 +154,11 @@ def record_test(
         error_message=None if test.ok else test.message,
         changes=[{"field": "step", "from": None, "to": step} for step in test.steps],
         extra={"baseUrl": test.base_url},
+        summary=(
+            f"Identity Management of {application.display_label}: connection test passed"
+            if test.ok
+            else f"Identity Management of {application.display_label}: connection test failed — {test.message}"
+        ),
     )
     for exchange in test.exchanges:
         status = exchange.get("status")
@@ -181,6 +186,8 @@ def refuse_credentials_change(
         resource=_resource(application),
         success=False,
         error_message="Deactivate the IdM connection before changing the Base URL or the Token Key.",
+        summary=f"Identity Management of {application.display_label}: Base URL or Token Key change refused "
+        "while the connection is active",
     )
     raise IdentityManagementError(DEACTIVATE_FIRST)
 
@@ -216,6 +223,8 @@ def save(
         initiated_by=initiator,
         resource=_resource(application),
         changes=[{"field": "groupManagement", "from": previous, "to": group_management}],
+        summary=f"Identity Management of {application.display_label}: group management "
+        f"{'enabled' if group_management else 'disabled'}",
     )
     if group_management:
         outbox.group_sync_all(session, application.id)
@@ -237,6 +246,7 @@ def deactivate(session: Session, application: SsoApplication, idm: IdentityManag
         initiated_by=initiator,
         resource=_resource(application),
         changes=[{"field": "status", "from": was, "to": INACTIVE}],
+        summary=f"Identity Management of {application.display_label}: IdM connection deactivated",
     )
     log.info("Identity Management of %s deactivated; %d queued operations dropped", application.name, dropped)
 
