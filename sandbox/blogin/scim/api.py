@@ -123,8 +123,9 @@ def authenticate() -> Response | None:
 def _suffer_fault(session: Session, endpoint: str) -> Response | None:
     """Apply the endpoint's test fault: sleep, then perhaps answer the forced status."""
     outcome = fault_for_request(session, endpoint)
-    if outcome.latency_ms or outcome.status:
-        session.commit()
+    # Committed here, whatever the request then does: an Nth-request fault counts reads too, and a
+    # read's own transaction is never committed.
+    session.commit()
     if outcome.latency_ms:
         time.sleep(outcome.latency_ms / 1000)
     if outcome.status is None:

@@ -123,3 +123,15 @@ def test_a_listed_user_reads_the_same_as_the_user_fetched_alone(scim: Scim) -> N
         assert resource == scim.get(f"/Users/{resource['id']}").json()
     mine = next(r for r in listed if r["userName"] == "listed.alike@acme.example")
     assert mine["meta"]["created"].endswith("Z") and mine["meta"]["lastModified"] > mine["meta"]["created"]
+
+
+def test_a_fault_on_the_nth_request_counts_reads(scim: Scim, running: Sandbox) -> None:
+    running.blogin.set_scim_fault("Users", status=429, only_nth=2, retry_after_s=7)
+    try:
+        assert scim.get("/Users", params={"count": 1}).status_code == 200
+        second = scim.get("/Users", params={"count": 1})
+        assert second.status_code == 429 and second.headers["Retry-After"] == "7"
+        assert scim.get("/Users", params={"count": 1}).status_code == 200
+    finally:
+        running.blogin.clear_scim_faults()
+    assert scim.get("/Users", params={"count": 1}).status_code == 200
