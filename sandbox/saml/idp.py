@@ -49,6 +49,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("sandbox.saml.idp")
 
+# How far an AuthnRequest's IssueInstant may be from now: pysaml2's window of a day, plus the skew.
+ISSUE_INSTANT_WINDOW = timedelta(days=1, seconds=120)
+
 # Seconds after JumpCloud serves before pysaml2 is loaded ahead of the first sign-in.
 WARM_UP_DELAY_S = 5.0
 
@@ -242,6 +245,7 @@ class IdentityProvider:
         if parsed is None:
             raise IdpError("The SAML AuthnRequest could not be accepted.")
         message = parsed.message
+        _check_issue_instant(str(message.issue_instant or ""))
         issuer = (message.issuer.text or "").strip() if message.issuer is not None else ""
         if issuer != self.sp.entity_id:
             raise IdpError(
@@ -340,6 +344,27 @@ class IdentityProvider:
         if cached is None:
             cached = self._foreign[foreign_key] = self._write_keys(*foreign_key)
         return cached
+
+
+def _check_issue_instant(issue_instant: str, now: datetime | None = None) -> None:
+    """Refuse an AuthnRequest issued more than a day (plus the accepted skew) before or after now.
+
+    pysaml2 computes this check but ignores its result, so it is made here, with pysaml2's own window.
+    """
+    try:
+        issued = datetime.fromisoformat(issue_instant.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise IdpError(
+            f"The SAML AuthnRequest could not be accepted: its IssueInstant “{escape(issue_instant)}” is not a date."
+        ) from None
+    if issued.tzinfo is None:
+        issued = issued.replace(tzinfo=UTC)
+    moment = now or datetime.now(UTC)
+    if abs(moment - issued) > ISSUE_INSTANT_WINDOW:
+        raise IdpError(
+            f"The SAML AuthnRequest could not be accepted: its IssueInstant ({escape(issue_instant)}) is more than "
+            "a day away from JumpCloud's clock; the service provider's clock or the request is wrong."
+        )
 
 
 def _load_pysaml2(delay_s: float) -> None:
