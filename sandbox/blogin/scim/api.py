@@ -185,7 +185,12 @@ def _take_write_lock() -> None:
     _system().traces.write_lock.acquire()
     g.scim_write_lock = True
     # Begin the change's transaction now: its lookups and its writes then share one pooled connection.
-    db().connection()
+    connection = db().connection()
+    if connection.dialect.name == "sqlite":
+        # Take SQLite's write lock before the change reads anything: a sign-in's JIT update (which does
+        # not take the lock above) then waits for the change instead of landing between its read and its
+        # write, where the UPDATE of every SCIM-mapped column would overwrite it.
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def _release_write_lock() -> None:
