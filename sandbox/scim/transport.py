@@ -346,23 +346,18 @@ def _interpret(response: _Received, where: str) -> Any:
             RATE_LIMITED, f"{where} asked to slow down (429 Too Many Requests).", status=status, retry_after=retry_after
         )
     if status >= 500:
-        suffix = f": {detail}" if detail else ""
-        raise ScimRequestError(SERVER_ERROR, f"{where} failed with {status}{suffix}.", status=status)
+        raise ScimRequestError(SERVER_ERROR, _sentence(f"{where} failed with {status}", detail), status=status)
     if status == 404:
         if body is None or not _looks_like_scim(body):
             raise ScimRequestError(
                 NOT_SCIM, f"{where} has no SCIM endpoint there (404): is the Base URL right?", status=404
             )
-        raise ScimRequestError(
-            NOT_FOUND, f"Not found in the application (404){': ' + detail if detail else ''}.", status=404
-        )
+        raise ScimRequestError(NOT_FOUND, _sentence("Not found in the application (404)", detail), status=404)
     if status in (405, 501):
         raise ScimRequestError(NOT_SUPPORTED, f"{where} does not support this request ({status}).", status=status)
     if status == 409:
-        raise ScimRequestError(CONFLICT, f"Conflict (409){': ' + detail if detail else ''}.", status=status)
-    raise ScimRequestError(
-        REJECTED, f"{where} rejected the request ({status}){': ' + detail if detail else ''}.", status=status
-    )
+        raise ScimRequestError(CONFLICT, _sentence("Conflict (409)", detail), status=status)
+    raise ScimRequestError(REJECTED, _sentence(f"{where} rejected the request ({status})", detail), status=status)
 
 
 def _json_or_none(content: bytes) -> Any:
@@ -435,3 +430,9 @@ def _mask_in(node: Any) -> None:
 def _scim_path(url: str, base_url: str) -> str:
     without_query = url.split("?", 1)[0]
     return without_query[len(base_url) :] if without_query.startswith(base_url) else urlsplit(url).path
+
+
+def _sentence(what: str, detail: str | None) -> str:
+    """``what``, then the server's own ``detail`` after a colon, ending with one full stop."""
+    text = f"{what}: {detail.strip()}" if detail and detail.strip() else what
+    return text if text.endswith((".", "!", "?")) else f"{text}."

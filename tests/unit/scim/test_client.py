@@ -186,6 +186,19 @@ def test_failures_have_a_kind_and_a_plain_message(
         assert raised.value.retry_after == 7 and raised.value.retryable
 
 
+@pytest.mark.parametrize("detail", ["Test fault: forced 503 on this endpoint.", "Busy, try later"])
+def test_a_server_detail_ends_the_message_with_one_full_stop(detail: str) -> None:
+    body = json.dumps({"schemas": ["urn:ietf:params:scim:api:messages:2.0:Error"], "status": "503", "detail": detail})
+    with (
+        canned("503 Unavailable", body.encode(), [("Content-Type", "application/scim+json")]) as url,
+        ScimClient(url, "t") as client,
+        pytest.raises(ScimRequestError) as raised,
+    ):
+        client.find_user("x")
+    message = str(raised.value)
+    assert message.endswith(f"failed with 503: {detail.rstrip('.')}.") and ".." not in message
+
+
 def test_unreachable_and_timeout() -> None:
     records: list[dict[str, Any]] = []
     client = ScimClient("http://127.0.0.1:9/v2", "t", on_exchange=records.append)
