@@ -145,19 +145,49 @@ def record_events(session: Session, events: Sequence[NewEvent]) -> None:
         queue_event(session, p)
 
 
-def summary_text(event_type: str, resource_name: str | None, success: bool, error_message: str | None) -> str:
-    """The one-line summary of an event: its type, what it was about and, when it failed, why."""
+# Identity Management's per-resource events, as sentences: (done, failed), filled with the resource's
+# name and the application's display label.
+_PROVISIONING_SENTENCES = {
+    "user_lookup_provision": ("{name} looked up in {app}", "Looking up {name} in {app} failed"),
+    "user_create_provision": ("{name} provisioned to {app}", "Provisioning {name} to {app} failed"),
+    "user_update_provision": ("{name} updated in {app}", "Updating {name} in {app} failed"),
+    "user_deprovision": ("{name} deactivated in {app}", "Deactivating {name} in {app} failed"),
+    "user_delete_provision": ("{name} deleted from {app}", "Deleting {name} from {app} failed"),
+    "group_create_provision": ("Group {name} created in {app}", "Creating group {name} in {app} failed"),
+    "group_update_provision": ("Group {name} updated in {app}", "Updating group {name} in {app} failed"),
+    "group_delete_provision": ("Group {name} deleted from {app}", "Deleting group {name} from {app} failed"),
+}
+
+
+def summary_text(
+    event_type: str,
+    resource_name: str | None,
+    success: bool,
+    error_message: str | None,
+    application: str | None = None,
+) -> str:
+    """The one-line summary of an event: what happened to what and, when it failed, why.
+
+    Identity Management's events read as sentences; other events give their type and what they were about.
+    """
+    sentences = _PROVISIONING_SENTENCES.get(event_type)
+    if sentences is not None and resource_name:
+        done, failed = sentences
+        values = {"name": resource_name, "app": application or "the application"}
+        return done.format(**values) if success else f"{failed.format(**values)}: {error_message or 'no reason given'}"
     failure = "" if success else f"— failed: {error_message or ''}"
     return " ".join(str(part) for part in (event_type, resource_name or "", failure) if part)
 
 
 def to_sandbox_event(record: dict[str, Any], moment: datetime, summary: str = "") -> SandboxEvent:
     resource = record.get("resource") or {}
+    application = record.get("application") or {}
     text = summary or summary_text(
         record["event_type"],
         resource.get("username") or resource.get("name") or resource.get("email"),
         bool(record.get("success", True)),
         record.get("error_message"),
+        application.get("display_label") or application.get("name"),
     )
     return SandboxEvent(
         system="jumpcloud",

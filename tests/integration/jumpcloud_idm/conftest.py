@@ -121,7 +121,12 @@ class Org:
                 .where(DirectoryInsightsEvent.event_type.in_(types))
                 .order_by(DirectoryInsightsEvent.seq)
             ).all()
-            return [r.summary for r in rows if (r.record.get("resource") or {}).get("id") == self.application_id]
+            return [
+                r.summary
+                for r in rows
+                if (r.record.get("application") or {}).get("id") == self.application_id
+                or (r.record.get("resource") or {}).get("id") == self.application_id
+            ]
 
     def events(self, *types: str) -> list[dict[str, Any]]:
         with self.database.sessions() as s:

@@ -40,6 +40,8 @@ def test_5xx_is_retried_with_backoff_and_latency_is_tolerated(org: Org, scim: Sc
     events = org.events("group_create_provision")
     assert [e["success"] for e in events] == [False, False, True]
     assert "failed with 500" in events[0]["error_message"]
+    first = org.summaries("group_create_provision")[0]
+    assert first.startswith(f"Creating group {org.name('staff')} in BlogIn {org.tag} failed: ") and "500" in first
 
 
 def test_giving_up_after_max_attempts_then_retry_now(org: Org, scim: ScimServer) -> None:

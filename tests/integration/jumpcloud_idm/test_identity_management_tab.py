@@ -67,6 +67,8 @@ def test_activate_save_provisions_into_blogin_and_deactivate_confirms(org: Org, 
 
     page = admin.get(tab_url(org))
     assert "Deactivate IdM connection" in page.text and "Last sync" in page.text
+    assert f"{org.name('ann')} provisioned to BlogIn {org.tag}" in org.summaries("user_create_provision")
+    assert f"Group {org.name('writers')} created in BlogIn {org.tag}" in org.summaries("group_create_provision")
     [activated] = [e for e in org.events("idm_integration_activate") if e["success"]]
     assert activated["initiated_by"]["email"] == "admin@example.com"
 
