@@ -12,6 +12,7 @@ An exchange is the ``data`` of a ``"scim"`` trace (see ``sandbox.traces``)::
       "response_headers": {…},
       "response_body": str | None,
       "latency_ms": float,
+      "sent_at": str,                       # RFC 3339 UTC time the request went out (ms precision)
       "error": str | None,                  # transport failure (refused, timed out, …)
       "operation": str | None,              # e.g. "user_create_provision" on the client side
       "attempt": int,                       # 1 for the first try, 2… for retries
@@ -21,6 +22,7 @@ An exchange is the ``data`` of a ``"scim"`` trace (see ``sandbox.traces``)::
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 SENSITIVE_HEADERS = frozenset({"authorization", "x-api-key", "cookie", "set-cookie"})
@@ -74,7 +76,20 @@ def exchange(
         "response_headers": masked_headers(response_headers),
         "response_body": response_body,
         "latency_ms": round(latency_ms, 2),
+        # Recorded when the answer arrives: the request went out latency_ms earlier.
+        "sent_at": (datetime.now(UTC) - timedelta(milliseconds=latency_ms)).isoformat(timespec="milliseconds"),
         "error": error,
         "operation": operation,
         "attempt": attempt,
     }
+
+
+def sent_at(record: Mapping[str, Any]) -> datetime | None:
+    """When the request of an exchange ``record`` went out, if it says (records before ``sent_at`` don't)."""
+    value = record.get("sent_at")
+    if not isinstance(value, str):
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        return None
