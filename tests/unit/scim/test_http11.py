@@ -103,7 +103,7 @@ LIST = json.dumps({"schemas": [], "totalResults": 1, "Resources": [{"id": "7", "
 
 def comparable(record: dict[str, Any]) -> dict[str, Any]:
     """A record without what differs between two runs (timing, ids, dates, ETags)."""
-    kept = {k: v for k, v in record.items() if k not in ("latency_ms", "response_body", "response_headers")}
+    kept = {k: v for k, v in record.items() if k not in ("latency_ms", "sent_at", "response_body", "response_headers")}
     kept["url"] = re.sub(r"/[0-9a-f-]{32,36}", "/ID", record["url"])
     kept["path"] = re.sub(r"/[0-9a-f-]{32,36}", "/ID", record["path"])
     kept["response_header_names"] = sorted(record["response_headers"])
