@@ -55,8 +55,6 @@ class NewTrace:
     data: dict[str, Any]
     success: bool = True
     related_id: str | None = None
-    # When it happened, if not when it is stored (a batch stores exchanges made over a second or more).
-    moment: datetime | None = None
 
 
 class TraceLog:
@@ -163,9 +161,8 @@ class TraceLog:
         """Store ``traces`` of one ``kind`` with one INSERT, each published when ``session`` commits."""
         if not traces:
             return
-        now = utc_now()
+        moment = utc_now()
         ids = [new_event_id() for _ in traces]
-        moments = [t.moment or now for t in traces]
         rows = [
             {
                 "id": trace_id,
@@ -176,10 +173,10 @@ class TraceLog:
                 "related_id": t.related_id,
                 "data": t.data,
             }
-            for trace_id, t, moment in zip(ids, traces, moments, strict=True)
+            for trace_id, t in zip(ids, traces, strict=True)
         ]
         session.execute(insert(self.table.__table__), rows)
-        for trace_id, t, moment in zip(ids, traces, moments, strict=True):
+        for trace_id, t in zip(ids, traces, strict=True):
             queue_event(session, self._to_event(trace_id, kind, moment, t.summary, t.success, t.related_id, t.data))
 
     def recent(self, session: Session, kind: str, limit: int = 500) -> list[SandboxEvent]:

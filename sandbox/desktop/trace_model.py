@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections.abc import Callable, Iterable
+from datetime import datetime
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
@@ -32,9 +33,10 @@ def system_label(system: str) -> str:
     return SYSTEM_LABELS.get(system, system)
 
 
-def local_time(event: SandboxEvent) -> str:
-    """The event's time on this computer's clock, with milliseconds (messages follow each other fast)."""
-    local = event.timestamp.astimezone()
+def local_time(event: SandboxEvent, moment: datetime | None = None) -> str:
+    """The event's time (or ``moment``) on this computer's clock, with milliseconds (messages follow each
+    other fast)."""
+    local = (moment or event.timestamp).astimezone()
     return local.strftime("%H:%M:%S.") + f"{local.microsecond // 1000:03d}"
 
 

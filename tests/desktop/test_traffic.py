@@ -113,3 +113,29 @@ def test_a_filter_matching_nothing_says_so_and_choosing_an_exchange_shows_it(tra
     traffic.status_filter.setCurrentIndex(0)
     traffic.table.selectRow(0)
     assert traffic.tabs.isVisible() and not traffic.placeholder.isVisible()
+
+
+def test_a_sent_exchange_shows_when_its_request_went_out_not_when_its_batch_was_stored() -> None:
+    from datetime import UTC, datetime
+
+    from sandbox.events import SandboxEvent
+
+    stored = datetime(2026, 11, 29, 12, 0, 5, 0, tzinfo=UTC)
+    sent = datetime(2026, 11, 29, 12, 0, 3, 250_000, tzinfo=UTC)
+    exchange = {"direction": "sent", "method": "POST", "path": "/Users", "status": 201, "sent_at": sent.isoformat()}
+    trace = SandboxEvent(
+        system="jumpcloud", id="t1", event_type="scim", timestamp=stored, summary="", kind="scim", data=exchange
+    )
+    model = ScimTrafficModel()
+    local = sent.astimezone()
+    assert model.cell(trace, 0) == local.strftime("%H:%M:%S.250")
+    older = SandboxEvent(
+        system="jumpcloud",
+        id="t2",
+        event_type="scim",
+        timestamp=stored,
+        summary="",
+        kind="scim",
+        data={k: v for k, v in exchange.items() if k != "sent_at"},
+    )
+    assert model.cell(older, 0) == stored.astimezone().strftime("%H:%M:%S.000")

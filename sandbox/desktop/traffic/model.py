@@ -10,6 +10,7 @@ from sandbox.desktop.theme import FAILING_RED, HEALTHY_GREEN
 from sandbox.desktop.trace_model import TraceTableModel, local_time, system_label
 from sandbox.events import SandboxEvent
 from sandbox.events.traces import SCIM
+from sandbox.scim.exchange import sent_at
 
 COLUMNS = ("Time", "Recorded by", "Method", "Path", "Status", "Latency")
 TIME, RECORDED_BY, METHOD, PATH, STATUS, LATENCY = range(len(COLUMNS))
@@ -69,7 +70,8 @@ class ScimTrafficModel(TraceTableModel):
     def cell(self, trace: SandboxEvent, column: int) -> str:
         data = trace.data
         if column == TIME:
-            return local_time(trace)
+            # A client stores its exchanges in batches: the time its request went out, when recorded.
+            return local_time(trace, sent_at(data))
         if column == RECORDED_BY:
             return direction_text(trace)
         if column == METHOD:

@@ -20,7 +20,6 @@ from sandbox.jumpcloud.services.insights import NewEvent, new_event, record_even
 from sandbox.jumpcloud.services.provisioning import outbox
 from sandbox.jumpcloud.services.provisioning.jobs import Attempt, Outcome
 from sandbox.scim.client import ScimRequestError
-from sandbox.scim.exchange import sent_at
 from sandbox.traces import NewTrace, TraceLog
 
 if TYPE_CHECKING:
@@ -126,9 +125,7 @@ class _Journal:
             ok = (status is not None and 200 <= int(status) < 300) or (status == 404 and exchange["method"] == "GET")
             shown = status if status is not None else exchange["error"]
             summary = f"{exchange['method']} {exchange['path']} → {shown}"
-            self.traces.append(
-                NewTrace(summary, exchange, success=bool(ok), related_id=event.record["id"], moment=sent_at(exchange))
-            )
+            self.traces.append(NewTrace(summary, exchange, success=bool(ok), related_id=event.record["id"]))
 
     def write(self, session: Session, traces: TraceLog) -> None:
         record_events(session, self.events)
