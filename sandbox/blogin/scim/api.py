@@ -21,6 +21,7 @@ from werkzeug.exceptions import HTTPException
 from sandbox.blogin.scim.faults import endpoint_of, fault_for_request
 from sandbox.blogin.scim.gate import ScimGate
 from sandbox.blogin.scim.settings import token_accepted
+from sandbox.blogin.services.audit import AUDIT_IDS_KEY
 from sandbox.blogin.system import BlogIn
 from sandbox.scim.errors import SCIM_CONTENT_TYPE, ScimError
 from sandbox.scim.exchange import exchange
@@ -146,13 +147,17 @@ def finish(response: Response) -> Response:
     if not in_scim(request.path):
         return response
     session = g.pop("db", None)
+    written: list[str] = []
     try:
         if session is not None:
+            written = list(session.info.pop(AUDIT_IDS_KEY, ()))
             response = _commit(session, response)
     finally:
         _release_write_lock()
     try:
-        _record(response)
+        # A change that was kept links its exchange to the first audit event it wrote, for the desktop's
+        # "Open related message".
+        _record(response, written[0] if written and response.status_code < 400 else None)
     except Exception:
         # The answer matters more than its record: never turn a good response into an error here.
         log.exception("could not record the SCIM exchange for %s %s", request.method, request.path)
@@ -217,7 +222,7 @@ def _request_url() -> str:
     return request.url
 
 
-def _record(response: Response) -> None:
+def _record(response: Response, related_id: str | None = None) -> None:
     started = g.get("scim_started", time.perf_counter())
     latency_ms = (time.perf_counter() - started) * 1000
     scim_path = request.full_path[len(PREFIX) :].rstrip("?") or "/"
@@ -236,7 +241,7 @@ def _record(response: Response) -> None:
         latency_ms=latency_ms,
     )
     summary = f"{request.method} {scim_path.split('?', 1)[0]} → {response.status_code}"
-    _system().traces.record_soon("scim", summary, data, success=response.status_code < 400)
+    _system().traces.record_soon("scim", summary, data, success=response.status_code < 400, related_id=related_id)
 
 
 @bp.errorhandler(ScimError)

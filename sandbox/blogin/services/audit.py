@@ -14,6 +14,9 @@ from sandbox.db import queue_event
 from sandbox.events import SandboxEvent, utc_now
 from sandbox.events.record import rfc3339
 
+# ``Session.info`` key: ids of the audit events written in the session, oldest first.
+AUDIT_IDS_KEY = "blogin.audit_ids"
+
 
 def record_audit(
     session: Session,
@@ -51,6 +54,8 @@ def record_audit(
         ],
     )
     queue_event(session, to_sandbox_event(record, moment))
+    # The request's own record of itself (a SCIM exchange) links to the first event it wrote.
+    session.info.setdefault(AUDIT_IDS_KEY, []).append(record["id"])
     return record
 
 
