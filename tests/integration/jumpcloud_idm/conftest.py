@@ -115,20 +115,13 @@ class Org:
 
     def summaries(self, *types: str) -> list[str]:
         """The event log's one-line summaries of this application's events of ``types``, oldest first."""
-        with self.database.sessions() as s:
-            rows = s.scalars(
-                select(DirectoryInsightsEvent)
-                .where(DirectoryInsightsEvent.event_type.in_(types))
-                .order_by(DirectoryInsightsEvent.seq)
-            ).all()
-            return [
-                r.summary
-                for r in rows
-                if (r.record.get("application") or {}).get("id") == self.application_id
-                or (r.record.get("resource") or {}).get("id") == self.application_id
-            ]
+        return [summary for summary, _record in self._events(types)]
 
     def events(self, *types: str) -> list[dict[str, Any]]:
+        """The Directory Insights records of this application's events of ``types``, oldest first."""
+        return [record for _summary, record in self._events(types)]
+
+    def _events(self, types: tuple[str, ...]) -> list[tuple[str, dict[str, Any]]]:
         with self.database.sessions() as s:
             rows = s.scalars(
                 select(DirectoryInsightsEvent)
@@ -136,7 +129,7 @@ class Org:
                 .order_by(DirectoryInsightsEvent.seq)
             ).all()
             return [
-                r.record
+                (r.summary, r.record)
                 for r in rows
                 if (r.record.get("application") or {}).get("id") == self.application_id
                 or (r.record.get("resource") or {}).get("id") == self.application_id
