@@ -90,6 +90,12 @@ def verify_in_tree(root: etree._Element, node_name: str, node_id: str | None, ke
     references = signature.findall(f"{{{DSIG_NS}}}SignedInfo/{{{DSIG_NS}}}Reference")
     if node_id is not None and (len(references) != 1 or references[0].get("URI") != f"#{node_id}"):
         raise SignatureStructureError("the signature does not reference the signed element")
+    verify_signature(signature, key, element if node_id is not None else None)
+
+
+def verify_signature(signature: etree._Element, key: xmlsec.Key, signed: etree._Element | None = None) -> None:
+    """Verify one ``ds:Signature`` with ``key``, SAML's transforms only; ``signed``'s ``ID`` is registered
+    so a ``#id`` Reference resolves to that element. Raises :class:`SignatureVerificationError`."""
     context = xmlsec.SignatureContext()
     try:
         context.key = key
@@ -97,8 +103,8 @@ def verify_in_tree(root: etree._Element, node_name: str, node_id: str | None, ke
             context.enable_reference_transform(transform)
         for transform in SIGNATURE_TRANSFORMS:
             context.enable_signature_transform(transform)
-        if node_id is not None:
-            context.register_id(element, "ID")
+        if signed is not None:
+            context.register_id(signed, "ID")
         context.verify(signature)
     except xmlsec.VerificationError as error:
         raise SignatureVerificationError(f"signature does not verify: {error}") from error

@@ -29,10 +29,9 @@ import xmlsec
 from lxml import etree
 
 from sandbox.saml.enveloped import (
-    REFERENCE_TRANSFORMS,
-    SIGNATURE_TRANSFORMS,
     SignatureVerificationError,
     certificate_key,
+    verify_signature,
 )
 from sandbox.saml.inspect import SAML, MessageSummary
 from sandbox.saml.sp_structure import SignedElement, check_audiences, text_of
@@ -168,7 +167,7 @@ class InProcessVerifier:
         failure: SignatureVerificationError | None = None
         for trusted in keys:
             try:
-                _verify_with(signed.element, signed.signature, trusted.key)
+                verify_signature(signed.signature, trusted.key, signed.element)
                 return
             except SignatureVerificationError as error:
                 failure = error
@@ -228,22 +227,6 @@ class InProcessVerifier:
             "The assertion has no bearer SubjectConfirmation with a Recipient; "
             f"this service provider's ACS URL is {self.acs_url}.",
         )
-
-
-def _verify_with(element: etree._Element, signature: etree._Element, key: xmlsec.Key) -> None:
-    context = xmlsec.SignatureContext()
-    try:
-        context.key = key
-        for transform in REFERENCE_TRANSFORMS:
-            context.enable_reference_transform(transform)
-        for transform in SIGNATURE_TRANSFORMS:
-            context.enable_signature_transform(transform)
-        context.register_id(element, "ID")
-        context.verify(signature)
-    except xmlsec.VerificationError as error:
-        raise SignatureVerificationError(f"signature does not verify: {error}") from error
-    except xmlsec.Error as error:
-        raise SignatureVerificationError(f"signature could not be checked: {error}") from error
 
 
 def _attributes(assertion: etree._Element) -> dict[str, list[str]]:
