@@ -249,7 +249,7 @@ def serve_stub(latency: float) -> None:
                 )
                 await writer.drain()
         except (asyncio.IncompleteReadError, ConnectionError):
-            pass
+            pass  # the client closed its kept-alive connection: this connection is done
         finally:
             writer.close()
 

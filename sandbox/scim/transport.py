@@ -386,7 +386,7 @@ def _retry_after(value: str | None) -> float | None:
     try:
         return max(0.0, float(value))
     except ValueError:
-        pass
+        pass  # not delay-seconds: Retry-After may also be an HTTP-date (RFC 9110 §10.2.3), read below
     try:
         moment = parsedate_to_datetime(value)
     except (TypeError, ValueError):

@@ -171,10 +171,8 @@ def _commit(session: Session, response: Response) -> Response:
     try:
         if response.status_code >= 400:
             session.rollback()
-        elif request.method in _READS:
-            # Reads wrote nothing (an Nth-request fault counter was committed when it was counted).
-            pass
-        else:
+        elif request.method not in _READS:
+            # Reads wrote nothing to commit (an Nth-request fault counter was committed when it was counted).
             session.commit()
     except SQLAlchemyError:
         log.exception("SCIM commit failed for %s %s", request.method, request.path)
