@@ -43,6 +43,7 @@ from sandbox.saml.response import (
     add_signature_template,
     build_response,
 )
+from sandbox.saml.sp_types import utc_moment
 
 if TYPE_CHECKING:
     import xmlsec
@@ -351,14 +352,11 @@ def _check_issue_instant(issue_instant: str, now: datetime | None = None) -> Non
 
     pysaml2 computes this check but ignores its result, so it is made here, with pysaml2's own window.
     """
-    try:
-        issued = datetime.fromisoformat(issue_instant.strip().replace("Z", "+00:00"))
-    except ValueError:
+    issued = utc_moment(issue_instant)
+    if issued is None:
         raise IdpError(
             f"The SAML AuthnRequest could not be accepted: its IssueInstant “{escape(issue_instant)}” is not a date."
-        ) from None
-    if issued.tzinfo is None:
-        issued = issued.replace(tzinfo=UTC)
+        )
     moment = now or datetime.now(UTC)
     if abs(moment - issued) > ISSUE_INSTANT_WINDOW:
         raise IdpError(

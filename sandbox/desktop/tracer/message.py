@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from lxml import etree
@@ -14,21 +14,10 @@ from sandbox.desktop.tracer.signature import SignatureStatus, check_signatures
 from sandbox.events import SandboxEvent
 from sandbox.saml.inspect import MessageSummary, summarise_root
 from sandbox.saml.safe_xml import UnsafeXmlError, parse_xml
+from sandbox.saml.sp_types import utc_moment
 
 OTHER_SYSTEM = {"jumpcloud": "blogin", "blogin": "jumpcloud"}
 VERDICT_LABELS = {"sent": "Sent", "accepted": "Accepted", "rejected": "Rejected"}
-
-
-def parse_instant(value: str | None) -> datetime | None:
-    """An ``xs:dateTime`` as SAML writes it, in UTC; ``None`` when absent or unreadable."""
-    if not value:
-        return None
-    text = value.strip().replace("Z", "+00:00")
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 @dataclass(frozen=True)
@@ -128,11 +117,11 @@ def read_message(trace: SandboxEvent, expected_certificate_sha256: str | None = 
     else:
         signatures = check_signatures(root, expected)
         pretty = indented(root)
-    clock = parse_instant(data.get("clock")) or trace.timestamp
+    clock = utc_moment(data.get("clock")) or trace.timestamp
     window = ValidityWindow(
         clock=clock,
-        not_before=parse_instant(summary.not_before) if summary else None,
-        not_on_or_after=parse_instant(summary.not_on_or_after) if summary else None,
+        not_before=utc_moment(summary.not_before) if summary else None,
+        not_on_or_after=utc_moment(summary.not_on_or_after) if summary else None,
         allowed_skew_s=int(data.get("allowed_skew_s") or 0),
     )
     return TracedMessage(
