@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Response, request
 
-from sandbox.blogin.scim import groups, users
+from sandbox.blogin.scim import groups, user_listing, users
 from sandbox.blogin.scim.api import bp, json_body, scim_base, scim_response
 from sandbox.blogin.scim.listing import list_query, list_response
 from sandbox.blogin.scim.representation import etag, user_resource
@@ -106,14 +106,14 @@ def _search_body() -> dict[str, Any]:
 @bp.get("/Users")
 def list_users() -> Response:
     query = list_query(request.args)
-    total, resources = users.list_users(db(), query, scim_base())
+    total, resources = user_listing.list_users(db(), query, scim_base())
     return scim_response(list_response(total, query.start_index, resources))
 
 
 @bp.post("/Users/.search")
 def search_users() -> Response:
     query = list_query(_search_body())
-    total, resources = users.list_users(db(), query, scim_base())
+    total, resources = user_listing.list_users(db(), query, scim_base())
     return scim_response(list_response(total, query.start_index, resources))
 
 

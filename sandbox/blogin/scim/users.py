@@ -1,4 +1,4 @@
-"""SCIM Users ⇄ BlogIn users: create, read, replace, patch, delete, list. Never commits.
+"""SCIM Users ⇄ BlogIn users: create, read, replace, patch, delete. Never commits.
 
 The SCIM API is the hot path of provisioning, so it reads and writes the ``users`` table through
 SQLAlchemy Core statements built once (bound parameters, compiled once per process) instead of loading
@@ -11,24 +11,20 @@ from collections.abc import Sequence
 from types import SimpleNamespace
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, delete, func, select, true, update
+from sqlalchemy import Table, bindparam, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from sandbox.blogin.models import SsoConfiguration, Team, User, team_members
 from sandbox.blogin.models.base import new_resource_id
 from sandbox.blogin.scim.direct import DirectInsert, DirectSelect, DirectUpdate
-from sandbox.blogin.scim.listing import ListQuery
-from sandbox.blogin.scim.query import USER_SORT, compile_filter
 from sandbox.blogin.scim.representation import user_columns, user_resource
-from sandbox.blogin.scim.search import search
 from sandbox.blogin.services.audit import record_audit
 from sandbox.events import utc_now
 from sandbox.passwords import hash_password
 from sandbox.scim.errors import invalid_value, not_found, uniqueness
-from sandbox.scim.filter import Compare, Filter
 from sandbox.scim.patch import apply_patch, operations_of
-from sandbox.scim.resources import normalize, project
-from sandbox.scim.schemas import USER_SCHEMA, USER_TYPE
+from sandbox.scim.resources import normalize
+from sandbox.scim.schemas import USER_TYPE
 
 ACTOR = "SCIM provisioning"
 
@@ -43,14 +39,6 @@ _USER_WITH_TEAMS = DirectSelect(
     .outerjoin(team_members, team_members.c.user_id == _users.c.id)
     .outerjoin(_teams, _teams.c.id == team_members.c.team_id)
     .where(_users.c.id == bindparam("user_id"))
-    .order_by(_teams.c.display_name_key)
-)
-# The same by userName (its lower-cased, unique key): the lookup every provisioning client makes.
-_USER_WITH_TEAMS_BY_NAME = DirectSelect(
-    select(_users, _teams.c.id.label("team_id"), _teams.c.display_name.label("team_name"))
-    .outerjoin(team_members, team_members.c.user_id == _users.c.id)
-    .outerjoin(_teams, _teams.c.id == team_members.c.team_id)
-    .where(_users.c.user_name_key == bindparam("key"))
     .order_by(_teams.c.display_name_key)
 )
 # Accounts SSO/JIT made (named by the NameID, no externalId) with the create's email: one is taken over.
@@ -73,42 +61,6 @@ _CREATE_FACTS = DirectSelect(
     )
 )
 _HOLDER = select(_users.c.id).where(_users.c.user_name_key == bindparam("key"))
-# The default listing (no filter, userName order): a page, the total, and the page's teams — each a
-# constant statement walking the userName index.
-_RENDERED = [
-    _users.c[name]
-    for name in (
-        "id",
-        "external_id",
-        "user_name",
-        "given_name",
-        "family_name",
-        "formatted_name",
-        "display_name",
-        "title",
-        "timezone",
-        "active",
-        "email",
-        "phone",
-        "scim_extra",
-        "created",
-        "last_modified",
-        "version",
-    )
-]
-# Timestamps as stored: the representation formats SQLite's text without parsing it.
-_PAGE = DirectSelect(
-    select(*_RENDERED).order_by(_users.c.user_name_key).limit(bindparam("count")).offset(bindparam("skip")),
-    as_stored=("created", "last_modified"),
-)
-_TOTAL = DirectSelect(select(func.count().label("total")).select_from(_users))
-_PAGE_IDS = select(_users.c.id).order_by(_users.c.user_name_key).limit(bindparam("count")).offset(bindparam("skip"))
-_TEAMS_OF_PAGE = DirectSelect(
-    select(team_members.c.user_id, _teams.c.id, _teams.c.display_name)
-    .join(_teams, _teams.c.id == team_members.c.team_id)
-    .where(team_members.c.user_id.in_(_PAGE_IDS.scalar_subquery()))
-    .order_by(_teams.c.display_name_key)
-)
 # A SCIM create writes every column but the console's own (linked_from stays NULL).
 _INSERT_USER = DirectInsert(_users, [c.name for c in _users.columns if c.name != "linked_from"])
 # What a PUT or PATCH writes: the mapped attributes, the password, the version (one constant UPDATE).
@@ -282,60 +234,3 @@ def delete_user(session: Session, row: Any) -> None:
     record_audit(
         session, "scim_user_deleted", f"SCIM deleted user {row.user_name}", actor=ACTOR, detail={"user_id": row.id}
     )
-
-
-def _user_name_eq(node: Filter | None) -> str | None:
-    """The value of a plain ``userName eq "…"`` filter, else None."""
-    if (
-        isinstance(node, Compare)
-        and node.op == "eq"
-        and isinstance(node.value, str)
-        and node.value
-        and node.path.sub is None
-        and node.path.attr.lower() == "username"
-        and (node.path.uri is None or node.path.uri.lower() == USER_SCHEMA.lower())
-    ):
-        return node.value
-    return None
-
-
-def list_users(session: Session, query: ListQuery, base: str) -> tuple[int, list[dict[str, Any]]]:
-    """GET /Users: filtered, sorted and paged; ``userName eq`` takes one indexed query."""
-    wanted = _user_name_eq(query.filter)
-    if wanted is not None:
-        rows = _USER_WITH_TEAMS_BY_NAME.all(session, {"key": wanted.lower()})
-        if not rows:
-            return 0, []
-        if query.start_index > 1 or query.count == 0:
-            return 1, []
-        teams = [(row.team_id, row.team_name) for row in rows if row.team_id is not None]
-        return 1, [project(user_resource(rows[0], base, teams), query.attributes, query.excluded)]
-    if query.filter is None and query.sort_by is None and not query.descending:
-        return _default_page(session, query, base)
-    condition, exact = compile_filter(query.filter, "User") if query.filter is not None else (None, True)
-    return search(
-        session,
-        table=_users,
-        rtype=USER_TYPE,
-        condition=condition if condition is not None else true(),
-        exact=exact,
-        sort_columns=USER_SORT,
-        default_order=[_users.c.user_name_key],
-        query=query,
-        render=lambda rows: render_users(session, rows, base),
-    )
-
-
-def _default_page(session: Session, query: ListQuery, base: str) -> tuple[int, list[dict[str, Any]]]:
-    """A page of every user in userName order: what a client walks to read the whole directory."""
-    bounds = {"count": query.count, "skip": query.start_index - 1}
-    rows = _PAGE.all(session, bounds) if query.count else []
-    # A short page is the last one: the total follows without counting.
-    short = bool(rows) and len(rows) < query.count
-    total = query.start_index - 1 + len(rows) if short else _TOTAL.all(session, {})[0].total
-    teams: dict[str, Teams] = {}
-    if rows:
-        for user_id, team_id, name in _TEAMS_OF_PAGE.all(session, bounds):
-            teams.setdefault(user_id, []).append((team_id, name))
-    attributes, excluded = query.attributes, query.excluded
-    return total, [project(user_resource(row, base, teams.get(row.id, [])), attributes, excluded) for row in rows]
