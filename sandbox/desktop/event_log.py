@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from PySide6.QtCore import QItemSelection, QModelIndex, Qt, QTimer
+from PySide6.QtCore import QItemSelection, QModelIndex, QTimer
 from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import (
     QComboBox,
@@ -12,9 +12,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPlainTextEdit,
-    QSplitter,
-    QVBoxLayout,
-    QWidget,
 )
 
 from sandbox.desktop.event_model import (
@@ -28,6 +25,7 @@ from sandbox.desktop.event_model import (
     EventFilter,
     EventLogModel,
 )
+from sandbox.desktop.layout import column, side_by_side
 from sandbox.desktop.list_view import filter_bar, list_table
 from sandbox.desktop.theme import dot_icon
 
@@ -72,22 +70,8 @@ class EventLogDock(QDockWidget):
         mono.setStyleHint(QFont.StyleHint.Monospace)
         self.detail.setFont(mono)
 
-        self.splitter = QSplitter(Qt.Orientation.Horizontal)
-        self.splitter.setObjectName("eventLogSplitter")
-        self.splitter.setChildrenCollapsible(False)
-        self.splitter.addWidget(self.table)
-        self.splitter.addWidget(self.detail)
-        self.splitter.setStretchFactor(0, 3)
-        self.splitter.setStretchFactor(1, 1)
-        self.splitter.setSizes([900, 360])
-
-        body = QWidget()
-        layout = QVBoxLayout(body)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(0)
-        layout.addWidget(bar)
-        layout.addWidget(self.splitter, 1)
-        self.setWidget(body)
+        self.splitter = side_by_side("eventLogSplitter", self.table, self.detail, (900, 360), stretch=(3, 1))
+        self.setWidget(column(bar, self.splitter))
 
         # Typing in the text filter re-filters after a short pause, not on every key.
         self._text_timer = QTimer(self)

@@ -16,12 +16,11 @@ from PySide6.QtWidgets import (
     QGraphicsView,
     QHBoxLayout,
     QPushButton,
-    QVBoxLayout,
-    QWidget,
 )
 
 from sandbox.desktop.flow.scene import FlowScene
 from sandbox.desktop.flow.steps import Flow, FlowRecorder, Step
+from sandbox.desktop.layout import column
 from sandbox.events import SandboxEvent
 
 log = logging.getLogger("sandbox.desktop.flow")
@@ -112,13 +111,7 @@ class FlowDiagramDock(QDockWidget):
         bar_layout.addWidget(self.fit_button)
         bar_layout.addWidget(self.png_button)
         bar_layout.addWidget(self.svg_button)
-        body = QWidget()
-        layout = QVBoxLayout(body)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(0)
-        layout.addWidget(bar)
-        layout.addWidget(self.view, 1)
-        self.setWidget(body)
+        self.setWidget(column(bar, self.view))
         self._following = True
         self._listed: list[Flow] = []
         self.chooser.activated.connect(self._chosen)

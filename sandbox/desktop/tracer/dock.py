@@ -6,7 +6,7 @@ import logging
 from collections import OrderedDict
 from pathlib import Path
 
-from PySide6.QtCore import QItemSelection, Qt
+from PySide6.QtCore import QItemSelection
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -16,11 +16,9 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
-    QSplitter,
-    QVBoxLayout,
-    QWidget,
 )
 
+from sandbox.desktop.layout import column, side_by_side
 from sandbox.desktop.list_view import filter_bar, list_table
 from sandbox.desktop.tracer.detail import MessageDetail
 from sandbox.desktop.tracer.message import TracedMessage, read_message
@@ -70,28 +68,9 @@ class SamlTracerDock(QDockWidget):
             actions.addWidget(button)
 
         self.detail = MessageDetail()
-        right = QWidget()
-        right_layout = QVBoxLayout(right)
-        right_layout.setContentsMargins(0, 0, 0, 0)
-        right_layout.setSpacing(0)
-        right_layout.addLayout(actions)
-        right_layout.addWidget(self.detail, 1)
-
-        left = QWidget()
-        left_layout = QVBoxLayout(left)
-        left_layout.setContentsMargins(0, 0, 0, 0)
-        left_layout.setSpacing(0)
-        left_layout.addWidget(bar)
-        left_layout.addWidget(self.table, 1)
-
-        self.splitter = QSplitter(Qt.Orientation.Horizontal)
-        self.splitter.setObjectName("samlTracerSplitter")
-        self.splitter.setChildrenCollapsible(False)
-        self.splitter.addWidget(left)
-        self.splitter.addWidget(right)
-        self.splitter.setStretchFactor(0, 2)
-        self.splitter.setStretchFactor(1, 3)
-        self.splitter.setSizes([480, 720])
+        self.splitter = side_by_side(
+            "samlTracerSplitter", column(bar, self.table), column(actions, self.detail), (480, 720), stretch=(2, 3)
+        )
         self.setWidget(self.splitter)
 
         self.show_filter.currentIndexChanged.connect(self.apply_filter)

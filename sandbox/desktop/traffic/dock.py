@@ -14,13 +14,13 @@ from PySide6.QtWidgets import (
     QLabel,
     QPlainTextEdit,
     QPushButton,
-    QSplitter,
     QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
 from sandbox.desktop.flow.steps import CONNECTION_TEST_OPERATIONS
+from sandbox.desktop.layout import column, side_by_side
 from sandbox.desktop.list_view import filter_bar, list_table
 from sandbox.desktop.theme import FAILING_RED, MUTED_GREY
 from sandbox.desktop.trace_model import system_label
@@ -130,18 +130,7 @@ class ScimTrafficDock(QDockWidget):
         right_layout.addWidget(self.error)
         right_layout.addWidget(self.placeholder, 1)
         right_layout.addWidget(self.tabs, 1)
-        left = QWidget()
-        left_layout = QVBoxLayout(left)
-        left_layout.setContentsMargins(0, 0, 0, 0)
-        left_layout.setSpacing(0)
-        left_layout.addWidget(bar)
-        left_layout.addWidget(self.table, 1)
-        self.splitter = QSplitter(Qt.Orientation.Horizontal)
-        self.splitter.setObjectName("scimTrafficSplitter")
-        self.splitter.setChildrenCollapsible(False)
-        self.splitter.addWidget(left)
-        self.splitter.addWidget(right)
-        self.splitter.setSizes([620, 620])
+        self.splitter = side_by_side("scimTrafficSplitter", column(bar, self.table), right, (620, 620))
         self.setWidget(self.splitter)
 
         self.status_filter.currentIndexChanged.connect(self.apply_filter)

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from sandbox.app import Sandbox
+from sandbox.desktop.layout import column
 from sandbox.desktop.personas import persona_by_key
 from sandbox.desktop.walkthrough.model import DoneNowRole, WalkthroughModel
 from sandbox.desktop.walkthrough.steps import STEPS, Observed, WalkthroughStep, guide_passages
@@ -137,13 +138,8 @@ class WalkthroughDock(QDockWidget):
         self.splitter.setChildrenCollapsible(False)
         self.splitter.setSizes([300, 260])
 
-        body = QWidget()
+        body = column(header, self.splitter)
         body.setStyleSheet(STYLE)
-        layout = QVBoxLayout(body)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(0)
-        layout.addWidget(header)
-        layout.addWidget(self.splitter, 1)
         self.setWidget(body)
 
         self._refresh_timer = QTimer(self)
