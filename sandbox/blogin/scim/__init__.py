@@ -1,6 +1,8 @@
-"""BlogIn's SCIM 2.0 service provider (``/sso/scim/V2``): Users are BlogIn users, Groups are Teams."""
+"""BlogIn's SCIM 2.0 service provider (``/sso/scim/V2``): Users are BlogIn users, Groups are Teams.
 
-from sandbox.blogin.scim import routes as _routes  # noqa: F401  (registers the endpoints on the blueprint)
-from sandbox.blogin.scim.api import PREFIX, bp
+The service is put in front of the console's Flask app by ``sandbox.blogin.scim.service.mount``.
+"""
 
-__all__ = ["PREFIX", "bp"]
+PREFIX = "/sso/scim/V2"
+
+__all__ = ["PREFIX"]

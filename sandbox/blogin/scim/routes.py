@@ -1,15 +1,19 @@
-"""SCIM endpoints: discovery, /Users and /Groups (RFC 7644 §3)."""
+"""SCIM endpoints: discovery, /Users and /Groups (RFC 7644 §3), and the table that routes to them.
+
+Each endpoint is a plain function of the :class:`ScimCall` (and the path's id) answering a
+:class:`ScimAnswer`; :func:`resolve` finds it for a method and a path below ``/sso/scim/V2``.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from flask import Response, request
-
 from sandbox.blogin.scim import groups, user_listing, users
-from sandbox.blogin.scim.api import bp, json_body, scim_base, scim_response
+from sandbox.blogin.scim.api import ScimCall, json_body
 from sandbox.blogin.scim.listing import list_query, list_response
 from sandbox.blogin.scim.representation import etag, user_resource
+from sandbox.blogin.scim.wire import ScimAnswer, scim_answer
 from sandbox.scim.errors import ScimError, invalid_syntax, not_found
 from sandbox.scim.resources import project
 from sandbox.scim.schemas import (
@@ -19,7 +23,8 @@ from sandbox.scim.schemas import (
     SEARCH_REQUEST_SCHEMA,
     service_provider_config,
 )
-from sandbox.webcommon import db
+
+Endpoint = Callable[..., ScimAnswer]
 
 
 def _listed(documents: list[dict[str, Any]]) -> dict[str, Any]:
@@ -32,47 +37,39 @@ def _listed(documents: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-@bp.get("/ServiceProviderConfig")
-def provider_config() -> Response:
-    return scim_response(
-        service_provider_config(scim_base(), f"{scim_base()[: -len('/sso/scim/V2')]}/settings/sso/provisioning")
-    )
+def provider_config(call: ScimCall) -> ScimAnswer:
+    return scim_answer(service_provider_config(call.base, f"{call.system.base_url}/settings/sso/provisioning"))
 
 
-@bp.get("/ResourceTypes")
-def resource_types() -> Response:
-    return scim_response(_listed([t.document(scim_base()) for t in RESOURCE_TYPES.values()]))
+def resource_types(call: ScimCall) -> ScimAnswer:
+    return scim_answer(_listed([t.document(call.base) for t in RESOURCE_TYPES.values()]))
 
 
-@bp.get("/ResourceTypes/<name>")
-def resource_type(name: str) -> Response:
+def resource_type(call: ScimCall, name: str) -> ScimAnswer:
     found = RESOURCE_TYPES.get(name)
     if found is None:
         raise not_found(f"There is no resource type {name!r}; there are User and Group.")
-    return scim_response(found.document(scim_base()))
+    return scim_answer(found.document(call.base))
 
 
-@bp.get("/Schemas")
-def schemas() -> Response:
-    return scim_response(_listed([s.document(scim_base()) for s in SCHEMAS.values()]))
+def schemas(call: ScimCall) -> ScimAnswer:
+    return scim_answer(_listed([s.document(call.base) for s in SCHEMAS.values()]))
 
 
-@bp.get("/Schemas/<path:schema_id>")
-def schema(schema_id: str) -> Response:
+def schema(call: ScimCall, schema_id: str) -> ScimAnswer:
     found = SCHEMAS.get(schema_id)
     if found is None:
         raise not_found(f"There is no schema {schema_id!r}.")
-    return scim_response(found.document(scim_base()))
+    return scim_answer(found.document(call.base))
 
 
-@bp.route("/Bulk", methods=["POST"])
-def bulk() -> Response:
+def bulk(call: ScimCall) -> ScimAnswer:
     raise ScimError(501, "BlogIn does not support bulk operations (ServiceProviderConfig says bulk.supported: false).")
 
 
-def _check_if_match(version: int) -> None:
+def _check_if_match(call: ScimCall, version: int) -> None:
     """``If-Match`` with a stale version is 412 (RFC 7644 §3.14)."""
-    wanted = request.headers.get("If-Match")
+    wanted = call.request.environ.get("HTTP_IF_MATCH")
     if wanted is None:
         return
     tags = [tag.strip() for tag in wanted.split(",")]
@@ -80,18 +77,20 @@ def _check_if_match(version: int) -> None:
         raise ScimError(412, f"The resource has changed since it was read: its version is now {etag(version)}.")
 
 
-def _one(resource: dict[str, Any], version: int, status: int = 200) -> Response:
-    headers = {"ETag": etag(version)}
+def _one(call: ScimCall, resource: dict[str, Any], version: int, status: int = 200) -> ScimAnswer:
+    tag = etag(version)
+    headers = [("ETag", tag)]
     if status == 201:
-        headers["Location"] = resource["meta"]["location"]
+        headers.append(("Location", resource["meta"]["location"]))
+    request = call.request
     query = list_query(request.args)
-    if request.method == "GET" and request.headers.get("If-None-Match") == etag(version):
-        return scim_response(None, 304, headers)
-    return scim_response(project(resource, query.attributes, query.excluded), status, headers)
+    if request.method == "GET" and request.environ.get("HTTP_IF_NONE_MATCH") == tag:
+        return scim_answer(None, 304, headers)
+    return scim_answer(project(resource, query.attributes, query.excluded), status, headers)
 
 
-def _search_body() -> dict[str, Any]:
-    body = json_body()
+def _search_body(call: ScimCall) -> dict[str, Any]:
+    body = json_body(call.request)
     if not isinstance(body, dict):
         raise invalid_syntax("A search request is a JSON object.")
     schemas = body.get("schemas")
@@ -103,112 +102,150 @@ def _search_body() -> dict[str, Any]:
 # Users
 
 
-@bp.get("/Users")
-def list_users() -> Response:
-    query = list_query(request.args)
-    total, resources = user_listing.list_users(db(), query, scim_base())
-    return scim_response(list_response(total, query.start_index, resources))
+def list_users(call: ScimCall) -> ScimAnswer:
+    query = list_query(call.request.args)
+    total, resources = user_listing.list_users(call.session, query, call.base)
+    return scim_answer(list_response(total, query.start_index, resources))
 
 
-@bp.post("/Users/.search")
-def search_users() -> Response:
-    query = list_query(_search_body())
-    total, resources = user_listing.list_users(db(), query, scim_base())
-    return scim_response(list_response(total, query.start_index, resources))
+def search_users(call: ScimCall) -> ScimAnswer:
+    query = list_query(_search_body(call))
+    total, resources = user_listing.list_users(call.session, query, call.base)
+    return scim_answer(list_response(total, query.start_index, resources))
 
 
-@bp.post("/Users")
-def create_user() -> Response:
-    resource, version = users.create_user(db(), json_body(), scim_base())
-    return _one(resource, version, 201)
+def create_user(call: ScimCall) -> ScimAnswer:
+    resource, version = users.create_user(call.session, json_body(call.request), call.base)
+    return _one(call, resource, version, 201)
 
 
-@bp.get("/Users/<user_id>")
-def get_user(user_id: str) -> Response:
-    row, teams = users.user_view(db(), user_id)
-    return _one(user_resource(row, scim_base(), teams), row.version)
+def get_user(call: ScimCall, user_id: str) -> ScimAnswer:
+    row, teams = users.user_view(call.session, user_id)
+    return _one(call, user_resource(row, call.base, teams), row.version)
 
 
-@bp.put("/Users/<user_id>")
-def replace_user(user_id: str) -> Response:
-    session = db()
+def replace_user(call: ScimCall, user_id: str) -> ScimAnswer:
+    session = call.session
     row, teams = users.user_view(session, user_id)
-    _check_if_match(row.version)
-    resource, version = users.replace_user(session, row, teams, json_body(), scim_base())
-    return _one(resource, version)
+    _check_if_match(call, row.version)
+    resource, version = users.replace_user(session, row, teams, json_body(call.request), call.base)
+    return _one(call, resource, version)
 
 
-@bp.patch("/Users/<user_id>")
-def patch_user(user_id: str) -> Response:
-    session = db()
+def patch_user(call: ScimCall, user_id: str) -> ScimAnswer:
+    session = call.session
     row, teams = users.user_view(session, user_id)
-    _check_if_match(row.version)
-    resource, version = users.patch_user(session, row, teams, json_body(), scim_base())
-    return _one(resource, version)
+    _check_if_match(call, row.version)
+    resource, version = users.patch_user(session, row, teams, json_body(call.request), call.base)
+    return _one(call, resource, version)
 
 
-@bp.delete("/Users/<user_id>")
-def delete_user(user_id: str) -> Response:
-    session = db()
+def delete_user(call: ScimCall, user_id: str) -> ScimAnswer:
+    session = call.session
     row, _teams = users.user_view(session, user_id)
-    _check_if_match(row.version)
+    _check_if_match(call, row.version)
     users.delete_user(session, row)
-    return scim_response(None, 204)
+    return scim_answer(None, 204)
 
 
 # Groups
 
 
-@bp.get("/Groups")
-def list_groups() -> Response:
-    query = list_query(request.args)
-    total, resources = groups.list_teams(db(), query, scim_base())
-    return scim_response(list_response(total, query.start_index, resources))
+def list_groups(call: ScimCall) -> ScimAnswer:
+    query = list_query(call.request.args)
+    total, resources = groups.list_teams(call.session, query, call.base)
+    return scim_answer(list_response(total, query.start_index, resources))
 
 
-@bp.post("/Groups/.search")
-def search_groups() -> Response:
-    query = list_query(_search_body())
-    total, resources = groups.list_teams(db(), query, scim_base())
-    return scim_response(list_response(total, query.start_index, resources))
+def search_groups(call: ScimCall) -> ScimAnswer:
+    query = list_query(_search_body(call))
+    total, resources = groups.list_teams(call.session, query, call.base)
+    return scim_answer(list_response(total, query.start_index, resources))
 
 
-@bp.post("/Groups")
-def create_group() -> Response:
-    session = db()
-    team = groups.create_team(session, json_body())
-    return _one(groups.render_team(session, team, scim_base()), team.version, 201)
+def create_group(call: ScimCall) -> ScimAnswer:
+    session = call.session
+    team = groups.create_team(session, json_body(call.request))
+    return _one(call, groups.render_team(session, team, call.base), team.version, 201)
 
 
-@bp.get("/Groups/<team_id>")
-def get_group(team_id: str) -> Response:
-    session = db()
+def get_group(call: ScimCall, team_id: str) -> ScimAnswer:
+    session = call.session
     team = groups.find_team(session, team_id)
-    return _one(groups.render_team(session, team, scim_base()), team.version)
+    return _one(call, groups.render_team(session, team, call.base), team.version)
 
 
-@bp.put("/Groups/<team_id>")
-def replace_group(team_id: str) -> Response:
-    session = db()
+def replace_group(call: ScimCall, team_id: str) -> ScimAnswer:
+    session = call.session
     team = groups.find_team(session, team_id)
-    _check_if_match(team.version)
-    groups.replace_team(session, team, json_body())
-    return _one(groups.render_team(session, team, scim_base()), team.version)
+    _check_if_match(call, team.version)
+    groups.replace_team(session, team, json_body(call.request))
+    return _one(call, groups.render_team(session, team, call.base), team.version)
 
 
-@bp.patch("/Groups/<team_id>")
-def patch_group(team_id: str) -> Response:
-    session = db()
+def patch_group(call: ScimCall, team_id: str) -> ScimAnswer:
+    session = call.session
     team = groups.find_team(session, team_id)
-    _check_if_match(team.version)
-    groups.patch_team(session, team, json_body(), scim_base())
-    return _one(groups.render_team(session, team, scim_base()), team.version)
+    _check_if_match(call, team.version)
+    groups.patch_team(session, team, json_body(call.request), call.base)
+    return _one(call, groups.render_team(session, team, call.base), team.version)
 
 
-@bp.delete("/Groups/<team_id>")
-def delete_group(team_id: str) -> Response:
-    session = db()
+def delete_group(call: ScimCall, team_id: str) -> ScimAnswer:
+    session = call.session
     team = groups.find_team(session, team_id)
-    _check_if_match(team.version)
+    _check_if_match(call, team.version)
     groups.delete_team(session, team)
-    return scim_response(None, 204)
+    return scim_answer(None, 204)
+
+
+# Routing: a collection, its /.search, one resource by id (any text without a slash).
+
+_COLLECTIONS: dict[str, dict[str, Endpoint]] = {
+    "Users": {"GET": list_users, "POST": create_user},
+    "Groups": {"GET": list_groups, "POST": create_group},
+    "ServiceProviderConfig": {"GET": provider_config},
+    "ResourceTypes": {"GET": resource_types},
+    "Schemas": {"GET": schemas},
+    "Bulk": {"POST": bulk},
+}
+_SEARCHES: dict[str, Endpoint] = {"Users": search_users, "Groups": search_groups}
+_ITEMS: dict[str, dict[str, Endpoint]] = {
+    "Users": {"GET": get_user, "PUT": replace_user, "PATCH": patch_user, "DELETE": delete_user},
+    "Groups": {"GET": get_group, "PUT": replace_group, "PATCH": patch_group, "DELETE": delete_group},
+    "ResourceTypes": {"GET": resource_type},
+    # A schema's id is a URN, and may hold slashes.
+    "Schemas": {"GET": schema},
+}
+# How an Allow header lists methods.
+_METHOD_ORDER = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+def routes_for(scim_path: str) -> list[tuple[dict[str, Endpoint], tuple[str, ...]]]:
+    """The endpoints (by method) that ``scim_path`` names, each with the path's arguments, most specific
+    first: ``/Users/.search`` is the search for POST and a user named ``.search`` otherwise."""
+    if not scim_path.startswith("/"):
+        return []
+    head, slash, rest = scim_path[1:].partition("/")
+    if not slash:
+        collection = _COLLECTIONS.get(head)
+        return [(collection, ())] if collection is not None else []
+    items = _ITEMS.get(head)
+    if items is None or not rest or rest.startswith("/") or ("/" in rest and head != "Schemas"):
+        return []
+    found: list[tuple[dict[str, Endpoint], tuple[str, ...]]] = []
+    search = _SEARCHES.get(head) if rest == ".search" else None
+    if search is not None:
+        found.append(({"POST": search}, ()))
+    found.append((items, (rest,)))
+    return found
+
+
+def allowed_methods(routes: list[tuple[dict[str, Endpoint], tuple[str, ...]]]) -> str:
+    """The Allow header for a path: every method its endpoints take, with HEAD for GET, and OPTIONS."""
+    methods = {"OPTIONS"}
+    for endpoints, _args in routes:
+        methods.update(endpoints)
+        if "GET" in endpoints:
+            methods.add("HEAD")
+    return ", ".join(m for m in _METHOD_ORDER if m in methods)

@@ -3,30 +3,42 @@ between the change's read and its UPDATE of every SCIM-mapped column (and be ove
 
 from __future__ import annotations
 
+import io
 import sqlite3
 
 import pytest
 
 from sandbox.app import Sandbox
-from sandbox.blogin import create_app
 from sandbox.blogin.scim import api
-from sandbox.webcommon import db
+from sandbox.blogin.scim.gate import ScimGate
+from sandbox.blogin.scim.wire import ScimRequest
 
 
 def test_a_scim_change_takes_sqlite_write_lock_before_reading(running: Sandbox, token: str) -> None:
-    app = create_app(running.blogin)
-    path = running.blogin.database.path
+    system = running.blogin
+    path = system.database.path
     assert path is not None
-    with app.test_request_context("/sso/scim/V2/Users", method="POST", headers={"Authorization": f"Bearer {token}"}):
-        assert api.authenticate() is None  # the gate lets the change in and takes the locks
+    environ = {
+        "REQUEST_METHOD": "POST",
+        "PATH_INFO": "/sso/scim/V2/Users",
+        "HTTP_AUTHORIZATION": f"Bearer {token}",
+        "wsgi.input": io.BytesIO(b""),
+    }
+    call = api.ScimCall(ScimRequest(environ, None), system)
+    assert api.authenticate(call, ScimGate(system.database.engine)) is None  # the gate lets the change in
+    try:
         other = sqlite3.connect(path, timeout=0)
         try:
             with pytest.raises(sqlite3.OperationalError, match="locked"):
                 other.execute("BEGIN IMMEDIATE")
         finally:
             other.close()
-        db().rollback()
-        api._release_write_lock()
+    finally:
+        session = call.take_session()
+        assert session is not None
+        session.rollback()
+        session.close()
+        api.release_write_lock(call)
     other = sqlite3.connect(path, timeout=0)
     try:
         other.execute("BEGIN IMMEDIATE")  # free again once the change has ended
