@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import JSON, Column, Connection, ForeignKey, Index, String, Table, func, inspect, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from sandbox.blogin.models.base import Base, new_resource_id, utc_now
+from sandbox.blogin.models.user_name_search import add_user_name_search, attach_user_name_search
 
 # BlogIn's user roles; Reviewer exists only with content approval on.
 ROLES = ("Reader", "Commenter", "Writer", "Reviewer", "Administrator")
@@ -89,6 +90,10 @@ class Team(Base):
     )
 
 
+# userName co/sw/ew find their users through a trigram index where the database has one.
+attach_user_name_search(cast(Table, User.__table__))
+
+
 def upgrade_people_schema(connection: Connection) -> None:
     """Bring a ``users`` table made by an earlier version up to date (a new table is created whole)."""
     columns = {column["name"] for column in inspect(connection).get_columns("users")}
@@ -96,3 +101,4 @@ def upgrade_people_schema(connection: Connection) -> None:
         connection.execute(text("ALTER TABLE users ADD COLUMN linked_from VARCHAR(16)"))
     # Reflection skips expression indexes, so ``Index.create(checkfirst=True)`` cannot tell; ask the database.
     connection.execute(text("CREATE INDEX IF NOT EXISTS ix_users_email_key ON users (lower(email))"))
+    add_user_name_search(connection)
