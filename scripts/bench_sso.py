@@ -18,6 +18,12 @@ Two round trips are timed, from "Log in with SSO" (``/sso/saml/login``) to BlogI
 The SAML work alone (AuthnRequest, reading it, issuing and signing the Response, verifying it) is
 also timed in process, without HTTP, Flask or a database, to tell it apart from the web stack's share.
 
+The browser is a lean HTTP/1.1 client on the standard library's ``http.client`` (one keep-alive
+connection per host on loopback, host-only cookies, redirects followed and forms posted by the round
+trip itself): httpx with its ``http.cookiejar`` costs about 1 ms of CPU per request, the client's share
+rather than the systems'. The session-reused round trip is also run with the project's httpx client
+(``sandbox.http.http_client``), printed as "session reused, httpx", so the two clients can be compared.
+
 Each XML-signature backend runs in its own process (``SANDBOX_SAML_BACKEND`` is read at start-up):
 ``python-xmlsec`` (libxmlsec1 in process, the default) and ``xmlsec1`` (one program run per sign or
 verify). Per request the client-side time is shown, so "IdP issue" (JumpCloud building and signing
@@ -34,6 +40,7 @@ Run: ``.venv/bin/python scripts/bench_sso.py [--runs 200] [--warmup 20] [--backe
 from __future__ import annotations
 
 import argparse
+import http.client
 import json
 import logging
 import os
@@ -44,8 +51,10 @@ import tempfile
 import time
 from collections import defaultdict
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -207,11 +216,128 @@ def form_body(fields: dict[str, str]) -> bytes:
     return "&".join(parts).encode("ascii")
 
 
-def step_name(method: str, url: httpx.URL) -> str:
-    for step_method, path, name in STEPS:
-        if method == step_method and url.path == path:
+def step_name(method: str, path: str) -> str:
+    for step_method, step_path, name in STEPS:
+        if method == step_method and path == step_path:
             return name
-    return f"{method} {url.path}"
+    return f"{method} {path}"
+
+
+@dataclass
+class Page:
+    """What the browser got back for one request."""
+
+    status: int
+    url: str
+    location: str
+    text: str
+
+
+class Browser:
+    """The end user's browser as the round trip needs it: requests, redirects, cookies, forms."""
+
+    def request(self, method: str, url: str, body: bytes | None = None) -> Page:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+
+class HttpxBrowser(Browser):
+    """The project's httpx client (``sandbox.http.http_client``) with its cookie jar."""
+
+    name = "httpx"
+
+    def __init__(self) -> None:
+        from sandbox.http import http_client
+
+        self._client = http_client()
+
+    def request(self, method: str, url: str, body: bytes | None = None) -> Page:
+        if body is None:
+            response = self._client.request(method, url)
+        else:
+            response = self._client.request(method, url, content=body, headers=FORM_HEADERS)
+        return Page(response.status_code, str(response.url), response.headers.get("location", ""), response.text)
+
+    def close(self) -> None:
+        self._client.close()
+
+
+class LoopbackBrowser(Browser):
+    """A lean HTTP/1.1 client on the standard library's ``http.client``.
+
+    One keep-alive connection per host and port, reached on 127.0.0.1 (``*.localhost``, RFC 6761) with
+    the original ``Host`` header; cookies kept per host as a browser keeps host-only cookies (name and
+    value; ``Max-Age=0`` or an ``Expires`` in the past removes one) and sent back with every request to
+    that host. httpx spends about 1 ms of CPU per request on its models and its ``http.cookiejar``,
+    which is the client's cost, not the systems': this client spends a few tenths of that.
+    """
+
+    name = "http.client"
+
+    def __init__(self) -> None:
+        self._connections: dict[tuple[str, int], http.client.HTTPConnection] = {}
+        self._cookies: dict[str, dict[str, str]] = defaultdict(dict)
+
+    def _connection(self, host: str, port: int) -> http.client.HTTPConnection:
+        connection = self._connections.get((host, port))
+        if connection is None:
+            address = "127.0.0.1" if host == "localhost" or host.endswith(".localhost") else host
+            connection = http.client.HTTPConnection(address, port, timeout=10)
+            self._connections[(host, port)] = connection
+        return connection
+
+    def request(self, method: str, url: str, body: bytes | None = None) -> Page:
+        parts = urlsplit(url)
+        host, port = parts.hostname or "", parts.port or 80
+        target = parts.path + (f"?{parts.query}" if parts.query else "")
+        headers = {"Host": parts.netloc, "User-Agent": "sso-sandbox-bench/http.client"}
+        jar = self._cookies[host]
+        if jar:
+            headers["Cookie"] = "; ".join(f"{name}={value}" for name, value in jar.items())
+        if body is not None:
+            headers.update(FORM_HEADERS)
+        connection = self._connection(host, port)
+        try:
+            connection.request(method, target, body=body, headers=headers)
+            response = connection.getresponse()
+        except (http.client.RemoteDisconnected, ConnectionError):
+            # The server closed an idle keep-alive connection: a browser opens a new one.
+            connection.close()
+            connection.request(method, target, body=body, headers=headers)
+            response = connection.getresponse()
+        content = response.read()
+        for header in response.msg.get_all("Set-Cookie") or ():
+            self._keep_cookie(jar, header)
+        charset = response.msg.get_content_charset() or "utf-8"
+        return Page(response.status, url, response.getheader("Location", ""), content.decode(charset, "replace"))
+
+    @staticmethod
+    def _keep_cookie(jar: dict[str, str], header: str) -> None:
+        pair, _, attributes = header.partition(";")
+        name, _, value = pair.strip().partition("=")
+        removed = False
+        for attribute in attributes.split(";"):
+            key, _, setting = attribute.strip().partition("=")
+            key = key.lower()
+            if key == "max-age" and setting.strip().lstrip("-").isdigit() and int(setting) <= 0:
+                removed = True
+            elif key == "expires":
+                with suppress(TypeError, ValueError):
+                    removed = parsedate_to_datetime(setting) <= datetime.now(UTC)
+        if removed:
+            jar.pop(name, None)
+        else:
+            jar[name] = value
+
+    def close(self) -> None:
+        for connection in self._connections.values():
+            connection.close()
+        self._connections.clear()
+
+
+CLIENTS: dict[str, type[Browser]] = {"http.client": LoopbackBrowser, "httpx": HttpxBrowser}
 
 
 @dataclass
@@ -227,53 +353,52 @@ def _cpu() -> float:
     return time.process_time() + children.children_user + children.children_system
 
 
-def round_trip(browser: httpx.Client, blogin: str) -> RoundTrip:
+def round_trip(browser: Browser, blogin: str) -> RoundTrip:
     """Log in with SSO at BlogIn and follow everything back to BlogIn's home page, signed in."""
     steps: list[tuple[str, float, float]] = []
 
-    def send(method: str, url: str, data: dict[str, str] | None = None) -> httpx.Response:
+    def send(method: str, url: str, data: dict[str, str] | None = None) -> Page:
         started, cpu_started = time.perf_counter(), time.process_time()
-        if data is None:
-            response = browser.request(method, url)
-        else:
-            response = browser.request(method, url, content=form_body(data), headers=FORM_HEADERS)
+        page = browser.request(method, url, None if data is None else form_body(data))
         # One request at a time: the process's CPU meanwhile is the client's and the answering server's.
         cpu_used = time.process_time() - cpu_started
-        steps.append((step_name(method, response.request.url), time.perf_counter() - started, cpu_used))
-        return response
+        steps.append((step_name(method, urlsplit(url).path), time.perf_counter() - started, cpu_used))
+        return page
 
     started, cpu = time.perf_counter(), _cpu()
-    response = send("GET", f"{blogin}/sso/saml/login")
+    page = send("GET", f"{blogin}/sso/saml/login")
     for _hop in range(12):
-        if response.status_code in (301, 302, 303):
-            response = send("GET", urljoin(str(response.url), response.headers["location"]))
-        elif response.status_code == 200 and "/userconsole/login" in response.url.path:
-            action, fields = read_form(response.text)
+        path = urlsplit(page.url).path
+        if page.status in (301, 302, 303):
+            page = send("GET", urljoin(page.url, page.location))
+        elif page.status == 200 and path == "/userconsole/login":
+            action, fields = read_form(page.text)
             fields.update(login=USER["email"], password=USER["password"])
-            response = send("POST", urljoin(str(response.url), action), fields)
-        elif response.status_code == 200 and (
-            'name="SAMLResponse"' in response.text or 'name="SAMLRequest"' in response.text
-        ):
-            action, fields = read_form(response.text)
-            response = send("POST", urljoin(str(response.url), action), fields)
+            page = send("POST", urljoin(page.url, action), fields)
+        elif page.status == 200 and ('name="SAMLResponse"' in page.text or 'name="SAMLRequest"' in page.text):
+            action, fields = read_form(page.text)
+            page = send("POST", urljoin(page.url, action), fields)
         else:
             break
     elapsed, cpu_used = time.perf_counter() - started, _cpu() - cpu
-    if response.status_code != 200 or not str(response.url).startswith(blogin) or USER["email"] not in response.text:
-        raise RuntimeError(f"the round trip did not end signed in at BlogIn: {response.url} {response.text[:800]}")
+    if page.status != 200 or not page.url.startswith(blogin) or USER["email"] not in page.text:
+        raise RuntimeError(f"the round trip did not end signed in at BlogIn: {page.url} {page.text[:800]}")
     return RoundTrip(elapsed, cpu_used, steps)
 
 
-def measure(blogin: str, jumpcloud: str, runs: int, warmup: int, fresh_login: bool) -> list[RoundTrip]:
-    from sandbox.http import http_client
-
+def measure(blogin: str, runs: int, warmup: int, fresh_login: bool, client: str) -> list[RoundTrip]:
+    """``runs`` timed round trips after ``warmup`` untimed ones, with one browser or a new one each time."""
+    make = CLIENTS[client]
     results: list[RoundTrip] = []
-    shared = http_client()
+    shared = make()
     try:
         for n in range(warmup + runs):
             if fresh_login:
-                with http_client() as browser:
+                browser = make()
+                try:
                     result = round_trip(browser, blogin)
+                finally:
+                    browser.close()
             else:
                 result = round_trip(shared, blogin)
             if n >= warmup:
@@ -386,13 +511,14 @@ def run_one_backend(backend: str, runs: int, warmup: int) -> dict[str, Any]:
         settings = Settings(data_dir=Path(directory) / "data", jumpcloud_port=0, blogin_port=0)
         with Sandbox(settings) as sandbox:
             configure(sandbox.jumpcloud.base_url, sandbox.blogin.base_url)
-            reused = measure(sandbox.blogin.base_url, sandbox.jumpcloud.base_url, runs, warmup, fresh_login=False)
-            fresh = measure(
-                sandbox.blogin.base_url, sandbox.jumpcloud.base_url, max(10, runs // 4), 3, fresh_login=True
-            )
+            blogin = sandbox.blogin.base_url
+            reused = measure(blogin, runs, warmup, fresh_login=False, client="http.client")
+            reused_httpx = measure(blogin, runs, warmup, fresh_login=False, client="httpx")
+            fresh = measure(blogin, max(10, runs // 4), 3, fresh_login=True, client="http.client")
     return {
         "backend": backend,
         "session reused": summarise(reused),
+        "session reused, httpx": summarise(reused_httpx),
         "fresh IdP login": summarise(fresh),
         "in process": measure_in_process(backend, max(20, runs // 4)),
     }
@@ -405,13 +531,13 @@ def report(results: list[dict[str, Any]]) -> None:
     )
     for result in results:
         print(f"\nbackend {result['backend']}")
-        for mode in ("session reused", "fresh IdP login"):
+        for mode in ("session reused", "session reused, httpx", "fresh IdP login"):
             figures = result[mode]
             verdict = ""
             if mode == "session reused":
                 verdict = "  target met" if figures["median_ms"] <= TARGET_MS else "  TARGET MISSED"
             print(
-                f"  {mode:<16} median {figures['median_ms']:7.1f} ms   p90 {figures['p90_ms']:7.1f} ms   "
+                f"  {mode:<21} median {figures['median_ms']:7.1f} ms   p90 {figures['p90_ms']:7.1f} ms   "
                 f"best {figures['best_ms']:6.1f} ms   "
                 f"CPU {figures['cpu_median_ms']:6.1f} ms   "
                 f"({figures['requests']} requests, {figures['runs']} runs){verdict}"
