@@ -7,11 +7,12 @@ against the filter in Python.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Table, and_, exists, false, func, not_, or_, select, true
+from sqlalchemy import ColumnElement, Integer, Table, and_, exists, false, func, literal_column, not_, or_, select, true
 
 from sandbox.blogin.models import Team, User, team_members
 from sandbox.scim.errors import invalid_filter
@@ -19,11 +20,15 @@ from sandbox.scim.filter import And, Compare, Filter, Not, Or, Present, ValuePat
 from sandbox.scim.schemas import GROUP_SCHEMA, USER_SCHEMA
 
 Condition = ColumnElement[bool]
+# The rowids of the users whose userName may contain a (lower-cased) value, or None when they are not
+# known: see ``sandbox.blogin.scim.fulltext``.
+Narrow = Callable[[str], list[int] | None]
 
 # Table columns, not ORM attributes: the list queries select rows of the tables, and a statement that
 # names only Core columns skips the ORM's compile step.
 _users = cast(Table, User.__table__).c
 _teams = cast(Table, Team.__table__).c
+_user_rowid = literal_column("users.rowid", Integer)
 
 
 @dataclass(frozen=True)
@@ -90,23 +95,26 @@ def _key(path_attr: str, path_sub: str | None, uri: str | None, core: str) -> st
     return f"{path_attr}.{path_sub}".lower() if path_sub else path_attr.lower()
 
 
-def compile_filter(node: Filter, resource_type: str) -> tuple[Condition, bool]:
-    """(condition, exact) for a filter on ``"User"`` or ``"Group"`` resources."""
+def compile_filter(node: Filter, resource_type: str, narrow: Narrow | None = None) -> tuple[Condition, bool]:
+    """(condition, exact) for a filter on ``"User"`` or ``"Group"`` resources; ``narrow`` gives the
+    candidates of ``userName co/sw/ew`` (the rows they compare are then read by rowid)."""
     columns, core = (USER_COLUMNS, USER_SCHEMA) if resource_type == "User" else (GROUP_COLUMNS, GROUP_SCHEMA)
-    return _compile(node, columns, core, resource_type)
+    return _compile(node, columns, core, resource_type, narrow if resource_type == "User" else None)
 
 
-def _compile(node: Filter, columns: dict[str, Column], core: str, resource_type: str) -> tuple[Condition, bool]:
+def _compile(
+    node: Filter, columns: dict[str, Column], core: str, resource_type: str, narrow: Narrow | None
+) -> tuple[Condition, bool]:
     if isinstance(node, And):
-        left, left_exact = _compile(node.left, columns, core, resource_type)
-        right, right_exact = _compile(node.right, columns, core, resource_type)
+        left, left_exact = _compile(node.left, columns, core, resource_type, narrow)
+        right, right_exact = _compile(node.right, columns, core, resource_type, narrow)
         return and_(left, right), left_exact and right_exact
     if isinstance(node, Or):
-        left, left_exact = _compile(node.left, columns, core, resource_type)
-        right, right_exact = _compile(node.right, columns, core, resource_type)
+        left, left_exact = _compile(node.left, columns, core, resource_type, narrow)
+        right, right_exact = _compile(node.right, columns, core, resource_type, narrow)
         return or_(left, right), left_exact and right_exact
     if isinstance(node, Not):
-        inner, exact = _compile(node.inner, columns, core, resource_type)
+        inner, exact = _compile(node.inner, columns, core, resource_type, narrow)
         return (not_(inner), True) if exact else (true(), False)
     if isinstance(node, ValuePath):
         return true(), False
@@ -121,7 +129,13 @@ def _compile(node: Filter, columns: dict[str, Column], core: str, resource_type:
         return true(), False
     if isinstance(node, Present):
         return _present(column), True
-    return _compare(column, node)
+    condition, exact = _compare(column, node)
+    if narrow is not None and key == "username" and node.op in ("co", "sw", "ew") and isinstance(node.value, str):
+        candidates = narrow(node.value.lower())
+        if candidates is not None:
+            # The same exact condition, on the candidates only: each is read by rowid.
+            return (and_(_user_rowid.in_(candidates), condition) if candidates else false()), exact
+    return condition, exact
 
 
 def _present(column: Column) -> Condition:
@@ -155,18 +169,23 @@ def _compare(column: Column, node: Compare) -> tuple[Condition, bool]:
     return _compare_text(func.lower(column.expr), op, value.lower(), like_exact=True), True
 
 
-def _compare_text(expr: Any, op: str, value: str, *, like_exact: bool) -> Condition:
+def like_pattern(op: str, value: str) -> str:
+    """The LIKE pattern (escape character ``\\``) of ``co``, ``sw`` or ``ew`` with ``value``."""
     escaped = value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    if op == "co":
+        return f"%{escaped}%"
+    if op == "sw":
+        return f"{escaped}%"
+    return f"%{escaped}"
+
+
+def _compare_text(expr: Any, op: str, value: str, *, like_exact: bool) -> Condition:
     if op == "eq":
         return expr == value
     if op == "ne":
         return or_(expr.is_(None), expr != value)
-    if op == "co":
-        return expr.like(f"%{escaped}%", escape="\\")
-    if op == "sw":
-        return expr.like(f"{escaped}%", escape="\\")
-    if op == "ew":
-        return expr.like(f"%{escaped}", escape="\\")
+    if op in ("co", "sw", "ew"):
+        return expr.like(like_pattern(op, value), escape="\\")
     return _ordered(expr, op, value)
 
 

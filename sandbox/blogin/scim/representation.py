@@ -6,7 +6,9 @@ the primary email and phone); every other attribute a client writes is kept in `
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
+from operator import attrgetter
 from typing import Any
 
 from sandbox.scim.schemas import ENTERPRISE_USER_SCHEMA, GROUP_SCHEMA, USER_SCHEMA
@@ -40,36 +42,81 @@ def etag(version: int) -> str:
     return f'W/"{version}"'
 
 
+# The columns a SCIM User is made of, in the order ``user_resource_of`` takes their values.
+USER_FIELDS = (
+    "id",
+    "external_id",
+    "user_name",
+    "given_name",
+    "family_name",
+    "formatted_name",
+    "display_name",
+    "title",
+    "timezone",
+    "active",
+    "email",
+    "phone",
+    "scim_extra",
+    "created",
+    "last_modified",
+    "version",
+)
+_fields_of = attrgetter(*USER_FIELDS)
+
+
 def user_resource(user: Any, base: str, groups: list[tuple[str, str]]) -> dict[str, Any]:
     """The SCIM User for ``user`` (a ``User``, a row of its table, or its values as attributes);
     ``groups`` are (team id, team name) pairs."""
-    extra = user.scim_extra or {}
-    resource: dict[str, Any] = {"schemas": [USER_SCHEMA], "id": user.id}
-    if user.external_id:
-        resource["externalId"] = user.external_id
-    resource["userName"] = user.user_name
+    return user_resource_of(_fields_of(user), base, groups)
+
+
+def user_resource_of(fields: Sequence[Any], base: str, groups: list[tuple[str, str]]) -> dict[str, Any]:
+    """The SCIM User whose column values are ``fields``, in ``USER_FIELDS`` order (``active`` a bool,
+    ``scim_extra`` a dict or None, timestamps datetimes or SQLite's stored text)."""
+    (
+        user_id,
+        external_id,
+        user_name,
+        given_name,
+        family_name,
+        formatted_name,
+        display_name,
+        title,
+        timezone,
+        active,
+        email,
+        phone,
+        extra,
+        created_at,
+        last_modified,
+        version,
+    ) = fields
+    extra = extra or {}
+    resource: dict[str, Any] = {"schemas": [USER_SCHEMA], "id": user_id}
+    if external_id:
+        resource["externalId"] = external_id
+    resource["userName"] = user_name
     other_names = extra.get("name")
     name = {key: value for key, value in other_names.items() if value} if other_names else {}
-    # The mapped columns, read directly (a page renders a hundred users).
-    if user.given_name:
-        name["givenName"] = user.given_name
-    if user.family_name:
-        name["familyName"] = user.family_name
-    if user.formatted_name:
-        name["formatted"] = user.formatted_name
+    if given_name:
+        name["givenName"] = given_name
+    if family_name:
+        name["familyName"] = family_name
+    if formatted_name:
+        name["formatted"] = formatted_name
     if name:
         resource["name"] = name
-    if user.display_name:
-        resource["displayName"] = user.display_name
-    if user.title:
-        resource["title"] = user.title
-    if user.timezone:
-        resource["timezone"] = user.timezone
-    resource["active"] = user.active
-    emails = _with_primary(extra.get("emails"), user.email, "work")
+    if display_name:
+        resource["displayName"] = display_name
+    if title:
+        resource["title"] = title
+    if timezone:
+        resource["timezone"] = timezone
+    resource["active"] = active
+    emails = _with_primary(extra.get("emails"), email, "work")
     if emails:
         resource["emails"] = emails
-    phones = _with_primary(extra.get("phoneNumbers"), user.phone, "work")
+    phones = _with_primary(extra.get("phoneNumbers"), phone, "work")
     if phones:
         resource["phoneNumbers"] = phones
     for key, value in extra.items():
@@ -84,13 +131,13 @@ def user_resource(user: Any, base: str, groups: list[tuple[str, str]]) -> dict[s
     if enterprise:
         resource["schemas"] = [USER_SCHEMA, ENTERPRISE_USER_SCHEMA]
         resource[ENTERPRISE_USER_SCHEMA] = enterprise
-    created = moment(user.created)
+    created = moment(created_at)
     resource["meta"] = {
         "resourceType": "User",
         "created": created,
-        "lastModified": created if user.last_modified == user.created else moment(user.last_modified),
-        "location": f"{base}/Users/{user.id}",
-        "version": etag(user.version),
+        "lastModified": created if last_modified == created_at else moment(last_modified),
+        "location": f"{base}/Users/{user_id}",
+        "version": etag(version),
     }
     return resource
 
@@ -100,6 +147,11 @@ def _with_primary(values: Any, column_value: str, kind: str) -> list[dict[str, A
     if not values:
         # Nothing written by SCIM (a JIT or hand-made user, or no phone): the column alone.
         return [{"value": column_value, "type": kind, "primary": True}] if column_value else []
+    if isinstance(values, list) and len(values) == 1:
+        # The usual case (one email as written, the column its value): nothing to compare or move.
+        [only] = values
+        if isinstance(only, dict) and (not column_value or only.get("value") == column_value):
+            return [dict(only)]
     items = [dict(v) for v in values if isinstance(v, dict)] if isinstance(values, list) else []
     if column_value and column_value.lower() not in {str(v.get("value", "")).lower() for v in items}:
         for item in items:

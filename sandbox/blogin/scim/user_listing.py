@@ -1,24 +1,30 @@
 """GET /Users and POST /Users/.search: filtered, sorted and paged reads of BlogIn's users. Never commits.
 
 A listing is what a provisioning client runs most after a lookup by userName: ``userName eq`` takes one
-indexed query, the default listing (userName order) a page, its total and its teams as constant
-statements, anything else the general search of ``sandbox.blogin.scim.search``.
+indexed query; the default listing (userName order) and ``userName co/sw/ew`` (through the userName
+search, ``sandbox.blogin.scim.fulltext``) one statement each on SQLite's own cursor, whose rows become
+SCIM Users without SQLAlchemy's per-column processing; anything else the general search of
+``sandbox.blogin.scim.search``.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, func, select, true
+import orjson
+from sqlalchemy import CTE, Integer, Join, Table, bindparam, func, literal_column, select, true
 from sqlalchemy.orm import Session
 
 from sandbox.blogin.models import Team, User, team_members
 from sandbox.blogin.scim.direct import DirectSelect
+from sandbox.blogin.scim.fulltext import user_name_candidates
 from sandbox.blogin.scim.listing import ListQuery
-from sandbox.blogin.scim.query import USER_SORT, compile_filter
-from sandbox.blogin.scim.representation import user_resource
+from sandbox.blogin.scim.query import USER_SORT, compile_filter, like_pattern
+from sandbox.blogin.scim.reads import Reader, Statement, sqlite_reader
+from sandbox.blogin.scim.representation import USER_FIELDS, user_resource, user_resource_of
 from sandbox.blogin.scim.search import search
-from sandbox.blogin.scim.users import Teams, render_users
+from sandbox.blogin.scim.users import render_users
 from sandbox.scim.filter import Compare, Filter
 from sandbox.scim.resources import project
 from sandbox.scim.schemas import USER_SCHEMA, USER_TYPE
@@ -35,42 +41,64 @@ _USER_WITH_TEAMS_BY_NAME = DirectSelect(
     .where(_users.c.user_name_key == bindparam("key"))
     .order_by(_teams.c.display_name_key)
 )
-# The default listing (no filter, userName order): a page, the total, and the page's teams — each a
-# constant statement walking the userName index.
-_RENDERED = [
-    _users.c[name]
-    for name in (
-        "id",
-        "external_id",
-        "user_name",
-        "given_name",
-        "family_name",
-        "formatted_name",
-        "display_name",
-        "title",
-        "timezone",
-        "active",
-        "email",
-        "phone",
-        "scim_extra",
-        "created",
-        "last_modified",
-        "version",
+_PAGE_COLUMNS = [_users.c[name] for name in USER_FIELDS]
+_FIELDS = len(USER_FIELDS)
+_ACTIVE, _EXTRA = USER_FIELDS.index("active"), USER_FIELDS.index("scim_extra")
+_user_rowid = literal_column("users.rowid", Integer)
+
+
+def _with_teams(page: CTE) -> Join:
+    """The page's users joined to their teams: a row per team, or one row with NULLs."""
+    return page.outerjoin(team_members, team_members.c.user_id == page.c.id).outerjoin(
+        _teams, _teams.c.id == team_members.c.team_id
     )
-]
-# Timestamps as stored: the representation formats SQLite's text without parsing it.
-_PAGE = DirectSelect(
-    select(*_RENDERED).order_by(_users.c.user_name_key).limit(bindparam("count")).offset(bindparam("skip")),
-    as_stored=("created", "last_modified"),
+
+
+# The default listing (no filter, userName order) in one statement walking the userName index: the
+# page's users, each with a row per team. The number of users is a statement of its own, where SQLite
+# counts the pages of an index instead of walking it.
+_default_page_users = (
+    select(*_PAGE_COLUMNS, _users.c.user_name_key)
+    .order_by(_users.c.user_name_key)
+    .limit(bindparam("count"))
+    .offset(bindparam("skip"))
+    .cte("page")
 )
-_TOTAL = DirectSelect(select(func.count().label("total")).select_from(_users))
-_PAGE_IDS = select(_users.c.id).order_by(_users.c.user_name_key).limit(bindparam("count")).offset(bindparam("skip"))
-_TEAMS_OF_PAGE = DirectSelect(
-    select(team_members.c.user_id, _teams.c.id, _teams.c.display_name)
-    .join(_teams, _teams.c.id == team_members.c.team_id)
-    .where(team_members.c.user_id.in_(_PAGE_IDS.scalar_subquery()))
-    .order_by(_teams.c.display_name_key)
+_PAGE = Statement(
+    select(
+        *(_default_page_users.c[name] for name in USER_FIELDS),
+        _teams.c.id,
+        _teams.c.display_name,
+    )
+    .select_from(_with_teams(_default_page_users))
+    .order_by(_default_page_users.c.user_name_key, _teams.c.display_name_key)
 )
+_TOTAL = Statement(select(func.count()).select_from(_users))
+# ``userName co/sw/ew`` on the userName search's candidates (rowids as a JSON array), read by rowid and
+# checked exactly: the page's users with a row per team, and the number of users matching.
+_candidate_rowids = select(func.json_each(bindparam("rowids")).table_valued("value").c.value)
+_matching = _user_rowid.in_(_candidate_rowids.scalar_subquery()) & _users.c.user_name_key.like(
+    bindparam("pattern"), escape="\\"
+)
+_matching_page_users = (
+    select(*_PAGE_COLUMNS, _users.c.user_name_key, func.count().over().label("total"))
+    .where(_matching)
+    .order_by(_users.c.user_name_key)
+    .limit(bindparam("count"))
+    .offset(bindparam("skip"))
+    .cte("page")
+)
+_MATCHING_PAGE = Statement(
+    select(
+        *(_matching_page_users.c[name] for name in USER_FIELDS),
+        _teams.c.id,
+        _teams.c.display_name,
+        _matching_page_users.c.total,
+    )
+    .select_from(_with_teams(_matching_page_users))
+    .order_by(_matching_page_users.c.user_name_key, _teams.c.display_name_key)
+)
+_MATCHING_TOTAL = Statement(select(func.count()).select_from(_users).where(_matching))
 
 
 def _user_name_eq(node: Filter | None) -> str | None:
@@ -89,7 +117,8 @@ def _user_name_eq(node: Filter | None) -> str | None:
 
 
 def list_users(session: Session, query: ListQuery, base: str) -> tuple[int, list[dict[str, Any]]]:
-    """GET /Users: filtered, sorted and paged; ``userName eq`` takes one indexed query."""
+    """GET /Users: filtered, sorted and paged; ``userName eq`` takes one indexed query, ``co``, ``sw`` and
+    ``ew`` the userName search."""
     wanted = _user_name_eq(query.filter)
     if wanted is not None:
         rows = _USER_WITH_TEAMS_BY_NAME.all(session, {"key": wanted.lower()})
@@ -99,14 +128,25 @@ def list_users(session: Session, query: ListQuery, base: str) -> tuple[int, list
             return 1, []
         teams = [(row.team_id, row.team_name) for row in rows if row.team_id is not None]
         return 1, [project(user_resource(rows[0], base, teams), query.attributes, query.excluded)]
-    if query.filter is None and query.sort_by is None and not query.descending:
-        return _default_page(session, query, base)
-    condition, exact = compile_filter(query.filter, "User") if query.filter is not None else (None, True)
+    with sqlite_reader(session) as reader:
+        if query.sort_by is None and not query.descending:
+            if query.filter is None and reader is not None:
+                return _default_page(reader, query, base)
+            substring = _user_name_substring(query.filter)
+            if substring is not None and reader is not None:
+                found = _matching_page(reader, query, base, *substring)
+                if found is not None:
+                    return found
+
+        def narrow(value: str) -> list[int] | None:
+            return user_name_candidates(reader, value)
+
+        condition, exact = compile_filter(query.filter, "User", narrow) if query.filter is not None else (true(), True)
     return search(
         session,
         table=_users,
         rtype=USER_TYPE,
-        condition=condition if condition is not None else true(),
+        condition=condition,
         exact=exact,
         sort_columns=USER_SORT,
         default_order=[_users.c.user_name_key],
@@ -115,16 +155,77 @@ def list_users(session: Session, query: ListQuery, base: str) -> tuple[int, list
     )
 
 
-def _default_page(session: Session, query: ListQuery, base: str) -> tuple[int, list[dict[str, Any]]]:
+def _user_name_substring(node: Filter | None) -> tuple[str, str] | None:
+    """(operator, lower-cased value) of a plain ``userName co|sw|ew "…"`` filter, else None."""
+    if (
+        isinstance(node, Compare)
+        and node.op in ("co", "sw", "ew")
+        and isinstance(node.value, str)
+        and node.value
+        and node.path.sub is None
+        and node.path.attr.lower() == "username"
+        and (node.path.uri is None or node.path.uri.lower() == USER_SCHEMA.lower())
+    ):
+        return node.op, node.value.lower()
+    return None
+
+
+def _matching_page(
+    reader: Reader, query: ListQuery, base: str, op: str, value: str
+) -> tuple[int, list[dict[str, Any]]] | None:
+    """A page of the users whose userName matches ``co``/``sw``/``ew``, through the userName search;
+    None when it cannot narrow the search."""
+    candidates = user_name_candidates(reader, value)
+    if candidates is None:
+        return None
+    params = {
+        "rowids": json.dumps(candidates),
+        "pattern": like_pattern(op, value),
+        "count": query.count,
+        "skip": query.start_index - 1,
+    }
+    rows = reader.rows(_MATCHING_PAGE, params) if candidates and query.count else []
+    # Without a row to carry the number (none matches, or the page lies past the last one) it is counted.
+    counted = reader.rows(_MATCHING_TOTAL, params)[0][0] if candidates and not rows else 0
+    total = rows[0][-1] if rows else counted
+    return total, _resources(rows, query, base)
+
+
+def _default_page(reader: Reader, query: ListQuery, base: str) -> tuple[int, list[dict[str, Any]]]:
     """A page of every user in userName order: what a client walks to read the whole directory."""
-    bounds = {"count": query.count, "skip": query.start_index - 1}
-    rows = _PAGE.all(session, bounds) if query.count else []
-    # A short page is the last one: the total follows without counting.
-    short = bool(rows) and len(rows) < query.count
-    total = query.start_index - 1 + len(rows) if short else _TOTAL.all(session, {})[0].total
-    teams: dict[str, Teams] = {}
-    if rows:
-        for user_id, team_id, name in _TEAMS_OF_PAGE.all(session, bounds):
-            teams.setdefault(user_id, []).append((team_id, name))
+    rows = reader.rows(_PAGE, {"count": query.count, "skip": query.start_index - 1}) if query.count else []
+    total = reader.rows(_TOTAL, {})[0][0]
+    return total, _resources(rows, query, base)
+
+
+def _resources(rows: list[tuple[Any, ...]], query: ListQuery, base: str) -> list[dict[str, Any]]:
+    """SCIM Users from rows as SQLite returns them: a user's fields, then a team's id and name (a row per
+    team, NULL without one), users in order."""
     attributes, excluded = query.attributes, query.excluded
-    return total, [project(user_resource(row, base, teams.get(row.id, [])), attributes, excluded) for row in rows]
+    resources: list[dict[str, Any]] = []
+    fields: list[Any] | None = None
+    teams: list[tuple[str, str]] = []
+    for row in rows:
+        if fields is None or row[0] != fields[0]:
+            if fields is not None:
+                resources.append(project(user_resource_of(fields, base, teams), attributes, excluded))
+            fields, teams = list(row[:_FIELDS]), []
+            active, extra = fields[_ACTIVE], fields[_EXTRA]
+            # What SQLAlchemy's Boolean and JSON types would hand back.
+            fields[_ACTIVE] = None if active is None else bool(active)
+            fields[_EXTRA] = None if extra is None else _json_value(extra)
+        team_id = row[_FIELDS]
+        if team_id is not None:
+            teams.append((team_id, row[_FIELDS + 1]))
+    if fields is not None:
+        resources.append(project(user_resource_of(fields, base, teams), attributes, excluded))
+    return resources
+
+
+def _json_value(stored: str) -> Any:
+    """``scim_extra`` as SQLAlchemy's JSON type reads it; orjson first, ``json`` for what orjson refuses
+    (integers past 64 bits, NaN) so that every stored value reads back as before."""
+    try:
+        return orjson.loads(stored)
+    except orjson.JSONDecodeError:
+        return json.loads(stored)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -14,12 +15,12 @@ from tests.integration.blogin_scim.conftest import Scim, user_body
 
 @pytest.fixture
 def statements(running: Sandbox) -> Iterator[list[tuple[str, Any]]]:
-    """Every SELECT, UPDATE and DELETE BlogIn's engine runs while the test makes its requests."""
+    """Every SELECT (WITH … SELECT too), UPDATE and DELETE BlogIn's engine runs during the test's requests."""
     seen: list[tuple[str, Any]] = []
     engine = running.blogin.database.engine
 
     def capture(_conn: Any, _cursor: Any, statement: str, parameters: Any, _context: Any, _many: bool) -> None:
-        if statement.lstrip().upper().startswith(("SELECT", "UPDATE", "DELETE")):
+        if statement.lstrip().upper().startswith(("SELECT", "WITH", "UPDATE", "DELETE")):
             seen.append((statement, parameters))
 
     event.listen(engine, "before_cursor_execute", capture)
@@ -59,3 +60,36 @@ def test_a_page_of_users_walks_the_userName_index(running: Sandbox, scim: Scim, 
     assert scim.get("/Users", params={"startIndex": 1, "count": 5}).status_code == 200
     page = [plan for statement, plan in plans(running, statements) if "LIMIT" in statement and "users" in statement]
     assert page and all(any("USING INDEX" in step for step in plan) for plan in page), page
+
+
+def scans_of_users(plan: list[str]) -> list[str]:
+    """Steps walking the users table or one of its indexes (not the userName search index)."""
+    return [step for step in plan if re.match(r"SCAN users\b(?!_)", step)]
+
+
+@pytest.mark.parametrize(
+    "filter_text",
+    [
+        'userName co "ner.pla"',
+        'userName sw "Planner.plan"',
+        'userName ew "PLAN@acme.example"',
+        'userName co "ner.pla" and active eq true',
+    ],
+)
+def test_a_substring_of_userName_goes_through_the_userName_search_index(
+    running: Sandbox, scim: Scim, statements: list, filter_text: str
+) -> None:
+    if not any(scim.get("/Users", params={"filter": 'userName eq "planner.plan@acme.example"'}).json()["Resources"]):
+        assert scim.post("/Users", user_body("Planner.Plan@acme.example")).status_code == 201
+    statements.clear()
+    found = scim.get("/Users", params={"filter": filter_text}).json()
+    assert [r["userName"] for r in found["Resources"]] == ["Planner.Plan@acme.example"]
+
+    checked = plans(running, statements)
+    searches = [plan for statement, plan in checked if "users_user_name_fts MATCH" in statement]
+    assert searches and all(any("VIRTUAL TABLE INDEX 0:M" in step for step in plan) for plan in searches), checked
+    reads = [(s, plan) for s, plan in checked if re.search(r"\bFROM users\b(?!_)", s)]
+    assert reads, checked
+    for statement, plan in reads:
+        assert not scans_of_users(plan), f"{statement}\n{plan}"
+        assert any("SEARCH users USING INTEGER PRIMARY KEY (rowid=?)" in step for step in plan), f"{statement}\n{plan}"
