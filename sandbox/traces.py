@@ -7,6 +7,7 @@ own ``Base`` so the systems still share no tables.
 from __future__ import annotations
 
 import logging
+import random
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
 from sandbox.db import queue_event
-from sandbox.events import SandboxEvent, new_event_id, utc_now
+from sandbox.events import SandboxEvent, utc_now
 
 log = logging.getLogger("sandbox.traces")
 
@@ -76,6 +77,15 @@ class TraceLog:
         self.write_lock = threading.RLock()
         self._writer: _BackgroundWriter | None = None
         self._writer_guard = threading.Lock()
+        # Trace ids name traces and are no secret: a generator of the log's own (seeded from the system's
+        # randomness; code that seeds the shared ``random`` module cannot make ids repeat) instead of
+        # ``os.urandom``, a system call that hands the interpreter lock to another thread and waits to
+        # get it back, on every SCIM exchange and SAML message.
+        self._ids = random.Random()
+
+    def new_trace_id(self) -> str:
+        """24 hex digits, the shape of ``sandbox.events.new_event_id``."""
+        return f"{self._ids.getrandbits(96):024x}"
 
     def write_in_background(self, sessions: sessionmaker[Session], publish: Publish) -> None:
         """Let :meth:`record_soon` write through ``sessions`` and publish with ``publish`` (idempotent)."""
@@ -97,7 +107,7 @@ class TraceLog:
         if writer is None:
             raise RuntimeError("record_soon needs write_in_background first")
         moment = utc_now()
-        trace_id = new_event_id()
+        trace_id = self.new_trace_id()
         writer.add(
             {
                 "id": trace_id,
@@ -137,7 +147,7 @@ class TraceLog:
     ) -> str:
         """Store one trace and publish it when ``session`` commits; returns its id."""
         moment = utc_now()
-        trace_id = trace_id or new_event_id()
+        trace_id = trace_id or self.new_trace_id()
         # One Core INSERT in the session's transaction: no ORM object to flush (traces are written on
         # every SCIM request and SAML message, and never changed afterwards).
         session.execute(
@@ -162,7 +172,7 @@ class TraceLog:
         if not traces:
             return
         moment = utc_now()
-        ids = [new_event_id() for _ in traces]
+        ids = [self.new_trace_id() for _ in traces]
         rows = [
             {
                 "id": trace_id,

@@ -16,6 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from sandbox.blogin.scim import PREFIX
+from sandbox.blogin.scim.direct import begin_immediate
 from sandbox.blogin.scim.faults import endpoint_of, fault_for_request
 from sandbox.blogin.scim.gate import ScimGate
 from sandbox.blogin.scim.settings import token_accepted
@@ -145,12 +146,14 @@ def take_write_lock(call: ScimCall) -> None:
     call.system.traces.write_lock.acquire()
     call.write_locked = True
     # Begin the change's transaction now: its lookups and its writes then share one pooled connection.
-    connection = call.session.connection()
-    if connection.dialect.name == "sqlite":
+    session = call.session
+    if call.system.database.is_sqlite:
         # Take SQLite's write lock before the change reads anything: a sign-in's JIT update (which does
         # not take the lock above) then waits for the change instead of landing between its read and its
         # write, where the UPDATE of every SCIM-mapped column would overwrite it.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        begin_immediate(session)
+    else:
+        session.connection()
 
 
 def release_write_lock(call: ScimCall) -> None:

@@ -5,17 +5,23 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, insert, select
+from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
 from sandbox.blogin.models import AuditEvent
 from sandbox.blogin.models.base import new_resource_id
+from sandbox.blogin.scim.direct import DirectInsert
 from sandbox.db import queue_event
 from sandbox.events import SandboxEvent, utc_now
 from sandbox.events.record import rfc3339
 
 # ``Session.info`` key: ids of the audit events written in the session, oldest first.
 AUDIT_IDS_KEY = "blogin.audit_ids"
+
+# Audit events are only ever appended: one INSERT compiled once, run in the session's transaction.
+_INSERT_EVENT = DirectInsert(
+    cast(Table, AuditEvent.__table__), ["id", "event_type", "timestamp", "actor", "success", "record"]
+)
 
 
 def record_audit(
@@ -39,19 +45,16 @@ def record_audit(
     }
     if detail:
         record["detail"] = detail
-    # A Core INSERT in the session's transaction: audit events are only ever appended.
-    session.execute(
-        insert(cast(Table, AuditEvent.__table__)),
-        [
-            {
-                "id": record["id"],
-                "event_type": event_type,
-                "timestamp": moment,
-                "actor": actor,
-                "success": success,
-                "record": record,
-            }
-        ],
+    _INSERT_EVENT.run(
+        session,
+        {
+            "id": record["id"],
+            "event_type": event_type,
+            "timestamp": moment,
+            "actor": actor,
+            "success": success,
+            "record": record,
+        },
     )
     queue_event(session, to_sandbox_event(record, moment))
     # The request's own record of itself (a SCIM exchange) links to the first event it wrote.
