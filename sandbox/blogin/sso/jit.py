@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import Any, Protocol, cast
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
-from sandbox.blogin.models import SsoConfiguration, User
+from sandbox.blogin.models import User
 from sandbox.blogin.models.base import utc_now
 from sandbox.blogin.services.audit import record_audit
 from sandbox.blogin.sso.errors import SsoRejected
+from sandbox.direct_sql import DirectSelect
 
 log = logging.getLogger("sandbox.blogin.sso")
 
@@ -44,18 +46,54 @@ class AssertedIdentity:
         return self.first(*EMAIL_ATTRIBUTES)
 
 
-def find_user(session: Session, email: str) -> User | None:
-    """The user named ``email`` (by user name, else by email address), case-insensitively."""
-    # Rows the sign-in has added so far (the consumed assertion, the answered request) are not users:
-    # they are written with the rest of the sign-in at commit, not flushed before these look-ups.
-    with session.no_autoflush:
-        user = session.scalars(select(User).where(User.user_name_key == email.lower())).first()
-        if user is None:
-            user = session.scalars(select(User).where(func.lower(User.email) == email.lower()).limit(1)).first()
-    return user
+class JitSettings(Protocol):
+    """What JIT provisioning reads of the Single Sign-On tab."""
+
+    @property
+    def jit_enabled(self) -> bool: ...
+    @property
+    def default_role(self) -> str: ...
 
 
-def provision(session: Session, configuration: SsoConfiguration, identity: AssertedIdentity) -> User:
+class SignedInUser(Protocol):
+    """The user a sign-in names: a :class:`User`, or a row of its columns when nothing had to change."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def user_name(self) -> str: ...
+    @property
+    def role(self) -> str: ...
+    @property
+    def source(self) -> str: ...
+    @property
+    def active(self) -> bool: ...
+
+
+# What a sign-in reads of the user: the JIT profile columns, to tell whether anything must change.
+_USER_COLUMNS = (
+    User.id,
+    User.user_name,
+    User.active,
+    User.role,
+    User.source,
+    User.given_name,
+    User.family_name,
+    User.title,
+    User.phone,
+)
+_USER_BY_NAME = DirectSelect(select(*_USER_COLUMNS).where(User.user_name_key == bindparam("key")))
+_USER_BY_EMAIL = DirectSelect(select(*_USER_COLUMNS).where(func.lower(User.email) == bindparam("key")).limit(1))
+
+
+def find_user(session: Session, email: str) -> Any | None:
+    """The user named ``email`` (by user name, else by email address), case-insensitively: a row of
+    :data:`_USER_COLUMNS`."""
+    key = email.lower()
+    return _USER_BY_NAME.first(session, {"key": key}) or _USER_BY_EMAIL.first(session, {"key": key})
+
+
+def provision(session: Session, configuration: JitSettings, identity: AssertedIdentity) -> SignedInUser:
     """The BlogIn user to sign in; raises :class:`SsoRejected` when BlogIn must refuse them."""
     email = identity.email()
     if not email:
@@ -64,16 +102,16 @@ def provision(session: Session, configuration: SsoConfiguration, identity: Asser
             f"The assertion names “{identity.name_id}”, which is not an email address, and carries no "
             "email attribute; BlogIn identifies people by email.",
         )
-    user = find_user(session, email)
-    if user is not None and not user.active:
+    found = find_user(session, email)
+    if found is not None and not found.active:
         raise SsoRejected(
             "account status",
-            f"The BlogIn account {user.user_name} is deactivated (by an administrator or by SCIM provisioning). "
+            f"The BlogIn account {found.user_name} is deactivated (by an administrator or by SCIM provisioning). "
             "Single sign-on does not re-activate accounts; ask a BlogIn administrator.",
             title="Your BlogIn account is deactivated",
         )
     profile = {column: identity.first(attribute) for attribute, column in PROFILE_ATTRIBUTES.items()}
-    if user is None:
+    if found is None:
         if not configuration.jit_enabled:
             raise SsoRejected(
                 "JIT provisioning",
@@ -101,6 +139,13 @@ def provision(session: Session, configuration: SsoConfiguration, identity: Asser
         )
         log.info("JIT created %s", email)
         return user
+    if all(value is None or getattr(found, column) == value for column, value in profile.items()):
+        return cast(SignedInUser, found)
+    # Something changes: the user is loaded and written through the ORM.
+    loaded = session.get(User, found.id)
+    if loaded is None:  # deleted since the look-up a moment ago
+        raise SsoRejected("user", f"The BlogIn account {found.user_name} no longer exists.")
+    user = loaded
     changes = []
     for column, value in profile.items():
         if value is not None and getattr(user, column) != value:

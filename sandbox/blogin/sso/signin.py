@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, bindparam, select
 from sqlalchemy.orm import Session
 
 from sandbox.blogin.models import (
@@ -14,14 +14,14 @@ from sandbox.blogin.models import (
     OutstandingAuthnRequest,
     ServiceProviderKey,
     SsoConfiguration,
-    User,
 )
 from sandbox.blogin.models.base import utc_now
 from sandbox.blogin.services.audit import record_audit
 from sandbox.blogin.sso.configuration import acs_url, active_sp_key, get_configuration, sp_entity_id
 from sandbox.blogin.sso.errors import SsoRejected
-from sandbox.blogin.sso.jit import AssertedIdentity, provision
+from sandbox.blogin.sso.jit import AssertedIdentity, SignedInUser, provision
 from sandbox.blogin.system import BlogIn
+from sandbox.direct_sql import DirectSelect, DirectTraces, DirectWrite
 from sandbox.saml.capture import capture
 from sandbox.saml.keys import CertificateError, certificate_facts
 from sandbox.saml.sp import (
@@ -42,7 +42,67 @@ def _clock(moment: Any) -> str:
     return f"{moment:%Y-%m-%d %H:%M:%S} UTC"
 
 
-def require_sso_on(configuration: SsoConfiguration) -> None:
+@dataclass(frozen=True)
+class SignInConfiguration:
+    """What a sign-in reads of the Single Sign-On tab, with BlogIn's active key pair."""
+
+    enabled: bool
+    metadata_xml: str
+    idp_entity_id: str
+    idp_sso_url: str
+    default_role: str
+    jit_enabled: bool
+    allowed_skew_s: int
+    signatures_required: str
+    idp_initiated_allowed: bool
+    key_pem: str
+    certificate_pem: str
+
+    @property
+    def idp_configured(self) -> bool:
+        return bool(self.metadata_xml and self.idp_entity_id)
+
+
+_CONFIGURATION_COLUMNS = (
+    SsoConfiguration.enabled,
+    SsoConfiguration.metadata_xml,
+    SsoConfiguration.idp_entity_id,
+    SsoConfiguration.idp_sso_url,
+    SsoConfiguration.default_role,
+    SsoConfiguration.jit_enabled,
+    SsoConfiguration.allowed_skew_s,
+    SsoConfiguration.signatures_required,
+    SsoConfiguration.idp_initiated_allowed,
+)
+# The configuration and the active key pair, read afresh on every sign-in step: a change saved on the
+# Single Sign-On tab counts from the next request.
+_CONFIGURATION_AND_KEY = DirectSelect(
+    select(
+        *_CONFIGURATION_COLUMNS,
+        ServiceProviderKey.private_key_pem.label("key_pem"),
+        ServiceProviderKey.certificate_pem.label("certificate_pem"),
+    )
+    .outerjoin(ServiceProviderKey, ServiceProviderKey.active.is_(True))
+    .where(SsoConfiguration.id == 1)
+    .order_by(ServiceProviderKey.id.desc())
+    .limit(1)
+)
+_OUTSTANDING = cast(Table, OutstandingAuthnRequest.__table__)
+_CONSUMED = cast(Table, ConsumedAssertion.__table__)
+_OUTSTANDING_BY_ID = DirectSelect(
+    select(
+        OutstandingAuthnRequest.request_id, OutstandingAuthnRequest.relay_state, OutstandingAuthnRequest.answered_at
+    ).where(OutstandingAuthnRequest.request_id == bindparam("request_id"))
+)
+_INSERT_OUTSTANDING = DirectWrite(_OUTSTANDING, ("request_id", "relay_state", "created", "answered_at"))
+_ANSWER_OUTSTANDING = DirectWrite(_OUTSTANDING, ("answered_at",), key="request_id")
+_CONSUMED_BY_ID = DirectSelect(
+    select(ConsumedAssertion.consumed_at).where(ConsumedAssertion.assertion_id == bindparam("assertion_id"))
+)
+_INSERT_CONSUMED = DirectWrite(_CONSUMED, ("assertion_id", "issuer", "name_id", "consumed_at"))
+
+
+def require_sso_on(configuration: SignInConfiguration) -> None:
     if not configuration.enabled or not configuration.idp_configured:
         raise SsoRejected(
             "single sign-on status",
@@ -52,36 +112,28 @@ def require_sso_on(configuration: SsoConfiguration) -> None:
         )
 
 
-def configuration_and_key(session: Session) -> tuple[SsoConfiguration, ServiceProviderKey]:
-    """The SSO configuration and BlogIn's active key pair, read together (one query on every sign-in step)."""
-    row = session.execute(
-        select(SsoConfiguration, ServiceProviderKey)
-        .outerjoin(ServiceProviderKey, ServiceProviderKey.active.is_(True))
-        .where(SsoConfiguration.id == 1)
-        .order_by(ServiceProviderKey.id.desc())
-        .limit(1)
-    ).first()
-    if row is None or row[1] is None:  # first use: created with their defaults
-        return get_configuration(session), active_sp_key(session)
-    return row[0], row[1]
+def configuration_and_key(session: Session) -> SignInConfiguration:
+    """The SSO configuration and BlogIn's active key pair, read together (one statement on every sign-in step)."""
+    row = _CONFIGURATION_AND_KEY.first(session)
+    if row is not None and row.key_pem is not None:
+        return SignInConfiguration(*row)
+    # First use: created with their defaults.
+    configuration, key = get_configuration(session), active_sp_key(session)
+    values: dict[str, Any] = {column.key: getattr(configuration, column.key) for column in _CONFIGURATION_COLUMNS}
+    return SignInConfiguration(**values, key_pem=key.private_key_pem, certificate_pem=key.certificate_pem)
 
 
 def service_provider(
-    session: Session,
-    system: BlogIn,
-    configuration: SsoConfiguration,
-    providers: ServiceProviderCache,
-    key: ServiceProviderKey | None = None,
+    system: BlogIn, configuration: SignInConfiguration, providers: ServiceProviderCache
 ) -> ServiceProvider:
     """The service provider for the saved configuration (``providers`` keeps it for the next request)."""
-    key = key or active_sp_key(session)
     return providers.get(
         ServiceProviderSettings(
             entity_id=sp_entity_id(system.base_url),
             acs_url=acs_url(system.base_url),
             idp_metadata_xml=configuration.metadata_xml,
-            key_pem=key.private_key_pem,
-            certificate_pem=key.certificate_pem,
+            key_pem=configuration.key_pem,
+            certificate_pem=configuration.certificate_pem,
             crypto=providers.crypto,
             signatures_required=configuration.signatures_required,
             allowed_skew_s=configuration.allowed_skew_s,
@@ -96,13 +148,17 @@ def expected_fingerprint(configuration: SsoConfiguration) -> str | None:
         return None
 
 
-def start_login(session: Session, system: BlogIn, providers: ServiceProviderCache, target: str) -> OutgoingMessage:
+def start_login(
+    session: Session, system: BlogIn, providers: ServiceProviderCache, traces: DirectTraces, target: str
+) -> OutgoingMessage:
     """An AuthnRequest for the IdP, remembered server-side (the IdP's POST back is cross-site: no cookie)."""
-    configuration, key = configuration_and_key(session)
+    configuration = configuration_and_key(session)
     require_sso_on(configuration)
-    message = service_provider(session, system, configuration, providers, key).authn_request(relay_state=target)
-    session.add(OutstandingAuthnRequest(request_id=message.message_id, relay_state=target))
-    system.traces.record(
+    message = service_provider(system, configuration, providers).authn_request(relay_state=target)
+    _INSERT_OUTSTANDING.run(
+        session, {"request_id": message.message_id, "relay_state": target, "created": utc_now(), "answered_at": None}
+    )
+    traces.record(
         session,
         "saml",
         f"AuthnRequest sent to {configuration.idp_entity_id} ({message.binding})",
@@ -123,7 +179,7 @@ def start_login(session: Session, system: BlogIn, providers: ServiceProviderCach
 
 @dataclass(frozen=True)
 class SignedIn:
-    user: User
+    user: SignedInUser
     response: VerifiedResponse
     target: str | None  # the page the user wanted (SP-initiated), else the IdP's RelayState
 
@@ -137,12 +193,12 @@ class _OutstandingRequests:
 
     def __init__(self, session: Session) -> None:
         self._session = session
-        self.found: OutstandingAuthnRequest | None = None
+        self.found: Any | None = None  # a row of _OUTSTANDING_BY_ID
 
     def __contains__(self, request_id: object) -> bool:
         if not isinstance(request_id, str) or not request_id:
             return False
-        self.found = self._session.get(OutstandingAuthnRequest, request_id)
+        self.found = _OUTSTANDING_BY_ID.first(self._session, {"request_id": request_id})
         return self.found is not None and self.found.answered_at is None
 
 
@@ -150,16 +206,17 @@ def consume_response(
     session: Session,
     system: BlogIn,
     providers: ServiceProviderCache,
+    traces: DirectTraces,
     saml_response: str,
     relay_state: str | None,
     remote_addr: str,
 ) -> SignedIn:
     """Verify a posted SAMLResponse and find or create its user; raises :class:`SsoRejected`."""
-    configuration, key = configuration_and_key(session)
+    configuration = configuration_and_key(session)
     require_sso_on(configuration)
     requests = _OutstandingRequests(session)
     try:
-        sp = service_provider(session, system, configuration, providers, key)
+        sp = service_provider(system, configuration, providers)
         verified = sp.verify_response(saml_response, known_request_ids=requests, remote_addr=remote_addr)
     except ResponseRejected as rejected:
         raise SsoRejected(
@@ -178,7 +235,7 @@ def consume_response(
             check, reason, xml=verified.xml, message=verified.summary.to_dict(), checks=failed, title=title
         )
 
-    used = session.get(ConsumedAssertion, verified.assertion_id)
+    used = _CONSUMED_BY_ID.first(session, {"assertion_id": verified.assertion_id})
     if used is not None:
         raise reject(
             "replay",
@@ -200,7 +257,7 @@ def consume_response(
                 f"The response answers AuthnRequest {request_id}, which was already answered at "
                 f"{_clock(outstanding.answered_at)}; each request is answered once.",
             )
-        outstanding.answered_at = utc_now()
+        _ANSWER_OUTSTANDING.run(session, {"request_id": request_id, "answered_at": utc_now()})
         checks.append({"name": "InResponseTo", "ok": True, "detail": f"Answers AuthnRequest {request_id}"})
     elif not configuration.idp_initiated_allowed:
         raise reject(
@@ -210,15 +267,21 @@ def consume_response(
         )
     else:
         checks.append({"name": "InResponseTo", "ok": True, "detail": "IdP-initiated (allowed)"})
-    session.add(
-        ConsumedAssertion(assertion_id=verified.assertion_id, issuer=verified.issuer, name_id=verified.name_id[:512])
+    _INSERT_CONSUMED.run(
+        session,
+        {
+            "assertion_id": verified.assertion_id,
+            "issuer": verified.issuer,
+            "name_id": verified.name_id[:512],
+            "consumed_at": utc_now(),
+        },
     )
     try:
         user = provision(session, configuration, AssertedIdentity(verified.name_id, verified.attributes))
     except SsoRejected as refused:
         raise reject(refused.check, refused.reason, refused.title) from refused
     checks.append({"name": "user", "ok": True, "detail": f"{user.user_name} ({user.source}, {user.role})"})
-    system.traces.record(
+    traces.record(
         session,
         "saml",
         f"Response from {verified.issuer} accepted for {user.user_name}",

@@ -51,8 +51,8 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_context(app: Flask) -> None:
-    from sandbox.blogin.web.context import current_user
+    from sandbox.blogin.web.context import signed_in
 
     @app.context_processor
     def console_context() -> dict[str, object]:
-        return {"current_user": current_user(), "system_base_url": app.extensions["blogin"].base_url}
+        return {"current_user": signed_in(), "system_base_url": app.extensions["blogin"].base_url}

@@ -9,6 +9,7 @@ from werkzeug.wrappers import Response
 from sandbox.blogin.models import User
 from sandbox.blogin.services.audit import record_audit
 from sandbox.blogin.services.seed import SANDBOX_ADMIN_EMAIL, SANDBOX_ADMIN_PASSWORD
+from sandbox.blogin.sso.jit import SignedInUser
 from sandbox.blogin.web.context import USER_SESSION_KEY, current_user, system
 from sandbox.passwords import verify_password
 from sandbox.webcommon import db, safe_next
@@ -19,7 +20,7 @@ bp = Blueprint("auth", __name__)
 LOGIN_OPTIONS_KEY = "blogin.login_options"
 
 
-def sign_in(user: User, method: str) -> None:
+def sign_in(user: SignedInUser, method: str) -> None:
     """Start a BlogIn session for ``user`` (used by password, link and SSO sign-in)."""
     session.clear()
     session[USER_SESSION_KEY] = user.id

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import wraps
-from typing import Any, TypeVar, cast
+from typing import Any, Protocol, TypeVar, cast
 
 from flask import abort, current_app, g, session
+from sqlalchemy import bindparam, select
 
 from sandbox.blogin.models import User
 from sandbox.blogin.system import BlogIn
+from sandbox.direct_sql import DirectSelect
 from sandbox.webcommon import db, login_required
 
 USER_SESSION_KEY = "user_id"
@@ -30,6 +33,79 @@ def current_user() -> User | None:
         user = db().get(User, user_id) if user_id else None
         g.user = user if user is not None and user.active else None
     return cast(User | None, g.user)
+
+
+class Person(Protocol):
+    """What the console's pages show of the signed-in user: a :class:`User` or a :class:`SignedInPerson`."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def user_name(self) -> str: ...
+    @property
+    def given_name(self) -> str: ...
+    @property
+    def role(self) -> str: ...
+    @property
+    def full_name(self) -> str: ...
+    @property
+    def is_admin(self) -> bool: ...
+
+
+@dataclass(frozen=True)
+class SignedInPerson:
+    """The signed-in user's columns the console's chrome shows, read without loading a :class:`User`."""
+
+    id: str
+    user_name: str
+    given_name: str
+    family_name: str
+    formatted_name: str
+    display_name: str
+    role: str
+    active: bool
+
+    # The same rules as User's properties of the same names.
+    @property
+    def full_name(self) -> str:
+        return (
+            self.formatted_name
+            or " ".join(p for p in (self.given_name, self.family_name) if p)
+            or self.display_name
+            or self.user_name
+        )
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "Administrator"
+
+
+_PERSON_BY_ID = DirectSelect(
+    select(
+        User.id,
+        User.user_name,
+        User.given_name,
+        User.family_name,
+        User.formatted_name,
+        User.display_name,
+        User.role,
+        User.active,
+    ).where(User.id == bindparam("user_id"))
+)
+
+
+def signed_in() -> Person | None:
+    """The signed-in user as the console's pages show them (``None`` when signed out or deactivated).
+
+    The :class:`User` when this request has loaded it already, else its columns in one statement.
+    """
+    if "user" in g:
+        return cast(User | None, g.user)
+    if "person" not in g:
+        user_id = session.get(USER_SESSION_KEY)
+        row = _PERSON_BY_ID.first(db(), {"user_id": user_id}) if user_id else None
+        g.person = SignedInPerson(*row) if row is not None and row.active else None
+    return cast(SignedInPerson | None, g.person)
 
 
 def admin_required(view: F) -> F:

@@ -10,7 +10,7 @@ from sandbox.blogin.scim import PREFIX
 from sandbox.blogin.scim.api import gate
 from sandbox.blogin.scim.faults import all_faults, clear_faults, describe, save_fault
 from sandbox.blogin.scim.settings import provisioning_settings, regenerate_token, save_status
-from sandbox.blogin.web.context import admin_required, current_user, system
+from sandbox.blogin.web.context import admin_required, current_user, signed_in, system
 from sandbox.webcommon import db
 
 bp = Blueprint("provisioning", __name__, url_prefix="/settings")
@@ -113,6 +113,6 @@ def save_faults() -> Response | tuple[str, int]:
 @bp.app_context_processor
 def fault_banner() -> dict[str, object]:
     """``scim_faults_on`` for the console's banner while any test fault is switched on."""
-    user = current_user() if request.endpoint and request.endpoint != "static" else None
+    user = signed_in() if request.endpoint and request.endpoint != "static" else None
     # The SCIM gate keeps which endpoints have a fault in memory (forgotten when a fault is saved).
     return {"scim_faults_on": bool(user and user.is_admin and gate().state(db()).faulty)}

@@ -36,6 +36,7 @@ from sandbox.blogin.sso.errors import SsoRejected
 from sandbox.blogin.sso.signin import consume_response, record_rejection, start_login
 from sandbox.blogin.web.auth import LOGIN_OPTIONS_KEY, sign_in
 from sandbox.blogin.web.context import admin_required, current_user, system
+from sandbox.direct_sql import DirectTraces
 from sandbox.saml.keys import CertificateError, certificate_facts
 from sandbox.saml.sp import SIGNATURES_REQUIRED
 from sandbox.saml.sp_cache import ServiceProviderCache
@@ -47,6 +48,7 @@ bp = Blueprint("sso", __name__)
 
 METADATA_FILENAME = "blogin-acme-sp-metadata.xml"
 PROVIDERS_KEY = "blogin.sso.providers"
+TRACES_KEY = "blogin.sso.traces"
 
 
 def login_option(next_url: str) -> str | None:
@@ -69,12 +71,18 @@ def _register_login_option(state: BlueprintSetupState) -> None:
     state.app.extensions.setdefault(LOGIN_OPTIONS_KEY, []).append(login_option)
     providers = ServiceProviderCache()
     state.app.extensions[PROVIDERS_KEY] = providers
+    state.app.extensions[TRACES_KEY] = DirectTraces(state.app.extensions["blogin"].traces)
     providers.warm_up_later()
 
 
 def providers() -> ServiceProviderCache:
     """This app's built service providers (building one costs a few hundred milliseconds)."""
     return cast(ServiceProviderCache, current_app.extensions[PROVIDERS_KEY])
+
+
+def traces() -> DirectTraces:
+    """Where sign-in records the SAML messages it sends and accepts."""
+    return cast(DirectTraces, current_app.extensions[TRACES_KEY])
 
 
 # -- Settings › User Authentication › Configure SSO & User provisioning › Single Sign-On ------------------
@@ -225,7 +233,7 @@ def login() -> Response | str | tuple[str, int]:
     """SP-initiated sign-in: send the browser to the identity provider with an AuthnRequest."""
     target = safe_next(request.args.get("next"), url_for("home.feed"))
     try:
-        message = start_login(db(), system(), providers(), target)
+        message = start_login(db(), system(), providers(), traces(), target)
     except SsoRejected as rejection:
         return render_template("sso/rejected.html", rejection=rejection), 409
     if message.binding == "HTTP-Redirect":
@@ -254,7 +262,9 @@ def callback() -> Response | tuple[str, int]:
             400,
         )
     try:
-        signed_in = consume_response(db(), system(), providers(), saml_response, relay_state, request.remote_addr or "")
+        signed_in = consume_response(
+            db(), system(), providers(), traces(), saml_response, relay_state, request.remote_addr or ""
+        )
     except SsoRejected as rejection:
         return _refused(rejection, relay_state)
     verified = signed_in.response

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, cast
+from typing import Any, Protocol, cast
 
-from sqlalchemy import Table, bindparam, exists, insert, inspect, literal, select
+from sqlalchemy import Table, bindparam, exists, inspect, literal, select
 from sqlalchemy.orm import Session, object_session
 
 from sandbox.db import queue_event
+from sandbox.direct_sql import DirectSelect, DirectWrite
 from sandbox.jumpcloud.models import (
     DirectoryInsightsEvent,
     SsoApplication,
     SystemUser,
+    UserGroup,
     application_groups,
     group_members,
 )
@@ -38,23 +41,59 @@ USER_ATTRIBUTES: dict[str, str] = {
 _FIELDS = {"displayname": "displayname", "jobTitle": "job_title", "workPhone": "work_phone"}
 
 
-def user_attribute(user: SystemUser, name: str) -> str:
+class ApplicationFacts(Protocol):
+    """What signing in reads of an application: an :class:`SsoApplication`, or a row of its columns."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def display_label(self) -> str: ...
+    @property
+    def is_bookmark(self) -> bool: ...
+    @property
+    def bookmark_url(self) -> str: ...
+    @property
+    def sso_active(self) -> bool: ...
+    @property
+    def sso_config(self) -> dict[str, Any]: ...
+    @property
+    def idp_certificate_pem(self) -> str: ...
+    @property
+    def idp_private_key_pem(self) -> str: ...
+
+
+class UserFacts(Protocol):
+    """What signing in reads of a user: a :class:`SystemUser`, or a row of its columns."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def username(self) -> str: ...
+    @property
+    def email(self) -> str: ...
+    @property
+    def active(self) -> bool: ...
+
+
+def user_attribute(user: UserFacts, name: str) -> str:
     """The value of the JumpCloud user attribute ``name`` (empty when unknown)."""
     if name not in USER_ATTRIBUTES:
         return ""
     return str(getattr(user, _FIELDS.get(name, name), "") or "")
 
 
-def served_sso_url(application: SsoApplication, base_url: str) -> str:
+def served_sso_url(application: ApplicationFacts, base_url: str) -> str:
     """Where this sandbox serves the application's SSO IdP URL."""
     return f"{base_url}/saml2/{application.name}"
 
 
-def metadata_url(application: SsoApplication, base_url: str) -> str:
+def metadata_url(application: ApplicationFacts, base_url: str) -> str:
     return f"{served_sso_url(application, base_url)}/metadata"
 
 
-def idp_settings(application: SsoApplication, base_url: str, backend: str = DEFAULT_BACKEND) -> IdpSettings:
+def idp_settings(application: ApplicationFacts, base_url: str, backend: str = DEFAULT_BACKEND) -> IdpSettings:
     config = application.sso_config or {}
     return IdpSettings(
         entity_id=config.get("idpEntityId") or "JumpCloud",
@@ -66,7 +105,7 @@ def idp_settings(application: SsoApplication, base_url: str, backend: str = DEFA
     )
 
 
-def sp_settings(application: SsoApplication) -> ServiceProviderSettings:
+def sp_settings(application: ApplicationFacts) -> ServiceProviderSettings:
     config = application.sso_config or {}
     return ServiceProviderSettings(
         entity_id=str(config.get("spEntityId") or ""),
@@ -96,65 +135,144 @@ _MEMBER_OF_AN_AUTHORIZED_GROUP_EXISTS = (
     )
     .label("member")
 )
-_APPLICATION_AND_USER = (
-    select(SsoApplication, SystemUser, _MEMBER_OF_AN_AUTHORIZED_GROUP_EXISTS)
+_APPLICATION_COLUMNS = (
+    SsoApplication.id,
+    SsoApplication.name,
+    SsoApplication.display_label,
+    SsoApplication.is_bookmark,
+    SsoApplication.bookmark_url,
+    SsoApplication.sso_active,
+    SsoApplication.sso_config,
+    SsoApplication.idp_certificate_pem,
+    SsoApplication.idp_private_key_pem,
+)
+# The application (never its User Portal image) by the name in its SSO IdP URL.
+_APPLICATION_BY_NAME = DirectSelect(select(*_APPLICATION_COLUMNS).where(SsoApplication.name == bindparam("name")))
+_USER_COLUMNS = (
+    SystemUser.username.label("username"),
+    SystemUser.email.label("email"),
+    SystemUser.firstname,
+    SystemUser.lastname,
+    SystemUser.displayname,
+    SystemUser.job_title,
+    SystemUser.work_phone,
+    SystemUser.timezone,
+    (SystemUser.state == "ACTIVATED").label("active"),
+)
+# The application, the user and the membership in one statement; the user's columns are NULL when the
+# user is not found (or no user is signed in).
+_APPLICATION_AND_USER = DirectSelect(
+    select(*_APPLICATION_COLUMNS, SystemUser.id.label("user_id"), *_USER_COLUMNS, _MEMBER_OF_AN_AUTHORIZED_GROUP_EXISTS)
     .outerjoin(SystemUser, SystemUser.id == bindparam("user_id"))
     .where(SsoApplication.name == bindparam("name"))
 )
+_GROUP_NAMES = DirectSelect(
+    select(UserGroup.name)
+    .join(group_members, group_members.c.group_id == UserGroup.id)
+    .where(group_members.c.user_id == bindparam("user_id"))
+    .order_by(UserGroup.name)
+)
+
+
+@dataclass(frozen=True)
+class SignInUser:
+    """The signed-in user's columns, as :func:`sign_in_parties` reads them."""
+
+    id: str
+    username: str
+    email: str
+    firstname: str
+    lastname: str
+    displayname: str
+    job_title: str
+    work_phone: str
+    timezone: str
+    active: bool
 
 
 @dataclass(frozen=True)
 class SignInParties:
     """The application signed in to, the user signing in, and whether the user is in one of its groups."""
 
-    application: SsoApplication | None
-    user: SystemUser | None
+    application: ApplicationFacts | None
+    user: SignInUser | None
     member: bool
 
 
-def sign_in_parties(session: Session, name: str, user_id: str | None) -> SignInParties:
-    """The application called ``name``, the user ``user_id`` and their group membership, in one query.
+def application_by_name(session: Session, name: str) -> ApplicationFacts | None:
+    """The application whose SSO IdP URL ends in ``name`` (its columns, read on every request)."""
+    return cast(ApplicationFacts | None, _APPLICATION_BY_NAME.first(session, {"name": name}))
 
-    The user is left in the session's identity map, so looking the signed-in user up again costs no query.
+
+def sign_in_parties(session: Session, name: str, user_id: str | None) -> SignInParties:
+    """The application called ``name``, the user ``user_id`` and their group membership, in one statement.
+
+    Read afresh on every sign-in: a group unbound or a user suspended in the admin portal counts at once.
     """
-    row = session.execute(_APPLICATION_AND_USER, {"name": name, "user_id": user_id}).first()
+    row = _APPLICATION_AND_USER.first(session, {"name": name, "user_id": user_id})
     if row is None:
         return SignInParties(None, None, False)
-    return SignInParties(row[0], row[1], bool(row[2]))
+    user = None
+    if row.user_id is not None:
+        user = SignInUser(
+            id=row.user_id,
+            username=row.username,
+            email=row.email,
+            firstname=row.firstname,
+            lastname=row.lastname,
+            displayname=row.displayname,
+            job_title=row.job_title,
+            work_phone=row.work_phone,
+            timezone=row.timezone,
+            active=bool(row.active),
+        )
+    return SignInParties(row, user, bool(row.member))
 
 
-def is_authorized(application: SsoApplication, user: SystemUser, *, member: bool | None = None) -> bool:
+def group_names(session: Session, user_id: str) -> list[str]:
+    """The names of the user's groups, in name order (the group attribute's values)."""
+    return [row.name for row in _GROUP_NAMES.all(session, {"user_id": user_id})]
+
+
+def is_authorized(application: ApplicationFacts, user: UserFacts, *, member: bool | None = None) -> bool:
     """Users are implicitly denied: only active members of an authorized group get in.
 
-    ``member`` is the membership when already known (:func:`sign_in_parties`).
+    ``member`` is the membership when already known (:func:`sign_in_parties`); without it both must be
+    an :class:`SsoApplication` and a :class:`SystemUser`.
     """
     if not user.active:
         return False
     if member is not None:
         return member
-    session = object_session(application)
-    if session is None or not ({"groups"} & (inspect(application).unloaded | inspect(user).unloaded)):
+    orm_application, orm_user = cast(SsoApplication, application), cast(SystemUser, user)
+    session = object_session(orm_application)
+    if session is None or not ({"groups"} & (inspect(orm_application).unloaded | inspect(orm_user).unloaded)):
         # Both group lists are at hand (or there is no session to ask): compare them.
-        authorized = {group.id for group in application.groups}
-        return any(group.id in authorized for group in user.groups)
+        authorized = {group.id for group in orm_application.groups}
+        return any(group.id in authorized for group in orm_user.groups)
     # Otherwise one query instead of loading both lists of groups.
     found = session.execute(_MEMBER_OF_AN_AUTHORIZED_GROUP, {"application_id": application.id, "user_id": user.id})
     return found.first() is not None
 
 
-def name_id(application: SsoApplication, user: SystemUser) -> tuple[str, str]:
+def name_id(application: ApplicationFacts, user: UserFacts) -> tuple[str, str]:
     """The SAMLSubject NameID value and format."""
     config = application.sso_config or {}
     value = user.username if config.get("subjectField") == "username" else user.email
     return value, NAMEID_FORMATS.get(str(config.get("nameIdFormat")), NAMEID_FORMATS["emailAddress"])
 
 
-def edge_cases(application: SsoApplication) -> dict[str, Any]:
+def edge_cases(application: ApplicationFacts) -> dict[str, Any]:
     return {**EDGE_CASES_OFF, **(application.sso_config or {}).get("edgeCases", {})}
 
 
-def assertion_attributes(application: SsoApplication, user: SystemUser) -> list[tuple[str, list[str]]]:
-    """The AttributeStatement: JIT attributes that are on, custom user and constant attributes, groups."""
+def assertion_attributes(
+    application: ApplicationFacts, user: UserFacts, groups: Sequence[str] | None = None
+) -> list[tuple[str, list[str]]]:
+    """The AttributeStatement: JIT attributes that are on, custom user and constant attributes, groups.
+
+    ``groups`` are the user's group names when already read; otherwise ``user.groups`` (a :class:`SystemUser`).
+    """
     config = application.sso_config or {}
     attributes: list[tuple[str, list[str]]] = []
     for jit in config.get("jitAttributes", []):
@@ -167,7 +285,9 @@ def assertion_attributes(application: SsoApplication, user: SystemUser) -> list[
     for constant in config.get("constantAttributes", []):
         attributes.append((constant["name"], [constant["value"]]))
     if config.get("includeGroups"):
-        attributes.append((config.get("groupsAttributeName") or "memberOf", [group.name for group in user.groups]))
+        if groups is None:
+            groups = [group.name for group in cast(SystemUser, user).groups]
+        attributes.append((config.get("groupsAttributeName") or "memberOf", list(groups)))
     cases = edge_cases(application)
     target = cases["attributeName"]
     if cases["attributeMode"] == "drop" and target:
@@ -178,25 +298,33 @@ def assertion_attributes(application: SsoApplication, user: SystemUser) -> list[
     return attributes
 
 
-def tester_key(application: SsoApplication) -> KeyPair:
-    """The "different key" of the edge case: made once per application, kept in its settings."""
+def tester_key(application: ApplicationFacts, session: Session | None = None) -> KeyPair:
+    """The "different key" of the edge case: made once per application, kept in its settings.
+
+    Making it writes the application: ``application`` itself when it is an :class:`SsoApplication`,
+    otherwise the application loaded through ``session``.
+    """
     config = dict(application.sso_config or {})
     stored = config.get("testerKey")
     if not stored:
         pair = generate_key_pair(f"Not JumpCloud {application.name}")
         stored = {"privateKey": pair.private_key_pem, "certificate": pair.certificate_pem}
-        application.sso_config = {**config, "testerKey": stored}
+        stored_in = application if isinstance(application, SsoApplication) else None
+        if stored_in is None and session is not None:
+            stored_in = session.get(SsoApplication, application.id)
+        if stored_in is not None:
+            stored_in.sso_config = {**dict(stored_in.sso_config or {}), "testerKey": stored}
     return KeyPair(private_key_pem=stored["privateKey"], certificate_pem=stored["certificate"])
 
 
-def response_options(application: SsoApplication) -> ResponseOptions:
-    """How to sign, and the tester edge cases that bend the Response."""
+def response_options(application: ApplicationFacts, session: Session | None = None) -> ResponseOptions:
+    """How to sign, and the tester edge cases that bend the Response (``session``: see :func:`tester_key`)."""
     config = application.sso_config or {}
     cases = edge_cases(application)
     unsigned = bool(cases["noSignature"])
     foreign = None
     if cases["foreignKey"]:
-        key = tester_key(application)
+        key = tester_key(application, session)
         foreign = (key.private_key_pem, key.certificate_pem)
     validity = cases["shortValiditySeconds"]
     return ResponseOptions(
@@ -209,7 +337,7 @@ def response_options(application: SsoApplication) -> ResponseOptions:
     )
 
 
-def application_block(application: SsoApplication, base_url: str) -> dict[str, str]:
+def application_block(application: ApplicationFacts, base_url: str) -> dict[str, str]:
     """The ``application`` block of an ``sso_auth`` event."""
     return {
         "id": application.id,
@@ -220,12 +348,19 @@ def application_block(application: SsoApplication, base_url: str) -> dict[str, s
     }
 
 
+# Every sign-in appends one event that is never changed afterwards: one INSERT compiled once.
+_INSERT_EVENT = DirectWrite(
+    cast(Table, DirectoryInsightsEvent.__table__),
+    ("id", "event_type", "service", "timestamp", "success", "summary", "record"),
+)
+
+
 def record_sso_auth(
     session: Session,
-    application: SsoApplication,
+    application: ApplicationFacts,
     base_url: str,
     *,
-    user: SystemUser | None,
+    user: UserFacts | None,
     username: str = "",
     idp_initiated: bool,
     success: bool,
@@ -255,21 +390,18 @@ def record_sso_auth(
         event.moment,
         f"{who} {outcome} {application.display_label}" + (f": {error_message}" if error_message else ""),
     )
-    # Stored as record_event stores it, but with one Core INSERT: every sign-in writes an event that
-    # is never changed afterwards, so there is no ORM object for the sign-in's commit to flush.
-    session.execute(
-        insert(cast(Table, DirectoryInsightsEvent.__table__)),
-        [
-            {
-                "id": event.record["id"],
-                "event_type": "sso_auth",
-                "service": "sso",
-                "timestamp": event.moment,
-                "success": success,
-                "summary": published.summary[:512],
-                "record": event.record,
-            }
-        ],
+    # Stored as record_event stores it, without an ORM object for the sign-in's commit to flush.
+    _INSERT_EVENT.run(
+        session,
+        {
+            "id": event.record["id"],
+            "event_type": "sso_auth",
+            "service": "sso",
+            "timestamp": event.moment,
+            "success": success,
+            "summary": published.summary[:512],
+            "record": event.record,
+        },
     )
     queue_event(session, published)
     return event.record

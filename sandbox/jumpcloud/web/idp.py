@@ -16,11 +16,12 @@ from typing import cast
 
 from flask import Blueprint, Flask, current_app, g, redirect, render_template, request, session, url_for
 from flask.blueprints import BlueprintSetupState
-from sqlalchemy import bindparam, select, update
 from werkzeug.wrappers import Response
 
-from sandbox.jumpcloud.models import SsoApplication, SystemUser, Trace
+from sandbox.direct_sql import DirectTraces, DirectWrite
+from sandbox.jumpcloud.models import Trace
 from sandbox.jumpcloud.services import sso
+from sandbox.jumpcloud.services.sso import ApplicationFacts, UserFacts
 from sandbox.jumpcloud.web.context import system
 from sandbox.jumpcloud.web.userconsole import USER_SESSION_KEY, current_user
 from sandbox.saml.capture import capture
@@ -74,13 +75,14 @@ class PendingLogins:
 
 @dataclass
 class IdpRuntime:
+    traces: DirectTraces
     providers: IdentityProviders = field(default_factory=IdentityProviders)
     pending: PendingLogins = field(default_factory=PendingLogins)
 
 
 @bp.record_once
 def _install(state: BlueprintSetupState) -> None:
-    idp_runtime = IdpRuntime()
+    idp_runtime = IdpRuntime(traces=DirectTraces(state.app.extensions["jumpcloud"].traces))
     state.app.extensions["jumpcloud.idp"] = idp_runtime
     idp_runtime.providers.warm_up_later()
 
@@ -90,16 +92,11 @@ def runtime(app: Flask | None = None) -> IdpRuntime:
 
 
 # Built once: each request then only binds its values.
-_APPLICATION_BY_NAME = select(SsoApplication).where(SsoApplication.name == bindparam("name"))
-_RELATE_TRACE = (
-    update(Trace.__table__)
-    .where(Trace.__table__.c.id == bindparam("trace_id"))
-    .values(related_id=bindparam("event_id"))
-)
+_RELATE_TRACE = DirectWrite(Trace.__table__, ("related_id",), key="id")
 
 
-def _application(name: str) -> SsoApplication | None:
-    return db().scalars(_APPLICATION_BY_NAME, {"name": name}).first()
+def _application(name: str) -> ApplicationFacts | None:
+    return sso.application_by_name(db(), name)
 
 
 def _refuse(title: str, message: str, code: int = 403) -> tuple[str, int]:
@@ -109,7 +106,7 @@ def _refuse(title: str, message: str, code: int = 403) -> tuple[str, int]:
 
 
 def _fail(
-    application: SsoApplication, user: SystemUser | None, idp_initiated: bool, reason: str, title: str, message: str
+    application: ApplicationFacts, user: UserFacts | None, idp_initiated: bool, reason: str, title: str, message: str
 ) -> tuple[str, int]:
     sso.record_sso_auth(
         db(),
@@ -188,7 +185,7 @@ def single_sign_on(name: str) -> Response | tuple[str, int]:
 
 
 def _read_request(
-    application: SsoApplication, saml_request: str, binding: str, relay_state: str | None
+    application: ApplicationFacts, saml_request: str, binding: str, relay_state: str | None
 ) -> tuple[AuthnRequestInfo | None, str | None, tuple[str, int] | None]:
     base_url = system().base_url
     endpoint = sso.served_sso_url(application, base_url)
@@ -199,7 +196,7 @@ def _read_request(
         event = sso.record_sso_auth(
             db(), application, base_url, user=None, idp_initiated=False, success=False, error_message=str(error)
         )
-        system().traces.record(
+        runtime().traces.record(
             db(),
             "saml",
             f"AuthnRequest for {application.display_label} refused",
@@ -218,7 +215,7 @@ def _read_request(
             related_id=event["id"],
         )
         return None, None, _refuse("Single sign-on failed", str(error), 400)
-    trace_id = system().traces.record(
+    trace_id = runtime().traces.record(
         db(),
         "saml",
         f"AuthnRequest from {info.issuer} for {application.display_label}",
@@ -246,7 +243,7 @@ def continue_login(name: str) -> Response | str | tuple[str, int]:
     """After the user has signed in: check authorization, then post the signed Response to the ACS."""
     flow_id = request.args.get("flow", "")
     pending = runtime().pending.get(flow_id)
-    # The application, the signed-in user and whether the user is in one of its groups: one query.
+    # The application, the signed-in user and whether the user is in one of its groups: one statement.
     parties = sso.sign_in_parties(db(), name, session.get(USER_SESSION_KEY))
     application = parties.application
     if pending is None or application is None or application.id != pending.application_id:
@@ -255,12 +252,13 @@ def continue_login(name: str) -> Response | str | tuple[str, int]:
             "This sign-in has expired or was already completed. Start again from the application.",
             400,
         )
-    user = current_user()
+    # Only an active user counts as signed in.
+    user = parties.user if parties.user is not None and parties.user.active else None
     if user is None:
         return redirect(url_for("userconsole.login", next=request.full_path.rstrip("?")))
     idp_initiated = pending.request is None
     base_url = system().base_url
-    if not sso.is_authorized(application, user, member=parties.member if parties.user is user else None):
+    if not sso.is_authorized(application, user, member=parties.member):
         runtime().pending.finish(flow_id)
         return _fail(
             application,
@@ -274,11 +272,12 @@ def continue_login(name: str) -> Response | str | tuple[str, int]:
     try:
         provider = runtime().providers.get(sso.idp_settings(application, base_url), sso.sp_settings(application))
         value, name_id_format = sso.name_id(application, user)
+        groups = sso.group_names(db(), user.id) if (application.sso_config or {}).get("includeGroups") else ()
         issued = provider.issue_response(
             name_id=value,
             name_id_format=name_id_format,
-            attributes=sso.assertion_attributes(application, user),
-            options=sso.response_options(application),
+            attributes=sso.assertion_attributes(application, user, groups),
+            options=sso.response_options(application, db()),
             request=pending.request,
             relay_state=pending.relay_state,
         )
@@ -287,7 +286,7 @@ def continue_login(name: str) -> Response | str | tuple[str, int]:
         return _fail(application, user, idp_initiated, str(error), "Single sign-on failed", str(error))
     runtime().pending.finish(flow_id)
     event = sso.record_sso_auth(db(), application, base_url, user=user, idp_initiated=idp_initiated, success=True)
-    system().traces.record(
+    runtime().traces.record(
         db(),
         "saml",
         f"Response for {user.username} to {application.display_label}",
@@ -306,6 +305,10 @@ def continue_login(name: str) -> Response | str | tuple[str, int]:
         related_id=event["id"],
     )
     if pending.request_trace_id:
-        # The AuthnRequest's trace now points at the sign-in it led to (one Core statement, no load first).
-        db().execute(_RELATE_TRACE, {"trace_id": pending.request_trace_id, "event_id": event["id"]})
-    return render_template("idp/post.html", application=application, issued=issued, acs_url=issued.acs_url, user=user)
+        # The AuthnRequest's trace now points at the sign-in it led to (one statement, no load first).
+        _RELATE_TRACE.run(db(), {"id": pending.request_trace_id, "related_id": event["id"]})
+    # The hand-off page shows none of the portal's chrome, so it is rendered without the portal's
+    # context processors (which would look the signed-in administrator up for nothing).
+    return current_app.jinja_env.get_template("idp/post.html").render(
+        application=application, issued=issued, acs_url=issued.acs_url, user=user
+    )
