@@ -19,6 +19,8 @@ _SIMPLE_COLUMNS = {"displayName": "display_name", "title": "title", "timezone": 
 _COLUMN_ATTRIBUTES = {"userName", "externalId", "active", "password", *_SIMPLE_COLUMNS}
 # Kept in scim_extra but rendered with their columns (name, emails, phones) or as the extension.
 _RENDERED_APART = frozenset({"name", "emails", "phoneNumbers", ENTERPRISE_USER_SCHEMA})
+# Values of other attributes that are not rendered (compared with ==, as ``in`` does).
+_EMPTY: tuple[Any, ...] = (None, "", [], {})
 
 
 def moment(value: datetime | str) -> str:
@@ -120,7 +122,7 @@ def user_resource_of(fields: Sequence[Any], base: str, groups: list[tuple[str, s
     if phones:
         resource["phoneNumbers"] = phones
     for key, value in extra.items():
-        if key not in _RENDERED_APART and value not in (None, "", [], {}):
+        if key not in _RENDERED_APART and value not in _EMPTY:
             resource[key] = value
     if groups:
         resource["groups"] = [
@@ -137,7 +139,7 @@ def user_resource_of(fields: Sequence[Any], base: str, groups: list[tuple[str, s
         "created": created,
         "lastModified": created if last_modified == created_at else moment(last_modified),
         "location": f"{base}/Users/{user_id}",
-        "version": etag(version),
+        "version": f'W/"{version}"',
     }
     return resource
 

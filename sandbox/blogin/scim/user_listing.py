@@ -13,7 +13,7 @@ import json
 from typing import Any, cast
 
 import orjson
-from sqlalchemy import CTE, Integer, Join, Table, bindparam, func, literal_column, select, true
+from sqlalchemy import Integer, Table, bindparam, func, literal_column, select, true
 from sqlalchemy.orm import Session
 
 from sandbox.blogin.models import Team, User, team_members
@@ -46,59 +46,37 @@ _FIELDS = len(USER_FIELDS)
 _ACTIVE, _EXTRA = USER_FIELDS.index("active"), USER_FIELDS.index("scim_extra")
 _user_rowid = literal_column("users.rowid", Integer)
 
-
-def _with_teams(page: CTE) -> Join:
-    """The page's users joined to their teams: a row per team, or one row with NULLs."""
-    return page.outerjoin(team_members, team_members.c.user_id == page.c.id).outerjoin(
-        _teams, _teams.c.id == team_members.c.team_id
-    )
-
-
-# The default listing (no filter, userName order) in one statement walking the userName index: the
-# page's users, each with a row per team. The number of users is a statement of its own, where SQLite
-# counts the pages of an index instead of walking it.
-_default_page_users = (
-    select(*_PAGE_COLUMNS, _users.c.user_name_key)
-    .order_by(_users.c.user_name_key)
-    .limit(bindparam("count"))
-    .offset(bindparam("skip"))
-    .cte("page")
-)
+# The default listing (no filter, userName order): the page's users walking the userName index, and the
+# number of users (a statement of its own, where SQLite counts an index's pages instead of walking it).
 _PAGE = Statement(
-    select(
-        *(_default_page_users.c[name] for name in USER_FIELDS),
-        _teams.c.id,
-        _teams.c.display_name,
-    )
-    .select_from(_with_teams(_default_page_users))
-    .order_by(_default_page_users.c.user_name_key, _teams.c.display_name_key)
+    select(*_PAGE_COLUMNS).order_by(_users.c.user_name_key).limit(bindparam("count")).offset(bindparam("skip"))
 )
 _TOTAL = Statement(select(func.count()).select_from(_users))
 # ``userName co/sw/ew`` on the userName search's candidates (rowids as a JSON array), read by rowid and
-# checked exactly: the page's users with a row per team, and the number of users matching.
+# checked exactly: the page's users, each with the number of users matching.
 _candidate_rowids = select(func.json_each(bindparam("rowids")).table_valued("value").c.value)
 _matching = _user_rowid.in_(_candidate_rowids.scalar_subquery()) & _users.c.user_name_key.like(
     bindparam("pattern"), escape="\\"
 )
-_matching_page_users = (
-    select(*_PAGE_COLUMNS, _users.c.user_name_key, func.count().over().label("total"))
+_MATCHING_PAGE = Statement(
+    select(*_PAGE_COLUMNS, func.count().over())
     .where(_matching)
     .order_by(_users.c.user_name_key)
     .limit(bindparam("count"))
     .offset(bindparam("skip"))
-    .cte("page")
-)
-_MATCHING_PAGE = Statement(
-    select(
-        *(_matching_page_users.c[name] for name in USER_FIELDS),
-        _teams.c.id,
-        _teams.c.display_name,
-        _matching_page_users.c.total,
-    )
-    .select_from(_with_teams(_matching_page_users))
-    .order_by(_matching_page_users.c.user_name_key, _teams.c.display_name_key)
 )
 _MATCHING_TOTAL = Statement(select(func.count()).select_from(_users).where(_matching))
+# The teams of a page's users (their ids as a JSON array), in team name order.
+_TEAMS_OF_USERS = Statement(
+    select(team_members.c.user_id, _teams.c.id, _teams.c.display_name)
+    .join(_teams, _teams.c.id == team_members.c.team_id)
+    .where(
+        team_members.c.user_id.in_(
+            select(func.json_each(bindparam("user_ids")).table_valued("value").c.value).scalar_subquery()
+        )
+    )
+    .order_by(_teams.c.display_name_key)
+)
 
 
 def _user_name_eq(node: Filter | None) -> str | None:
@@ -188,37 +166,32 @@ def _matching_page(
     # Without a row to carry the number (none matches, or the page lies past the last one) it is counted.
     counted = reader.rows(_MATCHING_TOTAL, params)[0][0] if candidates and not rows else 0
     total = rows[0][-1] if rows else counted
-    return total, _resources(rows, query, base)
+    return total, _resources(reader, rows, query, base)
 
 
 def _default_page(reader: Reader, query: ListQuery, base: str) -> tuple[int, list[dict[str, Any]]]:
     """A page of every user in userName order: what a client walks to read the whole directory."""
     rows = reader.rows(_PAGE, {"count": query.count, "skip": query.start_index - 1}) if query.count else []
     total = reader.rows(_TOTAL, {})[0][0]
-    return total, _resources(rows, query, base)
+    return total, _resources(reader, rows, query, base)
 
 
-def _resources(rows: list[tuple[Any, ...]], query: ListQuery, base: str) -> list[dict[str, Any]]:
-    """SCIM Users from rows as SQLite returns them: a user's fields, then a team's id and name (a row per
-    team, NULL without one), users in order."""
+def _resources(reader: Reader, rows: list[tuple[Any, ...]], query: ListQuery, base: str) -> list[dict[str, Any]]:
+    """SCIM Users from rows of ``_PAGE_COLUMNS`` as SQLite returns them, with their teams."""
+    if not rows:
+        return []
+    teams: dict[str, list[tuple[str, str]]] = {}
+    for user_id, team_id, team_name in reader.rows(_TEAMS_OF_USERS, {"user_ids": json.dumps([r[0] for r in rows])}):
+        teams.setdefault(user_id, []).append((team_id, team_name))
     attributes, excluded = query.attributes, query.excluded
-    resources: list[dict[str, Any]] = []
-    fields: list[Any] | None = None
-    teams: list[tuple[str, str]] = []
+    resources = []
     for row in rows:
-        if fields is None or row[0] != fields[0]:
-            if fields is not None:
-                resources.append(project(user_resource_of(fields, base, teams), attributes, excluded))
-            fields, teams = list(row[:_FIELDS]), []
-            active, extra = fields[_ACTIVE], fields[_EXTRA]
-            # What SQLAlchemy's Boolean and JSON types would hand back.
-            fields[_ACTIVE] = None if active is None else bool(active)
-            fields[_EXTRA] = None if extra is None else _json_value(extra)
-        team_id = row[_FIELDS]
-        if team_id is not None:
-            teams.append((team_id, row[_FIELDS + 1]))
-    if fields is not None:
-        resources.append(project(user_resource_of(fields, base, teams), attributes, excluded))
+        fields = list(row[:_FIELDS])
+        active, extra = row[_ACTIVE], row[_EXTRA]
+        # What SQLAlchemy's Boolean and JSON types would hand back.
+        fields[_ACTIVE] = None if active is None else bool(active)
+        fields[_EXTRA] = None if extra is None else _json_value(extra)
+        resources.append(project(user_resource_of(fields, base, teams.get(row[0], [])), attributes, excluded))
     return resources
 
 
