@@ -23,15 +23,16 @@ from sandbox.scim.client import NOT_FOUND, NOT_SUPPORTED, ScimClient, ScimReques
 class _Delivery:
     """One job's conversation with the application, attempt by attempt (one per DI event)."""
 
-    def __init__(self, job: Job, http: httpx.BaseTransport, timeout: float) -> None:
+    def __init__(self, job: Job, http: httpx.BaseTransport, timeout: float, client: ScimClient | None = None) -> None:
         self.job = job
         self.outcome = Outcome(job)
         self.current: Attempt | None = None
         # A batched lookup's request belongs to this job's first event.
         self._unclaimed: list[dict[str, Any]] = list(job.lookup_exchanges)
-        self.client = ScimClient(
-            job.connection.base_url, job.connection.token_key, timeout=timeout, client=http, on_exchange=self._keep
-        )
+        if client is None:
+            client = ScimClient(job.connection.base_url, job.connection.token_key, timeout=timeout, client=http)
+        client.on_exchange = self._keep
+        self.client = client
 
     def _keep(self, exchange: dict[str, Any]) -> None:
         (self.current.exchanges if self.current else self._unclaimed).append(exchange)
@@ -56,9 +57,13 @@ class _Delivery:
         return self.job.attempt
 
 
-def deliver(job: Job, http: httpx.BaseTransport, timeout: float = 10.0) -> Outcome:
-    """Carry out ``job`` against the application; every failure is in the returned outcome."""
-    delivery = _Delivery(job, http, timeout)
+def deliver(job: Job, http: httpx.BaseTransport, timeout: float = 10.0, *, client: ScimClient | None = None) -> Outcome:
+    """Carry out ``job`` against the application; every failure is in the returned outcome.
+
+    ``client``: a ScimClient for the job's connection that this thread alone uses (its exchanges
+    are taken over for this job); without one, a client is made for the job.
+    """
+    delivery = _Delivery(job, http, timeout, client)
     handler = {
         SYNC_USER: _sync_user,
         DELETE_USER: _delete_user,

@@ -10,15 +10,23 @@ import logging
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import Table, bindparam, delete, insert, select, update
+from sqlalchemy import Table, bindparam, delete, select, update
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
-from sandbox.events import utc_now
-from sandbox.jumpcloud.models import IdentityManagement, ProvisionedResource, ProvisioningOutbox
+from sandbox.db import queue_event
+from sandbox.events import SandboxEvent, new_event_id, utc_now
+from sandbox.jumpcloud.models import (
+    DirectoryInsightsEvent,
+    IdentityManagement,
+    ProvisionedResource,
+    ProvisioningOutbox,
+)
 from sandbox.jumpcloud.models.provisioning import DELIVERED, FAILED, GROUP, PENDING, SKIPPED, SYNC_GROUP
-from sandbox.jumpcloud.services.insights import NewEvent, new_event, record_events
+from sandbox.jumpcloud.services.insights import NewEvent, new_event, to_sandbox_event
 from sandbox.jumpcloud.services.provisioning import outbox
 from sandbox.jumpcloud.services.provisioning.jobs import Attempt, Outcome
+from sandbox.jumpcloud.services.provisioning.rows import RowWriter
 from sandbox.scim.client import ScimRequestError
 from sandbox.traces import NewTrace, TraceLog
 
@@ -77,8 +85,8 @@ def record_outcomes(worker: ProvisioningWorker, session: Session, outcomes: list
                 .values(status=SKIPPED, finished_at=now, last_error=f"Folded into operation {head}, which failed")
             )
         log.warning("%s of %s given up after %d attempts: %s", job.operation, job.resource_id, job.attempt, error)
-    journal.write(session, worker.traces)
-    mappings.write(now)
+    journal.write(session, worker.traces, worker.writers)
+    mappings.write(now, worker.writers)
     by_attempt: dict[int, list[int]] = {}
     for attempt_number, seqs in delivered:
         by_attempt.setdefault(attempt_number, []).extend(seqs)
@@ -102,8 +110,34 @@ def record_outcomes(worker: ProvisioningWorker, session: Session, outcomes: list
         )
 
 
+class ResultWriters:
+    """The worker's INSERTs of result rows (see ``rows``), built once for its database."""
+
+    def __init__(self, dialect: Dialect, traces: TraceLog) -> None:
+        self.events = RowWriter(
+            cast(Table, DirectoryInsightsEvent.__table__),
+            ("id", "event_type", "service", "timestamp", "success", "summary", "record"),
+            dialect,
+        )
+        self.traces = RowWriter(
+            cast(Table, traces.table.__table__),
+            ("id", "kind", "timestamp", "summary", "success", "related_id", "data"),
+            dialect,
+        )
+        self.mappings = RowWriter(
+            cast(Table, ProvisionedResource.__table__),
+            ("application_id", "resource_type", "jumpcloud_id", "scim_id", "attributes", "updated"),
+            dialect,
+        )
+
+
 class _Journal:
-    """The batch's DI events and the SCIM exchanges behind each, stored in two INSERTs."""
+    """The batch's DI events and the SCIM exchanges behind each, stored in two INSERTs.
+
+    The rows are those ``insights.record_events`` and ``TraceLog.record_many`` store, and each is
+    published on commit the way they publish it; they are written through ``ResultWriters``, at a
+    fraction of a Core INSERT's cost per row.
+    """
 
     def __init__(self) -> None:
         self.events: list[NewEvent] = []
@@ -127,9 +161,46 @@ class _Journal:
             summary = f"{exchange['method']} {exchange['path']} → {shown}"
             self.traces.append(NewTrace(summary, exchange, success=bool(ok), related_id=event.record["id"]))
 
-    def write(self, session: Session, traces: TraceLog) -> None:
-        record_events(session, self.events)
-        traces.record_many(session, "scim", self.traces)
+    def write(self, session: Session, traces: TraceLog, writers: ResultWriters) -> None:
+        event_rows: list[tuple[Any, ...]] = []
+        for event in self.events:
+            record = event.record
+            published = to_sandbox_event(record, event.moment)
+            event_rows.append(
+                (
+                    record["id"],
+                    record["event_type"],
+                    record["service"],
+                    event.moment,
+                    record["success"],
+                    published.summary[:512],
+                    record,
+                )
+            )
+            queue_event(session, published)
+        writers.events.insert(session, event_rows)
+        moment = utc_now()
+        trace_rows: list[tuple[Any, ...]] = []
+        for trace in self.traces:
+            trace_id = new_event_id()
+            trace_rows.append(
+                (trace_id, "scim", moment, trace.summary[:512], trace.success, trace.related_id, trace.data)
+            )
+            queue_event(
+                session,
+                SandboxEvent(
+                    system=traces.system,
+                    id=trace_id,
+                    event_type="scim_trace",
+                    timestamp=moment,
+                    summary=trace.summary,
+                    success=trace.success,
+                    data=trace.data,
+                    kind="scim",
+                    related_id=trace.related_id,
+                ),
+            )
+        writers.traces.insert(session, trace_rows)
 
 
 MappingKey = tuple[str, str, str]
@@ -188,8 +259,8 @@ class _MappingChanges:
                 members.remove(scim_id)
                 self.changes[key] = (current[0], {**current[1], "members": members})
 
-    def write(self, now: datetime) -> None:
-        inserts: list[dict[str, Any]] = []
+    def write(self, now: datetime, writers: ResultWriters) -> None:
+        inserts: list[tuple[Any, ...]] = []
         updates: list[dict[str, Any]] = []
         deletes: list[MappingKey] = []
         for key, change in self.changes.items():
@@ -197,18 +268,23 @@ class _MappingChanges:
                 if key in self.existing:
                     deletes.append(key)
                 continue
-            row = {
-                "application_id": key[0],
-                "resource_type": key[1],
-                "jumpcloud_id": key[2],
-                "scim_id": change[0],
-                "attributes": change[1],
-                "updated": now,
-            }
-            (updates if key in self.existing else inserts).append(row)
+            if key not in self.existing:
+                # In the order of ResultWriters.mappings' columns.
+                inserts.append((key[0], key[1], key[2], change[0], change[1], now))
+                continue
+            updates.append(
+                {
+                    "application_id": key[0],
+                    "resource_type": key[1],
+                    "jumpcloud_id": key[2],
+                    "scim_id": change[0],
+                    "attributes": change[1],
+                    "updated": now,
+                }
+            )
         table = cast(Table, ProvisionedResource.__table__)
         if inserts:
-            self.session.execute(insert(table), inserts)
+            writers.mappings.insert(self.session, inserts)
         if updates:
             self.session.execute(
                 update(table)

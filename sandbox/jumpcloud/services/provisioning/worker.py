@@ -23,13 +23,13 @@ from sqlalchemy import func, select
 from sandbox.db import Database
 from sandbox.events import utc_now
 from sandbox.jumpcloud.models import ProvisioningOutbox
-from sandbox.jumpcloud.models.provisioning import PENDING
+from sandbox.jumpcloud.models.provisioning import PENDING, USER
 from sandbox.jumpcloud.services.provisioning.delivery import deliver
-from sandbox.jumpcloud.services.provisioning.jobs import Job, Outcome
+from sandbox.jumpcloud.services.provisioning.jobs import Connection, Job, Outcome
 from sandbox.jumpcloud.services.provisioning.lookups import look_up, plan
-from sandbox.jumpcloud.services.provisioning.results import record_outcomes
+from sandbox.jumpcloud.services.provisioning.results import ResultWriters, record_outcomes
 from sandbox.jumpcloud.services.provisioning.snapshot import Key, build_jobs
-from sandbox.scim.client import REJECTED, ScimRequestError
+from sandbox.scim.client import REJECTED, ScimClient, ScimRequestError
 from sandbox.scim.http11 import KeepAlivePool
 from sandbox.traces import TraceLog
 
@@ -72,6 +72,7 @@ class ProvisioningWorker:
         self._inflight: dict[Key, Job] = {}
         self._thread: threading.Thread | None = None
         self._pool: ThreadPoolExecutor | None = None
+        self.writers = ResultWriters(database.engine.dialect, traces)
         # Base URLs of servers that refused a batched lookup: their users are looked up one by one.
         self._batch_lookup_refused: set[str] = set()
 
@@ -87,6 +88,8 @@ class ProvisioningWorker:
         # Each delivery thread keeps its own connections: one shared pool makes the threads queue on
         # its lock, and plain-http SCIM requests skip httpx (see sandbox.scim.http11).
         self._http = KeepAlivePool(per_origin=2)
+        # Each delivery thread's ScimClient per connection (see _deliver).
+        self._local = threading.local()
         self._thread = threading.Thread(target=self._run, name="jumpcloud-provisioning", daemon=True)
         self._thread.start()
         log.info("provisioning worker started with %d delivery threads", self.delivery_threads)
@@ -179,8 +182,13 @@ class ProvisioningWorker:
 
     def _claim(self) -> int:
         room = self._capacity - len(self._inflight)
+        users_in_flight: dict[str, int] = {}
+        for job in self._inflight.values():
+            if job.resource_type == USER:
+                application_id = job.application["id"]
+                users_in_flight[application_id] = min(users_in_flight.get(application_id, job.seqs[0]), job.seqs[0])
         with self.database.transaction() as session:
-            jobs = build_jobs(session, room, set(self._inflight))
+            jobs = build_jobs(session, room, set(self._inflight), users_in_flight)
         for job in jobs:
             self._inflight[job.key] = job
         direct, chunks = plan(jobs, self._batch_lookup_refused)
@@ -193,8 +201,22 @@ class ProvisioningWorker:
 
     def _submit(self, job: Job) -> None:
         assert self._pool is not None
-        future = self._pool.submit(_deliver_safely, job, self._http, self.timeout)
+        future = self._pool.submit(self._deliver, job)
         future.add_done_callback(self._delivered)
+
+    def _deliver(self, job: Job) -> Outcome:
+        """On a delivery thread: ``job`` delivered with this thread's client for its connection."""
+        clients: dict[Connection, ScimClient] | None = getattr(self._local, "clients", None)
+        if clients is None:
+            clients = self._local.clients = {}
+        client = clients.get(job.connection)
+        if client is None:
+            # Made once per thread and connection: the request head's fixed part, the recorded
+            # headers and the origin are worked out once, not for every delivery.
+            client = clients[job.connection] = ScimClient(
+                job.connection.base_url, job.connection.token_key, timeout=self.timeout, client=self._http
+            )
+        return _deliver_safely(job, self._http, self.timeout, client)
 
     def _look_up_then_deliver(self, chunk: list[Job]) -> None:
         """On a delivery thread: one lookup for the chunk, then each job delivered concurrently."""
@@ -251,9 +273,9 @@ class ProvisioningWorker:
         return max(0.01, min(1.0, (due - utc_now()).total_seconds()))
 
 
-def _deliver_safely(job: Job, http: httpx.BaseTransport, timeout: float) -> Outcome:
+def _deliver_safely(job: Job, http: httpx.BaseTransport, timeout: float, client: ScimClient) -> Outcome:
     try:
-        return deliver(job, http, timeout)
+        return deliver(job, http, timeout, client=client)
     except Exception as error:
         log.exception("delivery of %s %s failed unexpectedly", job.operation, job.resource_id)
         outcome = Outcome(job)
