@@ -27,12 +27,25 @@ _DIALECT = SQLiteDialect_pysqlite(paramstyle="qmark")
 Processor = Callable[[Any], Any] | None
 
 
+_CONNECTION_KEY = "sandbox.direct_sql.connection"
+
+
 def _sqlite_connection(session: Session) -> tuple[Engine, Connection] | None:
-    """The session's engine and its connection (the transaction begins here), when the engine is SQLite."""
+    """The session's engine and its connection (the transaction begins here), when the engine is SQLite.
+
+    Kept in the session's ``info`` with the transaction it belongs to, so the statements after the first
+    one skip the Session's look-up of its connection (a new transaction looks it up again).
+    """
+    transaction = session.get_transaction()
+    kept = session.info.get(_CONNECTION_KEY)
+    if kept is not None and transaction is not None and kept[0] is transaction:
+        return kept[1], kept[2]
     bind = session.get_bind()
     if bind.dialect.name != "sqlite" or not isinstance(bind, Engine):
         return None
-    return bind, session.connection()
+    connection = session.connection()
+    session.info[_CONNECTION_KEY] = (session.get_transaction(), bind, connection)
+    return bind, connection
 
 
 def _execute(engine: Engine, connection: Connection, sql: str, values: tuple[Any, ...]) -> Any:

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import copy
 import logging
+import threading
+import time
+from collections import OrderedDict
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar, cast
 
-from flask import Flask, g, redirect, render_template, request, session, url_for
+from flask import Flask, Request, g, redirect, render_template, request, session, url_for
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
+from itsdangerous import BadSignature
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import HTTPException
@@ -16,6 +22,49 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 from sandbox.db import Database
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+class VerifiedCookieSessions(SecureCookieSessionInterface):
+    """Flask's signed session cookie, with the cookies verified lately remembered.
+
+    A browser sends the same cookie with request after request until the session changes; checking its
+    signature and decoding its tagged JSON again each time cost about 0.1 ms per request. A remembered
+    cookie still expires as Flask's would (its signing time plus the session lifetime), and each request
+    gets its own copy of the values. Only cookies that verified are remembered, the newest ``size`` of them.
+    """
+
+    def __init__(self, size: int = 256) -> None:
+        self._size = size
+        self._verified: OrderedDict[str, tuple[float, Any]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        """The session the request's cookie carries (empty when there is none or it does not verify)."""
+        cookie = request.cookies.get(self.get_cookie_name(app))
+        if not cookie:
+            return super().open_session(app, request)
+        max_age = int(app.permanent_session_lifetime.total_seconds())
+        with self._lock:
+            kept = self._verified.get(cookie)
+        if kept is not None and time.time() - kept[0] <= max_age:
+            return self.session_class(copy.deepcopy(kept[1]))
+        serializer = self.get_signing_serializer(app)
+        if serializer is None:
+            return None
+        try:
+            data, signed_at = serializer.loads(cookie, max_age=max_age, return_timestamp=True)
+        except BadSignature:
+            return self.session_class()
+        with self._lock:
+            self._verified[cookie] = (signed_at.timestamp(), copy.deepcopy(data))
+            if len(self._verified) > self._size:
+                self._verified.popitem(last=False)
+        return self.session_class(data)
+
+
+def install_cookie_sessions(app: Flask) -> None:
+    """Sign-in sessions in Flask's signed cookie, a verified cookie remembered (:class:`VerifiedCookieSessions`)."""
+    app.session_interface = VerifiedCookieSessions()
 
 
 def install_db_session(app: Flask, database: Database, log: logging.Logger) -> None:

@@ -9,7 +9,7 @@ from flask import Flask
 
 from sandbox.blogin.system import BlogIn
 from sandbox.url_rules import LazyBuilderRule
-from sandbox.webcommon import install_db_session, register_health, register_html_errors
+from sandbox.webcommon import install_cookie_sessions, install_db_session, register_health, register_html_errors
 
 log = logging.getLogger("sandbox.blogin.web")
 
@@ -28,6 +28,7 @@ def create_app(system: BlogIn, test_config: dict[str, object] | None = None) -> 
     if test_config:
         app.config.update(test_config)
     app.extensions["blogin"] = system
+    install_cookie_sessions(app)
     install_db_session(app, system.database, log)
     register_health(app, system.name)
     register_blueprints(app)
