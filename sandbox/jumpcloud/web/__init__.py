@@ -9,7 +9,7 @@ from flask import Flask
 
 from sandbox.jumpcloud.system import JumpCloud
 from sandbox.url_rules import LazyBuilderRule
-from sandbox.webcommon import install_db_session, register_health, register_html_errors
+from sandbox.webcommon import install_cookie_sessions, install_db_session, register_health, register_html_errors
 
 log = logging.getLogger("sandbox.jumpcloud.web")
 
@@ -29,6 +29,7 @@ def create_app(system: JumpCloud, test_config: dict[str, object] | None = None) 
     if test_config:
         app.config.update(test_config)
     app.extensions["jumpcloud"] = system
+    install_cookie_sessions(app)
     install_db_session(app, system.database, log)
     register_health(app, system.name)
     register_blueprints(app)
