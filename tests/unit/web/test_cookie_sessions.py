@@ -1,0 +1,79 @@
+"""The remembered session cookie behaves as Flask's own: tampering, expiry and copies."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from flask import Flask, session
+from flask.testing import FlaskClient
+
+from sandbox.webcommon import install_cookie_sessions
+
+
+@pytest.fixture
+def app() -> Flask:
+    app = Flask(__name__)
+    app.config.update(SECRET_KEY="test secret", SESSION_COOKIE_NAME="test_session")
+    install_cookie_sessions(app)
+
+    @app.post("/sign-in/<name>")
+    def sign_in(name: str) -> str:
+        session["user"] = name
+        session["groups"] = ["staff"]
+        return "signed in"
+
+    @app.get("/who")
+    def who() -> str:
+        return f"{session.get('user', 'nobody')} {','.join(session.get('groups', []))}"
+
+    @app.post("/join/<group>")
+    def join(group: str) -> str:
+        # A change inside a value, as a careless view would make it, without marking the session modified.
+        session["groups"].append(group)
+        return "joined"
+
+    return app
+
+
+def _cookie(client: FlaskClient) -> str:
+    cookie = client.get_cookie("test_session")
+    assert cookie is not None
+    return cookie.value
+
+
+def test_a_remembered_cookie_reads_the_same_again(app: Flask) -> None:
+    client = app.test_client()
+    client.post("/sign-in/ada")
+    assert client.get("/who").text == "ada staff"
+    assert client.get("/who").text == "ada staff"
+
+
+def test_a_tampered_cookie_is_refused_even_after_the_genuine_one_was_remembered(app: Flask) -> None:
+    client = app.test_client()
+    client.post("/sign-in/ada")
+    genuine = _cookie(client)
+    assert client.get("/who").text == "ada staff"
+    payload, _, signature = genuine.rpartition(".")
+    forged = f"{payload}.{'A' if signature[0] != 'A' else 'B'}{signature[1:]}"
+    client.set_cookie("test_session", forged)
+    assert client.get("/who").text == "nobody "
+
+
+def test_a_remembered_cookie_still_expires(app: Flask) -> None:
+    client = app.test_client()
+    client.post("/sign-in/ada")
+    assert client.get("/who").text == "ada staff"
+    app.permanent_session_lifetime = timedelta(seconds=-1)
+    assert client.get("/who").text == "nobody "
+
+
+def test_each_request_gets_its_own_copy_of_the_values(app: Flask) -> None:
+    client = app.test_client()
+    client.post("/sign-in/ada")
+    cookie = _cookie(client)
+    assert client.get("/who").text == "ada staff"
+    client.post("/join/admins")
+    # The unsaved change did not leak into what the same cookie reads as next time.
+    client.set_cookie("test_session", cookie)
+    assert client.get("/who").text == "ada staff"
