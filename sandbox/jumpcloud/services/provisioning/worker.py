@@ -68,7 +68,8 @@ class ProvisioningWorker:
         self.batch_window = batch_window
         self._wakeup = threading.Event()
         self._stopping = threading.Event()
-        self._finished: queue.Queue[Future[Outcome]] = queue.Queue()
+        # A SimpleQueue: every delivery passes through it, and it takes no Python-level lock.
+        self._finished: queue.SimpleQueue[Future[Outcome]] = queue.SimpleQueue()
         self._inflight: dict[Key, Job] = {}
         self._thread: threading.Thread | None = None
         self._pool: ThreadPoolExecutor | None = None
