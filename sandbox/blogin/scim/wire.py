@@ -76,14 +76,6 @@ class ScimRequest:
             self._args = args
         return self._args
 
-    def header(self, name: str) -> str | None:
-        """One request header by its name (any case)."""
-        key = name.upper().replace("-", "_")
-        if key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
-            return self.environ.get(key) or None
-        value: str | None = self.environ.get(f"HTTP_{key}")
-        return value
-
     @property
     def mimetype(self) -> str:
         """The Content-Type without its parameters, lower-cased."""
