@@ -9,12 +9,13 @@ from __future__ import annotations
 import base64
 import binascii
 import zlib
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from lxml import etree
 
-from sandbox.saml.keys import CertificateError, certificate_facts
+from sandbox.saml.keys import CertificateError, CertificateFacts, certificate_facts
 from sandbox.saml.safe_xml import MAX_XML_BYTES, UnsafeXmlError, parse_xml
 
 SAMLP = "urn:oasis:names:tc:SAML:2.0:protocol"
@@ -103,7 +104,9 @@ def _text(element: etree._Element | None) -> str | None:
     return "".join(element.itertext()).strip()
 
 
-def _signature_facts(signature: etree._Element) -> SignatureFacts:
+def _signature_facts(
+    signature: etree._Element, known_certificates: Mapping[str, CertificateFacts] | None = None
+) -> SignatureFacts:
     parent = signature.getparent()
     element = etree.QName(parent).localname if parent is not None else "?"
     element_id = parent.get("ID") if parent is not None else None
@@ -113,8 +116,9 @@ def _signature_facts(signature: etree._Element) -> SignatureFacts:
     cert_text = _text(signature.find("ds:KeyInfo/ds:X509Data/ds:X509Certificate", NS))
     fingerprint = subject = None
     if cert_text:
+        known = known_certificates.get("".join(cert_text.split())) if known_certificates else None
         try:
-            facts = certificate_facts(cert_text)
+            facts = known or certificate_facts(cert_text)
             fingerprint, subject = facts.fingerprint_sha256, facts.subject
         except CertificateError:
             subject = "(not a readable certificate)"
@@ -162,8 +166,14 @@ def summarise(xml: str | bytes) -> MessageSummary:
     return summarise_root(parse_xml(xml))
 
 
-def summarise_root(root: etree._Element) -> MessageSummary:
-    """:func:`summarise` for a message already parsed by :func:`~sandbox.saml.safe_xml.parse_xml`."""
+def summarise_root(
+    root: etree._Element, known_certificates: Mapping[str, CertificateFacts] | None = None
+) -> MessageSummary:
+    """:func:`summarise` for a message already parsed by :func:`~sandbox.saml.safe_xml.parse_xml`.
+
+    ``known_certificates``: facts of certificates already read, by their base64 body without whitespace
+    (a service provider knows its IdP's), so a signature's certificate is not parsed again.
+    """
     qname = etree.QName(root)
     if qname.namespace != SAMLP:
         raise UnsafeXmlError(f"This is not a SAML 2.0 protocol message (root element {qname.localname}).")
@@ -198,5 +208,5 @@ def summarise_root(root: etree._Element) -> MessageSummary:
         policy = root.find("samlp:NameIDPolicy", NS)
         if policy is not None and summary.name_id_format is None:
             summary.name_id_format = policy.get("Format")
-    summary.signatures = [_signature_facts(s) for s in root.iter(f"{{{DS}}}Signature")]
+    summary.signatures = [_signature_facts(s, known_certificates) for s in root.iter(f"{{{DS}}}Signature")]
     return summary

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 from sandbox.saml.backend import PYTHON_XMLSEC, XMLSEC1
 from sandbox.saml.inspect import MessageDecodeError, MessageSummary, decode_message, summarise_root
-from sandbox.saml.keys import certificate_facts
+from sandbox.saml.keys import certificate_body, certificate_facts
 from sandbox.saml.metadata import parse_idp_metadata
 from sandbox.saml.safe_xml import UnsafeXmlError, parse_xml
 from sandbox.saml.sp_request import AuthnRequestBuilder
@@ -63,7 +63,11 @@ class ServiceProvider:
             raise ValueError(f"unknown signature requirement {settings.signatures_required!r}")
         self.settings = settings
         self.idp = parse_idp_metadata(settings.idp_metadata_xml)
-        self._certificates = tuple((certificate_facts(c).fingerprint_sha256, c) for c in self.idp.signing_certificates)
+        certificates = self.idp.signing_certificates
+        facts = [certificate_facts(c) for c in certificates]
+        self._certificates = tuple((f.fingerprint_sha256, c) for f, c in zip(facts, certificates, strict=True))
+        # What a signature's KeyInfo certificate says, when it is one of these (read once, not per response).
+        self._known_certificates = {certificate_body(c): f for c, f in zip(certificates, facts, strict=True)}
         self._fingerprints = tuple(fingerprint for fingerprint, _pem in self._certificates)
         self.backend = str(settings.crypto.get("sandbox_backend", XMLSEC1))
         binding, destination = self.idp.sso_endpoint()
@@ -150,7 +154,7 @@ class ServiceProvider:
             raise ResponseRejected("decoding", str(error), checks=checks) from error
         try:
             root = parse_xml(xml)
-            summary = summarise_root(root)
+            summary = summarise_root(root, self._known_certificates)
         except UnsafeXmlError as error:
             raise ResponseRejected("XML parsing", str(error), xml=xml, checks=checks) from error
 
