@@ -25,7 +25,7 @@ from sandbox.blogin.scim.reads import Reader, Statement, sqlite_reader
 from sandbox.blogin.scim.representation import USER_FIELDS, user_resource, user_resource_of
 from sandbox.blogin.scim.search import search
 from sandbox.blogin.scim.users import render_users
-from sandbox.scim.filter import Compare, Filter
+from sandbox.scim.filter import Compare, Filter, Or
 from sandbox.scim.resources import project
 from sandbox.scim.schemas import USER_SCHEMA, USER_TYPE
 
@@ -66,6 +66,19 @@ _MATCHING_PAGE = Statement(
     .offset(bindparam("skip"))
 )
 _MATCHING_TOTAL = Statement(select(func.count()).select_from(_users).where(_matching))
+# ``userName eq "a" or userName eq "b" …`` (a provisioning client's batched lookup): each lower-cased
+# userName (a JSON array) looked up in the userName index.
+_named = _users.c.user_name_key.in_(
+    select(func.json_each(bindparam("keys")).table_valued("value").c.value).scalar_subquery()
+)
+_NAMED_PAGE = Statement(
+    select(*_PAGE_COLUMNS, func.count().over())
+    .where(_named)
+    .order_by(_users.c.user_name_key)
+    .limit(bindparam("count"))
+    .offset(bindparam("skip"))
+)
+_NAMED_TOTAL = Statement(select(func.count()).select_from(_users).where(_named))
 # The teams of a page's users (their ids as a JSON array), in team name order.
 _TEAMS_OF_USERS = Statement(
     select(team_members.c.user_id, _teams.c.id, _teams.c.display_name)
@@ -95,8 +108,8 @@ def _user_name_eq(node: Filter | None) -> str | None:
 
 
 def list_users(session: Session, query: ListQuery, base: str) -> tuple[int, list[dict[str, Any]]]:
-    """GET /Users: filtered, sorted and paged; ``userName eq`` takes one indexed query, ``co``, ``sw`` and
-    ``ew`` the userName search."""
+    """GET /Users: filtered, sorted and paged; ``userName eq`` (one name or several joined by ``or``) takes
+    the userName index, ``co``, ``sw`` and ``ew`` the userName search."""
     wanted = _user_name_eq(query.filter)
     if wanted is not None:
         rows = _USER_WITH_TEAMS_BY_NAME.all(session, {"key": wanted.lower()})
@@ -115,6 +128,9 @@ def list_users(session: Session, query: ListQuery, base: str) -> tuple[int, list
                 found = _matching_page(reader, query, base, *substring)
                 if found is not None:
                     return found
+            names = _user_names_eq(query.filter)
+            if names is not None and reader is not None:
+                return _named_page(reader, query, base, names)
 
         def narrow(value: str) -> list[int] | None:
             return user_name_candidates(reader, value)
@@ -131,6 +147,33 @@ def list_users(session: Session, query: ListQuery, base: str) -> tuple[int, list
         query=query,
         render=lambda rows: render_users(session, rows, base),
     )
+
+
+def _user_names_eq(node: Filter | None) -> list[str] | None:
+    """The lower-cased values of ``userName eq "a" or userName eq "b" …`` (two or more), else None."""
+    if not isinstance(node, Or):
+        return None
+    names: list[str] = []
+    pending: list[Filter] = [node]
+    while pending:
+        part = pending.pop()
+        if isinstance(part, Or):
+            pending += (part.right, part.left)
+            continue
+        wanted = _user_name_eq(part)
+        if wanted is None:
+            return None
+        names.append(wanted.lower())
+    return names
+
+
+def _named_page(reader: Reader, query: ListQuery, base: str, names: list[str]) -> tuple[int, list[dict[str, Any]]]:
+    """A page of the users whose userName is one of ``names`` (lower-cased), in userName order."""
+    params = {"keys": json.dumps(names), "count": query.count, "skip": query.start_index - 1}
+    rows = reader.rows(_NAMED_PAGE, params) if query.count else []
+    # Without a row to carry the number (none matches, or the page lies past the last one) it is counted.
+    total = rows[0][-1] if rows else reader.rows(_NAMED_TOTAL, params)[0][0]
+    return total, _resources(reader, rows, query, base)
 
 
 def _user_name_substring(node: Filter | None) -> tuple[str, str] | None:

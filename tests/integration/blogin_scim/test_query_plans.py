@@ -93,3 +93,19 @@ def test_a_substring_of_userName_goes_through_the_userName_search_index(
     for statement, plan in reads:
         assert not scans_of_users(plan), f"{statement}\n{plan}"
         assert any("SEARCH users USING INTEGER PRIMARY KEY (rowid=?)" in step for step in plan), f"{statement}\n{plan}"
+
+
+def test_a_batched_lookup_searches_the_userName_index_per_name(running: Sandbox, scim: Scim, statements: list) -> None:
+    names = [f"batched.{n}@acme.example" for n in range(3)]
+    for name in names:
+        assert scim.post("/Users", user_body(name)).status_code == 201
+    statements.clear()
+    expression = " or ".join(f'userName eq "{name.upper()}"' for name in [*names, "absent@acme.example"])
+    found = scim.get("/Users", params={"filter": expression}).json()
+    assert [r["userName"] for r in found["Resources"]] == names
+
+    reads = [(s, plan) for s, plan in plans(running, statements) if re.search(r"\bFROM users\b(?!_)", s)]
+    assert reads
+    for statement, plan in reads:
+        assert not scans_of_users(plan), f"{statement}\n{plan}"
+        assert any("SEARCH users USING INDEX" in step and "(user_name_key=?)" in step for step in plan), plan
