@@ -124,7 +124,46 @@ def replace_team(session: Session, team: Team, body: Any) -> bool:
 def patch_team(session: Session, team: Team, body: Any, base: str) -> bool:
     operations = operations_of(body)
     current = render_team(session, team, base)
-    return _write(session, team, normalize(GROUP_TYPE, apply_patch(GROUP_TYPE, current, operations)), "updated")
+    patched = _members_patched(current, operations)
+    if patched is None:
+        patched = apply_patch(GROUP_TYPE, current, operations)
+    return _write(session, team, normalize(GROUP_TYPE, patched), "updated")
+
+
+def _members_patched(current: dict[str, Any], operations: list[Any]) -> dict[str, Any] | None:
+    """The PATCH engine's result for operations that only add or remove members by value, the way
+    provisioning clients send them (``{"op": "add", "path": "members", "value": [{"value": id}, …]}``);
+    None for anything else.
+
+    The engine compares each added value with every member (a team of hundreds took tens of
+    milliseconds per request); here members are found by value, with the same outcome: an added value a
+    member already has merges into that member, a new one is appended, removed values go.
+    """
+    for operation in operations:
+        if not (isinstance(operation, dict) and operation.keys() == {"op", "path", "value"}):
+            return None
+        op, path, values = operation["op"], operation["path"], operation["value"]
+        if not (isinstance(op, str) and op.lower() in ("add", "remove") and path == "members"):
+            return None
+        if not isinstance(values, list) or not all(_plain_member(value) for value in values):
+            return None
+    members = [dict(member) for member in current.get("members", [])]
+    for operation in operations:
+        wanted = [value["value"] for value in operation["value"]]
+        if operation["op"].lower() == "remove":
+            doomed = set(wanted)
+            members = [member for member in members if member.get("value") not in doomed]
+            continue
+        position = {member.get("value"): i for i, member in reversed(list(enumerate(members)))}
+        for value in wanted:
+            if value not in position:
+                position[value] = len(members)
+                members.append({"value": value})
+    return {**current, "members": members}
+
+
+def _plain_member(value: Any) -> bool:
+    return isinstance(value, dict) and value.keys() == {"value"} and isinstance(value["value"], str)
 
 
 def _write(session: Session, team: Team, data: dict[str, Any], verb: str) -> bool:
