@@ -133,3 +133,23 @@ def test_disabling_group_management_leaves_groups_while_users_stay_managed(org: 
     sam_app, rex_app = target.user(org.name("sam")), target.user(org.name("rex"))
     assert sam_app is not None and sam_app.active  # identity still provisioned
     assert rex_app is not None and rex_app.family_name == "Renamed"
+
+
+def test_an_initial_sync_creates_each_group_once_with_all_its_members(org: Org, target: ScimServer) -> None:
+    """Group syncs wait for the users queued before them: a group's members go out in its one POST,
+    not in a PATCH per batch of users provisioned."""
+    names = [f"crew{n:02d}" for n in range(40)]
+    org.group("crew", [org.user(name) for name in names])
+    org.activate(target)
+    org.settle()
+
+    group = target.group(org.name("crew"))
+    assert group is not None and sorted(group.member_ids) == _scim_ids(target, *(org.name(n) for n in names))
+    event_ids = {e["id"] for e in org.events("group_create_provision", "group_update_provision")}
+    requests = [
+        (t.data["method"], t.data["path"])
+        for t in org.sandbox.jumpcloud.recent_traces("scim", limit=2000)
+        if t.related_id in event_ids
+    ]
+    assert requests == [("GET", "/Groups"), ("POST", "/Groups")]
+    assert org.events("group_update_provision") == []
