@@ -61,6 +61,23 @@ def test_an_older_database_gets_the_index_with_its_users(tmp_path: Path) -> None
         assert co(again, "t.t") == ["kept.three@older.example", "kept.two@older.example"]
 
 
+def test_an_index_that_kept_positions_is_written_anew(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path, jumpcloud_port=0, blogin_port=0)
+    with Sandbox(settings) as first, first.blogin.database.engine.begin() as connection:
+        connection.exec_driver_sql(f"DROP TABLE {INDEX}")
+        connection.exec_driver_sql(
+            f"CREATE VIRTUAL TABLE {INDEX} USING fts5(user_name_key, content='users', content_rowid='rowid', "
+            "tokenize='trigram')"
+        )
+    with Sandbox(settings) as again:
+        with again.blogin.database.engine.connect() as connection:
+            created = connection.exec_driver_sql("SELECT sql FROM sqlite_master WHERE name = ?", (INDEX,)).scalar()
+        assert "detail=none" in str(created)
+        create(again, "written.anew@acme.example")
+        assert co(again, "admin@") == ["admin@acme.example"]
+        assert co(again, "tten.an") == ["written.anew@acme.example"]
+
+
 def test_a_reset_keeps_the_index_in_step(tmp_path: Path) -> None:
     settings = Settings(data_dir=tmp_path, jumpcloud_port=0, blogin_port=0)
     with Sandbox(settings) as running:

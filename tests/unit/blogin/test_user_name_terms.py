@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from sandbox.blogin.models.user_name_search import INDEX_OPTIONS
 from sandbox.blogin.scim.fulltext import match_terms
 from sandbox.blogin.scim.query import like_pattern
 
@@ -15,7 +16,7 @@ from sandbox.blogin.scim.query import like_pattern
 @pytest.fixture(scope="module")
 def index() -> sqlite3.Connection:
     connection = sqlite3.connect(":memory:")
-    connection.execute("CREATE VIRTUAL TABLE names USING fts5(name, tokenize='trigram')")
+    connection.execute(f"CREATE VIRTUAL TABLE names USING fts5(name, {INDEX_OPTIONS})")
     return connection
 
 
