@@ -114,7 +114,7 @@ class ProvisioningWorker:
         self._thread.join(timeout)
         self._thread = None
         # Tasks not started are dropped (their operations stay pending in the outbox); a delivery
-        # under way finishes on its own and is recorded after a restart's lookup finds it.
+        # still under way finishes and leaves its outcome in the finished queue, for the next start.
         while True:
             try:
                 self._tasks.get_nowait()
