@@ -19,7 +19,7 @@ from sqlalchemy.dialects.sqlite.pysqlite import SQLiteDialect_pysqlite
 from sqlalchemy.orm import Session
 
 from sandbox.db import queue_event
-from sandbox.events import SandboxEvent, new_event_id, utc_now
+from sandbox.events import SandboxEvent, utc_now
 from sandbox.traces import TraceLog
 
 _DIALECT = SQLiteDialect_pysqlite(paramstyle="qmark")
@@ -161,7 +161,7 @@ class DirectTraces:
     ) -> str:
         """Store one trace and publish it when ``session`` commits; returns its id."""
         moment = utc_now()
-        trace_id = new_event_id()
+        trace_id = self.traces.new_trace_id()
         self._insert.run(
             session,
             {

@@ -25,7 +25,9 @@ def sign_in(user: SignedInUser, method: str) -> None:
     session.clear()
     session[USER_SESSION_KEY] = user.id
     session["auth_method"] = method
+    # Whoever this request had looked up as signed in is stale now.
     g.pop("user", None)
+    g.pop("person", None)
     record_audit(
         db(),
         "user_login",
