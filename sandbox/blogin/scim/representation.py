@@ -115,15 +115,20 @@ def user_resource_of(fields: Sequence[Any], base: str, groups: list[tuple[str, s
     if timezone:
         resource["timezone"] = timezone
     resource["active"] = active
-    emails = _with_primary(extra.get("emails"), email, "work")
-    if emails:
-        resource["emails"] = emails
-    phones = _with_primary(extra.get("phoneNumbers"), phone, "work")
-    if phones:
-        resource["phoneNumbers"] = phones
-    for key, value in extra.items():
-        if key not in _RENDERED_APART and value not in _EMPTY:
-            resource[key] = value
+    written = extra.get("emails")
+    if written or email:
+        emails = _with_primary(written, email, "work")
+        if emails:
+            resource["emails"] = emails
+    written = extra.get("phoneNumbers")
+    if written or phone:
+        phones = _with_primary(written, phone, "work")
+        if phones:
+            resource["phoneNumbers"] = phones
+    if not extra.keys() <= _RENDERED_APART:
+        for key, value in extra.items():
+            if key not in _RENDERED_APART and value not in _EMPTY:
+                resource[key] = value
     if groups:
         resource["groups"] = [
             {"value": team_id, "$ref": f"{base}/Groups/{team_id}", "display": team_name, "type": "direct"}

@@ -227,14 +227,18 @@ def _resources(reader: Reader, rows: list[tuple[Any, ...]], query: ListQuery, ba
     for user_id, team_id, team_name in reader.rows(_TEAMS_OF_USERS, {"user_ids": json.dumps([r[0] for r in rows])}):
         teams.setdefault(user_id, []).append((team_id, team_name))
     attributes, excluded = query.attributes, query.excluded
+    projected = bool(attributes or excluded)
     resources = []
     for row in rows:
         fields = list(row[:_FIELDS])
-        active, extra = row[_ACTIVE], row[_EXTRA]
         # What SQLAlchemy's Boolean and JSON types would hand back.
-        fields[_ACTIVE] = None if active is None else bool(active)
-        fields[_EXTRA] = None if extra is None else _json_value(extra)
-        resources.append(project(user_resource_of(fields, base, teams.get(row[0], [])), attributes, excluded))
+        active, extra = row[_ACTIVE], row[_EXTRA]
+        if active is not None:
+            fields[_ACTIVE] = bool(active)
+        if extra is not None:
+            fields[_EXTRA] = _json_value(extra)
+        resource = user_resource_of(fields, base, teams.get(row[0], []))
+        resources.append(project(resource, attributes, excluded) if projected else resource)
     return resources
 
 
