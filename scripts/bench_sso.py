@@ -20,8 +20,9 @@ also timed in process, without HTTP, Flask or a database, to tell it apart from 
 
 The browser is a lean HTTP/1.1 client on a plain socket (one keep-alive connection per host on
 loopback, host-only cookies, redirects followed and forms posted by the round trip itself): httpx with
-its ``http.cookiejar`` costs about 1 ms of CPU per request, the client's share rather than the systems'. The session-reused round trip is also run with the project's httpx client
-(``sandbox.http.http_client``), printed as "session reused, httpx", so the two clients can be compared.
+its ``http.cookiejar`` costs about 1 ms of CPU per request, the client's share rather than the systems'.
+The session-reused round trip is also run with the project's httpx client (``sandbox.http.http_client``),
+printed as "session reused, httpx", so the two clients can be compared.
 
 Each XML-signature backend runs in its own process (``SANDBOX_SAML_BACKEND`` is read at start-up):
 ``python-xmlsec`` (libxmlsec1 in process, the default) and ``xmlsec1`` (one program run per sign or
