@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import DateTime, Engine, FromClause, MetaData, create_engine, event, inspect, literal, select, text
 from sqlalchemy.engine import make_url
@@ -43,7 +43,14 @@ class UtcDateTime(TypeDecorator[datetime]):
         return None if value is None else value.replace(tzinfo=UTC)
 
 
-def queue_event(session: Session, record: SandboxEvent) -> None:
+class Transactional(Protocol):
+    """A unit of work with an ``info`` dict: a Session, or a change run on a pooled connection directly."""
+
+    @property
+    def info(self) -> dict[Any, Any]: ...
+
+
+def queue_event(session: Transactional, record: SandboxEvent) -> None:
     """Publish ``record`` on the bus when ``session`` commits; drop it on rollback."""
     session.info.setdefault(_PENDING_EVENTS, []).append(record)
 
@@ -78,9 +85,11 @@ class Database:
         if self.is_sqlite:
             event.listen(self.engine, "connect", _sqlite_pragmas)
         self.sessions: sessionmaker[Session] = sessionmaker(self.engine, expire_on_commit=False)
+        self._bus: EventBus | None = None
 
     def publish_on_commit(self, bus: EventBus) -> None:
         """Deliver events queued with :func:`queue_event` once their transaction commits."""
+        self._bus = bus
 
         def after_commit(session: Session) -> None:
             for pending in session.info.pop(_PENDING_EVENTS, []):
@@ -91,6 +100,14 @@ class Database:
 
         event.listen(self.sessions, "after_commit", after_commit)
         event.listen(self.sessions, "after_soft_rollback", lambda session, _tx: after_rollback(session))
+
+    def publish_committed(self, info: dict[Any, Any]) -> None:
+        """Deliver the events queued in ``info`` by a transaction committed without a Session (as
+        :meth:`publish_on_commit` does for Sessions; nothing when it was never called)."""
+        pending = info.pop(_PENDING_EVENTS, ())
+        if self._bus is not None:
+            for record in pending:
+                self._bus.publish(record)
 
     def open(self) -> None:
         """Check the database is usable and create the schema on first run."""

@@ -8,6 +8,7 @@ through :mod:`sandbox.blogin.scim.service`, in front of the console's Flask app.
 from __future__ import annotations
 
 import logging
+import sqlite3
 import time
 from typing import Any, cast
 
@@ -16,7 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from sandbox.blogin.scim import PREFIX
-from sandbox.blogin.scim.direct import begin_immediate
+from sandbox.blogin.scim.direct import DirectWork, Work, begin_immediate
 from sandbox.blogin.scim.faults import endpoint_of, fault_for_request
 from sandbox.blogin.scim.gate import ScimGate
 from sandbox.blogin.scim.settings import token_accepted
@@ -32,6 +33,8 @@ log = logging.getLogger("sandbox.blogin.scim")
 
 GATE_KEY = "blogin.scim_gate"
 
+# The change that runs without a Session on SQLite: every statement of a create is a direct one.
+_CREATE_USER = ("POST", PREFIX + "/Users")
 # Methods that never change a resource (a POST to /.search does not either, but is rare enough to lock).
 _READS = frozenset({"GET", "HEAD", "OPTIONS"})
 _CHALLENGE = ("WWW-Authenticate", 'Bearer realm="BlogIn SCIM"')
@@ -47,9 +50,10 @@ def in_scim(path: str) -> bool:
 
 
 class ScimCall:
-    """One SCIM request being answered: the request, the system, and its Session (opened on first use)."""
+    """One SCIM request being answered: the request, the system, and its Session (opened on first use) or
+    its :class:`DirectWork`."""
 
-    __slots__ = ("_session", "base", "request", "started", "system", "write_locked")
+    __slots__ = ("_session", "_work", "base", "request", "started", "system", "write_locked")
 
     def __init__(self, request: ScimRequest, system: BlogIn) -> None:
         self.request = request
@@ -59,12 +63,26 @@ class ScimCall:
         self.started = time.perf_counter()
         self.write_locked = False
         self._session: Session | None = None
+        self._work: DirectWork | None = None
 
     @property
     def session(self) -> Session:
         if self._session is None:
+            if self._work is not None:
+                # A second connection would wait for the first one's write lock until SQLite gives up.
+                raise RuntimeError("this SCIM change runs without a Session")
             self._session = self.system.database.sessions()
         return self._session
+
+    @property
+    def transaction(self) -> Work:
+        """Where the endpoint's statements run: the change's :class:`DirectWork`, else the Session."""
+        return self._work if self._work is not None else self.session
+
+    def take_work(self) -> DirectWork | None:
+        """The :class:`DirectWork` if one was begun, handed over to whoever ends it."""
+        work, self._work = self._work, None
+        return work
 
     def take_session(self) -> Session | None:
         """The Session if one was opened, handed over to whoever ends it."""
@@ -94,7 +112,7 @@ def authenticate(call: ScimCall, scim_gate: ScimGate) -> ScimAnswer | None:
     """Faults first (they simulate the network and the server), then the Bearer token; a change then
     takes the write lock. None lets the request through."""
     request = call.request
-    state = scim_gate.state(call.session)
+    state = scim_gate.cached() or scim_gate.state(call.session)
     if state.faulty:
         endpoint = endpoint_of(request.path[len(PREFIX) :])
         if endpoint in state.faulty:
@@ -146,14 +164,31 @@ def take_write_lock(call: ScimCall) -> None:
     call.system.traces.write_lock.acquire()
     call.write_locked = True
     # Begin the change's transaction now: its lookups and its writes then share one pooled connection.
-    session = call.session
-    if call.system.database.is_sqlite:
+    database = call.system.database
+    if database.is_sqlite:
         # Take SQLite's write lock before the change reads anything: a sign-in's JIT update (which does
         # not take the lock above) then waits for the change instead of landing between its read and its
         # write, where the UPDATE of every SCIM-mapped column would overwrite it.
-        begin_immediate(session)
+        request = call.request
+        if call._session is None and (request.method, request.path) == _CREATE_USER:
+            call._work = DirectWork(database.engine)
+        else:
+            begin_immediate(call.session)
     else:
-        session.connection()
+        call.session.connection()
+
+
+def end_unfinished(call: ScimCall) -> None:
+    """After an interruption: roll back and give back whatever the request had begun, and its lock."""
+    try:
+        work = call.take_work()
+        if work is not None:
+            work.close()
+        session = call.take_session()
+        if session is not None:
+            session.close()
+    finally:
+        release_write_lock(call)
 
 
 def release_write_lock(call: ScimCall) -> None:
@@ -170,6 +205,10 @@ def finish(call: ScimCall, answer: ScimAnswer) -> ScimAnswer:
     """
     written: list[str] = []
     try:
+        work = call.take_work()
+        if work is not None:
+            written = list(work.info.pop(AUDIT_IDS_KEY, ()))
+            answer = _commit_work(call, work, answer)
         session = call.take_session()
         if session is not None:
             written = list(session.info.pop(AUDIT_IDS_KEY, ()))
@@ -202,6 +241,22 @@ def _commit(call: ScimCall, session: Session, answer: ScimAnswer) -> ScimAnswer:
         answer = error_answer(ScimError(500, "The change could not be saved. Nothing was changed."))
     finally:
         session.close()
+    return answer
+
+
+def _commit_work(call: ScimCall, work: DirectWork, answer: ScimAnswer) -> ScimAnswer:
+    """As :func:`_commit` for a change run without a Session; its queued events go out after the commit."""
+    try:
+        if answer.status >= 400:
+            work.rollback()
+        else:
+            work.commit()
+            call.system.database.publish_committed(work.info)
+    except sqlite3.Error:
+        log.exception("SCIM commit failed for %s %s", call.request.method, call.request.path)
+        answer = error_answer(ScimError(500, "The change could not be saved. Nothing was changed."))
+    finally:
+        work.close()
     return answer
 
 

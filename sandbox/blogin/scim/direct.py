@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import namedtuple
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, TypeAlias
 
 from sqlalchemy import Connection, Engine, Select, Table, bindparam, insert, update
 from sqlalchemy.dialects.sqlite.pysqlite import SQLiteDialect_pysqlite
@@ -40,13 +40,15 @@ class DirectSelect:
         ]
         self.row: Any = namedtuple("Row", [column.key for column in columns])  # type: ignore[misc]
 
-    def all(self, session: Session, params: Mapping[str, Any]) -> list[Any]:
+    def all(self, session: Work, params: Mapping[str, Any]) -> list[Any]:
         """The rows for ``params``; inside the session's transaction when it has one, so its own writes show."""
+        constants = self.constants
+        values = tuple(params[name] if name in params else constants[name] for name in self.parameters)
+        if isinstance(session, DirectWork):
+            return self._run(session.engine, None, session.driver, values)
         bind = session.get_bind()
         if bind.dialect.name != "sqlite" or not isinstance(bind, Engine):
             return list(session.execute(self.statement, params).all())
-        constants = self.constants
-        values = tuple(params[name] if name in params else constants[name] for name in self.parameters)
         if session.in_transaction():
             connection = transaction_connection(session)
             driver: Any = connection.connection.driver_connection
@@ -90,18 +92,24 @@ class DirectInsert:
             table.c[name].type._cached_bind_processor(_DIALECT) if name in table.c else None for name in self.parameters
         ]
 
-    def run(self, session: Session, values: Mapping[str, Any]) -> None:
+    def run(self, session: Work, values: Mapping[str, Any]) -> None:
         """Insert ``values`` (every listed column; a missing one is NULL)."""
+        if isinstance(session, DirectWork):
+            _execute(session.engine, None, session.driver, self.sql, self._row(values))
+            return
         bind = session.get_bind()
         if bind.dialect.name != "sqlite" or not isinstance(bind, Engine):
             self._fallback(session, values)
             return
+        connection = transaction_connection(session)
+        _execute(bind, connection, connection.connection.driver_connection, self.sql, self._row(values))
+
+    def _row(self, values: Mapping[str, Any]) -> tuple[Any, ...]:
         row = []
         for name, process in zip(self.parameters, self.processors, strict=True):
             value = values.get(name)
             row.append(value if process is None or value is None else process(value))
-        connection = transaction_connection(session)
-        _execute(bind, connection, connection.connection.driver_connection, self.sql, tuple(row))
+        return tuple(row)
 
     def _fallback(self, session: Session, values: Mapping[str, Any]) -> None:
         session.execute(self.statement, [dict(values)])
@@ -119,13 +127,55 @@ class DirectUpdate(DirectInsert):
             for name, process in zip(self.parameters, self.processors, strict=True)
         ]
 
-    def run(self, session: Session, values: Mapping[str, Any]) -> None:
+    def run(self, session: Work, values: Mapping[str, Any]) -> None:
         """Set ``values`` (every listed column) on the row whose key column equals ``values[key]``."""
         super().run(session, {**values, "where_key": values[self.key]})
 
     def _fallback(self, session: Session, values: Mapping[str, Any]) -> None:
         changes = {name: value for name, value in values.items() if name != "where_key"}
         session.execute(self.statement.values(changes), {"where_key": values["where_key"]})
+
+
+class DirectWork:
+    """A change's transaction on one pooled SQLite connection, without a Session.
+
+    Making, connecting, committing and closing a Session costs about 0.16 ms of CPU; the same
+    ``BEGIN IMMEDIATE`` and commit on a pooled connection about 0.03 ms. A change whose statements are all
+    direct ones (a SCIM create) runs here. ``info`` stands in for ``Session.info`` (events queued with
+    ``sandbox.db.queue_event``, the audit ids), and whoever commits publishes the queued events.
+    """
+
+    __slots__ = ("_pooled", "driver", "engine", "info")
+
+    def __init__(self, engine: Engine) -> None:
+        """Check a connection out of ``engine``'s pool and begin with SQLite's write lock taken."""
+        self.engine = engine
+        self._pooled: Any = engine.raw_connection()
+        self.driver: Any = self._pooled.driver_connection
+        self.info: dict[Any, Any] = {}
+        try:
+            _execute(engine, None, self.driver, "BEGIN IMMEDIATE", ())
+        except BaseException:
+            self._pooled.close()
+            raise
+
+    def commit(self) -> None:
+        self.driver.commit()
+
+    def rollback(self) -> None:
+        self.driver.rollback()
+
+    def close(self) -> None:
+        """Give the connection back; a transaction still open is rolled back first."""
+        try:
+            if self.driver.in_transaction:
+                self.driver.rollback()
+        finally:
+            self._pooled.close()
+
+
+# What the direct statements run in: a Session's transaction, or a change of their own.
+Work: TypeAlias = Session | DirectWork
 
 
 def transaction_connection(session: Session) -> Connection:

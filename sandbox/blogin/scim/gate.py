@@ -46,6 +46,10 @@ class ScimGate:
         event.listen(engine, "after_cursor_execute", self._on_execute)
         event.listen(engine, "checkin", self._on_checkin)
 
+    def cached(self) -> GateState | None:
+        """The state if it is known, without a Session: most requests need no other."""
+        return self._state
+
     def state(self, session: Session) -> GateState:
         """The current state, read from ``session`` only when a change has been committed since the last read."""
         state = self._state

@@ -115,7 +115,7 @@ def search_users(call: ScimCall) -> ScimAnswer:
 
 
 def create_user(call: ScimCall) -> ScimAnswer:
-    resource, version = users.create_user(call.session, json_body(call.request), call.base)
+    resource, version = users.create_user(call.transaction, json_body(call.request), call.base)
     return _one(call, resource, version, 201)
 
 

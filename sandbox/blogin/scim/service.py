@@ -22,10 +22,10 @@ from sandbox.blogin.scim.api import (
     GATE_KEY,
     ScimCall,
     authenticate,
+    end_unfinished,
     error_answer,
     finish,
     in_scim,
-    release_write_lock,
 )
 from sandbox.blogin.scim.gate import ScimGate
 from sandbox.blogin.scim.routes import allowed_methods, routes_for
@@ -62,10 +62,7 @@ class ScimService:
             answer = self._answer(call)
         except BaseException:
             # Interrupted (the server is stopping): no lock or transaction may outlive the request.
-            release_write_lock(call)
-            session = call.take_session()
-            if session is not None:
-                session.close()
+            end_unfinished(call)
             raise
         try:
             answer = finish(call, answer)

@@ -11,12 +11,12 @@ from collections.abc import Sequence
 from types import SimpleNamespace
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, delete, func, select, update
+from sqlalchemy import Table, bindparam, delete, func, select
 from sqlalchemy.orm import Session
 
 from sandbox.blogin.models import SsoConfiguration, Team, User, team_members
 from sandbox.blogin.models.base import new_resource_id
-from sandbox.blogin.scim.direct import DirectInsert, DirectSelect, DirectUpdate
+from sandbox.blogin.scim.direct import DirectInsert, DirectSelect, DirectUpdate, Work
 from sandbox.blogin.scim.representation import user_columns, user_resource
 from sandbox.blogin.services.audit import record_audit
 from sandbox.events import utc_now
@@ -72,6 +72,9 @@ _SCIM_WRITES = (
     "last_modified",
 )
 _UPDATE_USER = DirectUpdate(_users, _SCIM_WRITES[1:], key="id")
+# Linking an SSO/JIT account: the SCIM columns, and where the account came from.
+_LINK_WRITES = (*_SCIM_WRITES, "source", "linked_from")
+_LINK_USER = DirectUpdate(_users, _LINK_WRITES[1:], key="id")
 _TEAMS_OF = (
     select(team_members.c.user_id, _teams.c.id, _teams.c.display_name)
     .join(_teams, _teams.c.id == team_members.c.team_id)
@@ -80,7 +83,7 @@ _TEAMS_OF = (
 )
 
 
-def user_view(session: Session, user_id: str) -> tuple[Any, Teams]:
+def user_view(session: Work, user_id: str) -> tuple[Any, Teams]:
     """The user's row and their (team id, team name) pairs; 404 when there is no such user."""
     rows = _USER_WITH_TEAMS.all(session, {"user_id": user_id})
     if not rows:
@@ -118,7 +121,7 @@ def _taken(key: str) -> None:
     raise uniqueness(f"A user with the userName {key!r} already exists in BlogIn (userName ignores case).")
 
 
-def create_user(session: Session, body: Any, base: str) -> tuple[dict[str, Any], int]:
+def create_user(session: Work, body: Any, base: str) -> tuple[dict[str, Any], int]:
     """POST /Users: a new BlogIn user, as (SCIM User, version); a userName already taken — by SCIM,
     SSO/JIT or by hand — is 409.
 
@@ -159,7 +162,7 @@ def create_user(session: Session, body: Any, base: str) -> tuple[dict[str, Any],
 
 
 def _link_jit_account(
-    session: Session, user_id: str, columns: dict[str, Any], password: str | None, base: str
+    session: Work, user_id: str, columns: dict[str, Any], password: str | None, base: str
 ) -> tuple[dict[str, Any], int]:
     """The SSO/JIT account ``user_id`` becomes the SCIM user the body describes; it keeps its id and role."""
     row, teams = user_view(session, user_id)
@@ -172,7 +175,8 @@ def _link_jit_account(
     }
     if password:
         changes["password_hash"] = hash_password(password)
-    session.execute(update(_users).where(_users.c.id == row.id).values(changes))
+    after = SimpleNamespace(**{**row._asdict(), **changes})
+    _LINK_USER.run(session, {name: getattr(after, name) for name in _LINK_WRITES})
     record_audit(
         session,
         "scim_user_linked",
@@ -180,7 +184,6 @@ def _link_jit_account(
         actor=ACTOR,
         detail={"user_id": row.id, "userName": columns["user_name"], "jit_userName": row.user_name},
     )
-    after = SimpleNamespace(**{**row._asdict(), **changes})
     return user_resource(after, base, teams), after.version
 
 

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from sandbox.blogin.models import AuditEvent
 from sandbox.blogin.models.base import new_resource_id
-from sandbox.blogin.scim.direct import DirectInsert
+from sandbox.blogin.scim.direct import DirectInsert, Work
 from sandbox.db import queue_event
 from sandbox.events import SandboxEvent, utc_now
 from sandbox.events.record import rfc3339
@@ -25,7 +25,7 @@ _INSERT_EVENT = DirectInsert(
 
 
 def record_audit(
-    session: Session,
+    session: Work,
     event_type: str,
     summary: str,
     *,
