@@ -15,7 +15,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
 from sandbox.db import queue_event
-from sandbox.events import SandboxEvent, new_event_id, utc_now
+from sandbox.events import SandboxEvent, utc_now
 from sandbox.jumpcloud.models import (
     DirectoryInsightsEvent,
     IdentityManagement,
@@ -182,7 +182,7 @@ class _Journal:
         moment = utc_now()
         trace_rows: list[tuple[Any, ...]] = []
         for trace in self.traces:
-            trace_id = new_event_id()
+            trace_id = traces.new_trace_id()
             trace_rows.append(
                 (trace_id, "scim", moment, trace.summary[:512], trace.success, trace.related_id, trace.data)
             )
