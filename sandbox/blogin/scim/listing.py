@@ -6,8 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sandbox.scim.errors import ScimError, invalid_value
-from sandbox.scim.filter import Filter, parse_filter
+from sandbox.scim.errors import ScimError, invalid_filter, invalid_value
+from sandbox.scim.filter import And, Compare, Filter, Not, Or, ValuePath, parse_filter
 from sandbox.scim.schemas import LIST_RESPONSE_SCHEMA, MAX_RESULTS
 
 DEFAULT_COUNT = 100
@@ -45,6 +45,28 @@ def _names(raw: Any, name: str) -> list[str]:
     raise invalid_value(f"'{name}' must be a comma-separated list of attribute names.")
 
 
+def _check_text(node: Filter) -> None:
+    """Refuse compared strings that are not Unicode text: a ``\\uD800`` escape alone (a lone surrogate)
+    decodes to a value no database can store or compare."""
+    pending = [node]
+    while pending:
+        part = pending.pop()
+        if isinstance(part, And | Or):
+            pending += (part.left, part.right)
+        elif isinstance(part, Not):
+            pending.append(part.inner)
+        elif isinstance(part, ValuePath):
+            pending.append(part.filter)
+        elif isinstance(part, Compare) and isinstance(part.value, str):
+            try:
+                part.value.encode("utf-8")
+            except UnicodeEncodeError as error:
+                raise invalid_filter(
+                    f"The value compared with '{part.path.render()}' holds a lone surrogate ({part.value!r}), "
+                    "which is not text."
+                ) from error
+
+
 def list_query(params: Mapping[str, Any]) -> ListQuery:
     """From URL query parameters or a SearchRequest body; parameter names are case-insensitive."""
     lowered = {str(k).lower(): v for k, v in params.items()}
@@ -55,6 +77,7 @@ def list_query(params: Mapping[str, Any]) -> ListQuery:
             raise ScimError(400, "'filter' must be a string.", "invalidFilter")
         if raw_filter.strip():
             parsed = parse_filter(raw_filter)
+            _check_text(parsed)
     # RFC 7644 §3.4.2.4: startIndex below 1 is read as 1; a negative count as 0.
     start = max(1, _integer(lowered.get("startindex", 1), "startIndex"))
     count = max(0, min(_integer(lowered.get("count", DEFAULT_COUNT), "count"), MAX_RESULTS))

@@ -1,10 +1,10 @@
 """GET /Users and POST /Users/.search: filtered, sorted and paged reads of BlogIn's users. Never commits.
 
 A listing is what a provisioning client runs most after a lookup by userName: ``userName eq`` takes one
-indexed query; the default listing (userName order) and ``userName co/sw/ew`` (through the userName
-search, ``sandbox.blogin.scim.fulltext``) one statement each on SQLite's own cursor, whose rows become
-SCIM Users without SQLAlchemy's per-column processing; anything else the general search of
-``sandbox.blogin.scim.search``.
+indexed query; the default listing (userName order), ``userName co/sw/ew`` (through the userName search,
+``sandbox.blogin.scim.fulltext``) and a batched lookup (``userName eq "a" or userName eq "b" …``) a
+statement for the page and one for its teams on SQLite's own cursor, whose rows become SCIM Users without
+SQLAlchemy's per-column processing; anything else the general search of ``sandbox.blogin.scim.search``.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.integration.blogin_scim.conftest import Scim, user_body
+from tests.integration.blogin_scim.conftest import Scim, assert_scim_error, user_body
 
 
 @pytest.fixture(scope="module")
@@ -65,3 +65,22 @@ def test_other_shapes_of_or_still_answer(scim: Scim, named: dict[str, str]) -> N
     assert [r["userName"] for r in mixed.json()["Resources"]] == [everyone[1]]
     descending = lookup(scim, everyone[:3], sortOrder="descending")
     assert [r["userName"] for r in descending["Resources"]] == everyone[:3][::-1]
+
+
+@pytest.mark.parametrize(
+    "filter_text",
+    [
+        'userName eq "\\ud800x"',
+        'userName eq "\\ud800x" or userName eq "a\\u0000b"',
+        'userName co "\\ud800xyz"',
+        'userName sw "a\\u0000bc"',
+        'userName co "\\ud800xyz" and active eq true',
+    ],
+)
+def test_lone_surrogates_and_nuls_answer_without_a_server_error(scim: Scim, filter_text: str) -> None:
+    for path in ("/Users", "/Groups"):
+        response = scim.get(path, params={"filter": filter_text.replace("userName", "displayName")})
+        assert response.status_code in (200, 400), response.text
+        if "\\ud800" in filter_text:
+            assert_scim_error(response, 400, "invalidFilter")
+    assert scim.get("/Users", params={"filter": filter_text}).status_code in (200, 400)
