@@ -12,7 +12,8 @@ from sandbox.blogin.models.base import Base, new_resource_id, utc_now
 from sandbox.blogin.models.user_name_search import add_user_name_search, attach_user_name_search
 
 # BlogIn's user roles; Reviewer exists only with content approval on.
-ROLES = ("Reader", "Commenter", "Writer", "Reviewer", "Administrator")
+ADMINISTRATOR = "Administrator"
+ROLES = ("Reader", "Commenter", "Writer", "Reviewer", ADMINISTRATOR)
 
 # Where a user came from, as the Users page shows it.
 SOURCES = ("manual", "SCIM", "JIT", "import")
@@ -23,6 +24,12 @@ team_members = Table(
     Column("team_id", ForeignKey("teams.id", ondelete="CASCADE"), primary_key=True),
     Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True),
 )
+
+
+def full_name(formatted: str, given: str, family: str, display: str, user_name: str) -> str:
+    """The name the console shows for a person: the formatted name, else given and family names, else the
+    display name, else the userName."""
+    return formatted or " ".join(p for p in (given, family) if p) or display or user_name
 
 
 class User(Base):
@@ -61,16 +68,11 @@ class User(Base):
 
     @property
     def full_name(self) -> str:
-        return (
-            self.formatted_name
-            or " ".join(p for p in (self.given_name, self.family_name) if p)
-            or self.display_name
-            or self.user_name
-        )
+        return full_name(self.formatted_name, self.given_name, self.family_name, self.display_name, self.user_name)
 
     @property
     def is_admin(self) -> bool:
-        return self.role == "Administrator"
+        return self.role == ADMINISTRATOR
 
 
 class Team(Base):

@@ -11,6 +11,7 @@ from flask import abort, current_app, g, session
 from sqlalchemy import bindparam, select
 
 from sandbox.blogin.models import User
+from sandbox.blogin.models.people import ADMINISTRATOR, full_name
 from sandbox.blogin.system import BlogIn
 from sandbox.direct_sql import DirectSelect
 from sandbox.webcommon import db, login_required
@@ -68,16 +69,11 @@ class SignedInPerson:
     # The same rules as User's properties of the same names.
     @property
     def full_name(self) -> str:
-        return (
-            self.formatted_name
-            or " ".join(p for p in (self.given_name, self.family_name) if p)
-            or self.display_name
-            or self.user_name
-        )
+        return full_name(self.formatted_name, self.given_name, self.family_name, self.display_name, self.user_name)
 
     @property
     def is_admin(self) -> bool:
-        return self.role == "Administrator"
+        return self.role == ADMINISTRATOR
 
 
 _PERSON_BY_ID = DirectSelect(
