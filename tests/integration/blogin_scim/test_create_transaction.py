@@ -1,0 +1,98 @@
+"""A SCIM create runs on one pooled SQLite connection of its own: it still takes SQLite's write lock before
+reading, gives it back when it ends or is interrupted, keeps userNames unique under concurrent creates, and
+publishes its audit event only once the create is committed."""
+
+from __future__ import annotations
+
+import io
+import sqlite3
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
+import pytest
+
+from sandbox.app import Sandbox
+from sandbox.blogin.scim import api
+from sandbox.blogin.scim.gate import ScimGate
+from sandbox.blogin.scim.wire import ScimRequest
+from sandbox.events import SandboxEvent
+from sandbox.http import http_client
+from tests.integration.blogin_scim.conftest import Scim, user_body
+
+
+def _write_lock_free(path: str) -> bool:
+    other = sqlite3.connect(path, timeout=0)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        other.rollback()
+        return True
+    except sqlite3.OperationalError as error:
+        assert "locked" in str(error)
+        return False
+    finally:
+        other.close()
+
+
+def test_a_create_holds_sqlite_write_lock_until_it_ends(running: Sandbox, token: str) -> None:
+    system = running.blogin
+    path = str(system.database.path)
+    gate = ScimGate(system.database.engine)
+    with system.database.sessions() as session:
+        gate.state(session)  # known: the create then needs no Session at all
+    environ = {
+        "REQUEST_METHOD": "POST",
+        "PATH_INFO": "/sso/scim/V2/Users",
+        "HTTP_AUTHORIZATION": f"Bearer {token}",
+        "wsgi.input": io.BytesIO(b""),
+    }
+    call = api.ScimCall(ScimRequest(environ, None), system)
+    try:
+        assert api.authenticate(call, gate) is None
+        assert not _write_lock_free(path)
+        with pytest.raises(RuntimeError):
+            call.session  # noqa: B018  (a second connection would wait on the first one's lock)
+    finally:
+        api.end_unfinished(call)
+    assert _write_lock_free(path)
+    assert call.take_work() is None and not call.write_locked
+
+
+def test_concurrent_creates_of_one_username_make_one_user_and_one_event(running: Sandbox, scim: Scim) -> None:
+    published: list[SandboxEvent] = []
+    subscription = running.bus.subscribe(published.append)
+    barrier = threading.Barrier(8)
+
+    def create(n: int) -> httpx.Response:
+        with http_client() as client:
+            own = Scim(client, scim.base, scim.token)
+            barrier.wait()
+            return own.post("/Users", user_body("carla.concurrent@acme.example", externalId=f"c{n}"))
+
+    try:
+        with ThreadPoolExecutor(8) as pool:
+            answers = list(pool.map(create, range(8)))
+    finally:
+        subscription.close()
+    statuses = sorted(a.status_code for a in answers)
+    assert statuses == [201] + [409] * 7, [a.text for a in answers]
+    [created] = [a.json() for a in answers if a.status_code == 201]
+    found = scim.get("/Users", params={"filter": 'userName eq "carla.concurrent@acme.example"'}).json()
+    assert [u["id"] for u in found["Resources"]] == [created["id"]]
+    events = [e for e in published if e.event_type == "scim_user_created"]
+    assert [e.data["detail"]["user_id"] for e in events] == [created["id"]]
+
+
+def test_a_refused_create_publishes_nothing_and_the_next_one_works(running: Sandbox, scim: Scim) -> None:
+    published: list[SandboxEvent] = []
+    subscription = running.bus.subscribe(published.append)
+    try:
+        refused = scim.post("/Users", user_body("", externalId="x"))
+        assert refused.status_code == 400
+        created = scim.post("/Users", user_body("nora.next@acme.example"))
+        assert created.status_code == 201
+    finally:
+        subscription.close()
+    audit = [e for e in published if e.event_type.startswith("scim_user_")]
+    assert [e.data["detail"]["userName"] for e in audit] == ["nora.next@acme.example"]
+    assert scim.get(f"/Users/{created.json()['id']}").status_code == 200
