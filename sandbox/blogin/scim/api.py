@@ -17,13 +17,13 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from sandbox.blogin.scim import PREFIX
-from sandbox.blogin.scim.direct import DirectWork, Work, begin_immediate
 from sandbox.blogin.scim.faults import endpoint_of, fault_for_request
 from sandbox.blogin.scim.gate import ScimGate
 from sandbox.blogin.scim.settings import token_accepted
 from sandbox.blogin.scim.wire import ScimAnswer, ScimRequest, decode_json, scim_answer
 from sandbox.blogin.services.audit import AUDIT_IDS_KEY
 from sandbox.blogin.system import BlogIn
+from sandbox.direct_sql import DirectWork, Work, begin_immediate
 from sandbox.scim.errors import ScimError
 from sandbox.scim.exchange import exchange
 

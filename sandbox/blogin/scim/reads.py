@@ -1,6 +1,6 @@
 """Reads of the SCIM listing run on SQLite's own cursor, several statements on one pooled connection.
 
-Like ``sandbox.blogin.scim.direct`` (which runs one constant statement per call), a read that opens no
+Like ``sandbox.direct_sql``'s statements (one constant statement per call), a read that opens no
 Session transaction checks a pooled connection out for itself; here the statements of one listing (the
 userName search's candidates, the page) share that checkout, and rows come back as SQLite gives them,
 for callers that convert only what they show. The engine's cursor events still see every statement (the
@@ -15,18 +15,17 @@ from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Connection, Engine
-from sqlalchemy.dialects.sqlite.pysqlite import SQLiteDialect_pysqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ClauseElement
 
-_DIALECT = SQLiteDialect_pysqlite(paramstyle="qmark")
+from sandbox.direct_sql import SQLITE, run_on_cursor, sqlite_engine, transaction_connection
 
 
 class Statement:
     """A constant statement compiled for SQLite once; parameters are bound by name."""
 
     def __init__(self, statement: ClauseElement) -> None:
-        compiled: Any = statement.compile(dialect=_DIALECT)
+        compiled: Any = statement.compile(dialect=SQLITE)
         self.sql = str(compiled)
         self.parameters = tuple(compiled.positiontup or ())
         # Values the statement binds itself (an ESCAPE character, a constant).
@@ -55,30 +54,24 @@ class Reader:
 
     def execute(self, sql: str, values: tuple[Any, ...]) -> Any:
         """Run ``sql`` on the cursor, telling the engine's cursor listeners as SQLAlchemy would."""
-        dispatch = self.engine.dispatch
-        for before in dispatch.before_cursor_execute:
-            before(self.connection, None, sql, values, None, False)
-        cursor = self.driver.execute(sql, values)
-        for after in dispatch.after_cursor_execute:
-            after(self.connection, cursor, sql, values, None, False)
-        return cursor
+        return run_on_cursor(self.engine, self.connection, self.driver, sql, values)
 
 
 @contextmanager
 def sqlite_reader(session: Session) -> Iterator[Reader | None]:
     """A reader inside the session's transaction when it has one (so its own writes show), else on a pooled
     connection of its own; None when the session's database is not SQLite."""
-    bind = session.get_bind()
-    if bind.dialect.name != "sqlite" or not isinstance(bind, Engine):
+    engine = sqlite_engine(session)
+    if engine is None:
         yield None
         return
     if session.in_transaction():
-        connection = session.connection()
+        connection = transaction_connection(session)
         pooled = connection.connection
-        yield Reader(bind, connection, pooled.driver_connection, pooled.info)
+        yield Reader(engine, connection, pooled.driver_connection, pooled.info)
         return
-    raw = bind.raw_connection()
+    raw = engine.raw_connection()
     try:
-        yield Reader(bind, None, raw.driver_connection, raw.info)
+        yield Reader(engine, None, raw.driver_connection, raw.info)
     finally:
         raw.close()

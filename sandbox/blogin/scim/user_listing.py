@@ -17,7 +17,6 @@ from sqlalchemy import Integer, Table, bindparam, func, literal_column, select, 
 from sqlalchemy.orm import Session
 
 from sandbox.blogin.models import Team, User, team_members
-from sandbox.blogin.scim.direct import DirectSelect
 from sandbox.blogin.scim.fulltext import user_name_candidates
 from sandbox.blogin.scim.listing import ListQuery
 from sandbox.blogin.scim.query import USER_SORT, compile_filter, like_pattern
@@ -25,6 +24,7 @@ from sandbox.blogin.scim.reads import Reader, Statement, sqlite_reader
 from sandbox.blogin.scim.representation import USER_FIELDS, user_resource, user_resource_of
 from sandbox.blogin.scim.search import search
 from sandbox.blogin.scim.users import render_users
+from sandbox.direct_sql import DirectSelect
 from sandbox.scim.filter import Compare, Filter, Or
 from sandbox.scim.resources import project
 from sandbox.scim.schemas import USER_SCHEMA, USER_TYPE

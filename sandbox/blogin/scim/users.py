@@ -16,9 +16,9 @@ from sqlalchemy.orm import Session
 
 from sandbox.blogin.models import SsoConfiguration, Team, User, team_members
 from sandbox.blogin.models.base import new_resource_id
-from sandbox.blogin.scim.direct import DirectInsert, DirectSelect, DirectUpdate, Work
 from sandbox.blogin.scim.representation import user_columns, user_resource
 from sandbox.blogin.services.audit import record_audit
+from sandbox.direct_sql import DirectSelect, DirectWrite, Work
 from sandbox.events import utc_now
 from sandbox.passwords import hash_password
 from sandbox.scim.errors import invalid_value, not_found, uniqueness
@@ -62,7 +62,7 @@ _CREATE_FACTS = DirectSelect(
 )
 _HOLDER = select(_users.c.id).where(_users.c.user_name_key == bindparam("key"))
 # A SCIM create writes every column but the console's own (linked_from stays NULL).
-_INSERT_USER = DirectInsert(_users, [c.name for c in _users.columns if c.name != "linked_from"])
+_INSERT_USER = DirectWrite(_users, [c.name for c in _users.columns if c.name != "linked_from"])
 # What a PUT or PATCH writes: the mapped attributes, the password, the version (one constant UPDATE).
 _SCIM_WRITES = (
     "id",
@@ -71,10 +71,10 @@ _SCIM_WRITES = (
     "version",
     "last_modified",
 )
-_UPDATE_USER = DirectUpdate(_users, _SCIM_WRITES[1:], key="id")
+_UPDATE_USER = DirectWrite(_users, _SCIM_WRITES[1:], key="id")
 # Linking an SSO/JIT account: the SCIM columns, and where the account came from.
 _LINK_WRITES = (*_SCIM_WRITES, "source", "linked_from")
-_LINK_USER = DirectUpdate(_users, _LINK_WRITES[1:], key="id")
+_LINK_USER = DirectWrite(_users, _LINK_WRITES[1:], key="id")
 _TEAMS_OF = (
     select(team_members.c.user_id, _teams.c.id, _teams.c.display_name)
     .join(_teams, _teams.c.id == team_members.c.team_id)

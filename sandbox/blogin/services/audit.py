@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 
 from sandbox.blogin.models import AuditEvent
 from sandbox.blogin.models.base import new_resource_id
-from sandbox.blogin.scim.direct import DirectInsert, Work
 from sandbox.db import queue_event
+from sandbox.direct_sql import DirectWrite, Work
 from sandbox.events import SandboxEvent, utc_now
 from sandbox.events.record import rfc3339
 
@@ -19,7 +19,7 @@ from sandbox.events.record import rfc3339
 AUDIT_IDS_KEY = "blogin.audit_ids"
 
 # Audit events are only ever appended: one INSERT compiled once, run in the session's transaction.
-_INSERT_EVENT = DirectInsert(
+_INSERT_EVENT = DirectWrite(
     cast(Table, AuditEvent.__table__), ["id", "event_type", "timestamp", "actor", "success", "record"]
 )
 
