@@ -22,7 +22,6 @@ from sqlalchemy.dialects.sqlite.pysqlite import SQLiteDialect_pysqlite
 from sqlalchemy.orm import Session
 
 from sandbox.db import queue_event
-from sandbox.events import SandboxEvent, utc_now
 from sandbox.traces import TraceLog
 
 # The dialect statements are compiled for once: SQLite through its standard driver, "?" placeholders.
@@ -260,32 +259,7 @@ class DirectTraces:
         related_id: str | None = None,
     ) -> str:
         """Store one trace and publish it when ``session`` commits; returns its id."""
-        moment = utc_now()
-        trace_id = self.traces.new_trace_id()
-        self._insert.run(
-            session,
-            {
-                "id": trace_id,
-                "kind": kind,
-                "timestamp": moment,
-                "summary": summary[:512],
-                "success": success,
-                "related_id": related_id,
-                "data": data,
-            },
-        )
-        queue_event(
-            session,
-            SandboxEvent(
-                system=self.traces.system,
-                id=trace_id,
-                event_type=f"{kind}_trace",
-                timestamp=moment,
-                summary=summary,
-                success=success,
-                data=data,
-                kind=kind,
-                related_id=related_id,
-            ),
-        )
-        return trace_id
+        row, event = self.traces.new_trace(kind, summary, data, success=success, related_id=related_id)
+        self._insert.run(session, row)
+        queue_event(session, event)
+        return event.id

@@ -87,6 +87,31 @@ class TraceLog:
         """24 hex digits, the shape of ``sandbox.events.new_event_id``."""
         return f"{self._ids.getrandbits(96):024x}"
 
+    def new_trace(
+        self,
+        kind: str,
+        summary: str,
+        data: dict[str, Any],
+        *,
+        success: bool = True,
+        related_id: str | None = None,
+        trace_id: str | None = None,
+        moment: datetime | None = None,
+    ) -> tuple[dict[str, Any], SandboxEvent]:
+        """A new trace: its row for the traces table, and the event published for it."""
+        moment = moment or utc_now()
+        trace_id = trace_id or self.new_trace_id()
+        row = {
+            "id": trace_id,
+            "kind": kind,
+            "timestamp": moment,
+            "summary": summary[:512],
+            "success": success,
+            "related_id": related_id,
+            "data": data,
+        }
+        return row, self._to_event(trace_id, kind, moment, summary, success, related_id, data)
+
     def write_in_background(self, sessions: sessionmaker[Session], publish: Publish) -> None:
         """Let :meth:`record_soon` write through ``sessions`` and publish with ``publish`` (idempotent)."""
         with self._writer_guard:
@@ -106,21 +131,10 @@ class TraceLog:
         writer = self._writer
         if writer is None:
             raise RuntimeError("record_soon needs write_in_background first")
-        moment = utc_now()
-        trace_id = self.new_trace_id()
-        writer.add(
-            {
-                "id": trace_id,
-                "kind": kind,
-                "timestamp": moment,
-                "summary": summary[:512],
-                "success": success,
-                "related_id": related_id,
-                "data": data,
-            }
-        )
-        writer.publish(self._to_event(trace_id, kind, moment, summary, success, related_id, data))
-        return trace_id
+        row, event = self.new_trace(kind, summary, data, success=success, related_id=related_id)
+        writer.add(row)
+        writer.publish(event)
+        return event.id
 
     def flush(self) -> None:
         """Write every trace still waiting for the background writer."""
@@ -146,48 +160,25 @@ class TraceLog:
         trace_id: str | None = None,
     ) -> str:
         """Store one trace and publish it when ``session`` commits; returns its id."""
-        moment = utc_now()
-        trace_id = trace_id or self.new_trace_id()
+        row, event = self.new_trace(kind, summary, data, success=success, related_id=related_id, trace_id=trace_id)
         # One Core INSERT in the session's transaction: no ORM object to flush (traces are written on
         # every SCIM request and SAML message, and never changed afterwards).
-        session.execute(
-            insert(self.table.__table__),
-            [
-                {
-                    "id": trace_id,
-                    "kind": kind,
-                    "timestamp": moment,
-                    "summary": summary[:512],
-                    "success": success,
-                    "related_id": related_id,
-                    "data": data,
-                }
-            ],
-        )
-        queue_event(session, self._to_event(trace_id, kind, moment, summary, success, related_id, data))
-        return trace_id
+        session.execute(insert(self.table.__table__), [row])
+        queue_event(session, event)
+        return event.id
 
     def record_many(self, session: Session, kind: str, traces: Sequence[NewTrace]) -> None:
         """Store ``traces`` of one ``kind`` with one INSERT, each published when ``session`` commits."""
         if not traces:
             return
         moment = utc_now()
-        ids = [self.new_trace_id() for _ in traces]
-        rows = [
-            {
-                "id": trace_id,
-                "kind": kind,
-                "timestamp": moment,
-                "summary": t.summary[:512],
-                "success": t.success,
-                "related_id": t.related_id,
-                "data": t.data,
-            }
-            for trace_id, t in zip(ids, traces, strict=True)
+        made = [
+            self.new_trace(kind, t.summary, t.data, success=t.success, related_id=t.related_id, moment=moment)
+            for t in traces
         ]
-        session.execute(insert(self.table.__table__), rows)
-        for trace_id, t in zip(ids, traces, strict=True):
-            queue_event(session, self._to_event(trace_id, kind, moment, t.summary, t.success, t.related_id, t.data))
+        session.execute(insert(self.table.__table__), [row for row, _event in made])
+        for _row, event in made:
+            queue_event(session, event)
 
     def recent(self, session: Session, kind: str, limit: int = 500) -> list[SandboxEvent]:
         """The newest ``limit`` traces of ``kind``, oldest first (those waiting to be written included)."""

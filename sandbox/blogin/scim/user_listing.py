@@ -23,8 +23,7 @@ from sandbox.blogin.scim.query import USER_SORT, compile_filter, like_pattern
 from sandbox.blogin.scim.reads import Reader, Statement, sqlite_reader
 from sandbox.blogin.scim.representation import USER_FIELDS, user_resource, user_resource_of
 from sandbox.blogin.scim.search import search
-from sandbox.blogin.scim.users import render_users
-from sandbox.direct_sql import DirectSelect
+from sandbox.blogin.scim.users import render_users, user_with_teams
 from sandbox.scim.filter import Compare, Filter, Or
 from sandbox.scim.resources import project
 from sandbox.scim.schemas import USER_SCHEMA, USER_TYPE
@@ -32,15 +31,9 @@ from sandbox.scim.schemas import USER_SCHEMA, USER_TYPE
 _users = cast(Table, User.__table__)
 _teams = cast(Table, Team.__table__)
 
-# One user and their teams (a row per team, or one row with no team) by userName (its lower-cased,
-# unique key): the lookup every provisioning client makes.
-_USER_WITH_TEAMS_BY_NAME = DirectSelect(
-    select(_users, _teams.c.id.label("team_id"), _teams.c.display_name.label("team_name"))
-    .outerjoin(team_members, team_members.c.user_id == _users.c.id)
-    .outerjoin(_teams, _teams.c.id == team_members.c.team_id)
-    .where(_users.c.user_name_key == bindparam("key"))
-    .order_by(_teams.c.display_name_key)
-)
+# One user and their teams by userName (its lower-cased, unique key): the lookup every provisioning
+# client makes.
+_USER_WITH_TEAMS_BY_NAME = user_with_teams(_users.c.user_name_key == bindparam("key"))
 _PAGE_COLUMNS = [_users.c[name] for name in USER_FIELDS]
 _FIELDS = len(USER_FIELDS)
 _ACTIVE, _EXTRA = USER_FIELDS.index("active"), USER_FIELDS.index("scim_extra")

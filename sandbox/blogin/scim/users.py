@@ -33,14 +33,20 @@ Teams = list[tuple[str, str]]
 _users = cast(Table, User.__table__)
 _teams = cast(Table, Team.__table__)
 
-# One user and their teams (a row per team, or one row with no team) by primary key.
-_USER_WITH_TEAMS = DirectSelect(
-    select(_users, _teams.c.id.label("team_id"), _teams.c.display_name.label("team_name"))
-    .outerjoin(team_members, team_members.c.user_id == _users.c.id)
-    .outerjoin(_teams, _teams.c.id == team_members.c.team_id)
-    .where(_users.c.id == bindparam("user_id"))
-    .order_by(_teams.c.display_name_key)
-)
+
+def user_with_teams(where: Any) -> DirectSelect:
+    """One user and their teams (a row per team, or one row with no team), the user found by ``where``."""
+    return DirectSelect(
+        select(_users, _teams.c.id.label("team_id"), _teams.c.display_name.label("team_name"))
+        .outerjoin(team_members, team_members.c.user_id == _users.c.id)
+        .outerjoin(_teams, _teams.c.id == team_members.c.team_id)
+        .where(where)
+        .order_by(_teams.c.display_name_key)
+    )
+
+
+# By primary key.
+_USER_WITH_TEAMS = user_with_teams(_users.c.id == bindparam("user_id"))
 # Accounts SSO/JIT made (named by the NameID, no externalId) with the create's email: one is taken over.
 _JIT_SAME_EMAIL = (
     (func.lower(_users.c.email) == func.lower(bindparam("email")))
