@@ -6,6 +6,7 @@ either. Each names its own event store through the three ``_events_*`` readers.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from typing import Any, ClassVar
 
@@ -21,7 +22,7 @@ from sandbox.traces import TraceLog
 EventReader = Callable[[Session, int], list[SandboxEvent]]
 
 
-class MockSystem:
+class MockSystem(ABC):
     """One mock system's state: its database (events published on commit), sign-in links and traces."""
 
     name: ClassVar[str]
@@ -57,12 +58,13 @@ class MockSystem:
         self.database.reset()
         self.seed()
 
+    @abstractmethod
     def upgrade_schema(self) -> None:
-        """Add what a database made by an older version lacks (nothing, unless a system says so)."""
+        """Add what a database made by an older version of the system lacks."""
 
+    @abstractmethod
     def seed(self) -> None:
         """First-run state (the sandbox administrator); does nothing when it is already there."""
-        raise NotImplementedError
 
     def admin_login_link(self) -> str:
         """A single-use URL that opens the portal signed in as the sandbox administrator."""
@@ -70,14 +72,17 @@ class MockSystem:
         return f"{self.base_url}/login/link?token={token}"
 
     # The system's own event store, as the desktop's event log reads it.
+    @abstractmethod
     def _events_recent(self, session: Session, limit: int) -> list[SandboxEvent]:
-        raise NotImplementedError
+        """The newest ``limit`` events with their full records, oldest first."""
 
+    @abstractmethod
     def _events_page(self, session: Session, limit: int) -> list[SandboxEvent]:
-        raise NotImplementedError
+        """The newest ``limit`` events without their records, oldest first."""
 
+    @abstractmethod
     def _events_records(self, session: Session, ids: list[str]) -> dict[str, dict[str, Any]]:
-        raise NotImplementedError
+        """The full records of the events ``ids``."""
 
     def recent_events(self, limit: int = 1000) -> list[SandboxEvent]:
         """The newest events with their full records, oldest first (read-only)."""

@@ -51,6 +51,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from abc import ABC, abstractmethod
 from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
@@ -233,14 +234,16 @@ class Page:
     text: str
 
 
-class Browser:
+class Browser(ABC):
     """The end user's browser as the round trip needs it: requests, redirects, cookies, forms."""
 
+    @abstractmethod
     def request(self, method: str, url: str, body: bytes | None = None) -> Page:
-        raise NotImplementedError
+        """One request, its answer as a :class:`Page` (redirects are followed by the caller)."""
 
+    @abstractmethod
     def close(self) -> None:
-        raise NotImplementedError
+        """Close the browser's connections."""
 
 
 class HttpxBrowser(Browser):

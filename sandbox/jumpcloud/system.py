@@ -42,6 +42,9 @@ class JumpCloud(MockSystem):
         super().__init__(db_url, bus, Base.metadata, Trace)
         self.provisioning = Provisioning(self.database, self.traces)
 
+    def upgrade_schema(self) -> None:
+        """Nothing to add: JumpCloud's tables are as its first version created them."""
+
     def seed(self) -> None:
         """A fresh organization has the sandbox administrator."""
         if self.database.has_rows(Administrator.__table__):
