@@ -46,6 +46,26 @@ def evaluate(browser: PersonaBrowser, script: str, timeout_ms: int = 5_000) -> A
     return result[0]
 
 
+def reload_page(browser: PersonaBrowser, timeout_ms: int = 0) -> None:
+    """Click the persona's reload button and wait until the new document has loaded.
+
+    A ``loadFinished`` signal is not enough: one from an earlier navigation can still be on its way.
+    The old document is marked first, so only a page without the mark counts.
+    """
+    evaluate(browser, "window.sandboxBeforeReload = true")
+    browser.reload_button.click()
+    deadline = QDeadlineTimer(timeout_ms or STEP_TIMEOUT_MS)
+    while True:
+        try:
+            if evaluate(browser, "!window.sandboxBeforeReload && document.readyState === 'complete'", 1_000):
+                return
+        except TimeoutError:
+            pass  # the document is being replaced: ask the new one
+        if deadline.hasExpired():
+            raise PageNotReady(f"the reload of {browser.view.url().toString()} did not finish")
+        spin(50)
+
+
 def visible_text(browser: PersonaBrowser) -> str:
     """What the person reads on the page ('' while a page is being replaced)."""
     try:

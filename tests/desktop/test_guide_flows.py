@@ -18,7 +18,7 @@ from pytestqt.qtbot import QtBot
 from sandbox.app import Sandbox
 from sandbox.desktop.window import MainWindow
 from sandbox.scenarios.rehearsal import USER_PASSWORD, DirectoryUser, Rehearsal
-from tests.desktop.clicking import click, evaluate, go_to, press_enter, type_into, wait_for_page
+from tests.desktop.clicking import click, evaluate, go_to, press_enter, reload_page, type_into, wait_for_page
 
 END_USER = DirectoryUser("jane.doe", "jane.doe@acme.example", "Jane", "Doe", "Staff Writer")
 
@@ -97,8 +97,7 @@ def test_sso_configured_both_ways(qtbot: QtBot, window: MainWindow, module_sandb
 
     # The admin sees what the upload filled in, and the group ticked on the User Groups tab.
     admin = window.browsers["jumpcloud-admin"]
-    with qtbot.waitSignal(admin.view.loadFinished, timeout=20_000):
-        admin.reload_button.click()
+    reload_page(admin)
     wait_for_page(admin, "Single Sign-On Configuration", "SSO active")
     # SP Entity ID and ACS URLs come from BlogIn's metadata.
     fields = "#sso-form input, #sso-form textarea"
