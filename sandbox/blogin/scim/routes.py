@@ -9,9 +9,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from sandbox.blogin.scim import groups, user_listing, users
 from sandbox.blogin.scim.api import ScimCall, json_body
-from sandbox.blogin.scim.listing import list_query, list_response
+from sandbox.blogin.scim.listing import ListQuery, list_query, list_response
 from sandbox.blogin.scim.representation import etag, user_resource
 from sandbox.blogin.scim.wire import ScimAnswer, scim_answer
 from sandbox.scim.errors import ScimError, invalid_syntax, not_found
@@ -99,19 +101,25 @@ def _search_body(call: ScimCall) -> dict[str, Any]:
     return body
 
 
+# A listing of one resource type: how many match, and the page of them.
+Lister = Callable[[Session, ListQuery, str], tuple[int, list[dict[str, Any]]]]
+
+
+def _list_page(call: ScimCall, query: ListQuery, lister: Lister) -> ScimAnswer:
+    """A ListResponse of what ``lister`` finds for ``query``."""
+    total, resources = lister(call.session, query, call.base)
+    return scim_answer(list_response(total, query.start_index, resources))
+
+
 # Users
 
 
 def list_users(call: ScimCall) -> ScimAnswer:
-    query = list_query(call.request.args)
-    total, resources = user_listing.list_users(call.session, query, call.base)
-    return scim_answer(list_response(total, query.start_index, resources))
+    return _list_page(call, list_query(call.request.args), user_listing.list_users)
 
 
 def search_users(call: ScimCall) -> ScimAnswer:
-    query = list_query(_search_body(call))
-    total, resources = user_listing.list_users(call.session, query, call.base)
-    return scim_answer(list_response(total, query.start_index, resources))
+    return _list_page(call, list_query(_search_body(call)), user_listing.list_users)
 
 
 def create_user(call: ScimCall) -> ScimAnswer:
@@ -152,15 +160,11 @@ def delete_user(call: ScimCall, user_id: str) -> ScimAnswer:
 
 
 def list_groups(call: ScimCall) -> ScimAnswer:
-    query = list_query(call.request.args)
-    total, resources = groups.list_teams(call.session, query, call.base)
-    return scim_answer(list_response(total, query.start_index, resources))
+    return _list_page(call, list_query(call.request.args), groups.list_teams)
 
 
 def search_groups(call: ScimCall) -> ScimAnswer:
-    query = list_query(_search_body(call))
-    total, resources = groups.list_teams(call.session, query, call.base)
-    return scim_answer(list_response(total, query.start_index, resources))
+    return _list_page(call, list_query(_search_body(call)), groups.list_teams)
 
 
 def create_group(call: ScimCall) -> ScimAnswer:
