@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import gc
 import json
 import logging
 import signal
@@ -12,6 +11,7 @@ import threading
 from pathlib import Path
 
 from sandbox import __version__
+from sandbox.collector import paused_while_starting, settle_after_start_up
 from sandbox.errors import SandboxStartupError
 from sandbox.settings import DEFAULT_BLOGIN_PORT, DEFAULT_JUMPCLOUD_PORT, Settings, default_data_dir
 
@@ -104,14 +104,12 @@ def serve(settings: Settings) -> int:
     # systems (it finds nothing to collect there and costs a tenth of the import time).
     stop = threading.Event()
     _stop_on_signals(stop)
-    gc.disable()
-    try:
+    with paused_while_starting():
         from sandbox.app import Sandbox
 
         sandbox = Sandbox(settings)
         sandbox.start()
-    finally:
-        gc.enable()
+    settle_after_start_up()
     try:
         print(
             json.dumps({"event": "ready", "jumpcloud": sandbox.jumpcloud.base_url, "blogin": sandbox.blogin.base_url}),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import gc
 import logging
 import signal
 import socket
@@ -13,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, QEvent, QEventLoop, QTimer
 
+from sandbox.collector import paused_while_starting, settle_after_start_up
 from sandbox.desktop.none_refcount import keep_none_alive
 from sandbox.errors import SandboxStartupError
 from sandbox.settings import Settings
@@ -28,11 +28,8 @@ def run_desktop(settings: Settings) -> int:
     # Start-up imports several thousand modules' worth of classes and functions, which sets the
     # cyclic garbage collector off again and again for nothing to collect (a tenth of the import
     # time); it is switched back on once the first persona page has loaded.
-    gc.disable()
-    try:
+    with paused_while_starting():
         return _run_desktop(settings)
-    finally:
-        gc.enable()
 
 
 def _run_desktop(settings: Settings) -> int:
@@ -74,7 +71,7 @@ def _run_desktop(settings: Settings) -> int:
     # The docks below the personas are built once the first persona page is up: that page comes first.
     window = MainWindow(sandbox, docks_after_first_page=True)
     window.first_page_loaded.connect(warm_up.dispose)
-    window.first_page_loaded.connect(gc.enable)
+    window.first_page_loaded.connect(settle_after_start_up)
     window.first_page_loaded.connect(starter.continue_start)
     starter.served.connect(window.system_served)
     starter.failed.connect(window.system_failed)
