@@ -5,10 +5,17 @@ users for a manual import (target: at most 10 s), and both portals' latency whil
 The machine's load average, the CPU seconds each side spent on the sync and the SCIM requests per
 second are printed too, so a figure from a busy machine can be read.
 
-    .venv/bin/python scripts/bench_provisioning.py [--users 10000] [--groups 100] [--stub [--stub-latency S]]
+    .venv/bin/python scripts/bench_provisioning.py [--users 10000] [--groups 100]
+        [--stub [--stub-latency S] [--stub-cpu S]]
 
 With ``--stub`` a minimal SCIM answerer (asyncio, one thread, in its own process) stands in for
-BlogIn, so JumpCloud's own CPU per user and its throughput against a quick server can be read.
+BlogIn, so JumpCloud's own CPU per user and its throughput against a quick server can be read; with
+``--stub-cpu S`` it spends S seconds of CPU on each request, one at a time, like a server bound by
+one core, and prints how much of the sync it spent answering (the rest it waited for requests).
+
+Over the sync it samples the server's CPU and JumpCloud's, and prints the server's busy fraction (its
+CPU seconds per wall second) and a timeline of both beside the SCIM requests in flight (read from the
+exchanges JumpCloud recorded), so a server left waiting shows where it waited.
 
 BlogIn runs in a separate ``sso-sandbox serve`` process, as a real application would, so the
 figures measure JumpCloud's client and BlogIn's server rather than one interpreter's lock.
@@ -25,6 +32,7 @@ import sys
 import tempfile
 import threading
 import time
+from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import func, insert, select
@@ -207,6 +215,97 @@ def start_blogin(data_dir: Path) -> tuple[subprocess.Popen[str], str]:
     return process, ready["blogin"]
 
 
+class CpuSampler(threading.Thread):
+    """Samples the server's and this process's CPU seconds every ``period`` seconds while the sync runs,
+    for the busy fractions over time (a server left waiting for requests shows as a dip)."""
+
+    def __init__(self, server_pid: int, period: float = 0.25) -> None:
+        super().__init__(daemon=True, name="bench-cpu-sampler")
+        self.server_pid = server_pid
+        self.period = period
+        # (monotonic seconds, the server's CPU seconds, this process's CPU seconds)
+        self.samples: list[tuple[float, float, float]] = []
+        self.stop = threading.Event()
+
+    def sample(self) -> None:
+        server = process_cpu(self.server_pid)
+        own = process_cpu(os.getpid())
+        if server is not None and own is not None:
+            self.samples.append((time.monotonic(), server, own))
+
+    def run(self) -> None:
+        while not self.stop.is_set():
+            self.sample()
+            self.stop.wait(self.period)
+        self.sample()
+
+
+def in_flight_intervals(sandbox: Sandbox, after_seq: int) -> list[tuple[float, float]]:
+    """(sent, answered) of every SCIM exchange JumpCloud recorded after trace ``after_seq``, in epoch
+    seconds: from the ``sent_at`` and ``latency_ms`` each exchange keeps."""
+    intervals: list[tuple[float, float]] = []
+    with sandbox.jumpcloud.database.sessions() as s:
+        rows = s.execute(
+            select(func.json_extract(Trace.data, "$.sent_at"), func.json_extract(Trace.data, "$.latency_ms")).where(
+                Trace.kind == "scim", Trace.seq > after_seq
+            )
+        ).all()
+    for sent_text, latency in rows:
+        if not sent_text or latency is None:
+            continue
+        sent = datetime.fromisoformat(sent_text).timestamp()
+        intervals.append((sent, sent + float(latency) / 1000))
+    return intervals
+
+
+def last_trace_seq(sandbox: Sandbox) -> int:
+    with sandbox.jumpcloud.database.sessions() as s:
+        return int(s.scalar(select(func.max(Trace.seq))) or 0)
+
+
+def timeline(
+    samples: list[tuple[float, float, float]],
+    intervals: list[tuple[float, float]],
+    epoch_offset: float,
+    server_name: str,
+    rows: int = 20,
+) -> list[str]:
+    """The sync cut into ``rows`` equal spans: each span's CPU share of the server and of JumpCloud's
+    process (1.00 = one whole core) and the SCIM requests in flight on average and at least.
+
+    ``epoch_offset`` turns the samples' monotonic seconds into epoch seconds (the exchanges' clock).
+    """
+    if len(samples) < 2:
+        return []
+    start, end = samples[0][0], samples[-1][0]
+    span = (end - start) / rows
+    if span <= 0:
+        return []
+    lines = [f"  {'seconds':>11}  {server_name + ' CPU':>10}  {'JumpCloud CPU':>13}  {'in flight (mean, min)':>21}"]
+    step = max(span / 50, 0.005)
+    for n in range(rows):
+        low, high = start + n * span, start + (n + 1) * span
+        inside = [s for s in samples if low <= s[0] <= high]
+        before = [s for s in samples if s[0] <= low]
+        first = before[-1] if before else samples[0]
+        last = inside[-1] if inside else first
+        seconds = max(last[0] - first[0], 1e-9)
+        server_share = (last[1] - first[1]) / seconds
+        own_share = (last[2] - first[2]) / seconds
+        # Requests in flight, sampled at ``step`` intervals across the span (epoch clock).
+        counts = []
+        moment = low + epoch_offset
+        while moment < high + epoch_offset:
+            counts.append(sum(1 for sent, answered in intervals if sent <= moment < answered))
+            moment += step
+        mean = sum(counts) / len(counts) if counts else 0.0
+        lines.append(
+            f"  {low - start:5.1f}-{high - start:5.1f}  {server_share:10.2f}  {own_share:13.2f}  "
+            f"{mean:14.1f}, {min(counts, default=0):4d}"
+        )
+    return lines
+
+
 class LatencyProbe(threading.Thread):
     """Requests a portal page every 100 ms and keeps the latencies."""
 
@@ -239,11 +338,19 @@ class LatencyProbe(threading.Thread):
         )
 
 
-def serve_stub(latency: float) -> None:
+def serve_stub(latency: float, cpu: float = 0.0) -> None:
     """A SCIM answerer as cheap as can be: creates echo the user or group with a new id, lookups
-    find nobody, other requests succeed empty. Prints its port, then serves until killed."""
+    find nobody, other requests succeed empty. Prints its port, then serves until killed.
+
+    ``cpu``: seconds of CPU it spends on each request before answering, one request at a time (a
+    server bound by one core, as BlogIn's one interpreter is): its busy fraction then shows how well
+    JumpCloud keeps such a server fed, whatever BlogIn's own code costs. ``GET /bench-stats`` answers
+    the wall seconds it has spent answering so far (one request at a time, so the rest of the time
+    it had nothing to answer)."""
     import asyncio
     import uuid
+
+    answering = [0.0]
 
     def answer(method: str, path: str, body: bytes) -> tuple[int, bytes]:
         if method == "POST":
@@ -263,8 +370,18 @@ def serve_stub(latency: float) -> None:
                 method, target = head[0].split(" ")[:2]
                 length = next((int(h.split(":")[1]) for h in head if h.lower().startswith("content-length:")), 0)
                 body = await reader.readexactly(length) if length else b""
+                if target == "/bench-stats":
+                    content = json.dumps({"answering_s": answering[0]}).encode()
+                    writer.write(f"HTTP/1.1 200 OK\r\nContent-Length: {len(content)}\r\n\r\n".encode() + content)
+                    await writer.drain()
+                    continue
+                began = time.perf_counter()
                 if latency:
                     await asyncio.sleep(latency)
+                if cpu:
+                    until = time.thread_time() + cpu
+                    while time.thread_time() < until:
+                        pass
                 status, content = answer(method, target.split("?")[0], body)
                 reason = {200: "OK", 201: "Created", 204: "No Content"}[status]
                 writer.write(
@@ -272,6 +389,7 @@ def serve_stub(latency: float) -> None:
                     f"Content-Length: {len(content)}\r\n\r\n".encode()
                     + content
                 )
+                answering[0] += time.perf_counter() - began
                 await writer.drain()
         except (asyncio.IncompleteReadError, ConnectionError):
             pass  # the client closed its kept-alive connection: this connection is done
@@ -286,9 +404,17 @@ def serve_stub(latency: float) -> None:
     asyncio.run(serve())
 
 
-def start_stub(latency: float) -> tuple[subprocess.Popen[str], str]:
+def stub_answering_s(stub_url: str) -> float:
+    """Wall seconds the stub has spent answering requests so far (see ``serve_stub``)."""
+    with http_client(timeout=10) as client:
+        return float(client.get(f"{stub_url}/bench-stats").json()["answering_s"])
+
+
+def start_stub(latency: float, cpu: float) -> tuple[subprocess.Popen[str], str]:
     process = subprocess.Popen(
-        [sys.executable, __file__, "--serve-stub", "--stub-latency", str(latency)], stdout=subprocess.PIPE, text=True
+        [sys.executable, __file__, "--serve-stub", "--stub-latency", str(latency), "--stub-cpu", str(cpu)],
+        stdout=subprocess.PIPE,
+        text=True,
     )
     assert process.stdout is not None
     port = json.loads(process.stdout.readline())["port"]
@@ -304,16 +430,22 @@ def main() -> int:
     )
     parser.add_argument("--stub", action="store_true", help="provision into a minimal SCIM answerer, not BlogIn")
     parser.add_argument("--stub-latency", type=float, default=0.0, help="seconds the stub waits before answering")
+    parser.add_argument(
+        "--stub-cpu",
+        type=float,
+        default=0.0,
+        help="seconds of CPU the stub spends on each request, one at a time (a server bound by one core)",
+    )
     parser.add_argument("--serve-stub", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve_stub:
-        serve_stub(args.stub_latency)
+        serve_stub(args.stub_latency, args.stub_cpu)
         return 0
 
     with tempfile.TemporaryDirectory(prefix="bench-provisioning-") as tmp:
         root = Path(tmp)
         if args.stub:
-            stub_process, stub_url = start_stub(args.stub_latency)
+            stub_process, stub_url = start_stub(args.stub_latency, args.stub_cpu)
             try:
                 return run(root, stub_process.pid, stub_url, args.users, args.groups, args.delivery_threads, stub=True)
             finally:
@@ -376,11 +508,16 @@ def run(
         for probe in probes:
             probe.start()
         print(f"before the sync: {load_average()}")
+        sampler = CpuSampler(blogin_pid)
+        trace_seq_before = last_trace_seq(sandbox)
         requests_before = scim_requests(sandbox)
+        answering_before = stub_answering_s(blogin_url) if stub else 0.0
         blogin_cpu_before = process_cpu(blogin_pid)
         probes_cpu_before = sum(probe.cpu() for probe in probes)
         web_cpu_before = web_server_cpu()
         jumpcloud_cpu_before = time.process_time()
+        epoch_offset = time.time() - time.monotonic()
+        sampler.start()
         started = time.perf_counter()
         with sandbox.jumpcloud.database.transaction() as s:
             app = s.get(SsoApplication, application_id)
@@ -393,6 +530,9 @@ def run(
             print("the sync did not finish within 10 minutes")
             return 1
         elapsed = time.perf_counter() - started
+        sampler.stop.set()
+        sampler.join()
+        answering = stub_answering_s(blogin_url) - answering_before if stub else 0.0
         # The probes play the browsers: their client CPU is this process's but not JumpCloud's.
         probes_cpu = sum(probe.cpu() for probe in probes) - probes_cpu_before
         jumpcloud_cpu = time.process_time() - jumpcloud_cpu_before - probes_cpu
@@ -442,6 +582,21 @@ def run(
             )
             + f"; wall {elapsed:.1f} s (the latency probes' own client CPU, {probes_cpu:.1f} s, left out)"
         )
+        if blogin_cpu is not None:
+            server_name = "the stub" if stub else "BlogIn"
+            intervals = in_flight_intervals(sandbox, trace_seq_before)
+            print(
+                f"{server_name} busy: {blogin_cpu / elapsed:.2f} of a core over the sync "
+                f"(its CPU seconds / wall seconds); over time, with JumpCloud's whole process and the SCIM "
+                "requests in flight:"
+            )
+            if stub:
+                print(
+                    f"the stub was answering {answering / elapsed:.2f} of the sync's wall time "
+                    "(one request at a time: the rest of the time it had none to answer)"
+                )
+            for line in timeline(sampler.samples, intervals, epoch_offset, "BlogIn" if not stub else "stub"):
+                print(line)
         print("portal latency while syncing:")
         for probe, name in zip(probes, ("JumpCloud /login", "BlogIn /login"), strict=False):
             print("  " + probe.report(name))
