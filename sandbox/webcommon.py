@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import logging
+import sqlite3
 import threading
 import time
 from collections import OrderedDict
@@ -20,6 +21,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from sandbox.db import Database
+from sandbox.direct_sql import RequestWork, Work
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -68,22 +70,23 @@ def install_cookie_sessions(app: Flask) -> None:
 
 
 def install_db_session(app: Flask, database: Database, log: logging.Logger) -> None:
-    """One Session per request, committed in ``after_request`` so a failed commit still gets an answer."""
+    """One unit of work per request (:func:`work`, :func:`db`), committed in ``after_request`` so a failed
+    commit still gets an answer."""
 
     @app.after_request
     def commit(response: WerkzeugResponse) -> WerkzeugResponse:
-        db = g.pop("db", None)
-        if db is None:
+        unit = _pop_unit()
+        if unit is None:
             return response
         try:
             if response.status_code < 400 or g.get("commit_on_error", False):
-                db.commit()
+                unit.commit()
             else:
-                db.rollback()
-        except SQLAlchemyError:
+                unit.rollback()
+        except (SQLAlchemyError, sqlite3.Error):
             log.exception("commit failed for %s %s", request.method, request.path)
-            db.rollback()
-            db.close()
+            unit.rollback()
+            unit.close()
             return app.make_response(
                 (
                     render_template(
@@ -95,26 +98,57 @@ def install_db_session(app: Flask, database: Database, log: logging.Logger) -> N
                     500,
                 )
             )
-        db.close()
+        unit.close()
         return response
 
     @app.teardown_request
     def close(_exc: BaseException | None) -> None:
-        db = g.pop("db", None)
-        if db is not None:
-            db.rollback()
-            db.close()
+        unit = _pop_unit()
+        if unit is not None:
+            unit.rollback()
+            unit.close()
 
     app.extensions["sandbox.database"] = database
 
 
-def db() -> Session:
-    """The current request's Session (opened on first use)."""
-    if "db" not in g:
-        from flask import current_app
+def _pop_unit() -> Session | RequestWork | None:
+    # A Session made by a RequestWork is committed and closed by it.
+    session, request_work = g.pop("db", None), g.pop("work", None)
+    return request_work if request_work is not None else session
 
-        g.db = cast(Database, current_app.extensions["sandbox.database"]).sessions()
+
+def db() -> Session:
+    """The current request's Session (opened on first use; on the request's connection when :func:`work`
+    has opened one)."""
+    if "db" not in g:
+        request_work = g.get("work")
+        if request_work is not None:
+            g.db = request_work.session()
+        else:
+            from flask import current_app
+
+            g.db = cast(Database, current_app.extensions["sandbox.database"]).sessions()
     return cast(Session, g.db)
+
+
+def work() -> Work:
+    """The current request's unit of work for direct statements (``sandbox.direct_sql``), opened on first use.
+
+    On SQLite a :class:`RequestWork` (no Session unless :func:`db` is called later in the request, which then
+    uses the same connection); the request's Session when it has one already, or on other databases.
+    """
+    request_work = g.get("work")
+    if request_work is not None:
+        return cast(RequestWork, request_work)
+    if "db" in g:
+        return cast(Session, g.db)
+    from flask import current_app
+
+    database = cast(Database, current_app.extensions["sandbox.database"])
+    if not database.is_sqlite:
+        return db()
+    g.work = RequestWork(database)
+    return cast(RequestWork, g.work)
 
 
 def register_html_errors(app: Flask, log: logging.Logger) -> None:

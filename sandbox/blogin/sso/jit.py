@@ -7,13 +7,12 @@ from dataclasses import dataclass
 from typing import Any, Protocol, cast
 
 from sqlalchemy import bindparam, func, select
-from sqlalchemy.orm import Session
 
 from sandbox.blogin.models import User
 from sandbox.blogin.models.base import utc_now
 from sandbox.blogin.services.audit import record_audit
 from sandbox.blogin.sso.errors import SsoRejected
-from sandbox.direct_sql import DirectSelect
+from sandbox.direct_sql import DirectSelect, Work, orm_session
 
 log = logging.getLogger("sandbox.blogin.sso")
 
@@ -86,14 +85,14 @@ _USER_BY_NAME = DirectSelect(select(*_USER_COLUMNS).where(User.user_name_key == 
 _USER_BY_EMAIL = DirectSelect(select(*_USER_COLUMNS).where(func.lower(User.email) == bindparam("key")).limit(1))
 
 
-def find_user(session: Session, email: str) -> Any | None:
+def find_user(session: Work, email: str) -> Any | None:
     """The user named ``email`` (by user name, else by email address), case-insensitively: a row of
     :data:`_USER_COLUMNS`."""
     key = email.lower()
     return _USER_BY_NAME.first(session, {"key": key}) or _USER_BY_EMAIL.first(session, {"key": key})
 
 
-def provision(session: Session, configuration: JitSettings, identity: AssertedIdentity) -> SignedInUser:
+def provision(work: Work, configuration: JitSettings, identity: AssertedIdentity) -> SignedInUser:
     """The BlogIn user to sign in; raises :class:`SsoRejected` when BlogIn must refuse them."""
     email = identity.email()
     if not email:
@@ -102,7 +101,7 @@ def provision(session: Session, configuration: JitSettings, identity: AssertedId
             f"The assertion names “{identity.name_id}”, which is not an email address, and carries no "
             "email attribute; BlogIn identifies people by email.",
         )
-    found = find_user(session, email)
+    found = find_user(work, email)
     if found is not None and not found.active:
         raise SsoRejected(
             "account status",
@@ -128,10 +127,11 @@ def provision(session: Session, configuration: JitSettings, identity: AssertedId
             **{column: value or "" for column, value in profile.items()},
         )
         user.display_name = user.full_name
+        session = orm_session(work)
         session.add(user)
         session.flush()
         record_audit(
-            session,
+            work,
             "user_created_jit",
             f"{email} created by JIT provisioning as {configuration.default_role}",
             actor=email,
@@ -142,6 +142,7 @@ def provision(session: Session, configuration: JitSettings, identity: AssertedId
     if all(value is None or getattr(found, column) == value for column, value in profile.items()):
         return cast(SignedInUser, found)
     # Something changes: the user is loaded and written through the ORM.
+    session = orm_session(work)
     loaded = session.get(User, found.id)
     if loaded is None:  # deleted since the look-up a moment ago
         raise SsoRejected("user", f"The BlogIn account {found.user_name} no longer exists.")
@@ -155,7 +156,7 @@ def provision(session: Session, configuration: JitSettings, identity: AssertedId
         user.last_modified = utc_now()
         user.version += 1
         record_audit(
-            session,
+            work,
             "user_updated_jit",
             f"{user.user_name} updated from the SAML assertion",
             actor=user.user_name,

@@ -21,7 +21,7 @@ from sandbox.blogin.sso.configuration import acs_url, active_sp_key, get_configu
 from sandbox.blogin.sso.errors import SsoRejected
 from sandbox.blogin.sso.jit import AssertedIdentity, SignedInUser, provision
 from sandbox.blogin.system import BlogIn
-from sandbox.direct_sql import DirectSelect, DirectTraces, DirectWrite
+from sandbox.direct_sql import DirectSelect, DirectTraces, DirectWrite, Work, orm_session
 from sandbox.saml.capture import capture
 from sandbox.saml.keys import CertificateError, certificate_facts
 from sandbox.saml.sp import (
@@ -112,13 +112,14 @@ def require_sso_on(configuration: SignInConfiguration) -> None:
         )
 
 
-def configuration_and_key(session: Session) -> SignInConfiguration:
+def configuration_and_key(session: Work) -> SignInConfiguration:
     """The SSO configuration and BlogIn's active key pair, read together (one statement on every sign-in step)."""
     row = _CONFIGURATION_AND_KEY.first(session)
     if row is not None and row.key_pem is not None:
         return SignInConfiguration(*row)
     # First use: created with their defaults.
-    configuration, key = get_configuration(session), active_sp_key(session)
+    orm = orm_session(session)
+    configuration, key = get_configuration(orm), active_sp_key(orm)
     values: dict[str, Any] = {column.key: getattr(configuration, column.key) for column in _CONFIGURATION_COLUMNS}
     return SignInConfiguration(**values, key_pem=key.private_key_pem, certificate_pem=key.certificate_pem)
 
@@ -149,7 +150,7 @@ def expected_fingerprint(configuration: SsoConfiguration) -> str | None:
 
 
 def start_login(
-    session: Session, system: BlogIn, providers: ServiceProviderCache, traces: DirectTraces, target: str
+    session: Work, system: BlogIn, providers: ServiceProviderCache, traces: DirectTraces, target: str
 ) -> OutgoingMessage:
     """An AuthnRequest for the IdP, remembered server-side (the IdP's POST back is cross-site: no cookie)."""
     configuration = configuration_and_key(session)
@@ -191,7 +192,7 @@ class _OutstandingRequests:
     not) is kept in ``found`` for the checks that follow verification.
     """
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Work) -> None:
         self._session = session
         self.found: Any | None = None  # a row of _OUTSTANDING_BY_ID
 
@@ -203,7 +204,7 @@ class _OutstandingRequests:
 
 
 def consume_response(
-    session: Session,
+    session: Work,
     system: BlogIn,
     providers: ServiceProviderCache,
     traces: DirectTraces,

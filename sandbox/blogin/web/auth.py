@@ -12,7 +12,7 @@ from sandbox.blogin.services.seed import SANDBOX_ADMIN_EMAIL, SANDBOX_ADMIN_PASS
 from sandbox.blogin.sso.jit import SignedInUser
 from sandbox.blogin.web.context import USER_SESSION_KEY, current_user, system
 from sandbox.passwords import verify_password
-from sandbox.webcommon import db, safe_next
+from sandbox.webcommon import db, safe_next, work
 
 bp = Blueprint("auth", __name__)
 
@@ -29,7 +29,7 @@ def sign_in(user: SignedInUser, method: str) -> None:
     g.pop("user", None)
     g.pop("person", None)
     record_audit(
-        db(),
+        work(),
         "user_login",
         f"{user.user_name} signed in ({method})",
         actor=user.user_name,

@@ -14,7 +14,7 @@ from sandbox.blogin.models import User
 from sandbox.blogin.models.people import ADMINISTRATOR, full_name
 from sandbox.blogin.system import BlogIn
 from sandbox.direct_sql import DirectSelect
-from sandbox.webcommon import db, login_required
+from sandbox.webcommon import db, login_required, work
 
 USER_SESSION_KEY = "user_id"
 
@@ -99,7 +99,7 @@ def signed_in() -> Person | None:
         return cast(User | None, g.user)
     if "person" not in g:
         user_id = session.get(USER_SESSION_KEY)
-        row = _PERSON_BY_ID.first(db(), {"user_id": user_id}) if user_id else None
+        row = _PERSON_BY_ID.first(work(), {"user_id": user_id}) if user_id else None
         g.person = SignedInPerson(*row) if row is not None and row.active else None
     return cast(SignedInPerson | None, g.person)
 

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sandbox.blogin.models import Post
 from sandbox.blogin.web.context import current_user, signin_required
 from sandbox.direct_sql import DirectSelect
-from sandbox.webcommon import db
+from sandbox.webcommon import work
 
 bp = Blueprint("home", __name__)
 
@@ -23,7 +23,7 @@ _LATEST_POSTS = DirectSelect(
 @bp.get("/")
 @signin_required
 def feed() -> str:
-    return render_template("home/feed.html", posts=_LATEST_POSTS.all(db()))
+    return render_template("home/feed.html", posts=_LATEST_POSTS.all(work()))
 
 
 @bp.get("/profile")

@@ -40,7 +40,7 @@ from sandbox.direct_sql import DirectTraces
 from sandbox.saml.keys import CertificateError, certificate_facts
 from sandbox.saml.sp import SIGNATURES_REQUIRED
 from sandbox.saml.sp_cache import ServiceProviderCache
-from sandbox.webcommon import db, safe_next
+from sandbox.webcommon import db, safe_next, work
 
 log = logging.getLogger("sandbox.blogin.sso")
 
@@ -221,7 +221,7 @@ def metadata() -> Response:
 
 def _refused(rejection: SsoRejected, relay_state: str | None, status: int = 403) -> tuple[str, int]:
     """The rejection page; the trace and audit event are kept in their own transaction."""
-    db().rollback()
+    work().rollback()
     with system().database.transaction() as own:
         record_rejection(own, system(), rejection, relay_state=relay_state)
     log.info("SSO sign-in refused (%s): %s", rejection.check, rejection.reason)
@@ -233,7 +233,7 @@ def login() -> Response | str | tuple[str, int]:
     """SP-initiated sign-in: send the browser to the identity provider with an AuthnRequest."""
     target = safe_next(request.args.get("next"), url_for("home.feed"))
     try:
-        message = start_login(db(), system(), providers(), traces(), target)
+        message = start_login(work(), system(), providers(), traces(), target)
     except SsoRejected as rejection:
         return render_template("sso/rejected.html", rejection=rejection), 409
     if message.binding == "HTTP-Redirect":
@@ -263,7 +263,7 @@ def callback() -> Response | tuple[str, int]:
         )
     try:
         signed_in = consume_response(
-            db(), system(), providers(), traces(), saml_response, relay_state, request.remote_addr or ""
+            work(), system(), providers(), traces(), saml_response, relay_state, request.remote_addr or ""
         )
     except SsoRejected as rejection:
         return _refused(rejection, relay_state)

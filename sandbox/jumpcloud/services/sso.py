@@ -8,10 +8,10 @@ from datetime import timedelta
 from typing import Any, Protocol, cast
 
 from sqlalchemy import Table, bindparam, exists, inspect, literal, select
-from sqlalchemy.orm import Session, object_session
+from sqlalchemy.orm import object_session
 
 from sandbox.db import queue_event
-from sandbox.direct_sql import DirectSelect, DirectWrite
+from sandbox.direct_sql import DirectSelect, DirectWrite, Work, orm_session
 from sandbox.jumpcloud.models import (
     DirectoryInsightsEvent,
     SsoApplication,
@@ -199,12 +199,12 @@ class SignInParties:
     member: bool
 
 
-def application_by_name(session: Session, name: str) -> ApplicationFacts | None:
+def application_by_name(session: Work, name: str) -> ApplicationFacts | None:
     """The application whose SSO IdP URL ends in ``name`` (its columns, read on every request)."""
     return cast(ApplicationFacts | None, _APPLICATION_BY_NAME.first(session, {"name": name}))
 
 
-def sign_in_parties(session: Session, name: str, user_id: str | None) -> SignInParties:
+def sign_in_parties(session: Work, name: str, user_id: str | None) -> SignInParties:
     """The application called ``name``, the user ``user_id`` and their group membership, in one statement.
 
     Read afresh on every sign-in: a group unbound or a user suspended in the admin portal counts at once.
@@ -229,7 +229,7 @@ def sign_in_parties(session: Session, name: str, user_id: str | None) -> SignInP
     return SignInParties(row, user, bool(row.member))
 
 
-def group_names(session: Session, user_id: str) -> list[str]:
+def group_names(session: Work, user_id: str) -> list[str]:
     """The names of the user's groups, in name order (the group attribute's values)."""
     return [row.name for row in _GROUP_NAMES.all(session, {"user_id": user_id})]
 
@@ -298,7 +298,7 @@ def assertion_attributes(
     return attributes
 
 
-def tester_key(application: ApplicationFacts, session: Session | None = None) -> KeyPair:
+def tester_key(application: ApplicationFacts, session: Work | None = None) -> KeyPair:
     """The "different key" of the edge case: made once per application, kept in its settings.
 
     Making it writes the application: ``application`` itself when it is an :class:`SsoApplication`,
@@ -311,13 +311,13 @@ def tester_key(application: ApplicationFacts, session: Session | None = None) ->
         stored = {"privateKey": pair.private_key_pem, "certificate": pair.certificate_pem}
         stored_in = application if isinstance(application, SsoApplication) else None
         if stored_in is None and session is not None:
-            stored_in = session.get(SsoApplication, application.id)
+            stored_in = orm_session(session).get(SsoApplication, application.id)
         if stored_in is not None:
             stored_in.sso_config = {**dict(stored_in.sso_config or {}), "testerKey": stored}
     return KeyPair(private_key_pem=stored["privateKey"], certificate_pem=stored["certificate"])
 
 
-def response_options(application: ApplicationFacts, session: Session | None = None) -> ResponseOptions:
+def response_options(application: ApplicationFacts, session: Work | None = None) -> ResponseOptions:
     """How to sign, and the tester edge cases that bend the Response (``session``: see :func:`tester_key`)."""
     config = application.sso_config or {}
     cases = edge_cases(application)
@@ -356,7 +356,7 @@ _INSERT_EVENT = DirectWrite(
 
 
 def record_sso_auth(
-    session: Session,
+    session: Work,
     application: ApplicationFacts,
     base_url: str,
     *,

@@ -27,7 +27,7 @@ from sandbox.jumpcloud.web.userconsole import USER_SESSION_KEY, current_user
 from sandbox.saml.capture import capture
 from sandbox.saml.idp import AuthnRequestInfo, IdentityProviders, IdpError
 from sandbox.saml.inspect import MessageDecodeError, decode_message
-from sandbox.webcommon import db
+from sandbox.webcommon import work
 
 log = logging.getLogger("sandbox.jumpcloud.idp")
 
@@ -96,7 +96,7 @@ _RELATE_TRACE = DirectWrite(Trace.__table__, ("related_id",), key="id")
 
 
 def _application(name: str) -> ApplicationFacts | None:
-    return sso.application_by_name(db(), name)
+    return sso.application_by_name(work(), name)
 
 
 def _refuse(title: str, message: str, code: int = 403) -> tuple[str, int]:
@@ -109,7 +109,7 @@ def _fail(
     application: ApplicationFacts, user: UserFacts | None, idp_initiated: bool, reason: str, title: str, message: str
 ) -> tuple[str, int]:
     sso.record_sso_auth(
-        db(),
+        work(),
         application,
         system().base_url,
         user=user,
@@ -194,10 +194,10 @@ def _read_request(
         info = provider.read_authn_request(saml_request, binding, relay_state)
     except IdpError as error:
         event = sso.record_sso_auth(
-            db(), application, base_url, user=None, idp_initiated=False, success=False, error_message=str(error)
+            work(), application, base_url, user=None, idp_initiated=False, success=False, error_message=str(error)
         )
         runtime().traces.record(
-            db(),
+            work(),
             "saml",
             f"AuthnRequest for {application.display_label} refused",
             capture(
@@ -216,7 +216,7 @@ def _read_request(
         )
         return None, None, _refuse("Single sign-on failed", str(error), 400)
     trace_id = runtime().traces.record(
-        db(),
+        work(),
         "saml",
         f"AuthnRequest from {info.issuer} for {application.display_label}",
         capture(
@@ -244,7 +244,7 @@ def continue_login(name: str) -> Response | str | tuple[str, int]:
     flow_id = request.args.get("flow", "")
     pending = runtime().pending.get(flow_id)
     # The application, the signed-in user and whether the user is in one of its groups: one statement.
-    parties = sso.sign_in_parties(db(), name, session.get(USER_SESSION_KEY))
+    parties = sso.sign_in_parties(work(), name, session.get(USER_SESSION_KEY))
     application = parties.application
     if pending is None or application is None or application.id != pending.application_id:
         return _refuse(
@@ -272,12 +272,12 @@ def continue_login(name: str) -> Response | str | tuple[str, int]:
     try:
         provider = runtime().providers.get(sso.idp_settings(application, base_url), sso.sp_settings(application))
         value, name_id_format = sso.name_id(application, user)
-        groups = sso.group_names(db(), user.id) if (application.sso_config or {}).get("includeGroups") else ()
+        groups = sso.group_names(work(), user.id) if (application.sso_config or {}).get("includeGroups") else ()
         issued = provider.issue_response(
             name_id=value,
             name_id_format=name_id_format,
             attributes=sso.assertion_attributes(application, user, groups),
-            options=sso.response_options(application, db()),
+            options=sso.response_options(application, work()),
             request=pending.request,
             relay_state=pending.relay_state,
         )
@@ -285,9 +285,9 @@ def continue_login(name: str) -> Response | str | tuple[str, int]:
         runtime().pending.finish(flow_id)
         return _fail(application, user, idp_initiated, str(error), "Single sign-on failed", str(error))
     runtime().pending.finish(flow_id)
-    event = sso.record_sso_auth(db(), application, base_url, user=user, idp_initiated=idp_initiated, success=True)
+    event = sso.record_sso_auth(work(), application, base_url, user=user, idp_initiated=idp_initiated, success=True)
     runtime().traces.record(
-        db(),
+        work(),
         "saml",
         f"Response for {user.username} to {application.display_label}",
         capture(
@@ -306,7 +306,7 @@ def continue_login(name: str) -> Response | str | tuple[str, int]:
     )
     if pending.request_trace_id:
         # The AuthnRequest's trace now points at the sign-in it led to (one statement, no load first).
-        _RELATE_TRACE.run(db(), {"id": pending.request_trace_id, "related_id": event["id"]})
+        _RELATE_TRACE.run(work(), {"id": pending.request_trace_id, "related_id": event["id"]})
     # The hand-off page shows none of the portal's chrome, so it is rendered without the portal's
     # context processors (which would look the signed-in administrator up for nothing).
     return current_app.jinja_env.get_template("idp/post.html").render(
