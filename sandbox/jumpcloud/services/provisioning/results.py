@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
+from functools import cache
 from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import Table, bindparam, delete, select, update
+from sqlalchemy import Select, Table, Update, bindparam, delete, select, update
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
@@ -93,12 +94,9 @@ def record_outcomes(worker: ProvisioningWorker, session: Session, outcomes: list
     for attempt_number, seqs in by_attempt.items():
         for start in range(0, len(seqs), 500):
             session.execute(
-                update(ProvisioningOutbox)
-                .where(ProvisioningOutbox.seq.in_(seqs[start : start + 500]))
-                .values(
-                    status=DELIVERED, attempts=attempt_number, finished_at=now, next_attempt_at=None, last_error=None
-                )
-                .execution_options(synchronize_session=False)
+                _mark_delivered(),
+                {"seqs": seqs[start : start + 500], "attempts": attempt_number, "finished_at": now},
+                execution_options={"synchronize_session": False},
             )
     _queue_follow_ups(session, follow_ups, busy)
     if synced:
@@ -327,6 +325,38 @@ def _with_retry_note(attempt: Attempt, number: int, limit: int, retrying: bool, 
     return f"{base} (attempt {number} of {limit}; given up)" if number >= limit else base
 
 
+# Statements run for every batch, built once: a list of ids is bound through one expanding parameter
+# instead of becoming literals the statement coerces and caches afresh each time.
+
+
+@cache
+def _mark_delivered() -> Update:
+    return (
+        update(ProvisioningOutbox)
+        .where(ProvisioningOutbox.seq.in_(bindparam("seqs", expanding=True)))
+        .values(
+            status=DELIVERED,
+            attempts=bindparam("attempts"),
+            finished_at=bindparam("finished_at"),
+            next_attempt_at=None,
+            last_error=None,
+        )
+    )
+
+
+@cache
+def _pending_group_syncs() -> Select[str]:
+    # Every column of ix_outbox_resource is constrained: the lookup stays an index probe per group
+    # however many operations are pending (an initial sync queues thousands).
+    return select(ProvisioningOutbox.resource_id).where(
+        ProvisioningOutbox.application_id == bindparam("application_id"),
+        ProvisioningOutbox.resource_type == GROUP,
+        ProvisioningOutbox.resource_id.in_(bindparam("ids", expanding=True)),
+        ProvisioningOutbox.status == PENDING,
+        ProvisioningOutbox.operation == SYNC_GROUP,
+    )
+
+
 def _queue_follow_ups(session: Session, follow_ups: set[tuple[str, str]], busy: set[Key]) -> None:
     """Groups whose new members now exist in the application; one queued sync per group is enough."""
     if not follow_ups:
@@ -336,18 +366,10 @@ def _queue_follow_ups(session: Session, follow_ups: set[tuple[str, str]], busy: 
         by_application.setdefault(application_id, set()).add(group_id)
     already: set[tuple[str, str]] = set()
     for application_id, group_ids in by_application.items():
-        # Every column of ix_outbox_resource is constrained: the lookup stays an index probe per
-        # group however many operations are pending (an initial sync queues thousands).
         already.update(
             (application_id, group_id)
             for group_id in session.scalars(
-                select(ProvisioningOutbox.resource_id).where(
-                    ProvisioningOutbox.application_id == application_id,
-                    ProvisioningOutbox.resource_type == GROUP,
-                    ProvisioningOutbox.resource_id.in_(sorted(group_ids)),
-                    ProvisioningOutbox.status == PENDING,
-                    ProvisioningOutbox.operation == SYNC_GROUP,
-                )
+                _pending_group_syncs(), {"application_id": application_id, "ids": sorted(group_ids)}
             )
             if (application_id, GROUP, group_id) not in busy
         )
