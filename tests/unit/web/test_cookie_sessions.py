@@ -77,3 +77,29 @@ def test_each_request_gets_its_own_copy_of_the_values(app: Flask) -> None:
     # The unsaved change did not leak into what the same cookie reads as next time.
     client.set_cookie("test_session", cookie)
     assert client.get("/who").text == "ada staff"
+
+
+def test_values_nested_in_dicts_and_tuples_are_copied_too(app: Flask) -> None:
+    @app.post("/profile")
+    def profile() -> str:
+        session["profile"] = {"attributes": {"email": ["ada@example.com"]}, "pair": (["a"], "b")}
+        return "saved"
+
+    @app.post("/tamper")
+    def tamper() -> str:
+        session["profile"]["attributes"]["email"].append("eve@example.com")
+        session["profile"]["attributes"]["role"] = ["Administrator"]
+        session["profile"]["pair"][0].append("c")
+        return "changed in place"
+
+    @app.get("/profile")
+    def read() -> dict[str, object]:
+        return dict(session["profile"])
+
+    client = app.test_client()
+    client.post("/profile")
+    cookie = _cookie(client)
+    first = client.get("/profile").json
+    client.post("/tamper")
+    client.set_cookie("test_session", cookie)
+    assert client.get("/profile").json == first == {"attributes": {"email": ["ada@example.com"]}, "pair": [["a"], "b"]}
