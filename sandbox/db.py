@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from sqlalchemy import DateTime, Engine, FromClause, MetaData, create_engine, event, inspect, literal, select, text
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DatabaseError, OperationalError
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, DatabaseError, NoSuchModuleError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -71,7 +71,23 @@ class Database:
         self.url = url
         self.label = label
         self.metadata = metadata
-        parsed = make_url(url)
+        parsed: URL | None = None
+        try:
+            parsed = make_url(url)
+            self.engine: Engine = self._engine(parsed)
+        except (ArgumentError, NoSuchModuleError, ImportError) as error:
+            shown = parsed.render_as_string(hide_password=True) if parsed is not None else url
+            raise StorageError(
+                f"The {label} database URL {shown!r} cannot be used ({error}). Give a SQLAlchemy URL whose "
+                "driver is installed, such as sqlite:////path/to/file.sqlite or "
+                "postgresql+psycopg://user@host/database."
+            ) from error
+        if self.is_sqlite:
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+        self.sessions: sessionmaker[Session] = sessionmaker(self.engine, expire_on_commit=False)
+        self._bus: EventBus | None = None
+
+    def _engine(self, parsed: URL) -> Engine:
         self.is_sqlite = parsed.get_backend_name() == "sqlite"
         self.path: Path | None = None
         kwargs: dict[str, Any] = {}
@@ -81,11 +97,7 @@ class Database:
                 self.path = Path(database)
                 self.path.parent.mkdir(parents=True, exist_ok=True)
             kwargs["connect_args"] = {"check_same_thread": False, "timeout": 10}
-        self.engine: Engine = create_engine(url, **kwargs)
-        if self.is_sqlite:
-            event.listen(self.engine, "connect", _sqlite_pragmas)
-        self.sessions: sessionmaker[Session] = sessionmaker(self.engine, expire_on_commit=False)
-        self._bus: EventBus | None = None
+        return create_engine(parsed, **kwargs)
 
     def publish_on_commit(self, bus: EventBus) -> None:
         """Deliver events queued with :func:`queue_event` once their transaction commits."""
@@ -168,8 +180,9 @@ class Database:
         return str(self.path) if self.path else make_url(self.url).render_as_string(hide_password=True)
 
     def _corrupt_message(self, detail: str) -> str:
-        return (
-            f"The {self.label} database at {self._where()} cannot be read ({detail}). "
-            "It has been left untouched. Move it aside, or start with --reset to begin afresh, "
-            "or point --data-dir at another folder."
-        )
+        if self.is_sqlite:
+            advice = "Move it aside, or start with --reset to begin afresh, or point --data-dir at another folder."
+        else:
+            advice = "Check the URL, that the database server is running and reachable, and that the database exists."
+        where = self._where()
+        return f"The {self.label} database at {where} cannot be read ({detail}). It has been left untouched. {advice}"

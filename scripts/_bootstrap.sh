@@ -18,6 +18,8 @@ SYSTEM_PACKAGES=(
   libxcb-glx0 libxcb-dri3-0 libxcb-present0
   fonts-dejavu-core
 )
+# What the tests need besides: a PostgreSQL server, on which they run both systems once.
+TEST_SYSTEM_PACKAGES=(postgresql)
 
 missing_system_packages() {
   local pkg
