@@ -176,13 +176,13 @@ class ProvisioningWorker:
                 time.sleep(1.0)
 
     def _gather(self) -> None:
-        """Let results arrive so one transaction records many: until a quarter of the pipeline has
-        finished, or ``batch_window`` has passed (thirty times that while the pipeline is full: a busy
-        sync's results come steadily, each transaction has a fixed cost, and against a slow server a
-        short window would record a few results at a time)."""
+        """Let results arrive so one transaction records many: until a batch (eight per delivery
+        thread) has finished, or ``batch_window`` has passed (thirty times that while the pipeline is
+        at least half full: a busy sync's results come steadily, each transaction has a fixed cost,
+        and against a slow server a short window would record a few results at a time)."""
         full = len(self._inflight) >= self._capacity // 2
         deadline = time.monotonic() + self.batch_window * (30 if full else 1)
-        while self._finished.qsize() < self._capacity // 4 and not self._stopping.is_set():
+        while self._finished.qsize() < self.delivery_threads * 8 and not self._stopping.is_set():
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 return
@@ -190,16 +190,26 @@ class ProvisioningWorker:
 
     @property
     def _capacity(self) -> int:
-        return self.delivery_threads * 32
+        """Operations claimed and not yet recorded, at most: 64 per delivery thread. The delivery
+        threads must never run out of work while the dispatcher records a batch and claims the next
+        (against a quick server, 32 per thread ran dry between claims: a tenth to a half of a second
+        at a time with nothing in flight)."""
+        return self.delivery_threads * 64
+
+    @property
+    def _claim_size(self) -> int:
+        """Operations per claim, at most: 16 per delivery thread. Claims come as soon as there is
+        that much room, so the first requests go out after one claim, not after a whole pipeline's."""
+        return self.delivery_threads * 16
 
     def _room_to_claim(self) -> bool:
-        """Claim in batches (half the capacity at least) unless the pipeline is nearly empty: every
+        """Claim in batches (a claim's size at least) unless the pipeline is nearly empty: every
         claim reads the outbox's head and the state of the resources, whatever their number."""
         room = self._capacity - len(self._inflight)
-        return room > 0 and (room >= self._capacity // 2 or len(self._inflight) < self.delivery_threads)
+        return room > 0 and (room >= self._claim_size or len(self._inflight) < self.delivery_threads)
 
     def _claim(self) -> int:
-        room = self._capacity - len(self._inflight)
+        room = min(self._capacity - len(self._inflight), self._claim_size)
         users_in_flight: dict[str, int] = {}
         for job in self._inflight.values():
             if job.resource_type == USER:
