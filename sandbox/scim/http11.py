@@ -18,9 +18,11 @@ import io
 import re
 import select
 import socket
+import struct
 import threading
 import zlib
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
@@ -90,6 +92,49 @@ def _is_localhost_name(host: str) -> bool:
     return host == "localhost" or host.endswith(".localhost")
 
 
+class _SocketReader(io.RawIOBase):
+    """The raw stream under a connection's buffered reader: ``recv_into`` on a blocking socket whose
+    reads the kernel bounds (``SO_RCVTIMEO``), a read that ran out of time raised as ``TimeoutError``."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        super().__init__()
+        self._sock = sock
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        try:
+            return self._sock.recv_into(buffer)
+        except BlockingIOError as error:  # SO_RCVTIMEO ran out (EAGAIN)
+            raise TimeoutError("timed out") from error
+
+
+def _kernel_timeouts(sock: socket.socket, timeout: float) -> bool:
+    """Bound each read and write of blocking ``sock`` by ``timeout`` in the kernel; False where the
+    platform refuses (the socket then keeps Python's own timeout).
+
+    A socket with a Python timeout waits in ``poll()`` before every ``send`` and ``recv``: each wait
+    gives up the interpreter lock and takes it back, and while the worker's dispatcher runs, taking
+    it back can cost a switch interval (5 ms). A blocking socket waits in the call itself, once.
+    """
+    seconds = int(timeout)
+    value = struct.pack("ll", seconds, int((timeout - seconds) * 1_000_000))
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, value)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, value)
+    except (OSError, struct.error):
+        return False
+    sock.settimeout(None)
+    return True
+
+
+# The state byte of Linux's TCP_INFO: an idle connection still ESTABLISHED has not been closed by
+# the server. Read with getsockopt, which keeps the interpreter lock (poll() gives it up).
+_TCP_INFO = getattr(socket, "TCP_INFO", None)
+_TCP_ESTABLISHED = 1
+
+
 class _Connection:
     """One kept-alive socket to one origin."""
 
@@ -98,10 +143,19 @@ class _Connection:
         self.sock = socket.create_connection((address, port), timeout=timeout)
         self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.timeout = timeout
-        self.file: io.BufferedReader = self.sock.makefile("rb")
+        self.in_kernel = _kernel_timeouts(self.sock, timeout)
+        if self.in_kernel:
+            self.file: io.BufferedReader = io.BufferedReader(_SocketReader(self.sock))
+        else:
+            self.file = self.sock.makefile("rb")
 
     def reusable(self) -> bool:
         """An idle connection the server has not closed (a readable idle socket means EOF or junk)."""
+        if _TCP_INFO is not None:
+            try:
+                return self.sock.getsockopt(socket.IPPROTO_TCP, _TCP_INFO, 8)[0] == _TCP_ESTABLISHED
+            except OSError:
+                return False
         try:
             poller = select.poll()
             poller.register(self.sock, select.POLLIN)
@@ -118,9 +172,13 @@ class _Connection:
     def exchange(self, head: bytes, body: bytes | None, timeout: float, method: str) -> tuple[Answer, bool]:
         """Send one request and read its answer; also whether the connection may be kept."""
         if timeout != self.timeout:
-            self.sock.settimeout(timeout)
+            if not (self.in_kernel and _kernel_timeouts(self.sock, timeout)):
+                self.sock.settimeout(timeout)
             self.timeout = timeout
-        self.sock.sendall(head + body if body else head)
+        try:
+            self.sock.sendall(head + body if body else head)
+        except BlockingIOError as error:  # SO_SNDTIMEO ran out (EAGAIN)
+            raise TimeoutError("timed out") from error
         while True:
             status, version, headers = self._read_head()
             if not 100 <= status < 200:
