@@ -587,6 +587,7 @@ def run_one_backend(backend: str, runs: int, warmup: int) -> dict[str, Any]:
     """Start a sandbox (with ``SANDBOX_SAML_BACKEND`` already set), configure it, measure both round trips."""
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     from sandbox.app import Sandbox
+    from sandbox.collector import paused_while_starting, settle_after_start_up
     from sandbox.saml.backend import DEFAULT_BACKEND
     from sandbox.settings import Settings
 
@@ -594,12 +595,19 @@ def run_one_backend(backend: str, runs: int, warmup: int) -> dict[str, Any]:
         raise RuntimeError(f"the sandbox would use {DEFAULT_BACKEND}, not {backend}")
     with tempfile.TemporaryDirectory(prefix="bench-sso-") as directory:
         settings = Settings(data_dir=Path(directory) / "data", jumpcloud_port=0, blogin_port=0)
-        with Sandbox(settings) as sandbox:
+        # Started as ``sso-sandbox serve`` starts them: the cyclic collector paused meanwhile, then settled.
+        with paused_while_starting():
+            sandbox = Sandbox(settings)
+            sandbox.start()
+        settle_after_start_up()
+        try:
             configure(sandbox.jumpcloud.base_url, sandbox.blogin.base_url)
             blogin = sandbox.blogin.base_url
             reused = measure(blogin, runs, warmup, fresh_login=False, client="socket")
             reused_httpx = measure(blogin, runs, warmup, fresh_login=False, client="httpx")
             fresh = measure(blogin, max(10, runs // 4), 3, fresh_login=True, client="socket")
+        finally:
+            sandbox.stop()
     return {
         "backend": backend,
         "session reused": summarise(reused),
