@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from functools import lru_cache
 from typing import Any, cast
 
-from sqlalchemy import Table, func, insert, select, update
+from sqlalchemy import Table, func, select, update
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
 from sandbox.events import utc_now
@@ -23,6 +24,7 @@ from sandbox.jumpcloud.models.provisioning import (
     SYNC_USER,
     USER,
 )
+from sandbox.jumpcloud.services.provisioning.rows import RowWriter
 
 # Set in session.info when a transaction queued operations, so the worker is woken on commit.
 QUEUED_KEY = "sandbox.provisioning.queued"
@@ -37,18 +39,6 @@ class Operation:
     resource_id: str
     operation: str
     payload: dict[str, Any] = field(default_factory=dict)
-
-    def row(self, now: datetime) -> dict[str, Any]:
-        return {
-            "application_id": self.application_id,
-            "resource_type": self.resource_type,
-            "resource_id": self.resource_id,
-            "operation": self.operation,
-            "payload": self.payload,
-            "status": PENDING,
-            "attempts": 0,
-            "created": now,
-        }
 
 
 def sync_user(application_id: str, user_id: str, payload: dict[str, Any] | None = None) -> Operation:
@@ -68,11 +58,42 @@ def delete_group(application_id: str, group_id: str, payload: dict[str, Any]) ->
 
 
 def enqueue(session: Session, operations: Iterable[Operation]) -> int:
-    """Queue ``operations`` in the session's transaction (Core insert: safe inside a flush)."""
+    """Queue ``operations`` in the session's transaction (on the session's connection, no ORM
+    object: safe inside a flush)."""
     now = utc_now()
-    rows = [operation.row(now) for operation in operations]
+    return _store(
+        session,
+        [
+            (o.application_id, o.resource_type, o.resource_id, o.operation, o.payload, PENDING, 0, now)
+            for o in operations
+        ],
+    )
+
+
+# The columns of a queued row, in the order _store takes them.
+_QUEUED_COLUMNS = (
+    "application_id",
+    "resource_type",
+    "resource_id",
+    "operation",
+    "payload",
+    "status",
+    "attempts",
+    "created",
+)
+
+
+@lru_cache(maxsize=8)
+def _writer(dialect: Dialect) -> RowWriter:
+    return RowWriter(cast(Table, ProvisioningOutbox.__table__), _QUEUED_COLUMNS, dialect)
+
+
+def _store(session: Session, rows: list[tuple[Any, ...]]) -> int:
+    """INSERT ``rows`` (tuples in ``_QUEUED_COLUMNS`` order) with one executemany: an initial sync
+    queues one row per user, and a Core insert of dicts processed each row's parameters one by one
+    (about 40 microseconds a row, 0.4 s of CPU before 10,000 users could start)."""
     if rows:
-        session.connection().execute(insert(cast(Table, ProvisioningOutbox.__table__)), rows)
+        _writer(session.get_bind().dialect).insert(session, rows)
         session.info[QUEUED_KEY] = True
     return len(rows)
 
@@ -86,13 +107,18 @@ def full_sync(session: Session, application_id: str, *, groups: bool) -> int:
         .distinct()
         .order_by(group_members.c.user_id)
     ).all()
-    operations: list[Operation] = [sync_user(application_id, user_id) for user_id in user_ids]
+    now = utc_now()
+    # Rows rather than Operations, one per user, all with one empty payload (stored as JSON once).
+    empty: dict[str, Any] = {}
+    rows: list[tuple[Any, ...]] = [
+        (application_id, USER, user_id, SYNC_USER, empty, PENDING, 0, now) for user_id in user_ids
+    ]
     if groups:
         group_ids = session.scalars(
             select(application_groups.c.group_id).where(application_groups.c.application_id == application_id)
         ).all()
-        operations += [sync_group(application_id, group_id) for group_id in group_ids]
-    return enqueue(session, operations)
+        rows += [(application_id, GROUP, group_id, SYNC_GROUP, empty, PENDING, 0, now) for group_id in group_ids]
+    return _store(session, rows)
 
 
 def group_sync_all(session: Session, application_id: str) -> int:

@@ -40,13 +40,33 @@ class RowWriter:
         self._plain = all(processor is None for processor in processors)
 
     def insert(self, session: Session, rows: Iterable[Sequence[Any]]) -> int:
-        """Store ``rows`` in ``session``'s transaction with one executemany; returns how many."""
+        """Store ``rows`` in ``session``'s transaction with one executemany; returns how many.
+
+        A value that is the very object the row before had in that column is processed once: a batch
+        shares its timestamp, and an initial sync queues thousands of rows with the same empty payload.
+        """
         processors = self._processors
         prepared: list[Any] = []
+        previous: list[Any] = [_NOTHING] * len(self.columns)
+        processed: list[Any] = [None] * len(self.columns)
         for row in rows:
-            values = (
-                tuple(row) if self._plain else tuple([p(v) if p else v for p, v in zip(processors, row, strict=True)])
-            )
+            if self._plain:
+                values = tuple(row)
+            else:
+                cells: list[Any] = []
+                for index, value in enumerate(row):
+                    processor = processors[index]
+                    if processor is None:
+                        cells.append(value)
+                    elif value is previous[index]:
+                        cells.append(processed[index])
+                    else:
+                        previous[index] = value
+                        processed[index] = processor(value)
+                        cells.append(processed[index])
+                if len(cells) != len(self.columns):
+                    raise ValueError(f"a row of {len(cells)} values for {len(self.columns)} columns")
+                values = tuple(cells)
             if not self._positional:
                 prepared.append(dict(zip(self.columns, values, strict=True)))
             elif self._order is not None:
@@ -56,3 +76,7 @@ class RowWriter:
         if prepared:
             session.connection().exec_driver_sql(self.sql, prepared)
         return len(prepared)
+
+
+# No value is this object: the first row's values are always processed.
+_NOTHING = object()
