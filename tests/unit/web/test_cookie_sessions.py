@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from uuid import UUID
 
 import pytest
 from flask import Flask, session
+from flask.json.tag import TaggedJSONSerializer
 from flask.testing import FlaskClient
+from markupsafe import Markup
 
-from sandbox.webcommon import install_cookie_sessions
+from sandbox.webcommon import PlainFirstSerializer, install_cookie_sessions
 
 
 @pytest.fixture
@@ -103,3 +106,34 @@ def test_values_nested_in_dicts_and_tuples_are_copied_too(app: Flask) -> None:
     client.post("/tamper")
     client.set_cookie("test_session", cookie)
     assert client.get("/profile").json == first == {"attributes": {"email": ["ada@example.com"]}, "pair": [["a"], "b"]}
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {"user_id": "u-1", "auth_method": "SSO", "_fresh": True, "count": 3, "ratio": 0.5, "none": None},
+        {"sso_profile": {"issuer": "JumpCloud", "attributes": {"email": ["ada@example.com"], "groups": []}}},
+        {"_flashes": [["success", "Saved."]], "nested": [[{"a": "b"}]]},
+        # What Flask tags: these take its own way, and must come out the same.
+        {"pair": ("a", "b"), "raw": b"\x00\x01", "when": datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)},
+        {"looks_tagged": {" t": ["a"]}, "html": Markup("<b>x</b>"), "id": UUID(int=7)},
+        {"numbers": {1: "one"}},
+    ],
+)
+def test_the_cookie_serializer_writes_what_flasks_writes(app: Flask, value: dict[str, object]) -> None:
+    with app.app_context():
+        assert PlainFirstSerializer().dumps(value) == TaggedJSONSerializer().dumps(value)
+        assert PlainFirstSerializer().loads(PlainFirstSerializer().dumps(value)) == TaggedJSONSerializer().loads(
+            TaggedJSONSerializer().dumps(value)
+        )
+
+
+def test_a_new_secret_key_signs_new_cookies_with_it(app: Flask) -> None:
+    client = app.test_client()
+    client.post("/sign-in/ada")
+    assert client.get("/who").text == "ada staff"
+    app.secret_key = "another secret"
+    # The cookie signed with the old key no longer verifies; a new one is signed with the new key.
+    assert client.get("/who").text == "nobody "
+    client.post("/sign-in/bob")
+    assert client.get("/who").text == "bob staff"
