@@ -51,7 +51,8 @@ SCIM_PATHS: dict[str, str] = {
 
 def user_attributes(user: DirectoryUser, *, active: bool) -> UserAttributes:
     """What the application should hold for ``user``; ``active`` is whether it grants access now."""
-    formatted = " ".join(part for part in (user.firstname, user.lastname) if part)
+    first, last = user.firstname, user.lastname
+    formatted = f"{first} {last}" if first and last else first or last or ""
     return {
         "userName": user.username,
         "email": user.email,

@@ -215,8 +215,9 @@ class ProvisioningWorker:
             if job.resource_type == USER:
                 application_id = job.application["id"]
                 users_in_flight[application_id] = min(users_in_flight.get(application_id, job.seqs[0]), job.seqs[0])
+        seqs = [seq for job in self._inflight.values() for seq in job.seqs]
         with self.database.transaction() as session:
-            jobs = build_jobs(session, room, set(self._inflight), users_in_flight)
+            jobs = build_jobs(session, room, set(self._inflight), users_in_flight, seqs)
         for job in jobs:
             self._inflight[job.key] = job
         direct, chunks = plan(jobs, self._batch_lookup_refused)
