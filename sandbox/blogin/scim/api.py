@@ -8,6 +8,7 @@ through :mod:`sandbox.blogin.scim.service`, in front of the console's Flask app.
 from __future__ import annotations
 
 import logging
+import sqlite3
 import time
 from typing import Any, cast
 
@@ -18,12 +19,11 @@ from sqlalchemy.orm import Session
 from sandbox.blogin.scim import PREFIX
 from sandbox.blogin.scim.faults import endpoint_of, fault_for_request
 from sandbox.blogin.scim.gate import ScimGate
-from sandbox.blogin.scim.group_commit import CreateShare
 from sandbox.blogin.scim.settings import token_accepted
 from sandbox.blogin.scim.wire import ScimAnswer, ScimRequest, decode_json, scim_answer
 from sandbox.blogin.services.audit import AUDIT_IDS_KEY
 from sandbox.blogin.system import BlogIn
-from sandbox.direct_sql import Work, begin_immediate
+from sandbox.direct_sql import DirectWork, Work, begin_immediate
 from sandbox.scim.errors import ScimError
 from sandbox.scim.exchange import exchange
 
@@ -50,8 +50,8 @@ def in_scim(path: str) -> bool:
 
 
 class ScimCall:
-    """One SCIM request being answered: the request, the system, and its Session (opened on first use) or,
-    for a create, its :class:`CreateShare` of a group commit."""
+    """One SCIM request being answered: the request, the system, and its Session (opened on first use) or
+    its :class:`DirectWork`."""
 
     __slots__ = ("_session", "_work", "base", "request", "started", "system", "write_locked")
 
@@ -63,7 +63,7 @@ class ScimCall:
         self.started = time.perf_counter()
         self.write_locked = False
         self._session: Session | None = None
-        self._work: CreateShare | None = None
+        self._work: DirectWork | None = None
 
     @property
     def session(self) -> Session:
@@ -76,11 +76,11 @@ class ScimCall:
 
     @property
     def transaction(self) -> Work:
-        """Where the endpoint's statements run: the create's :class:`CreateShare`, else the Session."""
+        """Where the endpoint's statements run: the change's :class:`DirectWork`, else the Session."""
         return self._work if self._work is not None else self.session
 
-    def take_work(self) -> CreateShare | None:
-        """The create's :class:`CreateShare` if it joined a group commit, handed over to whoever ends it."""
+    def take_work(self) -> DirectWork | None:
+        """The :class:`DirectWork` if one was begun, handed over to whoever ends it."""
         work, self._work = self._work, None
         return work
 
@@ -161,21 +161,19 @@ def _suffer_fault(session: Session, endpoint: str) -> ScimAnswer | None:
 
 def take_write_lock(call: ScimCall) -> None:
     """Changes wait for each other, and for the trace writer, here rather than in SQLite's busy loop."""
-    database = call.system.database
-    request = call.request
-    # Begin the change's transaction now: its lookups and its writes then share one pooled connection.
-    # On SQLite its write lock is taken before the change reads anything: a sign-in's JIT update (which
-    # does not take the trace log's write lock) then waits for the change instead of landing between its
-    # read and its write, where the UPDATE of every SCIM-mapped column would overwrite it.
-    if database.is_sqlite and call._session is None and (request.method, request.path) == _CREATE_USER:
-        # A create runs without a Session; creates waiting for each other share a transaction (the group
-        # commit takes the write lock for them).
-        call._work = call.system.scim_creates.join(database.engine)
-        return
     call.system.traces.write_lock.acquire()
     call.write_locked = True
+    # Begin the change's transaction now: its lookups and its writes then share one pooled connection.
+    database = call.system.database
     if database.is_sqlite:
-        begin_immediate(call.session)
+        # Take SQLite's write lock before the change reads anything: a sign-in's JIT update (which does
+        # not take the lock above) then waits for the change instead of landing between its read and its
+        # write, where the UPDATE of every SCIM-mapped column would overwrite it.
+        request = call.request
+        if call._session is None and (request.method, request.path) == _CREATE_USER:
+            call._work = DirectWork(database.engine)
+        else:
+            begin_immediate(call.session)
     else:
         call.session.connection()
 
@@ -185,7 +183,7 @@ def end_unfinished(call: ScimCall) -> None:
     try:
         work = call.take_work()
         if work is not None:
-            call.system.scim_creates.leave(work, keep=False)
+            work.close()
         session = call.take_session()
         if session is not None:
             session.close()
@@ -246,13 +244,20 @@ def _commit(call: ScimCall, session: Session, answer: ScimAnswer) -> ScimAnswer:
     return answer
 
 
-def _commit_work(call: ScimCall, work: CreateShare, answer: ScimAnswer) -> ScimAnswer:
-    """As :func:`_commit` for a create run without a Session: it answers once its group commit has ended;
-    its queued events went out after the commit."""
-    saved = call.system.scim_creates.leave(work, keep=answer.status < 400)
-    if saved or answer.status >= 400:
-        return answer
-    return error_answer(ScimError(500, "The change could not be saved. Nothing was changed."))
+def _commit_work(call: ScimCall, work: DirectWork, answer: ScimAnswer) -> ScimAnswer:
+    """As :func:`_commit` for a change run without a Session; its queued events go out after the commit."""
+    try:
+        if answer.status >= 400:
+            work.rollback()
+        else:
+            work.commit()
+            call.system.database.publish_committed(work.info)
+    except sqlite3.Error:
+        log.exception("SCIM commit failed for %s %s", call.request.method, call.request.path)
+        answer = error_answer(ScimError(500, "The change could not be saved. Nothing was changed."))
+    finally:
+        work.close()
+    return answer
 
 
 def record(call: ScimCall, answer: ScimAnswer, related_id: str | None = None) -> None:
