@@ -11,7 +11,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar, cast
 
-from flask import Flask, Request, g, redirect, render_template, request, session, url_for
+from flask import Flask, Request, current_app, g, redirect, render_template, request, session, url_for
 from flask.json import dumps as flask_json_dumps
 from flask.json.tag import TaggedJSONSerializer
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
@@ -187,15 +187,17 @@ def _pop_unit() -> Session | RequestWork | None:
 def db() -> Session:
     """The current request's Session (opened on first use; on the request's connection when :func:`work`
     has opened one)."""
-    if "db" not in g:
-        request_work = g.get("work")
+    # The request's globals looked up once: each use of the ``g`` proxy finds them again.
+    request_globals = g._get_current_object()
+    session = request_globals.__dict__.get("db")
+    if session is None:
+        request_work = request_globals.__dict__.get("work")
         if request_work is not None:
-            g.db = request_work.session()
+            session = request_work.session()
         else:
-            from flask import current_app
-
-            g.db = cast(Database, current_app.extensions["sandbox.database"]).sessions()
-    return cast(Session, g.db)
+            session = cast(Database, current_app.extensions["sandbox.database"]).sessions()
+        request_globals.db = session
+    return cast(Session, session)
 
 
 def work() -> Work:
@@ -204,18 +206,19 @@ def work() -> Work:
     On SQLite a :class:`RequestWork` (no Session unless :func:`db` is called later in the request, which then
     uses the same connection); the request's Session when it has one already, or on other databases.
     """
-    request_work = g.get("work")
+    request_globals = g._get_current_object()
+    found = request_globals.__dict__
+    request_work = found.get("work")
     if request_work is not None:
         return cast(RequestWork, request_work)
-    if "db" in g:
-        return cast(Session, g.db)
-    from flask import current_app
-
+    session = found.get("db")
+    if session is not None:
+        return cast(Session, session)
     database = cast(Database, current_app.extensions["sandbox.database"])
     if not database.is_sqlite:
         return db()
-    g.work = RequestWork(database)
-    return cast(RequestWork, g.work)
+    request_work = request_globals.work = RequestWork(database)
+    return request_work
 
 
 def register_html_errors(app: Flask, log: logging.Logger) -> None:

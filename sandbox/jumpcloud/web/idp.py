@@ -242,9 +242,11 @@ def _read_request(
 def continue_login(name: str) -> Response | str | tuple[str, int]:
     """After the user has signed in: check authorization, then post the signed Response to the ACS."""
     flow_id = request.args.get("flow", "")
-    pending = runtime().pending.get(flow_id)
+    idp_runtime = runtime()
+    pending = idp_runtime.pending.get(flow_id)
+    unit = work()
     # The application, the signed-in user and whether the user is in one of its groups: one statement.
-    parties = sso.sign_in_parties(work(), name, session.get(USER_SESSION_KEY))
+    parties = sso.sign_in_parties(unit, name, session.get(USER_SESSION_KEY))
     application = parties.application
     if pending is None or application is None or application.id != pending.application_id:
         return _refuse(
@@ -259,7 +261,7 @@ def continue_login(name: str) -> Response | str | tuple[str, int]:
     idp_initiated = pending.request is None
     base_url = system().base_url
     if not sso.is_authorized(application, user, member=parties.member):
-        runtime().pending.finish(flow_id)
+        idp_runtime.pending.finish(flow_id)
         return _fail(
             application,
             user,
@@ -270,24 +272,24 @@ def continue_login(name: str) -> Response | str | tuple[str, int]:
             "Ask your administrator to add you to a user group that is bound to it.",
         )
     try:
-        provider = runtime().providers.get(sso.idp_settings(application, base_url), sso.sp_settings(application))
+        provider = idp_runtime.providers.get(sso.idp_settings(application, base_url), sso.sp_settings(application))
         value, name_id_format = sso.name_id(application, user)
-        groups = sso.group_names(work(), user.id) if (application.sso_config or {}).get("includeGroups") else ()
+        groups = sso.group_names(unit, user.id) if (application.sso_config or {}).get("includeGroups") else ()
         issued = provider.issue_response(
             name_id=value,
             name_id_format=name_id_format,
             attributes=sso.assertion_attributes(application, user, groups),
-            options=sso.response_options(application, work()),
+            options=sso.response_options(application, unit),
             request=pending.request,
             relay_state=pending.relay_state,
         )
     except IdpError as error:
-        runtime().pending.finish(flow_id)
+        idp_runtime.pending.finish(flow_id)
         return _fail(application, user, idp_initiated, str(error), "Single sign-on failed", str(error))
-    runtime().pending.finish(flow_id)
-    event = sso.record_sso_auth(work(), application, base_url, user=user, idp_initiated=idp_initiated, success=True)
-    runtime().traces.record(
-        work(),
+    idp_runtime.pending.finish(flow_id)
+    event = sso.record_sso_auth(unit, application, base_url, user=user, idp_initiated=idp_initiated, success=True)
+    idp_runtime.traces.record(
+        unit,
         "saml",
         f"Response for {user.username} to {application.display_label}",
         capture(
@@ -306,7 +308,7 @@ def continue_login(name: str) -> Response | str | tuple[str, int]:
     )
     if pending.request_trace_id:
         # The AuthnRequest's trace now points at the sign-in it led to (one statement, no load first).
-        _RELATE_TRACE.run(work(), {"id": pending.request_trace_id, "related_id": event["id"]})
+        _RELATE_TRACE.run(unit, {"id": pending.request_trace_id, "related_id": event["id"]})
     # The hand-off page shows none of the portal's chrome, so it is rendered without the portal's
     # context processors (which would look the signed-in administrator up for nothing).
     return current_app.jinja_env.get_template("idp/post.html").render(
