@@ -176,13 +176,14 @@ class ProvisioningWorker:
                 time.sleep(1.0)
 
     def _gather(self) -> None:
-        """Let results arrive so one transaction records many: until a batch (eight per delivery
-        thread) has finished, or ``batch_window`` has passed (thirty times that while the pipeline is
-        at least half full: a busy sync's results come steadily, each transaction has a fixed cost,
-        and against a slow server a short window would record a few results at a time)."""
+        """Let results arrive so one transaction records many: until a claim's worth has finished,
+        or ``batch_window`` has passed (thirty times that while the pipeline is at least half full: a
+        busy sync's results come steadily, each transaction has a fixed cost of a few milliseconds,
+        and against a slow server a short window would record a few results at a time). A busy sync
+        then records a batch and claims the next in turn."""
         full = len(self._inflight) >= self._capacity // 2
         deadline = time.monotonic() + self.batch_window * (30 if full else 1)
-        while self._finished.qsize() < self.delivery_threads * 8 and not self._stopping.is_set():
+        while self._finished.qsize() < self._claim_size and not self._stopping.is_set():
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 return
