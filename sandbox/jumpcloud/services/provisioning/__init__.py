@@ -8,10 +8,14 @@ from __future__ import annotations
 
 import logging
 import threading
+from typing import TYPE_CHECKING
 
 from sandbox.db import Database
 from sandbox.jumpcloud.services.insights import Initiator
 from sandbox.traces import TraceLog
+
+if TYPE_CHECKING:
+    from sandbox.jumpcloud.services.provisioning.worker import ProvisioningWorker
 
 log = logging.getLogger("sandbox.jumpcloud.provisioning")
 
@@ -21,19 +25,40 @@ class Provisioning:
 
     def __init__(self, database: Database, traces: TraceLog) -> None:
         from sandbox.jumpcloud.services.provisioning.changes import install_change_tracking
-        from sandbox.jumpcloud.services.provisioning.worker import ProvisioningWorker
 
         self.database = database
         self.traces = traces
-        self.worker = ProvisioningWorker(database, traces)
-        install_change_tracking(database.sessions, self.worker.wake)
+        self._worker: ProvisioningWorker | None = None
+        self._worker_lock = threading.Lock()
+        install_change_tracking(database.sessions, self._wake)
         self._imports: list[threading.Thread] = []
+
+    @property
+    def worker(self) -> ProvisioningWorker:
+        """The outbox worker, made on first use (when provisioning starts, or when asked for).
+
+        Its module loads httpx and the SCIM client (about 0.1 s of CPU), which a desktop start does
+        not need before its first page: the worker starts once both systems serve.
+        """
+        with self._worker_lock:
+            if self._worker is None:
+                from sandbox.jumpcloud.services.provisioning.worker import ProvisioningWorker
+
+                self._worker = ProvisioningWorker(self.database, self.traces)
+            return self._worker
+
+    def _wake(self) -> None:
+        # Before the worker exists there is nothing to wake: it reads the outbox when it starts.
+        worker = self._worker
+        if worker is not None:
+            worker.wake()
 
     def start(self) -> None:
         self.worker.start()
 
     def stop(self) -> None:
-        self.worker.stop()
+        if self._worker is not None:
+            self._worker.stop()
         for thread in self._imports:
             thread.join(timeout=30)
         self._imports = [t for t in self._imports if t.is_alive()]
