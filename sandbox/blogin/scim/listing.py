@@ -69,6 +69,9 @@ def _check_text(node: Filter) -> None:
 
 def list_query(params: Mapping[str, Any]) -> ListQuery:
     """From URL query parameters or a SearchRequest body; parameter names are case-insensitive."""
+    if not params:
+        # Every create and most reads by id: nothing to read (about 10 µs of CPU saved per request).
+        return ListQuery()
     lowered = {str(k).lower(): v for k, v in params.items()}
     raw_filter = lowered.get("filter")
     parsed: Filter | None = None
