@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, cast
 
-from sqlalchemy import Table, delete, insert, select, true
+from sqlalchemy import Table, bindparam, delete, insert, select, true
 from sqlalchemy.orm import Session
 
 from sandbox.blogin.models import Team, User, team_members
@@ -20,6 +20,13 @@ from sandbox.scim.errors import invalid_value, not_found, uniqueness
 from sandbox.scim.patch import apply_patch, operations_of
 from sandbox.scim.resources import normalize
 from sandbox.scim.schemas import GROUP_TYPE
+
+# Statements every group write runs, built once (SQLAlchemy then finds each compiled in its cache
+# without coercing and keying a new expression per request).
+# Core columns: building them on import sets up no ORM mappers.
+_TEAM_NAMED = select(Team.__table__.c.id).where(Team.__table__.c.display_name_key == bindparam("key"))
+_USERS_AMONG = select(User.__table__.c.id).where(User.__table__.c.id.in_(bindparam("ids", expanding=True)))
+_MEMBERS_OF_TEAM = select(team_members.c.user_id).where(team_members.c.team_id == bindparam("team_id"))
 
 
 def find_team(session: Session, team_id: str) -> Team:
@@ -49,7 +56,7 @@ def render_team(session: Session, team: Team, base: str) -> dict[str, Any]:
 
 
 def _check_unique(session: Session, key: str, except_id: str | None = None) -> None:
-    holder = session.scalar(select(Team.id).where(Team.display_name_key == key))
+    holder = session.scalar(_TEAM_NAMED, {"key": key})
     if holder is not None and holder != except_id:
         raise uniqueness(f"A team named {key!r} already exists in BlogIn (names ignore case).")
 
@@ -69,15 +76,16 @@ def _member_ids(session: Session, data: dict[str, Any]) -> list[str]:
             seen.add(value)
             ids.append(value)
     if ids:
-        known = set(session.scalars(select(User.id).where(User.id.in_(ids))))
+        known = set(session.scalars(_USERS_AMONG, {"ids": ids}))
         missing = [i for i in ids if i not in known]
         if missing:
             raise invalid_value(f"No user has the id {missing[0]!r}; members must be existing Users.")
     return ids
 
 
-def _set_members(session: Session, team: Team, wanted: list[str]) -> tuple[list[str], list[str]]:
-    current = set(session.scalars(select(team_members.c.user_id).where(team_members.c.team_id == team.id)))
+def _set_members(session: Session, team: Team, wanted: list[str], *, new: bool = False) -> tuple[list[str], list[str]]:
+    """Make ``wanted`` the team's members; a ``new`` team has none to read first."""
+    current = set() if new else set(session.scalars(_MEMBERS_OF_TEAM, {"team_id": team.id}))
     added = [i for i in wanted if i not in current]
     removed = sorted(current - set(wanted))
     if added:
@@ -109,7 +117,7 @@ def create_team(session: Session, body: Any) -> Team:
     )
     session.add(team)
     session.flush()
-    _set_members(session, team, members)
+    _set_members(session, team, members, new=True)
     record_audit(
         session,
         "scim_group_created",
