@@ -118,8 +118,11 @@ def _kernel_timeouts(sock: socket.socket, timeout: float) -> bool:
     gives up the interpreter lock and takes it back, and while the worker's dispatcher runs, taking
     it back can cost a switch interval (5 ms). A blocking socket waits in the call itself, once.
     """
+    if not 0 < timeout < 2**31:
+        return False  # zero means "never" to the kernel; Python reads it as "do not wait"
     seconds = int(timeout)
-    value = struct.pack("ll", seconds, int((timeout - seconds) * 1_000_000))
+    # At least a microsecond: a zero timeval would never time out.
+    value = struct.pack("ll", seconds, max(int((timeout - seconds) * 1_000_000), 0 if seconds else 1))
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, value)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, value)
@@ -150,7 +153,12 @@ class _Connection:
             self.file = self.sock.makefile("rb")
 
     def reusable(self) -> bool:
-        """An idle connection the server has not closed (a readable idle socket means EOF or junk)."""
+        """An idle connection the server has not closed or reset.
+
+        On Linux, TCP_INFO's state says so without giving up the interpreter lock; bytes a server sends
+        on an idle connection without closing it are then only met when the next answer is read, which
+        fails as a protocol error (a retryable failure). Elsewhere a readable idle socket (EOF or such
+        bytes) is not reused."""
         if _TCP_INFO is not None:
             try:
                 return self.sock.getsockopt(socket.IPPROTO_TCP, _TCP_INFO, 8)[0] == _TCP_ESTABLISHED
