@@ -99,15 +99,18 @@ class _SocketReader(io.RawIOBase):
     def __init__(self, sock: socket.socket) -> None:
         super().__init__()
         self._sock = sock
+        self.received = 0  # bytes taken from the socket so far
 
     def readable(self) -> bool:
         return True
 
     def readinto(self, buffer: Any) -> int:
         try:
-            return self._sock.recv_into(buffer)
+            count = self._sock.recv_into(buffer)
         except BlockingIOError as error:  # SO_RCVTIMEO ran out (EAGAIN)
             raise TimeoutError("timed out") from error
+        self.received += count
+        return count
 
 
 def _kernel_timeouts(sock: socket.socket, timeout: float) -> bool:
@@ -132,10 +135,13 @@ def _kernel_timeouts(sock: socket.socket, timeout: float) -> bool:
     return True
 
 
-# The state byte of Linux's TCP_INFO: an idle connection still ESTABLISHED has not been closed by
-# the server. Read with getsockopt, which keeps the interpreter lock (poll() gives it up).
+# Linux's TCP_INFO, read with getsockopt, which keeps the interpreter lock (poll() gives it up): its
+# first byte is the connection's state (ESTABLISHED until the server closes or resets it), and the
+# 64-bit count at offset 128 the data bytes received on it (tcpi_bytes_received, Linux 4.1 and later).
 _TCP_INFO = getattr(socket, "TCP_INFO", None)
 _TCP_ESTABLISHED = 1
+_BYTES_RECEIVED_AT = 128
+_TCP_INFO_SIZE = _BYTES_RECEIVED_AT + 8
 
 
 class _Connection:
@@ -147,23 +153,30 @@ class _Connection:
         self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.timeout = timeout
         self.in_kernel = _kernel_timeouts(self.sock, timeout)
+        self.reader: _SocketReader | None = None
         if self.in_kernel:
-            self.file: io.BufferedReader = io.BufferedReader(_SocketReader(self.sock))
+            self.reader = _SocketReader(self.sock)
+            self.file: io.BufferedReader = io.BufferedReader(self.reader)
         else:
             self.file = self.sock.makefile("rb")
+        # Bytes of the answers read so far: all the socket gave, unless the server sent more.
+        self.consumed = 0
 
     def reusable(self) -> bool:
-        """An idle connection the server has not closed or reset.
+        """An idle connection the server has not closed, reset or sent anything more on.
 
-        On Linux, TCP_INFO's state says so without giving up the interpreter lock; bytes a server sends
-        on an idle connection without closing it are then only met when the next answer is read, which
-        fails as a protocol error (a retryable failure). Elsewhere a readable idle socket (EOF or such
-        bytes) is not reused."""
-        if _TCP_INFO is not None:
+        On Linux, TCP_INFO says so without giving up the interpreter lock: the connection is still
+        established, and every byte it received was read from the socket and belongs to the answers
+        read. Elsewhere (or without the byte count) an idle socket that is readable, by EOF or by such
+        bytes, is not reused."""
+        if _TCP_INFO is not None and self.reader is not None:
             try:
-                return self.sock.getsockopt(socket.IPPROTO_TCP, _TCP_INFO, 8)[0] == _TCP_ESTABLISHED
+                info = self.sock.getsockopt(socket.IPPROTO_TCP, _TCP_INFO, _TCP_INFO_SIZE)
             except OSError:
                 return False
+            if len(info) >= _TCP_INFO_SIZE:
+                received = struct.unpack_from("=Q", info, _BYTES_RECEIVED_AT)[0]
+                return info[0] == _TCP_ESTABLISHED and received == self.reader.received == self.consumed
         try:
             poller = select.poll()
             poller.register(self.sock, select.POLLIN)
@@ -200,6 +213,7 @@ class _Connection:
 
     def _line(self) -> bytes:
         line = self.file.readline(MAX_LINE + 1)
+        self.consumed += len(line)
         if not line:
             raise ProtocolError("Server disconnected without sending a response.")
         if len(line) > MAX_LINE or not line.endswith(b"\n"):
@@ -228,11 +242,13 @@ class _Connection:
         """
         buffered = self.file.peek(MAX_LINE)
         if buffered.startswith(b"\r\n"):
-            self.file.read(2)
+            self.consumed += len(self.file.read(2))
             return []
         end = buffered.find(b"\r\n\r\n")
         if end >= 0 and b"\n" not in buffered[:end].replace(b"\r\n", b""):
-            return self.file.read(end + 4)[:end].split(b"\r\n")
+            block = self.file.read(end + 4)
+            self.consumed += len(block)
+            return block[:end].split(b"\r\n")
         lines: list[bytes] = []
         while True:
             line = self._line()
@@ -253,6 +269,7 @@ class _Connection:
                 raise ProtocolError("The server sent an invalid Content-Length.")
             size = int(length)
             data = self.file.read(size) if size else b""
+            self.consumed += len(data)
             if len(data) != size:
                 raise ProtocolError("Server disconnected before the whole response body arrived.")
             return data, True
@@ -272,6 +289,7 @@ class _Connection:
                     pass  # trailers are not used
                 return b"".join(parts)
             data = self.file.read(size)
+            self.consumed += len(data)
             if len(data) != size:
                 raise ProtocolError("Server disconnected before the whole response body arrived.")
             parts.append(data)

@@ -264,3 +264,24 @@ def test_a_head_arriving_in_pieces_or_without_headers_is_read() -> None:
         client.delete_user("7")
         pool.close()
     assert server.connections == 1 and len(server.requests) == 3
+
+
+def test_a_connection_the_server_sent_more_on_is_not_reused() -> None:
+    # After its answer the server writes a stray answer on the idle connection and keeps it open: read
+    # as the next request's answer, it would put every later answer one request behind.
+    stray = b"HTTP/1.1 408 Request Timeout\r\nContent-Length: 0\r\n\r\n"
+    empty = json.dumps({"schemas": [], "totalResults": 0, "Resources": []}).encode()
+    answers: list[bytes | tuple[bytes, ...] | None] = [
+        answer("200 OK", LIST) + stray,
+        (answer("200 OK", LIST), stray),
+        answer("200 OK", empty),
+    ]
+    with Scripted(answers) as server:
+        pool = KeepAlivePool()
+        client = ScimClient(server.url, "t", client=pool)
+        assert client.find_user("kim") is not None  # the stray bytes came with the answer
+        assert client.find_user("kim") is not None  # they come a moment after it
+        time.sleep(0.2)
+        assert client.find_user("kim") is None  # the third answer, on a third connection
+        pool.close()
+    assert server.connections == 3
