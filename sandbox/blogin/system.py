@@ -9,7 +9,6 @@ from sqlalchemy.orm import Session
 
 from sandbox.blogin.models import Base, Trace, User
 from sandbox.blogin.models.people import upgrade_people_schema
-from sandbox.blogin.scim.create_connection import CreateConnection
 from sandbox.blogin.services.audit import audit_log_page, audit_records, recent_audit_events
 from sandbox.blogin.services.integration_state import BlogInState, BlogInUserView, integration_state, user_directory
 from sandbox.blogin.services.seed import SANDBOX_ADMIN_EMAIL, seed_tenant
@@ -33,8 +32,6 @@ class BlogIn(MockSystem):
 
     def __init__(self, db_url: str, bus: EventBus) -> None:
         super().__init__(db_url, bus, Base.metadata, Trace)
-        # The connection SCIM creates run on, kept between them (they run one at a time).
-        self.scim_create_connection = CreateConnection(self.database.engine)
 
     def upgrade_schema(self) -> None:
         with self.database.engine.begin() as connection:

@@ -171,7 +171,7 @@ def take_write_lock(call: ScimCall) -> None:
         # write, where the UPDATE of every SCIM-mapped column would overwrite it.
         request = call.request
         if call._session is None and (request.method, request.path) == _CREATE_USER:
-            call._work = call.system.scim_create_connection.begin()
+            call._work = DirectWork(database.engine)
         else:
             begin_immediate(call.session)
     else:
