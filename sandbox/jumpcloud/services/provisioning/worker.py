@@ -34,6 +34,9 @@ from sandbox.traces import TraceLog
 
 log = logging.getLogger("sandbox.jumpcloud.provisioning")
 
+#: Longest wait between two looks at the outbox while nothing is in flight (see ``_next_due_in``).
+IDLE_WAIT_S = 10.0
+
 
 class ProvisioningWorker:
     """Delivers queued operations to every application whose Identity Management is active.
@@ -294,7 +297,11 @@ class ProvisioningWorker:
         return float(min(self.backoff_cap, self.backoff_base * (2 ** max(0, attempt - 1))))
 
     def _next_due_in(self) -> float:
-        """How long until the earliest retry falls due; new work and finished deliveries wake us sooner."""
+        """How long to wait with nothing in flight: until the earliest retry falls due, at most
+        ``IDLE_WAIT_S``. New work wakes the dispatcher at once (every commit that queues operations
+        does, and a scenario load restarts the worker), so the limit is only a safety net; each idle
+        look at the outbox costs a few milliseconds of CPU, which a one-second limit spent every
+        second while the app sat idle."""
         with self.database.sessions() as session:
             due = session.scalar(
                 select(func.min(ProvisioningOutbox.next_attempt_at)).where(
@@ -302,8 +309,8 @@ class ProvisioningWorker:
                 )
             )
         if due is None:
-            return 1.0
-        return max(0.01, min(1.0, (due - utc_now()).total_seconds()))
+            return IDLE_WAIT_S
+        return max(0.01, min(IDLE_WAIT_S, (due - utc_now()).total_seconds()))
 
 
 def _deliver_safely(job: Job, http: httpx.BaseTransport, timeout: float, client: ScimClient) -> Outcome:
