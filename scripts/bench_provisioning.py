@@ -24,6 +24,7 @@ figures measure JumpCloud's client and BlogIn's server rather than one interpret
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import statistics
@@ -38,6 +39,7 @@ from pathlib import Path
 from sqlalchemy import func, insert, select
 
 from sandbox.app import Sandbox
+from sandbox.collector import paused_while_starting, settle_after_start_up
 from sandbox.events import utc_now
 from sandbox.http import http_client
 from sandbox.jumpcloud.models import (
@@ -485,7 +487,14 @@ def run(
     base_url = f"{blogin_url}/sso/scim/V2"
 
     settings = Settings(data_dir=root / "jumpcloud-side", jumpcloud_port=0, blogin_port=0)
-    with Sandbox(settings) as sandbox:
+    # Started as ``sso-sandbox serve`` starts it (BlogIn's side is one): the cyclic collector paused
+    # meanwhile, then settled.
+    with paused_while_starting():
+        sandbox = Sandbox(settings)
+        sandbox.start()
+    settle_after_start_up()
+    with contextlib.ExitStack() as running:
+        running.callback(sandbox.stop)
         worker = sandbox.jumpcloud.provisioning.worker
         if delivery_threads is not None:
             worker.stop()
