@@ -5,13 +5,16 @@ Shared by both systems; it knows nothing of either system's tables.
 
 from __future__ import annotations
 
+import json
 import logging
+import math
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
+import orjson
 from sqlalchemy import DateTime, Engine, FromClause, MetaData, create_engine, event, inspect, literal, select, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DatabaseError, NoSuchModuleError, OperationalError
@@ -64,6 +67,35 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def stored_json(value: Any) -> str:
+    """The text a JSON column stores, the same value ``json.dumps`` would store, made by orjson where
+    that is safe: orjson is a dozen times quicker, and ``json.dumps`` was most of the cost of storing
+    a trace. ``json.dumps`` still writes what orjson refuses (keys that are not strings, integers past
+    64 bits) and values holding NaN or an infinity, which orjson would write as ``null``."""
+    try:
+        text = orjson.dumps(value)
+    except TypeError:
+        return json.dumps(value)
+    if b"null" in text and _holds_non_finite_float(value):
+        return json.dumps(value)
+    return text.decode()
+
+
+def _holds_non_finite_float(value: Any) -> bool:
+    """Whether NaN or an infinity is somewhere in ``value`` (dicts, lists and tuples looked into)."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, float):
+            if not math.isfinite(item):
+                return True
+        elif isinstance(item, dict):
+            pending.extend(item.values())
+        elif isinstance(item, list | tuple):
+            pending.extend(item)
+    return False
+
+
 class Database:
     """One system's database: an engine, a sessionmaker and the schema it owns."""
 
@@ -97,7 +129,7 @@ class Database:
                 self.path = Path(database)
                 self.path.parent.mkdir(parents=True, exist_ok=True)
             kwargs["connect_args"] = {"check_same_thread": False, "timeout": 10}
-        return create_engine(parsed, **kwargs)
+        return create_engine(parsed, json_serializer=stored_json, **kwargs)
 
     def publish_on_commit(self, bus: EventBus) -> None:
         """Deliver events queued with :func:`queue_event` once their transaction commits."""

@@ -23,11 +23,12 @@ from sqlalchemy import Connection, Engine, Select, Table, bindparam, insert, upd
 from sqlalchemy.dialects.sqlite.pysqlite import SQLiteDialect_pysqlite
 from sqlalchemy.orm import Session
 
-from sandbox.db import Database, queue_event
+from sandbox.db import Database, queue_event, stored_json
 from sandbox.traces import TraceLog
 
-# The dialect statements are compiled for once: SQLite through its standard driver, "?" placeholders.
-SQLITE = SQLiteDialect_pysqlite(paramstyle="qmark")
+# The dialect statements are compiled for once: SQLite through its standard driver, "?" placeholders,
+# JSON stored as the engines store it.
+SQLITE = SQLiteDialect_pysqlite(paramstyle="qmark", json_serializer=stored_json)
 
 Processor = Callable[[Any], Any] | None
 
