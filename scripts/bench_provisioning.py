@@ -383,7 +383,7 @@ def serve_stub(latency: float, cpu: float = 0.0) -> None:
                 if cpu:
                     until = time.thread_time() + cpu
                     while time.thread_time() < until:
-                        pass
+                        continue  # spending CPU, as a server bound by one core would
                 status, content = answer(method, target.split("?")[0], body)
                 reason = {200: "OK", 201: "Created", 204: "No Content"}[status]
                 writer.write(

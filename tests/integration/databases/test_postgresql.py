@@ -13,19 +13,24 @@ from sandbox.settings import Settings
 from tests.integration.databases.postgresql import PostgresServer
 
 
+def settings_on(postgres: PostgresServer, tmp_path: Path, name: str) -> Settings:
+    """Both systems' databases on ``postgres``, new and empty, named after ``name``."""
+    return Settings(
+        data_dir=tmp_path / "data",
+        jumpcloud_port=0,
+        blogin_port=0,
+        db_url_jumpcloud=postgres.create_database(f"jumpcloud_{name}"),
+        db_url_blogin=postgres.create_database(f"blogin_{name}"),
+    )
+
+
 def scim_get(base_url: str, token: str, path: str, **params: str) -> httpx.Response:
     with http_client() as client:
         return client.get(f"{base_url}{path}", params=params, headers={"Authorization": f"Bearer {token}"})
 
 
 def test_sso_and_provisioning_run_on_postgresql_and_survive_a_restart(postgres: PostgresServer, tmp_path: Path) -> None:
-    settings = Settings(
-        data_dir=tmp_path / "data",
-        jumpcloud_port=0,
-        blogin_port=0,
-        db_url_jumpcloud=postgres.create_database("jumpcloud_guide"),
-        db_url_blogin=postgres.create_database("blogin_guide"),
-    )
+    settings = settings_on(postgres, tmp_path, "guide")
     with Sandbox(settings) as sandbox, Rehearsal(sandbox.jumpcloud.base_url, sandbox.blogin.base_url) as guide:
         guide.sign_in_admins()
         guide.create_blogin_application()
@@ -62,13 +67,7 @@ def test_sso_and_provisioning_run_on_postgresql_and_survive_a_restart(postgres: 
 
 
 def test_scim_writes_and_their_errors_on_postgresql(postgres: PostgresServer, tmp_path: Path) -> None:
-    settings = Settings(
-        data_dir=tmp_path / "data",
-        jumpcloud_port=0,
-        blogin_port=0,
-        db_url_jumpcloud=postgres.create_database("jumpcloud_scim"),
-        db_url_blogin=postgres.create_database("blogin_scim"),
-    )
+    settings = settings_on(postgres, tmp_path, "scim")
     with Sandbox(settings) as sandbox, Rehearsal(sandbox.jumpcloud.base_url, sandbox.blogin.base_url) as guide:
         guide.sign_in_admins()
         base_url, token = guide.enable_blogin_provisioning()
