@@ -53,7 +53,7 @@ class ScimCall:
     """One SCIM request being answered: the request, the system, and its Session (opened on first use) or
     its :class:`DirectWork`."""
 
-    __slots__ = ("_session", "_work", "base", "request", "started", "system", "write_locked")
+    __slots__ = ("_session", "_work", "base", "lock_pending", "request", "started", "system", "write_locked")
 
     def __init__(self, request: ScimRequest, system: BlogIn) -> None:
         self.request = request
@@ -62,6 +62,8 @@ class ScimCall:
         self.base = f"{system.base_url}{PREFIX}"
         self.started = time.perf_counter()
         self.write_locked = False
+        # A create takes the write lock when it first needs its transaction, after reading its body.
+        self.lock_pending = False
         self._session: Session | None = None
         self._work: DirectWork | None = None
 
@@ -76,7 +78,13 @@ class ScimCall:
 
     @property
     def transaction(self) -> Work:
-        """Where the endpoint's statements run: the change's :class:`DirectWork`, else the Session."""
+        """Where the endpoint's statements run: the change's :class:`DirectWork`, else the Session.
+
+        A create's write lock and transaction begin here, at its first statement.
+        """
+        if self.lock_pending:
+            self.lock_pending = False
+            take_write_lock(self)
         return self._work if self._work is not None else self.session
 
     def take_work(self) -> DirectWork | None:
@@ -139,7 +147,12 @@ def authenticate(call: ScimCall, scim_gate: ScimGate) -> ScimAnswer | None:
             )
         )
     if request.method not in _READS:
-        take_write_lock(call)
+        if call.system.database.is_sqlite and (request.method, request.path) == _CREATE_USER:
+            # Changes run one at a time under the lock: a create reads and checks its body (and hashes a
+            # password) before it queues for the lock, at its first statement (``ScimCall.transaction``).
+            call.lock_pending = True
+        else:
+            take_write_lock(call)
     return None
 
 

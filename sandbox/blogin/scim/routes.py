@@ -123,7 +123,8 @@ def search_users(call: ScimCall) -> ScimAnswer:
 
 
 def create_user(call: ScimCall) -> ScimAnswer:
-    resource, version = users.create_user(call.transaction, json_body(call.request), call.base)
+    new_user = users.new_user(json_body(call.request))
+    resource, version = users.create_user(call.transaction, new_user, call.base)
     return _one(call, resource, version, 201)
 
 

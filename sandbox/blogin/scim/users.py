@@ -8,6 +8,7 @@ ORM objects: a GET is one query, a PATCH one query and one UPDATE.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any, cast
 
@@ -127,7 +128,27 @@ def _taken(key: str) -> None:
     raise uniqueness(f"A user with the userName {key!r} already exists in BlogIn (userName ignores case).")
 
 
-def create_user(session: Work, body: Any, base: str) -> tuple[dict[str, Any], int]:
+@dataclass(frozen=True, slots=True)
+class NewUser:
+    """A POST /Users body, read and checked before the create touches the database."""
+
+    columns: dict[str, Any]
+    password_hash: str | None
+    password_error: str | None
+
+
+def new_user(body: Any) -> NewUser:
+    """Read a POST /Users ``body``: its columns, and its password hashed (scrypt takes tens of
+    milliseconds, better spent before the create queues for the write lock)."""
+    data = normalize(USER_TYPE, body)
+    password = data.get("password")
+    if password is not None and not isinstance(password, str):
+        # Reported after the userName check, as before: a taken userName is the first thing said.
+        return NewUser(user_columns(data), None, "'password' must be a string.")
+    return NewUser(user_columns(data), hash_password(password) if password else None, None)
+
+
+def create_user(session: Work, user: NewUser, base: str) -> tuple[dict[str, Any], int]:
     """POST /Users: a new BlogIn user, as (SCIM User, version); a userName already taken — by SCIM,
     SSO/JIT or by hand — is 409.
 
@@ -135,16 +156,14 @@ def create_user(session: Work, body: Any, base: str) -> tuple[dict[str, Any], in
     email, that account is linked instead: JIT names people by their NameID (an email) while a provisioning
     client sends its own username, and one person must not end up with two accounts.
     """
-    data = normalize(USER_TYPE, body)
-    columns = user_columns(data)
+    columns = user.columns
     [facts] = _CREATE_FACTS.all(session, {"key": columns["user_name_key"], "email": columns["email"]})
     if facts.holder is not None:
         _taken(columns["user_name_key"])
-    password = data.get("password")
-    if password is not None and not isinstance(password, str):
-        raise invalid_value("'password' must be a string.")
+    if user.password_error is not None:
+        raise invalid_value(user.password_error)
     if columns["email"] and facts.jit_accounts == 1:
-        return _link_jit_account(session, facts.jit_account, columns, password, base)
+        return _link_jit_account(session, facts.jit_account, columns, user.password_hash, base)
     now = utc_now()
     values = {
         **columns,
@@ -154,7 +173,7 @@ def create_user(session: Work, body: Any, base: str) -> tuple[dict[str, Any], in
         "created": now,
         "last_modified": now,
         "version": 1,
-        "password_hash": hash_password(password) if password else None,
+        "password_hash": user.password_hash,
     }
     _INSERT_USER.run(session, values)
     record_audit(
@@ -168,7 +187,7 @@ def create_user(session: Work, body: Any, base: str) -> tuple[dict[str, Any], in
 
 
 def _link_jit_account(
-    session: Work, user_id: str, columns: dict[str, Any], password: str | None, base: str
+    session: Work, user_id: str, columns: dict[str, Any], password_hash: str | None, base: str
 ) -> tuple[dict[str, Any], int]:
     """The SSO/JIT account ``user_id`` becomes the SCIM user the body describes; it keeps its id and role."""
     row, teams = user_view(session, user_id)
@@ -179,8 +198,8 @@ def _link_jit_account(
         "version": row.version + 1,
         "last_modified": utc_now(),
     }
-    if password:
-        changes["password_hash"] = hash_password(password)
+    if password_hash:
+        changes["password_hash"] = password_hash
     after = SimpleNamespace(**{**row._asdict(), **changes})
     _LINK_USER.run(session, {name: getattr(after, name) for name in _LINK_WRITES})
     record_audit(

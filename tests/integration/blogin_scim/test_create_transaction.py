@@ -49,7 +49,10 @@ def test_a_create_holds_sqlite_write_lock_until_it_ends(running: Sandbox, token:
     call = api.ScimCall(ScimRequest(environ, None), system)
     try:
         assert api.authenticate(call, gate) is None
-        assert not _write_lock_free(path)
+        # The body is read and checked (and a password hashed) before the create queues for the lock.
+        assert _write_lock_free(path) and not call.write_locked
+        call.transaction  # noqa: B018  (its first statement runs here)
+        assert not _write_lock_free(path) and call.write_locked
         with pytest.raises(RuntimeError):
             call.session  # noqa: B018  (a second connection would wait on the first one's lock)
     finally:
@@ -96,3 +99,17 @@ def test_a_refused_create_publishes_nothing_and_the_next_one_works(running: Sand
     audit = [e for e in published if e.event_type.startswith("scim_user_")]
     assert [e.data["detail"]["userName"] for e in audit] == ["nora.next@acme.example"]
     assert scim.get(f"/Users/{created.json()['id']}").status_code == 200
+
+
+def test_a_create_with_a_password_reports_a_taken_username_and_keeps_the_password(running: Sandbox, scim: Scim) -> None:
+    assert scim.post("/Users", user_body("dora.password@acme.example")).status_code == 201
+    taken = scim.post("/Users", user_body("dora.password@acme.example", password="Another-Horse-7"))
+    assert taken.status_code == 409 and taken.json()["scimType"] == "uniqueness"
+    # A password hashed before the create queued for the lock is the one the user signs in with.
+    assert scim.post("/Users", user_body("fay.password@acme.example", password="Correct-Horse-9")).status_code == 201
+    with http_client() as client:
+        signed_in = client.post(
+            f"{running.blogin.base_url}/login",
+            data={"email": "fay.password@acme.example", "password": "Correct-Horse-9"},
+        )
+    assert signed_in.status_code == 302, signed_in.text

@@ -26,6 +26,8 @@ def test_a_scim_change_takes_sqlite_write_lock_before_reading(running: Sandbox, 
     }
     call = api.ScimCall(ScimRequest(environ, None), system)
     assert api.authenticate(call, ScimGate(system.database.engine)) is None  # the gate lets the change in
+    # A create reads its body first; the lock is taken with its transaction, before its first statement.
+    call.transaction  # noqa: B018
     try:
         other = sqlite3.connect(path, timeout=0)
         try:
