@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import cast
 
-import pytest
 from sqlalchemy import Table, bindparam, event, select
 
-from sandbox.blogin.models import Base, OutstandingAuthnRequest, Trace
+from sandbox.blogin.models import OutstandingAuthnRequest, Trace
 from sandbox.db import Database
 from sandbox.direct_sql import DirectSelect, DirectTraces, DirectWrite
 from sandbox.events import EventBus, SandboxEvent
@@ -24,14 +21,6 @@ _BY_ID = DirectSelect(
         OutstandingAuthnRequest.request_id == bindparam("request_id")
     )
 )
-
-
-@pytest.fixture
-def database(tmp_path: Path) -> Iterator[Database]:
-    database = Database(f"sqlite:///{tmp_path / 'blogin.db'}", Base.metadata, label="BlogIn")
-    database.open()
-    yield database
-    database.close()
 
 
 def test_rows_written_directly_read_back_through_the_orm(database: Database) -> None:

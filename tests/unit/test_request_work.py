@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import cast
 
 import pytest
 from sqlalchemy import Table, bindparam, select
 from sqlalchemy.pool import QueuePool
 
-from sandbox.blogin.models import Base, OutstandingAuthnRequest, Trace, User
+from sandbox.blogin.models import OutstandingAuthnRequest, Trace, User
 from sandbox.blogin.services.audit import record_audit
 from sandbox.db import Database
 from sandbox.direct_sql import DirectSelect, DirectTraces, DirectWork, DirectWrite, RequestWork, orm_session
@@ -24,14 +22,6 @@ _BY_ID = DirectSelect(
     select(OutstandingAuthnRequest.request_id).where(OutstandingAuthnRequest.request_id == bindparam("request_id"))
 )
 _USER_BY_NAME = DirectSelect(select(User.id, User.role).where(User.user_name_key == bindparam("key")))
-
-
-@pytest.fixture
-def database(tmp_path: Path) -> Iterator[Database]:
-    database = Database(f"sqlite:///{tmp_path / 'blogin.db'}", Base.metadata, label="BlogIn")
-    database.open()
-    yield database
-    database.close()
 
 
 @pytest.fixture
