@@ -1,8 +1,9 @@
-"""Enveloped XML signatures of SAML messages checked in an already parsed document, with libxmlsec1.
+"""Enveloped XML signatures of SAML messages made and checked in an already parsed document, with libxmlsec1.
 
 Only python-xmlsec and lxml: no pysaml2, whose import compiles XML schemas for more than a second, so
-a reader of captured messages (the desktop's SAML tracer) can check signatures without it. The signing
-backend (``xmlsec_backend``) checks with the same rules and turns these errors into pysaml2's.
+the IdP can sign and read requests, and a reader of captured messages (the desktop's SAML tracer) can
+check signatures, without it. The pysaml2 backend (``xmlsec_backend``) checks with the same rules and
+turns these errors into pysaml2's.
 
 The rules: the signature must be a direct child of the one element carrying the ``ID``, that ``ID``
 must be unique in the document, its single Reference must point at it, and only the transforms SAML
@@ -48,6 +49,10 @@ class SignatureStructureError(ValueError):
 
 class SignatureVerificationError(ValueError):
     """The signature does not verify, or could not be checked (unreadable key, unknown algorithm)."""
+
+
+class SigningError(ValueError):
+    """A signature could not be made: the key cannot be read, or libxmlsec1 failed."""
 
 
 def target_element(root: etree._Element, node_name: str, node_id: str | None) -> etree._Element:
@@ -110,3 +115,26 @@ def verify_signature(signature: etree._Element, key: xmlsec.Key, signed: etree._
         raise SignatureVerificationError(f"signature does not verify: {error}") from error
     except xmlsec.Error as error:
         raise SignatureVerificationError(f"signature could not be checked: {error}") from error
+
+
+def signing_key(private_key_pem: str) -> xmlsec.Key:
+    """A PEM private key loaded for :func:`sign_in_place` (load once, sign many times)."""
+    try:
+        return xmlsec.Key.from_memory(private_key_pem.encode("ascii"), constants.KeyDataFormatPem)
+    except (xmlsec.Error, UnicodeEncodeError) as error:
+        raise SigningError(f"the signing key could not be loaded: {error}") from error
+
+
+def sign_in_place(element: etree._Element, signature: etree._Element, key: xmlsec.Key) -> None:
+    """Fill in ``signature``, the enveloped signature template of ``element`` (referenced by its ``ID``).
+
+    The tree is signed where it stands, without serialising and parsing it again; the caller built
+    both elements, so they are where a SAML signature belongs.
+    """
+    context = xmlsec.SignatureContext()
+    try:
+        context.key = key
+        context.register_id(element, "ID")
+        context.sign(signature)
+    except xmlsec.Error as error:
+        raise SigningError(f"signing failed: {error}") from error

@@ -1,12 +1,16 @@
-"""A SAML 2.0 identity provider for one application, over pysaml2's ``Server`` configured from dicts.
+"""A SAML 2.0 identity provider for one application.
 
-pysaml2 reads and checks the AuthnRequests (signature, destination, issue instant). The Response is
-built here (``sandbox.saml.response``), because a tester's edge cases (shifted clocks, short
-validity, a wrong audience, a foreign key) have to reach into parts pysaml2's response builder
-decides on its own; with the in-process backend it is signed where it stands, with the ``xmlsec1``
-program through pysaml2's security context.
+With the in-process backend (the default) no pysaml2 is involved: AuthnRequests are read and checked
+with lxml and libxmlsec1 (``sandbox.saml.idp_request``: signature, destination, version), and the
+Response is signed where it stands. With the ``xmlsec1`` program, pysaml2's ``Server`` (configured
+from dicts) reads the requests and signs through its security context, as a reference the in-process
+path is tested against. The IssueInstant window, the Issuer and the requested ACS URL are checked
+here for both. The Response is built here (``sandbox.saml.response``), because a tester's edge cases
+(shifted clocks, short validity, a wrong audience, a foreign key) have to reach into parts pysaml2's
+response builder decides on its own.
 
-pysaml2 is imported inside the functions that use it: importing it takes seconds (see backend.py).
+pysaml2, xmlsec and the reader are imported inside the functions that use them: importing pysaml2
+takes seconds (see backend.py), and most start-ups never sign anyone in.
 """
 
 from __future__ import annotations
@@ -47,6 +51,8 @@ from sandbox.saml.sp_types import utc_moment
 
 if TYPE_CHECKING:
     import xmlsec
+
+    from sandbox.saml.idp_request import ReadRequest
 
 log = logging.getLogger("sandbox.saml.idp")
 
@@ -196,6 +202,15 @@ class IdentityProvider:
         # What the receiver should find in each signature, for the captured messages.
         self.certificate_sha256 = sha256_fingerprint(idp.certificate_pem)
         self._foreign: dict[tuple[str, str], _Files] = {}
+        # The in-process backend reads requests and signs without pysaml2 (idp_request, enveloped); the
+        # xmlsec1 program is driven through pysaml2's server, which also reads the requests then.
+        self.server: Any = None
+        self._sp_key: xmlsec.Key | None = None
+        if idp.backend == PYTHON_XMLSEC:
+            from sandbox.saml.idp_request import sp_signature_key
+
+            self._sp_key = sp_signature_key(sp.certificate_pem)
+            return
         from saml2.config import IdPConfig
         from saml2.server import Server
 
@@ -238,6 +253,33 @@ class IdentityProvider:
 
     def read_authn_request(self, saml_request: str, binding: str, relay_state: str | None = None) -> AuthnRequestInfo:
         """Decode and check a received AuthnRequest (``binding`` is ``HTTP-Redirect`` or ``HTTP-POST``)."""
+        read = self._read(saml_request, binding, relay_state)
+        _check_issue_instant(read.issue_instant)
+        if read.issuer != self.sp.entity_id:
+            raise IdpError(
+                f"The request comes from {read.issuer or '(no issuer)'!s}, but this application's SP Entity ID "
+                f"is {self.sp.entity_id}."
+            )
+        requested = read.acs_url
+        if requested and requested not in self.sp.acs_urls:
+            raise IdpError(f"The requested ACS URL {requested} is not one of this application's ACS URLs.")
+        return AuthnRequestInfo(
+            id=read.id,
+            issuer=read.issuer,
+            acs_url=requested or self.sp.acs_urls[0],
+            xml=read.xml,
+            force_authn=read.force_authn,
+        )
+
+    def _read(self, saml_request: str, binding: str, relay_state: str | None) -> ReadRequest:
+        if self.server is None:
+            from sandbox.saml.idp_request import RequestRefused, read_request
+
+            try:
+                return read_request(saml_request, binding == "HTTP-Redirect", (self.settings.sso_url,), self._sp_key)
+            except RequestRefused as error:
+                log.info("AuthnRequest refused: %s", error)
+                raise IdpError(f"The SAML AuthnRequest could not be accepted: {error}") from error
         try:
             parsed = self.server.parse_authn_request(saml_request, BINDINGS[binding], relay_state=relay_state)
         except Exception as error:
@@ -245,23 +287,16 @@ class IdentityProvider:
             raise IdpError(f"The SAML AuthnRequest could not be accepted: {_reason(error)}") from error
         if parsed is None:
             raise IdpError("The SAML AuthnRequest could not be accepted.")
+        from sandbox.saml.idp_request import ReadRequest
+
         message = parsed.message
-        _check_issue_instant(str(message.issue_instant or ""))
-        issuer = (message.issuer.text or "").strip() if message.issuer is not None else ""
-        if issuer != self.sp.entity_id:
-            raise IdpError(
-                f"The request comes from {issuer or '(no issuer)'!s}, but this application's SP Entity ID "
-                f"is {self.sp.entity_id}."
-            )
-        requested = message.assertion_consumer_service_url
-        if requested and requested not in self.sp.acs_urls:
-            raise IdpError(f"The requested ACS URL {requested} is not one of this application's ACS URLs.")
-        return AuthnRequestInfo(
+        return ReadRequest(
             id=message.id,
-            issuer=issuer,
-            acs_url=requested or self.sp.acs_urls[0],
-            xml=parsed.xmlstr.decode("utf-8") if isinstance(parsed.xmlstr, bytes) else str(parsed.xmlstr),
+            issuer=(message.issuer.text or "").strip() if message.issuer is not None else "",
+            issue_instant=str(message.issue_instant or ""),
+            acs_url=message.assertion_consumer_service_url,
             force_authn=str(message.force_authn).lower() == "true",
+            xml=parsed.xmlstr.decode("utf-8") if isinstance(parsed.xmlstr, bytes) else str(parsed.xmlstr),
         )
 
     def issue_response(
@@ -318,12 +353,15 @@ class IdentityProvider:
             add_signature_template(element, files.certificate_body, number)
             for number, (element, _node_name) in enumerate(to_sign, start=1)
         ]
-        if self.settings.backend == PYTHON_XMLSEC:
-            from sandbox.saml.xmlsec_backend import sign_in_place
+        if self.server is None:
+            from sandbox.saml.enveloped import SigningError, sign_in_place
 
-            key = self._signing_key(files)
-            for (element, _node_name), signature in zip(to_sign, templates, strict=True):
-                sign_in_place(element, signature, key)
+            try:
+                key = self._signing_key(files)
+                for (element, _node_name), signature in zip(to_sign, templates, strict=True):
+                    sign_in_place(element, signature, key)
+            except SigningError as error:
+                raise IdpError(f"The SAML Response could not be signed: {error}.") from error
             return built.to_xml()
         xml = built.to_xml()
         for element, node_name in to_sign:
@@ -335,7 +373,7 @@ class IdentityProvider:
     def _signing_key(self, files: _Files) -> xmlsec.Key:
         # Loaded once per key: a provider is rebuilt when the application's key or certificate changes.
         if files.signing_key is None:
-            from sandbox.saml.xmlsec_backend import signing_key
+            from sandbox.saml.enveloped import signing_key
 
             files.signing_key = signing_key(files.private_key_pem)
         return files.signing_key
@@ -395,6 +433,7 @@ class IdentityProviders:
     """
 
     limit: int = 64
+    backend: str = DEFAULT_BACKEND
     _directory: tempfile.TemporaryDirectory[str] = field(
         default_factory=lambda: tempfile.TemporaryDirectory(prefix="sandbox-idp-")
     )
@@ -414,13 +453,17 @@ class IdentityProviders:
             self._built[key] = built
         return built
 
-    def warm_up_later(self, delay_s: float | None = None) -> threading.Thread:
-        """Load pysaml2 in a background thread after ``delay_s`` seconds (default ``WARM_UP_DELAY_S``).
+    def warm_up_later(self, delay_s: float | None = None) -> threading.Thread | None:
+        """With the ``xmlsec1`` backend, load pysaml2 in a background thread after ``delay_s`` seconds
+        (default ``WARM_UP_DELAY_S``); returns the thread, if one was started.
 
-        Reading an AuthnRequest uses pysaml2, whose import builds its XML schemas (1-5 s of CPU):
-        without this the first sign-in after start would wait for it. The delay keeps it off the
-        desktop's start-up, when the window and its first pages want the CPU.
+        That backend reads AuthnRequests with pysaml2, whose import builds its XML schemas (1-5 s of
+        CPU): without this the first sign-in after start would wait for it. The delay keeps it off the
+        desktop's start-up, when the window and its first pages want the CPU. The in-process backend
+        never loads pysaml2: nothing to do.
         """
+        if self.backend == PYTHON_XMLSEC:
+            return None
         delay = WARM_UP_DELAY_S if delay_s is None else delay_s
         thread = threading.Thread(target=_load_pysaml2, args=(delay,), name="saml-idp-warm-up", daemon=True)
         thread.start()

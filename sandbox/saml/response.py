@@ -1,6 +1,6 @@
 """A SAML Response carrying one Assertion, built as an lxml tree with its signature templates in place.
 
-The IdP fills in the templates where they stand (``sandbox.saml.xmlsec_backend.sign_in_place``), or,
+The IdP fills in the templates where they stand (``sandbox.saml.enveloped.sign_in_place``), or,
 with the ``xmlsec1`` program, serialises the tree and has pysaml2 sign the text. Either way the
 document is the one pysaml2's own SAML classes wrote before: the same elements in schema order, the
 same attributes, the same namespace prefixes (``ns0`` protocol, ``ns1`` assertion, ``ns2`` XML

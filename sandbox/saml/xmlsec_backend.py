@@ -69,29 +69,6 @@ def _own_signature(element: etree._Element) -> etree._Element:
         raise SignatureError(str(error)) from error
 
 
-def signing_key(private_key_pem: str) -> xmlsec.Key:
-    """A PEM private key loaded for :func:`sign_in_place` (load once, sign many times)."""
-    try:
-        return xmlsec.Key.from_memory(private_key_pem.encode("ascii"), constants.KeyDataFormatPem)
-    except (xmlsec.Error, UnicodeEncodeError) as error:
-        raise SignatureError(f"the signing key could not be loaded: {error}") from error
-
-
-def sign_in_place(element: etree._Element, signature: etree._Element, key: xmlsec.Key) -> None:
-    """Fill in ``signature``, the enveloped signature template of ``element`` (referenced by its ``ID``).
-
-    The tree is signed where it stands, without serialising and parsing it again; the caller built
-    both elements, so they are where a SAML signature belongs.
-    """
-    context = xmlsec.SignatureContext()
-    try:
-        context.key = key
-        context.register_id(element, "ID")
-        context.sign(signature)
-    except xmlsec.Error as error:
-        raise SignatureError(f"signing failed: {error}") from error
-
-
 class InProcessBackend(CryptoBackend):
     """pysaml2 ``CryptoBackend`` on python-xmlsec; keys are cached by content, so reuse is cheap."""
 
