@@ -8,6 +8,7 @@ import secrets
 from flask import Flask
 
 from sandbox.blogin.system import BlogIn
+from sandbox.form_parsing import install_form_parsing
 from sandbox.url_rules import LazyBuilderRule
 from sandbox.webcommon import install_cookie_sessions, install_db_session, register_health, register_html_errors
 
@@ -29,6 +30,7 @@ def create_app(system: BlogIn, test_config: dict[str, object] | None = None) -> 
         app.config.update(test_config)
     app.extensions["blogin"] = system
     install_cookie_sessions(app)
+    install_form_parsing(app)
     install_db_session(app, system.database, log)
     register_health(app, system.name)
     register_blueprints(app)

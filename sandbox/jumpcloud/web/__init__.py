@@ -7,6 +7,7 @@ import secrets
 
 from flask import Flask
 
+from sandbox.form_parsing import install_form_parsing
 from sandbox.jumpcloud.system import JumpCloud
 from sandbox.url_rules import LazyBuilderRule
 from sandbox.webcommon import install_cookie_sessions, install_db_session, register_health, register_html_errors
@@ -30,6 +31,7 @@ def create_app(system: JumpCloud, test_config: dict[str, object] | None = None) 
         app.config.update(test_config)
     app.extensions["jumpcloud"] = system
     install_cookie_sessions(app)
+    install_form_parsing(app)
     install_db_session(app, system.database, log)
     register_health(app, system.name)
     register_blueprints(app)
