@@ -10,7 +10,13 @@ from flask import Flask
 from sandbox.form_parsing import install_form_parsing
 from sandbox.jumpcloud.system import JumpCloud
 from sandbox.url_rules import LazyBuilderRule
-from sandbox.webcommon import install_cookie_sessions, install_db_session, register_health, register_html_errors
+from sandbox.webcommon import (
+    install_cookie_sessions,
+    install_db_session,
+    install_static_urls,
+    register_health,
+    register_html_errors,
+)
 
 log = logging.getLogger("sandbox.jumpcloud.web")
 
@@ -32,6 +38,7 @@ def create_app(system: JumpCloud, test_config: dict[str, object] | None = None) 
     app.extensions["jumpcloud"] = system
     install_cookie_sessions(app)
     install_form_parsing(app)
+    install_static_urls(app)
     install_db_session(app, system.database, log)
     register_health(app, system.name)
     register_blueprints(app)
