@@ -128,6 +128,11 @@ class Database:
             if database and database != ":memory:" and not database.startswith("file:"):
                 self.path = Path(database)
                 self.path.parent.mkdir(parents=True, exist_ok=True)
+                # A file database is pooled (QueuePool): hand out the connection given back last. In WAL
+                # mode a connection drops its whole page cache when another connection has written since
+                # its last transaction, so a first-in-first-out pool gave every SCIM create (one at a
+                # time, under the write lock) a connection whose cache the previous create had voided.
+                kwargs["pool_use_lifo"] = True
             kwargs["connect_args"] = {"check_same_thread": False, "timeout": 10}
         return create_engine(parsed, json_serializer=stored_json, **kwargs)
 
