@@ -53,7 +53,17 @@ class ScimCall:
     """One SCIM request being answered: the request, the system, and its Session (opened on first use) or
     its :class:`DirectWork`."""
 
-    __slots__ = ("_session", "_work", "base", "lock_pending", "request", "started", "system", "write_locked")
+    __slots__ = (
+        "_session",
+        "_work",
+        "base",
+        "lock_pending",
+        "request",
+        "started",
+        "system",
+        "write_locked",
+        "written",
+    )
 
     def __init__(self, request: ScimRequest, system: BlogIn) -> None:
         self.request = request
@@ -66,6 +76,8 @@ class ScimCall:
         self.lock_pending = False
         self._session: Session | None = None
         self._work: DirectWork | None = None
+        # Ids of the audit events a change committed by :func:`end_change` wrote, oldest first.
+        self.written: list[str] = []
 
     @property
     def session(self) -> Session:
@@ -210,13 +222,39 @@ def release_write_lock(call: ScimCall) -> None:
         call.system.traces.write_lock.release()
 
 
+def end_change(call: ScimCall) -> None:
+    """Commit a change run without a Session now and give its write lock back, before its answer is built;
+    a failed commit saves nothing and is a 500. A change in a Session is left to :func:`finish`.
+
+    Changes wait for each other on the write lock, so it is held only for the statements and the commit:
+    the answer's representation and JSON are made once the next change can run.
+    """
+    work = call.take_work()
+    if work is None:
+        return
+    try:
+        written = list(work.info.pop(AUDIT_IDS_KEY, ()))
+        try:
+            work.commit()
+        except sqlite3.Error as error:
+            log.exception("SCIM commit failed for %s %s", call.request.method, call.request.path)
+            raise ScimError(500, "The change could not be saved. Nothing was changed.") from error
+        call.written = written
+        call.system.database.publish_committed(work.info)
+    finally:
+        try:
+            work.close()
+        finally:
+            release_write_lock(call)
+
+
 def finish(call: ScimCall, answer: ScimAnswer) -> ScimAnswer:
     """Commit the request's work (roll it back after a failure), then record the exchange.
 
     The exchange is recorded after the commit and outside the request's transaction: it is published at
     once and stored by the trace writer with the next batch, so a GET writes nothing to the database.
     """
-    written: list[str] = []
+    written: list[str] = call.written
     try:
         work = call.take_work()
         if work is not None:

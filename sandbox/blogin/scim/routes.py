@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from sandbox.blogin.scim import groups, user_listing, users
-from sandbox.blogin.scim.api import ScimCall, json_body
+from sandbox.blogin.scim.api import ScimCall, end_change, json_body
 from sandbox.blogin.scim.listing import ListQuery, list_query, list_response
 from sandbox.blogin.scim.representation import etag, user_resource
 from sandbox.blogin.scim.wire import ScimAnswer, scim_answer
@@ -79,13 +79,16 @@ def _check_if_match(call: ScimCall, version: int) -> None:
         raise ScimError(412, f"The resource has changed since it was read: its version is now {etag(version)}.")
 
 
-def _one(call: ScimCall, resource: dict[str, Any], version: int, status: int = 200) -> ScimAnswer:
+def _one(
+    call: ScimCall, resource: dict[str, Any], version: int, status: int = 200, query: ListQuery | None = None
+) -> ScimAnswer:
     tag = etag(version)
     headers = [("ETag", tag)]
     if status == 201:
         headers.append(("Location", resource["meta"]["location"]))
     request = call.request
-    query = list_query(request.args)
+    if query is None:
+        query = list_query(request.args)
     if request.method == "GET" and request.environ.get("HTTP_IF_NONE_MATCH") == tag:
         return scim_answer(None, 304, headers)
     return scim_answer(project(resource, query.attributes, query.excluded), status, headers)
@@ -124,8 +127,11 @@ def search_users(call: ScimCall) -> ScimAnswer:
 
 def create_user(call: ScimCall) -> ScimAnswer:
     new_user = users.new_user(json_body(call.request))
-    resource, version = users.create_user(call.transaction, new_user, call.base)
-    return _one(call, resource, version, 201)
+    created, teams, version = users.create_user(call.transaction, new_user)
+    # Checked before the commit, as before: a refused query parameter still saves nothing.
+    query = list_query(call.request.args)
+    end_change(call)
+    return _one(call, user_resource(created, call.base, teams), version, 201, query)
 
 
 def get_user(call: ScimCall, user_id: str) -> ScimAnswer:

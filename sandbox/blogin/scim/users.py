@@ -148,9 +148,10 @@ def new_user(body: Any) -> NewUser:
     return NewUser(user_columns(data), hash_password(password) if password else None, None)
 
 
-def create_user(session: Work, user: NewUser, base: str) -> tuple[dict[str, Any], int]:
-    """POST /Users: a new BlogIn user, as (SCIM User, version); a userName already taken — by SCIM,
-    SSO/JIT or by hand — is 409.
+def create_user(session: Work, user: NewUser) -> tuple[Any, Teams, int]:
+    """POST /Users: a new BlogIn user, as (its row's values, its teams, version) for
+    :func:`~sandbox.blogin.scim.representation.user_resource`; a userName already taken — by SCIM, SSO/JIT
+    or by hand — is 409.
 
     When the userName is free but exactly one account made by SSO/JIT (no externalId) has the body's
     email, that account is linked instead: JIT names people by their NameID (an email) while a provisioning
@@ -163,7 +164,7 @@ def create_user(session: Work, user: NewUser, base: str) -> tuple[dict[str, Any]
     if user.password_error is not None:
         raise invalid_value(user.password_error)
     if columns["email"] and facts.jit_accounts == 1:
-        return _link_jit_account(session, facts.jit_account, columns, user.password_hash, base)
+        return _link_jit_account(session, facts.jit_account, columns, user.password_hash)
     now = utc_now()
     values = {
         **columns,
@@ -183,12 +184,12 @@ def create_user(session: Work, user: NewUser, base: str) -> tuple[dict[str, Any]
         actor=ACTOR,
         detail={"user_id": values["id"], "userName": values["user_name"]},
     )
-    return user_resource(SimpleNamespace(**values), base, []), 1
+    return SimpleNamespace(**values), [], 1
 
 
 def _link_jit_account(
-    session: Work, user_id: str, columns: dict[str, Any], password_hash: str | None, base: str
-) -> tuple[dict[str, Any], int]:
+    session: Work, user_id: str, columns: dict[str, Any], password_hash: str | None
+) -> tuple[Any, Teams, int]:
     """The SSO/JIT account ``user_id`` becomes the SCIM user the body describes; it keeps its id and role."""
     row, teams = user_view(session, user_id)
     changes = {
@@ -209,7 +210,7 @@ def _link_jit_account(
         actor=ACTOR,
         detail={"user_id": row.id, "userName": columns["user_name"], "jit_userName": row.user_name},
     )
-    return user_resource(after, base, teams), after.version
+    return after, teams, after.version
 
 
 def replace_user(session: Session, row: Any, teams: Teams, body: Any, base: str) -> tuple[dict[str, Any], int]:

@@ -113,3 +113,74 @@ def test_a_create_with_a_password_reports_a_taken_username_and_keeps_the_passwor
             data={"email": "fay.password@acme.example", "password": "Correct-Horse-9"},
         )
     assert signed_in.status_code == 302, signed_in.text
+
+
+def test_a_create_is_committed_and_its_lock_free_before_its_answer_is_built(
+    running: Sandbox, scim: Scim, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sandbox.blogin.scim import routes
+
+    path = str(running.blogin.database.path)
+    seen: list[tuple[bool, bool, int]] = []
+    build = routes.user_resource
+
+    def watched(row: object, base: str, teams: list[tuple[str, str]]) -> dict[str, object]:
+        # Another connection sees the new user, and may write, while the answer is being made.
+        with sqlite3.connect(path, timeout=0) as other:
+            visible = other.execute("SELECT count(*) FROM users WHERE id = ?", (getattr(row, "id", ""),)).fetchone()
+        # The SCIM write lock is re-entrant: whether it is free shows from another thread.
+        seen.append((_write_lock_free(path), _lock_free_elsewhere(running.blogin.traces.write_lock), visible[0]))
+        return build(row, base, teams)
+
+    monkeypatch.setattr(routes, "user_resource", watched)
+    created = scim.post("/Users", user_body("early.commit@acme.example"))
+    assert created.status_code == 201, created.text
+    assert created.json()["userName"] == "early.commit@acme.example"
+    assert created.headers["Location"] == created.json()["meta"]["location"]
+    assert seen == [(True, True, 1)]
+    [trace] = running.blogin.recent_traces("scim", limit=1)
+    # The exchange still links to the create's audit event.
+    assert trace.summary == "POST /Users → 201" and trace.related_id is not None
+
+
+def _lock_free_elsewhere(lock: object) -> bool:
+    result: list[bool] = []
+
+    def probe() -> None:
+        taken = lock.acquire(blocking=False)  # type: ignore[attr-defined]
+        if taken:
+            lock.release()  # type: ignore[attr-defined]
+        result.append(bool(taken))
+
+    thread = threading.Thread(target=probe)
+    thread.start()
+    thread.join()
+    return result[0]
+
+
+def test_a_create_whose_commit_fails_answers_500_and_saves_nothing(
+    running: Sandbox, scim: Scim, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sandbox.direct_sql import DirectWork
+
+    published: list[SandboxEvent] = []
+    subscription = running.bus.subscribe(published.append)
+
+    def failing_commit(self: DirectWork) -> None:
+        raise sqlite3.OperationalError("disk I/O error")
+
+    monkeypatch.setattr(DirectWork, "commit", failing_commit)
+    try:
+        failed = scim.post("/Users", user_body("lost.commit@acme.example"))
+    finally:
+        subscription.close()
+    monkeypatch.undo()
+    assert failed.status_code == 500
+    assert failed.json()["detail"] == "The change could not be saved. Nothing was changed."
+    assert not [e for e in published if e.event_type == "scim_user_created"]
+    assert _write_lock_free(str(running.blogin.database.path))
+    [trace] = running.blogin.recent_traces("scim", limit=1)
+    assert trace.summary == "POST /Users → 500" and trace.related_id is None
+    found = scim.get("/Users", params={"filter": 'userName eq "lost.commit@acme.example"'}).json()
+    assert found["totalResults"] == 0
+    assert scim.post("/Users", user_body("lost.commit@acme.example")).status_code == 201
