@@ -33,10 +33,6 @@ from sandbox.errors import PortInUseError
 
 log = logging.getLogger("sandbox.server")
 
-# waitress warns about queue depth for every queued request under load; that costs throughput
-# and says nothing a user can act on.
-logging.getLogger("waitress.queue").setLevel(logging.ERROR)
-
 # How long a request already being handled may take to finish once the server stops.
 _FINISH_REQUESTS_S = 2.0
 # Bytes asked of the socket at once: a posted SAML Response (12-20 KB) arrives in one read.
