@@ -199,7 +199,15 @@ class ServerThread:
                     sock.close()
                     return
                 self._open[sock] = thread
-            thread.start()
+            try:
+                thread.start()
+            except RuntimeError:
+                # No thread to be had (the process is at its limit): turn this connection away.
+                log.warning("%s could not start a thread for a connection", self.system)
+                with self._lock:
+                    self._open.pop(sock, None)
+                self._connection_slots.release()
+                sock.close()
 
     # -- one connection ----------------------------------------------------------------------------
 
