@@ -62,11 +62,6 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
-    # Checkpoint the WAL every 4,000 pages (16 MB) rather than SQLite's 1,000: the commit that crosses the
-    # mark copies the pages back and waits for two fsyncs while every writer queued behind it waits too, and
-    # pages rewritten by many commits (index roots, the tails of append-only tables) are copied once per
-    # checkpoint, so fewer checkpoints also copy fewer pages.
-    cursor.execute("PRAGMA wal_autocheckpoint=4000")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.close()
