@@ -1,4 +1,6 @@
-"""The composition root: settings → databases → systems → Flask apps → waitress servers.
+"""The composition root: settings → databases → systems → Flask apps → HTTP servers.
+
+The servers (``sandbox.server``) use waitress's HTTP parser and WSGI tasks, with a thread per connection.
 
 The desktop (``sandbox.desktop``) builds its window on top of a running :class:`Sandbox`.
 
