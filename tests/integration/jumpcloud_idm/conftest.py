@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from sandbox.app import Sandbox
 from sandbox.blogin.scim.settings import save_status
+from sandbox.events import EventBus
 from sandbox.jumpcloud.models import (
     DirectoryInsightsEvent,
     IdentityManagement,
@@ -24,10 +25,23 @@ from sandbox.jumpcloud.models import (
 from sandbox.jumpcloud.services import directory
 from sandbox.jumpcloud.services.insights import Initiator
 from sandbox.jumpcloud.services.provisioning import connection
+from sandbox.jumpcloud.system import JumpCloud
 from sandbox.settings import Settings
 from tests.integration.jumpcloud_idm.scim_servers import FaultInjector, ScimServer, scim2_server
 
 ADMIN = Initiator("", "admin", "admin@example.com")
+
+
+@pytest.fixture
+def jumpcloud(tmp_path: Path) -> Iterator[JumpCloud]:
+    """JumpCloud alone on a fresh SQLite file, opened without its background worker: tests of the
+    provisioning engine's pieces drive them themselves."""
+    system = JumpCloud(f"sqlite:///{tmp_path / 'jumpcloud.sqlite'}", EventBus())
+    system.open()
+    try:
+        yield system
+    finally:
+        system.close()
 
 
 @pytest.fixture(scope="package")

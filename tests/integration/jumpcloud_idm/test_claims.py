@@ -3,14 +3,10 @@ in flight, and the members a group sync carries."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 
-import pytest
 from sqlalchemy import insert, select, text, update
 
-from sandbox.events import EventBus
 from sandbox.jumpcloud.models import (
     IdentityManagement,
     ProvisionedResource,
@@ -24,17 +20,6 @@ from sandbox.jumpcloud.models.provisioning import ACTIVE, DELIVERED, GROUP, PEND
 from sandbox.jumpcloud.services.provisioning import outbox
 from sandbox.jumpcloud.services.provisioning.snapshot import build_jobs
 from sandbox.jumpcloud.system import JumpCloud
-
-
-@pytest.fixture
-def jumpcloud(tmp_path: Path) -> Iterator[JumpCloud]:
-    system = JumpCloud(f"sqlite:///{tmp_path / 'jumpcloud.sqlite'}", EventBus())
-    # Opened without its background worker: the claims are made by the tests themselves.
-    system.open()
-    try:
-        yield system
-    finally:
-        system.close()
 
 
 def _directory(system: JumpCloud, users: int, groups: dict[str, list[int]]) -> tuple[str, list[str], dict[str, str]]:

@@ -2,31 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import insert, select, text
 
-from sandbox.events import EventBus, SandboxEvent
+from sandbox.events import SandboxEvent
 from sandbox.jumpcloud.models import ProvisionedResource, SsoApplication, Trace
 from sandbox.jumpcloud.services.insights import NewEvent, record_events
 from sandbox.jumpcloud.services.provisioning.jobs import Attempt
 from sandbox.jumpcloud.services.provisioning.results import ResultWriters, _Journal
 from sandbox.jumpcloud.system import JumpCloud
 from sandbox.traces import NewTrace
-
-
-@pytest.fixture
-def jumpcloud(tmp_path: Path) -> Iterator[JumpCloud]:
-    system = JumpCloud(f"sqlite:///{tmp_path / 'jumpcloud.sqlite'}", EventBus())
-    system.open()
-    try:
-        yield system
-    finally:
-        system.close()
 
 
 def _raw(system: JumpCloud, table: str, key: str, value: str) -> dict[str, Any]:
