@@ -2,9 +2,9 @@
 
 With the in-process backend (the default) no pysaml2 is involved: AuthnRequests are read and checked
 with lxml and libxmlsec1 (``sandbox.saml.idp_request``: signature, destination, version), and the
-Response is signed where it stands. With the ``xmlsec1`` program, pysaml2's ``Server`` (configured
-from dicts) reads the requests and signs through its security context, as a reference the in-process
-path is tested against. The IssueInstant window, the Issuer and the requested ACS URL are checked
+Response is signed where it stands. With the ``xmlsec1`` program, pysaml2's ``Server``
+(``sandbox.saml.idp_pysaml2``) reads the requests and signs through its security context, as a
+reference the in-process path is tested against. The IssueInstant window, the Issuer and the requested ACS URL are checked
 here for both. The Response is built here (``sandbox.saml.response``), because a tester's edge cases
 (shifted clocks, short validity, a wrong audience, a foreign key) have to reach into parts pysaml2's
 response builder decides on its own.
@@ -24,18 +24,14 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
-from xml.sax.saxutils import escape, quoteattr
+from typing import TYPE_CHECKING
+from xml.sax.saxutils import escape
 
 from lxml import etree
 
 from sandbox.saml.backend import (
     DEFAULT_BACKEND,
-    DIGEST_SHA256,
     PYTHON_XMLSEC,
-    SIG_RSA_SHA256,
-    crypto_settings,
-    install_backend,
 )
 from sandbox.saml.keys import certificate_body, sha256_fingerprint
 from sandbox.saml.metadata import BINDING_POST, BINDING_REDIRECT, DS, MD, SAML2_PROTOCOL
@@ -52,6 +48,7 @@ from sandbox.saml.sp_types import utc_moment
 if TYPE_CHECKING:
     import xmlsec
 
+    from sandbox.saml.idp_pysaml2 import Pysaml2Idp
     from sandbox.saml.idp_request import ReadRequest
 
 log = logging.getLogger("sandbox.saml.idp")
@@ -71,7 +68,6 @@ NAMEID_FORMATS = {
 # pysaml2 names a signed element "<namespace>:<local name>" (its xmlsec1 backend passes it to --node-name).
 ASSERTION_NODE = f"{SAML}:Assertion"
 RESPONSE_NODE = f"{SAMLP}:Response"
-BINDINGS = {"HTTP-Redirect": BINDING_REDIRECT, "HTTP-POST": BINDING_POST}
 # How long a Response stays valid when no edge case shortens it.
 DEFAULT_VALIDITY = timedelta(minutes=5)
 
@@ -137,27 +133,6 @@ class IssuedResponse:
         return base64.b64encode(self.xml.encode("utf-8")).decode("ascii")
 
 
-def sp_metadata_xml(sp: ServiceProviderSettings) -> str:
-    """Minimal SP metadata so pysaml2 knows the one SP this application serves."""
-    key = ""
-    if sp.certificate_pem:
-        key = (
-            '<md:KeyDescriptor use="signing"><ds:KeyInfo><ds:X509Data><ds:X509Certificate>'
-            f"{certificate_body(sp.certificate_pem)}"
-            "</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>"
-        )
-    services = "".join(
-        f'<md:AssertionConsumerService Binding="{BINDING_POST}" Location={quoteattr(url)} index="{index}"/>'
-        for index, url in enumerate(sp.acs_urls)
-    )
-    return (
-        '<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" '
-        f'xmlns:ds="http://www.w3.org/2000/09/xmldsig#" entityID={quoteattr(sp.entity_id)}>'
-        '<md:SPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">'
-        f"{key}{services}</md:SPSSODescriptor></md:EntityDescriptor>"
-    )
-
-
 def idp_metadata_xml(idp: IdpSettings) -> str:
     """The IdP metadata document: entity ID, signing certificate, NameID formats, SSO endpoints.
 
@@ -204,20 +179,16 @@ class IdentityProvider:
         self._foreign: dict[tuple[str, str], _Files] = {}
         # The in-process backend reads requests and signs without pysaml2 (idp_request, enveloped); the
         # xmlsec1 program is driven through pysaml2's server, which also reads the requests then.
-        self.server: Any = None
+        self._pysaml2: Pysaml2Idp | None = None
         self._sp_key: xmlsec.Key | None = None
         if idp.backend == PYTHON_XMLSEC:
             from sandbox.saml.idp_request import sp_signature_key
 
             self._sp_key = sp_signature_key(sp.certificate_pem)
-            return
-        from saml2.config import IdPConfig
-        from saml2.server import Server
+        else:
+            from sandbox.saml.idp_pysaml2 import Pysaml2Idp
 
-        config = IdPConfig()
-        config.load(self._config_dict())
-        self.server = Server(config=config)
-        install_backend(self.server, idp.backend)
+            self._pysaml2 = Pysaml2Idp(idp, sp, self._files.key_file, self._files.cert_file)
 
     def _write_keys(self, private_key_pem: str, certificate_pem: str) -> _Files:
         key_file = Path(tempfile.mkstemp(suffix=".key", dir=self._workdir)[1])
@@ -225,27 +196,6 @@ class IdentityProvider:
         cert_file = Path(tempfile.mkstemp(suffix=".crt", dir=self._workdir)[1])
         cert_file.write_text(certificate_pem)
         return _Files(key_file, cert_file, certificate_body(certificate_pem), private_key_pem)
-
-    def _config_dict(self) -> dict[str, Any]:
-        # Both bindings are accepted whatever the metadata declares (Declare Redirect Endpoint).
-        endpoints = [(self.settings.sso_url, BINDING_REDIRECT), (self.settings.sso_url, BINDING_POST)]
-        return {
-            "entityid": self.settings.entity_id,
-            "key_file": str(self._files.key_file),
-            "cert_file": str(self._files.cert_file),
-            "accepted_time_diff": 120,
-            "service": {
-                "idp": {
-                    "endpoints": {"single_sign_on_service": endpoints},
-                    "name_id_format": list(NAMEID_FORMATS.values()),
-                    "want_authn_requests_signed": False,
-                    "signing_algorithm": SIG_RSA_SHA256,
-                    "digest_algorithm": DIGEST_SHA256,
-                }
-            },
-            **crypto_settings(self.settings.backend),
-            "metadata": {"inline": [sp_metadata_xml(self.sp)]},
-        }
 
     def metadata_xml(self) -> str:
         """The IdP metadata document; the HTTP-Redirect endpoint appears only when declared."""
@@ -272,32 +222,15 @@ class IdentityProvider:
         )
 
     def _read(self, saml_request: str, binding: str, relay_state: str | None) -> ReadRequest:
-        if self.server is None:
-            from sandbox.saml.idp_request import RequestRefused, read_request
+        if self._pysaml2 is not None:
+            return self._pysaml2.read(saml_request, binding, relay_state)
+        from sandbox.saml.idp_request import RequestRefused, read_request
 
-            try:
-                return read_request(saml_request, binding == "HTTP-Redirect", (self.settings.sso_url,), self._sp_key)
-            except RequestRefused as error:
-                log.info("AuthnRequest refused: %s", error)
-                raise IdpError(f"The SAML AuthnRequest could not be accepted: {error}") from error
         try:
-            parsed = self.server.parse_authn_request(saml_request, BINDINGS[binding], relay_state=relay_state)
-        except Exception as error:
+            return read_request(saml_request, binding == "HTTP-Redirect", (self.settings.sso_url,), self._sp_key)
+        except RequestRefused as error:
             log.info("AuthnRequest refused: %s", error)
-            raise IdpError(f"The SAML AuthnRequest could not be accepted: {_reason(error)}") from error
-        if parsed is None:
-            raise IdpError("The SAML AuthnRequest could not be accepted.")
-        from sandbox.saml.idp_request import ReadRequest
-
-        message = parsed.message
-        return ReadRequest(
-            id=message.id,
-            issuer=(message.issuer.text or "").strip() if message.issuer is not None else "",
-            issue_instant=str(message.issue_instant or ""),
-            acs_url=message.assertion_consumer_service_url,
-            force_authn=str(message.force_authn).lower() == "true",
-            xml=parsed.xmlstr.decode("utf-8") if isinstance(parsed.xmlstr, bytes) else str(parsed.xmlstr),
-        )
+            raise IdpError(f"The SAML AuthnRequest could not be accepted: {error}") from error
 
     def issue_response(
         self,
@@ -353,7 +286,7 @@ class IdentityProvider:
             add_signature_template(element, files.certificate_body, number)
             for number, (element, _node_name) in enumerate(to_sign, start=1)
         ]
-        if self.server is None:
+        if self._pysaml2 is None:
             from sandbox.saml.enveloped import SigningError, sign_in_place
 
             try:
@@ -365,9 +298,7 @@ class IdentityProvider:
             return built.to_xml()
         xml = built.to_xml()
         for element, node_name in to_sign:
-            xml = self.server.sec.sign_statement(
-                xml, node_name, key_file=str(files.key_file), node_id=element.get("ID")
-            )
+            xml = self._pysaml2.sign(xml, node_name, files.key_file, element.get("ID"))
         return xml
 
     def _signing_key(self, files: _Files) -> xmlsec.Key:
@@ -408,21 +339,12 @@ def _load_pysaml2(delay_s: float) -> None:
     started = time.process_time()
     try:
         # Importing is the point: it builds pysaml2's schemas once, for the whole process.
-        for module in ("saml2.config", "saml2.server", "saml2.sigver"):
+        for module in ("saml2.config", "saml2.server", "saml2.sigver", "sandbox.saml.idp_pysaml2"):
             importlib.import_module(module)
     except Exception:  # the first sign-in reports any real problem; a warm-up only saves time
         log.exception("loading pysaml2 ahead of the first sign-in failed")
         return
     log.info("pysaml2 loaded ahead of the first sign-in (%.2f s of CPU)", time.process_time() - started)
-
-
-def _reason(error: Exception) -> str:
-    text = str(error) or type(error).__name__
-    if "Not destined for me" in text:
-        return "its Destination is not this application's SSO IdP URL."
-    if "issue_instant" in text.lower() or "ToEarly" in type(error).__name__ or "Exceed" in type(error).__name__:
-        return "its IssueInstant is outside the accepted clock skew."
-    return escape(text.splitlines()[0])[:300]
 
 
 @dataclass
