@@ -4,10 +4,10 @@ With the in-process backend (the default) no pysaml2 is involved: AuthnRequests 
 with lxml and libxmlsec1 (``sandbox.saml.idp_request``: signature, destination, version), and the
 Response is signed where it stands. With the ``xmlsec1`` program, pysaml2's ``Server``
 (``sandbox.saml.idp_pysaml2``) reads the requests and signs through its security context, as a
-reference the in-process path is tested against. The IssueInstant window, the Issuer and the requested ACS URL are checked
-here for both. The Response is built here (``sandbox.saml.response``), because a tester's edge cases
-(shifted clocks, short validity, a wrong audience, a foreign key) have to reach into parts pysaml2's
-response builder decides on its own.
+reference the in-process path is tested against. The IssueInstant window, the Issuer and the
+requested ACS URL are checked here for both. The Response is built here (``sandbox.saml.response``),
+because a tester's edge cases (shifted clocks, short validity, a wrong audience, a foreign key) have
+to reach into parts pysaml2's response builder decides on its own.
 
 pysaml2, xmlsec and the reader are imported inside the functions that use them: importing pysaml2
 takes seconds (see backend.py), and most start-ups never sign anyone in.
