@@ -9,7 +9,7 @@ PY="$VENV/bin/python"
 # Debian packages the app needs at run time: xmlsec1 (pysaml2's fallback signer) and the X/GL/font
 # libraries QtWebEngine loads even offscreen.
 SYSTEM_PACKAGES=(
-  xmlsec1 libxmlsec1-openssl python3-venv
+  xmlsec1 libxmlsec1-openssl
   libgl1 libegl1 libopengl0 libglib2.0-0 libfontconfig1 libfreetype6 libdbus-1-3
   libnss3 libnspr4 libasound2 libxkbcommon0 libxkbcommon-x11-0 libxkbfile1
   libxcomposite1 libxdamage1 libxrandr2 libxtst6 libxshmfence1 libxss1 libgbm1 libdrm2
@@ -20,6 +20,9 @@ SYSTEM_PACKAGES=(
 )
 # What the tests need besides: a PostgreSQL server, on which they run both systems once.
 TEST_SYSTEM_PACKAGES=(postgresql)
+# Installed when set-up runs as root, and never asked of anyone else: python3-venv lets the
+# distribution's optimised python3 make the virtual environment (see choose_python).
+ROOT_ONLY_SYSTEM_PACKAGES=(python3-venv)
 
 missing_system_packages() {
   local pkg
@@ -32,6 +35,9 @@ ensure_system_packages() {
   command -v dpkg-query >/dev/null 2>&1 || return 0   # not Debian: the user installs the equivalents
   local missing
   missing=$(missing_system_packages "$@" | tr '\n' ' ')
+  if [ "$(id -u)" = "0" ]; then
+    missing+=$(missing_system_packages "${ROOT_ONLY_SYSTEM_PACKAGES[@]}" | tr '\n' ' ')
+  fi
   [ -z "${missing// /}" ] && return 0
   if [ "$(id -u)" = "0" ]; then
     echo "Installing system packages: $missing" >&2
