@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from sandbox.blogin.models import Base, Trace, User
 from sandbox.blogin.models.people import upgrade_people_schema
+from sandbox.blogin.scim.wal_flush import WalFlusher, can_flush
 from sandbox.blogin.services.audit import audit_log_page, audit_records, recent_audit_events
 from sandbox.blogin.services.integration_state import BlogInState, BlogInUserView, integration_state, user_directory
 from sandbox.blogin.services.seed import SANDBOX_ADMIN_EMAIL, seed_tenant
@@ -32,6 +33,14 @@ class BlogIn(MockSystem):
 
     def __init__(self, db_url: str, bus: EventBus) -> None:
         super().__init__(db_url, bus, Base.metadata, Trace)
+        # Syncs the SQLite log while SCIM changes run, so checkpoints under the write lock wait less.
+        path = self.database.path
+        self.wal_flusher = WalFlusher(path) if path is not None and can_flush(path) else None
+
+    def close(self) -> None:
+        if self.wal_flusher is not None:
+            self.wal_flusher.close()
+        super().close()
 
     def upgrade_schema(self) -> None:
         with self.database.engine.begin() as connection:

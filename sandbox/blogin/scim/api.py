@@ -220,6 +220,10 @@ def release_write_lock(call: ScimCall) -> None:
     if call.write_locked:
         call.write_locked = False
         call.system.traces.write_lock.release()
+        flusher = call.system.wal_flusher
+        if flusher is not None:
+            # A change was made (or rolled back): the log is synced shortly, off the lock.
+            flusher.kick()
 
 
 def end_change(call: ScimCall) -> None:
