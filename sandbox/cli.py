@@ -6,8 +6,8 @@ import argparse
 import json
 import logging
 import signal
+import socket
 import sys
-import threading
 from pathlib import Path
 
 from sandbox import __version__
@@ -102,8 +102,7 @@ def configure_logging(settings: Settings) -> None:
 def serve(settings: Settings) -> int:
     # As for the desktop: no cyclic garbage collection while start-up imports and builds the
     # systems (it finds nothing to collect there and costs a tenth of the import time).
-    stop = threading.Event()
-    _stop_on_signals(stop)
+    stop = _StopSignals()
     with paused_while_starting():
         from sandbox.app import Sandbox
 
@@ -115,23 +114,46 @@ def serve(settings: Settings) -> int:
             json.dumps({"event": "ready", "jumpcloud": sandbox.jumpcloud.base_url, "blogin": sandbox.blogin.base_url}),
             flush=True,
         )
-        # The handler runs on this thread and wakes the wait (lock waits are interruptible on POSIX).
         stop.wait()
     finally:
         sandbox.stop()
+        stop.close()
     print(json.dumps({"event": "stopped"}), flush=True)
     return 0
 
 
-def _stop_on_signals(stop: threading.Event) -> None:
-    """SIGINT and SIGTERM set ``stop``."""
+class _StopSignals:
+    """SIGINT and SIGTERM end :meth:`wait`.
 
-    def request_stop(signum: int, _frame: object) -> None:
+    The interpreter's own handler writes each signal to a socket (``signal.set_wakeup_fd``) before any
+    Python runs, and :meth:`wait` reads that socket: a signal that arrives before the wait begins is
+    still there to read, and the Python handler takes no lock. Setting a ``threading.Event`` from the
+    handler could hang for good: a handler runs between two bytecodes of the main thread, and when
+    the signal came while that thread held the event's internal lock on its way into ``Event.wait``,
+    ``Event.set`` waited for a lock its own thread held.
+    """
+
+    def __init__(self) -> None:
+        self._reader, self._writer = socket.socketpair()
+        self._writer.setblocking(False)
+        self._previous_fd = signal.set_wakeup_fd(self._writer.fileno())
+        self._previous = {sig: signal.signal(sig, self._note) for sig in (signal.SIGINT, signal.SIGTERM)}
+
+    @staticmethod
+    def _note(signum: int, _frame: object) -> None:
         log.info("signal %d received, stopping", signum)
-        stop.set()
 
-    signal.signal(signal.SIGINT, request_stop)
-    signal.signal(signal.SIGTERM, request_stop)
+    def wait(self) -> None:
+        """Block until SIGINT or SIGTERM arrives (or has arrived since this object was made)."""
+        self._reader.recv(64)
+
+    def close(self) -> None:
+        """Give the signals and the wake-up descriptor back to whoever had them."""
+        signal.set_wakeup_fd(self._previous_fd)
+        for sig, handler in self._previous.items():
+            signal.signal(sig, handler)
+        self._reader.close()
+        self._writer.close()
 
 
 def main(argv: list[str] | None = None) -> int:
