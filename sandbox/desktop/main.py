@@ -66,6 +66,7 @@ def _run_desktop(settings: Settings) -> int:
         box.exec()
         return 2
 
+    from sandbox.desktop.heap_trim import HeapTrim
     from sandbox.desktop.window import MainWindow
 
     # The docks below the personas are built once the first persona page is up: that page comes first.
@@ -74,6 +75,9 @@ def _run_desktop(settings: Settings) -> int:
     window.first_page_loaded.connect(settle_after_start_up)
     window.first_page_loaded.connect(starter.continue_start)
     starter.served.connect(window.system_served)
+    # Start-up frees much of what it built (glibc keeps it): given back once every page and system is up.
+    heap_trim = HeapTrim(window, sandbox)
+    starter.served.connect(heap_trim.system_served)
     starter.failed.connect(window.system_failed)
     stop_on_signal = _QuitOnSignal(window.close)
     try:
