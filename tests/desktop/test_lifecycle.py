@@ -268,10 +268,10 @@ def test_a_blogin_persona_on_screen_at_launch_loads_first(tmp_path: Path) -> Non
     assert sorted(loaded) == ["blogin-admin", "end-user", "jumpcloud-admin"]
 
 
-def test_chromium_starts_renderers_directly_only_without_its_sandbox() -> None:
+def test_chromium_keeps_its_zygote_and_the_flags_given_and_skips_the_gpu_offscreen() -> None:
     unsandboxed = {"QTWEBENGINE_DISABLE_SANDBOX": "1", "QTWEBENGINE_CHROMIUM_FLAGS": "--lang=de"}
     configure_chromium(unsandboxed)
-    assert unsandboxed["QTWEBENGINE_CHROMIUM_FLAGS"].split() == ["--lang=de", "--no-zygote"]
+    assert unsandboxed["QTWEBENGINE_CHROMIUM_FLAGS"].split() == ["--lang=de"]
     sandboxed = {"QT_QPA_PLATFORM": "offscreen"}
     configure_chromium(sandboxed)
     assert sandboxed["QTWEBENGINE_CHROMIUM_FLAGS"].split() == ["--disable-gpu"]
