@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import gc
+import threading
 from collections.abc import Iterator
 
 import pytest
 
 from sandbox.collector import YOUNG_THRESHOLD, paused_while_starting, settle_after_start_up
+from tests.unit.test_memory import anonymous_mb, fragment_a_heap
 
 
 @pytest.fixture
@@ -44,3 +46,16 @@ def test_settling_freezes_what_start_up_built_and_collects_young_objects_less_of
     cycle.append(cycle)
     del cycle
     assert gc.collect() >= 1
+
+
+@pytest.mark.usefixtures("restored_collector")
+def test_settling_gives_the_heap_start_up_freed_back() -> None:
+    kept: list[bytes] = []
+    thread = threading.Thread(target=fragment_a_heap, args=(kept,))
+    thread.start()
+    thread.join()
+    before = anonymous_mb()
+
+    settle_after_start_up()
+
+    assert before - anonymous_mb() > 20

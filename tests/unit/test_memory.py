@@ -11,14 +11,14 @@ import pytest
 from sandbox import memory
 
 
-def _anonymous_mb() -> float:
+def anonymous_mb() -> float:
     for line in Path("/proc/self/smaps_rollup").read_text().splitlines():
         if line.startswith("Anonymous:"):
             return int(line.split()[1]) / 1024
     raise AssertionError("no Anonymous line in smaps_rollup")
 
 
-def _fragment_a_heap(kept: list[bytes]) -> None:
+def fragment_a_heap(kept: list[bytes]) -> None:
     """In a thread of its own (so in a heap of its own): 48 MB of 4 KB blocks, every 64th kept.
 
     The blocks kept pin the heap's top, so free() alone cannot shrink it: 47 MB stays free inside.
@@ -30,14 +30,14 @@ def _fragment_a_heap(kept: list[bytes]) -> None:
 
 def test_free_pages_inside_the_heap_go_back_and_what_is_in_use_stays() -> None:
     kept: list[bytes] = []
-    thread = threading.Thread(target=_fragment_a_heap, args=(kept,))
+    thread = threading.Thread(target=fragment_a_heap, args=(kept,))
     thread.start()
     thread.join()
-    before = _anonymous_mb()
+    before = anonymous_mb()
 
     assert memory.release_free_heap("a test") is True
 
-    assert before - _anonymous_mb() > 20
+    assert before - anonymous_mb() > 20
     assert len(kept) == 188 and all(block == bytes(4000) for block in kept)
 
 
