@@ -14,6 +14,7 @@ from PySide6.QtCore import QCoreApplication, QEvent, QEventLoop, QTimer
 
 from sandbox.collector import paused_while_starting, settle_after_start_up
 from sandbox.desktop.none_refcount import keep_none_alive
+from sandbox.desktop.pyside_sources import read_sources_without_caching
 from sandbox.errors import SandboxStartupError
 from sandbox.settings import Settings
 
@@ -34,6 +35,8 @@ def run_desktop(settings: Settings) -> int:
 
 def _run_desktop(settings: Settings) -> int:
     keep_none_alive()
+    # Before the app's modules load: PySide6 would keep the source of each of them.
+    read_sources_without_caching()
     from sandbox.desktop.startup import SandboxStarter, WebEngineWarmUp, configure_chromium, load_before_chromium
 
     configure_chromium()
