@@ -204,7 +204,8 @@ def scenarios(
     return {
         "GET /Users/{id}": (get_by_id, 1000, 200),
         'filter=userName eq "…"': (filter_eq, 1000, 200),
-        'filter=userName co "…"': (filter_co, 100, 200),
+        # 300, not fewer: at 100 the ratio to the ceiling moved by a tenth between two runs of the same code.
+        'filter=userName co "…"': (filter_co, 300, 200),
         "page of 100 users": (page, 100, 200),
         "POST /Users": (post, 500, 201),
         "PATCH replace": (patch, 500, (200, 204)),  # scim2-server may answer 204
