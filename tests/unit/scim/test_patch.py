@@ -106,3 +106,19 @@ def test_arbitrary_operations_give_a_valid_user_or_a_400(ops: list[dict[str, Any
             "mutability",
             "invalidFilter",
         }
+
+
+def test_a_patched_copy_shares_no_container_with_the_stored_representation() -> None:
+    stored = {
+        "userName": "ann",
+        "name": {"givenName": "Ann", "familyName": "Lee"},
+        "emails": [{"value": "ann@example.com", "primary": True}],
+    }
+    patched = apply_patch(USER_TYPE, stored, [{"op": "replace", "path": "userName", "value": "ann2"}])
+    patched["name"]["givenName"] = "Changed"
+    patched["emails"][0]["value"] = "changed@example.com"
+    assert stored == {
+        "userName": "ann",
+        "name": {"givenName": "Ann", "familyName": "Lee"},
+        "emails": [{"value": "ann@example.com", "primary": True}],
+    }
