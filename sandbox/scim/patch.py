@@ -6,9 +6,9 @@ checks and stores the result like a PUT. That keeps one meaning of every attribu
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
+from sandbox.containers import copy_containers
 from sandbox.scim.errors import invalid_path, invalid_syntax, invalid_value, mutability, no_target
 from sandbox.scim.filter import And, Compare, Filter, matches
 from sandbox.scim.paths import Target, parse_path, resolve
@@ -38,7 +38,7 @@ def operations_of(body: Any) -> list[dict[str, Any]]:
 
 def apply_patch(rtype: ResourceType, resource: dict[str, Any], operations: list[dict[str, Any]]) -> dict[str, Any]:
     """A new representation with ``operations`` applied in order; ``resource`` is left untouched."""
-    result = _copy_of(resource)
+    result = copy_containers(resource)
     for operation in operations:
         fields = {k.lower(): v for k, v in operation.items() if isinstance(k, str)}
         op = fields.get("op")
@@ -59,22 +59,6 @@ def apply_patch(rtype: ResourceType, resource: dict[str, Any], operations: list[
             raise invalid_value(f"The '{op}' operation on {path!r} needs a 'value'.")
         _apply(rtype, result, op, target, value)
     return result
-
-
-_SHARED_SCALARS = (str, int, float, bool, type(None))
-
-
-def _copy_of(value: Any) -> Any:
-    """``copy.deepcopy`` of a JSON representation, four times quicker: its dicts and lists are new, its
-    strings, numbers, booleans and nulls (immutable) are shared; anything else goes through deepcopy."""
-    kind = type(value)
-    if kind is dict:
-        return {key: _copy_of(item) for key, item in value.items()}
-    if kind is list:
-        return [_copy_of(item) for item in value]
-    if kind in _SHARED_SCALARS:
-        return value
-    return copy.deepcopy(value)
 
 
 def _pathless(rtype: ResourceType, resource: dict[str, Any], op: str, value: Any) -> None:
