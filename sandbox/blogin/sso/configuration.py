@@ -50,6 +50,15 @@ def get_configuration(session: Session) -> SsoConfiguration:
     return configuration
 
 
+def sso_is_on(session: Session) -> bool:
+    """Whether members log in with single sign-on: the status is On and an identity provider is configured.
+
+    Reads without creating the configuration row, so a password sign-in never writes it.
+    """
+    configuration = session.get(SsoConfiguration, 1)
+    return configuration is not None and configuration.enabled and configuration.idp_configured
+
+
 def active_sp_key(session: Session) -> ServiceProviderKey:
     """BlogIn's current SAML key pair, generated on first use."""
     key = session.scalars(

@@ -1,18 +1,28 @@
-"""Password sign-in at /login (administrators can always bypass SSO here), and sign-out."""
+"""Password sign-in at /login, and sign-out.
+
+While single sign-on is on, members log in through the identity provider; only administrators can
+bypass SSO with their password here, as at the real BlogIn.
+"""
 
 from __future__ import annotations
 
+import logging
+
 from flask import Blueprint, g, redirect, render_template, request, session, url_for
+from markupsafe import Markup
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from sandbox.blogin.models import User
 from sandbox.blogin.services.audit import record_audit
 from sandbox.blogin.services.seed import SANDBOX_ADMIN_EMAIL, SANDBOX_ADMIN_PASSWORD
+from sandbox.blogin.sso.configuration import sso_is_on
 from sandbox.blogin.sso.jit import SignedInUser
 from sandbox.blogin.web.context import USER_SESSION_KEY, current_user, system
 from sandbox.passwords import verify_password
 from sandbox.webcommon import db, safe_next, work
+
+log = logging.getLogger("sandbox.blogin.auth")
 
 bp = Blueprint("auth", __name__)
 
@@ -37,7 +47,15 @@ def sign_in(user: SignedInUser, method: str) -> None:
     )
 
 
-def _login_page(next_url: str, email: str = "", error: str | None = None) -> str:
+SSO_REQUIRED = Markup(
+    "Acme logs in to BlogIn with single sign-on. Use <strong>Log in with SSO</strong> below; "
+    "only BlogIn administrators can log in with a password."
+)
+SSO_REQUIRED_REASON = "Single sign-on is on; only administrators can bypass SSO with a password"
+
+
+def _login_page(next_url: str, email: str = "", error: str | None = None, *, sso_required: bool = False) -> str:
+    """The login page; ``sso_required`` shows ``error`` as the note that this member must use SSO."""
     from flask import current_app
 
     providers = current_app.extensions.get(LOGIN_OPTIONS_KEY, [])
@@ -48,6 +66,8 @@ def _login_page(next_url: str, email: str = "", error: str | None = None) -> str
         email=email,
         error=error,
         options=options,
+        sso_on=sso_is_on(db()),
+        sso_required=sso_required,
         sandbox_email=SANDBOX_ADMIN_EMAIL,
         sandbox_password=SANDBOX_ADMIN_PASSWORD,
     )
@@ -87,16 +107,43 @@ def login() -> str | Response | tuple[str, int]:
         )
         g.commit_on_error = True
         return _login_page(next_url, email, "This account is deactivated. Ask a BlogIn administrator."), 403
+    # Checked only once the password is right, so a stranger learns nothing about the account or its role.
+    if _must_use_sso(user):
+        _refuse_for_sso(user, "password")
+        return _login_page(next_url, email, SSO_REQUIRED, sso_required=True), 403
     sign_in(user, "password")
     return redirect(next_url)
 
 
+def _must_use_sso(user: User) -> bool:
+    """Whether single sign-on keeps ``user`` from signing in without it (administrators can always bypass SSO)."""
+    return not user.is_admin and sso_is_on(db())
+
+
+def _refuse_for_sso(user: User, method: str) -> None:
+    """Record a sign-in refused because ``user`` must log in with SSO; kept although the answer is an error."""
+    record_audit(
+        db(),
+        "user_login_failed",
+        f"{user.user_name} must log in with SSO",
+        actor=user.user_name,
+        success=False,
+        detail={"method": method, "reason": SSO_REQUIRED_REASON, "role": user.role},
+    )
+    g.commit_on_error = True
+    log.info("%s sign-in refused for %s: single sign-on is on and the role is %s", method, user.user_name, user.role)
+
+
 @bp.get("/login/link")
-def login_link() -> Response:
+def login_link() -> Response | tuple[str, int]:
     email = system().login_links.redeem(request.args.get("token", ""))
     user = db().scalars(select(User).where(User.user_name_key == email.lower())).first() if email else None
     if user is None or not user.active:
         return redirect(url_for("auth.login"))
+    # The desktop's link stands in for the administrator typing their password: the same rule applies.
+    if _must_use_sso(user):
+        _refuse_for_sso(user, "desktop link")
+        return _login_page(url_for("home.feed"), user.email or user.user_name, SSO_REQUIRED, sso_required=True), 403
     sign_in(user, "desktop link")
     return redirect(url_for("settings.user_authentication") if user.is_admin else url_for("home.feed"))
 
