@@ -35,6 +35,7 @@ from sandbox.saml.backend import (
 )
 from sandbox.saml.keys import certificate_body, sha256_fingerprint
 from sandbox.saml.metadata import BINDING_POST, BINDING_REDIRECT, DS, MD, SAML2_PROTOCOL
+from sandbox.saml.query_signature import QuerySignatureRefused, SpQuerySignature
 from sandbox.saml.response import (
     SAML,
     SAMLP,
@@ -104,6 +105,8 @@ class AuthnRequestInfo:
     acs_url: str
     xml: str
     force_authn: bool = False
+    # HTTP-Redirect only: the algorithm of the query string's signature, verified ("RSA-SHA256").
+    query_signature: str | None = None
 
 
 @dataclass(frozen=True)
@@ -181,6 +184,8 @@ class IdentityProvider:
         # xmlsec1 program is driven through pysaml2's server, which also reads the requests then.
         self._pysaml2: Pysaml2Idp | None = None
         self._sp_key: xmlsec.Key | None = None
+        # Checks signed HTTP-Redirect queries (loads the SP certificate on the first one).
+        self._query_signature = SpQuerySignature(sp.certificate_pem)
         if idp.backend == PYTHON_XMLSEC:
             from sandbox.saml.idp_request import sp_signature_key
 
@@ -201,8 +206,17 @@ class IdentityProvider:
         """The IdP metadata document; the HTTP-Redirect endpoint appears only when declared."""
         return idp_metadata_xml(self.settings)
 
-    def read_authn_request(self, saml_request: str, binding: str, relay_state: str | None = None) -> AuthnRequestInfo:
-        """Decode and check a received AuthnRequest (``binding`` is ``HTTP-Redirect`` or ``HTTP-POST``)."""
+    def read_authn_request(
+        self, saml_request: str, binding: str, relay_state: str | None = None, query: bytes | None = None
+    ) -> AuthnRequestInfo:
+        """Decode and check a received AuthnRequest (``binding`` is ``HTTP-Redirect`` or ``HTTP-POST``).
+
+        ``query``: an HTTP-Redirect request's raw query string, whose signature, if any, is checked first
+        (:class:`~sandbox.saml.query_signature.SpQuerySignature`).
+        """
+        query_signature = None
+        if binding == "HTTP-Redirect" and query:
+            query_signature = self._check_query_signature(query)
         read = self._read(saml_request, binding, relay_state)
         _check_issue_instant(read.issue_instant)
         if read.issuer != self.sp.entity_id:
@@ -219,7 +233,15 @@ class IdentityProvider:
             acs_url=requested or self.sp.acs_urls[0],
             xml=read.xml,
             force_authn=read.force_authn,
+            query_signature=query_signature,
         )
+
+    def _check_query_signature(self, query: bytes) -> str | None:
+        try:
+            return self._query_signature.check(query)
+        except QuerySignatureRefused as error:
+            log.info("AuthnRequest refused: %s", error)
+            raise IdpError(f"The SAML AuthnRequest could not be accepted: {error}") from error
 
     def _read(self, saml_request: str, binding: str, relay_state: str | None) -> ReadRequest:
         if self._pysaml2 is not None:

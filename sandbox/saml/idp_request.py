@@ -11,9 +11,11 @@ reads the request here instead, with the checks pysaml2 makes and clearer words 
 - ``ForceAuthn`` and ``IsPassive``, when given, are booleans;
 - an enveloped signature on the request, when there is one, verifies with the SP's certificate.
 
-A signature in the query string of HTTP-Redirect is not checked, as pysaml2 does not check it unless
-asked to: JumpCloud does not require signed AuthnRequests. The IssueInstant window, the Issuer and the
-requested ACS URL are checked by the caller, for both backends alike.
+JumpCloud does not require signed AuthnRequests: an unsigned one is accepted even when the application
+has an SP certificate. A signature in the query string of HTTP-Redirect is checked by the caller before
+the request is read (:mod:`sandbox.saml.query_signature`), with the same rule as an enveloped one. The
+IssueInstant window, the Issuer and the requested ACS URL are checked by the caller too, for both
+backends alike.
 """
 
 from __future__ import annotations

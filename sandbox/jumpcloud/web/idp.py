@@ -191,7 +191,9 @@ def _read_request(
     endpoint = sso.served_sso_url(application, base_url)
     try:
         provider = runtime().providers.get(sso.idp_settings(application, base_url), sso.sp_settings(application))
-        info = provider.read_authn_request(saml_request, binding, relay_state)
+        # HTTP-Redirect's signature covers the query string as received, not as decoded.
+        query = request.query_string if binding == "HTTP-Redirect" else None
+        info = provider.read_authn_request(saml_request, binding, relay_state, query)
     except IdpError as error:
         event = sso.record_sso_auth(
             work(), application, base_url, user=None, idp_initiated=False, success=False, error_message=str(error)
@@ -215,6 +217,13 @@ def _read_request(
             related_id=event["id"],
         )
         return None, None, _refuse("Single sign-on failed", str(error), 400)
+    checks = [
+        {"name": "issuer", "ok": True, "detail": f"{info.issuer} is this application's SP Entity ID"},
+        {"name": "acs_url", "ok": True, "detail": f"{info.acs_url} is one of its ACS URLs"},
+    ]
+    if info.query_signature:
+        detail = f"its {info.query_signature} signature over the query string verifies with the SP certificate"
+        checks.append({"name": "signature", "ok": True, "detail": detail})
     trace_id = runtime().traces.record(
         work(),
         "saml",
@@ -227,10 +236,7 @@ def _read_request(
             xml=info.xml,
             verdict="accepted",
             relay_state=relay_state,
-            checks=[
-                {"name": "issuer", "ok": True, "detail": f"{info.issuer} is this application's SP Entity ID"},
-                {"name": "acs_url", "ok": True, "detail": f"{info.acs_url} is one of its ACS URLs"},
-            ],
+            checks=checks,
             application=application.name,
             flow_id=info.id,
         ),
