@@ -7,12 +7,16 @@ sees for each refusal: JumpCloud's error page, a failed ``sso_auth`` event and t
 
 from __future__ import annotations
 
+import base64
+import re
 from dataclasses import dataclass
 from html import unescape
 from typing import Any
-from urllib.parse import quote_plus
+from urllib.parse import quote, quote_plus, unquote_plus
 
 import pytest
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from saml2 import BINDING_HTTP_REDIRECT
 from saml2.xmldsig import SIG_RSA_SHA256, SIG_RSA_SHA512
 
@@ -116,6 +120,30 @@ def test_an_sp_signing_with_rsa_sha512_is_accepted(interop: Interop) -> None:
     page = interop.follow(interop.browser.get(_signed_url(sp, "/feed", sigalg=SIG_RSA_SHA512)))
     assert page.status_code == 200
     assert sp.accept(form_of(page.text)[1]["SAMLResponse"])["name_id"] == "ada@example.com"
+
+
+def test_the_query_is_verified_as_sent_by_an_sp_encoding_unlike_python(interop: Interop) -> None:
+    """Lower-case escapes and %20: another valid URL encoding, which a check re-encoding the values would refuse."""
+    sp = interop.sp()
+    url = _signed_url(sp, "/posts/42?tab=new posts")
+    values = {
+        name: unquote_plus(value) for name, _, value in (piece.partition("=") for piece in url.split("?")[1].split("&"))
+    }
+    pieces = [f"{name}={_lower_hex(values[name])}" for name in ("SAMLRequest", "RelayState", "SigAlg")]
+    key = serialization.load_pem_private_key(sp.keys.private_key_pem.encode(), password=None)
+    assert isinstance(key, rsa.RSAPrivateKey)
+    signature = key.sign("&".join(pieces).encode(), padding.PKCS1v15(), hashes.SHA256())
+    query = "&".join([*pieces, f"Signature={_lower_hex(base64.b64encode(signature).decode())}"])
+    assert "%2f" in query and "%20" in query and query not in url
+    page = interop.follow(interop.browser.get(f"{url.split('?')[0]}?{query}"))
+    assert page.status_code == 200
+    fields = form_of(page.text)[1]
+    assert fields["RelayState"] == "/posts/42?tab=new posts"
+    assert sp.accept(fields["SAMLResponse"])["name_id"] == "ada@example.com"
+
+
+def _lower_hex(value: str) -> str:
+    return re.sub(r"%[0-9A-F]{2}", lambda escape: escape.group(0).lower(), quote(value, safe=""))
 
 
 def test_a_relay_state_changed_after_signing_is_refused(interop: Interop) -> None:
