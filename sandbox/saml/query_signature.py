@@ -171,10 +171,12 @@ def _raw_parameters(query: bytes, wanted: tuple[str, ...]) -> dict[str, bytes]:
     """The ``name=value`` pieces of ``query`` whose decoded name is in ``wanted``, as received.
 
     Names are decoded as the web framework decodes them (``&``-separated, ``+`` a space, then
-    percent-decoded), so the pieces checked here are the ones the request is read from. A name
-    given twice is refused: the framework reads the first, and the signature might cover another.
+    percent-decoded), so the pieces checked here are the ones the request is read from. In a signed
+    query a name given twice is refused: the framework reads the first, and the signature might
+    cover another. An unsigned query is left to the framework, as before signatures were checked.
     """
     found: dict[str, bytes] = {}
+    repeated: list[str] = []
     for piece in query.split(b"&"):
         if not piece:
             continue
@@ -182,8 +184,11 @@ def _raw_parameters(query: bytes, wanted: tuple[str, ...]) -> dict[str, bytes]:
         if name not in wanted:
             continue
         if name in found:
-            raise QuerySignatureRefused(f"its query string gives {escape(name)} more than once.")
-        found[name] = piece
+            repeated.append(name)
+        else:
+            found[name] = piece
+    if repeated and any(name in found for name in SIGNATURE_PARAMETERS):
+        raise QuerySignatureRefused(f"its query string gives {escape(repeated[0])} more than once.")
     return found
 
 

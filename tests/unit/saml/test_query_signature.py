@@ -184,6 +184,11 @@ def test_a_signed_parameter_given_twice_is_refused(name: str) -> None:
         _check(f"{query}&{duplicate}")
 
 
+def test_an_unsigned_query_with_a_repeated_parameter_is_left_to_the_reader() -> None:
+    query = f"SAMLRequest={quote_plus(SAML_REQUEST)}&RelayState=%2Ffeed&RelayState=%2Fother"
+    assert _check(query) is None
+
+
 def test_a_signature_that_is_not_base64_is_refused() -> None:
     with pytest.raises(QuerySignatureRefused, match="its Signature is not valid base64"):
         _check(_replace(_signed_query(), "Signature", "not*base64"))
