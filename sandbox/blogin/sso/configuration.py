@@ -51,11 +51,16 @@ def get_configuration(session: Session) -> SsoConfiguration:
 
 
 def sso_is_on(session: Session) -> bool:
-    """Whether members log in with single sign-on: the status is On and an identity provider is configured.
+    """Whether members log in with single sign-on (see :func:`sso_is_on_in`).
 
     Reads without creating the configuration row, so a password sign-in never writes it.
     """
-    configuration = session.get(SsoConfiguration, 1)
+    return sso_is_on_in(session.get(SsoConfiguration, 1))
+
+
+def sso_is_on_in(configuration: SsoConfiguration | None) -> bool:
+    """Whether ``configuration`` (``None`` before first use) has single sign-on on: the status is On and an
+    identity provider is configured."""
     return configuration is not None and configuration.enabled and configuration.idp_configured
 
 

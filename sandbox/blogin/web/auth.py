@@ -13,10 +13,10 @@ from markupsafe import Markup
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from sandbox.blogin.models import User
+from sandbox.blogin.models import SsoConfiguration, User
 from sandbox.blogin.services.audit import record_audit
 from sandbox.blogin.services.seed import SANDBOX_ADMIN_EMAIL, SANDBOX_ADMIN_PASSWORD
-from sandbox.blogin.sso.configuration import sso_is_on
+from sandbox.blogin.sso.configuration import sso_is_on, sso_is_on_in
 from sandbox.blogin.sso.jit import SignedInUser
 from sandbox.blogin.web.context import USER_SESSION_KEY, current_user, system
 from sandbox.passwords import verify_password
@@ -58,6 +58,9 @@ def _login_page(next_url: str, email: str = "", error: str | None = None, *, sso
     """The login page; ``sso_required`` shows ``error`` as the note that this member must use SSO."""
     from flask import current_app
 
+    # Read before the options and held while they are made: the session keeps a loaded row only while it
+    # is referenced, so the SSO option's look-up of the same row is answered without reading it again.
+    configuration = db().get(SsoConfiguration, 1)
     providers = current_app.extensions.get(LOGIN_OPTIONS_KEY, [])
     options = [option for option in (provider(next_url) for provider in providers) if option]
     return render_template(
@@ -66,7 +69,7 @@ def _login_page(next_url: str, email: str = "", error: str | None = None, *, sso
         email=email,
         error=error,
         options=options,
-        sso_on=sso_is_on(db()),
+        sso_on=sso_is_on_in(configuration),
         sso_required=sso_required,
         sandbox_email=SANDBOX_ADMIN_EMAIL,
         sandbox_password=SANDBOX_ADMIN_PASSWORD,
