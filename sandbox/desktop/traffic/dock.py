@@ -136,7 +136,8 @@ class ScimTrafficDock(QDockWidget):
         self.status_filter.currentIndexChanged.connect(self.apply_filter)
         self.resource_filter.currentIndexChanged.connect(self.apply_filter)
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
-        model.rowsInserted.connect(self._refresh)
+        # Once per batch, not per run of rows a batch inserts (nor when a filtered-out batch adds none).
+        model.traces_added.connect(self._refresh)
         model.modelReset.connect(self._refresh)
         self._refresh()
 

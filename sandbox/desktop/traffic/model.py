@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from urllib.parse import unquote_plus
 
 from sandbox.desktop.theme import FAILING_RED, HEALTHY_GREEN
@@ -60,18 +62,36 @@ class TrafficFilter:
 
 
 class ScimTrafficModel(TraceTableModel):
-    """Every SCIM exchange either system recorded, oldest first."""
+    """Every SCIM exchange either system recorded, in the order their requests went out."""
 
     kind = SCIM
     columns = COLUMNS
     verdict_column = STATUS
     system_column = RECORDED_BY
 
+    def __init__(self) -> None:
+        super().__init__()
+        self._resources: set[str] = set()
+
+    def shown_time(self, trace: SandboxEvent) -> datetime:
+        # A client stores its exchanges in batches: the time its request went out, when recorded.
+        return sent_at(trace.data) or trace.timestamp
+
+    def append_traces(self, events: Iterable[SandboxEvent]) -> int:
+        added = super().append_traces(events)
+        if added:
+            self._resources.update(str(t.data.get("resource_type") or "") for t in self._traces[-added:])
+            self._resources.discard("")
+        return added
+
+    def clear(self) -> None:
+        self._resources.clear()
+        super().clear()
+
     def cell(self, trace: SandboxEvent, column: int) -> str:
         data = trace.data
         if column == TIME:
-            # A client stores its exchanges in batches: the time its request went out, when recorded.
-            return local_time(trace, sent_at(data))
+            return local_time(trace, self.shown_time(trace))
         if column == RECORDED_BY:
             return direction_text(trace)
         if column == METHOD:
@@ -103,7 +123,7 @@ class ScimTrafficModel(TraceTableModel):
 
     def resources(self) -> list[str]:
         """The resource types seen so far (User, Group, ServiceProviderConfig, …)."""
-        return sorted({str(t.data.get("resource_type") or "") for t in self._traces} - {""})
+        return sorted(self._resources)
 
     def exchange_of_event(self, event_id: str) -> SandboxEvent | None:
         """The exchange a Directory Insights or audit event is about (the newest, after retries)."""
