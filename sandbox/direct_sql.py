@@ -78,8 +78,9 @@ class DirectWork:
 
     Making, connecting, committing and closing a Session costs about 0.16 ms of CPU; the same
     ``BEGIN IMMEDIATE`` and commit on a pooled connection about 0.03 ms. A change whose statements are all
-    direct ones (a SCIM create) runs here. ``info`` stands in for ``Session.info`` (events queued with
-    ``sandbox.db.queue_event``, the audit ids), and whoever commits publishes the queued events.
+    direct ones (a SCIM create, PUT or PATCH of a user) runs here. ``info`` stands in for ``Session.info``
+    (events queued with ``sandbox.db.queue_event``, the audit ids), and whoever commits publishes the queued
+    events.
     """
 
     __slots__ = ("_pooled", "driver", "engine", "info")

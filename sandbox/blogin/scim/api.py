@@ -33,8 +33,9 @@ log = logging.getLogger("sandbox.blogin.scim")
 
 GATE_KEY = "blogin.scim_gate"
 
-# The change that runs without a Session on SQLite: every statement of a create is a direct one.
-_CREATE_USER = ("POST", PREFIX + "/Users")
+_USERS = PREFIX + "/Users"
+# A create: it reads its body before it takes the write lock.
+_CREATE_USER = ("POST", _USERS)
 # Methods that never change a resource (a POST to /.search does not either, but is rare enough to lock).
 _READS = frozenset({"GET", "HEAD", "OPTIONS"})
 _CHALLENGE = ("WWW-Authenticate", 'Bearer realm="BlogIn SCIM"')
@@ -194,13 +195,25 @@ def take_write_lock(call: ScimCall) -> None:
         # Take SQLite's write lock before the change reads anything: a sign-in's JIT update (which does
         # not take the lock above) then waits for the change instead of landing between its read and its
         # write, where the UPDATE of every SCIM-mapped column would overwrite it.
-        request = call.request
-        if call._session is None and (request.method, request.path) == _CREATE_USER:
+        if call._session is None and _runs_without_session(call.request):
             call._work = DirectWork(database.engine)
         else:
             begin_immediate(call.session)
     else:
         call.session.connection()
+
+
+def _runs_without_session(request: ScimRequest) -> bool:
+    """Whether every statement of the change is a direct one (``sandbox.direct_sql``): a create, a PUT or a
+    PATCH of a user. Those run on a :class:`DirectWork` on SQLite, unless the request has already opened a
+    Session (a gate read afresh, a test fault), which it then keeps."""
+    method, path = request.method, request.path
+    if method == "POST":
+        return path == _USERS
+    if method != "PATCH" and method != "PUT":
+        return False
+    user_id = path[len(_USERS) + 1 :]
+    return path.startswith(_USERS + "/") and "/" not in user_id
 
 
 def end_unfinished(call: ScimCall) -> None:

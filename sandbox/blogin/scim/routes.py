@@ -140,19 +140,27 @@ def get_user(call: ScimCall, user_id: str) -> ScimAnswer:
 
 
 def replace_user(call: ScimCall, user_id: str) -> ScimAnswer:
-    session = call.session
-    row, teams = users.user_view(session, user_id)
+    transaction = call.transaction
+    row, teams = users.user_view(transaction, user_id)
     _check_if_match(call, row.version)
-    resource, version = users.replace_user(session, row, teams, json_body(call.request), call.base)
-    return _one(call, resource, version)
+    after, version = users.replace_user(transaction, row, json_body(call.request))
+    return _changed_user(call, after, teams, version)
 
 
 def patch_user(call: ScimCall, user_id: str) -> ScimAnswer:
-    session = call.session
-    row, teams = users.user_view(session, user_id)
+    transaction = call.transaction
+    row, teams = users.user_view(transaction, user_id)
     _check_if_match(call, row.version)
-    resource, version = users.patch_user(session, row, teams, json_body(call.request), call.base)
-    return _one(call, resource, version)
+    after, version = users.patch_user(transaction, row, teams, json_body(call.request), call.base)
+    return _changed_user(call, after, teams, version)
+
+
+def _changed_user(call: ScimCall, after: Any, teams: users.Teams, version: int) -> ScimAnswer:
+    """A PUT's or PATCH's answer, made once the change is committed and the write lock is free (as a
+    create's is); a refused query parameter is still checked first and saves nothing."""
+    query = list_query(call.request.args)
+    end_change(call)
+    return _one(call, user_resource(after, call.base, teams), version, query=query)
 
 
 def delete_user(call: ScimCall, user_id: str) -> ScimAnswer:

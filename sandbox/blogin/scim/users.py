@@ -2,7 +2,8 @@
 
 The SCIM API is the hot path of provisioning, so it reads and writes the ``users`` table through
 SQLAlchemy Core statements built once (bound parameters, compiled once per process) instead of loading
-ORM objects: a GET is one query, a PATCH one query and one UPDATE.
+ORM objects: a GET is one query, a PATCH one query and one UPDATE. A create, a PUT and a PATCH run only
+direct statements (``sandbox.direct_sql``), so on SQLite they need no Session.
 """
 
 from __future__ import annotations
@@ -67,7 +68,7 @@ _CREATE_FACTS = DirectSelect(
         select(func.min(_users.c.id)).where(_JIT_SAME_EMAIL).scalar_subquery().label("jit_account"),
     )
 )
-_HOLDER = select(_users.c.id).where(_users.c.user_name_key == bindparam("key"))
+_HOLDER = DirectSelect(select(_users.c.id).where(_users.c.user_name_key == bindparam("key")))
 # A SCIM create writes every column but the console's own (linked_from stays NULL).
 _INSERT_USER = DirectWrite(_users, [c.name for c in _users.columns if c.name != "linked_from"])
 # What a PUT or PATCH writes: the mapped attributes, the password, the version (one constant UPDATE).
@@ -118,9 +119,9 @@ def render_user(session: Session, user: Any, base: str) -> dict[str, Any]:
     return render_users(session, [user], base)[0]
 
 
-def _check_unique(session: Session, key: str, except_id: str | None = None) -> None:
-    holder = session.execute(_HOLDER, {"key": key}).scalar()
-    if holder is not None and holder != except_id:
+def _check_unique(session: Work, key: str, except_id: str | None = None) -> None:
+    found = _HOLDER.first(session, {"key": key})
+    if found is not None and found.id != except_id:
         _taken(key)
 
 
@@ -213,22 +214,22 @@ def _link_jit_account(
     return after, teams, after.version
 
 
-def replace_user(session: Session, row: Any, teams: Teams, body: Any, base: str) -> tuple[dict[str, Any], int]:
-    """PUT: the user's attributes become exactly those given; answers (SCIM User, version)."""
-    return _write(session, row, teams, normalize(USER_TYPE, body), "replaced", base)
+def replace_user(session: Work, row: Any, body: Any) -> tuple[Any, int]:
+    """PUT: the user's attributes become exactly those given; answers (the user's values after the change,
+    version) for :func:`~sandbox.blogin.scim.representation.user_resource`."""
+    return _write(session, row, normalize(USER_TYPE, body), "replaced")
 
 
-def patch_user(session: Session, row: Any, teams: Teams, body: Any, base: str) -> tuple[dict[str, Any], int]:
+def patch_user(session: Work, row: Any, teams: Teams, body: Any, base: str) -> tuple[Any, int]:
     """PATCH: apply the operations to the current representation, then store it like a PUT."""
     operations = operations_of(body)
     current = user_resource(row, base, teams)
     patched = apply_patch(USER_TYPE, current, operations)
-    return _write(session, row, teams, normalize(USER_TYPE, patched), "updated", base)
+    return _write(session, row, normalize(USER_TYPE, patched), "updated")
 
 
-def _write(
-    session: Session, row: Any, teams: Teams, data: dict[str, Any], verb: str, base: str
-) -> tuple[dict[str, Any], int]:
+def _write(session: Work, row: Any, data: dict[str, Any], verb: str) -> tuple[Any, int]:
+    """Store ``data`` over ``row`` (one UPDATE and its audit event, nothing when nothing changed)."""
     columns = user_columns(data)
     if columns["user_name_key"] != row.user_name_key:
         _check_unique(session, columns["user_name_key"], except_id=row.id)
@@ -238,7 +239,7 @@ def _write(
     if password is not None and not isinstance(password, str):
         raise invalid_value("'password' must be a string.")
     if not changes and not password:
-        return user_resource(row, base, teams), row.version
+        return row, row.version
     if password:
         changes["password_hash"] = hash_password(password)
         changed.append("password")
@@ -254,7 +255,7 @@ def _write(
         shown = ", ".join(c for c in changed if c not in ("user_name_key", "scim_extra")) or "attributes"
         event, summary = "scim_user_updated", f"SCIM {verb} user {after.user_name}: {shown}"
     record_audit(session, event, summary, actor=ACTOR, detail={"user_id": row.id, "changed": changed})
-    return user_resource(after, base, teams), after.version
+    return after, after.version
 
 
 def delete_user(session: Session, row: Any) -> None:

@@ -36,6 +36,10 @@ def plans(running: Sandbox, seen: list[tuple[str, Any]]) -> list[tuple[str, list
         ]
 
 
+# Who holds a userName a PUT or PATCH renames a user to.
+_HOLDER_LOOKUP = "SELECT users.id FROM users WHERE users.user_name_key = ?"
+
+
 def test_lookups_never_scan_the_users_table(running: Sandbox, scim: Scim, statements: list) -> None:
     created = scim.post("/Users", user_body("plan.check@acme.example"))
     assert created.status_code == 201
@@ -45,11 +49,17 @@ def test_lookups_never_scan_the_users_table(running: Sandbox, scim: Scim, statem
     assert scim.get("/Users", params={"filter": 'externalId eq "5f1a2b3c4d5e6f7a8b9c0d1e"'}).status_code == 200
     patch = [{"op": "replace", "path": "title", "value": "Planner"}]
     assert scim.patch(f"/Users/{user_id}", patch).status_code == 200
+    # A rename first looks up who holds the new userName.
+    rename = [{"op": "replace", "path": "userName", "value": "plan.renamed@acme.example"}]
+    assert scim.patch(f"/Users/{user_id}", rename).status_code == 200
+    assert scim.put(f"/Users/{user_id}", user_body("plan.check@acme.example")).status_code == 200
     assert scim.delete(f"/Users/{user_id}").status_code == 204
 
     checked = plans(running, statements)
     touching_users = [(s, p) for s, p in checked if "users" in s]
-    assert len(touching_users) >= 6
+    assert len(touching_users) >= 10
+    holder_lookups = [s for s, _p in touching_users if s.split() == _HOLDER_LOOKUP.split()]
+    assert len(holder_lookups) == 2
     for statement, plan in touching_users:
         scans = [step for step in plan if step.startswith("SCAN") and "users" in step and "USING" not in step]
         assert not scans, f"{statement}\n{plan}"
