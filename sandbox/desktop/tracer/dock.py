@@ -75,7 +75,8 @@ class SamlTracerDock(QDockWidget):
 
         self.show_filter.currentIndexChanged.connect(self.apply_filter)
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
-        model.rowsInserted.connect(self._update_count)
+        # Once per batch, also when the filter hides all of it (the count still grows).
+        model.traces_added.connect(self._update_count)
         model.modelReset.connect(self._update_count)
         self._update_count()
 
