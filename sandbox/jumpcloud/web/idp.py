@@ -8,9 +8,6 @@ the Lax session cookie is not sent with it; the GET that follows carries it.
 from __future__ import annotations
 
 import logging
-import secrets
-import threading
-import time
 from dataclasses import dataclass, field
 from typing import cast
 
@@ -23,6 +20,7 @@ from sandbox.jumpcloud.models import Trace
 from sandbox.jumpcloud.services import sso
 from sandbox.jumpcloud.services.sso import ApplicationFacts, UserFacts
 from sandbox.jumpcloud.web.context import system
+from sandbox.jumpcloud.web.pending_logins import PendingLogin, PendingLogins
 from sandbox.jumpcloud.web.userconsole import USER_SESSION_KEY, current_user
 from sandbox.saml.capture import capture
 from sandbox.saml.idp import AuthnRequestInfo, IdentityProviders, IdpError
@@ -32,45 +30,6 @@ from sandbox.webcommon import work
 log = logging.getLogger("sandbox.jumpcloud.idp")
 
 bp = Blueprint("idp", __name__)
-
-FLOW_LIFETIME_S = 600.0
-
-
-@dataclass
-class PendingLogin:
-    application_id: str
-    request: AuthnRequestInfo | None
-    relay_state: str | None
-    binding: str | None
-    request_trace_id: str | None
-    created: float = field(default_factory=time.monotonic)
-
-
-class PendingLogins:
-    """Logins waiting for the user to sign in, by flow id (kept in memory, a few minutes at most)."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._flows: dict[str, PendingLogin] = {}
-
-    def add(self, login: PendingLogin) -> str:
-        flow_id = secrets.token_urlsafe(16)
-        with self._lock:
-            now = time.monotonic()
-            self._flows = {k: v for k, v in self._flows.items() if now - v.created < FLOW_LIFETIME_S}
-            self._flows[flow_id] = login
-        return flow_id
-
-    def get(self, flow_id: str) -> PendingLogin | None:
-        with self._lock:
-            login = self._flows.get(flow_id)
-        if login is None or time.monotonic() - login.created > FLOW_LIFETIME_S:
-            return None
-        return login
-
-    def finish(self, flow_id: str) -> None:
-        with self._lock:
-            self._flows.pop(flow_id, None)
 
 
 @dataclass
