@@ -309,7 +309,10 @@ class TraceTableModel(QAbstractTableModel):
         if row == len(self._visible) or self._visible[row] != position:
             return None
         while self._fetched <= row:
+            fetched = self._fetched
             self.fetchMore(QModelIndex())
+            if self._fetched == fetched:
+                return None  # asked from inside a change of the rows, when nothing can be fetched
         return row
 
     def _brush(self, colour: str) -> QBrush:

@@ -265,3 +265,17 @@ def test_a_real_provisioning_run_reads_in_time_order_as_it_arrives(
     assert_in_time_order(model)
     # The first request of the run is JumpCloud's, as sent.
     assert dock.model.index(0, 1).data() == "JumpCloud (sent)"
+
+
+def test_asking_for_a_row_from_inside_an_insertion_does_not_hang(exchanges: list[SandboxEvent]) -> None:
+    start = datetime.fromisoformat(exchanges[0].data["sent_at"])
+    model = ScimTrafficModel()
+    model.append_traces(
+        [copy_of(exchanges[0], n, start + timedelta(milliseconds=2 * n)) for n in range(2 * FETCH_BATCH)]
+    )
+    unfetched = f"{exchanges[0].id}-{2 * FETCH_BATCH - 1}"
+    asked: list[int | None] = []
+    model.rowsAboutToBeInserted.connect(lambda *_: asked.append(model.row_of(unfetched)))
+    model.append_traces([copy_of(exchanges[0], 5000, start + timedelta(milliseconds=1))])
+    assert asked == [None]
+    assert model.row_of(unfetched) == 2 * FETCH_BATCH
