@@ -102,6 +102,9 @@ class TraceTableModel(QAbstractTableModel):
         """The colour of the verdict cell: green for success, red for failure, ``None`` for neither."""
         return HEALTHY_GREEN if trace.success else FAILING_RED
 
+    def note_new_traces(self, traces: list[SandboxEvent]) -> None:
+        """Called with each batch's new traces before any view hears of them (nothing to note here)."""
+
     def shown_time(self, trace: SandboxEvent) -> datetime:
         """The time the Time column shows for ``trace``, which orders the rows: when it was recorded."""
         return trace.timestamp
@@ -175,6 +178,7 @@ class TraceTableModel(QAbstractTableModel):
             self._keys.append(self.sort_key(event, arrival))
         if len(self._traces) == first_new:
             return 0
+        self.note_new_traces(self._traces[first_new:])
         key = self._keys.__getitem__
         # A batch is nearly in time order already: sorting it costs little more than a pass.
         added = sorted(range(first_new, len(self._traces)), key=key)

@@ -217,6 +217,20 @@ def test_filters_and_the_related_event_work_on_exchanges_that_came_late(
     assert dock.table.selectionModel().selectedRows()[0].row() == 0
 
 
+def test_a_resource_first_seen_in_a_late_batch_joins_the_filter(
+    dock: ScimTrafficDock, exchanges: list[SandboxEvent]
+) -> None:
+    assert dock.resource_filter.findData("ServiceProviderConfig") == -1
+    probe = exchanges[0]
+    earliest = datetime.fromisoformat(probe.data["sent_at"]) - timedelta(seconds=1)
+    config = copy_of(probe, 1, earliest)
+    config = replace(config, data={**config.data, "method": "GET", "path": "/ServiceProviderConfig"})
+    config.data["resource_type"] = "ServiceProviderConfig"
+    dock.model.append_traces([config])
+    assert dock.resource_filter.findData("ServiceProviderConfig") > 0
+    assert dock.model.index(0, 3).data() == "/ServiceProviderConfig"
+
+
 def test_the_count_follows_batches_a_filter_hides(dock: ScimTrafficDock, exchanges: list[SandboxEvent]) -> None:
     dock.status_filter.setCurrentIndex(dock.status_filter.findData("5xx"))
     dock.model.append_traces([t for t in exchanges if t.system == "jumpcloud"])

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import unquote_plus
@@ -77,12 +76,9 @@ class ScimTrafficModel(TraceTableModel):
         # A client stores its exchanges in batches: the time its request went out, when recorded.
         return sent_at(trace.data) or trace.timestamp
 
-    def append_traces(self, events: Iterable[SandboxEvent]) -> int:
-        added = super().append_traces(events)
-        if added:
-            self._resources.update(str(t.data.get("resource_type") or "") for t in self._traces[-added:])
-            self._resources.discard("")
-        return added
+    def note_new_traces(self, traces: list[SandboxEvent]) -> None:
+        self._resources.update(str(t.data.get("resource_type") or "") for t in traces)
+        self._resources.discard("")
 
     def clear(self) -> None:
         self._resources.clear()
