@@ -4,7 +4,7 @@ An exchange is the ``data`` of a ``"scim"`` trace (see ``sandbox.traces``)::
 
     {
       "direction": "sent" | "received",     # from the recording system's point of view
-      "method": "POST", "url": "http://…/sso/scim/V2/Users?…", "path": "/Users",
+      "method": "GET", "url": "http://…/sso/scim/V2/Users?filter=…", "path": "/Users?filter=…",  # under the base URL
       "resource_type": "User" | "Group" | "ServiceProviderConfig" | …,
       "request_headers": {…},               # Authorization masked
       "request_body": str | None,

@@ -428,8 +428,11 @@ def _mask_in(node: Any) -> None:
 
 
 def _scim_path(url: str, base_url: str) -> str:
-    without_query = url.split("?", 1)[0]
-    return without_query[len(base_url) :] if without_query.startswith(base_url) else urlsplit(url).path
+    """The request's path under the base URL with its query, as the server records it (``/Users?filter=…``)."""
+    if url.startswith(base_url):
+        return url[len(base_url) :] or "/"
+    parts = urlsplit(url)
+    return f"{parts.path}?{parts.query}" if parts.query else parts.path
 
 
 def _sentence(what: str, detail: str | None) -> str:

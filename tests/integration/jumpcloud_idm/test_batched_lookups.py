@@ -22,7 +22,7 @@ def _lookups(org: Org) -> list[dict[str, Any]]:
     return [
         t.data
         for t in org.sandbox.jumpcloud.recent_traces("scim", limit=2000)
-        if t.related_id in event_ids and t.data["method"] == "GET" and t.data["path"] == "/Users"
+        if t.related_id in event_ids and t.data["method"] == "GET" and t.data["path"].startswith("/Users?")
     ]
 
 

@@ -90,6 +90,10 @@ def test_users_and_groups_round_trip_with_typed_results(scim: ScimServer) -> Non
     assert post["request_headers"]["content-type"] == "application/scim+json"
     assert "Secr3t!" not in post["request_body"] and json.loads(post["request_body"])["password"] == "••••"
     assert post["status"] == 201 and post["resource_type"] == "User"
+    # A lookup is recorded with its query, as the server records it, so the traffic view shows the filter.
+    lookup = next(r for r in records if r["method"] == "GET" and r["path"].startswith("/Users?"))
+    assert "filter=" in lookup["path"] and lookup["url"].endswith(lookup["path"])
+    assert lookup["resource_type"] == "User"
 
 
 def test_paging_reads_every_user(scim: ScimServer) -> None:
