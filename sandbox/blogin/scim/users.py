@@ -23,7 +23,7 @@ from sandbox.blogin.services.audit import record_audit
 from sandbox.direct_sql import DirectSelect, DirectWrite, Work
 from sandbox.events import utc_now
 from sandbox.passwords import hash_password
-from sandbox.scim.errors import invalid_value, not_found, uniqueness
+from sandbox.scim.errors import invalid_value, mutability, not_found, uniqueness
 from sandbox.scim.patch import apply_patch, operations_of
 from sandbox.scim.resources import normalize
 from sandbox.scim.schemas import USER_TYPE
@@ -221,11 +221,22 @@ def replace_user(session: Work, row: Any, body: Any) -> tuple[Any, int]:
 
 
 def patch_user(session: Work, row: Any, teams: Teams, body: Any, base: str) -> tuple[Any, int]:
-    """PATCH: apply the operations to the current representation, then store it like a PUT."""
+    """PATCH: apply the operations to the current representation, then store it like a PUT.
+
+    Removing ``active`` (or replacing it with null) is refused: RFC 7644 §3.5.2.2 makes a removed
+    attribute unassigned, and every BlogIn user is either active or deactivated — storing the create's
+    default instead would quietly reactivate a deactivated user.
+    """
     operations = operations_of(body)
     current = user_resource(row, base, teams)
     patched = apply_patch(USER_TYPE, current, operations)
-    return _write(session, row, normalize(USER_TYPE, patched), "updated")
+    data = normalize(USER_TYPE, patched)
+    if "active" not in data:
+        raise mutability(
+            "BlogIn cannot hold a user without 'active': every user is either active or deactivated. "
+            "To deactivate the user, replace 'active' with false."
+        )
+    return _write(session, row, data, "updated")
 
 
 def _write(session: Work, row: Any, data: dict[str, Any], verb: str) -> tuple[Any, int]:
