@@ -15,7 +15,6 @@ It shares nothing with the sandbox's SAML code: only python3-saml reads what Jum
 
 from __future__ import annotations
 
-import copy
 import secrets
 from dataclasses import dataclass, field
 from typing import Any
@@ -88,14 +87,9 @@ class OneLoginSp:
     def acs_url(self) -> str:
         return f"{self.base_url}/acs"
 
-    def settings(self) -> dict[str, Any]:
-        """python3-saml settings: the IdP from its metadata, this SP, strict security."""
-        assert self.idp_metadata_xml, "load_idp_metadata() first"
-        idp = OneLogin_Saml2_IdPMetadataParser.parse(self.idp_metadata_xml)
-        if self.options.idp_certificate_override is not None:
-            idp["idp"].pop("x509certMulti", None)
-            idp["idp"]["x509cert"] = certificate_body(self.options.idp_certificate_override)
-        own: dict[str, Any] = {
+    def sp_settings(self) -> dict[str, Any]:
+        """This SP's own python3-saml settings: its entity ID, ACS, keys and strict security."""
+        return {
             "strict": True,
             "debug": False,
             "sp": {
@@ -114,20 +108,30 @@ class OneLoginSp:
                 "wantMessagesSigned": self.options.want_messages_signed,
                 "wantAttributeStatement": self.options.want_attribute_statement,
                 "wantNameId": True,
-                "requestedAuthnContext": False,
+                # python3-saml's default: ask for PasswordProtectedTransport, exactly; and here also insist on it.
+                "requestedAuthnContext": True,
+                "failOnAuthnContextMismatch": True,
                 "signatureAlgorithm": OneLogin_Saml2_Constants.RSA_SHA256,
                 "digestAlgorithm": OneLogin_Saml2_Constants.SHA256,
                 "rejectDeprecatedAlgorithm": True,
                 "rejectUnsolicitedResponsesWithInResponseTo": True,
             },
         }
+
+    def settings(self) -> dict[str, Any]:
+        """python3-saml settings: the IdP from its metadata, and this SP's own."""
+        assert self.idp_metadata_xml, "load_idp_metadata() first"
+        idp = OneLogin_Saml2_IdPMetadataParser.parse(self.idp_metadata_xml)
+        if self.options.idp_certificate_override is not None:
+            idp["idp"].pop("x509certMulti", None)
+            idp["idp"]["x509cert"] = certificate_body(self.options.idp_certificate_override)
         # Only the IdP part: the parser also turns the metadata's WantAuthnRequestsSigned="false" into
         # authnRequestsSigned=False, which would override this SP's own choice to sign.
-        return OneLogin_Saml2_IdPMetadataParser.merge_settings(own, {"idp": idp["idp"]})
+        return OneLogin_Saml2_IdPMetadataParser.merge_settings(self.sp_settings(), {"idp": idp["idp"]})
 
     def metadata_xml(self) -> str:
         """This SP's metadata, as python3-saml writes it (for JumpCloud's Upload Metadata)."""
-        settings = OneLogin_Saml2_Settings(copy.deepcopy(self.settings()), sp_validation_only=True)
+        settings = OneLogin_Saml2_Settings(self.sp_settings(), sp_validation_only=True)
         metadata = settings.get_sp_metadata()
         errors = settings.validate_metadata(metadata)
         assert not errors, errors

@@ -139,11 +139,15 @@ def _sp(sps: list[OneLoginSp], **options: bool | str | None) -> OneLoginSp:
     return sp
 
 
+def _authn_request(location: str) -> str:
+    """The AuthnRequest carried in an HTTP-Redirect URL."""
+    saml_request = parse_qs(urlsplit(location).query)["SAMLRequest"][0]
+    return zlib.decompress(base64.b64decode(saml_request), -15).decode()
+
+
 def _request_id(location: str) -> str:
     """The ID of the AuthnRequest carried in an HTTP-Redirect URL."""
-    saml_request = parse_qs(urlsplit(location).query)["SAMLRequest"][0]
-    xml = zlib.decompress(base64.b64decode(saml_request), -15).decode()
-    found = re.search(r'\sID="([^"]+)"', xml)
+    found = re.search(r'\sID="([^"]+)"', _authn_request(location))
     assert found is not None
     return found.group(1)
 
@@ -159,6 +163,10 @@ def _sp_initiated(setup: Setup, sp: OneLoginSp, next_url: str = "/dashboard") ->
 def test_sp_initiated_redirect_signs_ada_in(setup: Setup, sps: list[OneLoginSp]) -> None:
     sp = _sp(sps)
     setup.connect(sp, declare_redirect=True)
+    start = setup.browser.get(f"{sp.base_url}/login", params={"next": "https://app.example/dashboard"})
+    # python3-saml's defaults: an email NameID policy and PasswordProtectedTransport, exactly.
+    request = _authn_request(start.headers["location"])
+    assert "nameid-format:emailAddress" in request and "ac:classes:PasswordProtectedTransport" in request
     answer, request_id = _sp_initiated(setup, sp, "https://app.example/dashboard")
     assert answer.status_code == 200, answer.text
     outcome = answer.json()
@@ -378,3 +386,24 @@ def test_tester_edge_cases_are_what_python3_saml_rejects(
         return
     assert answer.status_code == 403, answer.text
     assert reason in answer.json()["reason"]
+
+
+def test_upload_metadata_takes_the_sp_from_python3_saml_metadata(setup: Setup, sps: list[OneLoginSp]) -> None:
+    sp = _sp(sps, authn_requests_signed=True)
+    metadata = setup.browser.get(f"{sp.base_url}/metadata")
+    assert metadata.status_code == 200
+    uploaded = setup.admin.post(
+        f"{setup.base}/applications/{setup.application_id}/sso/metadata",
+        files={"metadata": ("python3-saml-metadata.xml", metadata.content, "application/xml")},
+    )
+    assert uploaded.status_code == 302, uploaded.text
+    tab = setup.admin.get(f"{setup.base}/applications/{setup.application_id}/sso").text
+    assert f"SP Entity ID {sp.entity_id}, 1 ACS URL, SP certificate" in tab
+    form = form_with(tab, "idp_entity_id")
+    assert form.values("sp_entity_id") == [sp.entity_id]
+    assert form.values("acs_urls") == [sp.acs_url]
+    assert setup.sso_tab(declare_redirect=True).status_code == 302
+    sp.load_idp_metadata(setup.metadata_url)
+    answer, request_id = _sp_initiated(setup, sp)
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["in_response_to"] == request_id
