@@ -64,21 +64,16 @@ GROUP_COLUMNS = {
     "meta.lastmodified": Column(_teams.last_modified, kind="dateTime"),
 }
 
-# Sorting: attribute → column (sortBy is case-insensitive).
+# Sorting: attribute → column (sortBy is case-insensitive). Only columns whose SQL order is the one RFC 7644
+# §3.4.2.3 asks for: lower-cased keys, case-exact strings, booleans and dates. Case-insensitive columns
+# stored as written (displayName, title, name.*, the email) are sorted in Python, case-insensitively.
 USER_SORT = {
     "username": _users.user_name_key,
     "id": _users.id,
     "externalid": _users.external_id,
-    "displayname": _users.display_name,
-    "title": _users.title,
-    "name.givenname": _users.given_name,
-    "name.familyname": _users.family_name,
-    "name.formatted": _users.formatted_name,
     "active": _users.active,
     "meta.created": _users.created,
     "meta.lastmodified": _users.last_modified,
-    "emails.value": _users.email,
-    "emails": _users.email,
 }
 GROUP_SORT = {
     "displayname": _teams.display_name_key,

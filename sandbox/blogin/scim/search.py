@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from sandbox.blogin.scim.listing import ListQuery
 from sandbox.blogin.scim.query import Condition
+from sandbox.scim.errors import ScimError
 from sandbox.scim.filter import AttrPath, matches, parse_attr_path
 from sandbox.scim.resources import project
 from sandbox.scim.schemas import ResourceType
@@ -29,7 +30,11 @@ def search(
     query: ListQuery,
     render: Render,
 ) -> tuple[int, list[dict[str, Any]]]:
-    """(totalResults, the page of resources) for ``query``; stable order, 1-based ``startIndex``."""
+    """(totalResults, the page of resources) for ``query``; stable order, 1-based ``startIndex``.
+
+    ``sort_columns`` are the attributes SQL sorts as RFC 7644 §3.4.2.3 asks (lower-cased keys, case-exact
+    and non-string columns); any other ``sortBy`` is sorted in Python by :func:`sort_key`.
+    """
     sort_column = None
     if query.sort_by is not None:
         sort_column = sort_columns.get(query.sort_by.lower())
@@ -38,7 +43,9 @@ def search(
     in_sql = exact and (query.sort_by is None or sort_column is not None)
     order = list(default_order)
     if sort_column is not None:
-        order = [sort_column.desc() if query.descending else sort_column.asc(), *order]
+        # Resources without a value sort last when ascending and first when descending (§3.4.2.3).
+        keys = [sort_column.is_(None), sort_column] if getattr(sort_column, "nullable", False) else [sort_column]
+        order = [*(key.desc() if query.descending else key.asc() for key in keys), *order]
     elif query.descending and query.sort_by is None:
         order = [column.desc() for column in order]
     # Rows of the table, not ORM objects: a page of 100 is built without an identity map.
@@ -56,36 +63,65 @@ def search(
         if query.filter is not None and not exact:
             everything = [r for r in everything if matches(query.filter, r, rtype.describe)]
         if query.sort_by is not None and sort_column is None:
-            everything = _sorted(everything, query.sort_by, query.descending)
+            key = sort_key(query.sort_by, rtype)
+            everything.sort(key=key, reverse=query.descending)
         total = len(everything)
         start = query.start_index - 1
         resources = everything[start : start + query.count]
     return total, [project(r, query.attributes, query.excluded) for r in resources]
 
 
-def _sorted(resources: list[dict[str, Any]], sort_by: str, descending: bool) -> list[dict[str, Any]]:
+SortKey = Callable[[dict[str, Any]], tuple[int, int, Any]]
+
+
+def sort_key(sort_by: str, rtype: ResourceType) -> SortKey:
+    """How ``sortBy`` orders resources of ``rtype`` (RFC 7644 §3.4.2.3): by the attribute's value — a
+    multi-valued one's primary value, else its first — case-insensitively unless the attribute is case-exact.
+    A resource without a value compares above every value, so it comes last ascending and first descending
+    (sort with ``reverse=True`` for descending; equal keys keep their order either way)."""
     try:
         path: AttrPath | None = parse_attr_path(sort_by)
-    except Exception:
+    except ScimError:
         path = None
+    if path is None:
+        return _no_value
+    extension = path.uri if path.uri and path.uri.lower() != rtype.schema.id.lower() else None
+    first = f"{extension}:{path.attr}" if extension else path.attr
+    kind, case_exact = rtype.describe((first, path.sub) if path.sub else (first,))
+    if kind == "complex":
+        kind, case_exact = rtype.describe((first, "value"))
 
-    def key(resource: dict[str, Any]) -> tuple[int, str]:
-        value = _value(resource, path) if path else None
-        # Resources without the attribute sort last either way (RFC 7644 §3.4.2.3).
-        return (1, "") if value is None else (0, str(value).lower())
+    def key(resource: dict[str, Any]) -> tuple[int, int, Any]:
+        value = _value(resource, path, extension)
+        if value is None or value == "" or isinstance(value, dict | list):
+            return _MISSING
+        if isinstance(value, bool | int | float):
+            return (0, 0, float(value))
+        text = str(value)
+        return (0, 1, text if case_exact else text.lower())
 
-    present = [r for r in resources if key(r)[0] == 0]
-    absent = [r for r in resources if key(r)[0] == 1]
-    return sorted(present, key=key, reverse=descending) + absent
+    return key
 
 
-def _value(resource: dict[str, Any], path: AttrPath) -> Any:
-    lowered = path.attr.lower()
-    value = next((v for k, v in resource.items() if k.lower() == lowered), None)
+_MISSING = (1, 0, 0.0)
+
+
+def _no_value(resource: dict[str, Any]) -> tuple[int, int, Any]:
+    return _MISSING
+
+
+def _field(container: Any, name: str) -> Any:
+    if not isinstance(container, dict):
+        return None
+    lowered = name.lower()
+    return next((v for k, v in container.items() if k.lower() == lowered), None)
+
+
+def _value(resource: dict[str, Any], path: AttrPath, extension: str | None) -> Any:
+    value = _field(_field(resource, extension) if extension else resource, path.attr)
     if isinstance(value, list):
-        primary = next((v for v in value if isinstance(v, dict) and v.get("primary")), value[0] if value else None)
-        value = primary
+        primary = next((v for v in value if isinstance(v, dict) and v.get("primary") is True), None)
+        value = primary if primary is not None else (value[0] if value else None)
     if path.sub is not None or isinstance(value, dict):
-        sub = (path.sub or "value").lower()
-        value = next((v for k, v in value.items() if k.lower() == sub), None) if isinstance(value, dict) else None
+        value = _field(value, path.sub or "value")
     return value
