@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from sandbox.blogin.scim import groups, user_listing, users
+from sandbox.blogin.scim import groups, root_listing, user_listing, users
 from sandbox.blogin.scim.api import ScimCall, end_change, json_body
 from sandbox.blogin.scim.listing import ListQuery, list_query, list_response
 from sandbox.blogin.scim.representation import etag, user_resource
@@ -112,6 +112,17 @@ def _list_page(call: ScimCall, query: ListQuery, lister: Lister) -> ScimAnswer:
     """A ListResponse of what ``lister`` finds for ``query``."""
     total, resources = lister(call.session, query, call.base)
     return scim_answer(list_response(total, query.start_index, resources))
+
+
+# The service root: Users and Groups together (RFC 7644 §3.4.2, §3.4.3)
+
+
+def list_everything(call: ScimCall) -> ScimAnswer:
+    return _list_page(call, list_query(call.request.args), root_listing.list_everything)
+
+
+def search_everything(call: ScimCall) -> ScimAnswer:
+    return _list_page(call, list_query(_search_body(call)), root_listing.list_everything)
 
 
 # Users
@@ -229,6 +240,9 @@ _COLLECTIONS: dict[str, dict[str, Endpoint]] = {
     "Bulk": {"POST": bulk},
 }
 _SEARCHES: dict[str, Endpoint] = {"Users": search_users, "Groups": search_groups}
+# The Base URL itself (with or without its trailing slash), and the search of everything below it.
+_ROOT: dict[str, Endpoint] = {"GET": list_everything}
+_ROOT_SEARCH: dict[str, Endpoint] = {"POST": search_everything}
 _ITEMS: dict[str, dict[str, Endpoint]] = {
     "Users": {"GET": get_user, "PUT": replace_user, "PATCH": patch_user, "DELETE": delete_user},
     "Groups": {"GET": get_group, "PUT": replace_group, "PATCH": patch_group, "DELETE": delete_group},
@@ -243,6 +257,10 @@ _METHOD_ORDER = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 def routes_for(scim_path: str) -> list[tuple[dict[str, Endpoint], tuple[str, ...]]]:
     """The endpoints (by method) that ``scim_path`` names, each with the path's arguments, most specific
     first: ``/Users/.search`` is the search for POST and a user named ``.search`` otherwise."""
+    if scim_path in ("", "/"):
+        return [(_ROOT, ())]
+    if scim_path == "/.search":
+        return [(_ROOT_SEARCH, ())]
     if not scim_path.startswith("/"):
         return []
     head, slash, rest = scim_path[1:].partition("/")
