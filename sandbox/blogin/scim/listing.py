@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -67,6 +68,28 @@ def _check_text(node: Filter) -> None:
                 ) from error
 
 
+# ``emails[type eq "work"].value eq "x"``: a PATCH path's form (RFC 7644 §3.5.2) used as a filter.
+_SUB_AFTER_BRACKETS = re.compile(r"^\s*([\w:.$-]+)\[(.+)\]\.([\w$-]+)\s+(.+?)\s*$", re.DOTALL)
+
+
+def _parsed_filter(text: str) -> Filter:
+    """``text`` parsed; a sub-attribute after a bracketed value filter, which only PATCH paths allow, is
+    refused with the filter that says it (RFC 7644 §3.4.2.2: the condition goes inside the brackets)."""
+    try:
+        return parse_filter(text)
+    except ScimError:
+        written = _SUB_AFTER_BRACKETS.match(text)
+        if written is None:
+            raise
+        attribute, inner, sub, comparison = written.groups()
+        if re.search(r"\sor\s", inner, re.IGNORECASE):
+            inner = f"({inner})"
+        raise invalid_filter(
+            f"A filter cannot name a sub-attribute after [...] (RFC 7644 §3.4.2.2); put the condition inside "
+            f"the brackets: {attribute}[{inner} and {sub} {comparison}]"
+        ) from None
+
+
 def list_query(params: Mapping[str, Any]) -> ListQuery:
     """From URL query parameters or a SearchRequest body; parameter names are case-insensitive."""
     if not params:
@@ -79,7 +102,7 @@ def list_query(params: Mapping[str, Any]) -> ListQuery:
         if not isinstance(raw_filter, str):
             raise ScimError(400, "'filter' must be a string.", "invalidFilter")
         if raw_filter.strip():
-            parsed = parse_filter(raw_filter)
+            parsed = _parsed_filter(raw_filter)
             _check_text(parsed)
     # RFC 7644 §3.4.2.4: startIndex below 1 is read as 1; a negative count as 0.
     start = max(1, _integer(lowered.get("startindex", 1), "startIndex"))
