@@ -304,6 +304,9 @@ def test_the_metadata_url_reads_in_python3_saml_with_the_redirect_endpoint_decla
     assert idp["singleSignOnService"] == {"url": sso_url, "binding": BINDING_REDIRECT}
     assert idp["x509cert"] == certificate_body(certificate)
     assert OneLogin_Saml2_Settings(sp.settings()).get_errors() == []
+    # parse_remote fetches with urllib, which cannot resolve *.localhost here: the same server on 127.0.0.1.
+    loopback = setup.metadata_url.replace(urlsplit(setup.base).hostname or "", "127.0.0.1")
+    assert OneLogin_Saml2_IdPMetadataParser.parse_remote(loopback, timeout=10)["idp"] == idp
 
 
 @pytest.mark.parametrize(
