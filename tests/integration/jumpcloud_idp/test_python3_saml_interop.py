@@ -410,3 +410,17 @@ def test_upload_metadata_takes_the_sp_from_python3_saml_metadata(setup: Setup, s
     answer, request_id = _sp_initiated(setup, sp)
     assert answer.status_code == 200, answer.text
     assert answer.json()["in_response_to"] == request_id
+
+
+def test_the_response_goes_to_the_acs_url_the_request_names_when_the_application_has_several(
+    setup: Setup, sps: list[OneLoginSp]
+) -> None:
+    sp = _sp(sps)
+    saved = setup.sso_tab(
+        sp_entity_id=sp.entity_id, acs_urls=f"https://legacy.example/saml/acs\n{sp.acs_url}", declare_redirect=True
+    )
+    assert saved.status_code == 302, saved.text
+    sp.load_idp_metadata(setup.metadata_url)
+    answer, request_id = _sp_initiated(setup, sp)
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["in_response_to"] == request_id
