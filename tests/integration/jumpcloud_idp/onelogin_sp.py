@@ -15,6 +15,7 @@ It shares nothing with the sandbox's SAML code: only python3-saml reads what Jum
 
 from __future__ import annotations
 
+import functools
 import secrets
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,6 +33,12 @@ from sandbox.server import ServerThread
 
 HOST = "sp.onelogin.localhost"
 REQUEST_ID_KEY = "AuthNRequestID"
+
+
+@functools.cache
+def sp_keys() -> KeyPair:
+    """The SP's key and certificate: one pair for every SP of the process (making one takes ~0.1 s of CPU)."""
+    return generate_key_pair("python3-saml SP")
 
 
 @dataclass
@@ -64,7 +71,7 @@ class OneLoginSp:
 
     def __init__(self, options: OneLoginSpOptions | None = None) -> None:
         self.options = options or OneLoginSpOptions()
-        self.keys: KeyPair = generate_key_pair("python3-saml SP")
+        self.keys: KeyPair = sp_keys()
         self.idp_metadata_xml = ""
         self.outcomes: list[Outcome] = []
         # Served like the sandbox's own systems (waitress's parser and WSGI tasks), on its own port.

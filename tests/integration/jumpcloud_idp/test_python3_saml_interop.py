@@ -99,24 +99,31 @@ class Setup:
         raise AssertionError("too many redirects")
 
 
+@pytest.fixture(scope="module")
+def admin(running: Sandbox) -> Iterator[httpx.Client]:
+    """The Admin Portal, signed in once for the module."""
+    with http_client() as client:
+        sign_in_jumpcloud_admin(client, running)
+        yield client
+
+
 @pytest.fixture
-def setup(running: Sandbox) -> Iterator[Setup]:
+def setup(running: Sandbox, admin: httpx.Client) -> Iterator[Setup]:
     """A Custom SAML App made in the Admin Portal, the "Staff" group (ada) bound to it; bob is not in it."""
     name = f"python3-saml-{secrets.token_hex(3)}"
-    with http_client() as admin, http_client() as browser:
-        sign_in_jumpcloud_admin(admin, running)
-        base = running.jumpcloud.base_url
-        assert "Custom SAML App" in admin.get(f"{base}/applications/new").text
-        created = admin.post(
-            f"{base}/applications/new/custom-saml",
-            data={"display_label": "Python Demo", "show_in_portal": "on", "application_name": name},
-        )
-        assert created.status_code == 302, created.text
-        application_id = created.headers["location"].split("/")[2]
-        with running.jumpcloud.database.sessions() as session:
-            staff = session.query(UserGroup).filter_by(name="Staff").one().id
-        groups_url = f"{base}/applications/{application_id}/groups"
-        assert admin.post(groups_url, data={"group_id": [staff]}).status_code == 302
+    base = running.jumpcloud.base_url
+    assert "Custom SAML App" in admin.get(f"{base}/applications/new").text
+    created = admin.post(
+        f"{base}/applications/new/custom-saml",
+        data={"display_label": "Python Demo", "show_in_portal": "on", "application_name": name},
+    )
+    assert created.status_code == 302, created.text
+    application_id = created.headers["location"].split("/")[2]
+    with running.jumpcloud.database.sessions() as session:
+        staff = session.query(UserGroup).filter_by(name="Staff").one().id
+    groups_url = f"{base}/applications/{application_id}/groups"
+    assert admin.post(groups_url, data={"group_id": [staff]}).status_code == 302
+    with http_client() as browser:
         setup = Setup(running, admin, browser, application_id, name)
         # Custom user attributes: the tab offers two empty rows at a time.
         for rows in (ATTRIBUTES[:2], ATTRIBUTES):
