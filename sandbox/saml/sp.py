@@ -18,14 +18,15 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Container
+from datetime import UTC, datetime
 from types import TracebackType
 from typing import TYPE_CHECKING
 
 from sandbox.saml.backend import PYTHON_XMLSEC, XMLSEC1
 from sandbox.saml.inspect import MessageDecodeError, MessageSummary, decode_message, summarise_root
 from sandbox.saml.keys import certificate_body, certificate_facts
-from sandbox.saml.metadata import parse_idp_metadata
 from sandbox.saml.safe_xml import UnsafeXmlError, parse_xml
+from sandbox.saml.sp_idp_metadata import describe_idp_metadata, standalone_without_validity
 from sandbox.saml.sp_request import AuthnRequestBuilder
 from sandbox.saml.sp_structure import check_audiences, signed_elements, the_assertion
 from sandbox.saml.sp_types import (
@@ -62,7 +63,9 @@ class ServiceProvider:
         if settings.signatures_required not in SIGNATURES_REQUIRED:
             raise ValueError(f"unknown signature requirement {settings.signatures_required!r}")
         self.settings = settings
-        self.idp = parse_idp_metadata(settings.idp_metadata_xml)
+        # Read as the Single Sign-On tab read it; a configuration that has expired since raises here.
+        self.document = describe_idp_metadata(settings.idp_metadata_xml, entity_id=settings.idp_entity_id)
+        self.idp = self.document.check_usable()
         certificates = self.idp.signing_certificates
         facts = [certificate_facts(c) for c in certificates]
         self._certificates = tuple((f.fingerprint_sha256, c) for f, c in zip(facts, certificates, strict=True))
@@ -104,12 +107,33 @@ class ServiceProvider:
         """SHA-256 fingerprints of the IdP's signing certificates, from its metadata."""
         return list(self._fingerprints)
 
+    def metadata_problem(self, now: datetime | None = None) -> str | None:
+        """Why the identity provider's metadata may no longer be used (``None`` while it may).
+
+        Checked on every sign-in: a provider is built once and kept, while time goes on.
+        """
+        moment = now or datetime.now(UTC)
+        valid_until = self.document.valid_until
+        if valid_until is not None and moment > valid_until:
+            return (
+                f"The identity provider's metadata was valid until {valid_until:%Y-%m-%d %H:%M} UTC (its validUntil). "
+                "A BlogIn administrator must fetch it again or upload current metadata on the Single Sign-On tab."
+            )
+        if all(facts.expired(moment) for facts in self._known_certificates.values()):
+            return (
+                "Every signing certificate of the identity provider has expired. A BlogIn administrator must "
+                "update the identity provider's metadata or certificate on the Single Sign-On tab."
+            )
+        return None
+
     def _pysaml2(self) -> Pysaml2ServiceProvider:
         with self._lock:
             if self._fallback is None:
                 from sandbox.saml.sp_pysaml2 import Pysaml2ServiceProvider
 
-                self._fallback = Pysaml2ServiceProvider(self.settings, self.idp, self._fingerprints)
+                self._fallback = Pysaml2ServiceProvider(
+                    self.settings, self.idp, self._fingerprints, standalone_without_validity(self.document.xml)
+                )
             return self._fallback
 
     def _in_process(self) -> InProcessVerifier:

@@ -32,7 +32,9 @@ log = logging.getLogger("sandbox.saml.sp")
 class Pysaml2ServiceProvider:
     """pysaml2's ``Saml2Client`` configured from plain values; close it to remove its key files."""
 
-    def __init__(self, settings: ServiceProviderSettings, idp: IdpMetadata, fingerprints: tuple[str, ...]) -> None:
+    def __init__(
+        self, settings: ServiceProviderSettings, idp: IdpMetadata, fingerprints: tuple[str, ...], metadata_xml: str
+    ) -> None:
         self.settings = settings
         self.idp = idp
         self._fingerprints = fingerprints
@@ -56,7 +58,7 @@ class Pysaml2ServiceProvider:
         config.load(
             {
                 "entityid": settings.entity_id,
-                "metadata": {"inline": [settings.idp_metadata_xml]},
+                "metadata": {"inline": [metadata_xml]},
                 "allow_unknown_attributes": True,
                 "accepted_time_diff": settings.allowed_skew_s,
                 "key_file": str(key_file),

@@ -32,6 +32,8 @@ class ServiceProviderSettings:
     slo_url: str | None = None
     signatures_required: str = "assertion"
     allowed_skew_s: int = 60
+    # Which identity provider of ``idp_metadata_xml`` to trust, when it describes several.
+    idp_entity_id: str | None = None
 
 
 @dataclass(frozen=True)

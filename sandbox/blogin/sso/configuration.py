@@ -13,17 +13,17 @@ from sandbox.blogin.models import ROLES, ServiceProviderKey, SsoConfiguration
 from sandbox.blogin.models.base import utc_now
 from sandbox.blogin.services.audit import record_audit
 from sandbox.blogin.sso.metadata_fetch import MetadataFetchError, fetch_metadata
-from sandbox.saml.keys import CertificateError, certificate_facts, generate_key_pair
-from sandbox.saml.metadata import (
-    BINDING_NAMES,
-    BINDING_REDIRECT,
-    IdpMetadata,
-    MetadataError,
-    build_idp_metadata,
-    build_sp_metadata,
-    parse_idp_metadata,
-)
+from sandbox.saml.keys import certificate_facts, generate_key_pair
+from sandbox.saml.metadata import BINDING_NAMES, IdpMetadata, MetadataError, build_sp_metadata
 from sandbox.saml.sp import SIGNATURES_REQUIRED
+from sandbox.saml.sp_idp_manual import certificates_from_text, manual_idp_metadata
+from sandbox.saml.sp_idp_metadata import (
+    EntityChoiceNeeded,
+    IdpChoice,
+    IdpDocument,
+    describe_idp_metadata,
+    read_idp_metadata,
+)
 
 log = logging.getLogger("sandbox.blogin.sso")
 
@@ -127,11 +127,22 @@ class SsoForm:
     allowed_skew_s: str = "60"
     signatures_required: str = "assertion"
     idp_initiated_allowed: bool = True
+    # Which identity provider of a document describing several; and that document, kept while one is chosen.
+    entity_id: str = ""
+    metadata_document: str = ""
+    choices: list[IdpChoice] = field(default_factory=list)
     errors: dict[str, str] = field(default_factory=dict)
 
 
 def form_from(configuration: SsoConfiguration) -> SsoForm:
     """The form as the saved configuration fills it."""
+    certificate = ""
+    if configuration.method == "manual" and configuration.metadata_xml:
+        try:
+            certificates = describe_idp_metadata(configuration.metadata_xml).certificates
+            certificate = "".join(c.pem for c in certificates)
+        except MetadataError:
+            certificate = configuration.idp_certificate_pem
     return SsoForm(
         enabled=configuration.enabled,
         name=configuration.name,
@@ -139,12 +150,13 @@ def form_from(configuration: SsoConfiguration) -> SsoForm:
         metadata_url=configuration.metadata_url,
         sso_url=configuration.idp_sso_url if configuration.method == "manual" else "",
         issuer=configuration.idp_entity_id if configuration.method == "manual" else "",
-        certificate=configuration.idp_certificate_pem if configuration.method == "manual" else "",
+        certificate=certificate,
         default_role=configuration.default_role,
         jit_enabled=configuration.jit_enabled,
         allowed_skew_s=str(configuration.allowed_skew_s),
         signatures_required=configuration.signatures_required,
         idp_initiated_allowed=configuration.idp_initiated_allowed,
+        entity_id=configuration.idp_entity_id,
     )
 
 
@@ -155,7 +167,7 @@ def _is_http_url(value: str) -> bool:
     return parts.scheme in ("http", "https") and bool(parts.netloc)
 
 
-def _metadata_from_form(form: SsoForm, configuration: SsoConfiguration) -> str | None:
+def _metadata_from_form(form: SsoForm, configuration: SsoConfiguration) -> str | bytes | None:
     """The IdP metadata the form asks for (fetching it if needed); ``None`` with ``form.errors`` set on failure."""
     if form.method == "metadata_url":
         if not form.metadata_url:
@@ -172,41 +184,66 @@ def _metadata_from_form(form: SsoForm, configuration: SsoConfiguration) -> str |
             return None
     if form.method == "metadata_file":
         if form.metadata_file:
-            try:
-                return form.metadata_file.decode("utf-8")
-            except UnicodeDecodeError:
-                form.errors["metadata_file"] = "The metadata file is not an XML text file (UTF-8)."
-                return None
+            return form.metadata_file
+        if form.metadata_document:  # the file uploaded before an identity provider had to be chosen
+            return form.metadata_document
         if configuration.method == "metadata_file" and configuration.metadata_xml:
             return configuration.metadata_xml
         if form.enabled:
             form.errors["metadata_file"] = "Choose your identity provider's metadata file (.xml)."
         return None
-    # manual
-    missing = False
+    return _manual_metadata(form)
+
+
+def _manual_metadata(form: SsoForm) -> str | None:
     if not _is_http_url(form.sso_url):
         form.errors["sso_url"] = "Enter the identity provider's SSO URL (http:// or https://)."
-        missing = True
     if not form.issuer:
         form.errors["issuer"] = "Enter the Issuer (the identity provider's entity ID)."
-        missing = True
     if not form.certificate.strip():
         form.errors["certificate"] = "Paste the identity provider's X.509 signing certificate."
-        missing = True
-    else:
-        try:
-            facts = certificate_facts(form.certificate)
-        except CertificateError as error:
-            form.errors["certificate"] = str(error)
-            return None
-        if facts.expired():
-            form.errors["certificate"] = (
-                f"This certificate expired on {facts.not_after:%Y-%m-%d %H:%M} UTC; paste a current one."
-            )
-            return None
-    if missing:
         return None
-    return build_idp_metadata(form.issuer, form.sso_url, form.certificate, binding=BINDING_REDIRECT)
+    try:
+        certificates = certificates_from_text(form.certificate)
+    except MetadataError as error:
+        form.errors["certificate"] = str(error)
+        if error.kind == "private_key":
+            form.certificate = ""  # a key is never shown again
+        return None
+    current = [pem for pem in certificates if not certificate_facts(pem).expired()]
+    if not current:
+        facts = certificate_facts(certificates[0])
+        form.errors["certificate"] = (
+            f"This certificate expired on {facts.not_after:%Y-%m-%d %H:%M} UTC; paste a current one."
+            if len(certificates) == 1
+            else "All of these certificates have expired; paste a current one."
+        )
+        return None
+    if form.errors:
+        return None
+    return manual_idp_metadata(form.issuer, form.sso_url, certificates)
+
+
+def _as_text(document: str | bytes) -> str:
+    """An uploaded document as text, to send back with the form while an identity provider is chosen."""
+    if isinstance(document, str):
+        return document
+    if document.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return document.decode("utf-16")
+    try:
+        return document.decode("utf-8")
+    except UnicodeDecodeError:
+        return document.decode("latin-1")
+
+
+def read_document(document: str | bytes, preferred_entity_id: str = "") -> tuple[IdpDocument, IdpMetadata]:
+    """Read identity provider metadata; of several IdPs, ``preferred_entity_id`` is taken when it is one of them."""
+    try:
+        return read_idp_metadata(document)
+    except EntityChoiceNeeded as choice:
+        if preferred_entity_id and any(c.entity_id == preferred_entity_id for c in choice.choices):
+            return read_idp_metadata(document, entity_id=preferred_entity_id)
+        raise
 
 
 def _metadata_field(method: str) -> str:
@@ -229,13 +266,14 @@ def _validate_plain_fields(form: SsoForm) -> int:
     return skew
 
 
-def apply_metadata(configuration: SsoConfiguration, xml: str, idp: IdpMetadata) -> None:
-    binding, url = idp.sso_endpoint()
-    configuration.metadata_xml = xml
-    configuration.idp_entity_id = idp.entity_id
+def apply_metadata(configuration: SsoConfiguration, document: IdpDocument, idp: IdpMetadata) -> None:
+    """Keep the identity provider just read: its standalone metadata and the values the tab shows."""
+    binding, url = document.sso_endpoint()
+    configuration.metadata_xml = document.xml
+    configuration.idp_entity_id = document.entity_id
     configuration.idp_sso_url = url
     configuration.idp_sso_binding = BINDING_NAMES[binding]
-    configuration.idp_slo_url = next(iter(idp.slo_urls.values()), "")
+    configuration.idp_slo_url = next(iter(document.slo_urls.values()), "")
     configuration.idp_certificate_pem = idp.signing_certificates[0]
 
 
@@ -246,16 +284,20 @@ def save_settings(session: Session, form: SsoForm, actor: str) -> bool:
     if form.errors:
         return False
     xml = _metadata_from_form(form, configuration)
-    idp: IdpMetadata | None = None
+    read: tuple[IdpDocument, IdpMetadata] | None = None
     if xml is not None:
         try:
-            idp = parse_idp_metadata(xml)
-            idp.sso_endpoint()
+            read = read_document(xml, form.entity_id)
+        except EntityChoiceNeeded as choice:
+            form.choices = choice.choices
+            form.errors["entity_id"] = str(choice)
+            if form.method == "metadata_file":
+                form.metadata_document = _as_text(xml)
         except MetadataError as error:
             form.errors[_metadata_field(form.method)] = str(error)
     if form.errors:
         return False
-    if form.enabled and idp is None and not configuration.idp_configured:
+    if form.enabled and read is None and not configuration.idp_configured:
         form.errors["enabled"] = "Configure the identity provider below before turning single sign-on on."
         return False
     before = _snapshot(configuration)
@@ -268,8 +310,8 @@ def save_settings(session: Session, form: SsoForm, actor: str) -> bool:
     configuration.allowed_skew_s = skew
     configuration.signatures_required = form.signatures_required
     configuration.idp_initiated_allowed = form.idp_initiated_allowed
-    if idp is not None and xml is not None:
-        apply_metadata(configuration, xml, idp)
+    if read is not None:
+        apply_metadata(configuration, *read)
         configuration.metadata_fetched_at = utc_now() if form.method == "metadata_url" else None
     configuration.updated = utc_now()
     after = _snapshot(configuration)
@@ -290,13 +332,17 @@ def refetch_metadata(session: Session, actor: str) -> str | None:
     if configuration.method != "metadata_url" or not configuration.metadata_url:
         return "No Metadata URL is saved; choose Metadata URL as the configuration method and save first."
     try:
-        xml = fetch_metadata(configuration.metadata_url)
-        idp = parse_idp_metadata(xml)
-        idp.sso_endpoint()
+        document, idp = read_document(fetch_metadata(configuration.metadata_url), configuration.idp_entity_id)
+    except EntityChoiceNeeded as choice:
+        listed = ", ".join(c.entity_id for c in choice.choices)
+        return (
+            f"The metadata now describes {len(choice.choices)} identity providers, and “{configuration.idp_entity_id}” "
+            f"is not one of them ({listed}). Save the tab again to choose one."
+        )
     except (MetadataFetchError, MetadataError) as error:
         return str(error)
     before = _snapshot(configuration)
-    apply_metadata(configuration, xml, idp)
+    apply_metadata(configuration, document, idp)
     configuration.metadata_fetched_at = utc_now()
     after = _snapshot(configuration)
     changes = [{"field": k, "from": before[k], "to": after[k]} for k in after if before[k] != after[k]]
@@ -311,12 +357,14 @@ def refetch_metadata(session: Session, actor: str) -> str | None:
 
 
 def _snapshot(configuration: SsoConfiguration) -> dict[str, Any]:
-    fingerprint = ""
-    if configuration.idp_certificate_pem:
+    fingerprints: list[str] = []
+    if configuration.metadata_xml:
         try:
-            fingerprint = certificate_facts(configuration.idp_certificate_pem).fingerprint_sha256
-        except CertificateError:
-            fingerprint = "(unreadable)"
+            fingerprints = [
+                c.fingerprint_sha256 for c in describe_idp_metadata(configuration.metadata_xml).certificates
+            ]
+        except MetadataError:
+            fingerprints = ["(unreadable)"]
     return {
         "enabled": configuration.enabled,
         "name": configuration.name,
@@ -324,7 +372,8 @@ def _snapshot(configuration: SsoConfiguration) -> dict[str, Any]:
         "metadata_url": configuration.metadata_url,
         "idp_entity_id": configuration.idp_entity_id,
         "idp_sso_url": configuration.idp_sso_url,
-        "idp_certificate_sha256": fingerprint,
+        "idp_sso_binding": configuration.idp_sso_binding,
+        "idp_certificates_sha256": fingerprints,
         "default_role": configuration.default_role,
         "jit_enabled": configuration.jit_enabled,
         "allowed_skew_s": configuration.allowed_skew_s,

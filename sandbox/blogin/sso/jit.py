@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 from typing import Any, Protocol, cast
 
@@ -16,22 +17,65 @@ from sandbox.direct_sql import DirectSelect, Work, orm_session
 
 log = logging.getLogger("sandbox.blogin.sso")
 
-# Attribute names BlogIn reads (case-insensitive), and the few common aliases identity providers send.
+# Attribute names BlogIn reads (case-insensitive), and the common names other identity providers give them:
+# Entra ID and ADFS send claim URIs, Shibboleth and Google LDAP names in urn:oid form, Okta what its admin typed.
 EMAIL_ATTRIBUTES = (
     "email",
     "mail",
     "emailaddress",
     "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress",
+    "urn:oid:0.9.2342.19200300.100.1.3",
+    "user.email",
 )
-PROFILE_ATTRIBUTES = {"firstname": "given_name", "lastname": "family_name", "title": "title", "phone": "phone"}
+PROFILE_ATTRIBUTES = {
+    "given_name": (
+        "firstname",
+        "givenname",
+        "given_name",
+        "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/givenname",
+        "urn:oid:2.5.4.42",
+    ),
+    "family_name": (
+        "lastname",
+        "surname",
+        "sn",
+        "family_name",
+        "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/surname",
+        "urn:oid:2.5.4.4",
+    ),
+    "title": ("title", "jobtitle", "urn:oid:2.5.4.12"),
+    "phone": ("phone", "telephonenumber", "mobile", "urn:oid:2.5.4.20"),
+}
+
+NAMEID_PREFIX = "urn:oasis:names:tc:SAML:"
+# The NameID format whose value is an email address.
+EMAIL_FORMATS = ("urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress",)
+TRANSIENT_FORMAT = "urn:oasis:names:tc:SAML:2.0:nameid-format:transient"
+_EMAIL = re.compile(r"^[^@\s<>\"(),;:\[\]]+@[^@\s<>\"(),;:\[\]]+$")
+
+
+def is_email(value: str) -> bool:
+    """Whether ``value`` reads as one email address (``local@domain``, nothing around it)."""
+    return bool(_EMAIL.match(value))
+
+
+def format_name(name_id_format: str | None) -> str:
+    """A NameID format as people say it: ``emailAddress``, ``persistent``, … (``unspecified`` when absent)."""
+    if not name_id_format:
+        return "unspecified"
+    return name_id_format.rsplit(":", 1)[-1] if name_id_format.startswith(NAMEID_PREFIX) else name_id_format
 
 
 @dataclass(frozen=True)
 class AssertedIdentity:
+    """The subject of a verified assertion: its NameID (value and format) and its attributes."""
+
     name_id: str
     attributes: dict[str, list[str]]
+    name_id_format: str | None = None
 
     def first(self, *names: str) -> str | None:
+        """The first non-blank value of the first of ``names`` the assertion carries (case-insensitive)."""
         lowered = {key.lower(): values for key, values in self.attributes.items()}
         for name in names:
             values = lowered.get(name.lower())
@@ -40,9 +84,39 @@ class AssertedIdentity:
         return None
 
     def email(self) -> str | None:
-        if "@" in self.name_id:
-            return self.name_id.strip()
-        return self.first(*EMAIL_ATTRIBUTES)
+        """The person's email address, as BlogIn identifies them.
+
+        As most service providers do: an ``emailAddress`` NameID is the address. Any other format names
+        the person some other way (a persistent ID is opaque, a transient one changes at every sign-in),
+        so an email attribute is read first; a NameID whose value is itself an email address (Google
+        Workspace's persistent email, JumpCloud's email under any format) is taken when there is none.
+        """
+        name_id = self.name_id.strip()
+        if self.name_id_format in EMAIL_FORMATS and is_email(name_id):
+            return name_id
+        attribute = self.first(*EMAIL_ATTRIBUTES)
+        if attribute is not None:
+            return attribute
+        if is_email(name_id):
+            return name_id
+        return None
+
+    def missing_email_reason(self) -> str:
+        """Why :meth:`email` found no address, with what to change at the identity provider."""
+        shown = self.name_id.strip() or "(empty)"
+        kind = format_name(self.name_id_format)
+        names = ", ".join(EMAIL_ATTRIBUTES[:4])
+        if self.name_id_format == TRANSIENT_FORMAT:
+            nameid = f"The NameID “{shown}” is transient (a one-time identifier)"
+        elif self.name_id_format in EMAIL_FORMATS:
+            nameid = f"The NameID “{shown}” is declared emailAddress but is not an email address"
+        else:
+            nameid = f"The NameID “{shown}” ({kind}) is not an email address"
+        return (
+            f"{nameid}, and the assertion carries no email attribute ({names} or urn:oid:0.9.2342.19200300.100.1.3). "
+            "BlogIn identifies people by email: at the identity provider, send the NameID in emailAddress format "
+            "or add an email attribute."
+        )
 
 
 class JitSettings(Protocol):
@@ -96,10 +170,13 @@ def provision(work: Work, configuration: JitSettings, identity: AssertedIdentity
     """The BlogIn user to sign in; raises :class:`SsoRejected` when BlogIn must refuse them."""
     email = identity.email()
     if not email:
+        raise SsoRejected("user", identity.missing_email_reason(), title="Your identity provider sent no email address")
+    if not is_email(email):
         raise SsoRejected(
             "user",
-            f"The assertion names “{identity.name_id}”, which is not an email address, and carries no "
-            "email attribute; BlogIn identifies people by email.",
+            f"The assertion's email attribute is “{email}”, which is not one email address; BlogIn identifies "
+            "people by email. Correct the attribute's value at the identity provider.",
+            title="Your identity provider sent no email address",
         )
     found = find_user(work, email)
     if found is not None and not found.active:
@@ -109,7 +186,7 @@ def provision(work: Work, configuration: JitSettings, identity: AssertedIdentity
             "Single sign-on does not re-activate accounts; ask a BlogIn administrator.",
             title="Your BlogIn account is deactivated",
         )
-    profile = {column: identity.first(attribute) for attribute, column in PROFILE_ATTRIBUTES.items()}
+    profile = {column: identity.first(*names) for column, names in PROFILE_ATTRIBUTES.items()}
     if found is None:
         if not configuration.jit_enabled:
             raise SsoRejected(

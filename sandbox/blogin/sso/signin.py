@@ -24,6 +24,7 @@ from sandbox.blogin.system import BlogIn
 from sandbox.direct_sql import DirectSelect, DirectTraces, DirectWrite, Work, orm_session
 from sandbox.saml.capture import capture
 from sandbox.saml.keys import CertificateError, certificate_facts
+from sandbox.saml.metadata import MetadataError
 from sandbox.saml.sp import (
     OutgoingMessage,
     ResponseRejected,
@@ -127,19 +128,31 @@ def configuration_and_key(session: Work) -> SignInConfiguration:
 def service_provider(
     system: BlogIn, configuration: SignInConfiguration, providers: ServiceProviderCache
 ) -> ServiceProvider:
-    """The service provider for the saved configuration (``providers`` keeps it for the next request)."""
-    return providers.get(
-        ServiceProviderSettings(
-            entity_id=sp_entity_id(system.base_url),
-            acs_url=acs_url(system.base_url),
-            idp_metadata_xml=configuration.metadata_xml,
-            key_pem=configuration.key_pem,
-            certificate_pem=configuration.certificate_pem,
-            crypto=providers.crypto,
-            signatures_required=configuration.signatures_required,
-            allowed_skew_s=configuration.allowed_skew_s,
+    """The service provider for the saved configuration (``providers`` keeps it for the next request).
+
+    Raises :class:`SsoRejected` when the saved identity provider can no longer be used (its metadata or
+    every certificate has expired since it was saved).
+    """
+    try:
+        sp = providers.get(
+            ServiceProviderSettings(
+                entity_id=sp_entity_id(system.base_url),
+                acs_url=acs_url(system.base_url),
+                idp_metadata_xml=configuration.metadata_xml,
+                key_pem=configuration.key_pem,
+                certificate_pem=configuration.certificate_pem,
+                crypto=providers.crypto,
+                signatures_required=configuration.signatures_required,
+                allowed_skew_s=configuration.allowed_skew_s,
+                idp_entity_id=configuration.idp_entity_id,
+            )
         )
-    )
+        problem = sp.metadata_problem()
+    except MetadataError as error:
+        problem = f"The saved identity provider configuration can no longer be used: {error}"
+    if problem:
+        raise SsoRejected("identity provider metadata", problem, title="Single sign-on is not available")
+    return sp
 
 
 def expected_fingerprint(configuration: SsoConfiguration) -> str | None:
@@ -278,7 +291,9 @@ def consume_response(
         },
     )
     try:
-        user = provision(session, configuration, AssertedIdentity(verified.name_id, verified.attributes))
+        user = provision(
+            session, configuration, AssertedIdentity(verified.name_id, verified.attributes, verified.name_id_format)
+        )
     except SsoRejected as refused:
         raise reject(refused.check, refused.reason, refused.title) from refused
     checks.append({"name": "user", "ok": True, "detail": f"{user.user_name} ({user.source}, {user.role})"})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 from typing import cast
 
 from flask import (
@@ -33,13 +34,17 @@ from sandbox.blogin.sso.configuration import (
     sp_metadata,
 )
 from sandbox.blogin.sso.errors import SsoRejected
+from sandbox.blogin.sso.jit import format_name
 from sandbox.blogin.sso.signin import consume_response, record_rejection, start_login
 from sandbox.blogin.web.auth import LOGIN_OPTIONS_KEY, sign_in
 from sandbox.blogin.web.context import admin_required, current_user, system
 from sandbox.direct_sql import DirectTraces
-from sandbox.saml.keys import CertificateError, certificate_facts
+from sandbox.saml.keys import certificate_facts
+from sandbox.saml.metadata import BINDING_NAMES, MetadataError
+from sandbox.saml.safe_xml import MAX_XML_BYTES
 from sandbox.saml.sp import SIGNATURES_REQUIRED
 from sandbox.saml.sp_cache import ServiceProviderCache
+from sandbox.saml.sp_idp_metadata import describe_idp_metadata
 from sandbox.webcommon import db, safe_next, work
 
 log = logging.getLogger("sandbox.blogin.sso")
@@ -89,6 +94,7 @@ def traces() -> DirectTraces:
 
 
 def _idp_facts() -> dict[str, object] | None:
+    """What the saved configuration read of the identity provider, for the "Configured identity provider" card."""
     configuration = get_configuration(db())
     if not configuration.idp_configured:
         return None
@@ -99,17 +105,39 @@ def _idp_facts() -> dict[str, object] | None:
         "slo_url": configuration.idp_slo_url,
         "fetched_at": configuration.metadata_fetched_at,
         "method": METHOD_LABELS.get(configuration.method, configuration.method),
+        "certificates": [],
+        "problem": None,
     }
     try:
-        certificate = certificate_facts(configuration.idp_certificate_pem)
-        facts.update(
-            fingerprint=certificate.fingerprint_sha256,
-            expires=certificate.not_after,
-            expired=certificate.expired(),
-            subject=certificate.subject,
-        )
-    except CertificateError:
-        facts.update(fingerprint="(unreadable certificate)", expires=None, expired=True, subject="")
+        document = describe_idp_metadata(configuration.metadata_xml, entity_id=configuration.idp_entity_id)
+    except MetadataError as error:
+        facts["problem"] = str(error)
+        return facts
+    now = datetime.now(UTC)
+    facts.update(
+        display_name=document.display_name,
+        other_bindings=[
+            BINDING_NAMES[b] for b in document.sso_urls if BINDING_NAMES[b] != configuration.idp_sso_binding
+        ],
+        certificates=[
+            {
+                "fingerprint": c.fingerprint_sha256,
+                "subject": c.subject,
+                "not_before": c.not_before,
+                "expires": c.not_after,
+                "expired": c.expired(now),
+                "not_yet_valid": c.not_before > now,
+            }
+            for c in document.certificates
+        ],
+        valid_until=document.valid_until,
+        signs_requests=document.want_authn_requests_signed,
+        name_id_formats=[format_name(f) for f in document.name_id_formats],
+    )
+    try:
+        document.check_usable(now)
+    except MetadataError as error:
+        facts["problem"] = str(error)
     return facts
 
 
@@ -149,6 +177,8 @@ def _checkbox(name: str) -> bool:
 @bp.post("/settings/sso")
 @admin_required
 def save() -> tuple[str, int] | Response:
+    # The document sent back while an identity provider is chosen is a form field, as large as a metadata file.
+    request.max_form_memory_size = 2 * MAX_XML_BYTES
     upload = request.files.get("metadata_file")
     form = SsoForm(
         enabled=_checkbox("enabled"),
@@ -164,6 +194,8 @@ def save() -> tuple[str, int] | Response:
         allowed_skew_s=request.form.get("allowed_skew_s", "60"),
         signatures_required=request.form.get("signatures_required", "assertion"),
         idp_initiated_allowed=_checkbox("idp_initiated_allowed"),
+        entity_id=request.form.get("entity_id", "").strip(),
+        metadata_document=request.form.get("metadata_document", ""),
     )
     user = current_user()
     if not save_settings(db(), form, user.user_name if user else ""):

@@ -26,10 +26,16 @@ ADMIN = {"email": "admin@acme.example", "password": "sandbox"}
 
 @dataclass
 class MetadataHost:
-    """idp.test.localhost: serves whatever metadata a test puts in ``documents`` (path → (status, body, delay))."""
+    """idp.test.localhost: serves whatever metadata a test puts in ``documents`` (path → (status, body, delay)).
+
+    ``headers`` adds response headers to a path (a ``Location`` for redirects, a ``Content-Type``);
+    ``trickles`` makes a path send a space every ``interval`` seconds, ``count`` times (path → (interval, count)).
+    """
 
     port: int
-    documents: dict[str, tuple[int, str, float]] = field(default_factory=dict)
+    documents: dict[str, tuple[int, str | bytes, float]] = field(default_factory=dict)
+    headers: dict[str, dict[str, str]] = field(default_factory=dict)
+    trickles: dict[str, tuple[float, int]] = field(default_factory=dict)
 
     def url(self, path: str) -> str:
         return f"http://idp.test.localhost:{self.port}{path}"
@@ -78,10 +84,21 @@ def metadata_host() -> Iterator[MetadataHost]:
 
     @app.get("/<path:path>")
     def serve(path: str) -> Response:
+        if f"/{path}" in host.trickles:
+            interval, count = host.trickles[f"/{path}"]
+
+            def trickle() -> Iterator[bytes]:
+                for _ in range(count):
+                    time.sleep(interval)
+                    yield b" "
+
+            return Response(trickle(), mimetype="application/xml")
         status, body, delay = host.documents.get(f"/{path}", (404, "not here", 0.0))
         if delay:
             time.sleep(delay)
-        return Response(body, status=status, mimetype="application/xml")
+        response = Response(body, status=status, mimetype="application/xml")
+        response.headers.update(host.headers.get(f"/{path}", {}))
+        return response
 
     server = ServerThread(app, system="test IdP", port=0, option="-")
     host.port = server.port
