@@ -24,7 +24,6 @@ from onelogin.saml2.settings import OneLogin_Saml2_Settings
 
 from sandbox.app import Sandbox
 from sandbox.http import http_client
-from sandbox.jumpcloud.models import UserGroup
 from sandbox.saml.keys import certificate_body, generate_key_pair
 from tests.conftest import sign_in_jumpcloud_admin
 from tests.integration.jumpcloud_idp.conftest import USER_PASSWORD
@@ -112,17 +111,24 @@ def setup(running: Sandbox, admin: httpx.Client) -> Iterator[Setup]:
     """A Custom SAML App made in the Admin Portal, the "Staff" group (ada) bound to it; bob is not in it."""
     name = f"python3-saml-{secrets.token_hex(3)}"
     base = running.jumpcloud.base_url
-    assert "Custom SAML App" in admin.get(f"{base}/applications/new").text
-    created = admin.post(
-        f"{base}/applications/new/custom-saml",
-        data={"display_label": "Python Demo", "show_in_portal": "on", "application_name": name},
-    )
+    # + Add New Application: search the catalog, select Custom SAML App, Next.
+    catalog = admin.get(f"{base}/applications/new", params={"q": "Custom SAML"}).text
+    chosen = re.search(r'value="custom-saml" data-next="([^"]+)"[^>]*checked', catalog)
+    assert chosen is not None, catalog
+    new_url = urljoin(f"{base}/applications/new", chosen.group(1))
+    form = form_with(admin.get(new_url).text, "display_label")
+    form.set("display_label", "Python Demo")
+    form.set("application_name", name)
+    no_image = {"image": ("", b"", "application/octet-stream")}
+    created = admin.post(new_url, data=form.data(), files=no_image)  # Save Application
     assert created.status_code == 302, created.text
     application_id = created.headers["location"].split("/")[2]
-    with running.jumpcloud.database.sessions() as session:
-        staff = session.query(UserGroup).filter_by(name="Staff").one().id
+    # User Groups tab: tick "Staff", save.
     groups_url = f"{base}/applications/{application_id}/groups"
-    assert admin.post(groups_url, data={"group_id": [staff]}).status_code == 302
+    tab = admin.get(groups_url).text
+    staff = re.search(r'<label for="g-([^"]+)"[^>]*>Staff</label>', tab)
+    assert staff is not None, tab
+    assert admin.post(groups_url, data={"group_id": [staff.group(1)]}).status_code == 302
     with http_client() as browser:
         setup = Setup(running, admin, browser, application_id, name)
         # Custom user attributes: the tab offers two empty rows at a time.
