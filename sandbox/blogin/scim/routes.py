@@ -238,11 +238,11 @@ _COLLECTIONS: dict[str, dict[str, Endpoint]] = {
     "ResourceTypes": {"GET": resource_types},
     "Schemas": {"GET": schemas},
     "Bulk": {"POST": bulk},
+    # The Base URL (``/``; without its slash, see ``routes_for``) and the search of everything below it.
+    "": {"GET": list_everything},
+    ".search": {"POST": search_everything},
 }
 _SEARCHES: dict[str, Endpoint] = {"Users": search_users, "Groups": search_groups}
-# The Base URL itself (with or without its trailing slash), and the search of everything below it.
-_ROOT: dict[str, Endpoint] = {"GET": list_everything}
-_ROOT_SEARCH: dict[str, Endpoint] = {"POST": search_everything}
 _ITEMS: dict[str, dict[str, Endpoint]] = {
     "Users": {"GET": get_user, "PUT": replace_user, "PATCH": patch_user, "DELETE": delete_user},
     "Groups": {"GET": get_group, "PUT": replace_group, "PATCH": patch_group, "DELETE": delete_group},
@@ -257,12 +257,9 @@ _METHOD_ORDER = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 def routes_for(scim_path: str) -> list[tuple[dict[str, Endpoint], tuple[str, ...]]]:
     """The endpoints (by method) that ``scim_path`` names, each with the path's arguments, most specific
     first: ``/Users/.search`` is the search for POST and a user named ``.search`` otherwise."""
-    if scim_path in ("", "/"):
-        return [(_ROOT, ())]
-    if scim_path == "/.search":
-        return [(_ROOT_SEARCH, ())]
     if not scim_path.startswith("/"):
-        return []
+        # The Base URL without its trailing slash is the service root too.
+        return [(_COLLECTIONS[""], ())] if not scim_path else []
     head, slash, rest = scim_path[1:].partition("/")
     if not slash:
         collection = _COLLECTIONS.get(head)
