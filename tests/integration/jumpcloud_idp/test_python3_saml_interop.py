@@ -114,9 +114,11 @@ def setup(running: Sandbox, admin: httpx.Client) -> Iterator[Setup]:
     base = running.jumpcloud.base_url
     # + Add New Application: search the catalog, select Custom SAML App, Next.
     catalog = admin.get(f"{base}/applications/new", params={"q": "Custom SAML"}).text
-    chosen = re.search(r'value="custom-saml" data-next="([^"]+)"[^>]*checked', catalog)
-    assert chosen is not None, catalog
-    new_url = urljoin(f"{base}/applications/new", chosen.group(1))
+    chosen = re.search(r'<input\b[^>]*value="custom-saml"[^>]*>', catalog)
+    assert chosen is not None and " checked" in chosen.group(0), catalog
+    next_url = re.search(r'\sdata-next="([^"]+)"', chosen.group(0))
+    assert next_url is not None
+    new_url = urljoin(f"{base}/applications/new", unescape(next_url.group(1)))
     form = form_with(admin.get(new_url).text, "display_label")
     form.set("display_label", "Python Demo")
     form.set("application_name", name)
