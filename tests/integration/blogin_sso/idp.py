@@ -205,3 +205,43 @@ def shift_times(*, not_before: timedelta | None = None, not_on_or_after: timedel
                 element.set("NotBefore", iso(now + not_before))
 
     return mutate
+
+
+def subject(value: str, name_id_format: str | None) -> Mutation:
+    """Send ``value`` as the NameID, in ``name_id_format`` (``None``: no Format attribute at all)."""
+
+    def mutate(root: etree._Element) -> None:
+        name_id = root.find("saml:Assertion/saml:Subject/saml:NameID", NS)
+        assert name_id is not None
+        name_id.text = value
+        if name_id_format is None:
+            name_id.attrib.pop("Format", None)
+        else:
+            name_id.set("Format", name_id_format)
+
+    return mutate
+
+
+def rename_attributes(
+    names: dict[str, str], name_format: str = "urn:oasis:names:tc:SAML:2.0:attrname-format:uri"
+) -> Mutation:
+    """Give attributes the names another IdP uses (``{"email": "urn:oid:…"}``), or drop one (name ``""``)."""
+
+    def mutate(root: etree._Element) -> None:
+        for attribute in root.iterfind("saml:Assertion/saml:AttributeStatement/saml:Attribute", NS):
+            new = names.get(attribute.get("Name") or "")
+            if new == "":
+                attribute.getparent().remove(attribute)
+            elif new is not None:
+                attribute.set("Name", new)
+                attribute.set("NameFormat", name_format)
+
+    return mutate
+
+
+def all_of(*mutations: Mutation) -> Mutation:
+    def mutate(root: etree._Element) -> None:
+        for mutation in mutations:
+            mutation(root)
+
+    return mutate
