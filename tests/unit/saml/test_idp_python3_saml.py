@@ -95,6 +95,7 @@ def _sign_in(provider: IdentityProvider, settings: dict[str, Any], options: Resp
     location = urlsplit(auth.login(return_to="/dashboard"))
     query = {name: values[0] for name, values in parse_qs(location.query).items()}
     assert ("Signature" in query) == settings["security"].get("authnRequestsSigned", False)
+    assert query.get("SigAlg", settings["security"]["signatureAlgorithm"]) == settings["security"]["signatureAlgorithm"]
     request = provider.read_authn_request(
         query["SAMLRequest"], "HTTP-Redirect", query["RelayState"], location.query.encode()
     )
@@ -164,3 +165,20 @@ def test_a_request_signed_with_another_key_is_refused(providers: IdentityProvide
     settings["sp"]["privateKey"] = other.private_key_pem
     with pytest.raises(IdpError, match="signature"):
         _sign_in(provider, settings, ResponseOptions())
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize(
+    "algorithm",
+    [OneLogin_Saml2_Constants.RSA_SHA1, OneLogin_Saml2_Constants.RSA_SHA384, OneLogin_Saml2_Constants.RSA_SHA512],
+    ids=["rsa-sha1", "rsa-sha384", "rsa-sha512"],
+)
+def test_requests_signed_with_python3_saml_s_other_algorithms_are_read(
+    providers: IdentityProviders, backend: str, algorithm: str
+) -> None:
+    provider = _provider(providers, backend)
+    settings = _settings(provider.metadata_xml(), authnRequestsSigned=True, signatureAlgorithm=algorithm)
+    encoded, request_id = _sign_in(provider, settings, ResponseOptions())
+    # The Response is still signed with RSA-SHA256, which the SP (refusing deprecated algorithms) accepts.
+    settings["security"]["signatureAlgorithm"] = OneLogin_Saml2_Constants.RSA_SHA256
+    assert _judge(settings, encoded, request_id).get_nameid() == "ada@example.com"
