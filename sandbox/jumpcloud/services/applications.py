@@ -112,18 +112,36 @@ def edge_cases_on(application: SsoApplication) -> list[str]:
     return names
 
 
-def create_application(
-    session: Session, entry: CatalogEntry, values: NewApplication, *, initiated_by: Initiator
-) -> SsoApplication:
-    """Validate and store a new application with its own IdP key pair."""
+def _general_errors(label: str, description: str) -> dict[str, str]:
+    """What is wrong with a Display Label and Description, by form field."""
     errors: dict[str, str] = {}
-    label = values.display_label.strip()
     if not label:
         errors["display_label"] = "Display Label is required."
     elif len(label) > 256:
         errors["display_label"] = "Display Label is at most 256 characters."
-    if len(values.description) > 1024:
+    elif hidden := directory.hidden_character_error(label):
+        errors["display_label"] = hidden
+    if len(description) > 1024:
         errors["description"] = "Description is at most 1024 characters."
+    elif hidden := directory.hidden_character_error(description, multiline=True):
+        errors["description"] = hidden
+    return errors
+
+
+def _bookmark_url_error(url: str) -> str | None:
+    if not _URL.match(url) or directory.hidden_character_error(url):
+        return "Enter the sign-in URL, starting with https:// or http://."
+    if len(url) > 2048:
+        return "The Bookmark URL is at most 2048 characters."
+    return None
+
+
+def create_application(
+    session: Session, entry: CatalogEntry, values: NewApplication, *, initiated_by: Initiator
+) -> SsoApplication:
+    """Validate and store a new application with its own IdP key pair."""
+    label = values.display_label.strip()
+    errors = _general_errors(label, values.description.strip())
     name = (values.application_name or entry.default_name or "app").strip().lower()
     if not _APPLICATION_NAME.match(name):
         errors["application_name"] = (
@@ -133,8 +151,8 @@ def create_application(
         errors["application_name"] = f"{SSO_HOST_URL}{name} is already used by another application."
     is_bookmark = entry.sso_type == "bookmark"
     bookmark_url = values.bookmark_url.strip()
-    if is_bookmark and not _URL.match(bookmark_url):
-        errors["bookmark_url"] = "Enter the sign-in URL, starting with https:// or http://."
+    if is_bookmark and (url_error := _bookmark_url_error(bookmark_url)):
+        errors["bookmark_url"] = url_error
     image_type: str | None = None
     if values.image:
         try:
@@ -215,12 +233,14 @@ def update_general(
     initiated_by: Initiator,
 ) -> None:
     """The panel's general settings (the SSO IdP URL stays as created)."""
-    errors: dict[str, str] = {}
     label = display_label.strip()
-    if not label:
-        errors["display_label"] = "Display Label is required."
-    if bookmark_url is not None and application.is_bookmark and not _URL.match(bookmark_url.strip()):
-        errors["bookmark_url"] = "Enter the sign-in URL, starting with https:// or http://."
+    errors = _general_errors(label, description.strip())
+    if (
+        bookmark_url is not None
+        and application.is_bookmark
+        and (url_error := _bookmark_url_error(bookmark_url.strip()))
+    ):
+        errors["bookmark_url"] = url_error
     if errors:
         raise ApplicationError(errors)
     changes = []

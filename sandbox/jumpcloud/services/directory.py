@@ -47,6 +47,13 @@ _LIMITS = {
 _USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]*$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _PHONE = re.compile(r"^[0-9+()./ x-]*$")
+# Characters nobody sees on screen that still change what is stored or sent: C0/C1 controls (refused
+# by XML, so a SAML assertion carrying one could not be built), bidirectional embeddings, overrides and
+# isolates (they reorder what a reader sees: "evil" shown as "live"), lone surrogates and noncharacters.
+_HIDDEN = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff\ufffe\uffff]")
+_HIDDEN_MULTILINE = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff\ufffe\uffff]"
+)
 
 
 class DirectoryError(Exception):
@@ -57,6 +64,17 @@ class DirectoryError(Exception):
         # True when the only problem is a name or address already taken (HTTP 409 in the API).
         self.conflict = conflict
         super().__init__("; ".join(self.errors.values()))
+
+
+def hidden_character_error(text: str, *, multiline: bool = False) -> str | None:
+    """A message naming the first control or bidirectional-override character in ``text``, if any.
+
+    ``multiline`` allows line breaks and tabs (descriptions typed in a text area).
+    """
+    found = (_HIDDEN_MULTILINE if multiline else _HIDDEN).search(text)
+    if found is None:
+        return None
+    return f"Remove the invisible control character (U+{ord(found.group()):04X}) from this field."
 
 
 def timezone_names() -> list[str]:
@@ -122,6 +140,11 @@ def _validate_user(session: Session, values: dict[str, str], password: str | Non
     for field, limit in _LIMITS.items():
         if field in values and len(values[field]) > limit and field not in errors:
             errors[field] = f"At most {limit} characters."
+    for field, value in values.items():
+        hidden = hidden_character_error(value)
+        if hidden and field not in errors:
+            errors[field] = hidden
+            conflicts.pop(field, None)
     if values.get("workPhone") and not _PHONE.match(values["workPhone"]):
         errors["workPhone"] = "A phone number may contain digits, spaces and + ( ) - . x only."
     if values.get("timezone") and values["timezone"] not in available_timezones():
@@ -226,6 +249,9 @@ def _validate_group(session: Session, name: str, description: str, existing: Use
         raise DirectoryError({"name": "At most 256 characters."})
     if len(description) > 1024:
         raise DirectoryError({"description": "At most 1024 characters."})
+    hidden = {field: hidden_character_error(text) for field, text in (("name", name), ("description", description))}
+    if any(hidden.values()):
+        raise DirectoryError({field: message for field, message in hidden.items() if message})
     taken = session.scalars(select(UserGroup).where(func.lower(UserGroup.name) == name.lower())).first()
     if taken is not None and taken is not existing:
         raise DirectoryError({"name": f"A user group named {taken.name} already exists."}, conflict=True)

@@ -111,7 +111,11 @@ def json_body() -> dict[str, Any]:
     return body
 
 
-def int_arg(name: str, default: int, *, minimum: int = 0, maximum: int | None = None) -> int:
+# The largest offset or count a query takes (SQLite's integers are 64-bit).
+MAX_INTEGER = 2**63 - 1
+
+
+def int_arg(name: str, default: int, *, minimum: int = 0, maximum: int = MAX_INTEGER) -> int:
     """An integer query argument; 400 when it is not one or out of range."""
     text = request.args.get(name)
     if text is None or text == "":
@@ -120,8 +124,8 @@ def int_arg(name: str, default: int, *, minimum: int = 0, maximum: int | None = 
         value = int(text)
     except ValueError:
         abort(400, description=f"Bad Request: {name} must be an integer.")
-    if value < minimum or (maximum is not None and value > maximum):
-        upper = f" and at most {maximum}" if maximum is not None else ""
+    if value < minimum or value > maximum:
+        upper = f" and at most {maximum}" if maximum != MAX_INTEGER or value > maximum else ""
         abort(400, description=f"Bad Request: {name} must be at least {minimum}{upper}.")
     return value
 

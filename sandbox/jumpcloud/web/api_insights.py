@@ -16,7 +16,7 @@ from werkzeug.wrappers import Response
 
 from sandbox.jumpcloud.models import DirectoryInsightsEvent
 from sandbox.jumpcloud.services.insights_search import EventFilter, InsightsQueryError, events_page
-from sandbox.jumpcloud.web.api_common import ApiError, api_blueprint, api_key_required, json_body, route
+from sandbox.jumpcloud.web.api_common import MAX_INTEGER, ApiError, api_blueprint, api_key_required, json_body, route
 from sandbox.webcommon import db
 
 bp = api_blueprint("api_insights")
@@ -34,9 +34,10 @@ def _time(body: dict[str, Any], name: str, *, required: bool) -> datetime | None
         raise ApiError(400, f"Bad Request: {name} must be an RFC 3339 string.")
     try:
         moment = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
-    except ValueError:
+        # An offset can move a time at the ends of the calendar past year 1 or 9999.
+        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    except (ValueError, OverflowError):
         raise ApiError(400, f"Bad Request: {name} {value!r} is not an RFC 3339 time.") from None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def _services(body: dict[str, Any]) -> list[str]:
@@ -65,6 +66,8 @@ def _search_after(body: dict[str, Any]) -> tuple[datetime, int] | None:
     try:
         millis, seq = int(value[0]), int(value[1])
         approximate = datetime.fromtimestamp(millis / 1000, UTC)
+        if not 0 <= seq <= MAX_INTEGER:
+            raise ValueError(seq)
     except (TypeError, ValueError, IndexError, KeyError, OverflowError, OSError):
         raise ApiError(400, "Bad Request: search_after is the value of the previous X-Search_after header.") from None
     # The stored timestamp is finer than the milliseconds shown: take it from the event itself.

@@ -23,13 +23,20 @@ bp = Blueprint("application_panel", __name__)
 MAX_METADATA_BYTES = 1024 * 1024
 
 
-def _sso_page(application: SsoApplication, errors: dict[str, str] | None = None, form: Any = None) -> str:
+def _sso_page(
+    application: SsoApplication,
+    errors: dict[str, str] | None = None,
+    form: Any = None,
+    typed: dict[str, Any] | None = None,
+) -> str:
+    """The SSO tab; after a refused **save**, ``form`` and the ``typed`` settings fill it again."""
     base_url = system().base_url
+    config = {**(application.sso_config or {}), **(typed or {})}
     return render_template(
         "applications/sso.html",
         application=application,
-        config=application.sso_config or {},
-        cases=sso.edge_cases(application),
+        config=config,
+        cases={**sso.edge_cases(application), **config.get("edgeCases", {})},
         errors=errors or {},
         form=form,
         served_sso_url=sso.served_sso_url(application, base_url),
@@ -60,6 +67,8 @@ def sso_tab(application_id: str) -> str | Response | tuple[str, int]:
     if request.method == "GET":
         return _sso_page(application)
     form = request.form
+    # Both halves are read before anything is saved, so a refused save names every mistake at once.
+    config, errors = read_sso_form(form, application.sso_config or {}) if not application.is_bookmark else ({}, {})
     try:
         service.update_general(
             db(),
@@ -71,13 +80,11 @@ def sso_tab(application_id: str) -> str | Response | tuple[str, int]:
             initiated_by=admin_initiator(),
         )
     except service.ApplicationError as error:
+        errors = {**errors, **error.errors}
+    if errors:
         db().rollback()
-        return _sso_page(application, error.errors, form), 400
+        return _sso_page(application, errors, form, config), 400
     if not application.is_bookmark:
-        config, errors = read_sso_form(form, application.sso_config or {})
-        if errors:
-            db().rollback()
-            return _sso_page(application, errors, form), 400
         service.update_sso_config(db(), application, config, initiated_by=admin_initiator())
     flash(f"{application.display_label} saved.", "success")
     return redirect(url_for("application_panel.sso_tab", application_id=application.id))

@@ -9,6 +9,7 @@ from werkzeug.wrappers import Response
 from sandbox.jumpcloud.models import SsoApplication
 from sandbox.jumpcloud.services import applications as service
 from sandbox.jumpcloud.services.catalog import catalog_entry, search_catalog
+from sandbox.jumpcloud.services.directory_search import like_pattern
 from sandbox.jumpcloud.services.portal_images import IMAGE_HEADERS
 from sandbox.jumpcloud.web.context import admin_initiator, admin_required
 from sandbox.webcommon import db
@@ -37,11 +38,17 @@ def application_helpers() -> dict[str, object]:
 @admin_required
 def configured() -> str:
     """The Configured Applications list, with search."""
-    text = request.args.get("q", "").strip()
+    text = request.args.get("q", "").strip()[:200]
     query = select(SsoApplication).order_by(SsoApplication.display_label)
     if text:
-        pattern = f"%{text}%"
-        query = query.where(or_(SsoApplication.display_label.like(pattern), SsoApplication.name.like(pattern)))
+        # "%" and "_" are searched as typed, not as wildcards.
+        pattern = like_pattern(text)
+        query = query.where(
+            or_(
+                SsoApplication.display_label.like(pattern, escape="\\"),
+                SsoApplication.name.like(pattern, escape="\\"),
+            )
+        )
     applications = db().scalars(query).all()
     return render_template("applications/list.html", applications=applications, q=text)
 

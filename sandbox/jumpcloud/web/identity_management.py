@@ -24,6 +24,8 @@ log = logging.getLogger("sandbox.jumpcloud.web.identity_management")
 
 bp = Blueprint("identity_management", __name__)
 
+MAX_SEQ = 2**63
+
 
 @bp.app_context_processor
 def idm_helpers() -> dict[str, object]:
@@ -138,7 +140,8 @@ def retry(application_id: str) -> Response:
     """**Retry now** for one failed operation, or for all of them."""
     application = application_or_404(application_id)
     seq = request.form.get("seq", type=int)
-    count = outbox.retry_failed(db(), application.id, seq)
+    # A number no operation can have (past SQLite's integers) retries nothing instead of failing.
+    count = outbox.retry_failed(db(), application.id, seq) if seq is None or 0 < seq < MAX_SEQ else 0
     flash(f"{count} operation{'s' if count != 1 else ''} queued again." if count else "Nothing to retry.", "success")
     return redirect(url_for("identity_management.tab", application_id=application.id))
 

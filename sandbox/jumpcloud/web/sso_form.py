@@ -8,12 +8,28 @@ from typing import Any
 from werkzeug.datastructures import MultiDict
 
 from sandbox.jumpcloud.services.applications import EDGE_CASES_OFF
+from sandbox.jumpcloud.services.directory import hidden_character_error
 from sandbox.jumpcloud.services.sso import USER_ATTRIBUTES
 from sandbox.saml.idp import NAMEID_FORMATS
 from sandbox.saml.keys import CertificateError, certificate_pem
 
 _URL = re.compile(r"^https?://[^\s]+$", re.I)
 _ATTRIBUTE_NAME = re.compile(r"^[^\s<>&\"']{1,256}$")
+# Single-line settings that travel in SAML messages and metadata (XML refuses control characters).
+_TEXT_FIELDS = ("idp_entity_id", "sp_entity_id", "default_relay_state", "groups_attribute_name")
+MAX_TEXT = 1024
+
+
+def _text_errors(form: MultiDict[str, str], errors: dict[str, str]) -> None:
+    for field in _TEXT_FIELDS:
+        value = form.get(field, "").strip()
+        if len(value) > MAX_TEXT:
+            errors[field] = f"At most {MAX_TEXT} characters."
+        elif hidden := hidden_character_error(value):
+            errors[field] = hidden
+    for line in form.get("acs_urls", "").splitlines():
+        if hidden := hidden_character_error(line.strip()):
+            errors["acs_urls"] = hidden
 
 
 def _rows(form: MultiDict[str, str], prefix: str, first: str, second: str) -> list[tuple[str, str]]:
@@ -25,14 +41,15 @@ def _rows(form: MultiDict[str, str], prefix: str, first: str, second: str) -> li
 def read_sso_form(form: MultiDict[str, str], current: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
     """The new SSO settings and the errors by field (empty when valid)."""
     errors: dict[str, str] = {}
+    _text_errors(form, errors)
     config: dict[str, Any] = {}
     config["idpEntityId"] = form.get("idp_entity_id", "").strip()
-    if not config["idpEntityId"]:
+    if not config["idpEntityId"] and "idp_entity_id" not in errors:
         errors["idp_entity_id"] = "IdP Entity ID is required."
     config["spEntityId"] = form.get("sp_entity_id", "").strip()
     acs_urls = [line.strip() for line in form.get("acs_urls", "").splitlines() if line.strip()]
     bad = [url for url in acs_urls if not _URL.match(url)]
-    if bad:
+    if bad and "acs_urls" not in errors:
         errors["acs_urls"] = f"Not a URL: {bad[0]}"
     config["acsUrls"] = acs_urls
     certificate = form.get("sp_certificate", "").strip()
@@ -57,30 +74,36 @@ def read_sso_form(form: MultiDict[str, str], current: dict[str, Any]) -> tuple[d
         if source not in USER_ATTRIBUTES:
             errors[f"jit_{index}"] = f"Choose a JumpCloud attribute for {attribute['spName']}."
             source = attribute["jumpcloudAttribute"]
+        constant = form.get(f"jit_{index}_constant", "").strip()
+        if hidden := hidden_character_error(constant):
+            errors[f"jit_{index}"] = f"{attribute['spName']}: {hidden}"
         jit.append(
             {
                 "spName": attribute["spName"],  # not editable: the SP decides this name
                 "jumpcloudAttribute": source,
-                "constant": form.get(f"jit_{index}_constant", "").strip(),
+                "constant": constant,
                 "enabled": form.get(f"jit_{index}_enabled") == "on",
             }
         )
     config["jitAttributes"] = jit
+    # Rows with a mistake stay in the settings returned, so the form shows them again to be corrected.
     database = []
     for name, source in _rows(form, "custom", "name", "attribute"):
-        if not _ATTRIBUTE_NAME.match(name):
-            errors["custom"] = "Each custom user attribute needs a service provider attribute name."
+        if not _ATTRIBUTE_NAME.match(name) or hidden_character_error(name):
+            errors["custom"] = "Each custom user attribute needs a service provider attribute name without spaces."
         elif source not in USER_ATTRIBUTES:
             errors["custom"] = f"Choose the JumpCloud attribute sent as {name}."
-        else:
-            database.append({"name": name, "value": source})
+        database.append({"name": name, "value": source})
     config["databaseAttributes"] = database
     constants = []
     for name, value in _rows(form, "constant", "name", "value"):
-        if not _ATTRIBUTE_NAME.match(name):
-            errors["constant"] = "Each constant attribute needs a service provider attribute name."
-        else:
-            constants.append({"name": name, "value": value})
+        if not _ATTRIBUTE_NAME.match(name) or hidden_character_error(name):
+            errors["constant"] = "Each constant attribute needs a service provider attribute name without spaces."
+        elif len(value) > MAX_TEXT:
+            errors["constant"] = f"The value of {name} is at most {MAX_TEXT} characters."
+        elif hidden := hidden_character_error(value):
+            errors["constant"] = f"{name}: {hidden}"
+        constants.append({"name": name, "value": value})
     config["constantAttributes"] = constants
     config["includeGroups"] = form.get("include_groups") == "on"
     config["groupsAttributeName"] = form.get("groups_attribute_name", "").strip() or "memberOf"
@@ -113,9 +136,12 @@ def read_edge_cases(form: MultiDict[str, str], errors: dict[str, str]) -> dict[s
     mode = form.get("edge_attribute_mode", "")
     if mode in ("drop", "rename"):
         name = form.get("edge_attribute_name", "").strip()
+        rename_to = form.get("edge_attribute_rename_to", "").strip()
         if not name:
             errors["edge_attribute"] = "Name the attribute to drop or rename."
+        elif hidden := hidden_character_error(name + rename_to):
+            errors["edge_attribute"] = hidden
         cases["attributeMode"] = mode
         cases["attributeName"] = name
-        cases["attributeRenameTo"] = form.get("edge_attribute_rename_to", "").strip()
+        cases["attributeRenameTo"] = rename_to
     return cases
