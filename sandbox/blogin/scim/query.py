@@ -64,23 +64,42 @@ GROUP_COLUMNS = {
     "meta.lastmodified": Column(_teams.last_modified, kind="dateTime"),
 }
 
-# Sorting: attribute → column (sortBy is case-insensitive). Only columns whose SQL order is the one RFC 7644
-# §3.4.2.3 asks for: lower-cased keys, case-exact strings, booleans and dates. Case-insensitive columns
-# stored as written (displayName, title, name.*, the email) are sorted in Python, case-insensitively.
+
+@dataclass(frozen=True)
+class SortColumn:
+    """A column behind a ``sortBy`` attribute. ``folded`` columns hold case-insensitive text as written and
+    are ordered by its lower-cased value (RFC 7644 §3.4.2.3); ``empty`` ones hold "" for no value."""
+
+    expr: Any
+    folded: bool = False
+    empty: bool = False
+
+
+# Sorting: attribute → column (sortBy is case-insensitive). userName and a Team's name are ordered by their
+# lower-cased keys; other case-insensitive text is folded when sorted; id and externalId are case-exact.
 USER_SORT = {
-    "username": _users.user_name_key,
-    "id": _users.id,
-    "externalid": _users.external_id,
-    "active": _users.active,
-    "meta.created": _users.created,
-    "meta.lastmodified": _users.last_modified,
+    "username": SortColumn(_users.user_name_key),
+    "id": SortColumn(_users.id),
+    "externalid": SortColumn(_users.external_id),
+    "displayname": SortColumn(_users.display_name, folded=True, empty=True),
+    "title": SortColumn(_users.title, folded=True, empty=True),
+    "timezone": SortColumn(_users.timezone, folded=True, empty=True),
+    "name.givenname": SortColumn(_users.given_name, folded=True, empty=True),
+    "name.familyname": SortColumn(_users.family_name, folded=True, empty=True),
+    "name.formatted": SortColumn(_users.formatted_name, folded=True, empty=True),
+    "active": SortColumn(_users.active),
+    "meta.created": SortColumn(_users.created),
+    "meta.lastmodified": SortColumn(_users.last_modified),
+    # BlogIn's Email: the primary email (or, when none is marked primary, the first work one).
+    "emails.value": SortColumn(_users.email, folded=True, empty=True),
+    "emails": SortColumn(_users.email, folded=True, empty=True),
 }
 GROUP_SORT = {
-    "displayname": _teams.display_name_key,
-    "id": _teams.id,
-    "externalid": _teams.external_id,
-    "meta.created": _teams.created,
-    "meta.lastmodified": _teams.last_modified,
+    "displayname": SortColumn(_teams.display_name_key),
+    "id": SortColumn(_teams.id),
+    "externalid": SortColumn(_teams.external_id),
+    "meta.created": SortColumn(_teams.created),
+    "meta.lastmodified": SortColumn(_teams.last_modified),
 }
 
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from sandbox.blogin.scim.listing import ListQuery
-from sandbox.blogin.scim.query import Condition
+from sandbox.blogin.scim.query import Condition, SortColumn
+from sandbox.direct_sql import sqlite_engine, transaction_connection
 from sandbox.scim.errors import ScimError
 from sandbox.scim.filter import AttrPath, matches, parse_attr_path
 from sandbox.scim.resources import project
@@ -25,15 +26,15 @@ def search(
     rtype: ResourceType,
     condition: Condition,
     exact: bool,
-    sort_columns: dict[str, Any],
+    sort_columns: dict[str, SortColumn],
     default_order: Sequence[Any],
     query: ListQuery,
     render: Render,
 ) -> tuple[int, list[dict[str, Any]]]:
     """(totalResults, the page of resources) for ``query``; stable order, 1-based ``startIndex``.
 
-    ``sort_columns`` are the attributes SQL sorts as RFC 7644 §3.4.2.3 asks (lower-cased keys, case-exact
-    and non-string columns); any other ``sortBy`` is sorted in Python by :func:`sort_key`.
+    ``sort_columns`` are the attributes SQL sorts (in the order :func:`sort_key` gives, RFC 7644 §3.4.2.3);
+    any other ``sortBy`` is sorted in Python by :func:`sort_key`.
     """
     sort_column = None
     if query.sort_by is not None:
@@ -43,8 +44,7 @@ def search(
     in_sql = exact and (query.sort_by is None or sort_column is not None)
     order = list(default_order)
     if sort_column is not None:
-        # Resources without a value sort last when ascending and first when descending (§3.4.2.3).
-        keys = [sort_column.is_(None), sort_column] if getattr(sort_column, "nullable", False) else [sort_column]
+        keys = _sort_keys(session, sort_column)
         order = [*(key.desc() if query.descending else key.asc() for key in keys), *order]
     elif query.descending and query.sort_by is None:
         order = [column.desc() for column in order]
@@ -70,6 +70,41 @@ def search(
         resources = everything[start : start + query.count]
     return total, [project(r, query.attributes, query.excluded) for r in resources]
 
+
+def _sort_keys(session: Session, sort: SortColumn) -> list[Any]:
+    """ORDER BY terms for ``sort`` ascending (each is reversed for descending): resources without a value
+    first compare above every value (last ascending, first descending, §3.4.2.3), then the value, folded
+    to lower case where the attribute is case-insensitive."""
+    column = sort.expr
+    keys: list[Any] = []
+    if sort.empty:
+        keys.append(or_(column.is_(None), column == ""))
+    elif column.nullable:
+        keys.append(column.is_(None))
+    keys.append(_folded(session, column) if sort.folded else column)
+    return keys
+
+
+def _fold(text: Any) -> Any:
+    return text.lower() if isinstance(text, str) else text
+
+
+def _folded(session: Session, column: Any) -> Any:
+    """``column`` lower-cased as Python does it (as the userName key and :func:`sort_key` are): SQLite's own
+    lower() folds ASCII letters only, so on SQLite the fold is a function registered on the connection."""
+    if sqlite_engine(session) is None:
+        return func.lower(column)
+    pooled = transaction_connection(session).connection
+    if not pooled.info.get(_FOLD):
+        driver = pooled.driver_connection
+        if driver is None:
+            return func.lower(column)
+        driver.create_function(_FOLD, 1, _fold, deterministic=True)
+        pooled.info[_FOLD] = True
+    return getattr(func, _FOLD)(column)
+
+
+_FOLD = "scim_fold"
 
 SortKey = Callable[[dict[str, Any]], tuple[int, int, Any]]
 

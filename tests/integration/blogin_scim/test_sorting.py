@@ -90,3 +90,12 @@ def test_groups_sort_by_name_ignoring_case_and_by_case_exact_external_id(scim: S
     assert group_names("displayName", "descending") == ["Sort c", "Sort b", "sort A"]
     assert group_names("externalId") == ["Sort c", "Sort b", "sort A"]
     assert group_names("externalId", "descending") == ["sort A", "Sort b", "Sort c"]
+
+
+def test_case_is_ignored_beyond_ascii_letters(scim: Scim) -> None:
+    for user_name, display in [("f1@fold.example", "Ézra"), ("f2@fold.example", "éa"), ("f3@fold.example", "Eb")]:
+        assert scim.post("/Users", {"userName": user_name, "displayName": display}).status_code == 201
+    params = {"filter": 'userName ew "@fold.example"', "sortBy": "displayName", "attributes": "userName"}
+    listed = scim.get("/Users", params=params).json()["Resources"]
+    # "eb" < "éa" < "ézra": É is folded to é, as Python folds it (SQLite's lower() leaves it).
+    assert [r["userName"].split("@")[0] for r in listed] == ["f3", "f2", "f1"]
