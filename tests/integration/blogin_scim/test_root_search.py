@@ -78,6 +78,8 @@ def test_an_attribute_one_type_lacks_has_no_value_there(scim: Scim, made: dict[s
     ann = made["users"]["Ann Root"]["id"]
     assert names(search(scim, filter=f'members eq "{ann}"')) == ["Root Admins"]
     assert names(search(scim, filter='userName eq "cy.root@acme.example"')) == ["Cy Root"]
+    # meta.resourceType picks one type out of the root's answer.
+    assert names(search(scim, filter=f'{OURS} and meta.resourceType eq "Group"')) == ["beta roots", "Root Admins"]
 
 
 def test_pages_run_on_from_the_users_into_the_groups(scim: Scim, made: dict[str, Any]) -> None:
