@@ -54,6 +54,11 @@ def _run_desktop(settings: Settings) -> int:
     apply_theme(app)
 
     load_before_chromium()
+    from sandbox.desktop.splash import StartupSplash
+
+    # Painted by the event loop the start below runs while it waits for JumpCloud.
+    splash = StartupSplash()
+    splash.show()
     warm_up = WebEngineWarmUp()
     # JumpCloud serves first (the personas first on screen start there); BlogIn follows once the
     # first page is up. The window's modules load in the worker too, while Chromium starts.
@@ -61,6 +66,7 @@ def _run_desktop(settings: Settings) -> int:
     try:
         sandbox = starter.run()
     except SandboxStartupError as error:
+        splash.close()
         warm_up.dispose()
         log.error("%s", error)
         print(f"sso-sandbox: {error}", file=sys.stderr)
@@ -85,6 +91,7 @@ def _run_desktop(settings: Settings) -> int:
     stop_on_signal = _QuitOnSignal(window.close)
     try:
         window.show()
+        splash.hand_over_to(window)
         window.start()
         if any(not sandbox.serving(browser.persona.system) for browser in window.area.visible_browsers()):
             starter.continue_start()  # a persona on screen waits for the system still starting
