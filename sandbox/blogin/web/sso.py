@@ -131,6 +131,7 @@ def _idp_facts() -> dict[str, object] | None:
             for c in document.certificates
         ],
         valid_until=document.valid_until,
+        metadata_expired=document.valid_until is not None and now > document.valid_until,
         signs_requests=document.want_authn_requests_signed,
         name_id_formats=[format_name(f) for f in document.name_id_formats],
     )
