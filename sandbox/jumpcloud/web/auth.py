@@ -9,7 +9,7 @@ from werkzeug.wrappers import Response
 from sandbox.jumpcloud.models import Administrator
 from sandbox.jumpcloud.services.insights import Initiator, record_event
 from sandbox.jumpcloud.system import SANDBOX_ADMIN_EMAIL, SANDBOX_ADMIN_PASSWORD
-from sandbox.jumpcloud.web.context import ADMIN_SESSION_KEY, system
+from sandbox.jumpcloud.web.context import ADMIN_SESSION_KEY, refuse_cross_site, system
 from sandbox.passwords import verify_password
 from sandbox.webcommon import db, safe_next
 
@@ -40,6 +40,8 @@ def login() -> str | Response | tuple[str, int]:
             sandbox_email=SANDBOX_ADMIN_EMAIL,
             sandbox_password=SANDBOX_ADMIN_PASSWORD,
         )
+    # A sign-in posted by another site would sign this browser in to an account of that site's choosing.
+    refuse_cross_site()
     email = request.form.get("email", "").strip()
     password = request.form.get("password", "")
     admin = db().scalars(select(Administrator).where(Administrator.email == email)).first()
@@ -83,5 +85,6 @@ def login_link() -> Response | tuple[str, int]:
 
 @bp.post("/logout")
 def logout() -> Response:
+    refuse_cross_site()
     session.pop(ADMIN_SESSION_KEY, None)
     return redirect(url_for("auth.login"))
