@@ -131,13 +131,20 @@ def list_groups(
     return Page([GroupRow(row[0], int(row[1])) for row in rows], total, max(0, offset), max(1, limit))
 
 
-def users_outside(session: Session, group: UserGroup, search: str, limit: int = 20) -> list[SystemUser]:
-    """Users not yet in ``group`` matching ``search``: the membership picker's choices."""
+def list_members(session: Session, group: UserGroup, *, offset: int = 0, limit: int = 25) -> Page[SystemUser]:
+    """One page of ``group``'s members, by username."""
+    member_ids = select(group_members.c.user_id).where(group_members.c.group_id == group.id)
+    return list_users(session, sort="username", offset=offset, limit=limit, where=[SystemUser.id.in_(member_ids)])
+
+
+def users_outside(session: Session, group: UserGroup, search: str, limit: int = 20) -> Page[SystemUser]:
+    """Users not yet in ``group`` matching ``search``: the membership picker's first choices and how many match."""
     members = select(group_members.c.user_id).where(group_members.c.group_id == group.id)
     query = select(SystemUser).where(SystemUser.id.not_in(members))
     if search.strip():
         query = query.where(user_search(search.strip()))
-    return list(session.scalars(query.order_by(SystemUser.username).limit(limit)))
+    rows, total = _page(session, query.order_by(SystemUser.username), 0, limit)
+    return Page([row[0] for row in rows], total, 0, limit)
 
 
 def groups_outside(session: Session, user: SystemUser) -> list[UserGroup]:

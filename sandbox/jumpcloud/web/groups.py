@@ -7,7 +7,7 @@ from werkzeug.wrappers import Response
 
 from sandbox.jumpcloud.models import SystemUser, UserGroup
 from sandbox.jumpcloud.services import directory
-from sandbox.jumpcloud.services.directory_search import GROUP_SORTS, list_groups, users_outside
+from sandbox.jumpcloud.services.directory_search import GROUP_SORTS, list_groups, list_members, users_outside
 from sandbox.jumpcloud.web.context import admin_initiator, admin_required
 from sandbox.jumpcloud.web.listing import PER_PAGE, list_args
 from sandbox.webcommon import db
@@ -26,6 +26,7 @@ def _render_detail(
     group: UserGroup, errors: dict[str, str], values: dict[str, str], status: int = 200
 ) -> tuple[str, int]:
     find = request.args.get("find", "").strip()[:200]
+    number = list_args((), "").page  # ?page= of the members, read leniently like every list's
     return (
         render_template(
             "groups/detail.html",
@@ -33,6 +34,7 @@ def _render_detail(
             errors=errors,
             values=values,
             find=find,
+            members=list_members(db(), group, offset=(number - 1) * PER_PAGE, limit=PER_PAGE),
             candidates=users_outside(db(), group, find),
         ),
         status,
