@@ -338,3 +338,35 @@ def test_a_huge_upload_is_refused_with_a_page(admin: httpx.Client, sso_sandbox: 
     assert answer.status_code in (400, 413)
     assert "Traceback" not in answer.text
     assert "<html" in answer.text.lower()
+
+
+@pytest.mark.parametrize("route", ["file", "url"])
+def test_metadata_past_its_valid_until_is_refused(
+    admin: httpx.Client, sso_sandbox: Sandbox, metadata_host: MetadataHost, pair: list[KeyPair], route: str
+) -> None:
+    stale = shapes.google([pair[0].certificate_pem], *GOOGLE, valid_until="2021-06-30T12:00:00Z")
+    if route == "file":
+        answer = configure(admin, sso_sandbox, stale.xml)
+        field = "metadata_file"
+    else:
+        metadata_host.documents["/stale.xml"] = (200, stale.xml, 0.0)
+        answer = configure(
+            admin, sso_sandbox, None, method="metadata_url", metadata_url=metadata_host.url("/stale.xml")
+        )
+        field = "metadata_url"
+    assert answer.status_code == 400
+    assert "valid until 2021-06-30 12:00 UTC (its validUntil)" in field_errors(answer.text)[field]
+
+
+def test_an_expired_certificate_beside_a_current_one_is_shown_but_not_trusted(
+    admin: httpx.Client, sso_sandbox: Sandbox, pair: list[KeyPair]
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    old = generate_key_pair("IdP signing 2023", valid_days=1, not_before=datetime.now(UTC) - timedelta(days=30))
+    shape = shapes.okta([old.certificate_pem, pair[0].certificate_pem], *OKTA)
+    assert configure(admin, sso_sandbox, shape.xml).status_code == 302
+    card = configured(admin, sso_sandbox)
+    old_row = card.split(sha256_fingerprint(old.certificate_pem), 1)[1].split("Certificate 2 of 2", 1)[0]
+    assert "expired" in old_row and "valid " not in old_row
+    assert sha256_fingerprint(pair[0].certificate_pem) in card
