@@ -24,6 +24,7 @@ import codecs
 import re
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from urllib.parse import urlsplit
 
 from lxml import etree
 
@@ -319,6 +320,14 @@ def _describe(entity: etree._Element, entity_count: int) -> IdpDocument:
             + (f" (only {named})" if named else "")
             + "; BlogIn sends its AuthnRequest with one of those two.",
         )
+    for binding, location in sso_urls.items():
+        parts = urlsplit(location)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise MetadataError(
+                "invalid_sso_url",
+                f"The identity provider's {BINDING_NAMES[binding]} SSO URL “{location[:200]}” is not an http:// or "
+                "https:// address; BlogIn sends people's browsers only to such addresses.",
+            )
     certificates = _signing_certificates(descriptor)
     formats = tuple(dict.fromkeys((e.text or "").strip() for e in descriptor.iterfind(_NAME_ID_FORMAT) if e.text))
     want_signed = (descriptor.get("WantAuthnRequestsSigned") or "").strip().lower() in ("true", "1")

@@ -211,3 +211,11 @@ def test_manual_metadata_keeps_every_certificate(keys: list[KeyPair]) -> None:
     _document, idp = read_idp_metadata(xml)
     assert idp.signing_certificates == [keys[0].certificate_pem, keys[1].certificate_pem]
     assert idp.entity_id == "urn:manual"
+
+
+@pytest.mark.parametrize("location", ["javascript:alert(document.cookie)", "/saml2/sso", "ftp://idp.example/sso", ""])
+def test_an_sso_url_a_browser_must_not_be_sent_to_is_refused(keys: list[KeyPair], location: str) -> None:
+    shape = shapes.one_binding([keys[0].certificate_pem], "urn:idp", location or " ", shapes.POST)
+    with pytest.raises(MetadataError) as raised:
+        describe_idp_metadata(shape.xml)
+    assert ("is not an http:// or https:// address" if location else "no SingleSignOnService") in str(raised.value)
