@@ -53,10 +53,13 @@ def configured() -> str:
     return render_template("applications/list.html", applications=applications, q=text)
 
 
-@bp.post("/applications/delete")
+@bp.route("/applications/delete", methods=["GET", "POST"])
 @admin_required
 def delete() -> Response | tuple[str, int]:
     """**Delete** → enter the number of applications → **Delete Application**."""
+    if request.method == "GET":
+        # Deleting starts from the ticked rows of the list (a reload after deleting lands here).
+        return redirect(url_for("applications.configured"))
     ids = request.form.getlist("application_id")
     try:
         labels = service.delete_applications(db(), ids, request.form.get("count", ""), initiated_by=admin_initiator())
