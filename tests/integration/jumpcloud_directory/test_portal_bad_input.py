@@ -145,6 +145,7 @@ def test_a_refused_sso_save_keeps_every_typed_value_and_saves_nothing(
     del form["show_in_portal"]
     response = admin.post(f"{base}/applications/{application_id}/sso", data=form)
     assert response.status_code == 400
+    assert "Nothing was saved. Correct the 3 fields marked below, then click save." in response.text
     assert "Display Label is at most 256 characters." in response.text
     assert "Choose the JumpCloud attribute sent as department." in response.text
     assert "plan: " + CONTROL_MESSAGE.format(7) in response.text
