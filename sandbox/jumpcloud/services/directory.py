@@ -49,11 +49,12 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _PHONE = re.compile(r"^[0-9+()./ x-]*$")
 # Characters nobody sees on screen that still change what is stored or sent: C0/C1 controls (refused
 # by XML, so a SAML assertion carrying one could not be built), bidirectional embeddings, overrides and
-# isolates (they reorder what a reader sees: "evil" shown as "live"), lone surrogates and noncharacters.
-_HIDDEN = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff\ufffe\uffff]")
-_HIDDEN_MULTILINE = re.compile(
-    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff\ufffe\uffff]"
-)
+# isolates (they reorder what a reader sees: "evil" shown as "live"), zero-width spaces, word joiners
+# and byte order marks (two names that look the same but differ), lone surrogates and noncharacters.
+# Zero-width (non-)joiners stay allowed: Persian, Indic scripts and emoji sequences need them.
+_INVISIBLE = "\u200b\u2060\ufeff\u202a-\u202e\u2066-\u2069\ud800-\udfff\ufffe\uffff"
+_HIDDEN = re.compile(f"[\x00-\x1f\x7f-\x9f{_INVISIBLE}]")
+_HIDDEN_MULTILINE = re.compile(f"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f{_INVISIBLE}]")
 
 
 class DirectoryError(Exception):

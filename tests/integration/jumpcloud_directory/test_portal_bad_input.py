@@ -185,3 +185,13 @@ def test_retrying_an_operation_number_past_any_integer_retries_nothing(admin: ht
     assert response.status_code == 302
     page = admin.get(f"{base}{response.headers['location']}")
     assert "Nothing to retry." in page.text
+
+
+def test_a_look_alike_group_name_with_a_zero_width_space_is_refused(admin: httpx.Client, base: str) -> None:
+    assert admin.post(f"{base}/groups/new", data={"name": "Look Alike"}).status_code == 302
+    twin = admin.post(f"{base}/groups/new", data={"name": "Look\u200b Alike"})
+    assert twin.status_code == 400
+    assert CONTROL_MESSAGE.format(0x200B) in twin.text
+    # Joiners inside emoji sequences and scripts that need them are kept.
+    family = admin.post(f"{base}/groups/new", data={"name": "Family 👨\u200d👩\u200d👧"})
+    assert family.status_code == 302
