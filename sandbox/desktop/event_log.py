@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
-from PySide6.QtCore import QItemSelection, QModelIndex, QTimer
+from PySide6.QtCore import QItemSelection, QModelIndex, Qt, QTimer
 from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import (
     QComboBox,
@@ -12,6 +13,8 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPlainTextEdit,
+    QVBoxLayout,
+    QWidget,
 )
 
 from sandbox.desktop.event_model import (
@@ -27,9 +30,31 @@ from sandbox.desktop.event_model import (
 )
 from sandbox.desktop.layout import column, side_by_side
 from sandbox.desktop.list_view import filter_bar, list_table
-from sandbox.desktop.theme import dot_icon
+from sandbox.desktop.theme import FAILING_RED, dot_icon
+from sandbox.events import SandboxEvent
 
 ALL_TYPES = "All event types"
+REASON_STYLE = (
+    f"color:{FAILING_RED}; font-weight:600; background:#fdecec; border:1px solid #f3b8b8;"
+    " border-radius:5px; padding:5px 8px;"
+)
+
+
+def failure_reason(event: SandboxEvent) -> str:
+    """Why a failed event failed, in the system's own words ('' for a success or when it does not say).
+
+    BlogIn's audit events keep it in ``detail.reason``; JumpCloud's Directory Insights events in
+    ``error_message``; both fall back to the event's summary.
+    """
+    if event.success:
+        return ""
+    data: dict[str, Any] = event.data or {}
+    detail = data.get("detail")
+    reason = detail.get("reason") if isinstance(detail, dict) else None
+    reason = reason or data.get("error_message") or data.get("reason")
+    check = detail.get("check") if isinstance(detail, dict) else None
+    text = str(reason or event.summary)
+    return f"{text} (failed check: {check})" if check and str(check) not in text else text
 
 
 class EventLogDock(QDockWidget):
@@ -70,7 +95,21 @@ class EventLogDock(QDockWidget):
         mono.setStyleHint(QFont.StyleHint.Monospace)
         self.detail.setFont(mono)
 
-        self.splitter = side_by_side("eventLogSplitter", self.table, self.detail, (900, 360), stretch=(3, 1))
+        # A failed event's reason in words above its record, so nobody digs for it in the JSON.
+        self.reason = QLabel()
+        self.reason.setObjectName("eventReason")
+        self.reason.setWordWrap(True)
+        self.reason.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.reason.setStyleSheet(REASON_STYLE)
+        self.reason.hide()
+        detail_side = QWidget()
+        detail_layout = QVBoxLayout(detail_side)
+        detail_layout.setContentsMargins(0, 0, 0, 0)
+        detail_layout.setSpacing(4)
+        detail_layout.addWidget(self.reason)
+        detail_layout.addWidget(self.detail, 1)
+
+        self.splitter = side_by_side("eventLogSplitter", self.table, detail_side, (900, 360), stretch=(3, 1))
         self.setWidget(column(bar, self.splitter))
 
         # Typing in the text filter re-filters after a short pause, not on every key.
@@ -102,6 +141,7 @@ class EventLogDock(QDockWidget):
             )
         )
         self.detail.clear()
+        self.reason.hide()
         self.table.scrollToBottom()
 
     def _refresh_types(self) -> None:
@@ -146,3 +186,6 @@ class EventLogDock(QDockWidget):
         if event is not None:
             event = self.model.full_event(event)
             self.detail.setPlainText(json.dumps(event.data, indent=2, ensure_ascii=False, default=str))
+            reason = failure_reason(event)
+            self.reason.setText(f"✘ {reason}")
+            self.reason.setVisible(bool(reason))

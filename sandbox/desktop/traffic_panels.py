@@ -6,8 +6,10 @@ and then the live traces from the window's signal bridge, and links them to each
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
@@ -18,7 +20,7 @@ from sandbox.desktop.event_export import EventLogExtras
 from sandbox.desktop.flow.dock import FlowDiagramDock
 from sandbox.desktop.flow.steps import FLOW_EVENTS
 from sandbox.desktop.tracer.dock import SamlTracerDock
-from sandbox.desktop.tracer.model import SamlMessageModel
+from sandbox.desktop.tracer.model import SamlMessageModel, message_id
 from sandbox.desktop.traffic.dock import ScimTrafficDock
 from sandbox.desktop.traffic.model import ScimTrafficModel
 from sandbox.events import SandboxEvent
@@ -28,6 +30,8 @@ if TYPE_CHECKING:
     from sandbox.desktop.window import MainWindow
 
 HISTORY_LIMIT = 2000
+#: how far apart in time an event and the SAML message it names may be recorded
+MESSAGE_NAMED_WITHIN = timedelta(minutes=2)
 
 
 @dataclass
@@ -86,6 +90,27 @@ class TrafficPanels:
                 return SAML, event.related_id
             if self.scim_model.trace(event.related_id) is not None:
                 return SCIM, event.related_id
+        return self._message_named_in(event)
+
+    def _message_named_in(self, event: SandboxEvent) -> tuple[str, str] | None:
+        """The SAML message, as the event's own system captured it, whose ID the event's record names.
+
+        A refused sign-in's event carries the message it refused (its XML and decoded fields) but no link
+        to the capture; the message's ID, unique per message, ties the two.
+        """
+        full = self.window.event_model.full_event(event)
+        if not full.data:
+            return None
+        record = json.dumps(full.data, default=str)
+        earliest, latest = event.timestamp - MESSAGE_NAMED_WITHIN, event.timestamp + MESSAGE_NAMED_WITHIN
+        for trace in reversed(self.saml_model.traces()):
+            if trace.timestamp < earliest:
+                break
+            if trace.system != event.system or trace.timestamp > latest:
+                continue
+            named = message_id(trace)
+            if named and named in record:
+                return SAML, trace.id
         return None
 
     def open_message(self, kind: str, trace_id: str) -> bool:

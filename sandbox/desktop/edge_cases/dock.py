@@ -106,7 +106,7 @@ class EdgeCasesDock(QDockWidget):
         body = QWidget()
         body.setStyleSheet(STYLE)
         layout = QVBoxLayout(body)
-        layout.setContentsMargins(10, 8, 10, 8)
+        layout.setContentsMargins(8, 8, 8, 8)
         top = QHBoxLayout()
         self.summary = QLabel()
         self.summary.setObjectName("edgeSummary")
@@ -123,6 +123,7 @@ class EdgeCasesDock(QDockWidget):
         layout.addStretch(1)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setWidget(body)
         self.setWidget(scroll)
         self.refresh()
@@ -130,27 +131,40 @@ class EdgeCasesDock(QDockWidget):
     # -- building ----------------------------------------------------------------------------
 
     def _scim_box(self) -> QGroupBox:
+        # Two lines per endpoint (its status, then latency, which call and Retry-After) so that the
+        # panel fits the narrow right-hand dock without a horizontal scroll bar hiding All off.
         box = QGroupBox("BlogIn SCIM server faults")
         grid = QGridLayout(box)
+        grid.setHorizontalSpacing(6)
+        grid.setContentsMargins(6, 6, 6, 6)
+        grid.setColumnStretch(1, 1)
         hint = QLabel("What BlogIn's SCIM API does to JumpCloud's next requests.")
         hint.setObjectName("edgeHint")
-        grid.addWidget(hint, 0, 0, 1, 5)
-        for column, title in enumerate(("Endpoint", "Latency (ms)", "Forced status", "Only call #", "Retry-After (s)")):
-            label = QLabel(title)
-            label.setObjectName("edgeHint")
-            grid.addWidget(label, 1, column)
-        for row, endpoint in enumerate(("Users", "Groups", "Discovery"), start=2):
+        hint.setWordWrap(True)
+        grid.addWidget(hint, 0, 0, 1, 4)
+        grid.setVerticalSpacing(4)
+        for index, endpoint in enumerate(("Users", "Groups", "Discovery")):
+            row = 1 + index * 2
             latency = QSpinBox()
             latency.setRange(0, 60_000)
             latency.setSingleStep(250)
+            latency.setPrefix("+")
+            latency.setSuffix(" ms")
+            latency.setToolTip(f"Latency: how long BlogIn waits before answering each {endpoint} request.")
             status = QComboBox()
+            status.setToolTip("The HTTP status BlogIn answers instead of doing the request.")
             for code in STATUSES:
                 status.addItem(STATUS_LABELS[code], code)
             nth = QSpinBox()
-            nth.setRange(0, 1_000_000)
+            nth.setRange(0, 9_999)
+            nth.setPrefix("call #")
             nth.setSpecialValueText("every call")
+            nth.setToolTip("Only call #: the forced status answers only that call (counted from when it is set).")
             retry = QSpinBox()
             retry.setRange(0, 3600)
+            retry.setPrefix("Retry ")
+            retry.setSuffix(" s")
+            retry.setToolTip("Retry-After: the header, in seconds, sent with 429 Too Many Requests.")
             for widget in (latency, nth, retry):
                 widget.setObjectName(
                     f"{endpoint}-{'latency' if widget is latency else 'nth' if widget is nth else 'retry'}"
@@ -158,11 +172,15 @@ class EdgeCasesDock(QDockWidget):
                 widget.editingFinished.connect(lambda endpoint=endpoint: self._apply_fault(endpoint))
             status.setObjectName(f"{endpoint}-status")
             status.activated.connect(lambda _index, endpoint=endpoint: self._apply_fault(endpoint))
-            grid.addWidget(QLabel(f"/{endpoint}" if endpoint != "Discovery" else "Discovery"), row, 0)
-            grid.addWidget(latency, row, 1)
-            grid.addWidget(status, row, 2)
-            grid.addWidget(nth, row, 3)
-            grid.addWidget(retry, row, 4)
+            name = QLabel(f"/{endpoint}" if endpoint != "Discovery" else "Discovery")
+            name.setStyleSheet("font-weight: 600;")
+            grid.addWidget(name, row, 0)
+            grid.addWidget(status, row, 1, 1, 3)
+            tuning = QHBoxLayout()
+            tuning.setSpacing(6)
+            for widget in (latency, nth, retry):
+                tuning.addWidget(widget, 1)
+            grid.addLayout(tuning, row + 1, 0, 1, 4)
             self.fault_rows[endpoint] = (latency, status, nth, retry)
         return box
 
@@ -198,6 +216,13 @@ class EdgeCasesDock(QDockWidget):
         validity_row.addWidget(self.validity_seconds)
         validity_row.addStretch(1)
         form.addRow("", validity_row)
+        validity_hint = QLabel(
+            "BlogIn allows some clock skew (60 s unless changed), so a short validity alone is still accepted "
+            "when the Response is posted at once: add a negative clock skew to see it refused."
+        )
+        validity_hint.setObjectName("edgeHint")
+        validity_hint.setWordWrap(True)
+        form.addRow("", validity_hint)
         self.wrong_audience = QCheckBox("Wrong audience")
         self.unsigned = QCheckBox("Unsigned")
         self.wrong_key = QCheckBox("Signed with the wrong key")
@@ -211,6 +236,10 @@ class EdgeCasesDock(QDockWidget):
         missing_row.addWidget(self.missing_name)
         missing_row.addStretch(1)
         form.addRow("", missing_row)
+        missing_hint = QLabel("Dropping email alone still signs in: BlogIn takes the email from the NameID.")
+        missing_hint.setObjectName("edgeHint")
+        missing_hint.setWordWrap(True)
+        form.addRow("", missing_hint)
         for toggle in (self.short_validity, self.wrong_audience, self.unsigned, self.wrong_key, self.missing_attribute):
             toggle.toggled.connect(lambda _on: self._apply_cases())
         self.validity_seconds.editingFinished.connect(self._apply_cases)

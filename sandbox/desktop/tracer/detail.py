@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from html import escape
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtGui import QBrush, QColor, QGuiApplication
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFormLayout,
@@ -12,6 +13,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QPushButton,
     QScrollArea,
     QTableWidget,
     QTableWidgetItem,
@@ -21,12 +23,17 @@ from PySide6.QtWidgets import (
 )
 
 from sandbox.desktop.theme import FAILING_RED, HEALTHY_GREEN, MUTED_GREY
+from sandbox.desktop.tracer.fixes import FailedCheck, failed_check
 from sandbox.desktop.tracer.message import TracedMessage
 from sandbox.desktop.tracer.signature import SignatureStatus
 from sandbox.desktop.tracer.timeline import ValidityTimeline
 from sandbox.desktop.tracer.xml_view import XmlView
 
 BADGE_COLOURS = {"accepted": HEALTHY_GREEN, "rejected": FAILING_RED, "sent": "#4a5bb8"}
+FAILED_ROW = QColor("#fdecec")
+#: how an offending value stands out in the summary: the receiver refused the message over it
+OFFENDING_STYLE = f"color:{FAILING_RED}; font-weight:600; background:#fdecec; border-radius:3px;"
+FIX_STYLE = "background:#fff8e6; color:#5c3d00; border:1px solid #f5d48a; border-radius:5px; padding:5px 8px;"
 ATTRIBUTE_VALUES_SHOWN = 50
 SUMMARY_FIELDS = (
     ("binding", "Binding"),
@@ -49,7 +56,7 @@ def _mark(value: bool | None, yes: str, no: str, unknown: str) -> str:
     return f'<span style="color:{colour}">{"✔" if value else "✘"} {escape(word)}</span>'
 
 
-def signature_html(status: SignatureStatus, receiver: str) -> str:
+def signature_html(status: SignatureStatus, receiver: str, expected: str | None = None) -> str:
     """One signature in a few lines a tester reads top to bottom."""
     lines = [
         f"<b>{escape(status.element)}</b> signed ({escape(status.algorithm)})"
@@ -64,6 +71,9 @@ def signature_html(status: SignatureStatus, receiver: str) -> str:
             f"certificate configured at {receiver} not known",
         ),
     ]
+    if status.matches_expected is False and expected:
+        # The two fingerprints one above the other, so the difference shows at a glance.
+        lines.append(f'{escape(receiver)} expects: <tt style="color:{FAILING_RED}">{escape(expected)}</tt>')
     if status.problem:
         lines.append(f'<span style="color:{FAILING_RED}">{escape(status.problem)}</span>')
     return "<br>".join(lines)
@@ -98,12 +108,25 @@ class MessageDetail(QWidget):
         self.reason.setObjectName("samlReason")
         self.reason.setWordWrap(True)
         self.reason.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.reason.hide()
+        self.copy_reason_button = QPushButton("Copy reason")
+        self.copy_reason_button.setObjectName("samlCopyReason")
+        self.copy_reason_button.setToolTip("The failed check and why, to paste into a ticket or a chat.")
+        self.copy_reason_button.clicked.connect(self.copy_reason)
+        self.copy_reason_button.hide()
+        self.fix = QLabel()
+        self.fix.setObjectName("samlFix")
+        self.fix.setWordWrap(True)
+        self.fix.setTextFormat(Qt.TextFormat.RichText)
+        self.fix.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.fix.setStyleSheet(FIX_STYLE)
+        self.fix.hide()
+        self.failed: FailedCheck | None = None
         heading = QHBoxLayout()
         heading.addWidget(self.title, 1)
         heading.addWidget(self.badge)
 
         self.values: dict[str, QLabel] = {}
+        self.field_labels: dict[str, QLabel] = {}
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         for key, label in SUMMARY_FIELDS:
@@ -112,7 +135,9 @@ class MessageDetail(QWidget):
             value.setWordWrap(True)
             value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             self.values[key] = value
-            form.addRow(f"{label}:", value)
+            caption = QLabel(f"{label}:")
+            self.field_labels[key] = caption
+            form.addRow(caption, value)
         self.validity = QLabel()
         self.validity.setObjectName("samlValidity")
         self.validity.setWordWrap(True)
@@ -130,7 +155,8 @@ class MessageDetail(QWidget):
         summary_layout.addWidget(_heading("Validity"))
         summary_layout.addWidget(self.validity)
         summary_layout.addWidget(self.timeline)
-        summary_layout.addWidget(_heading("Signature"))
+        self.signature_heading = _heading("Signature")
+        summary_layout.addWidget(self.signature_heading)
         summary_layout.addWidget(self.signatures)
         summary_layout.addWidget(_heading("Attributes"))
         summary_layout.addWidget(self.attributes, 1)
@@ -138,6 +164,7 @@ class MessageDetail(QWidget):
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setWidget(summary)
+        self.summary_scroll = scroll
 
         self.checks = _table(("Check", "Result", "Detail"), "samlChecks")
         self.xml = XmlView()
@@ -161,11 +188,16 @@ class MessageDetail(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 6, 8, 6)
         layout.addLayout(heading)
-        layout.addWidget(self.reason)
+        reason_row = QHBoxLayout()
+        reason_row.addWidget(self.reason, 1)
+        reason_row.addWidget(self.copy_reason_button, 0, Qt.AlignmentFlag.AlignTop)
+        layout.addLayout(reason_row)
+        layout.addWidget(self.fix)
         layout.addWidget(self.placeholder, 1)
         layout.addWidget(self.tabs, 1)
 
-    def show_message(self, message: TracedMessage) -> None:
+    def show_message(self, message: TracedMessage, answer: TracedMessage | None = None) -> None:
+        """Show ``message``; ``answer`` is the same message as its receiver recorded it, for one as sent."""
         self.message = message
         self.placeholder.hide()
         self.tabs.show()
@@ -182,16 +214,29 @@ class MessageDetail(QWidget):
         )
         self.badge.setToolTip(f"{message.receiver}'s verdict" if message.direction == "received" else "")
         self.badge.show()
-        if message.reason:
-            self.reason.setText(f"{message.receiver} rejected it: {message.reason}")
+        # A message as sent carries no verdict: its receiver's, when the tracer holds it, is shown instead.
+        judged = message if message.reason or answer is None or answer.verdict != "rejected" else answer
+        self.failed = failed_check(judged.checks, judged.reason, judged.receiver) if judged.reason else None
+        if judged.reason:
+            arrival = "" if judged is message else " on arrival"
+            self.reason.setText(f"{judged.receiver} rejected it{arrival}: {judged.reason}")
             self.reason.setStyleSheet(f"color:{FAILING_RED}; font-weight:600;")
             self.reason.show()
+            self.copy_reason_button.show()
         elif message.unreadable:
             self.reason.setText(message.unreadable)
             self.reason.setStyleSheet(f"color:{FAILING_RED};")
             self.reason.show()
+            self.copy_reason_button.hide()
         else:
             self.reason.hide()
+            self.copy_reason_button.hide()
+        if self.failed is not None:
+            check = f"Failed check: <b>{escape(self.failed.name)}</b> · " if self.failed.name else ""
+            self.fix.setText(f"{check}<b>What to fix:</b> {escape(self.failed.fix)}")
+            self.fix.show()
+        else:
+            self.fix.hide()
         summary = message.summary
         values = {
             "binding": message.binding,
@@ -205,20 +250,71 @@ class MessageDetail(QWidget):
             "audience": ", ".join(summary.audiences) if summary and summary.audiences else None,
             "status": summary.status if summary else None,
         }
+        offending = set(self.failed.fields) if self.failed is not None else set()
         for key, label in self.values.items():
             label.setText(values.get(key) or "—")
+            flagged = key in offending
+            label.setStyleSheet(OFFENDING_STYLE if flagged else "")
+            label.setToolTip(
+                f"{self.failed.name} check failed: {self.failed.detail}" if self.failed and flagged else ""
+            )
+            self.field_labels[key].setStyleSheet(f"color:{FAILING_RED}; font-weight:600;" if flagged else "")
         window = message.window
         self.validity.setText(window.verdict() if window.known else "This message carries no validity window.")
         colour = MUTED_GREY if window.valid is None else HEALTHY_GREEN if window.valid else FAILING_RED
         self.validity.setStyleSheet(f"color:{colour};")
         self.timeline.set_window(window if window.known else None)
+        signature_failed = self.failed is not None and self.failed.signature
+        self.signature_heading.setText("Signature ✘" if signature_failed else "Signature")
+        self.signature_heading.setStyleSheet(
+            _HEADING_STYLE.replace("#3d4852", FAILING_RED) if signature_failed else _HEADING_STYLE
+        )
         if message.signatures:
-            self.signatures.setText("<br><br>".join(signature_html(s, message.receiver) for s in message.signatures))
+            self.signatures.setText(
+                "<br><br>".join(
+                    signature_html(s, message.receiver, message.expected_certificate_sha256) for s in message.signatures
+                )
+            )
         else:
             self.signatures.setText(f'<span style="color:{MUTED_GREY}">This message is not signed.</span>')
         self._fill_attributes(summary.attributes if summary else {})
-        self._fill_checks(message.checks)
+        self._fill_checks(judged.checks)
         self.xml.show_xml(message.xml, message.pretty_xml or None)
+        self._bring_offending_into_view()
+
+    def _bring_offending_into_view(self) -> None:
+        """Scroll the summary to the part the receiver refused, so a short dock still shows it."""
+        failed = self.failed
+        target: QWidget | None = None
+        if failed is not None and failed.fields:
+            target = self.field_labels[failed.fields[0]]
+        elif failed is not None and failed.validity:
+            target = self.validity
+        elif failed is not None and failed.signature:
+            target = self.signature_heading
+        bar = self.summary_scroll.verticalScrollBar()
+        inner = self.summary_scroll.widget()
+        if target is None or inner is None:
+            bar.setValue(0)
+            return
+        # Laid out first: a message shown for the first time has no positions yet.
+        inner.adjustSize()
+        bar.setValue(max(0, target.mapTo(inner, QPoint(0, 0)).y() - 24))
+
+    def copy_reason(self) -> None:
+        """Put the receiver's verdict, the failed check and the hint on the clipboard."""
+        QGuiApplication.clipboard().setText(self.reason_text())
+
+    def reason_text(self) -> str:
+        """The shown reason as plain text, with the failed check and what to fix ('' when accepted)."""
+        if self.reason.isHidden():
+            return ""
+        lines = [self.reason.text()]
+        if self.failed is not None:
+            if self.failed.name:
+                lines.append(f"Failed check: {self.failed.name}")
+            lines.append(f"What to fix: {self.failed.fix}")
+        return "\n".join(lines)
 
     def _fill_attributes(self, attributes: dict[str, list[str]]) -> None:
         self.attributes.setRowCount(len(attributes))
@@ -231,16 +327,34 @@ class MessageDetail(QWidget):
 
     def _fill_checks(self, checks: list[dict[str, object]]) -> None:
         self.checks.setRowCount(len(checks))
+        failed_row = -1
         for row, check in enumerate(checks):
             ok = bool(check.get("ok"))
             result = QTableWidgetItem("✔ passed" if ok else "✘ failed")
             result.setForeground(Qt.GlobalColor.darkGreen if ok else Qt.GlobalColor.red)
-            self.checks.setItem(row, 0, QTableWidgetItem(str(check.get("name", ""))))
-            self.checks.setItem(row, 1, result)
-            self.checks.setItem(row, 2, QTableWidgetItem(str(check.get("detail", ""))))
+            items = (
+                QTableWidgetItem(str(check.get("name", ""))),
+                result,
+                QTableWidgetItem(str(check.get("detail", ""))),
+            )
+            for column, item in enumerate(items):
+                if not ok:
+                    # The failed row stands out, and its tooltip says what to fix.
+                    item.setBackground(QBrush(FAILED_ROW))
+                    if self.failed is not None:
+                        item.setToolTip(f"{check.get('detail', '')}\n\nWhat to fix: {self.failed.fix}")
+                self.checks.setItem(row, column, item)
+            if not ok and failed_row < 0:
+                failed_row = row
+        self.checks.resizeRowsToContents()
+        if failed_row >= 0:
+            self.checks.scrollTo(self.checks.model().index(failed_row, 0))
+
+
+_HEADING_STYLE = "font-weight:600; color:#3d4852; margin-top:8px; border-bottom:1px solid #d9dee5;"
 
 
 def _heading(text: str) -> QLabel:
     label = QLabel(text)
-    label.setStyleSheet("font-weight:600; color:#3d4852; margin-top:8px; border-bottom:1px solid #d9dee5;")
+    label.setStyleSheet(_HEADING_STYLE)
     return label

@@ -122,21 +122,30 @@ class SamlTracerDock(QDockWidget):
     # -- detail -----------------------------------------------------------------------------------
 
     def open_message(self, trace: SandboxEvent) -> TracedMessage:
-        """Decode, check and show one message."""
+        """Decode, check and show one message (as sent: with its receiver's verdict, when known)."""
         expected = None
-        if not trace.data.get("expected_certificate_sha256"):
+        sent = trace.data.get("direction") == "sent"
+        counterpart = None
+        if sent or not trace.data.get("expected_certificate_sha256"):
             counterpart = self.model.counterpart(trace)
-            if counterpart is not None:
-                expected = counterpart.data.get("expected_certificate_sha256")
+        if not trace.data.get("expected_certificate_sha256") and counterpart is not None:
+            expected = counterpart.data.get("expected_certificate_sha256")
+        message = self._message(trace, expected)
+        answer = None
+        if sent and counterpart is not None and counterpart.data.get("verdict") == "rejected":
+            answer = self._message(counterpart, None)
+        self.current = message
+        self.detail.show_message(message, answer)
+        for button in (self.copy_xml_button, self.copy_base64_button, self.save_button):
+            button.setEnabled(bool(message.xml))
+        return message
+
+    def _message(self, trace: SandboxEvent, expected: str | None) -> TracedMessage:
         key = (trace.id, expected)
         message = self._read.pop(key, None) or read_message(trace, expected)
         self._read[key] = message
         if len(self._read) > READ_MESSAGES_KEPT:
             self._read.popitem(last=False)
-        self.current = message
-        self.detail.show_message(message)
-        for button in (self.copy_xml_button, self.copy_base64_button, self.save_button):
-            button.setEnabled(bool(message.xml))
         return message
 
     def copy_xml(self) -> None:

@@ -20,6 +20,23 @@ OTHER_SYSTEM = {"jumpcloud": "blogin", "blogin": "jumpcloud"}
 VERDICT_LABELS = {"sent": "Sent", "accepted": "Accepted", "rejected": "Rejected"}
 
 
+def duration_text(seconds: float) -> str:
+    """``905`` → ``"15 min 5 s"``; ``42`` → ``"42 s"``."""
+    whole = round(abs(seconds))
+    if whole < 60:
+        return f"{whole} s"
+    minutes, rest = divmod(whole, 60)
+    if minutes < 60:
+        return f"{minutes} min {rest} s" if rest else f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+
+
+def _seconds(seconds: float) -> str:
+    """``901`` → ``"901 s (15 min 1 s)"``: exact, and readable when it runs to minutes."""
+    return f"{seconds:.0f} s" if abs(seconds) < 60 else f"{seconds:.0f} s ({duration_text(seconds)})"
+
+
 @dataclass(frozen=True)
 class ValidityWindow:
     """NotBefore / NotOnOrAfter of an assertion seen from the receiving system's clock."""
@@ -40,10 +57,14 @@ class ValidityWindow:
         skew = self.allowed_skew_s
         if self.not_before is not None and (self.not_before - self.clock).total_seconds() > skew:
             ahead = (self.not_before - self.clock).total_seconds()
-            return f"Not yet valid: NotBefore is {ahead:.0f} s ahead of the receiver's clock (skew allowed: {skew} s)."
+            return (
+                f"Not yet valid: NotBefore is {_seconds(ahead)} ahead of the receiver's clock (skew allowed: {skew} s)."
+            )
         if self.not_on_or_after is not None and (self.clock - self.not_on_or_after).total_seconds() >= skew:
             late = (self.clock - self.not_on_or_after).total_seconds()
-            return f"Expired: NotOnOrAfter passed {late:.0f} s before the receiver's clock (skew allowed: {skew} s)."
+            return (
+                f"Expired: NotOnOrAfter passed {_seconds(late)} before the receiver's clock (skew allowed: {skew} s)."
+            )
         return f"Within the validity window (skew allowed: {skew} s)."
 
     @property
