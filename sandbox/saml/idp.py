@@ -5,7 +5,9 @@ with lxml and libxmlsec1 (``sandbox.saml.idp_request``: signature, destination, 
 Response is signed where it stands. With the ``xmlsec1`` program, pysaml2's ``Server``
 (``sandbox.saml.idp_pysaml2``) reads the requests and signs through its security context, as a
 reference the in-process path is tested against. The IssueInstant window, the Issuer and the
-requested ACS URL are checked here for both. The Response is built here (``sandbox.saml.response``),
+requested ACS URL (or index) are checked here for both, and what the request asks is judged
+(``sandbox.saml.idp_options``): a request JumpCloud cannot satisfy is answered with an error Response
+(:meth:`IdentityProvider.issue_refusal`). The Response is built here (``sandbox.saml.response``),
 because a tester's edge cases (shifted clocks, short validity, a wrong audience, a foreign key) have
 to reach into parts pysaml2's response builder decides on its own.
 
@@ -15,7 +17,6 @@ takes seconds (see backend.py), and most start-ups never sign anyone in.
 
 from __future__ import annotations
 
-import base64
 import importlib
 import logging
 import tempfile
@@ -33,6 +34,21 @@ from sandbox.saml.backend import (
     DEFAULT_BACKEND,
     PYTHON_XMLSEC,
 )
+from sandbox.saml.idp_options import Refusal, request_refusal, unknown_index_refusal
+from sandbox.saml.idp_types import (
+    DEFAULT_VALIDITY,
+    AuthnRequestInfo,
+    IdpError,
+    IdpSettings,
+    IssuedResponse,
+    ResponseOptions,
+    ServiceProviderSettings,
+)
+
+# Re-exported: the NameID formats have always been imported from here.
+from sandbox.saml.idp_types import (
+    NAMEID_FORMATS as NAMEID_FORMATS,
+)
 from sandbox.saml.keys import certificate_body, sha256_fingerprint
 from sandbox.saml.metadata import BINDING_POST, BINDING_REDIRECT, DS, MD, SAML2_PROTOCOL
 from sandbox.saml.query_signature import QuerySignatureRefused, SpQuerySignature
@@ -41,8 +57,10 @@ from sandbox.saml.response import (
     SAMLP,
     BuiltResponse,
     ResponseContent,
+    StatusContent,
     add_signature_template,
     build_response,
+    build_status_response,
 )
 from sandbox.saml.sp_types import utc_moment
 
@@ -60,84 +78,13 @@ ISSUE_INSTANT_WINDOW = timedelta(days=1, seconds=120)
 # Seconds after JumpCloud serves before pysaml2 is loaded ahead of the first sign-in.
 WARM_UP_DELAY_S = 5.0
 
-NAMEID_FORMATS = {
-    "emailAddress": "urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress",
-    "unspecified": "urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified",
-    "persistent": "urn:oasis:names:tc:SAML:2.0:nameid-format:persistent",
-    "transient": "urn:oasis:names:tc:SAML:2.0:nameid-format:transient",
-}
 # pysaml2 names a signed element "<namespace>:<local name>" (its xmlsec1 backend passes it to --node-name).
 ASSERTION_NODE = f"{SAML}:Assertion"
 RESPONSE_NODE = f"{SAMLP}:Response"
-# How long a Response stays valid when no edge case shortens it.
-DEFAULT_VALIDITY = timedelta(minutes=5)
-
-
-class IdpError(Exception):
-    """A request this IdP refuses; the message says why in words a tester understands."""
-
-
-@dataclass(frozen=True)
-class IdpSettings:
-    """This IdP, as one application configures it."""
-
-    entity_id: str
-    sso_url: str  # where AuthnRequests are received (both bindings)
-    certificate_pem: str
-    private_key_pem: str
-    declare_redirect: bool = False
-    backend: str = DEFAULT_BACKEND
-
-
-@dataclass(frozen=True)
-class ServiceProviderSettings:
-    entity_id: str
-    acs_urls: tuple[str, ...]
-    certificate_pem: str = ""
-
-
-@dataclass(frozen=True)
-class AuthnRequestInfo:
-    """What the IdP needs from a received AuthnRequest."""
-
-    id: str
-    issuer: str
-    acs_url: str
-    xml: str
-    force_authn: bool = False
-    # HTTP-Redirect only: the algorithm of the query string's signature, verified ("RSA-SHA256").
-    query_signature: str | None = None
-
-
-@dataclass(frozen=True)
-class ResponseOptions:
-    """How to sign and, for testers, how to bend the Response."""
-
-    sign_assertion: bool = True
-    sign_response: bool = False
-    clock_skew: timedelta = timedelta(0)
-    validity: timedelta | None = None
-    audience: str | None = None
-    # (private key PEM, certificate PEM) used instead of the application's own.
-    foreign_key: tuple[str, str] | None = None
-
-
-@dataclass(frozen=True)
-class IssuedResponse:
-    xml: str
-    acs_url: str
-    response_id: str
-    assertion_id: str
-    relay_state: str | None = None
-
-    @property
-    def encoded(self) -> str:
-        """The ``SAMLResponse`` form value of the HTTP-POST binding."""
-        return base64.b64encode(self.xml.encode("utf-8")).decode("ascii")
 
 
 def idp_metadata_xml(idp: IdpSettings) -> str:
-    """The IdP metadata document: entity ID, signing certificate, NameID formats, SSO endpoints.
+    """The IdP metadata document: entity ID, signing certificate, NameID format, SSO endpoints.
 
     Written out here rather than by pysaml2, so that serving it (BlogIn fetches it from its Metadata
     URL, with a timeout) never waits for pysaml2 to load. The HTTP-Redirect endpoint appears only when
@@ -150,8 +97,8 @@ def idp_metadata_xml(idp: IdpSettings) -> str:
     key = etree.SubElement(descriptor, f"{{{MD}}}KeyDescriptor", use="signing")
     data = etree.SubElement(etree.SubElement(key, f"{{{DS}}}KeyInfo"), f"{{{DS}}}X509Data")
     etree.SubElement(data, f"{{{DS}}}X509Certificate").text = certificate_body(idp.certificate_pem)
-    for name_id_format in NAMEID_FORMATS.values():
-        etree.SubElement(descriptor, f"{{{MD}}}NameIDFormat").text = name_id_format
+    # The one format this application's NameIDs come in: a request for another is refused.
+    etree.SubElement(descriptor, f"{{{MD}}}NameIDFormat").text = idp.name_id_format
     bindings = (BINDING_REDIRECT, BINDING_POST) if idp.declare_redirect else (BINDING_POST,)
     for binding in bindings:
         etree.SubElement(descriptor, f"{{{MD}}}SingleSignOnService", Binding=binding, Location=idp.sso_url)
@@ -224,17 +171,41 @@ class IdentityProvider:
                 f"The request comes from {read.issuer or '(no issuer)'!s}, but this application's SP Entity ID "
                 f"is {self.sp.entity_id}."
             )
-        requested = read.acs_url
-        if requested and requested not in self.sp.acs_urls:
-            raise IdpError(f"The requested ACS URL {requested} is not one of this application's ACS URLs.")
+        acs_url, index_refusal = self._acs_url(read.acs_url, read.options.acs_index)
+        refusal = request_refusal(read.options, self.settings.name_id_format, self.sp.entity_id) or index_refusal
         return AuthnRequestInfo(
             id=read.id,
             issuer=read.issuer,
-            acs_url=requested or self.sp.acs_urls[0],
+            acs_url=acs_url,
             xml=read.xml,
-            force_authn=read.force_authn,
             query_signature=query_signature,
+            options=read.options,
+            refusal=refusal,
         )
+
+    def _acs_url(self, requested: str | None, index: int | None) -> tuple[str, Refusal | None]:
+        """Where the Response goes, and the refusal an unknown index earns.
+
+        Core §3.4.1: a URL must be "in fact associated with the requester" (one of the application's ACS
+        URLs: otherwise nothing can be sent anywhere, an error page says why); an index is mapped
+        through the SP's metadata; an index that maps to nothing may be answered with an error Response
+        at the default ACS URL, which is done so that the service provider hears of it.
+        """
+        if requested and index is not None:
+            raise IdpError(
+                "The SAML AuthnRequest could not be accepted: it gives both AssertionConsumerServiceURL and "
+                "AssertionConsumerServiceIndex; SAML allows one or the other."
+            )
+        if requested:
+            if requested not in self.sp.acs_urls:
+                raise IdpError(f"The requested ACS URL {requested} is not one of this application's ACS URLs.")
+            return requested, None
+        if index is not None:
+            indexed = self.sp.acs_url_at(index)
+            if indexed is None:
+                return self.sp.acs_urls[0], unknown_index_refusal(index)
+            return indexed, None
+        return self.sp.acs_urls[0], None
 
     def _check_query_signature(self, query: bytes) -> str | None:
         try:
@@ -264,8 +235,12 @@ class IdentityProvider:
         request: AuthnRequestInfo | None = None,
         session_index: str | None = None,
         relay_state: str | None = None,
+        authn_instant: datetime | None = None,
     ) -> IssuedResponse:
-        """A Response for ``request`` (or unsolicited, IdP-initiated, to the first ACS URL)."""
+        """A Response for ``request`` (or unsolicited, IdP-initiated, to the first ACS URL).
+
+        ``authn_instant``: when the user typed the password (the AuthnStatement's AuthnInstant); now when unknown.
+        """
         acs_url = request.acs_url if request else self.sp.acs_urls[0]
         now = datetime.now(UTC) + options.clock_skew
         built = build_response(
@@ -280,6 +255,7 @@ class IdentityProvider:
                 expires=now + (options.validity if options.validity is not None else DEFAULT_VALIDITY),
                 in_response_to=request.id if request else None,
                 session_index=session_index,
+                authn_instant=authn_instant + options.clock_skew if authn_instant is not None else None,
             )
         )
         xml = self._sign(built, options)
@@ -289,6 +265,34 @@ class IdentityProvider:
             response_id=built.response_id,
             assertion_id=built.assertion_id,
             relay_state=relay_state,
+        )
+
+    def issue_refusal(
+        self, *, refusal: Refusal, options: ResponseOptions, request: AuthnRequestInfo, relay_state: str | None = None
+    ) -> IssuedResponse:
+        """The error Response for a ``request`` JumpCloud cannot satisfy: its status, no assertion.
+
+        Signed with the application's key whenever the application signs anything (Sign Assertion or Sign
+        Response): with no assertion, the Response element is what carries the signature. The tester's
+        edge cases that concern signing and the clock apply to it as to any Response.
+        """
+        built = build_status_response(
+            StatusContent(
+                issuer=self.settings.entity_id,
+                acs_url=request.acs_url,
+                in_response_to=request.id,
+                issued=datetime.now(UTC) + options.clock_skew,
+                status=refusal.status,
+                second_status=refusal.second_status,
+                message=refusal.message,
+            )
+        )
+        signs = options.sign_assertion or options.sign_response
+        xml = self._sign(
+            built, ResponseOptions(sign_assertion=False, sign_response=signs, foreign_key=options.foreign_key)
+        )
+        return IssuedResponse(
+            xml=xml, acs_url=request.acs_url, response_id=built.response_id, assertion_id=None, relay_state=relay_state
         )
 
     def _sign(self, built: BuiltResponse, options: ResponseOptions) -> str:
@@ -302,7 +306,7 @@ class IdentityProvider:
                 (built.assertion, ASSERTION_NODE, options.sign_assertion),
                 (built.response, RESPONSE_NODE, options.sign_response),
             )
-            if wanted
+            if wanted and element is not None
         ]
         templates = [
             add_signature_template(element, files.certificate_body, number)

@@ -19,9 +19,10 @@ from saml2.server import Server
 
 from sandbox.saml.backend import DIGEST_SHA256, SIG_RSA_SHA256, crypto_settings, install_backend
 from sandbox.saml.idp import NAMEID_FORMATS, IdpError, IdpSettings, ServiceProviderSettings
-from sandbox.saml.idp_request import ReadRequest
+from sandbox.saml.idp_request import ReadRequest, RequestRefused, request_options
 from sandbox.saml.keys import certificate_body
 from sandbox.saml.metadata import BINDING_POST, BINDING_REDIRECT
+from sandbox.saml.safe_xml import UnsafeXmlError, parse_xml
 
 log = logging.getLogger("sandbox.saml.idp")
 
@@ -88,13 +89,20 @@ class Pysaml2Idp:
         if parsed is None:
             raise IdpError("The SAML AuthnRequest could not be accepted.")
         message = parsed.message
+        xml = parsed.xmlstr.decode("utf-8") if isinstance(parsed.xmlstr, bytes) else str(parsed.xmlstr)
+        try:
+            # The options are read from the XML as the in-process reader reads them, so both backends
+            # judge a request alike (pysaml2's classes keep their values as text).
+            options = request_options(parse_xml(xml))
+        except (RequestRefused, UnsafeXmlError) as error:
+            raise IdpError(f"The SAML AuthnRequest could not be accepted: {error}") from error
         return ReadRequest(
             id=message.id,
             issuer=(message.issuer.text or "").strip() if message.issuer is not None else "",
             issue_instant=str(message.issue_instant or ""),
             acs_url=message.assertion_consumer_service_url,
-            force_authn=str(message.force_authn).lower() == "true",
-            xml=parsed.xmlstr.decode("utf-8") if isinstance(parsed.xmlstr, bytes) else str(parsed.xmlstr),
+            options=options,
+            xml=xml,
         )
 
     def sign(self, xml: str, node_name: str, key_file: Path, node_id: str | None) -> str:

@@ -8,7 +8,9 @@ reads the request here instead, with the checks pysaml2 makes and clearer words 
   and is small, plain XML without a DTD (:mod:`sandbox.saml.safe_xml`);
 - its root is a SAML 2.0 ``samlp:AuthnRequest`` with an ``ID``, ``Version="2.0"`` and an ``IssueInstant``;
 - a ``Destination``, when given, is one of this IdP's SSO URLs;
-- ``ForceAuthn`` and ``IsPassive``, when given, are booleans;
+- what it asks beyond that (``ForceAuthn``, ``IsPassive``, ``NameIDPolicy``, ``RequestedAuthnContext``, …)
+  is well-formed (:func:`sandbox.saml.idp_options.read_options`); whether JumpCloud can give it is judged
+  by the caller;
 - an enveloped signature on the request, when there is one, verifies with the SP's certificate.
 
 JumpCloud does not require signed AuthnRequests: an unsigned one is accepted even when the application
@@ -37,14 +39,13 @@ from sandbox.saml.enveloped import (
     certificate_key,
     verify_in_tree,
 )
+from sandbox.saml.idp_options import MalformedOption, RequestOptions, read_options
 from sandbox.saml.inspect import SAML, SAMLP
 from sandbox.saml.safe_xml import MAX_XML_BYTES, UnsafeXmlError, parse_xml
 
 AUTHN_REQUEST = f"{{{SAMLP}}}AuthnRequest"
 ISSUER = f"{{{SAML}}}Issuer"
 SIGNATURE = f"{{{DSIG_NS}}}Signature"
-# xs:boolean's lexical forms.
-BOOLEANS = {"true": True, "1": True, "false": False, "0": False}
 
 
 class RequestRefused(ValueError):
@@ -59,8 +60,12 @@ class ReadRequest:
     issuer: str
     issue_instant: str
     acs_url: str | None
-    force_authn: bool
+    options: RequestOptions
     xml: str
+
+    @property
+    def force_authn(self) -> bool:
+        return self.options.force_authn
 
 
 def decode_request(saml_request: str, redirect: bool) -> str:
@@ -111,8 +116,7 @@ def read_request(
     destination = root.get("Destination")
     if destination and destination not in endpoints:
         raise RequestRefused(f"its Destination ({escape(destination)}) is not this application's SSO IdP URL.")
-    force_authn = _boolean(root, "ForceAuthn")
-    _boolean(root, "IsPassive")
+    options = request_options(root)
     _check_signature(root, request_id, sp_key)
     issuer = root.find(ISSUER)
     return ReadRequest(
@@ -120,9 +124,18 @@ def read_request(
         issuer=(issuer.text or "").strip() if issuer is not None else "",
         issue_instant=issue_instant,
         acs_url=root.get("AssertionConsumerServiceURL") or None,
-        force_authn=force_authn,
+        options=options,
         xml=xml,
     )
+
+
+def request_options(root: etree._Element) -> RequestOptions:
+    """What the AuthnRequest ``root`` asks (:func:`~sandbox.saml.idp_options.read_options`); raises
+    :class:`RequestRefused` when a value is malformed."""
+    try:
+        return read_options(root)
+    except MalformedOption as error:
+        raise RequestRefused(str(error)) from error
 
 
 def sp_signature_key(certificate_pem: str) -> xmlsec.Key | None:
@@ -140,16 +153,6 @@ def _required(root: etree._Element, attribute: str) -> str:
     if not value:
         raise RequestRefused(f"it has no {attribute}.")
     return value
-
-
-def _boolean(root: etree._Element, attribute: str) -> bool:
-    value = root.get(attribute)
-    if value is None:
-        return False
-    try:
-        return BOOLEANS[value.strip()]
-    except KeyError:
-        raise RequestRefused(f"its {attribute} value “{escape(value)}” is neither true nor false.") from None
 
 
 def _check_signature(root: etree._Element, request_id: str, sp_key: xmlsec.Key | None) -> None:

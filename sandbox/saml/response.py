@@ -1,4 +1,5 @@
-"""A SAML Response carrying one Assertion, built as an lxml tree with its signature templates in place.
+"""A SAML Response carrying one Assertion (or, for a refused request, only an error status), built as an
+lxml tree with its signature templates in place.
 
 The IdP fills in the templates where they stand (``sandbox.saml.enveloped.sign_in_place``), or,
 with the ``xmlsec1`` program, serialises the tree and has pysaml2 sign the text. Either way the
@@ -61,16 +62,31 @@ class ResponseContent:
     expires: datetime
     in_response_to: str | None = None
     session_index: str | None = None
+    # When the user authenticated (the AuthnStatement's AuthnInstant); the issue instant when unknown.
+    authn_instant: datetime | None = None
+
+
+@dataclass(frozen=True)
+class StatusContent:
+    """A Response without an assertion: the request it answers and why it is refused (core §3.2.2.2)."""
+
+    issuer: str
+    acs_url: str
+    in_response_to: str
+    issued: datetime
+    status: str
+    second_status: str | None = None
+    message: str | None = None
 
 
 @dataclass
 class BuiltResponse:
-    """The Response tree and the elements a signature goes into."""
+    """The Response tree and the elements a signature goes into (no assertion in an error Response)."""
 
     response: etree._Element
-    assertion: etree._Element
+    assertion: etree._Element | None
     response_id: str
-    assertion_id: str
+    assertion_id: str | None
 
     def to_xml(self) -> str:
         return str(etree.tostring(self.response, encoding="unicode"))
@@ -87,6 +103,41 @@ def _issuer(parent: etree._Element, entity_id: str) -> None:
     _element(parent, SAML, "Issuer", entity_id).set("Format", NAMEID_FORMAT_ENTITY)
 
 
+def _response(
+    nsmap: dict[str, str], response_id: str, in_response_to: str | None, issued: str, acs_url: str, issuer: str
+) -> etree._Element:
+    response = etree.Element(f"{{{SAMLP}}}Response", nsmap=nsmap)
+    response.set("ID", response_id)
+    if in_response_to is not None:
+        response.set("InResponseTo", in_response_to)
+    response.set("Version", "2.0")
+    response.set("IssueInstant", issued)
+    response.set("Destination", acs_url)
+    _issuer(response, issuer)
+    return response
+
+
+def build_status_response(content: StatusContent) -> BuiltResponse:
+    """The unsigned error Response: Issuer, then the status codes (and a message, when there is one)."""
+    response_id = new_id()
+    response = _response(
+        {"ns0": SAMLP, "ns1": SAML, "ns2": DS},
+        response_id,
+        content.in_response_to,
+        timestamp(content.issued),
+        content.acs_url,
+        content.issuer,
+    )
+    status = _element(response, SAMLP, "Status")
+    code = _element(status, SAMLP, "StatusCode")
+    code.set("Value", content.status)
+    if content.second_status is not None:
+        _element(code, SAMLP, "StatusCode").set("Value", content.second_status)
+    if content.message is not None:
+        _element(status, SAMLP, "StatusMessage", content.message)
+    return BuiltResponse(response, None, response_id, None)
+
+
 def build_response(content: ResponseContent) -> BuiltResponse:
     """The unsigned Response with its Assertion, IDs freshly made."""
     response_id, assertion_id = new_id(), new_id()
@@ -95,14 +146,7 @@ def build_response(content: ResponseContent) -> BuiltResponse:
     nsmap = {"ns0": SAMLP, "ns1": SAML, "ns2": DS}
     if any(values for _name, values in content.attributes):
         nsmap["xsi"] = XSI
-    response = etree.Element(f"{{{SAMLP}}}Response", nsmap=nsmap)
-    response.set("ID", response_id)
-    if content.in_response_to is not None:
-        response.set("InResponseTo", content.in_response_to)
-    response.set("Version", "2.0")
-    response.set("IssueInstant", issued)
-    response.set("Destination", content.acs_url)
-    _issuer(response, content.issuer)
+    response = _response(nsmap, response_id, content.in_response_to, issued, content.acs_url, content.issuer)
     status = _element(response, SAMLP, "Status")
     _element(status, SAMLP, "StatusCode").set("Value", STATUS_SUCCESS)
 
@@ -125,7 +169,7 @@ def build_response(content: ResponseContent) -> BuiltResponse:
     conditions.set("NotOnOrAfter", expires)
     _element(_element(conditions, SAML, "AudienceRestriction"), SAML, "Audience", content.audience)
     statement = _element(assertion, SAML, "AuthnStatement")
-    statement.set("AuthnInstant", issued)
+    statement.set("AuthnInstant", timestamp(content.authn_instant) if content.authn_instant else issued)
     statement.set("SessionIndex", content.session_index or new_id())
     context = _element(statement, SAML, "AuthnContext")
     _element(context, SAML, "AuthnContextClassRef", PASSWORD_PROTECTED_TRANSPORT)

@@ -102,15 +102,25 @@ def idp_settings(application: ApplicationFacts, base_url: str, backend: str = DE
         private_key_pem=application.idp_private_key_pem,
         declare_redirect=bool(config.get("declareRedirectEndpoint")),
         backend=backend,
+        name_id_format=name_id_format(application),
     )
 
 
 def sp_settings(application: ApplicationFacts) -> ServiceProviderSettings:
+    """The service provider as the SSO tab configures it.
+
+    ``acsIndexes`` (ACS URL → index) keeps how uploaded SP metadata numbered its endpoints: an
+    ``AssertionConsumerServiceIndex`` is mapped through it. An application whose ACS URLs were all typed
+    on the tab numbers them by position from 0 (the Default URL).
+    """
     config = application.sso_config or {}
+    acs_urls = tuple(str(url) for url in config.get("acsUrls", []) if url)
+    indexes = config.get("acsIndexes") or {}
     return ServiceProviderSettings(
         entity_id=str(config.get("spEntityId") or ""),
-        acs_urls=tuple(url for url in config.get("acsUrls", []) if url),
+        acs_urls=acs_urls,
         certificate_pem=str(config.get("spCertificate") or ""),
+        acs_indexes=tuple((int(indexes[url]), url) for url in acs_urls if isinstance(indexes.get(url), int)),
     )
 
 
@@ -255,11 +265,17 @@ def is_authorized(application: ApplicationFacts, user: UserFacts, *, member: boo
     return found.first() is not None
 
 
+def name_id_format(application: ApplicationFacts) -> str:
+    """The SAMLSubject NameID Format the application sends (emailAddress unless set otherwise)."""
+    config = application.sso_config or {}
+    return NAMEID_FORMATS.get(str(config.get("nameIdFormat")), NAMEID_FORMATS["emailAddress"])
+
+
 def name_id(application: ApplicationFacts, user: UserFacts) -> tuple[str, str]:
     """The SAMLSubject NameID value and format."""
     config = application.sso_config or {}
     value = user.username if config.get("subjectField") == "username" else user.email
-    return value, NAMEID_FORMATS.get(str(config.get("nameIdFormat")), NAMEID_FORMATS["emailAddress"])
+    return value, name_id_format(application)
 
 
 def edge_cases(application: ApplicationFacts) -> dict[str, Any]:

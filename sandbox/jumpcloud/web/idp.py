@@ -3,12 +3,20 @@
 A login is a *flow*: the AuthnRequest (or an IdP-initiated launch) is checked and kept server-side,
 then the browser continues with a same-site GET. An HTTP-POST binding request arrives cross-site, so
 the Lax session cookie is not sent with it; the GET that follows carries it.
+
+What the request asks is honoured there (SAML 2.0 core §3.4.1): ``IsPassive`` never shows a page
+(without a User Console session the answer is a NoPassive Response), ``ForceAuthn`` asks for the
+password again, and a request JumpCloud cannot satisfy (NameIDPolicy, RequestedAuthnContext,
+ProtocolBinding, an unknown ACS index) is answered with an error Response rather than an error page,
+since the service provider is known and trusted. Each refusal leaves a failed ``sso_auth`` event and
+a trace of the Response.
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import cast
 
 from flask import Blueprint, Flask, current_app, g, redirect, render_template, request, session, url_for
@@ -21,9 +29,10 @@ from sandbox.jumpcloud.services import sso
 from sandbox.jumpcloud.services.sso import ApplicationFacts, UserFacts
 from sandbox.jumpcloud.web.context import system
 from sandbox.jumpcloud.web.pending_logins import PendingLogin, PendingLogins
-from sandbox.jumpcloud.web.userconsole import USER_SESSION_KEY, current_user
+from sandbox.jumpcloud.web.userconsole import AUTHENTICATED_AT_KEY, USER_SESSION_KEY, current_user
 from sandbox.saml.capture import capture
 from sandbox.saml.idp import AuthnRequestInfo, IdentityProviders, IdpError
+from sandbox.saml.idp_options import Refusal, no_session_refusal, not_authorized_refusal, option_checks
 from sandbox.saml.inspect import MessageDecodeError, decode_message
 from sandbox.webcommon import work
 
@@ -176,29 +185,40 @@ def _read_request(
             related_id=event["id"],
         )
         return None, None, _refuse("Single sign-on failed", str(error), 400)
-    checks = [
+    index = info.options.acs_index
+    by_index = f"AssertionConsumerServiceIndex {index} names " if index is not None and not info.refusal else ""
+    checks: list[dict[str, object]] = [
         {"name": "issuer", "ok": True, "detail": f"{info.issuer} is this application's SP Entity ID"},
-        {"name": "acs_url", "ok": True, "detail": f"{info.acs_url} is one of its ACS URLs"},
+        {"name": "acs_url", "ok": True, "detail": f"{by_index}{info.acs_url}, one of its ACS URLs"},
     ]
     if info.query_signature:
         detail = f"its {info.query_signature} signature over the query string verifies with the SP certificate"
         checks.append({"name": "signature", "ok": True, "detail": detail})
+    refusal = info.refusal
+    checks += option_checks(info.options, provider.settings.name_id_format)
+    if refusal is not None:
+        # What JumpCloud cannot give replaces the passed check of the same name.
+        checks = [check for check in checks if check["name"] != refusal.check]
+        checks.append({"name": refusal.check, "ok": False, "detail": refusal.error_message})
     trace_id = runtime().traces.record(
         work(),
         "saml",
-        f"AuthnRequest from {info.issuer} for {application.display_label}",
+        f"AuthnRequest from {info.issuer} for {application.display_label}"
+        + (f" refused ({refusal.status_name})" if refusal is not None else ""),
         capture(
             message_type="AuthnRequest",
             direction="received",
             binding=binding,
             endpoint=endpoint,
             xml=info.xml,
-            verdict="accepted",
+            verdict="accepted" if refusal is None else "rejected",
             relay_state=relay_state,
+            reason=refusal.error_message if refusal is not None else None,
             checks=checks,
             application=application.name,
             flow_id=info.id,
         ),
+        success=refusal is None,
     )
     return info, trace_id, None
 
@@ -221,11 +241,23 @@ def continue_login(name: str) -> Response | str | tuple[str, int]:
         )
     # Only an active user counts as signed in.
     user = parties.user if parties.user is not None and parties.user.active else None
+    asked = pending.request
+    if asked is not None and asked.refusal is not None:
+        return _send_refusal(application, user, flow_id, pending, asked, asked.refusal)
     if user is None:
+        if asked is not None and asked.is_passive:
+            return _send_refusal(application, None, flow_id, pending, asked, no_session_refusal())
         return redirect(url_for("userconsole.login", next=request.full_path.rstrip("?")))
-    idp_initiated = pending.request is None
+    authenticated_at = session.get(AUTHENTICATED_AT_KEY)
+    if asked is not None and asked.force_authn and not _after(authenticated_at, pending.began_at):
+        # ForceAuthn: a password typed before this login began does not count (IsPassive with it was refused).
+        return redirect(url_for("userconsole.login", next=request.full_path.rstrip("?"), again=1))
+    idp_initiated = asked is None
     base_url = system().base_url
     if not sso.is_authorized(application, user, member=parties.member):
+        if asked is not None and asked.is_passive:
+            # IsPassive: no page may be shown, not even this one; the service provider hears it instead.
+            return _send_refusal(application, user, flow_id, pending, asked, not_authorized_refusal())
         idp_runtime.pending.finish(flow_id)
         return _fail(
             application,
@@ -247,6 +279,7 @@ def continue_login(name: str) -> Response | str | tuple[str, int]:
             options=sso.response_options(application, unit),
             request=pending.request,
             relay_state=pending.relay_state,
+            authn_instant=_moment(authenticated_at),
         )
     except IdpError as error:
         idp_runtime.pending.finish(flow_id)
@@ -278,4 +311,70 @@ def continue_login(name: str) -> Response | str | tuple[str, int]:
     # context processors (which would look the signed-in administrator up for nothing).
     return current_app.jinja_env.get_template("idp/post.html").render(
         application=application, issued=issued, acs_url=issued.acs_url, user=user
+    )
+
+
+def _after(authenticated_at: object, began_at: float) -> bool:
+    """Whether the User Console password was typed after ``began_at`` (seconds since the epoch)."""
+    return isinstance(authenticated_at, int | float) and authenticated_at >= began_at
+
+
+def _moment(authenticated_at: object) -> datetime | None:
+    """When the user typed the password, from the session; ``None`` when the session does not say."""
+    if not isinstance(authenticated_at, int | float):
+        return None
+    return datetime.fromtimestamp(authenticated_at, UTC)
+
+
+def _send_refusal(
+    application: ApplicationFacts,
+    user: UserFacts | None,
+    flow_id: str,
+    pending: PendingLogin,
+    asked: AuthnRequestInfo,
+    refusal: Refusal,
+) -> str | tuple[str, int]:
+    """Answer the service provider with an error Response (no assertion), signed as the application signs."""
+    idp_runtime = runtime()
+    idp_runtime.pending.finish(flow_id)
+    unit = work()
+    base_url = system().base_url
+    try:
+        provider = idp_runtime.providers.get(sso.idp_settings(application, base_url), sso.sp_settings(application))
+        issued = provider.issue_refusal(
+            refusal=refusal,
+            options=sso.response_options(application, unit),
+            request=asked,
+            relay_state=pending.relay_state,
+        )
+    except IdpError as error:
+        return _fail(application, user, False, str(error), "Single sign-on failed", str(error))
+    event = sso.record_sso_auth(
+        unit, application, base_url, user=user, idp_initiated=False, success=False, error_message=refusal.error_message
+    )
+    log.info("AuthnRequest %s for %s answered %s: %s", asked.id, application.name, refusal.status_name, refusal.reason)
+    idp_runtime.traces.record(
+        unit,
+        "saml",
+        f"{refusal.status_name} Response to {application.display_label}",
+        capture(
+            message_type="Response",
+            direction="sent",
+            binding="HTTP-POST",
+            endpoint=issued.acs_url,
+            xml=issued.xml,
+            verdict="sent",
+            relay_state=issued.relay_state,
+            reason=refusal.error_message,
+            expected_certificate_sha256=provider.certificate_sha256,
+            application=application.name,
+            flow_id=asked.id,
+        ),
+        success=False,
+        related_id=event["id"],
+    )
+    if pending.request_trace_id:
+        _RELATE_TRACE.run(unit, {"id": pending.request_trace_id, "related_id": event["id"]})
+    return current_app.jinja_env.get_template("idp/post.html").render(
+        application=application, issued=issued, acs_url=issued.acs_url, user=user, refusal=refusal
     )

@@ -14,7 +14,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sandbox.saml.idp import AuthnRequestInfo
 
@@ -33,6 +33,8 @@ class PendingLogin:
     relay_state: str | None
     binding: str | None
     request_trace_id: str | None
+    # When the login began (seconds since the epoch): a ForceAuthn request wants a password typed after it.
+    began_at: float = field(default_factory=time.time)
 
 
 class PendingLogins:

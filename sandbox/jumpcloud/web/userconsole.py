@@ -1,10 +1,13 @@
 """The User Console: end-user login and the tiles of the applications a user may open.
 
-The user's sign-in is separate from the Admin Portal's: it lives under its own session key.
+The user's sign-in is separate from the Admin Portal's: it lives under its own session key, with the
+moment the password was typed (the AuthnInstant of the assertions that follow; a ForceAuthn request
+wants one newer than its own start).
 """
 
 from __future__ import annotations
 
+import time
 from typing import cast
 
 from flask import Blueprint, g, redirect, render_template, request, session, url_for
@@ -20,6 +23,8 @@ from sandbox.webcommon import db, safe_next
 bp = Blueprint("userconsole", __name__)
 
 USER_SESSION_KEY = "user_id"
+#: When the signed-in user typed the password, in seconds since the epoch.
+AUTHENTICATED_AT_KEY = "user_authenticated_at"
 
 
 def current_user() -> SystemUser | None:
@@ -56,8 +61,12 @@ def home() -> str | Response:
 @bp.route("/userconsole/login", methods=["GET", "POST"])
 def login() -> str | Response | tuple[str, int]:
     next_url = safe_next(request.values.get("next"), url_for("userconsole.home"))
+    # An application asked for a fresh login (ForceAuthn): the page says so, for the user signed in now.
+    again = request.values.get("again") == "1"
     if request.method == "GET":
-        return render_template("userconsole/login.html", next=next_url, login="")
+        signed_in = current_user() if again else None
+        login_name = signed_in.username if signed_in is not None else ""
+        return render_template("userconsole/login.html", next=next_url, login=login_name, again=again)
     login_name = request.form.get("login", "").strip()
     password = request.form.get("password", "")
     user = (
@@ -81,10 +90,12 @@ def login() -> str | Response | tuple[str, int]:
             summary=f"Failed User Console login for {login_name or '(blank)'}",
         )
         g.commit_on_error = True
-        return render_template("userconsole/login.html", next=next_url, login=login_name, error=error), 401
+        page = render_template("userconsole/login.html", next=next_url, login=login_name, error=error, again=again)
+        return page, 401
     assert user is not None
     session.pop(USER_SESSION_KEY, None)
     session[USER_SESSION_KEY] = user.id
+    session[AUTHENTICATED_AT_KEY] = time.time()
     record_event(
         db(),
         "user_login_attempt",
@@ -99,4 +110,5 @@ def login() -> str | Response | tuple[str, int]:
 @bp.post("/userconsole/logout")
 def logout() -> Response:
     session.pop(USER_SESSION_KEY, None)
+    session.pop(AUTHENTICATED_AT_KEY, None)
     return redirect(url_for("userconsole.login"))

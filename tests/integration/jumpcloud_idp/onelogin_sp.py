@@ -5,7 +5,8 @@ the application's metadata URL (fetched over HTTP, read by ``OneLogin_Saml2_IdPM
 ``strict`` is on, SHA-256 everywhere, and the signatures it wants follow JumpCloud's defaults (Sign
 Assertion on, Sign Response off). It is a small Flask app like any python3-saml integration:
 
-- ``GET /login?next=…``: ``auth.login()``, remembering the AuthnRequest's ID in its own session;
+- ``GET /login?next=…``: ``auth.login()``, remembering the AuthnRequest's ID in its own session
+  (``force=1`` and ``passive=1`` ask for ``ForceAuthn`` and ``IsPassive``, ``policy=0`` sends no NameIDPolicy);
 - ``POST /acs``: ``auth.process_response(request_id=…)`` with that ID; answers 200 with what it learnt
   of the user, or 403 with python3-saml's errors and reason;
 - ``GET /metadata``: its own SP metadata.
@@ -51,6 +52,11 @@ class OneLoginSpOptions:
     want_attribute_statement: bool = True  # python3-saml's default
     # A certificate to trust instead of the one in the IdP metadata (a misconfigured SP).
     idp_certificate_override: str | None = None
+    # The NameID format the SP asks for in its NameIDPolicy (python3-saml's sp.NameIDFormat).
+    name_id_format: str = OneLogin_Saml2_Constants.NAMEID_EMAIL_ADDRESS
+    # python3-saml's security.requestedAuthnContext: True asks for PasswordProtectedTransport.
+    requested_authn_context: bool | list[str] = True
+    requested_authn_context_comparison: str = "exact"
 
 
 @dataclass
@@ -105,7 +111,7 @@ class OneLoginSp:
                     "url": self.acs_url,
                     "binding": OneLogin_Saml2_Constants.BINDING_HTTP_POST,
                 },
-                "NameIDFormat": OneLogin_Saml2_Constants.NAMEID_EMAIL_ADDRESS,
+                "NameIDFormat": self.options.name_id_format,
                 "x509cert": certificate_body(self.keys.certificate_pem),
                 "privateKey": self.keys.private_key_pem,
             },
@@ -116,7 +122,8 @@ class OneLoginSp:
                 "wantAttributeStatement": self.options.want_attribute_statement,
                 "wantNameId": True,
                 # python3-saml's default: ask for PasswordProtectedTransport, exactly; and here also insist on it.
-                "requestedAuthnContext": True,
+                "requestedAuthnContext": self.options.requested_authn_context,
+                "requestedAuthnContextComparison": self.options.requested_authn_context_comparison,
                 "failOnAuthnContextMismatch": True,
                 "signatureAlgorithm": OneLogin_Saml2_Constants.RSA_SHA256,
                 "digestAlgorithm": OneLogin_Saml2_Constants.SHA256,
@@ -165,7 +172,12 @@ class OneLoginSp:
         @app.get("/login")
         def login() -> Response:
             auth = self._auth()
-            url = auth.login(return_to=request.args.get("next"))
+            url = auth.login(
+                return_to=request.args.get("next"),
+                force_authn=request.args.get("force") == "1",
+                is_passive=request.args.get("passive") == "1",
+                set_nameid_policy=request.args.get("policy") != "0",
+            )
             session[REQUEST_ID_KEY] = auth.get_last_request_id()
             return redirect(url)
 

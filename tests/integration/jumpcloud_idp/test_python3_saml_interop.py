@@ -338,7 +338,9 @@ def test_the_metadata_url_reads_in_python3_saml_with_the_redirect_endpoint_decla
 def test_other_name_id_choices_reach_the_sp(
     setup: Setup, sps: list[OneLoginSp], name_id_format: str, subject_field: str, expected: str
 ) -> None:
-    sp = _sp(sps)
+    # The SP asks for the format it is set up for (its NameIDPolicy): JumpCloud refuses any other.
+    version = "1.1" if name_id_format == "unspecified" else "2.0"
+    sp = _sp(sps, name_id_format=f"urn:oasis:names:tc:SAML:{version}:nameid-format:{name_id_format}")
     setup.connect(sp, declare_redirect=True, name_id_format=name_id_format, subject_field=subject_field)
     answer, _request_id = _sp_initiated(setup, sp)
     assert answer.status_code == 200, answer.text
