@@ -370,3 +370,21 @@ def test_an_expired_certificate_beside_a_current_one_is_shown_but_not_trusted(
     old_row = card.split(sha256_fingerprint(old.certificate_pem), 1)[1].split("Certificate 2 of 2", 1)[0]
     assert "expired" in old_row and "valid " not in old_row
     assert sha256_fingerprint(pair[0].certificate_pem) in card
+
+
+def test_refetch_says_when_the_chosen_identity_provider_left_the_document(
+    admin: httpx.Client, sso_sandbox: Sandbox, metadata_host: MetadataHost, pair: list[KeyPair]
+) -> None:
+    okta = shapes.okta([pair[0].certificate_pem], *OKTA)
+    keycloak = shapes.keycloak([pair[0].certificate_pem], *KEYCLOAK)
+    entra = shapes.entra([pair[0].certificate_pem], *ENTRA)
+    metadata_host.documents["/leaving.xml"] = (200, shapes.aggregate([okta, keycloak]), 0.0)
+    url = metadata_host.url("/leaving.xml")
+    chosen = configure(admin, sso_sandbox, None, method="metadata_url", metadata_url=url, entity_id=KEYCLOAK[0])
+    assert chosen.status_code == 302, field_errors(chosen.text)
+    before = configured(admin, sso_sandbox)
+    metadata_host.documents["/leaving.xml"] = (200, shapes.aggregate([okta, entra]), 0.0)
+    assert admin.post(f"{sso_sandbox.blogin.base_url}/settings/sso/refetch").status_code == 302
+    page = folded(admin.get(f"{sso_sandbox.blogin.base_url}/settings/sso").text)
+    assert f"“{KEYCLOAK[0]}” is not one of them ({OKTA[0]}, {ENTRA[0]})" in page
+    assert configured(admin, sso_sandbox) == before
