@@ -23,6 +23,8 @@ class SpMetadata:
     entity_id: str
     acs_urls: tuple[str, ...]
     certificate_pem: str  # empty when the SP publishes no signing certificate
+    # (index, URL) of each HTTP-POST ACS URL, as the metadata numbers it (for AssertionConsumerServiceIndex).
+    acs_indexes: tuple[tuple[int, str], ...] = ()
 
 
 def parse_sp_metadata(xml: str | bytes) -> SpMetadata:
@@ -50,8 +52,14 @@ def parse_sp_metadata(xml: str | bytes) -> SpMetadata:
             services.append((_index(service), service.get("Location", "").strip()))
     if not services:
         raise SpMetadataError("The metadata has no AssertionConsumerService with the HTTP-POST binding.")
-    acs_urls = tuple(dict.fromkeys(url for _, url in sorted(services, key=lambda item: item[0])))
-    return SpMetadata(entity_id=entity_id, acs_urls=acs_urls, certificate_pem=_signing_certificate(descriptor))
+    ordered = sorted(services, key=lambda item: item[0])
+    acs_urls = tuple(dict.fromkeys(url for _, url in ordered))
+    return SpMetadata(
+        entity_id=entity_id,
+        acs_urls=acs_urls,
+        certificate_pem=_signing_certificate(descriptor),
+        acs_indexes=tuple(ordered),
+    )
 
 
 def _index(service: etree._Element) -> int:

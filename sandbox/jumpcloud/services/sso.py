@@ -109,9 +109,9 @@ def idp_settings(application: ApplicationFacts, base_url: str, backend: str = DE
 def sp_settings(application: ApplicationFacts) -> ServiceProviderSettings:
     """The service provider as the SSO tab configures it.
 
-    ``acsIndexes`` (ACS URL → index) keeps how uploaded SP metadata numbered its endpoints: an
-    ``AssertionConsumerServiceIndex`` is mapped through it. An application whose ACS URLs were all typed
-    on the tab numbers them by position from 0 (the Default URL).
+    ``acsIndexes`` (index → ACS URL) keeps how uploaded SP metadata numbered its endpoints: an
+    ``AssertionConsumerServiceIndex`` is mapped through it, to the URLs still on the tab. An application
+    whose ACS URLs were all typed on the tab numbers them by position from 0 (the Default URL).
     """
     config = application.sso_config or {}
     acs_urls = tuple(str(url) for url in config.get("acsUrls", []) if url)
@@ -120,7 +120,9 @@ def sp_settings(application: ApplicationFacts) -> ServiceProviderSettings:
         entity_id=str(config.get("spEntityId") or ""),
         acs_urls=acs_urls,
         certificate_pem=str(config.get("spCertificate") or ""),
-        acs_indexes=tuple((int(indexes[url]), url) for url in acs_urls if isinstance(indexes.get(url), int)),
+        acs_indexes=tuple(
+            sorted((int(index), url) for index, url in indexes.items() if index.isdigit() and url in acs_urls)
+        ),
     )
 
 

@@ -105,7 +105,9 @@ def upload_metadata(application_id: str) -> str | Response | tuple[str, int]:
         metadata = parse_sp_metadata(data)
     except SpMetadataError as error:
         return _sso_page(application, {"metadata": f"The metadata was not uploaded. {error}"}), 400
-    changes = {"spEntityId": metadata.entity_id, "acsUrls": list(metadata.acs_urls)}
+    changes: dict[str, object] = {"spEntityId": metadata.entity_id, "acsUrls": list(metadata.acs_urls)}
+    # How the SP numbers its ACS URLs, for requests that name one by AssertionConsumerServiceIndex.
+    changes["acsIndexes"] = {str(index): url for index, url in reversed(metadata.acs_indexes)}
     if metadata.certificate_pem:
         changes["spCertificate"] = metadata.certificate_pem
     service.update_sso_config(db(), application, changes, initiated_by=admin_initiator())
