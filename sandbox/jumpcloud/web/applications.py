@@ -50,7 +50,13 @@ def configured() -> str:
             )
         )
     applications = db().scalars(query).all()
-    return render_template("applications/list.html", applications=applications, q=text)
+    return render_template(
+        "applications/list.html",
+        applications=applications,
+        q=text,
+        selected=set(request.args.getlist("selected")),
+        reopen_delete=request.args.get("confirm") == "1",
+    )
 
 
 @bp.route("/applications/delete", methods=["GET", "POST"])
@@ -66,6 +72,9 @@ def delete() -> Response | tuple[str, int]:
     except service.ApplicationError as error:
         db().rollback()
         flash(" ".join(error.errors.values()), "error")
+        if "count" in error.errors:
+            # The same rows stay ticked and the dialog opens again, for the number to be corrected.
+            return redirect(url_for("applications.configured", selected=ids, confirm=1))
         return redirect(url_for("applications.configured"))
     if len(labels) == 1:
         flash(f"The application {labels[0]} was deleted.", "success")
