@@ -290,3 +290,49 @@ def test_metadata_that_expired_after_saving_refuses_sign_in_with_a_reason(
     # A response posted anyway is refused with the same reason, recorded in the audit log.
     saml_response = okta.signed_response(email="late@acme.example", **sp(sso_sandbox))
     refused(sso_sandbox, post_to_acs(browser, sso_sandbox, saml_response), "its validUntil")
+
+
+KEYCLOAK = ("https://sso.acme.example/realms/acme", "https://sso.acme.example/realms/acme/protocol/saml")
+
+
+def test_keycloak_layout_asking_for_signed_requests(
+    admin: httpx.Client, browser: httpx.Client, sso_sandbox: Sandbox, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    import base64
+    from urllib.parse import unquote, urlsplit
+
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import padding
+    from lxml import etree
+
+    from sandbox.saml.keys import load_certificate
+
+    keycloak = _identity_provider(
+        tmp_path_factory.mktemp("keycloak"), generate_key_pair("acme"), *KEYCLOAK, admin, sso_sandbox
+    )
+    shape = shapes.keycloak([keycloak.keys.certificate_pem], *KEYCLOAK)
+    assert configure(admin, sso_sandbox, shape.xml, name="Keycloak").status_code == 302
+    # POST is listed first, but BlogIn sends HTTP-Redirect, signed over the query as SAML Bindings §3.4.4.1 says.
+    start = browser.get(f"{sso_sandbox.blogin.base_url}/sso/saml/login", params={"next": "/profile"})
+    assert start.status_code in (302, 303)
+    location = start.headers["location"]
+    assert location.startswith(KEYCLOAK[1] + "?")
+    query = urlsplit(location).query
+    signed, _, signature = query.rpartition("&Signature=")
+    assert "&SigAlg=http%3A%2F%2Fwww.w3.org%2F2001%2F04%2Fxmldsig-more%23rsa-sha256" in signed
+    sp_metadata = admin.get(f"{sso_sandbox.blogin.base_url}/settings/sso/metadata.xml").content
+    certificate = etree.fromstring(sp_metadata).findtext(".//{http://www.w3.org/2000/09/xmldsig#}X509Certificate")
+    public_key = load_certificate(certificate or "").public_key()
+    public_key.verify(  # type: ignore[union-attr, call-arg]
+        base64.b64decode(unquote(signature)), signed.encode(), padding.PKCS1v15(), hashes.SHA256()
+    )
+    fields = dict(part.split("=", 1) for part in signed.split("&"))
+    request = keycloak.parse_authn_request(unquote(fields["SAMLRequest"]), BINDING_HTTP_REDIRECT)
+    saml_response = keycloak.signed_response(
+        email="kc.user@acme.example",
+        in_response_to=request.message.id,
+        mutate=subject("kc.user@acme.example", UNSPECIFIED),
+        **sp(sso_sandbox),
+    )
+    answer = post_to_acs(browser, sso_sandbox, saml_response, unquote(fields.get("RelayState", "")))
+    signed_in_as(browser, sso_sandbox, answer, "kc.user@acme.example")
