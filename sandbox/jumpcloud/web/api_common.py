@@ -105,7 +105,10 @@ def api_initiator() -> Initiator:
 
 def json_body() -> dict[str, Any]:
     """The request's JSON object; 400 when the body is not one."""
-    body = request.get_json(silent=True, force=True)
+    try:
+        body = request.get_json(silent=True, force=True)
+    except RecursionError:  # nested deeper than the JSON parser follows
+        body = None
     if not isinstance(body, dict):
         raise ApiError(400, "Bad Request: the body must be a JSON object.")
     return body

@@ -128,6 +128,11 @@ def test_the_api_refuses_control_characters_and_out_of_range_numbers_in_json(api
     assert after.status_code == 400 and "search_after" in after.json()["message"]
     edge = api.post("/insights/directory/v1/events", json={**body, "start_time": "0001-01-01T00:00:00+05:00"})
     assert edge.status_code == 400 and "is not an RFC 3339 time" in edge.json()["message"]
+    nested = b"[" * 100_000 + b"]" * 100_000
+    for path in ("/api/systemusers", "/api/v2/usergroups", "/insights/directory/v1/events"):
+        deep = api.post(path, content=nested, headers={"content-type": "application/json"})
+        assert deep.status_code == 400
+        assert deep.json()["message"] == "Bad Request: the body must be a JSON object."
 
 
 def test_a_refused_sso_save_keeps_every_typed_value_and_saves_nothing(
