@@ -9,22 +9,25 @@ masked), so the caller can keep it for the SCIM traffic view. Failures are raise
 
 from __future__ import annotations
 
+import contextlib
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 
+from sandbox.scim.app_resources import ScimGroup, ScimUser, UserPage, require_id, resource_id
 from sandbox.scim.transport import (
     CONFLICT,
     FORBIDDEN,
     INVALID_JSON,
+    MISSING_ID,
     NOT_FOUND,
     NOT_SCIM,
     NOT_SUPPORTED,
     RATE_LIMITED,
+    REDIRECTED,
     REJECTED,
     RETRYABLE,
     SCIM_JSON,
@@ -32,11 +35,14 @@ from sandbox.scim.transport import (
     TIMEOUT,
     UNAUTHORIZED,
     UNREACHABLE,
+    UNTRUSTED_CERTIFICATE,
     ExchangeRecorder,
     ScimRequestError,
     ScimTransport,
     list_resources,
+    path_segment,
     quote,
+    total_results,
 )
 
 __all__ = [
@@ -46,11 +52,13 @@ __all__ = [
     "GROUP_SCHEMA",
     "INVALID_JSON",
     "LIST_SCHEMA",
+    "MISSING_ID",
     "NOT_FOUND",
     "NOT_SCIM",
     "NOT_SUPPORTED",
     "PATCH_SCHEMA",
     "RATE_LIMITED",
+    "REDIRECTED",
     "REJECTED",
     "RETRYABLE",
     "SCIM_JSON",
@@ -58,6 +66,7 @@ __all__ = [
     "TIMEOUT",
     "UNAUTHORIZED",
     "UNREACHABLE",
+    "UNTRUSTED_CERTIFICATE",
     "USER_SCHEMA",
     "ExchangeRecorder",
     "ScimClient",
@@ -73,68 +82,10 @@ GROUP_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:Group"
 PATCH_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
 LIST_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
 
-
-@dataclass(frozen=True)
-class ScimUser:
-    """The parts of an application's User resource the provisioning engine reads."""
-
-    id: str
-    user_name: str
-    active: bool
-    emails: list[str]
-    given_name: str
-    family_name: str
-    display_name: str
-    external_id: str | None
-    raw: dict[str, Any] = field(repr=False)
-
-    @property
-    def primary_email(self) -> str:
-        return self.emails[0] if self.emails else ""
-
-    @classmethod
-    def from_body(cls, body: Mapping[str, Any]) -> ScimUser:
-        emails = body.get("emails") or []
-        ordered = sorted(
-            (e for e in emails if isinstance(e, dict) and e.get("value")), key=lambda e: not e.get("primary")
-        )
-        name = body.get("name") or {}
-        return cls(
-            id=str(body.get("id", "")),
-            user_name=str(body.get("userName", "")),
-            active=bool(body.get("active", True)),
-            emails=[str(e["value"]) for e in ordered],
-            given_name=str(name.get("givenName") or ""),
-            family_name=str(name.get("familyName") or ""),
-            display_name=str(body.get("displayName") or ""),
-            external_id=body.get("externalId"),
-            raw=dict(body),
-        )
-
-
-@dataclass(frozen=True)
-class ScimGroup:
-    id: str
-    display_name: str
-    member_ids: list[str]
-    raw: dict[str, Any] = field(repr=False)
-
-    @classmethod
-    def from_body(cls, body: Mapping[str, Any]) -> ScimGroup:
-        members = body.get("members") or []
-        return cls(
-            id=str(body.get("id", "")),
-            display_name=str(body.get("displayName", "")),
-            member_ids=[str(m["value"]) for m in members if isinstance(m, dict) and m.get("value")],
-            raw=dict(body),
-        )
-
-
-@dataclass(frozen=True)
-class UserPage:
-    total_results: int
-    start_index: int
-    users: list[ScimUser]
+# Pages a lookup reads, at most, from a server that ignores its filter and pages through everyone.
+MAX_LOOKUP_PAGES = 50
+# Pages a listing reads, at most: a server that keeps inventing users cannot keep an import going.
+MAX_LISTING_PAGES = 1000
 
 
 class ScimClient:
@@ -175,18 +126,16 @@ class ScimClient:
     # -- Users ---------------------------------------------------------------------------------
 
     def find_user(self, user_name: str, *, operation: str | None = None, attempt: int = 1) -> ScimUser | None:
-        """``GET /Users?filter=userName eq "…"``: the application's user with that userName, if any."""
-        body = self._send(
-            "GET",
-            "/Users",
-            params={"filter": f'userName eq "{quote(user_name)}"'},
-            operation=operation,
-            attempt=attempt,
-        )
-        for resource in list_resources(body):
-            if str(resource.get("userName", "")).lower() == user_name.lower():
-                return ScimUser.from_body(resource)
-        return None
+        """``GET /Users?filter=userName eq "…"``: the application's user with that userName, if any.
+
+        userName is compared here too, case-insensitively (RFC 7643 §4.1.1): a server that ignores
+        the filter answers with other users, and none of them is ever taken for this one.
+        """
+        found = self._find("Users", "userName", user_name, operation, attempt)
+        if found is None:
+            return None
+        require_id(found, f"its user {user_name}", self._transport.where)
+        return ScimUser.from_body(found)
 
     def find_users(
         self, user_names: Sequence[str], *, operation: str | None = None, attempt: int = 1
@@ -196,8 +145,9 @@ class ScimClient:
         Answers, by lower-cased userName, the users the application has and ``None`` for those it
         provably has not: the latter only when the answer holds every match (``totalResults`` no
         more than the resources returned), since userName is unique in an application. A name the
-        answer does not settle is left out, for the caller to look up on its own. A server without
-        ``or`` filters refuses the request (400 ``invalidFilter``), raised as ``REJECTED``.
+        answer does not settle (nor one whose user came without an id) is left out, for the caller
+        to look up on its own. A server without ``or`` filters refuses the request (400
+        ``invalidFilter``), raised as ``REJECTED``.
         """
         wanted = {name.lower(): name for name in user_names}
         if not wanted:
@@ -212,76 +162,94 @@ class ScimClient:
         )
         resources = list_resources(body)
         settled: dict[str, ScimUser | None] = {}
+        unsettled: set[str] = set()
         for resource in resources:
             key = str(resource.get("userName", "")).lower()
             if key in wanted and key not in settled:
-                settled[key] = ScimUser.from_body(resource)
-        total = body.get("totalResults")
-        if isinstance(total, int) and not isinstance(total, bool) and total <= len(resources):
-            for key in wanted:
+                if resource_id(resource):
+                    settled[key] = ScimUser.from_body(resource)
+                else:
+                    unsettled.add(key)
+        total = total_results(body)
+        if total is not None and total <= len(resources):
+            for key in wanted.keys() - unsettled:
                 settled.setdefault(key, None)
         return settled
 
     def create_user(self, body: dict[str, Any], *, operation: str | None = None, attempt: int = 1) -> ScimUser:
-        return ScimUser.from_body(self._send("POST", "/Users", json_body=body, operation=operation, attempt=attempt))
+        """``POST /Users``; the created user as the application answered it (an id is required)."""
+        answer = self._send("POST", "/Users", json_body=body, operation=operation, attempt=attempt)
+        require_id(answer, f"the user it created ({body.get('userName', '')})", self._transport.where)
+        return ScimUser.from_body(answer)
 
     def patch_user(
         self, user_id: str, operations: list[dict[str, Any]], *, operation: str | None = None, attempt: int = 1
     ) -> None:
         self._send(
             "PATCH",
-            f"/Users/{user_id}",
+            f"/Users/{path_segment(user_id)}",
             json_body={"schemas": [PATCH_SCHEMA], "Operations": operations},
             operation=operation,
             attempt=attempt,
         )
 
     def delete_user(self, user_id: str, *, operation: str | None = None, attempt: int = 1) -> None:
-        self._send("DELETE", f"/Users/{user_id}", operation=operation, attempt=attempt)
+        self._send("DELETE", f"/Users/{path_segment(user_id)}", operation=operation, attempt=attempt)
 
     def list_users(self, start_index: int = 1, count: int = 100) -> UserPage:
         """One page of ``GET /Users?startIndex=…&count=…``."""
         body = self._send("GET", "/Users", params={"startIndex": str(start_index), "count": str(count)})
         resources = list_resources(body)
-        total = body.get("totalResults") if isinstance(body, dict) else None
+        total = total_results(body)
         return UserPage(
-            total_results=int(total) if isinstance(total, int) else len(resources),
+            total_results=total if total is not None else len(resources),
             start_index=start_index,
             users=[ScimUser.from_body(r) for r in resources],
+            reported_total=total,
         )
 
     def all_users(self, page_size: int = 100, *, parallel: int = 1) -> list[ScimUser]:
-        """Every user of the application, page by page until ``totalResults`` is reached.
+        """Every user of the application, each once, page by page.
+
+        The listing ends at a page that comes back empty or brings no user not listed already, or at
+        ``totalResults`` once a page comes back short, so a server that ignores ``count`` or
+        ``startIndex``, counts from 0 or reports a wrong total still ends (after
+        ``MAX_LISTING_PAGES`` at most). A user listed twice is kept once, by id; a user without an id,
+        which cannot be asked for again, is left out. When the pages hold fewer users than the server
+        reported, ``startIndex=0`` is asked for once: a server counting from 0 answers it with the
+        user it skipped, and one that follows RFC 7644 (which reads it as 1) with users already seen.
 
         With ``parallel`` above 1, once the first page has told the total, the other pages are
         fetched that many at a time (each is an independent ``startIndex``): the listing then waits
         for the server's pages side by side instead of one after another. Users and recorded
         exchanges still come in page order.
         """
-        first = self.list_users(1, page_size)
-        users = list(first.users)
-        start = 1 + len(first.users)
-        if not first.users or len(users) >= first.total_results:
-            return users
+        listing = _Listing()
+        last = self.list_users(1, page_size)
+        fresh = listing.add(last.users)
+        start = 1 + len(last.users)
+        pages = 1
         # Side by side only when the server gives full pages: the strides must meet end to end.
-        if parallel > 1 and len(first.users) == page_size:
-            total = first.total_results
-            for page in self._pages_side_by_side(list(range(start, total + 1, page_size)), page_size, parallel):
+        if parallel > 1 and fresh == page_size and last.reported_total is not None:
+            starts = list(range(start, last.reported_total + 1, page_size))[: MAX_LISTING_PAGES - 1]
+            for page in self._pages_side_by_side(starts, page_size, parallel) if starts else []:
                 if page.start_index != start:
                     break  # an earlier page came back short: the rest is read in order
-                users.extend(page.users)
+                last, fresh = page, listing.add(page.users)
                 start += len(page.users)
-                total = page.total_results
-                if not page.users:
-                    return users
-            if len(users) >= total:
-                return users
-        while True:
-            page = self.list_users(start, page_size)
-            users.extend(page.users)
-            start += len(page.users)
-            if not page.users or len(users) >= page.total_results:
-                return users
+                pages += 1
+                if not fresh or _listed_to_the_end(page, start, page_size):
+                    break
+        while fresh and not _listed_to_the_end(last, start, page_size) and pages < MAX_LISTING_PAGES:
+            last = self.list_users(start, page_size)
+            fresh = listing.add(last.users)
+            start += len(last.users)
+            pages += 1
+        if last.reported_total is not None and len(listing.users) < last.reported_total:
+            # A server refusing startIndex=0 counts from 1: nothing was skipped at the start.
+            with contextlib.suppress(ScimRequestError):
+                listing.add(self.list_users(0, page_size).users)
+        return listing.users
 
     def _pages_side_by_side(self, starts: list[int], page_size: int, parallel: int) -> list[UserPage]:
         recorder = self.on_exchange
@@ -319,27 +287,25 @@ class ScimClient:
     # -- Groups --------------------------------------------------------------------------------
 
     def find_group(self, display_name: str, *, operation: str | None = None, attempt: int = 1) -> ScimGroup | None:
-        body = self._send(
-            "GET",
-            "/Groups",
-            params={"filter": f'displayName eq "{quote(display_name)}"'},
-            operation=operation,
-            attempt=attempt,
-        )
-        for resource in list_resources(body):
-            if str(resource.get("displayName", "")).lower() == display_name.lower():
-                return ScimGroup.from_body(resource)
-        return None
+        """``GET /Groups?filter=displayName eq "…"``: the application's group of that name, if any."""
+        found = self._find("Groups", "displayName", display_name, operation, attempt)
+        if found is None:
+            return None
+        require_id(found, f"its group {display_name}", self._transport.where)
+        return ScimGroup.from_body(found)
 
     def create_group(self, body: dict[str, Any], *, operation: str | None = None, attempt: int = 1) -> ScimGroup:
-        return ScimGroup.from_body(self._send("POST", "/Groups", json_body=body, operation=operation, attempt=attempt))
+        """``POST /Groups``; the created group as the application answered it (an id is required)."""
+        answer = self._send("POST", "/Groups", json_body=body, operation=operation, attempt=attempt)
+        require_id(answer, f"the group it created ({body.get('displayName', '')})", self._transport.where)
+        return ScimGroup.from_body(answer)
 
     def patch_group(
         self, group_id: str, operations: list[dict[str, Any]], *, operation: str | None = None, attempt: int = 1
     ) -> None:
         self._send(
             "PATCH",
-            f"/Groups/{group_id}",
+            f"/Groups/{path_segment(group_id)}",
             json_body={"schemas": [PATCH_SCHEMA], "Operations": operations},
             operation=operation,
             attempt=attempt,
@@ -377,4 +343,73 @@ class ScimClient:
             self.patch_group(group_id, operations, operation=operation, attempt=attempt)
 
     def delete_group(self, group_id: str, *, operation: str | None = None, attempt: int = 1) -> None:
-        self._send("DELETE", f"/Groups/{group_id}", operation=operation, attempt=attempt)
+        self._send("DELETE", f"/Groups/{path_segment(group_id)}", operation=operation, attempt=attempt)
+
+    # -- lookups ---------------------------------------------------------------------------------
+
+    def _find(
+        self, collection: str, attribute: str, value: str, operation: str | None, attempt: int
+    ) -> dict[str, Any] | None:
+        """The resource of ``collection`` whose ``attribute`` equals ``value`` case-insensitively.
+
+        A filtered answer holds one match at most. A server that ignores the filter answers with
+        every resource, perhaps a page of them: the match is picked out here, and the next pages are
+        read while the answer says it holds more, so absence is concluded only from all of them.
+        """
+        wanted = value.lower()
+        expression = f'{attribute} eq "{quote(value)}"'
+        params = {"filter": expression}
+        start, seen = 1, 0
+        keys: set[str] = set()
+        for _page in range(MAX_LOOKUP_PAGES):
+            body = self._send("GET", f"/{collection}", params=params, operation=operation, attempt=attempt)
+            resources = list_resources(body)
+            for resource in resources:
+                if str(resource.get(attribute, "")).lower() == wanted:
+                    return resource
+            total = total_results(body)
+            seen += len(resources)
+            start += len(resources)
+            fresh = {f"{resource_id(r)}\n{r.get(attribute, '')}" for r in resources} - keys
+            keys |= fresh
+            if not resources or total is None or seen >= total:
+                return None
+            if not fresh:
+                raise ScimRequestError(
+                    REJECTED,
+                    f"{self._transport.where} answered the lookup of {value} with the same other {collection.lower()} "
+                    "page after page: it ignores the filter and startIndex, so JumpCloud cannot tell whether "
+                    f"{value} exists.",
+                )
+            params = {"filter": expression, "startIndex": str(start), "count": str(len(resources))}
+        raise ScimRequestError(
+            REJECTED,
+            f"{self._transport.where} answered the lookup of {value} with {MAX_LOOKUP_PAGES} pages of other "
+            f"{collection.lower()}: it ignores the filter, so JumpCloud cannot tell whether {value} exists.",
+        )
+
+
+class _Listing:
+    """The users of a listing so far, each once by id, in the order they came."""
+
+    def __init__(self) -> None:
+        self.users: list[ScimUser] = []
+        self._ids: set[str] = set()
+
+    def add(self, users: list[ScimUser]) -> int:
+        """Keep the users not listed before; how many those were."""
+        before = len(self.users)
+        for user in users:
+            if user.id and user.id not in self._ids:
+                self._ids.add(user.id)
+                self.users.append(user)
+        return len(self.users) - before
+
+
+def _listed_to_the_end(page: UserPage, next_start: int, page_size: int) -> bool:
+    """Whether ``page`` was the listing's last: empty, or short of ``page_size`` once ``totalResults``
+    is reached (a full page there may be followed by more, from a server that under-counts)."""
+    if not page.users:
+        return True
+    reached = page.reported_total is None or next_start > page.reported_total
+    return reached and len(page.users) < page_size

@@ -63,8 +63,9 @@ class Origin:
     path: str  # the base URL's path, each request's target starts with it
 
 
-# A path httpx would leave as it is (no quoting, no dot segments to normalise).
-PLAIN_PATH = re.compile(r"[A-Za-z0-9\-_~/.]*")
+# A path httpx would leave as it is (no quoting, no dot segments to normalise): unreserved characters
+# and slashes, and percent-escapes (ids are sent percent-encoded), which httpx keeps as they are.
+PLAIN_PATH = re.compile(r"[A-Za-z0-9\-_~/.]*(?:%[0-9A-Fa-f]{2}[A-Za-z0-9\-_~/.]*)*")
 
 
 def is_plain_path(path: str) -> bool:

@@ -12,49 +12,73 @@ import json
 import re
 import time
 from collections.abc import Callable
-from email.utils import parsedate_to_datetime
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import quote as _quote_url
+from urllib.parse import urlencode, urljoin, urlsplit
 
 import httpx
 
 from sandbox.http import USER_AGENT, http_client
+from sandbox.scim.answers import (
+    CONFLICT,
+    FORBIDDEN,
+    INVALID_JSON,
+    MISSING_ID,
+    NOT_FOUND,
+    NOT_SCIM,
+    NOT_SUPPORTED,
+    RATE_LIMITED,
+    REDIRECTED,
+    REDIRECTS,
+    REJECTED,
+    RETRYABLE,
+    SERVER_ERROR,
+    TIMEOUT,
+    UNAUTHORIZED,
+    UNREACHABLE,
+    UNTRUSTED_CERTIFICATE,
+    Received,
+    ScimRequestError,
+    interpret,
+    redirect_refused,
+    transport_failure,
+)
 from sandbox.scim.exchange import exchange
 from sandbox.scim.http11 import Answer, KeepAlivePool, is_plain_path
 
+__all__ = [
+    "CONFLICT",
+    "FORBIDDEN",
+    "INVALID_JSON",
+    "MISSING_ID",
+    "NOT_FOUND",
+    "NOT_SCIM",
+    "NOT_SUPPORTED",
+    "RATE_LIMITED",
+    "REDIRECTED",
+    "REJECTED",
+    "RETRYABLE",
+    "SCIM_JSON",
+    "SERVER_ERROR",
+    "TIMEOUT",
+    "UNAUTHORIZED",
+    "UNREACHABLE",
+    "UNTRUSTED_CERTIFICATE",
+    "ExchangeRecorder",
+    "ScimRequestError",
+    "ScimTransport",
+    "list_resources",
+    "path_segment",
+    "quote",
+    "total_results",
+]
+
 SCIM_JSON = "application/scim+json"
-
-# ScimRequestError.kind
-UNREACHABLE = "unreachable"
-TIMEOUT = "timeout"
-UNAUTHORIZED = "unauthorized"
-FORBIDDEN = "forbidden"
-NOT_FOUND = "not_found"
-NOT_SCIM = "not_scim"
-INVALID_JSON = "invalid_json"
-RATE_LIMITED = "rate_limited"
-SERVER_ERROR = "server_error"
-CONFLICT = "conflict"
-REJECTED = "rejected"
-NOT_SUPPORTED = "not_supported"
-
-RETRYABLE = frozenset({UNREACHABLE, TIMEOUT, RATE_LIMITED, SERVER_ERROR})
 
 ExchangeRecorder = Callable[[dict[str, Any]], None]
 
-
-class ScimRequestError(Exception):
-    """A SCIM request that did not succeed; ``kind`` says why, ``str()`` says it plainly."""
-
-    def __init__(self, kind: str, message: str, *, status: int | None = None, retry_after: float | None = None) -> None:
-        super().__init__(message)
-        self.kind = kind
-        self.status = status
-        self.retry_after = retry_after
-
-    @property
-    def retryable(self) -> bool:
-        return self.kind in RETRYABLE
+# Redirects followed for one request, at most, before it is refused as a loop.
+MAX_REDIRECTS = 5
 
 
 # Header values the lean client writes as they are: no line breaks or other bytes to check.
@@ -122,8 +146,29 @@ class ScimTransport:
             content = json.dumps(json_body).encode()
             headers = self._json_headers
         if self._lean is not None and is_plain_path(path):
-            return self._send_lean(self._lean, method, path, params, content, operation, attempt)
-        url = f"{self.base_url}{path}"
+            url, received = self._send_lean(self._lean, method, path, params, content, operation, attempt)
+        else:
+            url, received = self._send_httpx(
+                method, f"{self.base_url}{path}", params, content, headers, operation, attempt
+            )
+        hops = 0
+        while received.status in REDIRECTS and "location" in received.headers:
+            url = self._redirect_target(url, received, hops)
+            hops += 1
+            url, received = self._send_httpx(method, url, None, content, headers, operation, attempt)
+        return interpret(received, self.where)
+
+    def _send_httpx(
+        self,
+        method: str,
+        url: str,
+        params: dict[str, str] | None,
+        content: bytes | None,
+        headers: dict[str, str],
+        operation: str | None,
+        attempt: int,
+    ) -> tuple[str, Received]:
+        """The request sent through httpx; the URL it went to and what came back (recorded)."""
         if self._http is not None:
             request = self._http.build_request(method, url, params=params, content=content, headers=headers)
         else:
@@ -141,9 +186,9 @@ class ScimTransport:
             response = self._http.send(request) if self._http is not None else self._send_bare(request)
         except httpx.HTTPError as error:
             raise self._failed(error, sent, started, operation, attempt) from error
-        received = _Received(response.status_code, dict(response.headers.items()), response.content, response.text)
+        received = Received(response.status_code, dict(response.headers.items()), response.content, response.text)
         self._record(sent, received, started, operation, attempt)
-        return _interpret(received, self.where)
+        return sent.url, received
 
     def _send_lean(
         self,
@@ -154,7 +199,7 @@ class ScimTransport:
         content: bytes | None,
         operation: str | None,
         attempt: int,
-    ) -> Any:
+    ) -> tuple[str, Received]:
         """The request written and read by the KeepAlivePool: same URL, headers and record as httpx's."""
         assert self._pool is not None
         request_target = f"{target.path}{path}" or "/"
@@ -169,18 +214,29 @@ class ScimTransport:
             raise self._failed(error, sent, started, operation, attempt) from error
         received = _received(answer)
         self._record(sent, received, started, operation, attempt)
-        return _interpret(received, self.where)
+        return sent.url, received
+
+    def _redirect_target(self, url: str, received: Received, hops: int) -> str:
+        """Where a redirect of the request to ``url`` leads, if the client follows it.
+
+        Followed with the same method and body (a create stays a create), and only on the Base URL's
+        own server: the Token Key is never sent to another scheme, host or port.
+        """
+        target = urljoin(url, received.headers["location"].strip())
+        if hops >= MAX_REDIRECTS:
+            raise redirect_refused(self.where, received.status, target, loop=True)
+        if _origin(target) != _origin(url):
+            raise redirect_refused(self.where, received.status, target, loop=False)
+        return target
 
     def _failed(
         self, error: httpx.HTTPError, sent: _Sent, started: float, operation: str | None, attempt: int
     ) -> ScimRequestError:
         if isinstance(error, httpx.TimeoutException):
             self._record(sent, None, started, operation, attempt, error=f"timed out: {error}")
-            return ScimRequestError(
-                TIMEOUT, f"The server at {self.where} did not answer within {self.timeout:g} seconds."
-            )
-        self._record(sent, None, started, operation, attempt, error=f"{type(error).__name__}: {error}")
-        return ScimRequestError(UNREACHABLE, f"Could not reach {self.where}: {_reason(error)}.")
+        else:
+            self._record(sent, None, started, operation, attempt, error=f"{type(error).__name__}: {error}")
+        return transport_failure(error, self.where, self.timeout)
 
     def _send_bare(self, request: httpx.Request) -> httpx.Response:
         assert self._bare is not None
@@ -200,7 +256,7 @@ class ScimTransport:
     def _record(
         self,
         sent: _Sent,
-        received: _Received | None,
+        received: Received | None,
         started: float,
         operation: str | None,
         attempt: int,
@@ -242,23 +298,11 @@ class _Sent:
         self.content = content
 
 
-class _Received:
-    """What came back: status, headers (lower-cased names, repeated ones joined), body and its text."""
-
-    __slots__ = ("content", "headers", "status", "text")
-
-    def __init__(self, status: int, headers: dict[str, str], content: bytes, text: str) -> None:
-        self.status = status
-        self.headers = headers
-        self.content = content
-        self.text = text
-
-
-def _received(answer: Answer) -> _Received:
+def _received(answer: Answer) -> Received:
     headers: dict[str, str] = {}
     for name, value in answer.headers:
         headers[name] = f"{headers[name]}, {value}" if name in headers else value
-    return _Received(answer.status, headers, answer.body, _text(answer.body, headers.get("content-type", "")))
+    return Received(answer.status, headers, answer.body, _text(answer.body, headers.get("content-type", "")))
 
 
 def _text(content: bytes, content_type: str) -> str:
@@ -312,95 +356,49 @@ def quote(value: str) -> str:
     return value.replace("\\", "\\\\").replace('"', '\\"')
 
 
+def path_segment(resource_id: str) -> str:
+    """``resource_id`` as one segment of a request path (RFC 3986 §3.3).
+
+    Application ids are opaque (RFC 7643 §3.1) and may hold ``/``, spaces, ``+`` or non-ASCII
+    letters: everything but the unreserved characters is percent-encoded, ``+`` too (some servers
+    decode paths as form data, reading ``+`` as a space), and a ``.`` or ``..`` id is kept from
+    being read as a dot segment.
+    """
+    segment = _quote_url(resource_id, safe="")
+    return segment.replace(".", "%2E") if segment in (".", "..") else segment
+
+
 def list_resources(body: Any) -> list[dict[str, Any]]:
-    """The ``Resources`` of a ListResponse; anything else is INVALID_JSON."""
+    """The ``Resources`` of a ListResponse; anything else is INVALID_JSON.
+
+    ``Resources`` may be left out (or null) when nothing matched (RFC 7644 §3.4.2), but an answer
+    with neither ``Resources`` nor ``totalResults`` is not a ListResponse: read as "nobody", it would
+    make a lookup create a user the application already has.
+    """
     if not isinstance(body, dict):
         raise ScimRequestError(INVALID_JSON, "The list answer is not a SCIM ListResponse.")
-    resources = body.get("Resources", [])
+    resources = body.get("Resources")
+    if resources is None:
+        if "Resources" not in body and "totalResults" not in body:
+            raise ScimRequestError(
+                INVALID_JSON, "The list answer is not a SCIM ListResponse: it has neither Resources nor totalResults."
+            )
+        return []
     if not isinstance(resources, list):
         raise ScimRequestError(INVALID_JSON, "The list answer has no Resources array.")
     return [r for r in resources if isinstance(r, dict)]
 
 
-def _interpret(response: _Received, where: str) -> Any:
-    status = response.status
-    body = _json_or_none(response.content)
-    detail = _detail(body)
-    if status in (200, 201):
-        if body is None:
-            if "json" not in response.headers.get("content-type", ""):
-                raise ScimRequestError(
-                    NOT_SCIM, f"{where} answered with a web page, not SCIM JSON: is the Base URL right?", status=status
-                )
-            raise ScimRequestError(INVALID_JSON, f"{where} answered with invalid JSON.", status=status)
-        return body
-    if status in (202, 204) or 200 <= status < 300:
-        return body or {}
-    if status == 401:
-        raise ScimRequestError(UNAUTHORIZED, f"{where} refused the Token Key (401 Unauthorized).", status=status)
-    if status == 403:
-        raise ScimRequestError(FORBIDDEN, f"{where} refused access with this Token Key (403 Forbidden).", status=status)
-    if status == 429:
-        retry_after = _retry_after(response.headers.get("retry-after"))
-        raise ScimRequestError(
-            RATE_LIMITED, f"{where} asked to slow down (429 Too Many Requests).", status=status, retry_after=retry_after
-        )
-    if status >= 500:
-        raise ScimRequestError(SERVER_ERROR, _sentence(f"{where} failed with {status}", detail), status=status)
-    if status == 404:
-        if body is None or not _looks_like_scim(body):
-            raise ScimRequestError(
-                NOT_SCIM, f"{where} has no SCIM endpoint there (404): is the Base URL right?", status=404
-            )
-        raise ScimRequestError(NOT_FOUND, _sentence("Not found in the application (404)", detail), status=404)
-    if status in (405, 501):
-        raise ScimRequestError(NOT_SUPPORTED, f"{where} does not support this request ({status}).", status=status)
-    if status == 409:
-        raise ScimRequestError(CONFLICT, _sentence("Conflict (409)", detail), status=status)
-    raise ScimRequestError(REJECTED, _sentence(f"{where} rejected the request ({status})", detail), status=status)
-
-
-def _json_or_none(content: bytes) -> Any:
-    if not content:
+def total_results(body: Any) -> int | None:
+    """A ListResponse's ``totalResults`` as a number (some servers send it as a string), if it has one."""
+    total = body.get("totalResults") if isinstance(body, dict) else None
+    if isinstance(total, bool):
         return None
-    try:
-        return json.loads(content)
-    except ValueError:
-        return None
-
-
-def _looks_like_scim(body: Any) -> bool:
-    return isinstance(body, dict) and ("schemas" in body or "detail" in body or "status" in body)
-
-
-def _detail(body: Any) -> str:
-    if isinstance(body, dict):
-        detail = body.get("detail") or body.get("scimType") or ""
-        return str(detail)[:300]
-    return ""
-
-
-def _retry_after(value: str | None) -> float | None:
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass  # not delay-seconds: Retry-After may also be an HTTP-date (RFC 9110 §10.2.3), read below
-    try:
-        moment = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, moment.timestamp() - time.time())
-
-
-def _reason(error: httpx.HTTPError) -> str:
-    text = str(error).lower()
-    if "refused" in text:
-        return "connection refused"
-    if "name or service" in text or "nodename" in text or "getaddrinfo" in text:
-        return "host name not found"
-    return str(error) or type(error).__name__
+    if isinstance(total, int):
+        return total
+    if isinstance(total, str) and total.strip().isdigit():
+        return int(total)
+    return None
 
 
 def _mask_password(body: str) -> str:
@@ -427,15 +425,20 @@ def _mask_in(node: Any) -> None:
             _mask_in(item)
 
 
+def _origin(url: str) -> tuple[str, str, int | None]:
+    """Scheme, host and port of ``url`` (the port spelled out when the scheme implies it)."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    return scheme, (parts.hostname or "").lower(), port or {"http": 80, "https": 443}.get(scheme)
+
+
 def _scim_path(url: str, base_url: str) -> str:
     """The request's path under the base URL with its query, as the server records it (``/Users?filter=…``)."""
     if url.startswith(base_url):
         return url[len(base_url) :] or "/"
     parts = urlsplit(url)
     return f"{parts.path}?{parts.query}" if parts.query else parts.path
-
-
-def _sentence(what: str, detail: str | None) -> str:
-    """``what``, then the server's own ``detail`` after a colon, ending with one full stop."""
-    text = f"{what}: {detail.strip()}" if detail and detail.strip() else what
-    return text if text.endswith((".", "!", "?")) else f"{text}."

@@ -6,7 +6,7 @@ import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from sqlalchemy import select
@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sandbox.app import Sandbox
 from sandbox.blogin.scim.settings import save_status
 from sandbox.events import EventBus
+from sandbox.http import http_client
 from sandbox.jumpcloud.models import (
     DirectoryInsightsEvent,
     IdentityManagement,
@@ -28,6 +29,9 @@ from sandbox.jumpcloud.services.provisioning import connection
 from sandbox.jumpcloud.system import JumpCloud
 from sandbox.settings import Settings
 from tests.integration.jumpcloud_idm.scim_servers import FaultInjector, ScimServer, scim2_server
+
+if TYPE_CHECKING:
+    from tests.integration.jumpcloud_idm.portal import Portal
 
 ADMIN = Initiator("", "admin", "admin@example.com")
 
@@ -191,3 +195,16 @@ def org(running: Sandbox) -> Org:
         s.flush()
         application_id = app.id
     return Org(running, application_id, tag)
+
+
+@pytest.fixture
+def portal(org: Org) -> Iterator[Portal]:
+    """The Admin Portal, signed in as the sandbox's administrator (see ``portal.Portal``)."""
+    from tests.integration.jumpcloud_idm.portal import Portal
+
+    with http_client(follow_redirects=False) as client:
+        signed_in = client.post(
+            f"{org.sandbox.jumpcloud.base_url}/login", data={"email": "admin@example.com", "password": "sandbox"}
+        )
+        assert signed_in.status_code == 302
+        yield Portal(org, client)

@@ -32,6 +32,7 @@ class Fault:
     times: int = 1
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
+    content_type: str = "application/scim+json"
     body: bytes = b'{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"status":"500","detail":"injected"}'
 
 
@@ -61,7 +62,7 @@ class FaultInjector:
             return self.app(environ, start_response)
         if fault.delay:
             time.sleep(fault.delay)
-        headers = [("Content-Type", "application/scim+json"), *fault.headers.items()]
+        headers = [("Content-Type", fault.content_type), *fault.headers.items()]
         start_response(f"{fault.status} Injected", headers)
         return [fault.body]
 

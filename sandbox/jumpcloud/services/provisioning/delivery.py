@@ -17,7 +17,7 @@ from sandbox.jumpcloud.services.provisioning.attributes import (
     patch_operations,
 )
 from sandbox.jumpcloud.services.provisioning.jobs import Attempt, Job, Mapping, Outcome
-from sandbox.scim.client import NOT_FOUND, NOT_SUPPORTED, ScimClient, ScimRequestError
+from sandbox.scim.client import CONFLICT, NOT_FOUND, NOT_SUPPORTED, ScimClient, ScimRequestError
 
 
 class _Delivery:
@@ -96,6 +96,22 @@ def _resource(job: Job) -> dict[str, Any]:
     return {"id": job.resource_id, "type": "user_group", "name": job.group_name or job.payload.get("name", "")}
 
 
+def _conflict_named(error: ScimRequestError, job: Job, sought: str) -> ScimRequestError:
+    """A create refused as a conflict (409), said plainly: the application holds something unique
+    to this resource under another name (another user with the same email, say), and nothing was
+    taken over, since JumpCloud takes over only what its lookup finds by name. Other errors as they are."""
+    if error.kind != CONFLICT:
+        return error
+    app = job.application.get("display_label") or "The application"
+    return ScimRequestError(
+        CONFLICT,
+        f"{app} refused the new {job.resource_type} as a duplicate — {error} JumpCloud found "
+        f"no {sought} there to take over, so nothing in {app} was changed: resolve the conflict there, "
+        "then Retry now.",
+        status=error.status,
+    )
+
+
 # -- users -------------------------------------------------------------------------------------
 
 
@@ -167,9 +183,12 @@ def _provision_user(d: _Delivery, wanted: dict[str, Any], resource: dict[str, An
             resource,
             [{"field": name, "from": None, "to": wanted[name]} for name in ("userName", "email") if wanted[name]],
         )
-        created = d.client.create_user(
-            create_user_body(job.resource_id, wanted, password), operation="user_create_provision", attempt=d.number
-        )
+        try:
+            created = d.client.create_user(
+                create_user_body(job.resource_id, wanted, password), operation="user_create_provision", attempt=d.number
+            )
+        except ScimRequestError as error:
+            raise _conflict_named(error, d.job, f"user named {wanted['userName']}") from error
         scim_id = created.id
     d.outcome.mapping = Mapping(scim_id, {**wanted, "active": True})
     d.outcome.drop_mapping = False
@@ -282,9 +301,12 @@ def _provision_group(d: _Delivery, wanted: list[str], resource: dict[str, Any]) 
             resource,
             [{"field": "displayName", "from": None, "to": name}, {"field": "members", "from": None, "to": wanted}],
         )
-        scim_id = d.client.create_group(
-            create_group_body(name, wanted), operation="group_create_provision", attempt=d.number
-        ).id
+        try:
+            scim_id = d.client.create_group(
+                create_group_body(name, wanted), operation="group_create_provision", attempt=d.number
+            ).id
+        except ScimRequestError as error:
+            raise _conflict_named(error, d.job, f"group named {name}") from error
     d.outcome.drop_mapping = False
     d.outcome.mapping = Mapping(scim_id, {"displayName": name, "members": wanted})
 
