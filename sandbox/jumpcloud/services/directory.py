@@ -14,7 +14,7 @@ from zoneinfo import available_timezones
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from sandbox.jumpcloud.models import SsoApplication, SystemUser, UserGroup
+from sandbox.jumpcloud.models import SsoApplication, SystemUser, UserGroup, application_groups
 from sandbox.jumpcloud.services.insights import Initiator, record_event
 from sandbox.passwords import hash_password
 
@@ -412,3 +412,34 @@ def associate_application(
         summary=f"User group {group.name} {verb} {application.display_label}",
     )
     return True
+
+
+def authorized_application_ids(session: Session, group: UserGroup) -> set[str]:
+    """The ids of the applications ``group`` is authorized for."""
+    query = select(application_groups.c.application_id).where(application_groups.c.group_id == group.id)
+    return set(session.scalars(query))
+
+
+def set_group_applications(
+    session: Session, group: UserGroup, application_ids: list[str], *, initiated_by: Initiator
+) -> tuple[list[SsoApplication], list[SsoApplication]]:
+    """Authorize ``group`` for exactly ``application_ids`` (the group's **Applications**); returns (added, removed).
+
+    Each binding goes through :func:`associate_application`, as the application's **User Groups** tab does.
+    """
+    wanted = set(application_ids)
+    current = authorized_application_ids(session, group)
+    changed = wanted ^ current
+    applications = {
+        application.id: application
+        for application in session.scalars(select(SsoApplication).where(SsoApplication.id.in_(changed)))
+    }
+    if len(applications) != len(changed):
+        raise DirectoryError({"": "One of the selected applications no longer exists. Reload the page."})
+    added = [applications[i] for i in sorted(wanted - current, key=lambda i: applications[i].display_label)]
+    removed = [applications[i] for i in sorted(current - wanted, key=lambda i: applications[i].display_label)]
+    for application in added:
+        associate_application(session, group, application, "add", initiated_by=initiated_by)
+    for application in removed:
+        associate_application(session, group, application, "remove", initiated_by=initiated_by)
+    return added, removed

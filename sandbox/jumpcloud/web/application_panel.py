@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
-from sqlalchemy import select
+from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
-from sandbox.jumpcloud.models import SsoApplication, UserGroup
+from sandbox.jumpcloud.models import SsoApplication, UserGroup, group_members
 from sandbox.jumpcloud.services import applications as service
 from sandbox.jumpcloud.services import sso
 from sandbox.jumpcloud.web.applications import application_or_404
@@ -167,6 +167,14 @@ def groups_tab(application_id: str) -> str | Response | tuple[str, int]:
             flash("No change to the authorized user groups.", "info")
         return redirect(url_for("application_panel.groups_tab", application_id=application.id))
     authorized = {group.id for group in application.groups}
+    # One counting query for the whole list, rather than loading every group's members.
+    rows = db().execute(select(group_members.c.group_id, func.count()).group_by(group_members.c.group_id))
+    counts = {str(group_id): int(count) for group_id, count in rows}
     return render_template(
-        "applications/groups.html", application=application, groups=groups, authorized=authorized, tab="groups"
+        "applications/groups.html",
+        application=application,
+        groups=groups,
+        authorized=authorized,
+        member_counts=counts,
+        tab="groups",
     )

@@ -1,11 +1,12 @@
-"""USER MANAGEMENT › User Groups: list, create, rename, delete, and membership."""
+"""USER MANAGEMENT › User Groups: list, create, rename, delete, membership, and the applications authorized."""
 
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from sandbox.jumpcloud.models import SystemUser, UserGroup
+from sandbox.jumpcloud.models import SsoApplication, SystemUser, UserGroup
 from sandbox.jumpcloud.services import directory
 from sandbox.jumpcloud.services.directory_search import GROUP_SORTS, list_groups, list_members, users_outside
 from sandbox.jumpcloud.web.context import admin_initiator, admin_required
@@ -36,6 +37,8 @@ def _render_detail(
             find=find,
             members=list_members(db(), group, offset=(number - 1) * PER_PAGE, limit=PER_PAGE),
             candidates=users_outside(db(), group, find),
+            applications=db().scalars(select(SsoApplication).order_by(SsoApplication.display_label)).all(),
+            authorized=directory.authorized_application_ids(db(), group),
         ),
         status,
     )
@@ -108,6 +111,29 @@ def remove_member(group_id: str, user_id: str) -> Response:
     if user is not None and directory.remove_member(db(), group, user, initiated_by=admin_initiator()):
         flash(f"{user.username} was removed from {group.name}.", "success")
     return redirect(url_for("groups.detail", group_id=group.id) + "#members")
+
+
+@bp.post("/<group_id>/applications")
+@admin_required
+def applications(group_id: str) -> Response:
+    """The group's **Applications**: tick the applications its members may use, then **save**."""
+    group = _group_or_404(group_id)
+    try:
+        added, removed = directory.set_group_applications(
+            db(), group, request.form.getlist("application_id"), initiated_by=admin_initiator()
+        )
+    except directory.DirectoryError as error:
+        db().rollback()
+        flash(" ".join(error.errors.values()), "error")
+        return redirect(url_for("groups.detail", group_id=group.id) + "#applications")
+    if added or removed:
+        flash(
+            f"Applications saved for {group.name}: {len(added)} authorized, {len(removed)} no longer authorized.",
+            "success",
+        )
+    else:
+        flash("No change to the applications of this group.", "info")
+    return redirect(url_for("groups.detail", group_id=group.id) + "#applications")
 
 
 @bp.route("/<group_id>/delete", methods=["GET", "POST"])
