@@ -188,7 +188,8 @@ def _metadata_from_form(form: SsoForm, configuration: SsoConfiguration) -> str |
         if form.metadata_document:  # the file uploaded before an identity provider had to be chosen
             return form.metadata_document
         if configuration.method == "metadata_file" and configuration.metadata_xml:
-            return configuration.metadata_xml
+            # The saved file stays as it is (even once expired, so SSO can still be turned off).
+            return None
         if form.enabled:
             form.errors["metadata_file"] = "Choose your identity provider's metadata file (.xml)."
         return None

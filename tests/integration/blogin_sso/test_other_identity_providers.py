@@ -336,3 +336,24 @@ def test_keycloak_layout_asking_for_signed_requests(
     )
     answer = post_to_acs(browser, sso_sandbox, saml_response, unquote(fields.get("RelayState", "")))
     signed_in_as(browser, sso_sandbox, answer, "kc.user@acme.example")
+
+
+def test_settings_can_still_be_saved_once_the_saved_metadata_has_expired(
+    admin: httpx.Client, sso_sandbox: Sandbox, okta: TestIdentityProvider
+) -> None:
+    soon = (datetime.now(UTC) + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    shape = shapes.google([okta.keys.certificate_pem], *OKTA, valid_until=soon)
+    assert configure(admin, sso_sandbox, shape.xml).status_code == 302
+    with sso_sandbox.blogin.database.transaction() as session:
+        row = session.get(SsoConfiguration, 1)
+        assert row is not None
+        session.execute(
+            update(SsoConfiguration).values(metadata_xml=row.metadata_xml.replace(soon, "2020-01-01T00:00:00Z"))
+        )
+    # The administrator turns single sign-on off without a new file: saved, the expired document kept.
+    answer = configure(admin, sso_sandbox, None, enabled=None, name="Google (expired)")
+    assert answer.status_code == 302, field_errors(answer.text)
+    with sso_sandbox.blogin.database.sessions() as session:
+        row = session.get(SsoConfiguration, 1)
+        assert row is not None
+        assert (row.enabled, row.name, row.idp_entity_id) == (False, "Google (expired)", OKTA[0])
