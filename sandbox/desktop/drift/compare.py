@@ -8,6 +8,13 @@ from dataclasses import dataclass
 from sandbox.blogin.services.integration_state import BlogInUserView
 from sandbox.jumpcloud.services.integration_state import DirectoryUserView
 
+NOT_GRANTED = (
+    "In no user group ticked for BlogIn any more: removed from its groups, its group deleted, or the group "
+    "unticked on the application's User Groups tab. JumpCloud then deactivates the user in BlogIn; it never "
+    "deletes them."
+)
+GRANTED = "A member of a user group ticked on BlogIn's User Groups tab."
+
 # The attributes the seed guide maps, in its order, with the names its table uses.
 ATTRIBUTE_LABELS = {
     "userName": "userName",
@@ -32,6 +39,8 @@ class DriftRow:
     source: str  # BlogIn's source (SCIM, JIT, import, manual) or "—"
     differences: tuple[str, ...]
     next_sync: str
+    #: why the person stands where they do in JumpCloud, in the words of its group rules
+    why: str = ""
 
     @property
     def in_sync(self) -> bool:
@@ -83,6 +92,7 @@ def _row(person: DirectoryUserView, blogin: BlogInUserView | None, idm_active: b
         source=blogin.source if blogin is not None else "—",
         differences=differences,
         next_sync=_next_sync(person, blogin, idm_active),
+        why=GRANTED if person.authorized else NOT_GRANTED,
     )
 
 
@@ -90,8 +100,10 @@ def _next_sync(person: DirectoryUserView, blogin: BlogInUserView | None, idm_act
     if not idm_active:
         return "Nothing: Identity Management is not active"
     if not person.authorized:
-        if blogin is None or not blogin.active:
+        if blogin is None:
             return "Nothing"
+        if not blogin.active:
+            return "Nothing: deactivated in BlogIn, kept (not deleted)"
         return "Deactivate (PATCH active false)"
     if blogin is None:
         return "Create (POST /Users)"

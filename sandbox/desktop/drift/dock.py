@@ -54,7 +54,7 @@ class DriftDock(QDockWidget):
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(False)
         # The differences are the longest text: that column takes the room left over.
-        for column, width in enumerate((180, 110, 80, 70, 360, 300)):
+        for column, width in enumerate((180, 150, 80, 70, 360, 320)):
             self.table.setColumnWidth(column, width)
         header.setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
         body = QWidget()

@@ -57,6 +57,8 @@ class DriftModel(QAbstractTableModel):
             return values[index.column()]
         if role == Qt.ItemDataRole.ToolTipRole and index.column() == 4 and row.differences:
             return "\n".join(row.differences)
+        if role == Qt.ItemDataRole.ToolTipRole and index.column() == 1 and row.why:
+            return row.why
         if role == Qt.ItemDataRole.BackgroundRole:
             if row.in_jumpcloud == "—" or row.in_blogin == "—":
                 return QBrush(_MISSING)

@@ -46,7 +46,7 @@ STATUS_LABELS = {
 JIT_ATTRIBUTES = ("email", "firstname", "lastname", "title", "phone")
 
 STYLE = """
-QGroupBox { font-weight: 600; border: 1px solid #d9dee5; border-radius: 6px; margin-top: 14px; padding: 8px; }
+QGroupBox { font-weight: 600; border: 1px solid #d9dee5; border-radius: 6px; margin-top: 14px; padding: 4px; }
 QGroupBox::title { subcontrol-origin: margin; left: 10px; padding: 0 4px; color: #1f2933; }
 QLabel#edgeHint { color: #5b6675; font-weight: 400; }
 QLabel#edgeSummary { color: #2f855a; font-weight: 600; }
@@ -148,7 +148,6 @@ class EdgeCasesDock(QDockWidget):
             latency = QSpinBox()
             latency.setRange(0, 60_000)
             latency.setSingleStep(250)
-            latency.setPrefix("+")
             latency.setSuffix(" ms")
             latency.setToolTip(f"Latency: how long BlogIn waits before answering each {endpoint} request.")
             status = QComboBox()
@@ -177,7 +176,7 @@ class EdgeCasesDock(QDockWidget):
             grid.addWidget(name, row, 0)
             grid.addWidget(status, row, 1, 1, 3)
             tuning = QHBoxLayout()
-            tuning.setSpacing(6)
+            tuning.setSpacing(4)
             for widget in (latency, nth, retry):
                 tuning.addWidget(widget, 1)
             grid.addLayout(tuning, row + 1, 0, 1, 4)
@@ -187,6 +186,7 @@ class EdgeCasesDock(QDockWidget):
     def _assertion_box(self) -> QGroupBox:
         box = QGroupBox("JumpCloud IdP assertion (BlogIn application)")
         form = QFormLayout(box)
+        form.setContentsMargins(6, 6, 6, 6)
         self.application_label = QLabel()
         self.application_label.setObjectName("edgeHint")
         self.application_label.setWordWrap(True)

@@ -37,6 +37,7 @@ from sandbox.desktop.traffic.model import (
     pretty_body,
     readable_path,
 )
+from sandbox.desktop.traffic.words import WHY, failure_words, what_it_did
 from sandbox.events import SandboxEvent
 
 ALL_STATUSES = "All statuses"
@@ -97,6 +98,11 @@ class ScimTrafficDock(QDockWidget):
         self.error.setWordWrap(True)
         self.error.setStyleSheet(f"color:{FAILING_RED}; font-weight:600;")
         self.error.hide()
+        self.what = QLabel()
+        self.what.setObjectName("scimWhat")
+        self.what.setWordWrap(True)
+        self.what.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.what.hide()
         self.event_button = QPushButton("Open the related event")
         self.event_button.setObjectName("scimRelatedEvent")
         self.event_button.setToolTip("The Directory Insights event about this provisioning attempt, in the event log.")
@@ -127,6 +133,7 @@ class ScimTrafficDock(QDockWidget):
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(8, 6, 8, 6)
         right_layout.addLayout(heading)
+        right_layout.addWidget(self.what)
         right_layout.addWidget(self.error)
         right_layout.addWidget(self.placeholder, 1)
         right_layout.addWidget(self.tabs, 1)
@@ -214,11 +221,12 @@ class ScimTrafficDock(QDockWidget):
             f"<br><span style='color:#5f6b7a'>recorded by {system_label(trace.system)} "
             f"({escape(str(data.get('direction', '')))}){operation}{retry}</span>"
         )
-        if data.get("error"):
-            self.error.setText(f"No response: {data['error']}")
-            self.error.show()
-        else:
-            self.error.hide()
+        why = WHY.get(str(data.get("operation") or ""))
+        self.what.setText(f"{what_it_did(data)}, because {why}." if why else f"{what_it_did(data)}.")
+        self.what.show()
+        failure = failure_words(data)
+        self.error.setText(failure)
+        self.error.setVisible(bool(failure))
         self.request_view.setPlainText(
             http_text(
                 f"{data.get('method', '')} {data.get('url', '')}",

@@ -1,0 +1,314 @@
+"""Each assertion toggle of the Edge cases panel walked as a tester walks it, in the real window.
+
+The toggle is clicked in the dock; the End User then signs in for real in their browser, from the
+User Console tile (IdP-initiated) and from BlogIn's "Log in with SSO" (SP-initiated). What the tester
+must see: BlogIn's page naming the failed check, the SAML tracer naming the same check with the
+offending value brought forward and what to fix, the event log's failed event saying why in words and
+opening that very message, and the next sign-in going through once the toggle is off again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import pytest
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QAbstractButton, QScrollArea
+
+from sandbox.app import Sandbox
+from sandbox.desktop.edge_cases import EdgeCasesDock
+from sandbox.desktop.theme import FAILING_RED
+from sandbox.desktop.tracer.detail import MessageDetail
+from sandbox.desktop.tracer.message import TracedMessage
+from sandbox.desktop.tracer.timeline import gap_text
+from sandbox.desktop.window import MainWindow
+from sandbox.events import SandboxEvent
+from sandbox.events.traces import SAML
+from sandbox.scenarios.rehearsal import USER_PASSWORD, DirectoryUser, Rehearsal
+from tests.desktop.clicking import click, go_to, type_into, wait_for_page
+from tests.desktop.conftest import wait_for
+
+pytestmark = pytest.mark.desktop
+
+END_USER = DirectoryUser("jane.doe", "jane.doe@acme.example", "Jane", "Doe", "Staff Writer")
+
+
+@dataclass
+class Walk:
+    window: MainWindow
+    sandbox: Sandbox
+    dock: EdgeCasesDock
+
+
+@pytest.fixture(scope="module")
+def walk(window: MainWindow, module_sandbox: Sandbox) -> Iterator[Walk]:
+    """SSO configured both ways, Jane bound to BlogIn through a group and signed in to the User Console."""
+    with Rehearsal(module_sandbox.jumpcloud.base_url, module_sandbox.blogin.base_url) as rehearsal:
+        rehearsal.sign_in_admins()
+        rehearsal.create_blogin_application()
+        rehearsal.configure_sso()
+        user_id = rehearsal.create_user(END_USER)
+        rehearsal.authorize_groups([rehearsal.create_group("Bloggers", [user_id])])
+    dock = window.panels.edge_cases
+    wait_for(lambda: dock.wrong_audience.isEnabled(), 10_000)  # the application's event reached the dock
+    end_user = window.browsers["end-user"]
+    go_to(end_user, f"{module_sandbox.jumpcloud.base_url}/userconsole")
+    type_into(end_user, "input[name=login]", END_USER.username)
+    type_into(end_user, "input[name=password]", USER_PASSWORD)
+    click(end_user, "button", "User Login")
+    wait_for_page(end_user, "Applications", "BlogIn", host=module_sandbox.jumpcloud.host, path="/userconsole")
+    yield Walk(window, module_sandbox, dock)
+    dock.all_off()
+
+
+def press(button: QAbstractButton) -> None:
+    """A mouse click on a checkbox of the dock, on its box, as the tester gives it."""
+    QTest.mouseClick(button, Qt.MouseButton.LeftButton, pos=QPoint(8, button.height() // 2))
+
+
+def set_skew(dock: EdgeCasesDock, minutes: int) -> None:
+    """Drag the clock skew slider to ``minutes`` and let go."""
+    dock.skew_slider.setValue(minutes)
+    dock.skew_slider.sliderReleased.emit()
+
+
+@dataclass(frozen=True)
+class Toggle:
+    label: str
+    check: str  # the check BlogIn names on its page and in the tracer
+    on: Callable[[EdgeCasesDock], None]
+    off: Callable[[EdgeCasesDock], None]
+    #: what the tracer must bring forward for this failure (the offending value)
+    shows_offending: Callable[[MessageDetail, TracedMessage, str], None]
+
+
+def audience_offending(detail: MessageDetail, message: TracedMessage, _page: str) -> None:
+    audience = detail.values["audience"]
+    assert audience.text().endswith("/wrong-audience")
+    assert FAILING_RED in audience.styleSheet() and FAILING_RED in detail.field_labels["audience"].styleSheet()
+    assert "audience check failed" in audience.toolTip()
+    assert not audience.visibleRegion().isEmpty(), "the refused Audience is scrolled out of sight"
+
+
+def unsigned_offending(detail: MessageDetail, message: TracedMessage, _page: str) -> None:
+    assert not message.signatures
+    assert "not signed" in detail.signatures.text()
+    assert detail.signature_heading.text() == "Signature ✘"
+    assert "Sign Assertion" in detail.fix.text()
+
+
+def wrong_key_offending(detail: MessageDetail, message: TracedMessage, page: str) -> None:
+    expected = message.expected_certificate_sha256
+    assert expected and expected in page  # BlogIn's page names the certificate it trusts …
+    signatures = detail.signatures.text()
+    assert "does NOT match the certificate configured at BlogIn" in signatures
+    assert f'BlogIn expects: <tt style="color:{FAILING_RED}">{expected}</tt>' in signatures  # … so does the tracer
+    signer = message.signatures[0].certificate_sha256
+    assert signer and signer != expected and signer in page
+
+
+def validity_offending(minutes_late_at_least: int) -> Callable[[MessageDetail, TracedMessage, str], None]:
+    def shows(detail: MessageDetail, message: TracedMessage, _page: str) -> None:
+        window = message.window
+        assert detail.validity.text().startswith("Expired: NotOnOrAfter passed")
+        assert detail.timeline.window_ is window and window.valid is False
+        gap = gap_text(window)
+        assert gap is not None and gap.endswith("after NotOnOrAfter"), gap
+        assert window.clock is not None and window.not_on_or_after is not None
+        assert (window.clock - window.not_on_or_after).total_seconds() >= minutes_late_at_least * 60
+        assert not detail.validity.visibleRegion().isEmpty(), "the validity verdict is scrolled out of sight"
+
+    return shows
+
+
+def short_validity_on(dock: EdgeCasesDock) -> None:
+    dock.validity_seconds.setValue(5)
+    press(dock.short_validity)
+    set_skew(dock, -2)  # alone, 5 s fall well within BlogIn's 60 s of allowed skew (the dock says so)
+
+
+def short_validity_off(dock: EdgeCasesDock) -> None:
+    press(dock.short_validity)
+    set_skew(dock, 0)
+
+
+TOGGLES = [
+    Toggle(
+        "Wrong audience",
+        "audience",
+        lambda dock: press(dock.wrong_audience),
+        lambda dock: press(dock.wrong_audience),
+        audience_offending,
+    ),
+    Toggle(
+        "Unsigned",
+        "signature",
+        lambda dock: press(dock.unsigned),
+        lambda dock: press(dock.unsigned),
+        unsigned_offending,
+    ),
+    Toggle(
+        "Signed with the wrong key",
+        "signing certificate",
+        lambda dock: press(dock.wrong_key),
+        lambda dock: press(dock.wrong_key),
+        wrong_key_offending,
+    ),
+    Toggle(
+        "Clock skew",
+        "validity window",
+        lambda dock: set_skew(dock, -20),
+        lambda dock: set_skew(dock, 0),
+        validity_offending(14),
+    ),
+    Toggle("Short validity", "validity window", short_validity_on, short_validity_off, validity_offending(1)),
+]
+
+
+def newest_response_at_blogin(walk: Walk, known: set[str]) -> SandboxEvent:
+    """BlogIn's capture of the Response it has just received (one the tracer did not hold before)."""
+    model = walk.window.traffic_panels.saml_model
+
+    def arrived() -> list[SandboxEvent]:
+        return [
+            trace
+            for trace in model.traces()
+            if trace.id not in known
+            and trace.system == "blogin"
+            and trace.data.get("direction") == "received"
+            and trace.data.get("message_type") == "Response"
+        ]
+
+    wait_for(lambda: bool(arrived()), 10_000)
+    return arrived()[-1]
+
+
+def received_ids(walk: Walk) -> set[str]:
+    return {trace.id for trace in walk.window.traffic_panels.saml_model.traces()}
+
+
+def check_the_panels(walk: Walk, toggle: Toggle, page: str, known: set[str]) -> None:
+    """The tracer and the event log say what BlogIn's page said, and link to each other."""
+    window = walk.window
+    panels = window.traffic_panels
+    trace = newest_response_at_blogin(walk, known)
+    assert trace.data.get("verdict") == "rejected"
+
+    # The tracer, opened on the message: the verdict, the same reason, the failed check and what to fix.
+    assert panels.open_message(SAML, trace.id)
+    tracer = panels.tracer
+    detail = tracer.detail
+    message = tracer.current
+    assert message is not None and message.trace.id == trace.id
+    assert detail.badge.text() == "Rejected"
+    assert message.reason and message.reason in page  # the End User read the very same reason
+    assert detail.reason.isVisible() and detail.reason.text() == f"BlogIn rejected it: {message.reason}"
+    assert detail.fix.isVisible()
+    assert f"Failed check: <b>{toggle.check}</b>" in detail.fix.text() and "What to fix:" in detail.fix.text()
+    assert toggle.label in detail.fix.text() or toggle.label == "Short validity"  # names the toggle behind it
+    failed_rows = [r for r in range(detail.checks.rowCount()) if detail.checks.item(r, 1).text() == "✘ failed"]
+    assert [detail.checks.item(r, 0).text() for r in failed_rows] == [toggle.check]
+    toggle.shows_offending(detail, message, page)
+    copied = detail.reason_text()
+    assert copied.startswith(f"BlogIn rejected it: {message.reason}\nFailed check: {toggle.check}\nWhat to fix: ")
+
+    # "Rejected only" keeps it, and hides the accepted ones.
+    tracer.show_filter.setCurrentIndex(tracer.show_filter.findData("rejected"))
+    shown = [tracer.model.trace_at(r) for r in range(tracer.model.rowCount())]
+    assert trace in shown and all(t is not None and t.data.get("verdict") == "rejected" for t in shown)
+    tracer.show_filter.setCurrentIndex(0)
+
+    # The event log: BlogIn's failed event, its reason in words, and the message it is about.
+    log = window.event_log
+    model = window.event_model
+
+    def failed_event() -> SandboxEvent | None:
+        events = [
+            model.event_at(row)
+            for row in range(model.rowCount())
+            if (event := model.event_at(row)) is not None
+            and event.event_type == "sso_login_failed"
+            and event.timestamp >= trace.timestamp
+        ]
+        return events[-1] if events else None
+
+    wait_for(lambda: failed_event() is not None, 10_000)
+    event = failed_event()
+    assert event is not None and not event.success and toggle.check in event.summary
+    row = model.row_of_event(event.id)
+    assert row is not None
+    log.show()
+    log.raise_()
+    log.table.selectRow(row)
+    assert log.reason.isVisible() and message.reason in log.reason.text()
+    extras = panels.extras
+    assert extras is not None and extras.related_button.isEnabled()
+    tracer.current = None
+    extras.related_button.click()
+    assert tracer.current is not None and tracer.current.trace.id == trace.id
+
+
+@pytest.mark.parametrize("toggle", TOGGLES, ids=lambda toggle: toggle.label)
+def test_each_assertion_toggle_fails_both_sign_ins_and_every_panel_says_why(walk: Walk, toggle: Toggle) -> None:
+    sandbox, dock = walk.sandbox, walk.dock
+    end_user = walk.window.browsers["end-user"]
+    blogin, jumpcloud = sandbox.blogin.host, sandbox.jumpcloud.host
+    dock.raise_()
+    toggle.on(dock)
+    assert dock.summary.text().startswith("On: Assertion: ")
+    assert walk.window.panels.indicator.isVisibleTo(walk.window)
+
+    # IdP-initiated: the User Console tile; BlogIn refuses and says which check failed.
+    known = received_ids(walk)
+    go_to(end_user, f"{sandbox.jumpcloud.base_url}/userconsole")
+    click(end_user, "a.tile", "BlogIn", contains=True)
+    page = wait_for_page(end_user, "Single sign-on failed", f"Failed check: {toggle.check}", host=blogin)
+    check_the_panels(walk, toggle, page, known)
+
+    # SP-initiated: BlogIn's login page › Log in with SSO › JumpCloud (already signed in) › refused again.
+    known = received_ids(walk)
+    go_to(end_user, f"{sandbox.blogin.base_url}/login")
+    click(end_user, "a", "Log in with SSO")
+    page = wait_for_page(end_user, "Single sign-on failed", f"Failed check: {toggle.check}", host=blogin)
+    checks = newest_response_at_blogin(walk, known).data.get("checks") or []
+    assert any(check.get("name") == toggle.check and not check.get("ok") for check in checks)
+
+    # Switched off: the next sign-in goes through.
+    dock.raise_()
+    toggle.off(dock)
+    assert dock.summary.text() == "Everything behaves normally."
+    assert not walk.window.panels.indicator.isVisibleTo(walk.window)
+    known = received_ids(walk)
+    go_to(end_user, f"{sandbox.jumpcloud.base_url}/userconsole")
+    wait_for_page(end_user, "Applications", host=jumpcloud, path="/userconsole")
+    click(end_user, "a.tile", "BlogIn", contains=True)
+    wait_for_page(end_user, "Latest posts", "Signed in as", "Jane Doe", host=blogin, path="/")
+    assert newest_response_at_blogin(walk, known).data.get("verdict") == "accepted"
+    click(end_user, "button.link", "Log out")
+    wait_for_page(end_user, "Log in to Acme", host=blogin, path="/login")
+
+
+def test_the_sent_response_shows_blogins_refusal_too(walk: Walk) -> None:
+    """Selecting JumpCloud's Response as sent still tells why BlogIn refused it on arrival."""
+    panels = walk.window.traffic_panels
+    refused = [t for t in panels.saml_model.traces() if t.data.get("verdict") == "rejected"]
+    assert refused, "no refused sign-in was walked before this test"
+    sent = panels.saml_model.counterpart(refused[-1])
+    assert sent is not None and sent.data.get("direction") == "sent"
+    assert panels.open_message(SAML, sent.id)
+    detail = panels.tracer.detail
+    assert detail.badge.text() == "Sent"
+    assert detail.reason.text().startswith("BlogIn rejected it on arrival: ")
+    assert detail.fix.isVisible() and "What to fix:" in detail.fix.text()
+
+
+def test_the_edge_cases_panel_fits_its_dock(walk: Walk) -> None:
+    """At the dock's narrowest, nothing hides behind a horizontal scroll bar (All off included)."""
+    dock = walk.dock
+    scroll = dock.widget()
+    assert isinstance(scroll, QScrollArea)
+    inner = scroll.widget()
+    assert inner is not None
+    assert inner.minimumSizeHint().width() <= dock.minimumWidth() - 20
