@@ -132,6 +132,7 @@ class SsoForm:
     metadata_document: str = ""
     choices: list[IdpChoice] = field(default_factory=list)
     errors: dict[str, str] = field(default_factory=dict)
+    notice: str = ""  # said after saving, when something was kept rather than read again
 
 
 def form_from(configuration: SsoConfiguration) -> SsoForm:
@@ -267,6 +268,28 @@ def _validate_plain_fields(form: SsoForm) -> int:
     return skew
 
 
+def _keep_saved_idp_when_turning_off(form: SsoForm, configuration: SsoConfiguration) -> None:
+    """Turning single sign-on off must work when the identity provider is unreachable or its metadata
+    expired (that is when people need their passwords): a failure to read the *saved* source again then
+    keeps the saved identity provider, and ``form.notice`` says so."""
+    field_name = _metadata_field(form.method)
+    if form.enabled or set(form.errors) != {field_name} or not configuration.idp_configured:
+        return
+    unchanged = form.method == configuration.method and (
+        (form.method == "metadata_url" and form.metadata_url == configuration.metadata_url)
+        or (
+            form.method == "manual"
+            and form.issuer == configuration.idp_entity_id
+            and form.sso_url == configuration.idp_sso_url
+        )
+    )
+    if unchanged:
+        form.notice = (
+            f"The identity provider could not be read again ({form.errors.pop(field_name)}); "
+            "the saved one is kept while single sign-on is off."
+        )
+
+
 def apply_metadata(configuration: SsoConfiguration, document: IdpDocument, idp: IdpMetadata) -> None:
     """Keep the identity provider just read: its standalone metadata and the values the tab shows."""
     binding, url = document.sso_endpoint()
@@ -296,6 +319,7 @@ def save_settings(session: Session, form: SsoForm, actor: str) -> bool:
                 form.metadata_document = _as_text(xml)
         except MetadataError as error:
             form.errors[_metadata_field(form.method)] = str(error)
+    _keep_saved_idp_when_turning_off(form, configuration)
     if form.errors:
         return False
     if form.enabled and read is None and not configuration.idp_configured:

@@ -203,6 +203,8 @@ def save() -> tuple[str, int] | Response:
         db().rollback()
         return _render_tab(form, 400)
     flash("Single sign-on settings saved.", "success")
+    if form.notice:
+        flash(form.notice, "info")
     return redirect(url_for("sso.settings_tab"))
 
 

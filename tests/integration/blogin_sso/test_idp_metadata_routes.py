@@ -388,3 +388,25 @@ def test_refetch_says_when_the_chosen_identity_provider_left_the_document(
     page = folded(admin.get(f"{sso_sandbox.blogin.base_url}/settings/sso").text)
     assert f"“{KEYCLOAK[0]}” is not one of them ({OKTA[0]}, {ENTRA[0]})" in page
     assert configured(admin, sso_sandbox) == before
+
+
+def test_single_sign_on_can_be_turned_off_while_the_metadata_url_is_down(
+    admin: httpx.Client, sso_sandbox: Sandbox, metadata_host: MetadataHost, pair: list[KeyPair]
+) -> None:
+    shape = shapes.okta([pair[0].certificate_pem], *OKTA)
+    metadata_host.documents["/flaky.xml"] = (200, shape.xml, 0.0)
+    url = metadata_host.url("/flaky.xml")
+    assert configure(admin, sso_sandbox, None, method="metadata_url", metadata_url=url).status_code == 302
+    metadata_host.documents["/flaky.xml"] = (503, "Service Unavailable", 0.0)
+    # Turning it on again with the IdP down is refused; turning it off is saved, the IdP kept.
+    assert configure(admin, sso_sandbox, None, method="metadata_url", metadata_url=url).status_code == 400
+    answer = configure(admin, sso_sandbox, None, method="metadata_url", metadata_url=url, enabled=None)
+    assert answer.status_code == 302, field_errors(answer.text)
+    page = folded(admin.get(f"{sso_sandbox.blogin.base_url}/settings/sso").text)
+    assert "answered HTTP 503" in page and "the saved one is kept while single sign-on is off" in page
+    assert OKTA[0] in configured(admin, sso_sandbox)
+    # Another URL that fails is still an error, even when turning off.
+    other = metadata_host.url("/nothing-here.xml")
+    assert (
+        configure(admin, sso_sandbox, None, method="metadata_url", metadata_url=other, enabled=None).status_code == 400
+    )
