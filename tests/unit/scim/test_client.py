@@ -13,21 +13,36 @@ import pytest
 
 from sandbox.http import LoopbackTransport
 from sandbox.scim.client import (
+    CONFLICT,
     GROUP_SCHEMA,
     INVALID_JSON,
+    MISSING_ID,
     NOT_FOUND,
     NOT_SCIM,
     RATE_LIMITED,
+    REDIRECTED,
     REJECTED,
     SERVER_ERROR,
     TIMEOUT,
     UNAUTHORIZED,
     UNREACHABLE,
+    UNTRUSTED_CERTIFICATE,
     USER_SCHEMA,
     ScimClient,
     ScimRequestError,
 )
+from sandbox.scim.http11 import KeepAlivePool
+from sandbox.scim.transport import path_segment
 from sandbox.server import ServerThread
+from tests.integration.jumpcloud_idm.quirky_server import (
+    BASE_PATH,
+    ESCAPED_IDS,
+    OLD_BASE_PATH,
+    Quirks,
+    QuirkyScim,
+    quirky_server,
+    self_signed_https,
+)
 from tests.integration.jumpcloud_idm.scim_servers import ScimServer, scim2_server
 
 
@@ -229,3 +244,155 @@ def test_a_bare_transport_serves_the_same_requests_with_their_timeout(scim: Scim
     assert slow.value.kind == TIMEOUT
     assert records[0]["request_headers"]["authorization"] == "Bearer test••••"
     assert records[0]["request_headers"]["user-agent"].startswith("sso-sandbox/")
+
+
+def test_ids_are_sent_as_one_percent_encoded_path_segment() -> None:
+    assert path_segment("a/b c+é") == "a%2Fb%20c%2B%C3%A9"
+    assert (path_segment("."), path_segment(".."), path_segment("plain-id_1.2~")) == ("%2E", "%2E%2E", "plain-id_1.2~")
+    with quirky_server(Quirks(ids="escaped")) as server:
+        records: list[dict[str, Any]] = []
+        pool = KeepAlivePool()
+        try:
+            client = ScimClient(server.base_url, server.token, client=pool, on_exchange=records.append)
+            for n in range(len(ESCAPED_IDS)):
+                user = client.create_user({"userName": f"escaped{n}"})
+                client.patch_user(user.id, [{"op": "replace", "path": "active", "value": False}])
+                client.delete_user(user.id)
+        finally:
+            pool.close()
+    assert {r["status"] for r in records} == {201, 200, 204} and not server.app.users
+    assert "/Users/u%2F" in " ".join(r["path"] for r in records)
+
+
+def redirected_client(location: str, status: str = "308 Permanent Redirect") -> Any:
+    return canned(status, b"", [("Location", location), ("Content-Length", "0")])
+
+
+def test_a_redirect_on_the_same_server_is_followed_with_the_same_method_and_body() -> None:
+    records: list[dict[str, Any]] = []
+    with quirky_server(Quirks(moved=301), base_path=OLD_BASE_PATH) as server:
+        with ScimClient(server.base_url, server.token, on_exchange=records.append) as client:
+            created = client.create_user({"userName": "moved.user"})
+        assert created.id in server.app.users
+    assert [(r["method"], r["status"]) for r in records] == [("POST", 301), ("POST", 201)]
+    assert records[1]["request_body"] == records[0]["request_body"]
+    assert records[1]["url"].endswith(f"{BASE_PATH}/Users")
+
+
+def test_a_redirect_to_another_server_or_in_a_loop_is_refused() -> None:
+    records: list[dict[str, Any]] = []
+    with (
+        redirected_client("https://elsewhere.example/scim/v2/Users") as url,
+        ScimClient(url, "t", on_exchange=records.append) as client,
+        pytest.raises(ScimRequestError) as elsewhere,
+    ):
+        client.create_user({"userName": "x"})
+    assert elsewhere.value.kind == REDIRECTED and not elsewhere.value.retryable
+    assert "to https://elsewhere.example/scim/v2/Users (308)" in str(elsewhere.value) and len(records) == 1
+    records.clear()
+    with (
+        redirected_client("/scim/v2/Users", "307 Temporary Redirect") as url,
+        ScimClient(url, "t", on_exchange=records.append) as client,
+        pytest.raises(ScimRequestError) as loop,
+    ):
+        client.find_user("x")
+    assert loop.value.kind == REDIRECTED and "again and again" in str(loop.value) and len(records) == 6
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "content_type", "call", "kind", "words"),
+    [
+        (
+            "502 Bad Gateway",
+            b"<html><h1>502 Bad Gateway</h1></html>",
+            "text/html",
+            "find_user",
+            SERVER_ERROR,
+            "failed with 502 Bad Gateway, answering with a web page from a proxy or gateway",
+        ),
+        ("500 Oops", b"<html>trace</html>", "text/html", "find_user", SERVER_ERROR, "500 Internal Server Error"),
+        ("201 Created", b'{"userName": "x"}', "application/scim+json", "create_user", MISSING_ID, "without an id"),
+        ("201 Created", b"", "application/scim+json", "create_user", INVALID_JSON, "an empty body"),
+        ("200 OK", b"", "application/scim+json", "find_user", INVALID_JSON, "an empty body"),
+        ("200 OK", b"{}", "application/scim+json", "find_user", INVALID_JSON, "neither Resources nor totalResults"),
+        (
+            "409 Conflict",
+            b'{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"status":"409","scimType":"uniqueness",'
+            b'"detail":"userName taken"}',
+            "application/scim+json",
+            "create_user",
+            CONFLICT,
+            "Conflict (409 uniqueness): userName taken.",
+        ),
+    ],
+)
+def test_answers_no_client_can_use_are_plain_failures(
+    status: str, body: bytes, content_type: str, call: str, kind: str, words: str
+) -> None:
+    with (
+        canned(status, body, [("Content-Type", content_type)]) as url,
+        ScimClient(url, "t") as client,
+        pytest.raises(ScimRequestError) as raised,
+    ):
+        if call == "create_user":
+            client.create_user({"userName": "x"})
+        else:
+            client.find_user("x")
+    assert raised.value.kind == kind and words in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    "page",
+    [
+        {"totalResults": 0},
+        {"schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"], "totalResults": 0, "Resources": None},
+    ],
+)
+def test_a_list_without_resources_is_nobody(page: dict[str, Any]) -> None:
+    with (
+        canned("200 OK", json.dumps(page).encode(), [("Content-Type", "application/json; charset=utf-8")]) as url,
+        ScimClient(url, "t") as client,
+    ):
+        assert client.find_user("x") is None
+        assert client.find_users(["x", "y"]) == {"x": None, "y": None}
+
+
+def test_attributes_are_read_as_their_sender_meant_them() -> None:
+    user = {"id": 42, "userName": "kim", "active": "False", "name": "Kim Lee", "emails": "kim@x", "externalId": 7}
+    page = {"totalResults": "1", "Resources": [user]}
+    with (
+        canned("200 OK", json.dumps(page).encode(), [("Content-Type", "application/scim+json")]) as url,
+        ScimClient(url, "t") as client,
+    ):
+        found = client.find_user("KIM")
+    assert found is not None
+    assert (found.id, found.active, found.given_name, found.emails, found.external_id) == ("42", False, "", [], "7")
+
+
+def test_a_lookup_reads_every_page_of_a_server_ignoring_the_filter_and_takes_only_its_user() -> None:
+    with quirky_server(Quirks(ignore_filter=True, page_size=2)) as server:
+        for n in range(5):
+            server.app.add_user(f"paged{n}")
+        with ScimClient(server.base_url, server.token) as client:
+            found = client.find_user("PAGED4")
+            assert found is not None and found.user_name == "paged4"
+            assert client.find_user("paged9") is None
+        lookups = [t for m, t in server.app.requests if m == "GET"]
+        assert len(lookups) == 3 + 3  # three pages each
+        server.app.quirks.ignore_start_index = True
+        with ScimClient(server.base_url, server.token) as client, pytest.raises(ScimRequestError) as stuck:
+            client.find_user("paged4")
+    assert stuck.value.kind == REJECTED and "ignores the filter and startIndex" in str(stuck.value)
+
+
+def test_https_with_a_self_signed_certificate_is_not_trusted_and_not_retried() -> None:
+    records: list[dict[str, Any]] = []
+    with (
+        self_signed_https(QuirkyScim()) as url,
+        ScimClient(url, "t", on_exchange=records.append) as client,
+        pytest.raises(ScimRequestError) as refused,
+    ):
+        client.find_user("x")
+    assert refused.value.kind == UNTRUSTED_CERTIFICATE and not refused.value.retryable
+    assert "is not trusted (self-signed certificate)" in str(refused.value)
+    assert records[0]["status"] is None and "CERTIFICATE_VERIFY_FAILED" in records[0]["error"]
