@@ -189,6 +189,11 @@ def received_ids(walk: Walk) -> set[str]:
     return {trace.id for trace in walk.window.traffic_panels.saml_model.traces()}
 
 
+def cell(detail: MessageDetail, row: int, column: int) -> str:
+    item = detail.checks.item(row, column)
+    return item.text() if item is not None else ""
+
+
 def check_the_panels(walk: Walk, toggle: Toggle, page: str, known: set[str]) -> None:
     """The tracer and the event log say what BlogIn's page said, and link to each other."""
     window = walk.window
@@ -207,9 +212,9 @@ def check_the_panels(walk: Walk, toggle: Toggle, page: str, known: set[str]) -> 
     assert detail.reason.isVisible() and detail.reason.text() == f"BlogIn rejected it: {message.reason}"
     assert detail.fix.isVisible()
     assert f"Failed check: <b>{toggle.check}</b>" in detail.fix.text() and "What to fix:" in detail.fix.text()
-    assert toggle.label in detail.fix.text() or toggle.label == "Short validity"  # names the toggle behind it
-    failed_rows = [r for r in range(detail.checks.rowCount()) if detail.checks.item(r, 1).text() == "✘ failed"]
-    assert [detail.checks.item(r, 0).text() for r in failed_rows] == [toggle.check]
+    assert f"“{toggle.label}”" in detail.fix.text()  # names the toggle behind it
+    checks = [[cell(detail, row, column) for column in range(3)] for row in range(detail.checks.rowCount())]
+    assert [name for name, result, _detail in checks if result == "✘ failed"] == [toggle.check]
     toggle.shows_offending(detail, message, page)
     copied = detail.reason_text()
     assert copied.startswith(f"BlogIn rejected it: {message.reason}\nFailed check: {toggle.check}\nWhat to fix: ")
@@ -245,7 +250,9 @@ def check_the_panels(walk: Walk, toggle: Toggle, page: str, known: set[str]) -> 
     assert log.reason.isVisible() and message.reason in log.reason.text()
     extras = panels.extras
     assert extras is not None and extras.related_button.isEnabled()
-    tracer.current = None
+    other = next(t for t in panels.saml_model.traces() if t.id != trace.id)
+    assert panels.open_message(SAML, other.id) and tracer.current is not None  # looking elsewhere first
+    assert tracer.current.trace.id == other.id
     extras.related_button.click()
     assert tracer.current is not None and tracer.current.trace.id == trace.id
 
