@@ -37,10 +37,13 @@ class IndependentSp:
     want_response_signed: bool = False
     backend: str = DEFAULT_BACKEND
     accepted_time_diff: int = 0
+    # More HTTP-POST ACS URLs after ACS_URL, numbered 2, 3, … in the SP's metadata (ACS_URL is 1).
+    extra_acs_urls: tuple[str, ...] = ()
     outstanding: dict[str, str] = field(default_factory=dict)
     consumed: set[str] = field(default_factory=set)
 
     def __post_init__(self) -> None:
+        self.last_request_id = ""
         self.keys = generate_key_pair("interop-sp")
         self._dir = tempfile.TemporaryDirectory(prefix="interop-sp-")
         key_file = Path(self._dir.name, "sp.key")
@@ -56,7 +59,11 @@ class IndependentSp:
             "metadata": {"inline": [self.idp_metadata_xml]},
             "service": {
                 "sp": {
-                    "endpoints": {"assertion_consumer_service": [(ACS_URL, BINDING_HTTP_POST)]},
+                    "endpoints": {
+                        "assertion_consumer_service": [
+                            (url, BINDING_HTTP_POST) for url in (ACS_URL, *self.extra_acs_urls)
+                        ]
+                    },
                     "allow_unsolicited": True,
                     "want_assertions_signed": self.want_assertions_signed,
                     "want_response_signed": self.want_response_signed,
@@ -73,26 +80,36 @@ class IndependentSp:
     def close(self) -> None:
         self._dir.cleanup()
 
-    def redirect_url(self, relay_state: str = "") -> str:
-        """Where the SP sends the browser for SP-initiated SSO with HTTP-Redirect."""
-        request_id, info = self.client.prepare_for_authenticate(relay_state=relay_state, binding=BINDING_HTTP_REDIRECT)
+    def redirect_url(self, relay_state: str = "", **asked: Any) -> str:
+        """Where the SP sends the browser for SP-initiated SSO with HTTP-Redirect.
+
+        ``asked``: what pysaml2's ``prepare_for_authenticate`` puts in the AuthnRequest (``force_authn``,
+        ``is_passive``, ``nameid_format``, ``requested_authn_context``, ``response_binding``, …).
+        """
+        request_id, info = self.client.prepare_for_authenticate(
+            relay_state=relay_state, binding=BINDING_HTTP_REDIRECT, **asked
+        )
         self.outstanding[request_id] = "/"
+        self.last_request_id = request_id
         return str(dict(info["headers"])["Location"])
 
-    def post_form(self, relay_state: str = "") -> tuple[str, dict[str, str]]:
+    def post_form(self, relay_state: str = "", **asked: Any) -> tuple[str, dict[str, str]]:
         """The action and fields of the auto-submitting form for SP-initiated SSO with HTTP-POST."""
-        request_id, info = self.client.prepare_for_authenticate(relay_state=relay_state, binding=BINDING_HTTP_POST)
+        request_id, info = self.client.prepare_for_authenticate(
+            relay_state=relay_state, binding=BINDING_HTTP_POST, **asked
+        )
         self.outstanding[request_id] = "/"
+        self.last_request_id = request_id
         return form_of(str(info["data"]))
 
-    def accept(self, saml_response: str) -> dict[str, Any]:
-        """The identity the Response asserts; raises :class:`Rejected` with the reason otherwise."""
+    def accept(self, saml_response: str, acs_url: str = ACS_URL) -> dict[str, Any]:
+        """The identity the Response asserts (received at ``acs_url``); raises :class:`Rejected` otherwise."""
         try:
             parsed = self.client.parse_authn_request_response(
                 saml_response,
                 BINDING_HTTP_POST,
                 outstanding=self.outstanding,
-                conv_info={"remote_addr": "127.0.0.1", "request_uri": ACS_URL, "entity_id": ENTITY_ID},
+                conv_info={"remote_addr": "127.0.0.1", "request_uri": acs_url, "entity_id": ENTITY_ID},
             )
         except Exception as error:
             raise Rejected(f"{type(error).__name__}: {error}") from error
