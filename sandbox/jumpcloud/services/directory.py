@@ -35,7 +35,8 @@ USER_FIELDS: dict[str, str] = {
     "timezone": "timezone",
     "state": "state",
 }
-_LIMITS = {
+# Longest value of each text field, in characters (the forms stop there too).
+FIELD_LIMITS = {
     "username": 128,
     "email": 320,
     "firstname": 256,
@@ -44,6 +45,8 @@ _LIMITS = {
     "jobTitle": 256,
     "workPhone": 64,
 }
+GROUP_NAME_LIMIT = 256
+GROUP_DESCRIPTION_LIMIT = 1024
 _USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]*$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _PHONE = re.compile(r"^[0-9+()./ x-]*$")
@@ -138,7 +141,7 @@ def _validate_user(session: Session, values: dict[str, str], password: str | Non
             taken = session.scalars(select(SystemUser).where(SystemUser.email == email)).first()
             if taken is not None and taken is not existing:
                 conflicts["email"] = f"The email {email} is already in use by another user."
-    for field, limit in _LIMITS.items():
+    for field, limit in FIELD_LIMITS.items():
         if field in values and len(values[field]) > limit and field not in errors:
             errors[field] = f"At most {limit} characters."
     for field, value in values.items():
@@ -246,10 +249,10 @@ def delete_user(session: Session, user: SystemUser, *, initiated_by: Initiator) 
 def _validate_group(session: Session, name: str, description: str, existing: UserGroup | None) -> None:
     if not name:
         raise DirectoryError({"name": "Group name is required."})
-    if len(name) > 256:
-        raise DirectoryError({"name": "At most 256 characters."})
-    if len(description) > 1024:
-        raise DirectoryError({"description": "At most 1024 characters."})
+    if len(name) > GROUP_NAME_LIMIT:
+        raise DirectoryError({"name": f"At most {GROUP_NAME_LIMIT} characters."})
+    if len(description) > GROUP_DESCRIPTION_LIMIT:
+        raise DirectoryError({"description": f"At most {GROUP_DESCRIPTION_LIMIT} characters."})
     hidden = {field: hidden_character_error(text) for field, text in (("name", name), ("description", description))}
     if any(hidden.values()):
         raise DirectoryError({field: message for field, message in hidden.items() if message})

@@ -16,6 +16,12 @@ from sandbox.webcommon import db
 bp = Blueprint("groups", __name__, url_prefix="/groups")
 
 
+@bp.context_processor
+def group_limits() -> dict[str, object]:
+    """The longest group name and description, for the forms' ``maxlength``."""
+    return {"group_limits": {"name": directory.GROUP_NAME_LIMIT, "description": directory.GROUP_DESCRIPTION_LIMIT}}
+
+
 def _group_or_404(group_id: str) -> UserGroup:
     group = db().get(UserGroup, group_id)
     if group is None:

@@ -42,6 +42,7 @@ def _render_form(
             values=values,
             errors=errors,
             timezones=directory.timezone_names(),
+            limits=directory.FIELD_LIMITS,
             other_groups=groups_outside(db(), user) if user is not None else [],
         ),
         status,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import httpx
 from sqlalchemy import select
 
@@ -200,3 +202,21 @@ def test_a_look_alike_group_name_with_a_zero_width_space_is_refused(admin: httpx
     # Joiners inside emoji sequences and scripts that need them are kept.
     family = admin.post(f"{base}/groups/new", data={"name": "Family 👨\u200d👩\u200d👧"})
     assert family.status_code == 302
+
+
+def test_the_forms_stop_typing_at_the_lengths_the_directory_accepts(admin: httpx.Client, base: str) -> None:
+    user_form = admin.get(f"{base}/users/new").text
+    lengths = dict(re.findall(r'name="(\w+)"[^>]*maxlength="(\d+)"', user_form))
+    assert lengths == {
+        "firstname": "256",
+        "lastname": "256",
+        "username": "128",
+        "email": "320",
+        "displayname": "256",
+        "jobTitle": "256",
+        "workPhone": "64",
+    }
+    too_long = admin.post(f"{base}/users/new", data={"username": "u" * 129, "email": "long.user@acme.example"})
+    assert too_long.status_code == 400 and "At most 128 characters." in too_long.text
+    group_form = admin.get(f"{base}/groups/new").text
+    assert dict(re.findall(r'name="(\w+)"[^>]*maxlength="(\d+)"', group_form)) == {"name": "256", "description": "1024"}
