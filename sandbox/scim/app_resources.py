@@ -17,7 +17,9 @@ from sandbox.scim.answers import MISSING_ID, ScimRequestError
 def resource_id(body: Mapping[str, Any]) -> str:
     """The resource's ``id`` as text (numbers are taken as written); ``""`` when it has none."""
     value = body.get("id")
-    if isinstance(value, bool) or not isinstance(value, str | int):
+    if value.__class__ is str:  # the usual case, first: this runs for every resource read
+        return value
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
         return ""
     return str(value)
 
@@ -51,7 +53,9 @@ def _member_id(member: Any) -> str:
 
 
 def _text(value: Any) -> str:
-    return value if isinstance(value, str) else "" if value is None else str(value)
+    if value.__class__ is str:
+        return value
+    return "" if value is None else str(value)
 
 
 @dataclass(frozen=True)
@@ -75,19 +79,19 @@ class ScimUser:
     @classmethod
     def from_body(cls, body: Mapping[str, Any]) -> ScimUser:
         emails = body.get("emails")
-        ordered = sorted(
-            (e for e in emails if isinstance(e, dict) and e.get("value")) if isinstance(emails, list) else (),
-            key=lambda e: not e.get("primary"),
-        )
+        listed = [e for e in emails if isinstance(e, dict) and e.get("value")] if isinstance(emails, list) else []
+        if len(listed) > 1:
+            listed.sort(key=lambda e: not e.get("primary"))
         name = body.get("name")
         if not isinstance(name, dict):
             name = {}
+        active = body.get("active")
         external_id = body.get("externalId")
         return cls(
             id=resource_id(body),
             user_name=_text(body.get("userName")),
-            active=_flag(body.get("active"), True),
-            emails=[str(e["value"]) for e in ordered],
+            active=active if active.__class__ is bool else _flag(active, True),
+            emails=[str(e["value"]) for e in listed],
             given_name=_text(name.get("givenName")),
             family_name=_text(name.get("familyName")),
             display_name=_text(body.get("displayName")),
