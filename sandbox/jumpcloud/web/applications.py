@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from werkzeug.wrappers import Response
 
-from sandbox.jumpcloud.models import SsoApplication
+from sandbox.jumpcloud.models import SsoApplication, application_groups
 from sandbox.jumpcloud.services import applications as service
 from sandbox.jumpcloud.services.catalog import catalog_entry, search_catalog
 from sandbox.jumpcloud.services.directory_search import like_pattern
@@ -50,9 +50,14 @@ def configured() -> str:
             )
         )
     applications = db().scalars(query).all()
+    # One counting query for the list, rather than loading each application's groups.
+    rows = db().execute(
+        select(application_groups.c.application_id, func.count()).group_by(application_groups.c.application_id)
+    )
     return render_template(
         "applications/list.html",
         applications=applications,
+        group_counts={str(application_id): int(count) for application_id, count in rows},
         q=text,
         selected=set(request.args.getlist("selected")),
         reopen_delete=request.args.get("confirm") == "1",

@@ -43,6 +43,10 @@ def test_a_group_is_authorized_for_applications_from_its_own_page(
     # The application's own User Groups tab agrees, with the group's member count.
     tab = admin.get(f"{base}/applications/{payroll}/groups")
     assert re.search(rf'value="{group_id}" id="g-{group_id}" checked', tab.text)
+    # So does the Configured Applications list's User Groups column.
+    listing = admin.get(f"{base}/applications", params={"q": "Payroll"}).text
+    row = listing.split(f'value="{payroll}"', 1)[1].split("</tr>", 1)[0]
+    assert re.findall(r"<td>(\d+)</td>", row) == ["1"]
 
     admin.post(f"{base}{location}/applications", data={"application_id": [wiki]})
     page = admin.get(f"{base}{location}")
