@@ -157,6 +157,9 @@ def test_a_base_url_moved_on_the_same_server_is_followed_with_the_same_request(
         created = next(e for e in events if e["event_type"] == "user_create_provision")
         posts = [(e["status"], e["url"].split("/", 3)[3]) for e in exchanges(org, created) if e["method"] == "POST"]
         assert posts == [(status, f"{OLD_BASE_PATH[1:]}/Users"), (201, f"{BASE_PATH[1:]}/Users")]
+        # The traffic view does not show a redirect that was followed as a failure.
+        traces = [t for t in org.sandbox.jumpcloud.recent_traces("scim", limit=2000) if t.related_id == created["id"]]
+        assert len(traces) >= 3 and all(t.success for t in traces)
         # Neither a create nor an update was turned into a GET on the way.
         assert not [t for m, t in server.app.requests if m == "GET" and t.split("?")[0].endswith("/Users/")]
         assert [m for m, t in server.app.requests if t.startswith(f"{BASE_PATH}/Users/")].count("PATCH") == 1

@@ -20,6 +20,7 @@ from sandbox.jumpcloud.models.provisioning import ACTIVE, INACTIVE
 from sandbox.jumpcloud.services.insights import Initiator, record_event
 from sandbox.jumpcloud.services.provisioning import outbox
 from sandbox.jumpcloud.services.provisioning.attributes import create_group_body
+from sandbox.scim.answers import REDIRECTS
 from sandbox.scim.client import (
     ENTERPRISE_USER_SCHEMA,
     NOT_FOUND,
@@ -158,10 +159,11 @@ def record_test(
             else f"Identity Management of {application.display_label}: connection test failed — {test.message}"
         ),
     )
-    for exchange in test.exchanges:
+    for index, exchange in enumerate(test.exchanges):
         status = exchange.get("status")
         summary = f"{exchange['method']} {exchange['path']} → {status if status is not None else exchange['error']}"
-        ok = status is not None and (200 <= int(status) < 300 or int(status) == 404)
+        followed = status in REDIRECTS and index < len(test.exchanges) - 1
+        ok = status is not None and (200 <= int(status) < 300 or int(status) == 404 or followed)
         traces.record(session, "scim", summary, exchange, success=ok, related_id=record["id"])
 
 

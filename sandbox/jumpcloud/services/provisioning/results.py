@@ -28,6 +28,7 @@ from sandbox.jumpcloud.services.insights import NewEvent, new_event, to_sandbox_
 from sandbox.jumpcloud.services.provisioning import outbox
 from sandbox.jumpcloud.services.provisioning.jobs import Attempt, Outcome
 from sandbox.jumpcloud.services.provisioning.rows import RowWriter
+from sandbox.scim.answers import REDIRECTS
 from sandbox.scim.client import ScimRequestError
 from sandbox.traces import NewTrace, TraceLog
 
@@ -152,9 +153,14 @@ class _Journal:
             extra={"application": dict(application)},
         )
         self.events.append(event)
-        for exchange in attempt.exchanges:
+        last = len(attempt.exchanges) - 1
+        for index, exchange in enumerate(attempt.exchanges):
             status = exchange.get("status")
-            ok = (status is not None and 200 <= int(status) < 300) or (status == 404 and exchange["method"] == "GET")
+            ok = (
+                (status is not None and 200 <= int(status) < 300)
+                or (status == 404 and exchange["method"] == "GET")
+                or (status in REDIRECTS and index < last)  # a redirect the client followed
+            )
             shown = status if status is not None else exchange["error"]
             summary = f"{exchange['method']} {exchange['path']} → {shown}"
             self.traces.append(NewTrace(summary, exchange, success=bool(ok), related_id=event.record["id"]))
