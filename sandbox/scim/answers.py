@@ -166,7 +166,7 @@ def transport_failure(error: httpx.HTTPError, where: str, timeout: float) -> Sci
             f"The certificate of {where} is not trusted ({refusal}): JumpCloud sends the Token Key over https "
             "only to a server whose certificate a trusted certificate authority issued for its host name.",
         )
-    return ScimRequestError(UNREACHABLE, f"Could not reach {where}: {_reason(error)}.")
+    return ScimRequestError(UNREACHABLE, _sentence(f"Could not reach {where}", _reason(error)))
 
 
 def _certificate_refusal(error: BaseException) -> str | None:

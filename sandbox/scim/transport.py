@@ -222,10 +222,15 @@ class ScimTransport:
         Followed with the same method and body (a create stays a create), and only on the Base URL's
         own server: the Token Key is never sent to another scheme, host or port.
         """
-        target = urljoin(url, received.headers["location"].strip())
+        location = received.headers["location"].strip()
+        try:
+            target = urljoin(url, location)
+            elsewhere = _origin(target) != _origin(url)
+        except ValueError:  # not a URL at all (an unclosed IPv6 bracket, say): nowhere to follow
+            target, elsewhere = location, True
         if hops >= MAX_REDIRECTS:
             raise redirect_refused(self.where, received.status, target, loop=True)
-        if _origin(target) != _origin(url):
+        if elsewhere:
             raise redirect_refused(self.where, received.status, target, loop=False)
         return target
 

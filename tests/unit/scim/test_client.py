@@ -297,6 +297,15 @@ def test_a_redirect_to_another_server_or_in_a_loop_is_refused() -> None:
     ):
         client.find_user("x")
     assert loop.value.kind == REDIRECTED and "again and again" in str(loop.value) and len(records) == 6
+    pool = KeepAlivePool()
+    with (
+        redirected_client("http://[::1/scim/v2/Users") as url,
+        ScimClient(url, "t", client=pool) as client,
+        pytest.raises(ScimRequestError) as nowhere,
+    ):
+        client.find_user("x")
+    pool.close()
+    assert nowhere.value.kind == REDIRECTED and "to http://[::1/scim/v2/Users (308)" in str(nowhere.value)
 
 
 @pytest.mark.parametrize(
