@@ -8,6 +8,7 @@ from typing import Any
 from PySide6.QtCore import QItemSelection, QModelIndex, Qt, QTimer
 from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDockWidget,
     QLabel,
@@ -78,10 +79,15 @@ class EventLogDock(QDockWidget):
         self.text_filter.setObjectName("textFilter")
         self.text_filter.setPlaceholderText("Filter by text…")
         self.text_filter.setClearButtonEnabled(True)
+        self.failures_filter = QCheckBox("Failures only")
+        self.failures_filter.setObjectName("failuresOnly")
+        self.failures_filter.setToolTip("Show only the events that record a failure, with why in their record.")
         self.count_label = QLabel()
         self.count_label.setObjectName("eventCount")
 
-        bar = filter_bar([self.system_filter, self.type_filter, self.text_filter, self.count_label])
+        bar = filter_bar(
+            [self.system_filter, self.type_filter, self.text_filter, self.failures_filter, self.count_label]
+        )
         # Event types run to 34 characters (scim_provisioning_status_changed): wide enough for them.
         self.table = list_table(
             model, "eventTable", {TIME: 150, SYSTEM: 110, EVENT_TYPE: 250, RESULT: 80}, stretch=SUMMARY
@@ -120,6 +126,7 @@ class EventLogDock(QDockWidget):
         self.text_filter.textChanged.connect(self._text_timer.start)
         self.system_filter.currentIndexChanged.connect(self.apply_filter)
         self.type_filter.currentIndexChanged.connect(self.apply_filter)
+        self.failures_filter.toggled.connect(self.apply_filter)
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
         self.table.doubleClicked.connect(self._show_detail_of)
         model.event_types_changed.connect(self._refresh_types)
@@ -138,6 +145,7 @@ class EventLogDock(QDockWidget):
                 system=self.system_filter.currentData(),
                 event_type=self.type_filter.currentData(),
                 text=self.text_filter.text().strip(),
+                failures_only=self.failures_filter.isChecked(),
             )
         )
         self.detail.clear()
@@ -173,7 +181,8 @@ class EventLogDock(QDockWidget):
         self.table.set_empty_hint(
             "No events yet. What the administrators and end users do in JumpCloud and BlogIn appears here."
             if total == 0
-            else "No event matches these filters. Choose All systems and All event types, or clear the text."
+            else "No event matches these filters. Choose All systems and All event types, clear the text, "
+            "or untick Failures only."
         )
 
     def _selection_changed(self, selected: QItemSelection, _deselected: QItemSelection) -> None:

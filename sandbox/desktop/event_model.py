@@ -19,7 +19,7 @@ from bisect import bisect_left
 from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, replace
 from itertools import compress, count, repeat
-from operator import attrgetter, contains, eq, or_
+from operator import attrgetter, contains, eq, not_, or_
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
@@ -51,6 +51,7 @@ _kinds = attrgetter("kind")
 _systems = attrgetter("system")
 _types = attrgetter("event_type")
 _summaries = attrgetter("summary")
+_successes = attrgetter("success")
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,10 +61,12 @@ class EventFilter:
     system: str | None = None
     event_type: str | None = None
     text: str = ""
+    #: only the events that record a failure (a refused sign-in, a SCIM error, …)
+    failures_only: bool = False
 
     @property
     def is_empty(self) -> bool:
-        return self.system is None and self.event_type is None and not self.text
+        return self.system is None and self.event_type is None and not self.text and not self.failures_only
 
 
 def cell_text(event: SandboxEvent, column: int) -> str:
@@ -278,6 +281,9 @@ class EventLogModel(QAbstractTableModel):
         if wanted.text:
             kept = list(kept) if kept is not rows else rows
             kept = compress(kept, self._text_hits(wanted.text.lower(), rows, kept))
+        if wanted.failures_only:
+            kept = list(kept) if kept is not rows else rows
+            kept = compress(kept, map(not_, map(_successes, map(self._events.__getitem__, kept))))
         return array("i", kept)
 
     def _text_hits(self, needle: str, rows: range, kept: Iterable[int]) -> Iterator[bool]:

@@ -136,6 +136,7 @@ class TrafficPanels:
                 log.system_filter.setCurrentIndex(0)
                 log.type_filter.setCurrentIndex(0)
                 log.text_filter.clear()
+                log.failures_filter.setChecked(False)
                 log.apply_filter()
         return False
 

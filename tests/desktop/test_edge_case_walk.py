@@ -242,6 +242,11 @@ def check_the_panels(walk: Walk, toggle: Toggle, page: str, known: set[str]) -> 
     wait_for(lambda: failed_event() is not None, 10_000)
     event = failed_event()
     assert event is not None and not event.success and toggle.check in event.summary
+    log.failures_filter.setChecked(True)  # "Failures only": the refused sign-ins, nothing else
+    shown = [model.event_at(row) for row in range(model.rowCount())]
+    assert event in shown and all(e is not None and not e.success for e in shown)
+    assert model.rowCount() < model.total_count()
+    log.failures_filter.setChecked(False)
     row = model.row_of_event(event.id)
     assert row is not None
     log.show()
