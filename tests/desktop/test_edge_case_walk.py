@@ -219,6 +219,11 @@ def check_the_panels(walk: Walk, toggle: Toggle, page: str, known: set[str]) -> 
     copied = detail.reason_text()
     assert copied.startswith(f"BlogIn rejected it: {message.reason}\nFailed check: {toggle.check}\nWhat to fix: ")
 
+    # The flow diagram's refusal arrow names the failed check before its (long) reason.
+    scene = panels.flow.scene
+    wait_for(lambda: bool(scene.arrows) and scene.arrows[-1].step.label == "Sign-in refused", 10_000)
+    assert scene.arrows[-1].step.note == f"Failed check: {toggle.check}. {message.reason}"
+
     # "Rejected only" keeps it, and hides the accepted ones.
     tracer.show_filter.setCurrentIndex(tracer.show_filter.findData("rejected"))
     shown = [tracer.model.trace_at(r) for r in range(tracer.model.rowCount())]

@@ -97,6 +97,10 @@ def _saml_steps(trace: SandboxEvent) -> list[Step]:
             steps.append(Step(me, BROWSER, "Signed in: BlogIn session cookie", SAML, trace.id, ok=True, reply=True))
         elif ok is False:
             reason = str(data.get("reason") or "rejected")
+            # The failed check first: a long reason (two fingerprints) is cut short under the arrow.
+            failed = next((c for c in data.get("checks") or [] if isinstance(c, dict) and not c.get("ok")), None)
+            if failed is not None and failed.get("name"):
+                reason = f"Failed check: {failed['name']}. {reason}"
             steps.append(Step(me, BROWSER, "Sign-in refused", SAML, trace.id, ok=False, reply=True, note=reason))
     return steps
 
