@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QAbstractButton, QScrollArea
+from PySide6.QtWidgets import QAbstractButton, QLabel, QScrollArea
 
 from sandbox.app import Sandbox
 from sandbox.desktop.edge_cases import EdgeCasesDock
@@ -219,6 +219,14 @@ def check_the_panels(walk: Walk, toggle: Toggle, page: str, known: set[str]) -> 
     copied = detail.reason_text()
     assert copied.startswith(f"BlogIn rejected it: {message.reason}\nFailed check: {toggle.check}\nWhat to fix: ")
 
+    # JumpCloud's Response as sent still tells why BlogIn refused it on arrival.
+    sent = panels.saml_model.counterpart(trace)
+    assert sent is not None and sent.data.get("direction") == "sent"
+    assert panels.open_message(SAML, sent.id)
+    assert detail.badge.text() == "Sent"
+    assert detail.reason.text() == f"BlogIn rejected it on arrival: {message.reason}"
+    assert f"Failed check: <b>{toggle.check}</b>" in detail.fix.text()
+
     # The flow diagram's refusal arrow names the failed check before its (long) reason.
     scene = panels.flow.scene
     wait_for(lambda: bool(scene.arrows) and scene.arrows[-1].step.label == "Sign-in refused", 10_000)
@@ -307,20 +315,6 @@ def test_each_assertion_toggle_fails_both_sign_ins_and_every_panel_says_why(walk
     wait_for_page(end_user, "Log in to Acme", host=blogin, path="/login")
 
 
-def test_the_sent_response_shows_blogins_refusal_too(walk: Walk) -> None:
-    """Selecting JumpCloud's Response as sent still tells why BlogIn refused it on arrival."""
-    panels = walk.window.traffic_panels
-    refused = [t for t in panels.saml_model.traces() if t.data.get("verdict") == "rejected"]
-    assert refused, "no refused sign-in was walked before this test"
-    sent = panels.saml_model.counterpart(refused[-1])
-    assert sent is not None and sent.data.get("direction") == "sent"
-    assert panels.open_message(SAML, sent.id)
-    detail = panels.tracer.detail
-    assert detail.badge.text() == "Sent"
-    assert detail.reason.text().startswith("BlogIn rejected it on arrival: ")
-    assert detail.fix.isVisible() and "What to fix:" in detail.fix.text()
-
-
 def test_the_edge_cases_panel_fits_its_dock(walk: Walk) -> None:
     """At the dock's narrowest, nothing hides behind a horizontal scroll bar (All off included)."""
     dock = walk.dock
@@ -329,3 +323,33 @@ def test_the_edge_cases_panel_fits_its_dock(walk: Walk) -> None:
     inner = scroll.widget()
     assert inner is not None
     assert inner.minimumSizeHint().width() <= dock.minimumWidth() - 20
+
+
+def test_a_dropped_email_attribute_still_signs_in_as_the_panel_says(walk: Walk) -> None:
+    """Missing attribute › email: BlogIn takes the email from the NameID; the tracer shows it was not sent."""
+    sandbox, dock = walk.sandbox, walk.dock
+    end_user = walk.window.browsers["end-user"]
+    dock.raise_()
+    dock.missing_name.setCurrentText("email")
+    press(dock.missing_attribute)
+    assert dock.summary.text() == "On: Assertion: missing attribute email"
+    hints = [label.text() for label in dock.findChildren(QLabel, "edgeHint")]
+    assert any("Dropping email alone still signs in" in hint for hint in hints)
+
+    known = received_ids(walk)
+    go_to(end_user, f"{sandbox.jumpcloud.base_url}/userconsole")
+    click(end_user, "a.tile", "BlogIn", contains=True)
+    wait_for_page(end_user, "Latest posts", "Signed in as", "Jane Doe", host=sandbox.blogin.host, path="/")
+    trace = newest_response_at_blogin(walk, known)
+    panels = walk.window.traffic_panels
+    assert panels.open_message(SAML, trace.id)
+    detail = panels.tracer.detail
+    assert detail.badge.text() == "Accepted" and not detail.fix.isVisible() and not detail.reason.isVisible()
+    sent = {item.text() for row in range(detail.attributes.rowCount()) if (item := detail.attributes.item(row, 0))}
+    assert "email" not in sent and {"firstname", "lastname"} <= sent
+    assert detail.values["name_id"].text() == END_USER.email
+
+    press(dock.missing_attribute)
+    assert dock.summary.text() == "Everything behaves normally."
+    click(end_user, "button.link", "Log out")
+    wait_for_page(end_user, "Log in to Acme", host=sandbox.blogin.host, path="/login")
