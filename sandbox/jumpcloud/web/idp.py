@@ -186,10 +186,12 @@ def _read_request(
         )
         return None, None, _refuse("Single sign-on failed", str(error), 400)
     index = info.options.acs_index
-    by_index = f"AssertionConsumerServiceIndex {index} names " if index is not None and not info.refusal else ""
+    acs_url = f"{info.acs_url} is one of its ACS URLs"
+    if index is not None and info.refusal is None:
+        acs_url = f"AssertionConsumerServiceIndex {index} names {info.acs_url}, one of its ACS URLs"
     checks: list[dict[str, object]] = [
         {"name": "issuer", "ok": True, "detail": f"{info.issuer} is this application's SP Entity ID"},
-        {"name": "acs_url", "ok": True, "detail": f"{by_index}{info.acs_url}, one of its ACS URLs"},
+        {"name": "acs_url", "ok": True, "detail": acs_url},
     ]
     if info.query_signature:
         detail = f"its {info.query_signature} signature over the query string verifies with the SP certificate"

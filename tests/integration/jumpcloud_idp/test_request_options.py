@@ -392,6 +392,12 @@ def test_an_acs_index_from_the_sp_metadata_chooses_where_the_response_goes(inter
         assert answer["action"] == SECOND_ACS_URL
         assert _xml(answer).get("Destination") == SECOND_ACS_URL
         assert sp.accept(answer["SAMLResponse"], acs_url=SECOND_ACS_URL)["name_id"] == "ada@example.com"
+        request_trace = [data for _, _, data in _traces(interop) if data["message_type"] == "AuthnRequest"][-1]
+        assert {
+            "name": "acs_url",
+            "ok": True,
+            "detail": f"AssertionConsumerServiceIndex 2 names {SECOND_ACS_URL}, one of its ACS URLs",
+        } in request_trace["checks"]
 
         answer = _answer(interop, sp, assertion_consumer_service_index="1")
         assert answer["action"] == ACS_URL
