@@ -69,18 +69,23 @@ class Received:
         self.text = text
 
 
-def interpret(response: Received, where: str) -> Any:
+def interpret(response: Received, where: str, method: str = "GET") -> Any:
     """The answer's JSON body (``{}`` for an empty success other than 200/201), or a ScimRequestError.
 
     A 200 or 201 must carry JSON: a lookup or a create answered without a body cannot be read as
-    "nobody" or as a new resource. Redirects are the caller's to follow; one that reaches here is
-    refused as REJECTED.
+    "nobody" or as a new resource. A PATCH or DELETE needs nothing back, so its 200 may come empty or
+    with plain text (a web page is still refused: it is what a proxy's sign-in page answers).
+    Redirects are the caller's to follow; one that reaches here is refused as REJECTED.
     """
     status = response.status
     body = _json_or_none(response.content)
     detail = _detail(body)
     if status in (200, 201):
         if body is None:
+            if method in ("PATCH", "DELETE") and (
+                not response.content.strip() or "html" not in response.headers.get("content-type", "")
+            ):
+                return {}
             if not response.content.strip():
                 raise ScimRequestError(
                     INVALID_JSON, f"{where} answered {status} with an empty body instead of SCIM JSON.", status=status

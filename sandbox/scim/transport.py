@@ -156,7 +156,7 @@ class ScimTransport:
             url = self._redirect_target(url, received, hops)
             hops += 1
             url, received = self._send_httpx(method, url, None, content, headers, operation, attempt)
-        return interpret(received, self.where)
+        return interpret(received, self.where, method)
 
     def _send_httpx(
         self,

@@ -405,3 +405,28 @@ def test_https_with_a_self_signed_certificate_is_not_trusted_and_not_retried() -
     assert refused.value.kind == UNTRUSTED_CERTIFICATE and not refused.value.retryable
     assert "is not trusted (self-signed certificate)" in str(refused.value)
     assert records[0]["status"] is None and "CERTIFICATE_VERIFY_FAILED" in records[0]["error"]
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "content_type"),
+    [("200 OK", b"", "application/scim+json"), ("200 OK", b"OK", "text/plain"), ("204 No Content", b"", "")],
+)
+def test_a_patch_or_delete_needs_no_body_back(status: str, body: bytes, content_type: str) -> None:
+    with (
+        canned(status, body, [("Content-Type", content_type)] if content_type else []) as url,
+        ScimClient(url, "t") as c,
+    ):
+        c.patch_user("7", [{"op": "replace", "path": "active", "value": False}])
+        c.delete_user("7")
+        c.delete_group("8")
+
+
+def test_a_patch_answered_with_a_web_page_is_not_taken_for_done() -> None:
+    page = b"<html><body>Sign in to continue</body></html>"
+    with (
+        canned("200 OK", page, [("Content-Type", "text/html")]) as url,
+        ScimClient(url, "t") as client,
+        pytest.raises(ScimRequestError) as raised,
+    ):
+        client.patch_user("7", [{"op": "replace", "path": "active", "value": False}])
+    assert raised.value.kind == NOT_SCIM
