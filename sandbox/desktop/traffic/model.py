@@ -9,6 +9,7 @@ from urllib.parse import unquote_plus
 
 from sandbox.desktop.theme import FAILING_RED, HEALTHY_GREEN
 from sandbox.desktop.trace_model import TraceTableModel, local_time, system_label
+from sandbox.desktop.traffic.words import failure_words, what_it_did
 from sandbox.events import SandboxEvent
 from sandbox.events.traces import SCIM
 from sandbox.scim.exchange import sent_at
@@ -103,10 +104,15 @@ class ScimTrafficModel(TraceTableModel):
         return ""
 
     def tooltip(self, trace: SandboxEvent, column: int) -> str:
-        if column == STATUS and trace.data.get("error"):
-            return str(trace.data["error"])
+        if column == STATUS:
+            # A refused exchange says why on hover: BlogIn's error detail, or why nothing came back.
+            failure = failure_words(trace.data)
+            if failure:
+                return failure
         if column == PATH:
             return str(trace.data.get("url") or "")
+        if column == METHOD:
+            return what_it_did(trace.data)
         return trace.summary
 
     def verdict_colour(self, trace: SandboxEvent) -> str | None:
