@@ -28,8 +28,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from xml.sax.saxutils import escape
 
-from lxml import etree
-
 from sandbox.saml.backend import (
     DEFAULT_BACKEND,
     PYTHON_XMLSEC,
@@ -50,7 +48,7 @@ from sandbox.saml.idp_types import (
     NAMEID_FORMATS as NAMEID_FORMATS,
 )
 from sandbox.saml.keys import certificate_body, sha256_fingerprint
-from sandbox.saml.metadata import BINDING_POST, BINDING_REDIRECT, DS, MD, SAML2_PROTOCOL
+from sandbox.saml.metadata import idp_metadata_xml
 from sandbox.saml.query_signature import QuerySignatureRefused, SpQuerySignature
 from sandbox.saml.response import (
     SAML,
@@ -81,28 +79,6 @@ WARM_UP_DELAY_S = 5.0
 # pysaml2 names a signed element "<namespace>:<local name>" (its xmlsec1 backend passes it to --node-name).
 ASSERTION_NODE = f"{SAML}:Assertion"
 RESPONSE_NODE = f"{SAMLP}:Response"
-
-
-def idp_metadata_xml(idp: IdpSettings) -> str:
-    """The IdP metadata document: entity ID, signing certificate, NameID format, SSO endpoints.
-
-    Written out here rather than by pysaml2, so that serving it (BlogIn fetches it from its Metadata
-    URL, with a timeout) never waits for pysaml2 to load. The HTTP-Redirect endpoint appears only when
-    declared (Declare Redirect Endpoint); HTTP-POST always.
-    """
-    root = etree.Element(f"{{{MD}}}EntityDescriptor", nsmap={"md": MD, "ds": DS}, entityID=idp.entity_id)
-    descriptor = etree.SubElement(
-        root, f"{{{MD}}}IDPSSODescriptor", protocolSupportEnumeration=SAML2_PROTOCOL, WantAuthnRequestsSigned="false"
-    )
-    key = etree.SubElement(descriptor, f"{{{MD}}}KeyDescriptor", use="signing")
-    data = etree.SubElement(etree.SubElement(key, f"{{{DS}}}KeyInfo"), f"{{{DS}}}X509Data")
-    etree.SubElement(data, f"{{{DS}}}X509Certificate").text = certificate_body(idp.certificate_pem)
-    # The one format this application's NameIDs come in: a request for another is refused.
-    etree.SubElement(descriptor, f"{{{MD}}}NameIDFormat").text = idp.name_id_format
-    bindings = (BINDING_REDIRECT, BINDING_POST) if idp.declare_redirect else (BINDING_POST,)
-    for binding in bindings:
-        etree.SubElement(descriptor, f"{{{MD}}}SingleSignOnService", Binding=binding, Location=idp.sso_url)
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True).decode()
 
 
 @dataclass

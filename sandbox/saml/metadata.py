@@ -1,4 +1,4 @@
-"""SAML 2.0 metadata: reading an identity provider's safely, and writing a service provider's."""
+"""SAML 2.0 metadata: reading an identity provider's safely, and writing a service provider's and JumpCloud's."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 from lxml import etree
 
+from sandbox.saml.idp_types import IdpSettings
 from sandbox.saml.keys import CertificateError, certificate_body, certificate_facts, certificate_pem
 from sandbox.saml.safe_xml import UnsafeXmlError, parse_xml
 
@@ -193,3 +194,25 @@ def build_sp_metadata(
             org, f"{{{MD}}}OrganizationURL", {"{http://www.w3.org/XML/1998/namespace}lang": "en"}
         ).text = entity_id
     return _to_text(root)
+
+
+def idp_metadata_xml(idp: IdpSettings) -> str:
+    """The IdP metadata document: entity ID, signing certificate, NameID format, SSO endpoints.
+
+    Written out here rather than by pysaml2, so that serving it (BlogIn fetches it from its Metadata
+    URL, with a timeout) never waits for pysaml2 to load. The HTTP-Redirect endpoint appears only when
+    declared (Declare Redirect Endpoint); HTTP-POST always.
+    """
+    root = etree.Element(f"{{{MD}}}EntityDescriptor", nsmap={"md": MD, "ds": DS}, entityID=idp.entity_id)
+    descriptor = etree.SubElement(
+        root, f"{{{MD}}}IDPSSODescriptor", protocolSupportEnumeration=SAML2_PROTOCOL, WantAuthnRequestsSigned="false"
+    )
+    key = etree.SubElement(descriptor, f"{{{MD}}}KeyDescriptor", use="signing")
+    data = etree.SubElement(etree.SubElement(key, f"{{{DS}}}KeyInfo"), f"{{{DS}}}X509Data")
+    etree.SubElement(data, f"{{{DS}}}X509Certificate").text = certificate_body(idp.certificate_pem)
+    # The one format this application's NameIDs come in: a request for another is refused.
+    etree.SubElement(descriptor, f"{{{MD}}}NameIDFormat").text = idp.name_id_format
+    bindings = (BINDING_REDIRECT, BINDING_POST) if idp.declare_redirect else (BINDING_POST,)
+    for binding in bindings:
+        etree.SubElement(descriptor, f"{{{MD}}}SingleSignOnService", Binding=binding, Location=idp.sso_url)
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True).decode()
