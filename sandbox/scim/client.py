@@ -352,9 +352,10 @@ class ScimClient:
     ) -> dict[str, Any] | None:
         """The resource of ``collection`` whose ``attribute`` equals ``value`` case-insensitively.
 
-        A filtered answer holds one match at most. A server that ignores the filter answers with
-        every resource, perhaps a page of them: the match is picked out here, and the next pages are
-        read while the answer says it holds more, so absence is concluded only from all of them.
+        A filtered answer holds one match at most (a SCIM 404 error: none). A server that ignores the
+        filter answers with every resource, perhaps a page of them: the match is picked out here, and
+        the next pages are read while the answer says it holds more, so absence is concluded only
+        from all of them.
         """
         wanted = value.lower()
         expression = f'{attribute} eq "{quote(value)}"'
@@ -362,7 +363,14 @@ class ScimClient:
         start, seen = 1, 0
         keys: set[str] = set()
         for _page in range(MAX_LOOKUP_PAGES):
-            body = self._send("GET", f"/{collection}", params=params, operation=operation, attempt=attempt)
+            try:
+                body = self._send("GET", f"/{collection}", params=params, operation=operation, attempt=attempt)
+            except ScimRequestError as error:
+                # Some servers answer a filter that matches nobody with a SCIM 404 error instead of an
+                # empty list (a 404 that is not a SCIM error is NOT_SCIM, a wrong Base URL).
+                if error.kind == NOT_FOUND:
+                    return None
+                raise
             resources = list_resources(body)
             for resource in resources:
                 if str(resource.get(attribute, "")).lower() == wanted:

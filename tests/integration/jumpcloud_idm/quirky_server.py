@@ -68,6 +68,7 @@ class Quirks:
     total_offset: int = 0  # added to the real totalResults
     create_without_id: bool = False  # the created resource is answered without its id
     unique_emails: bool = False  # a second user with the same email is refused with 409 uniqueness
+    lookup_404: bool = False  # a filter matching nobody is answered 404 instead of an empty list
     moved: int | None = None  # requests under OLD_BASE_PATH are redirected with this status
 
 
@@ -143,7 +144,10 @@ class QuirkyScim:
         store = self.users if kind == "User" else self.groups
         if len(segments) == 1:
             if method == "GET":
-                return 200, self._list(store, kind, query)
+                listed = self._list(store, kind, query)
+                if self.quirks.lookup_404 and "filter" in query and not listed["totalResults"]:
+                    return 404, _error(404, f"No {kind.lower()} matches the filter.")
+                return 200, listed
             if method == "POST":
                 return self._create(store, kind, body)
             return 405, _error(405, "Not supported.")

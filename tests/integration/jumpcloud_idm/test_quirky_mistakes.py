@@ -222,3 +222,15 @@ def test_ids_as_json_numbers_are_read_as_text(org: Org, portal: Portal) -> None:
         group = server.app.group_named(org.name("staff"))
         assert group is not None and group["members"] == [{"value": found.id}]
         assert all(e["success"] for e in org.events("user_create_provision", "group_create_provision"))
+
+
+def test_a_lookup_answered_404_for_nobody_is_read_as_nobody(org: Org, portal: Portal) -> None:
+    with quirky_server(Quirks(lookup_404=True)) as server:
+        pia, quin = org.user("pia"), org.user("quin")
+        org.group("staff", [pia, quin])
+        portal.connect(server)
+        org.settle()
+        assert sorted(u["externalId"] for u in server.app.users.values()) == sorted([pia, quin])
+        events = org.events("user_lookup_provision", "user_create_provision", "group_create_provision")
+        assert [e["event_type"] for e in events if not e["success"]] == []
+        assert server.app.group_named(org.name("staff")) is not None
