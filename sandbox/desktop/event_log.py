@@ -55,6 +55,8 @@ def failure_reason(event: SandboxEvent) -> str:
     reason = reason or data.get("error_message") or data.get("reason")
     check = detail.get("check") if isinstance(detail, dict) else None
     text = str(reason or event.summary)
+    if reason and str(reason) in event.summary:
+        text = event.summary  # the summary says who and what as well ("olive was refused by BlogIn: …")
     return f"{text} (failed check: {check})" if check and str(check) not in text else text
 
 

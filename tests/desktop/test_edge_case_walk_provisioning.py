@@ -22,8 +22,8 @@ from sandbox.desktop.drift.compare import DriftRow
 from sandbox.desktop.window import MainWindow
 from sandbox.events import SandboxEvent
 from sandbox.events.traces import SCIM
-from sandbox.scenarios.rehearsal import DirectoryUser, Rehearsal
-from tests.desktop.clicking import spin
+from sandbox.scenarios.rehearsal import USER_PASSWORD, DirectoryUser, Rehearsal
+from tests.desktop.clicking import click, go_to, spin, type_into, wait_for_page
 from tests.desktop.conftest import wait_for
 
 pytestmark = pytest.mark.desktop
@@ -217,3 +217,37 @@ def test_losing_blogin_through_groups_is_explained_in_the_drift_view_and_the_tra
     assert traffic.what.text() == "Deletes the group, because the user group was deleted in JumpCloud."
     assert deletions == deleted  # nobody was deleted in BlogIn
     assert window.traffic_panels.open_message(SCIM, deleted[0].id)
+
+
+def test_a_user_in_no_granting_group_is_refused_by_jumpcloud_and_the_log_says_why(
+    provisioning: Provisioning,
+) -> None:
+    """Signing in from BlogIn as a user no group binds to BlogIn: JumpCloud's own refusal, in the log too."""
+    window, sandbox = provisioning.window, provisioning.sandbox
+    outsider = DirectoryUser("olive", "olive@example.org", "Olive", "Outsider")
+    provisioning.rehearsal.create_user(outsider)
+    end_user = window.browsers["end-user"]
+    go_to(end_user, f"{sandbox.blogin.base_url}/login")
+    click(end_user, "a", "Log in with SSO")
+    wait_for_page(end_user, "User Login", host=sandbox.jumpcloud.host)
+    type_into(end_user, "input[name=login]", outsider.username)
+    type_into(end_user, "input[name=password]", USER_PASSWORD)
+    click(end_user, "button", "User Login")
+    page = wait_for_page(end_user, "Access denied", host=sandbox.jumpcloud.host)
+    assert "BlogIn" in page
+
+    model, log = window.event_model, window.event_log
+
+    def refusal() -> SandboxEvent | None:
+        rows = range(model.rowCount())
+        found = [e for r in rows if (e := model.event_at(r)) is not None and e.event_type == "sso_auth"]
+        refused = [e for e in found if not e.success and "olive" in e.summary]
+        return refused[-1] if refused else None
+
+    wait_for(lambda: refusal() is not None, 10_000)
+    event = refusal()
+    assert event is not None
+    row = model.row_of_event(event.id)
+    assert row is not None
+    log.table.selectRow(row)
+    assert log.reason.isVisible() and log.reason.text() == "✘ olive was refused by BlogIn: not authorized"
