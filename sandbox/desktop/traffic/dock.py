@@ -37,7 +37,7 @@ from sandbox.desktop.traffic.model import (
     pretty_body,
     readable_path,
 )
-from sandbox.desktop.traffic.words import WHY, failure_words, what_it_did
+from sandbox.desktop.traffic.words import failure_words, what_and_why
 from sandbox.events import SandboxEvent
 
 ALL_STATUSES = "All statuses"
@@ -221,8 +221,7 @@ class ScimTrafficDock(QDockWidget):
             f"<br><span style='color:#5f6b7a'>recorded by {system_label(trace.system)} "
             f"({escape(str(data.get('direction', '')))}){operation}{retry}</span>"
         )
-        why = WHY.get(str(data.get("operation") or ""))
-        self.what.setText(f"{what_it_did(data)}, because {why}." if why else f"{what_it_did(data)}.")
+        self.what.setText(what_and_why(data))
         self.what.show()
         failure = failure_words(data)
         self.error.setText(failure)

@@ -115,11 +115,7 @@ def failure_words(data: dict[str, Any]) -> str:
     return f"Answered {status}{after}" + (f": {detail}" if detail else "")
 
 
-def exchange_in_words(data: dict[str, Any]) -> str:
-    """What the exchange did and why, then what went wrong, in one or two sentences."""
-    text = what_it_did(data)
+def what_and_why(data: dict[str, Any]) -> str:
+    """What the exchange asked and, for JumpCloud's side, the group rule that made it send it."""
     why = WHY.get(str(data.get("operation") or ""))
-    if why:
-        text += f", because {why}"
-    failure = failure_words(data)
-    return f"{text}. {failure}." if failure else f"{text}."
+    return f"{what_it_did(data)}, because {why}." if why else f"{what_it_did(data)}."
