@@ -189,6 +189,39 @@ def _certificate_refusal(error: BaseException) -> str | None:
     return None
 
 
+def list_resources(body: Any) -> list[dict[str, Any]]:
+    """The ``Resources`` of a ListResponse; anything else is INVALID_JSON.
+
+    ``Resources`` may be left out (or null) when nothing matched (RFC 7644 §3.4.2), but an answer
+    with neither ``Resources`` nor ``totalResults`` is not a ListResponse: read as "nobody", it would
+    make a lookup create a user the application already has.
+    """
+    if not isinstance(body, dict):
+        raise ScimRequestError(INVALID_JSON, "The list answer is not a SCIM ListResponse.")
+    resources = body.get("Resources")
+    if resources is None:
+        if "Resources" not in body and "totalResults" not in body:
+            raise ScimRequestError(
+                INVALID_JSON, "The list answer is not a SCIM ListResponse: it has neither Resources nor totalResults."
+            )
+        return []
+    if not isinstance(resources, list):
+        raise ScimRequestError(INVALID_JSON, "The list answer has no Resources array.")
+    return [r for r in resources if isinstance(r, dict)]
+
+
+def total_results(body: Any) -> int | None:
+    """A ListResponse's ``totalResults`` as a number (some servers send it as a string), if it has one."""
+    total = body.get("totalResults") if isinstance(body, dict) else None
+    if isinstance(total, bool):
+        return None
+    if isinstance(total, int):
+        return total
+    if isinstance(total, str) and total.strip().isdigit():
+        return int(total)
+    return None
+
+
 def _json_or_none(content: bytes) -> Any:
     if not content:
         return None

@@ -21,6 +21,7 @@ An exchange is the ``data`` of a ``"scim"`` trace (see ``sandbox.traces``)::
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -40,6 +41,30 @@ def mask_secret(value: str) -> str:
 
 def masked_headers(headers: Mapping[str, str]) -> dict[str, str]:
     return {name: mask_secret(value) if name.lower() in SENSITIVE_HEADERS else value for name, value in headers.items()}
+
+
+def mask_passwords(body: str) -> str:
+    """Passwords travel to the application but never into the traffic record."""
+    if '"password"' not in body:
+        return body
+    try:
+        document = json.loads(body)
+    except ValueError:
+        return body
+    _mask_in(document)
+    return json.dumps(document)
+
+
+def _mask_in(node: Any) -> None:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if (key == "password" and isinstance(value, str)) or (key == "value" and node.get("path") == "password"):
+                node[key] = "••••"
+            else:
+                _mask_in(value)
+    elif isinstance(node, list):
+        for item in node:
+            _mask_in(item)
 
 
 def resource_type_of(path: str) -> str:

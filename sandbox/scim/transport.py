@@ -1,9 +1,10 @@
 """Sending one SCIM request (RFC 7644) and recording the exchange.
 
 :class:`ScimTransport` adds the Bearer token and the SCIM media types, hands every exchange to
-``on_exchange`` in the shape of :func:`sandbox.scim.exchange.exchange` (token and passwords masked)
-and turns whatever came back into a JSON body or a :class:`ScimRequestError` whose ``kind`` a
-person can act on. What the requests mean (users, groups, pages) is :mod:`sandbox.scim.client`'s.
+``on_exchange`` in the shape of :func:`sandbox.scim.exchange.exchange` (token and passwords masked),
+follows redirects on the Base URL's own server, and turns whatever came back into a JSON body or a
+:class:`ScimRequestError` whose ``kind`` a person can act on (see :mod:`sandbox.scim.answers`). What
+the requests mean (users, groups, pages) is :mod:`sandbox.scim.client`'s.
 """
 
 from __future__ import annotations
@@ -40,10 +41,12 @@ from sandbox.scim.answers import (
     Received,
     ScimRequestError,
     interpret,
+    list_resources,
     redirect_refused,
+    total_results,
     transport_failure,
 )
-from sandbox.scim.exchange import exchange
+from sandbox.scim.exchange import exchange, mask_passwords
 from sandbox.scim.http11 import Answer, KeepAlivePool, is_plain_path
 
 __all__ = [
@@ -270,7 +273,7 @@ class ScimTransport:
     ) -> None:
         if self.on_exchange is None:
             return
-        body = _mask_password(sent.content.decode("utf-8", "replace")) if sent.content else None
+        body = mask_passwords(sent.content.decode("utf-8", "replace")) if sent.content else None
         self.on_exchange(
             exchange(
                 direction="sent",
@@ -371,63 +374,6 @@ def path_segment(resource_id: str) -> str:
     """
     segment = _quote_url(resource_id, safe="")
     return segment.replace(".", "%2E") if segment in (".", "..") else segment
-
-
-def list_resources(body: Any) -> list[dict[str, Any]]:
-    """The ``Resources`` of a ListResponse; anything else is INVALID_JSON.
-
-    ``Resources`` may be left out (or null) when nothing matched (RFC 7644 §3.4.2), but an answer
-    with neither ``Resources`` nor ``totalResults`` is not a ListResponse: read as "nobody", it would
-    make a lookup create a user the application already has.
-    """
-    if not isinstance(body, dict):
-        raise ScimRequestError(INVALID_JSON, "The list answer is not a SCIM ListResponse.")
-    resources = body.get("Resources")
-    if resources is None:
-        if "Resources" not in body and "totalResults" not in body:
-            raise ScimRequestError(
-                INVALID_JSON, "The list answer is not a SCIM ListResponse: it has neither Resources nor totalResults."
-            )
-        return []
-    if not isinstance(resources, list):
-        raise ScimRequestError(INVALID_JSON, "The list answer has no Resources array.")
-    return [r for r in resources if isinstance(r, dict)]
-
-
-def total_results(body: Any) -> int | None:
-    """A ListResponse's ``totalResults`` as a number (some servers send it as a string), if it has one."""
-    total = body.get("totalResults") if isinstance(body, dict) else None
-    if isinstance(total, bool):
-        return None
-    if isinstance(total, int):
-        return total
-    if isinstance(total, str) and total.strip().isdigit():
-        return int(total)
-    return None
-
-
-def _mask_password(body: str) -> str:
-    """Passwords travel to the application but never into the traffic record."""
-    if '"password"' not in body:
-        return body
-    try:
-        document = json.loads(body)
-    except ValueError:
-        return body
-    _mask_in(document)
-    return json.dumps(document)
-
-
-def _mask_in(node: Any) -> None:
-    if isinstance(node, dict):
-        for key, value in node.items():
-            if (key == "password" and isinstance(value, str)) or (key == "value" and node.get("path") == "password"):
-                node[key] = "••••"
-            else:
-                _mask_in(value)
-    elif isinstance(node, list):
-        for item in node:
-            _mask_in(item)
 
 
 def _origin(url: str) -> tuple[str, str, int | None]:

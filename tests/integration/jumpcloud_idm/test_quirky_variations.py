@@ -82,6 +82,6 @@ def test_users_and_groups_are_provisioned_changed_and_removed(org: Org, portal: 
     }
     assert {row.status for row in org.outbox()} == {"delivered"}
     # Every request reached the resource it named: nothing was answered 404.
-    assert not [
-        t.data["path"] for t in org.sandbox.jumpcloud.recent_traces("scim", limit=500) if t.data["status"] == 404
-    ]
+    ids_of_events = {e["id"] for e in events}
+    traces = [t for t in org.sandbox.jumpcloud.recent_traces("scim", limit=2000) if t.related_id in ids_of_events]
+    assert traces and not [t.data["path"] for t in traces if t.data["status"] == 404]
