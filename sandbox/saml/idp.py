@@ -54,6 +54,7 @@ from sandbox.saml.response import (
     SAML,
     SAMLP,
     BuiltResponse,
+    NotXmlText,
     ResponseContent,
     StatusContent,
     add_signature_template,
@@ -219,21 +220,25 @@ class IdentityProvider:
         """
         acs_url = request.acs_url if request else self.sp.acs_urls[0]
         now = datetime.now(UTC) + options.clock_skew
-        built = build_response(
-            ResponseContent(
-                issuer=self.settings.entity_id,
-                acs_url=acs_url,
-                audience=options.audience or self.sp.entity_id,
-                name_id=name_id,
-                name_id_format=name_id_format,
-                attributes=attributes,
-                issued=now,
-                expires=now + (options.validity if options.validity is not None else DEFAULT_VALIDITY),
-                in_response_to=request.id if request else None,
-                session_index=session_index,
-                authn_instant=authn_instant + options.clock_skew if authn_instant is not None else None,
+        try:
+            built = build_response(
+                ResponseContent(
+                    issuer=self.settings.entity_id,
+                    acs_url=acs_url,
+                    audience=options.audience or self.sp.entity_id,
+                    name_id=name_id,
+                    name_id_format=name_id_format,
+                    attributes=attributes,
+                    issued=now,
+                    expires=now + (options.validity if options.validity is not None else DEFAULT_VALIDITY),
+                    in_response_to=request.id if request else None,
+                    session_index=session_index,
+                    authn_instant=authn_instant + options.clock_skew if authn_instant is not None else None,
+                )
             )
-        )
+        except NotXmlText as error:
+            # A value stored before the directory refused such characters (or imported from an application).
+            raise IdpError(f"{error}. Correct the user under USER MANAGEMENT › Users, then sign in again.") from error
         xml = self._sign(built, options)
         return IssuedResponse(
             xml=xml,

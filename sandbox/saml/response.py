@@ -12,6 +12,7 @@ Building the tree directly takes a few tens of microseconds instead of pysaml2's
 
 from __future__ import annotations
 
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -33,6 +34,27 @@ ATTRNAME_FORMAT_BASIC = "urn:oasis:names:tc:SAML:2.0:attrname-format:basic"
 PASSWORD_PROTECTED_TRANSPORT = "urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport"
 TRANSFORM_ENVELOPED = "http://www.w3.org/2000/09/xmldsig#enveloped-signature"
 TRANSFORM_EXC_C14N = "http://www.w3.org/2001/10/xml-exc-c14n#"
+
+# What XML 1.0 cannot carry (§2.2): control characters other than tab and line breaks, lone surrogates,
+# U+FFFE and U+FFFF. lxml refuses them with a bare ValueError.
+_NOT_XML = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+class NotXmlText(ValueError):
+    """A value for the assertion holds a character no XML document can carry."""
+
+    def __init__(self, what: str, character: str) -> None:
+        super().__init__(f"{what} holds the character U+{ord(character):04X}, which no SAML message can carry")
+        self.what = what
+        self.character = character
+
+
+def _xml_text(value: str, what: str) -> str:
+    found = _NOT_XML.search(value)
+    if found is not None:
+        raise NotXmlText(what, found.group())
+    return value
+
 
 # NotBefore sits a few seconds before the issue instant, for receivers whose clock is a little behind.
 NOT_BEFORE_MARGIN = timedelta(seconds=5)
@@ -156,7 +178,7 @@ def build_response(content: ResponseContent) -> BuiltResponse:
     assertion.set("IssueInstant", issued)
     _issuer(assertion, content.issuer)
     subject = _element(assertion, SAML, "Subject")
-    _element(subject, SAML, "NameID", content.name_id).set("Format", content.name_id_format)
+    _element(subject, SAML, "NameID", _xml_text(content.name_id, "The NameID")).set("Format", content.name_id_format)
     confirmation = _element(subject, SAML, "SubjectConfirmation")
     confirmation.set("Method", SUBJECT_CONFIRMATION_BEARER)
     data = _element(confirmation, SAML, "SubjectConfirmationData")
@@ -177,13 +199,13 @@ def build_response(content: ResponseContent) -> BuiltResponse:
         attributes = _element(assertion, SAML, "AttributeStatement")
         for name, values in content.attributes:
             attribute = _element(attributes, SAML, "Attribute")
-            attribute.set("Name", name)
+            attribute.set("Name", _xml_text(name, "An attribute name"))
             attribute.set("NameFormat", ATTRNAME_FORMAT_BASIC)
             for value in values:
                 attribute_value = etree.SubElement(attribute, f"{{{SAML}}}AttributeValue", nsmap={"xs": XS})
                 attribute_value.set(f"{{{XSI}}}type", "xs:string")
                 # An empty value stays an empty element, as pysaml2 wrote it.
-                attribute_value.text = value or None
+                attribute_value.text = _xml_text(value, f"The attribute {name}") or None
     return BuiltResponse(response, assertion, response_id, assertion_id)
 
 

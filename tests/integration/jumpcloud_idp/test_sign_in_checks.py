@@ -78,3 +78,25 @@ def test_sign_ins_and_refusals_read_the_same_in_the_event_log_after_a_restart(in
     assert refused.summary == "bob was refused by BlogIn: not authorized"
     assert refused.success is False and refused.record["error_message"] == "not authorized"
     assert refused.seq > event.seq
+
+
+def test_a_stored_value_no_saml_message_can_carry_is_named_instead_of_failing_the_sign_in(interop: Interop) -> None:
+    """A name stored before the directory refused control characters (or imported from an application)."""
+    sp = interop.sp()
+    status, page = _launch(interop)
+    assert status == 200
+    assert sp.accept(form_of(page)[1]["SAMLResponse"])["attributes"]["firstname"]
+    with interop.sandbox.jumpcloud.database.transaction() as session:
+        session.query(SystemUser).filter_by(username="ada").one().firstname = "Ada\x07"
+    try:
+        status, page = _launch(interop)
+        assert status == 403  # the page every refused sign-in shows, not a server error
+        assert "SAMLResponse" not in page
+        assert "U+0007" in page and "USER MANAGEMENT" in page
+        refused = _latest_sso_event(interop)
+        assert refused.success is False and "U+0007" in refused.record["error_message"]
+    finally:
+        with interop.sandbox.jumpcloud.database.transaction() as session:
+            session.query(SystemUser).filter_by(username="ada").one().firstname = "Ada"
+    status, page = _launch(interop)
+    assert status == 200 and "SAMLResponse" in page
