@@ -305,7 +305,9 @@ class ScimClient:
             start += len(resources)
             fresh = {f"{resource_id(r)}\n{r.get(attribute, '')}" for r in resources} - keys
             keys |= fresh
-            if not resources or total is None or seen >= total:
+            # Without a totalResults, other resources in the answer say the filter was ignored: the
+            # next page is asked for until one comes back empty.
+            if not resources or (total is not None and seen >= total):
                 return None
             if not fresh:
                 raise ScimRequestError(

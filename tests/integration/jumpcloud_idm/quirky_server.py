@@ -66,6 +66,7 @@ class Quirks:
     ignore_start_index: bool = False  # every page is the first
     zero_based_start_index: bool = False  # startIndex read as an offset from 0
     total_offset: int = 0  # added to the real totalResults
+    omit_total_results: bool = False  # list answers without totalResults
     create_without_id: bool = False  # the created resource is answered without its id
     unique_emails: bool = False  # a second user with the same email is refused with 409 uniqueness
     lookup_404: bool = False  # a filter matching nobody is answered 404 instead of an empty list
@@ -145,7 +146,7 @@ class QuirkyScim:
         if len(segments) == 1:
             if method == "GET":
                 listed = self._list(store, kind, query)
-                if self.quirks.lookup_404 and "filter" in query and not listed["totalResults"]:
+                if self.quirks.lookup_404 and "filter" in query and not listed.get("Resources"):
                     return 404, _error(404, f"No {kind.lower()} matches the filter.")
                 return 200, listed
             if method == "POST":
@@ -237,6 +238,8 @@ class QuirkyScim:
         }
         if self.quirks.omit_items_per_page:
             del answer["itemsPerPage"]
+        if self.quirks.omit_total_results:
+            del answer["totalResults"]
         if self.quirks.omit_empty_resources and not page:
             del answer["Resources"]
         return answer

@@ -388,6 +388,13 @@ def test_a_lookup_reads_every_page_of_a_server_ignoring_the_filter_and_takes_onl
             assert client.find_user("paged9") is None
         lookups = [t for m, t in server.app.requests if m == "GET"]
         assert len(lookups) == 3 + 3  # three pages each
+        server.app.requests.clear()
+        # Without totalResults, the pages are read until one comes back empty.
+        server.app.quirks.omit_total_results = True
+        with ScimClient(server.base_url, server.token) as client:
+            found = client.find_user("paged4")
+            assert found is not None and found.user_name == "paged4"
+            assert client.find_user("paged9") is None
         server.app.quirks.ignore_start_index = True
         with ScimClient(server.base_url, server.token) as client, pytest.raises(ScimRequestError) as stuck:
             client.find_user("paged4")
