@@ -154,8 +154,9 @@ def redirect_refused(where: str, status: int, location: str, *, loop: bool) -> S
         message = f"{where} redirected the request again and again (the last time to {location}): check the Base URL."
     else:
         message = (
-            f"{where} redirected the request to {location} ({status}). JumpCloud does not follow a redirect "
-            "to another server with the Token Key: set the Base URL to the address the application now answers at."
+            f"{where} redirected the request to {location} ({status}). JumpCloud sends the Token Key only to "
+            "the Base URL's own scheme, host and port, so it does not follow a redirect elsewhere: set the Base "
+            "URL to the address the application now answers at."
         )
     return ScimRequestError(REDIRECTED, message, status=status)
 

@@ -170,7 +170,7 @@ def test_a_redirect_to_another_server_is_refused_without_sending_the_token(org: 
         refused = portal.activate_url(old_url, server.token)
         assert refused.status_code == 400
         assert f"redirected the request to {server.base_url}/Users?filter=" in refused.text
-        assert "JumpCloud does not follow a redirect to another server with the Token Key" in refused.text
+        assert "sends the Token Key only to the Base URL&#39;s own scheme, host and port" in refused.text
         assert server.app.requests == []
         [event] = org.events("idm_integration_activate")
         assert event["success"] is False and "set the Base URL" in event["error_message"]

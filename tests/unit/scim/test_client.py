@@ -289,6 +289,25 @@ def test_a_redirect_to_another_server_or_in_a_loop_is_refused() -> None:
         client.create_user({"userName": "x"})
     assert elsewhere.value.kind == REDIRECTED and not elsewhere.value.retryable
     assert "to https://elsewhere.example/scim/v2/Users (308)" in str(elsewhere.value) and len(records) == 1
+
+    # An upgrade to https on the same host and port is another origin too: the Base URL is to say https.
+    def upgrade(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        start_response("301 Moved", [("Location", f"https://{environ['HTTP_HOST']}{environ['REQUEST_URI']}")])
+        return [b""]
+
+    server = ServerThread(upgrade, system="upgrade", port=0, option="--port", threads=2)
+    server.start()
+    try:
+        with (
+            ScimClient(f"http://127.0.0.1:{server.port}/scim/v2", "t") as client,
+            pytest.raises(ScimRequestError) as up,
+        ):
+            client.create_user({"userName": "x"})
+    finally:
+        server.stop()
+    assert up.value.kind == REDIRECTED
+    assert f"to https://127.0.0.1:{server.port}/scim/v2/Users (301)" in str(up.value)
+    assert "only to the Base URL's own scheme, host and port" in str(up.value)
     records.clear()
     with (
         redirected_client("/scim/v2/Users", "307 Temporary Redirect") as url,
