@@ -32,11 +32,15 @@ def record_audit(
     actor: str = "",
     success: bool = True,
     detail: dict[str, Any] | None = None,
+    event_id: str | None = None,
 ) -> dict[str, Any]:
-    """Append one audit event. ``detail`` carries anything an observer needs (a decoded SAML message, ...)."""
+    """Append one audit event. ``detail`` carries anything an observer needs (a decoded SAML message, ...).
+
+    ``event_id``: the id the event gets, when something recorded first (a trace) already names it.
+    """
     moment = utc_now()
     record: dict[str, Any] = {
-        "id": new_resource_id(),
+        "id": event_id or new_resource_id(),
         "event_type": event_type,
         "timestamp": rfc3339(moment),
         "actor": actor,

@@ -15,7 +15,7 @@ from sandbox.blogin.models import (
     ServiceProviderKey,
     SsoConfiguration,
 )
-from sandbox.blogin.models.base import utc_now
+from sandbox.blogin.models.base import new_resource_id, utc_now
 from sandbox.blogin.services.audit import record_audit
 from sandbox.blogin.sso.configuration import acs_url, active_sp_key, get_configuration, sp_entity_id
 from sandbox.blogin.sso.errors import SsoRejected
@@ -325,6 +325,8 @@ def record_rejection(session: Session, system: BlogIn, rejection: SsoRejected, *
     configuration = get_configuration(session)
     message = rejection.message
     flow_id = message.get("in_response_to") or message.get("assertion_id")
+    # The trace names the event it explains (the desktop opens one from the other); the event comes after it.
+    event_id = new_resource_id()
     if rejection.xml:
         system.traces.record(
             session,
@@ -346,6 +348,7 @@ def record_rejection(session: Session, system: BlogIn, rejection: SsoRejected, *
                 flow_id=flow_id,
             ),
             success=False,
+            related_id=event_id,
         )
     record_audit(
         session,
@@ -360,4 +363,5 @@ def record_rejection(session: Session, system: BlogIn, rejection: SsoRejected, *
             "xml": rejection.xml,
             "checks": rejection.checks,
         },
+        event_id=event_id,
     )

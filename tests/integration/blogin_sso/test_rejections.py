@@ -368,3 +368,16 @@ def test_rejection_is_kept_as_trace_and_audit_event(
     assert event.data["detail"]["check"] == "audience"
     assert event.data["detail"]["message"]["name_id"] == "audited@acme.example"
     assert event.data["detail"]["message"]["audiences"] == ["https://nope/"]
+
+
+def test_the_refused_message_names_the_audit_event_it_explains(
+    browser: httpx.Client, sso_sandbox: Sandbox, idp: TestIdentityProvider, other_keys: KeyPair
+) -> None:
+    saml_response = idp.signed_response(email="linked@acme.example", keys=other_keys, **sp(sso_sandbox))
+    refused(post_to_acs(browser, sso_sandbox, saml_response), "signing certificate")
+    event = [e for e in sso_sandbox.blogin.recent_events() if e.event_type == "sso_login_failed"][-1]
+    with sso_sandbox.blogin.database.sessions() as session:
+        trace = sso_sandbox.blogin.traces.recent(session, "saml")[-1]
+    # The desktop opens the one from the other: the event log's "Open related message", the tracer's event.
+    assert trace.success is False and trace.summary.startswith("Response rejected")
+    assert trace.related_id == event.id
