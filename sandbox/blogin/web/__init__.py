@@ -40,6 +40,7 @@ def create_app(system: BlogIn, test_config: dict[str, object] | None = None) -> 
     install_static_urls(app)
     install_db_session(app, system.database, log)
     register_health(app, system.name)
+    register_cross_site_check(app)
     register_blueprints(app)
     register_html_errors(app, log)
     register_context(app)
@@ -58,6 +59,12 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(people.bp)
     # In front of the console: SCIM requests never reach Flask.
     mount_scim(app)
+
+
+def register_cross_site_check(app: Flask) -> None:
+    from sandbox.blogin.web.context import refuse_cross_site
+
+    app.before_request(refuse_cross_site)
 
 
 def register_context(app: Flask) -> None:

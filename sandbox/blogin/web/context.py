@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from functools import wraps
 from typing import Any, Protocol, TypeVar, cast
 
-from flask import abort, current_app, g, session
+from flask import abort, current_app, g, request, session
 from sqlalchemy import bindparam, select
 
 from sandbox.blogin.models import User
@@ -17,6 +17,12 @@ from sandbox.direct_sql import DirectSelect
 from sandbox.webcommon import db, login_required, work
 
 USER_SESSION_KEY = "user_id"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# Identity providers post their Responses here from their own site: that is the binding, not a forgery.
+CROSS_SITE_ENDPOINTS = frozenset({"sso.callback"})
+CROSS_SITE_MESSAGE = (
+    "This form was sent from another site, so nothing was changed. Open the page in BlogIn and submit it from there."
+)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -116,3 +122,17 @@ def admin_required(view: F) -> F:
         return view(*args, **kwargs)
 
     return cast(F, wrapped)
+
+
+def refuse_cross_site() -> None:
+    """403 for a form another site made the browser post (a forged sign-in or change).
+
+    Browsers name the posting page's origin in ``Origin``; scripts send none. The session cookie is
+    ``SameSite=Lax``, so a forged change would arrive signed out anyway; a forged *sign-in* needs no
+    cookie, and would sign the browser in to an account of the other site's choosing.
+    """
+    if request.method in SAFE_METHODS or request.endpoint in CROSS_SITE_ENDPOINTS:
+        return
+    origin = request.headers.get("Origin")
+    if origin is not None and origin != request.host_url.rstrip("/"):
+        abort(403, description=CROSS_SITE_MESSAGE)
