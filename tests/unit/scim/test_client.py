@@ -456,3 +456,13 @@ def test_a_patch_answered_with_a_web_page_is_not_taken_for_done() -> None:
     ):
         client.patch_user("7", [{"op": "replace", "path": "active", "value": False}])
     assert raised.value.kind == NOT_SCIM
+
+
+def test_a_lookup_gives_up_plainly_after_50_pages_of_other_users() -> None:
+    with quirky_server(Quirks(ignore_filter=True, page_size=1)) as server:
+        for n in range(60):
+            server.app.add_user(f"crowd{n}")
+        with ScimClient(server.base_url, server.token) as client, pytest.raises(ScimRequestError) as tired:
+            client.find_user("nobody")
+        assert len(server.app.requests) == 50
+    assert tired.value.kind == REJECTED and "with 50 pages of other users: it ignores the filter" in str(tired.value)
