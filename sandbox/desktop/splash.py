@@ -8,8 +8,8 @@ painted by Qt alone (no web page), in the event loop the start-up already runs w
 from __future__ import annotations
 
 from PySide6.QtCore import QRectF, Qt
-from PySide6.QtGui import QColor, QFont, QPainter, QPainterPath, QPen, QPixmap
-from PySide6.QtWidgets import QSplashScreen, QWidget
+from PySide6.QtGui import QColor, QFont, QGuiApplication, QPainter, QPainterPath, QPen, QPixmap
+from PySide6.QtWidgets import QLabel, QWidget
 
 # The persona headers' colours (``sandbox.desktop.personas``, which loads the app with it: not before the
 # worker has imported it).
@@ -50,34 +50,42 @@ def _card() -> QPixmap:
         Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap,
         "Rehearse the JumpCloud → BlogIn integration: SAML single sign-on and SCIM provisioning.",
     )
+    painter.setPen(QColor(JUMPCLOUD_TEAL))
+    painter.drawText(
+        QRectF(28, HEIGHT - 46, WIDTH - 56, 24), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignBottom, STARTING
+    )
     painter.end()
     return pixmap
 
 
-class StartupSplash(QSplashScreen):
-    """The card shown from the moment Qt is up until the window replaces it."""
+class StartupSplash(QLabel):
+    """The card shown from the moment Qt is up until the window replaces it.
+
+    A plain frameless window rather than ``QSplashScreen``: showing that waits for the window system to
+    expose it (up to a second on a platform that never does, such as offscreen) with the interpreter
+    lock held, which would hold back every other part of the start.
+    """
 
     def __init__(self) -> None:
-        super().__init__(_card())
+        super().__init__(
+            None,
+            Qt.WindowType.SplashScreen | Qt.WindowType.FramelessWindowHint | Qt.WindowType.WindowStaysOnTopHint,
+        )
         self.setObjectName("startupSplash")
         self.setAttribute(Qt.WidgetAttribute.WA_TranslucentBackground)
-        self.showMessage(STARTING, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignBottom, QColor(JUMPCLOUD_TEAL))
+        self.setPixmap(_card())
+        self.setFixedSize(WIDTH, HEIGHT)
+        screen = QGuiApplication.primaryScreen()
+        if screen is not None:
+            area = screen.availableGeometry()
+            self.move(area.center().x() - WIDTH // 2, area.center().y() - HEIGHT // 2)
 
-    def drawContents(self, painter: QPainter) -> None:
-        # The message sits inside the card's margins rather than on its edge.
-        painter.setPen(QColor(JUMPCLOUD_TEAL))
-        painter.drawText(
-            self.rect().adjusted(28, 0, -28, -22),
-            int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignBottom),
-            self.message(),
-        )
+    def message(self) -> str:
+        """What the card says is happening."""
+        return STARTING
 
     def hand_over_to(self, window: QWidget) -> None:
-        """Close now that ``window`` is shown.
-
-        Not ``QSplashScreen.finish``: it runs the event loop until the window is exposed, which would hold
-        back the first navigation the window starts next.
-        """
+        """Close now that ``window`` is shown."""
         if window.isVisible():
             self.close()
             self.deleteLater()  # its pixmap and backing store are not needed again
