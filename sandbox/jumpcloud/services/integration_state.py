@@ -5,10 +5,13 @@ The desktop's walkthrough, drift view and edge-case panel read these; nothing he
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Text, cast, distinct, func, or_, select
 from sqlalchemy.orm import Session
 
 from sandbox.jumpcloud.models import (
@@ -17,6 +20,9 @@ from sandbox.jumpcloud.models import (
     ProvisionedResource,
     SsoApplication,
     SystemUser,
+    UserGroup,
+    application_groups,
+    group_members,
 )
 
 # Tester edge cases of an application's Responses, all off (see services/applications.py).
@@ -29,6 +35,23 @@ EDGE_CASE_KEYS = (
     "attributeMode",
     "attributeName",
     "attributeRenameTo",
+)
+
+# SystemUser.state of a user who is not suspended.
+ACTIVATED = "ACTIVATED"
+# The users an access history query names at most: bound parameters are limited (SQLite: 32,766).
+_IDS_PER_QUERY = 500
+_USER_COLUMNS = (
+    SystemUser.id,
+    SystemUser.username,
+    SystemUser.email,
+    SystemUser.firstname,
+    SystemUser.lastname,
+    SystemUser.displayname,
+    SystemUser.job_title,
+    SystemUser.work_phone,
+    SystemUser.timezone,
+    SystemUser.state,
 )
 
 
@@ -76,6 +99,25 @@ class JumpCloudState:
         return next((app for app in self.applications if app.catalog_key == catalog_key), None)
 
 
+# How a user can lose the last group granting an application, as Directory Insights records it.
+MEMBERSHIP_REMOVED = "membership removed"
+GROUP_DELETED = "group deleted"
+GROUP_UNTICKED = "group unticked"
+
+
+@dataclass(frozen=True)
+class AccessLoss:
+    """The directory change that took away the last user group granting a user an application."""
+
+    kind: str  # MEMBERSHIP_REMOVED, GROUP_DELETED or GROUP_UNTICKED
+    # The group's name when the change happened (a deleted group has no other).
+    group_name: str
+    timestamp: datetime
+    # The administrator's email (or the user's name) the event names as initiated_by; "" for the system.
+    initiated_by: str
+    event_id: str
+
+
 @dataclass(frozen=True)
 class DirectoryUserView:
     """A JumpCloud user as one application sees it: granted or not, and what provisioning last sent."""
@@ -88,6 +130,13 @@ class DirectoryUserView:
     attributes: dict[str, Any]
     scim_id: str | None
     last_sent: dict[str, Any] | None
+    # The user's groups ticked for the application, by name (case-insensitive order).
+    groups: tuple[str, ...] = ()
+    # Suspended users get no application, whatever their groups.
+    suspended: bool = False
+    # For a user no group grants the application any more: the change that removed the last one,
+    # when Directory Insights tells it.
+    access_loss: AccessLoss | None = None
 
 
 def integration_state(session: Session) -> JumpCloudState:
@@ -115,8 +164,13 @@ def integration_state(session: Session) -> JumpCloudState:
 
 
 def _imported(session: Session) -> int:
+    # Only records mentioning a manual import are parsed: a directory of thousands of users has as many
+    # user_create events, read on every refresh of the observers.
     records = session.scalars(
-        select(DirectoryInsightsEvent.record).where(DirectoryInsightsEvent.event_type == "user_create")
+        select(DirectoryInsightsEvent.record).where(
+            DirectoryInsightsEvent.event_type == "user_create",
+            cast(DirectoryInsightsEvent.record, Text).like("%manual import%"),
+        )
     )
     return sum(
         1
@@ -126,58 +180,190 @@ def _imported(session: Session) -> int:
 
 
 def application_users(session: Session, application_id: str) -> list[DirectoryUserView]:
-    """Users authorized for the application, and those provisioned to it earlier, by username."""
-    application = session.get(SsoApplication, application_id)
-    if application is None:
+    """Users authorized for the application, and those provisioned to it earlier, by username.
+
+    Read with a handful of column queries whatever the directory's size: the drift view calls this on
+    every refresh.
+    """
+    if session.scalar(select(SsoApplication.id).where(SsoApplication.id == application_id)) is None:
         return []
-    authorized = {
-        user.id: user
-        for group in application.groups
-        for user in group.members
-        if user.active  # suspended users are not granted access
-    }
+    groups = granting_groups(session, application_id)
     provisioned = {
         row.jumpcloud_id: row
-        for row in session.scalars(
-            select(ProvisionedResource).where(
+        for row in session.execute(
+            select(ProvisionedResource.jumpcloud_id, ProvisionedResource.scim_id, ProvisionedResource.attributes).where(
                 ProvisionedResource.application_id == application_id, ProvisionedResource.resource_type == "user"
             )
         )
     }
-    users = dict(authorized)
-    missing = [user_id for user_id in provisioned if user_id not in users]
-    if missing:
-        users.update({user.id: user for user in session.scalars(select(SystemUser).where(SystemUser.id.in_(missing)))})
+    rows = session.execute(
+        select(*_USER_COLUMNS).where(
+            or_(
+                SystemUser.id.in_(_member_ids(application_id)),
+                SystemUser.id.in_(
+                    select(ProvisionedResource.jumpcloud_id).where(
+                        ProvisionedResource.application_id == application_id,
+                        ProvisionedResource.resource_type == "user",
+                    )
+                ),
+            )
+        )
+    ).all()
+    losses = access_losses(session, application_id, [row.id for row in rows if row.id not in groups])
     views = []
-    for user in users.values():
-        sent = provisioned.get(user.id)
+    for row in rows:
+        user_groups = tuple(groups.get(row.id, ()))
+        suspended = row.state != ACTIVATED
+        authorized = bool(user_groups) and not suspended
+        sent = provisioned.get(row.id)
         views.append(
             DirectoryUserView(
-                id=user.id,
-                username=user.username,
-                email=user.email,
-                authorized=user.id in authorized,
-                attributes=mapped_attributes(user, active=user.id in authorized),
+                id=row.id,
+                username=row.username,
+                email=row.email,
+                authorized=authorized,
+                attributes=_attributes(row._mapping, active=authorized),
                 scim_id=sent.scim_id if sent is not None else None,
                 last_sent=dict(sent.attributes or {}) if sent is not None else None,
+                groups=user_groups,
+                suspended=suspended,
+                access_loss=losses.get(row.id),
             )
         )
     return sorted(views, key=lambda view: view.username.lower())
 
 
+def granting_groups(session: Session, application_id: str) -> dict[str, list[str]]:
+    """For every member of a group ticked for the application: those groups' names, in one query."""
+    query = (
+        select(group_members.c.user_id, UserGroup.name)
+        .join(application_groups, application_groups.c.group_id == group_members.c.group_id)
+        .join(UserGroup, UserGroup.id == group_members.c.group_id)
+        .where(application_groups.c.application_id == application_id)
+    )
+    groups: dict[str, list[str]] = defaultdict(list)
+    for user_id, name in session.execute(query):
+        groups[user_id].append(name)
+    for names in groups.values():
+        names.sort(key=lambda name: (name.lower(), name))
+    return groups
+
+
+def _member_ids(application_id: str) -> Any:
+    return (
+        select(group_members.c.user_id)
+        .join(application_groups, application_groups.c.group_id == group_members.c.group_id)
+        .where(application_groups.c.application_id == application_id)
+    )
+
+
+def access_losses(session: Session, application_id: str, user_ids: list[str]) -> dict[str, AccessLoss]:
+    """For users no group grants the application: the Directory Insights event that removed the last one.
+
+    The users' memberships and the application's groups are replayed from the ``association_change``
+    and ``group_delete`` events; a user whose history the events do not explain gets no entry.
+    """
+    losses: dict[str, AccessLoss] = {}
+    target = DirectoryInsightsEvent.record[("association", "connection", "to", "object_id")].as_string()
+    for start in range(0, len(user_ids), _IDS_PER_QUERY):
+        chunk = user_ids[start : start + _IDS_PER_QUERY]
+        events = session.execute(
+            select(DirectoryInsightsEvent.id, DirectoryInsightsEvent.timestamp, DirectoryInsightsEvent.record)
+            .where(
+                or_(
+                    (DirectoryInsightsEvent.event_type == "association_change") & target.in_([*chunk, application_id]),
+                    DirectoryInsightsEvent.event_type == "group_delete",
+                )
+            )
+            .order_by(DirectoryInsightsEvent.seq)
+        )
+        losses.update(_replay(events, application_id, set(chunk)))
+    return losses
+
+
+def _replay(events: Iterable[Any], application_id: str, users: set[str]) -> Iterator[tuple[str, AccessLoss]]:
+    member: dict[str, set[str]] = defaultdict(set)  # user id → group ids
+    ticked: set[str] = set()  # groups ticked for the application
+    losses: dict[str, AccessLoss] = {}
+
+    def granted(user: str) -> bool:
+        return not member[user].isdisjoint(ticked)
+
+    for event_id, moment, record in events:
+        record = record or {}
+        kind, group, name, affected = _change(record, application_id, users, member, ticked)
+        if not group:
+            continue
+        before = {user for user in affected if granted(user)}
+        if kind == GROUP_DELETED:
+            ticked.discard(group)
+            for user in affected:
+                member[user].discard(group)
+        elif kind == GROUP_UNTICKED:
+            ticked.discard(group)
+        elif kind == "ticked":
+            ticked.add(group)
+        elif kind == MEMBERSHIP_REMOVED:
+            member[next(iter(affected))].discard(group)
+        else:
+            member[next(iter(affected))].add(group)
+        for user in affected:
+            if granted(user):
+                losses.pop(user, None)
+            elif user in before:
+                losses[user] = AccessLoss(kind, name, moment, _initiator(record), str(event_id))
+    return ((user, loss) for user, loss in losses.items() if not granted(user))
+
+
+def _change(
+    record: dict[str, Any], application_id: str, users: set[str], member: dict[str, set[str]], ticked: set[str]
+) -> tuple[str, str, str, set[str]]:
+    """What one event changes: (kind, group id, group name, users whose access it may change)."""
+    if record.get("event_type") == "group_delete":
+        resource = record.get("resource") or {}
+        group = str(resource.get("id") or "")
+        affected = {user for user in users if group in member[user]} if group in ticked else set()
+        return GROUP_DELETED, group, str(resource.get("name") or ""), affected
+    association = record.get("association") or {}
+    connection = association.get("connection") or {}
+    source, target = connection.get("from") or {}, connection.get("to") or {}
+    group, name, adding = (
+        str(source.get("object_id") or ""),
+        str(source.get("name") or ""),
+        association.get("op") == "add",
+    )
+    if target.get("type") == "application" and target.get("object_id") == application_id:
+        affected = {user for user in users if group in member[user]}
+        return ("ticked" if adding else GROUP_UNTICKED), group, name, affected
+    if target.get("type") == "user" and target.get("object_id") in users:
+        return ("member added" if adding else MEMBERSHIP_REMOVED), group, name, {str(target["object_id"])}
+    return "", "", "", set()
+
+
+def _initiator(record: dict[str, Any]) -> str:
+    initiated_by = record.get("initiated_by") or {}
+    if initiated_by.get("type") == "system":
+        return ""
+    return str(initiated_by.get("email") or initiated_by.get("username") or "")
+
+
 def mapped_attributes(user: SystemUser, *, active: bool) -> dict[str, Any]:
     """The seed guide's Attribute Mappings for ``user``: what BlogIn should hold."""
-    formatted = " ".join(part for part in (user.firstname, user.lastname) if part)
+    return _attributes({column.key: getattr(user, column.key) for column in _USER_COLUMNS}, active=active)
+
+
+def _attributes(user: Mapping[Any, Any], *, active: bool) -> dict[str, Any]:
+    formatted = " ".join(part for part in (user["firstname"], user["lastname"]) if part)
     return {
-        "userName": user.username,
-        "email": user.email,
-        "givenName": user.firstname,
-        "familyName": user.lastname,
+        "userName": user["username"],
+        "email": user["email"],
+        "givenName": user["firstname"],
+        "familyName": user["lastname"],
         "formatted": formatted,
-        "displayName": user.displayname or formatted or user.username,
-        "title": user.job_title,
-        "phone": user.work_phone,
-        "timezone": user.timezone,
+        "displayName": user["displayname"] or formatted or user["username"],
+        "title": user["job_title"],
+        "phone": user["work_phone"],
+        "timezone": user["timezone"],
         "active": active,
     }
 
@@ -191,7 +377,18 @@ def _application_state(session: Session, application: SsoApplication) -> Applica
     acs_urls = tuple(str(url) for url in config.get("acsUrls") or [] if url)
     sp_entity_id = str(config.get("spEntityId") or "")
     idm = session.get(IdentityManagement, application.id)
-    members = {user.id for group in application.groups for user in group.members if user.active}
+    # Counted in SQL: loading every member as an object took most of a refresh with thousands of users.
+    members = session.scalar(
+        select(func.count(distinct(SystemUser.id))).where(
+            SystemUser.id.in_(_member_ids(application.id)), SystemUser.state == ACTIVATED
+        )
+    )
+    group_names = session.scalars(
+        select(UserGroup.name)
+        .join(application_groups, application_groups.c.group_id == UserGroup.id)
+        .where(application_groups.c.application_id == application.id)
+        .order_by(UserGroup.name)
+    )
     cases = config.get("edgeCases") or {}
     return ApplicationState(
         id=application.id,
@@ -203,8 +400,8 @@ def _application_state(session: Session, application: SsoApplication) -> Applica
         sp_entity_id=sp_entity_id,
         acs_urls=acs_urls,
         metadata_path=f"/saml2/{application.name}/metadata",
-        group_names=tuple(group.name for group in application.groups),
-        authorized_user_count=len(members),
+        group_names=tuple(group_names),
+        authorized_user_count=int(members or 0),
         idm_status=idm.status if idm is not None else "",
         idm_base_url=idm.base_url if idm is not None else "",
         group_management=bool(idm.group_management) if idm is not None else False,
