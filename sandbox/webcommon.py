@@ -185,7 +185,7 @@ def install_db_session(app: Flask, database: Database, log: logging.Logger) -> N
             return app.make_response(
                 (
                     render_template(
-                        "error.html",
+                        error_template(),
                         code=500,
                         title="Not saved",
                         message="The change could not be saved to the database. Nothing was changed.",
@@ -249,20 +249,39 @@ def work() -> Work:
     return request_work
 
 
-def register_html_errors(app: Flask, log: logging.Logger) -> None:
-    """Every error becomes the system's own error page; never a traceback."""
+ERROR_TEMPLATE_KEY = "sandbox.error_template"
+
+#: Picks the error page's template for a request (see :func:`register_html_errors`).
+ErrorTemplateChooser = Callable[[Request], str]
+
+
+def error_template() -> str:
+    """The template of the current request's error page: ``error.html`` unless the app chose another for it."""
+    choose = cast(ErrorTemplateChooser | None, current_app.extensions.get(ERROR_TEMPLATE_KEY))
+    return "error.html" if choose is None or not request else choose(request)
+
+
+def register_html_errors(app: Flask, log: logging.Logger, *, template_for: ErrorTemplateChooser | None = None) -> None:
+    """Every error becomes the system's own error page; never a traceback.
+
+    The page is ``error.html``, or the template ``template_for`` names for the request: parts of a system
+    that other people see (an end user's console beside an administrator's portal) keep their own look.
+    The template gets ``code``, ``title`` and ``message``.
+    """
+    if template_for is not None:
+        app.extensions[ERROR_TEMPLATE_KEY] = template_for
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> tuple[str, int]:
         code = error.code or 500
-        return render_template("error.html", code=code, title=error.name, message=error.description), code
+        return render_template(error_template(), code=code, title=error.name, message=error.description), code
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception) -> tuple[str, int]:
         log.exception("unexpected error on %s %s", request.method, request.path)
         return (
             render_template(
-                "error.html",
+                error_template(),
                 code=500,
                 title="Something went wrong",
                 message="The request could not be completed. Details are in the sandbox log.",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import secrets
 
-from flask import Flask
+from flask import Flask, Request
 
 from sandbox.form_parsing import install_form_parsing
 from sandbox.jumpcloud.system import JumpCloud
@@ -42,9 +42,23 @@ def create_app(system: JumpCloud, test_config: dict[str, object] | None = None) 
     install_db_session(app, system.database, log)
     register_health(app, system.name)
     register_blueprints(app)
-    register_html_errors(app, log)
+    register_html_errors(app, log, template_for=error_template)
     register_context(app)
     return app
+
+
+# Pages an end user sees: the User Console and the SAML IdP's addresses, which applications send users to.
+_END_USER_PATHS = ("/userconsole", "/saml2")
+
+
+def error_template(request: Request) -> str:
+    """The User Console's error page for the addresses end users open; the Admin Portal's for the others
+    (an end user has no admin access, so the portal's navigation would lead nowhere)."""
+    path = request.path
+    for prefix in _END_USER_PATHS:
+        if path == prefix or path.startswith(f"{prefix}/"):
+            return "userconsole/error.html"
+    return "error.html"
 
 
 def register_context(app: Flask) -> None:
