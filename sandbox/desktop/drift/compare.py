@@ -6,14 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sandbox.blogin.services.integration_state import BlogInUserView
+from sandbox.desktop.drift.groups import access_explanation, groups_shown
 from sandbox.jumpcloud.services.integration_state import DirectoryUserView
-
-NOT_GRANTED = (
-    "In no user group ticked for BlogIn any more: removed from its groups, its group deleted, or the group "
-    "unticked on the application's User Groups tab. JumpCloud then deactivates the user in BlogIn; it never "
-    "deletes them."
-)
-GRANTED = "A member of a user group ticked on BlogIn's User Groups tab."
 
 # The attributes the seed guide maps, in its order, with the names its table uses.
 ATTRIBUTE_LABELS = {
@@ -41,6 +35,10 @@ class DriftRow:
     next_sync: str
     #: why the person stands where they do in JumpCloud, in the words of its group rules
     why: str = ""
+    #: the user groups granting the application, sorted ("Engineering, Staff"), or what is left of them
+    groups: str = "—"
+    #: every granting group, one per line, for the hover when the cell is too narrow
+    group_list: tuple[str, ...] = ()
 
     @property
     def in_sync(self) -> bool:
@@ -48,9 +46,16 @@ class DriftRow:
 
 
 def compare(
-    jumpcloud_users: list[DirectoryUserView], blogin_users: list[BlogInUserView], *, idm_active: bool
+    jumpcloud_users: list[DirectoryUserView],
+    blogin_users: list[BlogInUserView],
+    *,
+    idm_active: bool,
+    application: str = "BlogIn",
 ) -> list[DriftRow]:
-    """One row per person on either side, matched by userName (case-insensitive) or externalId."""
+    """One row per person on either side, matched by userName (case-insensitive) or externalId.
+
+    ``application`` is the application's display label, as the explanations name it.
+    """
     by_name = {user.user_name.lower(): user for user in blogin_users}
     by_external = {user.external_id: user for user in blogin_users if user.external_id}
     matched: set[str] = set()
@@ -59,7 +64,7 @@ def compare(
         blogin = by_external.get(person.id) or by_name.get(person.username.lower())
         if blogin is not None:
             matched.add(blogin.id)
-        rows.append(_row(person, blogin, idm_active))
+        rows.append(_row(person, blogin, idm_active, application))
     for user in blogin_users:
         if user.id not in matched:
             rows.append(
@@ -75,7 +80,7 @@ def compare(
     return sorted(rows, key=lambda row: row.user_name.lower())
 
 
-def _row(person: DirectoryUserView, blogin: BlogInUserView | None, idm_active: bool) -> DriftRow:
+def _row(person: DirectoryUserView, blogin: BlogInUserView | None, idm_active: bool, application: str) -> DriftRow:
     wanted = person.attributes
     differences: tuple[str, ...] = ()
     if blogin is not None:
@@ -92,7 +97,9 @@ def _row(person: DirectoryUserView, blogin: BlogInUserView | None, idm_active: b
         source=blogin.source if blogin is not None else "—",
         differences=differences,
         next_sync=_next_sync(person, blogin, idm_active),
-        why=GRANTED if person.authorized else NOT_GRANTED,
+        why=access_explanation(person, application),
+        groups=groups_shown(person),
+        group_list=person.groups,
     )
 
 

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 
 from sandbox.app import Sandbox
 from sandbox.desktop.drift.compare import compare
-from sandbox.desktop.drift.model import DriftModel
+from sandbox.desktop.drift.model import DIFFERENCES_COLUMN, DriftModel
 
 log = logging.getLogger("sandbox.desktop.drift")
 
@@ -53,10 +53,12 @@ class DriftDock(QDockWidget):
         header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(False)
-        # The differences are the longest text: that column takes the room left over.
-        for column, width in enumerate((180, 150, 80, 70, 360, 320)):
+        # The differences are the longest text: that column takes the room left over. A long list of
+        # groups is elided; its hover names them all.
+        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
+        for column, width in enumerate((150, 140, 190, 70, 64, 340, 300)):
             self.table.setColumnWidth(column, width)
-        header.setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(DIFFERENCES_COLUMN, QHeaderView.ResizeMode.Stretch)
         body = QWidget()
         layout = QVBoxLayout(body)
         layout.setContentsMargins(8, 6, 8, 6)
@@ -84,7 +86,8 @@ class DriftDock(QDockWidget):
             log.warning("drift view could not read the systems' state", exc_info=True)
             return
         idm_active = app is not None and app.idm_status == "active"
-        rows = compare(jumpcloud_users, blogin_users, idm_active=idm_active)
+        label = app.display_label if app is not None else "BlogIn"
+        rows = compare(jumpcloud_users, blogin_users, idm_active=idm_active, application=label)
         self.model.set_rows(rows)
         if app is None:
             self.summary.setText(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from html import escape
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
@@ -9,7 +10,10 @@ from PySide6.QtGui import QBrush, QColor
 
 from sandbox.desktop.drift.compare import DriftRow
 
-COLUMNS = ("User", "JumpCloud", "BlogIn", "Source", "Differences", "Next sync")
+COLUMNS = ("User", "JumpCloud", "Groups", "BlogIn", "Source", "Differences", "Next sync")
+JUMPCLOUD_COLUMN = COLUMNS.index("JumpCloud")
+GROUPS_COLUMN = COLUMNS.index("Groups")
+DIFFERENCES_COLUMN = COLUMNS.index("Differences")
 Index = QModelIndex | QPersistentModelIndex
 
 _WARN = QColor("#fff4e5")
@@ -49,21 +53,31 @@ class DriftModel(QAbstractTableModel):
             values = (
                 row.user_name,
                 row.in_jumpcloud,
+                row.groups,
                 row.in_blogin,
                 row.source,
                 "; ".join(row.differences) if row.differences else ("—" if not row.in_sync else "In sync"),
                 row.next_sync,
             )
             return values[index.column()]
-        if role == Qt.ItemDataRole.ToolTipRole and index.column() == 4 and row.differences:
-            return "\n".join(row.differences)
-        if role == Qt.ItemDataRole.ToolTipRole and index.column() == 1 and row.why:
-            return row.why
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self._tooltip(row, index.column())
         if role == Qt.ItemDataRole.BackgroundRole:
             if row.in_jumpcloud == "—" or row.in_blogin == "—":
                 return QBrush(_MISSING)
             if row.differences:
                 return QBrush(_WARN)
+        return None
+
+    def _tooltip(self, row: DriftRow, column: int) -> str | None:
+        if column == DIFFERENCES_COLUMN and row.differences:
+            return "\n".join(row.differences)
+        # Rich text, so that Qt wraps the sentence instead of drawing one line across the screen.
+        if column == GROUPS_COLUMN and len(row.group_list) > 1:
+            # The cell elides a long list: the hover names every group, one per line.
+            return f"<p>{escape(row.why)}</p><p>{'<br>'.join(escape(name) for name in row.group_list)}</p>"
+        if column in (JUMPCLOUD_COLUMN, GROUPS_COLUMN) and row.why:
+            return f"<p>{escape(row.why)}</p>"
         return None
 
     def flags(self, index: Index) -> Qt.ItemFlag:
