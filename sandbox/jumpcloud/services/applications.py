@@ -89,6 +89,8 @@ EDGE_CASES_OFF: dict[str, Any] = {
     "attributeMode": "",  # "", "drop" or "rename"
     "attributeName": "",
     "attributeRenameTo": "",
+    # Seconds the hand-off page waits before posting the Response to the ACS (0: posted at once).
+    "holdResponseSeconds": 0,
 }
 
 
@@ -109,6 +111,8 @@ def edge_cases_on(application: SsoApplication) -> list[str]:
     if cases["attributeMode"] and cases["attributeName"]:
         verb = "drop" if cases["attributeMode"] == "drop" else "rename"
         names.append(f"{verb} attribute {cases['attributeName']}")
+    if cases["holdResponseSeconds"]:
+        names.append(f"Response held {cases['holdResponseSeconds']} s before posting")
     return names
 
 

@@ -35,6 +35,7 @@ EDGE_CASE_KEYS = (
     "attributeMode",
     "attributeName",
     "attributeRenameTo",
+    "holdResponseSeconds",
 )
 
 # SystemUser.state of a user who is not suspended.
