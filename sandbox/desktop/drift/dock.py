@@ -56,7 +56,7 @@ class DriftDock(QDockWidget):
         # The differences are the longest text: that column takes the room left over. A long list of
         # groups is elided; its hover names them all.
         self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
-        for column, width in enumerate((150, 140, 190, 70, 64, 340, 300)):
+        for column, width in enumerate((150, 140, 230, 70, 64, 300, 360)):
             self.table.setColumnWidth(column, width)
         header.setSectionResizeMode(DIFFERENCES_COLUMN, QHeaderView.ResizeMode.Stretch)
         body = QWidget()
