@@ -220,6 +220,7 @@ class IdentityProvider:
         """
         acs_url = request.acs_url if request else self.sp.acs_urls[0]
         now = datetime.now(UTC) + options.clock_skew
+        expires = now + (options.validity if options.validity is not None else DEFAULT_VALIDITY)
         try:
             built = build_response(
                 ResponseContent(
@@ -230,7 +231,7 @@ class IdentityProvider:
                     name_id_format=name_id_format,
                     attributes=attributes,
                     issued=now,
-                    expires=now + (options.validity if options.validity is not None else DEFAULT_VALIDITY),
+                    expires=expires,
                     in_response_to=request.id if request else None,
                     session_index=session_index,
                     authn_instant=authn_instant + options.clock_skew if authn_instant is not None else None,
@@ -246,6 +247,7 @@ class IdentityProvider:
             response_id=built.response_id,
             assertion_id=built.assertion_id,
             relay_state=relay_state,
+            not_on_or_after=expires,
         )
 
     def issue_refusal(

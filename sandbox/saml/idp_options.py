@@ -283,6 +283,11 @@ def not_authorized_refusal() -> Refusal:
     return Refusal(RESPONDER, REQUEST_DENIED, "not authorized", "authorization")
 
 
+def deactivated_refusal() -> Refusal:
+    """``IsPassive`` to an application whose SSO is deactivated: the "deactivated" page may not be shown."""
+    return Refusal(RESPONDER, REQUEST_DENIED, "application deactivated", "application")
+
+
 def unknown_index_refusal(index: int) -> Refusal:
     """An ``AssertionConsumerServiceIndex`` that names none of the application's ACS URLs."""
     reason = (

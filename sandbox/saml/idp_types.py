@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import base64
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sandbox.saml.backend import DEFAULT_BACKEND
 from sandbox.saml.idp_options import Refusal, RequestOptions
@@ -98,6 +98,8 @@ class IssuedResponse:
     response_id: str
     assertion_id: str | None  # none in an error Response
     relay_state: str | None = None
+    # The assertion's NotOnOrAfter, on the IdP's (possibly skewed) clock; none in an error Response.
+    not_on_or_after: datetime | None = None
 
     @property
     def encoded(self) -> str:

@@ -284,6 +284,16 @@ def edge_cases(application: ApplicationFacts) -> dict[str, Any]:
     return {**EDGE_CASES_OFF, **(application.sso_config or {}).get("edgeCases", {})}
 
 
+def response_hold_seconds(application: ApplicationFacts) -> int:
+    """How long the hand-off page waits before posting the Response ("Hold the Response"; 0: at once)."""
+    cases = (application.sso_config or {}).get("edgeCases") or {}
+    try:
+        return max(int(cases.get("holdResponseSeconds") or 0), 0)
+    except (TypeError, ValueError):
+        # A value no form would save (an imported scenario edited by hand): posted at once.
+        return 0
+
+
 def assertion_attributes(
     application: ApplicationFacts, user: UserFacts, groups: Sequence[str] | None = None
 ) -> list[tuple[str, list[str]]]:

@@ -8,14 +8,18 @@ What the request asks is honoured there (SAML 2.0 core §3.4.1): ``IsPassive`` n
 (without a User Console session the answer is a NoPassive Response), ``ForceAuthn`` asks for the
 password again, and a request JumpCloud cannot satisfy (NameIDPolicy, RequestedAuthnContext,
 ProtocolBinding, an unknown ACS index) is answered with an error Response rather than an error page,
-since the service provider is known and trusted. Each refusal leaves a failed ``sso_auth`` event and
-a trace of the Response.
+since the service provider is known and trusted. So is ``IsPassive`` to a deactivated application
+(RequestDenied), once the request's issuer and ACS URL check out. Each refusal leaves a failed
+``sso_auth`` event and a trace of the Response.
+
+The hand-off page posts the Response to the ACS at once, unless the tester's "Hold the Response before
+posting it" edge case makes it count down first (so that a short validity can expire on the way).
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import cast
 
@@ -28,11 +32,18 @@ from sandbox.jumpcloud.models import Trace
 from sandbox.jumpcloud.services import sso
 from sandbox.jumpcloud.services.sso import ApplicationFacts, UserFacts
 from sandbox.jumpcloud.web.context import system
+from sandbox.jumpcloud.web.hand_off import hand_off_page, held_summary
 from sandbox.jumpcloud.web.pending_logins import PendingLogin, PendingLogins
 from sandbox.jumpcloud.web.userconsole import AUTHENTICATED_AT_KEY, USER_SESSION_KEY, current_user
 from sandbox.saml.capture import capture
 from sandbox.saml.idp import AuthnRequestInfo, IdentityProviders, IdpError
-from sandbox.saml.idp_options import Refusal, no_session_refusal, not_authorized_refusal, option_checks
+from sandbox.saml.idp_options import (
+    Refusal,
+    deactivated_refusal,
+    no_session_refusal,
+    not_authorized_refusal,
+    option_checks,
+)
 from sandbox.saml.inspect import MessageDecodeError, decode_message
 from sandbox.webcommon import work
 
@@ -120,22 +131,16 @@ def single_sign_on(name: str) -> Response | tuple[str, int]:
         return redirect(application.bookmark_url)
     saml_request = request.values.get("SAMLRequest")
     relay_state = request.values.get("RelayState")
-    idp_initiated = saml_request is None
-    if not application.sso_active:
-        return _fail(
-            application,
-            current_user(),
-            idp_initiated,
-            "application deactivated",
-            "Application deactivated",
-            f"SSO for {application.display_label} has been deactivated by your administrator.",
-        )
+    if saml_request is None and not application.sso_active:
+        return _deactivated(application, idp_initiated=True)
     request_info = None
     trace_id = None
     binding = None
     if saml_request is not None:
         binding = "HTTP-POST" if request.method == "POST" else "HTTP-Redirect"
-        request_info, trace_id, refusal = _read_request(application, saml_request, binding, relay_state)
+        request_info, trace_id, refusal = _read_request(
+            application, saml_request, binding, relay_state, deactivated=not application.sso_active
+        )
         if refusal is not None:
             return refusal
     else:
@@ -152,9 +157,26 @@ def single_sign_on(name: str) -> Response | tuple[str, int]:
     return redirect(url_for("idp.continue_login", name=name, flow=flow_id), 303)
 
 
+def _deactivated(application: ApplicationFacts, *, idp_initiated: bool) -> tuple[str, int]:
+    return _fail(
+        application,
+        current_user(),
+        idp_initiated,
+        "application deactivated",
+        "Application deactivated",
+        f"SSO for {application.display_label} has been deactivated by your administrator.",
+    )
+
+
 def _read_request(
-    application: ApplicationFacts, saml_request: str, binding: str, relay_state: str | None
+    application: ApplicationFacts, saml_request: str, binding: str, relay_state: str | None, *, deactivated: bool
 ) -> tuple[AuthnRequestInfo | None, str | None, tuple[str, int] | None]:
+    """The request read, checked and traced; or the page refusing it.
+
+    For a ``deactivated`` application only an ``IsPassive`` request from the application's own service
+    provider is read on: it is answered with a RequestDenied Response, since no page may be shown. Any
+    other request gets the "deactivated" page, as before anything was read.
+    """
     base_url = system().base_url
     endpoint = sso.served_sso_url(application, base_url)
     try:
@@ -163,6 +185,9 @@ def _read_request(
         query = request.query_string if binding == "HTTP-Redirect" else None
         info = provider.read_authn_request(saml_request, binding, relay_state, query)
     except IdpError as error:
+        if deactivated:
+            # Neither the issuer nor the ACS URL can be trusted: nothing may be posted anywhere.
+            return None, None, _deactivated(application, idp_initiated=False)
         event = sso.record_sso_auth(
             work(), application, base_url, user=None, idp_initiated=False, success=False, error_message=str(error)
         )
@@ -185,6 +210,11 @@ def _read_request(
             related_id=event["id"],
         )
         return None, None, _refuse("Single sign-on failed", str(error), 400)
+    if deactivated:
+        if not info.is_passive:
+            return None, None, _deactivated(application, idp_initiated=False)
+        # Deactivation outweighs whatever else the request asked that JumpCloud could not give.
+        info = replace(info, refusal=deactivated_refusal())
     index = info.options.acs_index
     acs_url = f"{info.acs_url} is one of its ACS URLs"
     if index is not None and info.refusal is None:
@@ -288,32 +318,30 @@ def continue_login(name: str) -> Response | str | tuple[str, int]:
         return _fail(application, user, idp_initiated, str(error), "Single sign-on failed", str(error))
     idp_runtime.pending.finish(flow_id)
     event = sso.record_sso_auth(unit, application, base_url, user=user, idp_initiated=idp_initiated, success=True)
+    hold = sso.response_hold_seconds(application)
+    captured = capture(
+        message_type="Response",
+        direction="sent",
+        binding="HTTP-POST",
+        endpoint=issued.acs_url,
+        xml=issued.xml,
+        verdict="sent",
+        relay_state=issued.relay_state,
+        expected_certificate_sha256=provider.certificate_sha256,
+        application=application.name,
+        flow_id=pending.request.id if pending.request else issued.response_id,
+    )
     idp_runtime.traces.record(
         unit,
         "saml",
-        f"Response for {user.username} to {application.display_label}",
-        capture(
-            message_type="Response",
-            direction="sent",
-            binding="HTTP-POST",
-            endpoint=issued.acs_url,
-            xml=issued.xml,
-            verdict="sent",
-            relay_state=issued.relay_state,
-            expected_certificate_sha256=provider.certificate_sha256,
-            application=application.name,
-            flow_id=pending.request.id if pending.request else issued.response_id,
-        ),
+        held_summary(f"Response for {user.username} to {application.display_label}", captured, hold),
+        captured,
         related_id=event["id"],
     )
     if pending.request_trace_id:
         # The AuthnRequest's trace now points at the sign-in it led to (one statement, no load first).
         _RELATE_TRACE.run(unit, {"id": pending.request_trace_id, "related_id": event["id"]})
-    # The hand-off page shows none of the portal's chrome, so it is rendered without the portal's
-    # context processors (which would look the signed-in administrator up for nothing).
-    return current_app.jinja_env.get_template("idp/post.html").render(
-        application=application, issued=issued, acs_url=issued.acs_url, user=user
-    )
+    return hand_off_page(application, issued, user, hold)
 
 
 def _after(authenticated_at: object, began_at: float) -> bool:
@@ -355,28 +383,28 @@ def _send_refusal(
         unit, application, base_url, user=user, idp_initiated=False, success=False, error_message=refusal.error_message
     )
     log.info("AuthnRequest %s for %s answered %s: %s", asked.id, application.name, refusal.status_name, refusal.reason)
+    hold = sso.response_hold_seconds(application)
+    captured = capture(
+        message_type="Response",
+        direction="sent",
+        binding="HTTP-POST",
+        endpoint=issued.acs_url,
+        xml=issued.xml,
+        verdict="sent",
+        relay_state=issued.relay_state,
+        reason=refusal.error_message,
+        expected_certificate_sha256=provider.certificate_sha256,
+        application=application.name,
+        flow_id=asked.id,
+    )
     idp_runtime.traces.record(
         unit,
         "saml",
-        f"{refusal.status_name} Response to {application.display_label}",
-        capture(
-            message_type="Response",
-            direction="sent",
-            binding="HTTP-POST",
-            endpoint=issued.acs_url,
-            xml=issued.xml,
-            verdict="sent",
-            relay_state=issued.relay_state,
-            reason=refusal.error_message,
-            expected_certificate_sha256=provider.certificate_sha256,
-            application=application.name,
-            flow_id=asked.id,
-        ),
+        held_summary(f"{refusal.status_name} Response to {application.display_label}", captured, hold),
+        captured,
         success=False,
         related_id=event["id"],
     )
     if pending.request_trace_id:
         _RELATE_TRACE.run(unit, {"id": pending.request_trace_id, "related_id": event["id"]})
-    return current_app.jinja_env.get_template("idp/post.html").render(
-        application=application, issued=issued, acs_url=issued.acs_url, user=user, refusal=refusal
-    )
+    return hand_off_page(application, issued, user, hold, refusal)

@@ -18,6 +18,9 @@ _ATTRIBUTE_NAME = re.compile(r"^[^\s<>&\"']{1,256}$")
 # Single-line settings that travel in SAML messages and metadata (XML refuses control characters).
 _TEXT_FIELDS = ("idp_entity_id", "sp_entity_id", "default_relay_state", "groups_attribute_name")
 MAX_TEXT = 1024
+# Longest "Hold the Response" a tester can ask for: past the default validity (5 minutes) plus the most
+# clock skew BlogIn allows (10 minutes), so even an unshortened assertion can be seen to expire.
+MAX_HOLD_SECONDS = 900
 
 
 def _text_errors(form: MultiDict[str, str], errors: dict[str, str]) -> None:
@@ -130,6 +133,14 @@ def read_edge_cases(form: MultiDict[str, str], errors: dict[str, str]) -> dict[s
         if not 0 <= seconds <= 300:
             errors["edge_short_validity"] = "Short validity is between 0 and 300 seconds."
         cases["shortValiditySeconds"] = max(seconds, 0)
+    if form.get("edge_hold_response_on") == "on":
+        try:
+            hold = int(form.get("edge_hold_response", "0"))
+        except ValueError:
+            hold = 0
+        if not 1 <= hold <= MAX_HOLD_SECONDS:
+            errors["edge_hold_response"] = f"Hold the Response for 1 to {MAX_HOLD_SECONDS} seconds."
+        cases["holdResponseSeconds"] = min(max(hold, 0), MAX_HOLD_SECONDS)
     cases["wrongAudience"] = form.get("edge_wrong_audience") == "on"
     cases["noSignature"] = form.get("edge_no_signature") == "on"
     cases["foreignKey"] = form.get("edge_foreign_key") == "on"

@@ -184,6 +184,53 @@ def test_is_passive_for_a_user_the_application_is_not_for_answers_request_denied
     assert _latest_sso_event(interop)["initiated_by"]["username"] == "bob"
 
 
+def _deactivate(interop: Interop) -> None:
+    """**Deactivate SSO** on the application's panel in the Admin Portal."""
+    url = f"{interop.base}/applications/{interop.application_id}/activation"
+    assert interop.admin.post(url, data={"active": "false"}).status_code == 302
+
+
+def test_is_passive_to_a_deactivated_application_answers_request_denied_instead_of_a_page(
+    interop: Interop, sp: IndependentSp
+) -> None:
+    _sign_in_to_the_user_console(interop)
+    _deactivate(interop)
+    answer = _answer(interop, sp, is_passive="true")
+    assert answer["action"] == ACS_URL
+    response = _xml(answer)
+    assert _status(response) == (f"{STATUS}Responder", f"{STATUS}RequestDenied", None)
+    _refusal_is_signed_and_assertion_free(response, sp.last_request_id)
+    with pytest.raises(Rejected, match="StatusRequestDenied"):
+        sp.accept(answer["SAMLResponse"])
+    _refusal_was_recorded(interop, "application deactivated", "RequestDenied")
+    assert _latest_sso_event(interop)["initiated_by"]["username"] == "ada"
+    # The AuthnRequest was read (its issuer and ACS URL are the application's) and refused for deactivation.
+    request_trace = [data for _, _, data in _traces(interop) if data["message_type"] == "AuthnRequest"][-1]
+    assert request_trace["verdict"] == "rejected"
+    failed = [check for check in request_trace["checks"] if not check["ok"]]
+    assert failed == [
+        {"name": "application", "ok": False, "detail": "application deactivated (RequestDenied)"},
+    ]
+
+
+def test_a_deactivated_application_still_shows_its_page_when_a_page_may_be_shown_or_the_acs_is_unknown(
+    interop: Interop, sp: IndependentSp
+) -> None:
+    _sign_in_to_the_user_console(interop)
+    _deactivate(interop)
+    traces_before = len(_traces(interop))
+    page = _browse(interop, interop.browser.get(sp.redirect_url()))
+    assert page.status_code == 403 and "Application deactivated" in page.text
+    assert "SAMLResponse" not in page.text
+    # IsPassive, but to an ACS URL the application does not have: nothing may be posted there.
+    elsewhere = sp.redirect_url(is_passive="true", assertion_consumer_service_url="https://elsewhere.example/acs")
+    page = _browse(interop, interop.browser.get(elsewhere))
+    assert page.status_code == 403 and "Application deactivated" in page.text
+    assert "SAMLResponse" not in page.text and "elsewhere.example" not in page.text
+    assert len(_traces(interop)) == traces_before  # no Response was made
+    assert _latest_sso_event(interop)["error_message"] == "application deactivated"
+
+
 def test_python3_saml_reads_no_passive_from_the_status(interop: Interop) -> None:
     onelogin = OneLoginSp()
     try:
