@@ -98,11 +98,11 @@ def test_groups_are_sorted_and_a_user_without_history_gets_the_plain_words(jumpc
     assert not forgotten.authorized and forgotten.access_loss is None
     assert groups_shown(forgotten) == "None left"
     assert access_explanation(forgotten, "BlogIn").startswith(
-        "No user group granting BlogIn is left for bob; Directory Insights does not say which change removed"
+        "In no user group ticked for BlogIn any more: no granting group is left for bob, and Directory Insights"
     )
 
 
 def test_a_view_without_groups_is_not_authorized_and_says_so() -> None:
     view = DirectoryUserView("1", "eve", "eve@example.org", False, {}, None, None)
     assert groups_shown(view) == "None left"
-    assert "No user group granting Wiki is left for eve" in access_explanation(view, "Wiki")
+    assert "no granting group is left for eve" in access_explanation(view, "Wiki")

@@ -22,39 +22,42 @@ def groups_shown(person: DirectoryUserView) -> str:
 
 
 def access_explanation(person: DirectoryUserView, application: str) -> str:
-    """Why ``person`` has the application or not: through which groups, or which change took it away."""
+    """Why ``person`` has the application or not: through which groups, or which change took it away.
+
+    One sentence a line, so that the hover wraps where the sentences end.
+    """
     if person.groups and not person.suspended:
         return f"{person.username} gets {application} through {_and(person.groups)}."
+    deactivated = f"JumpCloud then deactivates the user in {application}; it never deletes them."
     if person.groups:
         return (
-            f"{person.username} is suspended in JumpCloud: a suspended user gets no application, though still in "
-            f"{_and(person.groups)}. {_deactivated(application)}"
+            f"Suspended in JumpCloud: a suspended user gets no application, though {person.username} is still in "
+            f"{_and(person.groups)}.\n{deactivated}"
         )
     loss = person.access_loss
     if loss is None:
-        return (
-            f"No user group granting {application} is left for {person.username}; Directory Insights does not say "
-            f"which change removed the last one. {_deactivated(application)}"
+        what = (
+            f"no granting group is left for {person.username}, and Directory Insights does not say which "
+            "change removed the last one"
         )
-    return f"{_loss_sentence(loss, person.username, application)} {_deactivated(application)}"
-
-
-def _loss_sentence(loss: AccessLoss, username: str, application: str) -> str:
-    last = f"the last group granting {application}"
-    if loss.kind == MEMBERSHIP_REMOVED:
-        what = f"{username} was removed from {loss.group_name} ({last})"
-    elif loss.kind == GROUP_DELETED:
-        what = f"User group {loss.group_name} was deleted ({last} for {username})"
-    elif loss.kind == GROUP_UNTICKED:
-        what = f"{loss.group_name} was unticked on {application}'s User Groups tab ({last} for {username})"
     else:
-        what = f"{loss.group_name} stopped granting {application} to {username}"
+        what = _loss(loss, person.username, application)
+    return f"In no user group ticked for {application} any more: {what}.\n{deactivated}"
+
+
+def _loss(loss: AccessLoss, username: str, application: str) -> str:
     who = f" by {loss.initiated_by}" if loss.initiated_by else ""
-    return f"{what}{who} at {loss.timestamp:%H:%M} UTC on {loss.timestamp:%d %b %Y}."
-
-
-def _deactivated(application: str) -> str:
-    return f"JumpCloud then deactivates the user in {application}; it never deletes them."
+    when = f" at {loss.timestamp:%H:%M} UTC on {loss.timestamp:%d %b %Y}"
+    if loss.kind == MEMBERSHIP_REMOVED:
+        return f"{username} was removed from {loss.group_name}, the last group granting it,{who}{when}"
+    if loss.kind == GROUP_DELETED:
+        return f"user group {loss.group_name}, the last one granting it to {username}, was deleted{who}{when}"
+    if loss.kind == GROUP_UNTICKED:
+        return (
+            f"{loss.group_name}, the last group granting it to {username}, was unticked on {application}'s "
+            f"User Groups tab{who}{when}"
+        )
+    return f"{loss.group_name} stopped granting it to {username}{who}{when}"
 
 
 def _and(names: tuple[str, ...]) -> str:

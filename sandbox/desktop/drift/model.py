@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from html import escape
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
@@ -72,12 +71,11 @@ class DriftModel(QAbstractTableModel):
     def _tooltip(self, row: DriftRow, column: int) -> str | None:
         if column == DIFFERENCES_COLUMN and row.differences:
             return "\n".join(row.differences)
-        # Rich text, so that Qt wraps the sentence instead of drawing one line across the screen.
         if column == GROUPS_COLUMN and len(row.group_list) > 1:
             # The cell elides a long list: the hover names every group, one per line.
-            return f"<p>{escape(row.why)}</p><p>{'<br>'.join(escape(name) for name in row.group_list)}</p>"
+            return "\n".join((row.why, "", *row.group_list))
         if column in (JUMPCLOUD_COLUMN, GROUPS_COLUMN) and row.why:
-            return f"<p>{escape(row.why)}</p>"
+            return row.why
         return None
 
     def flags(self, index: Index) -> Qt.ItemFlag:
