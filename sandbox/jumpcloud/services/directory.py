@@ -6,19 +6,23 @@ because provisioning observes the Session's flush to learn what changed.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any
-from zoneinfo import available_timezones
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from sandbox.jumpcloud.models import SsoApplication, SystemUser, UserGroup, application_groups
 from sandbox.jumpcloud.services.insights import Initiator, record_event
+
+# The input rules live in ``user_input``; the forms and the API keep reading them here.
+from sandbox.jumpcloud.services.user_input import FIELD_LIMITS as FIELD_LIMITS
+from sandbox.jumpcloud.services.user_input import GROUP_DESCRIPTION_LIMIT, GROUP_NAME_LIMIT, user_input_errors
+from sandbox.jumpcloud.services.user_input import USER_STATES as USER_STATES
+from sandbox.jumpcloud.services.user_input import hidden_character_error as hidden_character_error
+from sandbox.jumpcloud.services.user_input import timezone_names as timezone_names
 from sandbox.passwords import hash_password
 
-USER_STATES = ("ACTIVATED", "SUSPENDED")
 MIN_PASSWORD_LENGTH = 8
 # Plain-text passwords set in this transaction, by user id: provisioning syncs them, nothing stores them.
 NEW_PASSWORDS_KEY = "jumpcloud.new_passwords"
@@ -35,29 +39,6 @@ USER_FIELDS: dict[str, str] = {
     "timezone": "timezone",
     "state": "state",
 }
-# Longest value of each text field, in characters (the forms stop there too).
-FIELD_LIMITS = {
-    "username": 128,
-    "email": 320,
-    "firstname": 256,
-    "lastname": 256,
-    "displayname": 256,
-    "jobTitle": 256,
-    "workPhone": 64,
-}
-GROUP_NAME_LIMIT = 256
-GROUP_DESCRIPTION_LIMIT = 1024
-_USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]*$")
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_PHONE = re.compile(r"^[0-9+()./ x-]*$")
-# Characters nobody sees on screen that still change what is stored or sent: C0/C1 controls (refused
-# by XML, so a SAML assertion carrying one could not be built), bidirectional embeddings, overrides and
-# isolates (they reorder what a reader sees: "evil" shown as "live"), zero-width spaces, word joiners
-# and byte order marks (two names that look the same but differ), lone surrogates and noncharacters.
-# Zero-width (non-)joiners stay allowed: Persian, Indic scripts and emoji sequences need them.
-_INVISIBLE = "\u200b\u2060\ufeff\u202a-\u202e\u2066-\u2069\ud800-\udfff\ufffe\uffff"
-_HIDDEN = re.compile(f"[\x00-\x1f\x7f-\x9f{_INVISIBLE}]")
-_HIDDEN_MULTILINE = re.compile(f"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f{_INVISIBLE}]")
 
 
 class DirectoryError(Exception):
@@ -68,22 +49,6 @@ class DirectoryError(Exception):
         # True when the only problem is a name or address already taken (HTTP 409 in the API).
         self.conflict = conflict
         super().__init__("; ".join(self.errors.values()))
-
-
-def hidden_character_error(text: str, *, multiline: bool = False) -> str | None:
-    """A message naming the first control or bidirectional-override character in ``text``, if any.
-
-    ``multiline`` allows line breaks and tabs (descriptions typed in a text area).
-    """
-    found = (_HIDDEN_MULTILINE if multiline else _HIDDEN).search(text)
-    if found is None:
-        return None
-    return f"Remove the invisible control character (U+{ord(found.group()):04X}) from this field."
-
-
-def timezone_names() -> list[str]:
-    """IANA time zone names for the user form's select."""
-    return sorted(name for name in available_timezones() if "/" in name or name == "UTC")
 
 
 def user_resource(user: SystemUser) -> dict[str, str]:
@@ -117,44 +82,19 @@ def _clean_user_values(values: Mapping[str, Any]) -> dict[str, str]:
 
 
 def _validate_user(session: Session, values: dict[str, str], password: str | None, existing: SystemUser | None) -> None:
-    errors: dict[str, str] = {}
+    errors = user_input_errors(values)
     conflicts: dict[str, str] = {}
+    # A name or address the directory refuses anyway is not looked up.
     username = values.get("username")
-    if username is not None:
-        if not username:
-            errors["username"] = "Username is required."
-        elif not _USERNAME.match(username):
-            errors["username"] = "Username may contain letters, numbers, and . _ - @ only, and no spaces."
-        else:
-            taken = session.scalars(
-                select(SystemUser).where(func.lower(SystemUser.username) == username.lower())
-            ).first()
-            if taken is not None and taken is not existing:
-                conflicts["username"] = f"The username {username} is already taken."
+    if username and "username" not in errors:
+        taken = session.scalars(select(SystemUser).where(func.lower(SystemUser.username) == username.lower())).first()
+        if taken is not None and taken is not existing:
+            conflicts["username"] = f"The username {username} is already taken."
     email = values.get("email")
-    if email is not None:
-        if not email:
-            errors["email"] = "Email is required."
-        elif not _EMAIL.match(email):
-            errors["email"] = f"{email} is not a valid email address."
-        else:
-            taken = session.scalars(select(SystemUser).where(SystemUser.email == email)).first()
-            if taken is not None and taken is not existing:
-                conflicts["email"] = f"The email {email} is already in use by another user."
-    for field, limit in FIELD_LIMITS.items():
-        if field in values and len(values[field]) > limit and field not in errors:
-            errors[field] = f"At most {limit} characters."
-    for field, value in values.items():
-        hidden = hidden_character_error(value)
-        if hidden and field not in errors:
-            errors[field] = hidden
-            conflicts.pop(field, None)
-    if values.get("workPhone") and not _PHONE.match(values["workPhone"]):
-        errors["workPhone"] = "A phone number may contain digits, spaces and + ( ) - . x only."
-    if values.get("timezone") and values["timezone"] not in available_timezones():
-        errors["timezone"] = "Choose a time zone from the list."
-    if "state" in values and values["state"] not in USER_STATES:
-        errors["state"] = "State is ACTIVATED or SUSPENDED."
+    if email and "email" not in errors:
+        taken = session.scalars(select(SystemUser).where(SystemUser.email == email)).first()
+        if taken is not None and taken is not existing:
+            conflicts["email"] = f"The email {email} is already in use by another user."
     if password is not None and len(password) < MIN_PASSWORD_LENGTH:
         errors["password"] = f"The password must be at least {MIN_PASSWORD_LENGTH} characters."
     if errors or conflicts:

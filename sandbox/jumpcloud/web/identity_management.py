@@ -14,7 +14,8 @@ from sandbox.jumpcloud.models import IdentityManagement, ProvisioningOutbox, Sso
 from sandbox.jumpcloud.models.provisioning import ACTIVE
 from sandbox.jumpcloud.services.provisioning import connection, importing, outbox
 from sandbox.jumpcloud.services.provisioning.connection import TESTED, IdentityManagementError
-from sandbox.jumpcloud.services.provisioning.import_job import list_application_users
+from sandbox.jumpcloud.services.provisioning.import_job import followed_redirects, list_application_users
+from sandbox.jumpcloud.services.user_input import show_hidden_characters
 from sandbox.jumpcloud.web.applications import application_or_404
 from sandbox.jumpcloud.web.context import admin_initiator, admin_required, current_admin, system
 from sandbox.scim.client import ScimRequestError
@@ -29,7 +30,7 @@ MAX_SEQ = 2**63
 
 @bp.app_context_processor
 def idm_helpers() -> dict[str, object]:
-    return {"idm_status": _status_of}
+    return {"idm_status": _status_of, "visible": show_hidden_characters}
 
 
 def _status_of(application_id: str) -> IdentityManagement | None:
@@ -149,7 +150,8 @@ def retry(application_id: str) -> Response:
 @bp.get("/applications/<application_id>/identity-management/import")
 @admin_required
 def manual_import(application_id: str) -> Any:
-    """**manual import**: the application's users, each **New** or **Imported**."""
+    """**manual import**: the application's users, each **New**, **Imported** or **Not importable** (a value
+    the directory refuses, with the reason)."""
     application = application_or_404(application_id)
     session = db()
     idm = connection.identity_management(session, application)
@@ -170,6 +172,7 @@ def manual_import(application_id: str) -> Any:
         application=application,
         candidates=listed,
         new_count=sum(1 for c in listed if c.is_new),
+        refused_count=sum(1 for c in listed if not c.is_importable),
         new_only=new_only,
         threshold=importing.BACKGROUND_THRESHOLD,
         tab="idm",
@@ -198,10 +201,10 @@ def run_import(application_id: str) -> Any:
         )
         return redirect(url_for("identity_management.tab", application_id=application.id))
     try:
-        users = [u for u in list_application_users(idm) if u.id in set(selected)]
+        listed = list_application_users(idm)
     except ScimRequestError as error:
         return _page(application, code=502, error=f"The application's users could not be listed: {error}")
-    result = importing.import_users(session, users, admin_initiator())
+    result = importing.import_selected(session, listed, selected, admin_initiator())
     return render_template("identity_management/import_result.html", application=application, result=result, tab="idm")
 
 
@@ -224,10 +227,12 @@ def _connected(idm: IdentityManagement) -> bool:
 
 
 def _record_listing(application: SsoApplication, exchanges: list[dict[str, Any]]) -> None:
-    for exchange in exchanges:
+    # A redirect on the Base URL's own server that the client followed is not a failure; one it refused is.
+    followed = followed_redirects(exchanges)
+    for index, exchange in enumerate(exchanges):
         status = exchange.get("status")
         summary = f"{exchange['method']} {exchange['path']} → {status if status is not None else exchange['error']}"
-        ok = status is not None and 200 <= int(status) < 300
+        ok = status is not None and (200 <= int(status) < 300 or index in followed)
         system().traces.record(db(), "scim", f"manual import: {summary}", exchange, success=ok)
 
 

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import logging
 from typing import Any
+from urllib.parse import unquote, urljoin
 
 from sandbox.db import Database
 from sandbox.jumpcloud.models import IdentityManagement, SsoApplication
 from sandbox.jumpcloud.services.insights import Initiator
-from sandbox.jumpcloud.services.provisioning.importing import ImportResult, import_users
+from sandbox.jumpcloud.services.provisioning.importing import ImportResult, import_selected
 from sandbox.jumpcloud.services.provisioning.mailbox import send_mail
+from sandbox.scim.answers import REDIRECTS
 from sandbox.scim.client import ScimClient, ScimRequestError, ScimUser
 from sandbox.traces import TraceLog
 
@@ -26,6 +28,34 @@ def list_application_users(
         return client.all_users(page_size=100, parallel=4)
 
 
+def followed_redirects(exchanges: list[dict[str, Any]]) -> set[int]:
+    """The positions in ``exchanges`` of the redirects the SCIM client followed.
+
+    The client follows a redirect on the Base URL's own server by asking the same of the address it names;
+    one it refused (another server, a loop) has no such request after it. Pages listed four at a time
+    interleave their requests, so a redirect is matched to the request that followed it, not to its
+    place in the list.
+    """
+    asked: dict[tuple[str, str], int] = {}
+    for index, exchange in enumerate(exchanges):
+        asked[(exchange["method"], unquote(exchange["url"]))] = index
+    followed = set()
+    for index, exchange in enumerate(exchanges):
+        if exchange.get("status") not in REDIRECTS:
+            continue
+        headers = {name.lower(): value for name, value in exchange.get("response_headers", {}).items()}
+        location = headers.get("location")
+        if not location:
+            continue
+        try:
+            target = urljoin(exchange["url"], location.strip())
+        except ValueError:  # not a URL: nothing was asked of it
+            continue
+        if asked.get((exchange["method"], unquote(target)), -1) > index:
+            followed.add(index)
+    return followed
+
+
 def run_import(
     database: Database,
     traces: TraceLog,
@@ -35,7 +65,6 @@ def run_import(
     recipient: str,
 ) -> None:
     """Fetch the application's users, import the selected ones, and e-mail the results."""
-    wanted = set(scim_ids)
     label = application_id
     try:
         with database.transaction() as session:
@@ -44,9 +73,8 @@ def run_import(
             if application is None or idm is None:
                 raise ScimRequestError("not_found", "The application no longer exists.")
             label = application.display_label
-            users = [u for u in list_application_users(idm) if u.id in wanted]
-            result = import_users(session, users, initiator)
-        subject, body = _report(label, result, len(wanted))
+            result = import_selected(session, list_application_users(idm), scim_ids, initiator)
+        subject, body = _report(label, result, len(set(scim_ids)))
     except ScimRequestError as error:
         log.warning("manual import from %s failed: %s", label, error)
         subject = f"Your import from {label} failed"
