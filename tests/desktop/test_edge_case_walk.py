@@ -10,7 +10,7 @@ opening that very message, and the next sign-in going through once the toggle is
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pytest
 from PySide6.QtCore import QPoint, Qt
@@ -29,6 +29,7 @@ from sandbox.events.traces import SAML
 from sandbox.scenarios.rehearsal import USER_PASSWORD, DirectoryUser, Rehearsal
 from tests.desktop.clicking import click, go_to, type_into, wait_for_page
 from tests.desktop.conftest import wait_for
+from tests.integration.jumpcloud_idp.html_forms import form_with
 
 pytestmark = pytest.mark.desktop
 
@@ -353,3 +354,63 @@ def test_a_dropped_email_attribute_still_signs_in_as_the_panel_says(walk: Walk) 
     assert dock.summary.text() == "Everything behaves normally."
     click(end_user, "button.link", "Log out")
     wait_for_page(end_user, "Log in to Acme", host=sandbox.blogin.host, path="/login")
+
+
+def set_blogin_allowed_skew(walk: Walk, seconds: int) -> None:
+    """BlogIn's administrator changes the allowed clock skew on the Single Sign-On tab and saves."""
+    base_url = walk.sandbox.blogin.base_url
+    with Rehearsal(walk.sandbox.jumpcloud.base_url, base_url) as rehearsal:
+        rehearsal.sign_in_admins()
+        form = form_with(rehearsal.blogin_admin.get(f"{base_url}/settings/sso").text, "allowed_skew_s")
+        form.set("allowed_skew_s", str(seconds))
+        saved = rehearsal.blogin_admin.post(f"{base_url}/settings/sso", data=form.data())
+        assert saved.status_code == 302, saved.text
+
+
+def test_a_held_response_expires_on_its_way_and_post_now_beats_the_clock(walk: Walk) -> None:
+    """Short validity with Hold the Response: the assertion expires for real while the hand-off page counts down."""
+    sandbox, dock = walk.sandbox, walk.dock
+    end_user = walk.window.browsers["end-user"]
+    jumpcloud, blogin = sandbox.jumpcloud.host, sandbox.blogin.host
+    set_blogin_allowed_skew(walk, 0)
+    try:
+        dock.raise_()
+        hints = [label.text() for label in dock.findChildren(QLabel, "edgeHint")]
+        assert any("hold the Response for longer than the validity" in hint for hint in hints)
+        dock.validity_seconds.setValue(2)
+        press(dock.short_validity)
+        dock.hold_response.setValue(4)
+        dock.hold_response.editingFinished.emit()
+        assert dock.summary.text() == "On: Assertion: valid 2 s; Assertion: Response held 4 s"
+
+        # Post now, while the assertion is still valid: BlogIn signs Jane in.
+        known = received_ids(walk)
+        go_to(end_user, f"{sandbox.jumpcloud.base_url}/userconsole")
+        click(end_user, "a.tile", "BlogIn", contains=True)
+        wait_for_page(end_user, "Hold the Response before posting it", "Posting in", "valid for", host=jumpcloud)
+        click(end_user, "button", "Post now")
+        wait_for_page(end_user, "Latest posts", "Signed in as", "Jane Doe", host=blogin, path="/")
+        assert newest_response_at_blogin(walk, known).data.get("verdict") == "accepted"
+        click(end_user, "button.link", "Log out")
+        wait_for_page(end_user, "Log in to Acme", host=blogin, path="/login")
+
+        # Left to count down: the page posts by itself after NotOnOrAfter, and BlogIn refuses it as expired.
+        known = received_ids(walk)
+        go_to(end_user, f"{sandbox.jumpcloud.base_url}/userconsole")
+        click(end_user, "a.tile", "BlogIn", contains=True)
+        wait_for_page(end_user, "Posting in", host=jumpcloud)
+        page = wait_for_page(end_user, "Single sign-on failed", "Failed check: validity window", host=blogin)
+        assert "The assertion expired at" in page and "allowed skew 0 s" in page
+        # The tracer points at Short validity, and its timeline shows the assertion arriving after NotOnOrAfter.
+        short = next(toggle for toggle in TOGGLES if toggle.label == "Short validity")
+        check_the_panels(walk, replace(short, shows_offending=validity_offending(0)), page, known)
+        sent = walk.window.traffic_panels.saml_model.counterpart(newest_response_at_blogin(walk, known))
+        assert sent is not None and "held 4 s before posting" in sent.summary
+
+        dock.raise_()
+        dock.all_off()
+        assert dock.hold_response.value() == 0 and dock.hold_response.text() == "off"
+        assert dock.summary.text() == "Everything behaves normally."
+    finally:
+        dock.all_off()
+        set_blogin_allowed_skew(walk, 60)

@@ -11,7 +11,7 @@ from pytestqt.qtbot import QtBot
 from sandbox.app import Sandbox
 from sandbox.desktop.edge_cases import EdgeCasesDock
 from sandbox.http import http_client
-from sandbox.scenarios.rehearsal import DirectoryUser, Rehearsal
+from sandbox.scenarios.rehearsal import USER_PASSWORD, DirectoryUser, Rehearsal
 
 pytestmark = pytest.mark.desktop
 
@@ -98,4 +98,35 @@ def test_assertion_toggles_make_blogin_refuse_the_sign_in(
     dock.all_off()
     assert dock.skew_slider.value() == 0
     assert dock.summary.text() == "Everything behaves normally." and summary_colour(dock) == "#2f855a"
+    assert rehearsal.idp_initiated_sign_in("grace").status_code == 303
+
+
+def test_hold_the_response_is_set_from_the_dock_shown_on_the_hand_off_page_and_cleared_by_all_off(
+    dock: EdgeCasesDock, rehearsal: Rehearsal, sandbox: Sandbox
+) -> None:
+    rehearsal.create_blogin_application()
+    rehearsal.configure_sso()
+    user_id = rehearsal.create_user(DirectoryUser("grace", "grace@example.org", "Grace", "Hopper"))
+    rehearsal.authorize_groups([rehearsal.create_group("Engineers", [user_id])])
+    dock.refresh()
+    assert dock.hold_response.isEnabled() and dock.hold_response.text() == "off"
+
+    dock.hold_response.setValue(30)
+    dock.hold_response.editingFinished.emit()
+    assert dock.summary.text() == "On: Assertion: Response held 30 s"
+    application = sandbox.jumpcloud.integration_state().application("blogin")
+    assert application is not None and application.edge_cases["holdResponseSeconds"] == 30
+    with http_client(follow_redirects=False) as browser:
+        base = sandbox.jumpcloud.base_url
+        assert browser.post(f"{base}/userconsole/login", data={"login": "grace", "password": USER_PASSWORD}).is_redirect
+        page = browser.get(f"{base}/saml2/{application.name}")
+        while page.is_redirect:
+            page = browser.get(page.url.join(page.headers["location"]))
+    assert 'data-hold-seconds="30"' in page.text and "Post now" in page.text
+
+    dock.all_off()
+    assert dock.hold_response.value() == 0 and dock.summary.text() == "Everything behaves normally."
+    application = sandbox.jumpcloud.integration_state().application("blogin")
+    assert application is not None and not application.edge_cases["holdResponseSeconds"]
+    # Posted at once again: BlogIn signs Grace in without a countdown.
     assert rehearsal.idp_initiated_sign_in("grace").status_code == 303

@@ -44,6 +44,8 @@ STATUS_LABELS = {
     503: "503 Service Unavailable",
 }
 JIT_ATTRIBUTES = ("email", "firstname", "lastname", "title", "phone")
+# Longest hold of the Response the SSO tab allows (sandbox.jumpcloud.web.sso_form.MAX_HOLD_SECONDS).
+MAX_HOLD_SECONDS = 900
 
 STYLE = """
 QGroupBox { font-weight: 600; border: 1px solid #d9dee5; border-radius: 6px; margin-top: 14px; padding: 4px; }
@@ -80,6 +82,8 @@ def describe_cases(cases: dict[str, Any]) -> list[str]:
         names.append("wrong key")
     if cases.get("attributeMode") == "drop" and cases.get("attributeName"):
         names.append(f"missing attribute {cases['attributeName']}")
+    if cases.get("holdResponseSeconds"):
+        names.append(f"Response held {cases['holdResponseSeconds']} s")
     return [f"Assertion: {name}" for name in names]
 
 
@@ -216,9 +220,28 @@ class EdgeCasesDock(QDockWidget):
         validity_row.addWidget(self.validity_seconds)
         validity_row.addStretch(1)
         form.addRow("", validity_row)
+        hold_row = QHBoxLayout()
+        self.hold_response = QSpinBox()
+        self.hold_response.setObjectName("holdResponse")
+        self.hold_response.setRange(0, MAX_HOLD_SECONDS)
+        self.hold_response.setSuffix(" s")
+        self.hold_response.setSpecialValueText("off")
+        self.hold_response.setToolTip(
+            "Hold the Response before posting it: JumpCloud's hand-off page counts down this long "
+            "(Post now sends it at once). 0: posted at once."
+        )
+        # The name on a line of its own, the seconds under it: the dock stays narrow enough for All off.
+        hold_label = QLabel("Hold the Response before posting it")
+        hold_label.setBuddy(self.hold_response)
+        form.addRow("", hold_label)
+        hold_row.addWidget(self.hold_response)
+        hold_row.addWidget(QLabel("on the hand-off page"))
+        hold_row.addStretch(1)
+        form.addRow("", hold_row)
         validity_hint = QLabel(
             "BlogIn allows some clock skew (60 s unless changed), so a short validity alone is still accepted "
-            "when the Response is posted at once: add a negative clock skew to see it refused."
+            "when the Response is posted at once: hold the Response for longer than the validity plus that "
+            "skew to see the assertion expire on its way (or add a negative clock skew)."
         )
         validity_hint.setObjectName("edgeHint")
         validity_hint.setWordWrap(True)
@@ -243,11 +266,13 @@ class EdgeCasesDock(QDockWidget):
         for toggle in (self.short_validity, self.wrong_audience, self.unsigned, self.wrong_key, self.missing_attribute):
             toggle.toggled.connect(lambda _on: self._apply_cases())
         self.validity_seconds.editingFinished.connect(self._apply_cases)
+        self.hold_response.editingFinished.connect(self._apply_cases)
         self.missing_name.activated.connect(lambda _index: self._apply_cases())
         self.assertion_controls = [
             self.skew_slider,
             self.short_validity,
             self.validity_seconds,
+            self.hold_response,
             self.wrong_audience,
             self.unsigned,
             self.wrong_key,
@@ -290,6 +315,7 @@ class EdgeCasesDock(QDockWidget):
                 self.short_validity.setChecked(validity is not None)
                 if validity is not None:
                     self.validity_seconds.setValue(int(validity))
+                self.hold_response.setValue(int(cases.get("holdResponseSeconds") or 0))
                 self.wrong_audience.setChecked(bool(cases.get("wrongAudience")))
                 self.unsigned.setChecked(bool(cases.get("noSignature")))
                 self.wrong_key.setChecked(bool(cases.get("foreignKey")))
@@ -337,6 +363,7 @@ class EdgeCasesDock(QDockWidget):
             {
                 "clockSkewMinutes": self.skew_slider.value(),
                 "shortValiditySeconds": self.validity_seconds.value() if self.short_validity.isChecked() else None,
+                "holdResponseSeconds": self.hold_response.value(),
                 "wrongAudience": self.wrong_audience.isChecked(),
                 "noSignature": self.unsigned.isChecked(),
                 "foreignKey": self.wrong_key.isChecked(),
@@ -365,6 +392,7 @@ class EdgeCasesDock(QDockWidget):
             "foreignKey": False,
             "attributeMode": "",
             "attributeName": "",
+            "holdResponseSeconds": 0,
         }
         for app in self.sandbox.jumpcloud.integration_state().applications:
             if describe_cases(app.edge_cases):

@@ -35,7 +35,7 @@ def hand_off_page(
     if hold and issued.not_on_or_after is not None:
         # What the countdown shows of the assertion's validity (the SP compares NotOnOrAfter with its clock).
         expires_in = (issued.not_on_or_after - datetime.now(UTC)).total_seconds()
-        not_on_or_after = issued.not_on_or_after.strftime("%Y-%m-%d %H:%M:%S UTC")
+        not_on_or_after = issued.not_on_or_after.strftime("%H:%M:%S UTC")
     # The hand-off page shows none of the portal's chrome, so it is rendered without the portal's
     # context processors (which would look the signed-in administrator up for nothing).
     return current_app.jinja_env.get_template("idp/post.html").render(

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -101,10 +102,12 @@ def _not_on_or_after(fields: dict[str, str]) -> datetime:
     return datetime.strptime(conditions.get("NotOnOrAfter", ""), "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
 
 
-def _latest_response_trace(held: Held) -> Trace:
+def _latest_response_trace(held: Held) -> tuple[str, dict[str, Any]]:
+    """The summary and data of the newest Response trace JumpCloud recorded."""
     with held.sandbox.jumpcloud.database.sessions() as session:
         traces = session.query(Trace).filter_by(kind="saml").order_by(Trace.seq).all()
-        return [trace for trace in traces if trace.data["message_type"] == "Response"][-1]
+        newest = [trace for trace in traces if trace.data["message_type"] == "Response"][-1]
+        return str(newest.summary), dict(newest.data)
 
 
 def test_the_sso_tab_holds_the_response_and_the_portal_says_it_is_on(held: Held) -> None:
@@ -124,7 +127,8 @@ def test_the_sso_tab_holds_the_response_and_the_portal_says_it_is_on(held: Held)
         assert update is not None
         change = next(c for c in update.record["changes"] if c["field"] == "edgeCases")
         assert change["to"]["holdResponseSeconds"] == 45 and not change["from"].get("holdResponseSeconds")
-    assert held.sandbox.jumpcloud.integration_state().application("blogin").edge_cases["holdResponseSeconds"] == 45
+    application = held.sandbox.jumpcloud.integration_state().application("blogin")
+    assert application is not None and application.edge_cases["holdResponseSeconds"] == 45
 
     # A hold the tab cannot give is refused, and the hold saved before stays.
     for typed in ("0", "901", "soon"):
@@ -156,8 +160,8 @@ def test_a_held_response_counts_down_and_expires_on_its_way_to_blogin(held: Held
         assert "Edge case: Hold the Response before posting it" in page.text and "NotOnOrAfter" in page.text
         action, fields = form_of(page.text)
         assert browser.post(action, data=fields).status_code in (302, 303)
-    trace = _latest_response_trace(held)
-    assert "held 6 s before posting" in trace.summary and trace.data["held_seconds"] == 6
+    summary, data = _latest_response_trace(held)
+    assert "held 6 s before posting" in summary and data["held_seconds"] == 6
 
     # Posted once the countdown has run past NotOnOrAfter (+ BlogIn's 0 s of skew): refused as expired.
     with http_client(follow_redirects=False) as browser:
