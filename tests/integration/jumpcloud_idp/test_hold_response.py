@@ -23,6 +23,7 @@ from sandbox.app import Sandbox
 from sandbox.http import http_client
 from sandbox.jumpcloud.models import DirectoryInsightsEvent, SsoApplication, Trace
 from sandbox.scenarios.rehearsal import USER_PASSWORD, DirectoryUser, Rehearsal
+from sandbox.scenarios.sandbox_io import apply_scenario, capture_scenario
 from sandbox.settings import Settings
 from tests.integration.jumpcloud_idp.html_forms import Form, form_with
 from tests.integration.jumpcloud_idp.independent_sp import form_of
@@ -175,4 +176,17 @@ def test_a_held_response_counts_down_and_expires_on_its_way_to_blogin(held: Held
     assert "Failed check: validity window" in said
     assert "The assertion expired at" in said and "allowed skew 0 s" in said
 
+    held.set_edge_cases(validity=None, hold=None)
+
+
+def test_a_saved_scenario_keeps_the_hold(held: Held) -> None:
+    """File › Save scenario… keeps the hold with the other edge cases; opening it brings the hold back."""
+    held.set_edge_cases(validity=None, hold=30)
+    scenario = capture_scenario(held.sandbox, title="Held Response")
+    held.set_edge_cases(validity=None, hold=None)
+    apply_scenario(held.sandbox, scenario)
+    application = held.sandbox.jumpcloud.integration_state().application("blogin")
+    assert application is not None and application.edge_cases["holdResponseSeconds"] == 30
+    with http_client(follow_redirects=False) as browser:
+        assert 'data-hold-seconds="30"' in held.hand_off_page(browser).text
     held.set_edge_cases(validity=None, hold=None)
