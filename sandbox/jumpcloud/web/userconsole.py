@@ -17,6 +17,7 @@ from werkzeug.wrappers import Response
 from sandbox.jumpcloud.models import SsoApplication, SystemUser
 from sandbox.jumpcloud.services.insights import Initiator, record_event
 from sandbox.jumpcloud.services.sso import is_authorized
+from sandbox.jumpcloud.web.context import refuse_cross_site
 from sandbox.passwords import verify_password
 from sandbox.webcommon import db, safe_next
 
@@ -67,6 +68,8 @@ def login() -> str | Response | tuple[str, int]:
         signed_in = current_user() if again else None
         login_name = signed_in.username if signed_in is not None else ""
         return render_template("userconsole/login.html", next=next_url, login=login_name, again=again)
+    # A sign-in posted by another site would sign this browser in to an account of that site's choosing.
+    refuse_cross_site()
     login_name = request.form.get("login", "").strip()
     password = request.form.get("password", "")
     user = (

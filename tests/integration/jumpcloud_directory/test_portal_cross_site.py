@@ -48,3 +48,15 @@ def test_a_forged_sign_in_is_refused(base: str) -> None:
         assert forged.status_code == 403
         assert browser.get(f"{base}/users").status_code == 302
         assert browser.post(f"{base}/login", data=credentials, headers={"Origin": base}).status_code == 302
+
+
+def test_a_forged_user_console_sign_in_is_refused_and_the_console_names_itself(base: str) -> None:
+    with http_client(follow_redirects=False) as browser:
+        credentials = {"login": "nobody@example.com", "password": "wrong"}
+        forged = browser.post(f"{base}/userconsole/login", data=credentials, headers=FOREIGN)
+        assert forged.status_code == 403
+        assert "This form was sent from another site, so nothing was changed." in forged.text
+        # From the console's own page the same form is judged on its credentials.
+        assert browser.post(f"{base}/userconsole/login", data=credentials, headers={"Origin": base}).status_code == 401
+        page = browser.get(f"{base}/userconsole/login").text
+        assert "<title>User Console login · JumpCloud User Console</title>" in page
