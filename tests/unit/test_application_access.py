@@ -23,14 +23,9 @@ from sandbox.jumpcloud.models import (
     UserGroup,
 )
 from sandbox.jumpcloud.services import directory
+from sandbox.jumpcloud.services.access_history import GROUP_UNTICKED, MEMBERSHIP_REMOVED, access_losses
 from sandbox.jumpcloud.services.insights import Initiator
-from sandbox.jumpcloud.services.integration_state import (
-    GROUP_UNTICKED,
-    MEMBERSHIP_REMOVED,
-    DirectoryUserView,
-    access_losses,
-    application_users,
-)
+from sandbox.jumpcloud.services.integration_state import DirectoryUserView, application_users
 
 ADMIN = Initiator(id="a1", type="admin", username_or_email="admin@example.com")
 

@@ -2,13 +2,8 @@
 
 from __future__ import annotations
 
-from sandbox.jumpcloud.services.integration_state import (
-    GROUP_DELETED,
-    GROUP_UNTICKED,
-    MEMBERSHIP_REMOVED,
-    AccessLoss,
-    DirectoryUserView,
-)
+from sandbox.jumpcloud.services.access_history import GROUP_DELETED, GROUP_UNTICKED, MEMBERSHIP_REMOVED, AccessLoss
+from sandbox.jumpcloud.services.integration_state import DirectoryUserView
 
 
 def groups_shown(person: DirectoryUserView) -> str:

@@ -6,9 +6,8 @@ The desktop's walkthrough, drift view and edge-case panel read these; nothing he
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Text, cast, distinct, func, or_, select
@@ -24,6 +23,7 @@ from sandbox.jumpcloud.models import (
     application_groups,
     group_members,
 )
+from sandbox.jumpcloud.services.access_history import AccessLoss, access_losses
 
 # Tester edge cases of an application's Responses, all off (see services/applications.py).
 EDGE_CASE_KEYS = (
@@ -40,8 +40,6 @@ EDGE_CASE_KEYS = (
 
 # SystemUser.state of a user who is not suspended.
 ACTIVATED = "ACTIVATED"
-# The users an access history query names at most: bound parameters are limited (SQLite: 32,766).
-_IDS_PER_QUERY = 500
 _USER_COLUMNS = (
     SystemUser.id,
     SystemUser.username,
@@ -98,25 +96,6 @@ class JumpCloudState:
     def application(self, catalog_key: str) -> ApplicationState | None:
         """The first application created from catalog entry ``catalog_key`` (``blogin``)."""
         return next((app for app in self.applications if app.catalog_key == catalog_key), None)
-
-
-# How a user can lose the last group granting an application, as Directory Insights records it.
-MEMBERSHIP_REMOVED = "membership removed"
-GROUP_DELETED = "group deleted"
-GROUP_UNTICKED = "group unticked"
-
-
-@dataclass(frozen=True)
-class AccessLoss:
-    """The directory change that took away the last user group granting a user an application."""
-
-    kind: str  # MEMBERSHIP_REMOVED, GROUP_DELETED or GROUP_UNTICKED
-    # The group's name when the change happened (a deleted group has no other).
-    group_name: str
-    timestamp: datetime
-    # The administrator's email (or the user's name) the event names as initiated_by; "" for the system.
-    initiated_by: str
-    event_id: str
 
 
 @dataclass(frozen=True)
@@ -256,96 +235,6 @@ def _member_ids(application_id: str) -> Any:
         .join(application_groups, application_groups.c.group_id == group_members.c.group_id)
         .where(application_groups.c.application_id == application_id)
     )
-
-
-def access_losses(session: Session, application_id: str, user_ids: list[str]) -> dict[str, AccessLoss]:
-    """For users no group grants the application: the Directory Insights event that removed the last one.
-
-    The users' memberships and the application's groups are replayed from the ``association_change``
-    and ``group_delete`` events; a user whose history the events do not explain gets no entry.
-    """
-    losses: dict[str, AccessLoss] = {}
-    target = DirectoryInsightsEvent.record[("association", "connection", "to", "object_id")].as_string()
-    for start in range(0, len(user_ids), _IDS_PER_QUERY):
-        chunk = user_ids[start : start + _IDS_PER_QUERY]
-        events = session.execute(
-            select(DirectoryInsightsEvent.id, DirectoryInsightsEvent.timestamp, DirectoryInsightsEvent.record)
-            .where(
-                or_(
-                    (DirectoryInsightsEvent.event_type == "association_change") & target.in_([*chunk, application_id]),
-                    DirectoryInsightsEvent.event_type == "group_delete",
-                )
-            )
-            .order_by(DirectoryInsightsEvent.seq)
-        )
-        losses.update(_replay(events, application_id, set(chunk)))
-    return losses
-
-
-def _replay(events: Iterable[Any], application_id: str, users: set[str]) -> Iterator[tuple[str, AccessLoss]]:
-    member: dict[str, set[str]] = defaultdict(set)  # user id → group ids
-    ticked: set[str] = set()  # groups ticked for the application
-    losses: dict[str, AccessLoss] = {}
-
-    def granted(user: str) -> bool:
-        return not member[user].isdisjoint(ticked)
-
-    for event_id, moment, record in events:
-        record = record or {}
-        kind, group, name, affected = _change(record, application_id, users, member, ticked)
-        if not group:
-            continue
-        before = {user for user in affected if granted(user)}
-        if kind == GROUP_DELETED:
-            ticked.discard(group)
-            for user in affected:
-                member[user].discard(group)
-        elif kind == GROUP_UNTICKED:
-            ticked.discard(group)
-        elif kind == "ticked":
-            ticked.add(group)
-        elif kind == MEMBERSHIP_REMOVED:
-            member[next(iter(affected))].discard(group)
-        else:
-            member[next(iter(affected))].add(group)
-        for user in affected:
-            if granted(user):
-                losses.pop(user, None)
-            elif user in before:
-                losses[user] = AccessLoss(kind, name, moment, _initiator(record), str(event_id))
-    return ((user, loss) for user, loss in losses.items() if not granted(user))
-
-
-def _change(
-    record: dict[str, Any], application_id: str, users: set[str], member: dict[str, set[str]], ticked: set[str]
-) -> tuple[str, str, str, set[str]]:
-    """What one event changes: (kind, group id, group name, users whose access it may change)."""
-    if record.get("event_type") == "group_delete":
-        resource = record.get("resource") or {}
-        group = str(resource.get("id") or "")
-        affected = {user for user in users if group in member[user]} if group in ticked else set()
-        return GROUP_DELETED, group, str(resource.get("name") or ""), affected
-    association = record.get("association") or {}
-    connection = association.get("connection") or {}
-    source, target = connection.get("from") or {}, connection.get("to") or {}
-    group, name, adding = (
-        str(source.get("object_id") or ""),
-        str(source.get("name") or ""),
-        association.get("op") == "add",
-    )
-    if target.get("type") == "application" and target.get("object_id") == application_id:
-        affected = {user for user in users if group in member[user]}
-        return ("ticked" if adding else GROUP_UNTICKED), group, name, affected
-    if target.get("type") == "user" and target.get("object_id") in users:
-        return ("member added" if adding else MEMBERSHIP_REMOVED), group, name, {str(target["object_id"])}
-    return "", "", "", set()
-
-
-def _initiator(record: dict[str, Any]) -> str:
-    initiated_by = record.get("initiated_by") or {}
-    if initiated_by.get("type") == "system":
-        return ""
-    return str(initiated_by.get("email") or initiated_by.get("username") or "")
 
 
 def mapped_attributes(user: SystemUser, *, active: bool) -> dict[str, Any]:
