@@ -40,7 +40,8 @@ _AT_THE_SERVICE_PROVIDER: dict[str, tuple[str, tuple[str, ...], bool, bool]] = {
     "validity window": (
         "The assertion arrived outside NotBefore – NotOnOrAfter, even allowing for the clock skew. Make the "
         "identity provider's and BlogIn's clocks agree (NTP), or sign in again without waiting on the way. "
-        "Edge cases panel: “Clock skew” and “Short validity” send this on purpose.",
+        "Edge cases panel: “Clock skew”, or “Short validity” with “Hold the Response before posting it”, "
+        "send this on purpose.",
         (),
         True,
         False,
