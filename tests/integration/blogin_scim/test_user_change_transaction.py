@@ -23,7 +23,11 @@ from sandbox.direct_sql import DirectWork
 from sandbox.events import SandboxEvent
 from sandbox.http import http_client
 from tests.integration.blogin_scim.conftest import Scim, assert_scim_error, user_body
-from tests.integration.blogin_scim.test_create_transaction import _lock_free_elsewhere, _write_lock_free
+from tests.integration.blogin_scim.test_create_transaction import (
+    _lock_free_elsewhere,
+    _write_lock_free,
+    _write_lock_freed,
+)
 
 
 def create(scim: Scim, user_name: str) -> str:
@@ -72,7 +76,7 @@ def test_a_user_change_holds_the_write_lock_from_the_gate_on_without_a_session(
             call.session  # noqa: B018  (a second connection would wait on the first one's lock)
     finally:
         api.end_unfinished(call)
-    assert _write_lock_free(path)
+    assert _write_lock_freed(path)
     assert call.take_work() is None and not call.write_locked
 
 
@@ -92,7 +96,7 @@ def test_other_changes_keep_their_session(running: Sandbox, token: str, method: 
         assert call.transaction is call.session
     finally:
         api.end_unfinished(call)
-    assert _write_lock_free(str(system.database.path))
+    assert _write_lock_freed(str(system.database.path))
 
 
 def _own_client(scim: Scim) -> Iterator[Scim]:
@@ -186,7 +190,7 @@ def test_a_change_whose_commit_fails_answers_500_and_saves_nothing(
     assert_scim_error(failed, 500)
     assert failed.json()["detail"] == "The change could not be saved. Nothing was changed."
     assert [e.event_type for e in published if e.event_type.startswith("scim_user_")] == ["scim_user_created"]
-    assert _write_lock_free(str(running.blogin.database.path))
+    assert _write_lock_freed(str(running.blogin.database.path))
     [trace] = running.blogin.recent_traces("scim", limit=1)
     assert trace.summary == f"{method} /Users/{user_id} → 500" and trace.related_id is None
     stored = scim.get(f"/Users/{user_id}").json()
