@@ -36,7 +36,7 @@ from sandbox.jumpcloud.web.hand_off import hand_off_page, held_summary
 from sandbox.jumpcloud.web.pending_logins import PendingLogin, PendingLogins
 from sandbox.jumpcloud.web.userconsole import AUTHENTICATED_AT_KEY, USER_SESSION_KEY, current_user
 from sandbox.saml.capture import capture
-from sandbox.saml.idp import AuthnRequestInfo, IdentityProviders, IdpError
+from sandbox.saml.idp import AuthnRequestInfo, IdentityProviders, IdpError, IssuedResponse
 from sandbox.saml.idp_options import (
     Refusal,
     deactivated_refusal,
@@ -318,6 +318,34 @@ def continue_login(name: str) -> Response | str | tuple[str, int]:
         return _fail(application, user, idp_initiated, str(error), "Single sign-on failed", str(error))
     idp_runtime.pending.finish(flow_id)
     event = sso.record_sso_auth(unit, application, base_url, user=user, idp_initiated=idp_initiated, success=True)
+    hold = _record_sent_response(
+        application,
+        provider.certificate_sha256,
+        issued,
+        pending,
+        summary=f"Response for {user.username} to {application.display_label}",
+        flow_id=pending.request.id if pending.request else issued.response_id,
+        event_id=event["id"],
+    )
+    return hand_off_page(application, issued, user, hold)
+
+
+def _record_sent_response(
+    application: ApplicationFacts,
+    certificate_sha256: str,
+    issued: IssuedResponse,
+    pending: PendingLogin,
+    *,
+    summary: str,
+    flow_id: str,
+    event_id: str,
+    refusal: Refusal | None = None,
+) -> int:
+    """Trace the Response as sent (linked to its ``sso_auth`` event) and return the edge case's hold in seconds.
+
+    The AuthnRequest's trace, when there was one, is pointed at the same event (one statement, no load first).
+    """
+    unit = work()
     hold = sso.response_hold_seconds(application)
     captured = capture(
         message_type="Response",
@@ -327,21 +355,22 @@ def continue_login(name: str) -> Response | str | tuple[str, int]:
         xml=issued.xml,
         verdict="sent",
         relay_state=issued.relay_state,
-        expected_certificate_sha256=provider.certificate_sha256,
+        reason=refusal.error_message if refusal is not None else None,
+        expected_certificate_sha256=certificate_sha256,
         application=application.name,
-        flow_id=pending.request.id if pending.request else issued.response_id,
+        flow_id=flow_id,
     )
-    idp_runtime.traces.record(
+    runtime().traces.record(
         unit,
         "saml",
-        held_summary(f"Response for {user.username} to {application.display_label}", captured, hold),
+        held_summary(summary, captured, hold),
         captured,
-        related_id=event["id"],
+        success=refusal is None,
+        related_id=event_id,
     )
     if pending.request_trace_id:
-        # The AuthnRequest's trace now points at the sign-in it led to (one statement, no load first).
-        _RELATE_TRACE.run(unit, {"id": pending.request_trace_id, "related_id": event["id"]})
-    return hand_off_page(application, issued, user, hold)
+        _RELATE_TRACE.run(unit, {"id": pending.request_trace_id, "related_id": event_id})
+    return hold
 
 
 def _after(authenticated_at: object, began_at: float) -> bool:
@@ -383,28 +412,14 @@ def _send_refusal(
         unit, application, base_url, user=user, idp_initiated=False, success=False, error_message=refusal.error_message
     )
     log.info("AuthnRequest %s for %s answered %s: %s", asked.id, application.name, refusal.status_name, refusal.reason)
-    hold = sso.response_hold_seconds(application)
-    captured = capture(
-        message_type="Response",
-        direction="sent",
-        binding="HTTP-POST",
-        endpoint=issued.acs_url,
-        xml=issued.xml,
-        verdict="sent",
-        relay_state=issued.relay_state,
-        reason=refusal.error_message,
-        expected_certificate_sha256=provider.certificate_sha256,
-        application=application.name,
+    hold = _record_sent_response(
+        application,
+        provider.certificate_sha256,
+        issued,
+        pending,
+        summary=f"{refusal.status_name} Response to {application.display_label}",
         flow_id=asked.id,
+        event_id=event["id"],
+        refusal=refusal,
     )
-    idp_runtime.traces.record(
-        unit,
-        "saml",
-        held_summary(f"{refusal.status_name} Response to {application.display_label}", captured, hold),
-        captured,
-        success=False,
-        related_id=event["id"],
-    )
-    if pending.request_trace_id:
-        _RELATE_TRACE.run(unit, {"id": pending.request_trace_id, "related_id": event["id"]})
     return hand_off_page(application, issued, user, hold, refusal)
