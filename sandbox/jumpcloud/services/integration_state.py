@@ -24,6 +24,7 @@ from sandbox.jumpcloud.models import (
     group_members,
 )
 from sandbox.jumpcloud.services.access_history import AccessLoss, access_losses
+from sandbox.jumpcloud.services.provisioning.snapshot import ACTIVATED, USER_COLUMNS
 
 # Tester edge cases of an application's Responses, all off (see services/applications.py).
 EDGE_CASE_KEYS = (
@@ -36,21 +37,6 @@ EDGE_CASE_KEYS = (
     "attributeName",
     "attributeRenameTo",
     "holdResponseSeconds",
-)
-
-# SystemUser.state of a user who is not suspended.
-ACTIVATED = "ACTIVATED"
-_USER_COLUMNS = (
-    SystemUser.id,
-    SystemUser.username,
-    SystemUser.email,
-    SystemUser.firstname,
-    SystemUser.lastname,
-    SystemUser.displayname,
-    SystemUser.job_title,
-    SystemUser.work_phone,
-    SystemUser.timezone,
-    SystemUser.state,
 )
 
 
@@ -177,7 +163,7 @@ def application_users(session: Session, application_id: str) -> list[DirectoryUs
         )
     }
     rows = session.execute(
-        select(*_USER_COLUMNS).where(
+        select(*USER_COLUMNS).where(
             or_(
                 SystemUser.id.in_(_member_ids(application_id)),
                 SystemUser.id.in_(
@@ -239,7 +225,7 @@ def _member_ids(application_id: str) -> Any:
 
 def mapped_attributes(user: SystemUser, *, active: bool) -> dict[str, Any]:
     """The seed guide's Attribute Mappings for ``user``: what BlogIn should hold."""
-    return _attributes({column.key: getattr(user, column.key) for column in _USER_COLUMNS}, active=active)
+    return _attributes({column.key: getattr(user, column.key) for column in USER_COLUMNS}, active=active)
 
 
 def _attributes(user: Mapping[Any, Any], *, active: bool) -> dict[str, Any]:
