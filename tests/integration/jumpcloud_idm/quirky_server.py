@@ -71,6 +71,8 @@ class Quirks:
     unique_emails: bool = False  # a second user with the same email is refused with 409 uniqueness
     lookup_404: bool = False  # a filter matching nobody is answered 404 instead of an empty list
     moved: int | None = None  # requests under OLD_BASE_PATH are redirected with this status
+    # A user with a create's userName is made just before the create (as a JIT sign-in between lookup and create).
+    made_meanwhile: bool = False
 
 
 @dataclass
@@ -174,6 +176,8 @@ class QuirkyScim:
         key = "userName" if kind == "User" else "displayName"
         if not isinstance(body.get(key), str) or not body[key]:
             return 400, _error(400, f"{key} is required.", "invalidValue")
+        if kind == "User" and self.quirks.made_meanwhile:
+            self._store(store, {"schemas": [USER_SCHEMA], "userName": body[key], "active": True}, kind)
         if any(r[key].lower() == body[key].lower() for r in store.values()):
             return 409, _error(409, f"A {kind.lower()} with this {key} already exists.", "uniqueness")
         if kind == "User" and self.quirks.unique_emails:

@@ -72,13 +72,42 @@ def test_a_409_uniqueness_on_create_is_a_plain_failure_and_nothing_stays_queued(
         assert summary.startswith(
             f"Provisioning {org.name('eve')} to BlogIn {org.tag} failed: BlogIn {org.tag} refused"
         )
-        assert [e["status"] for e in exchanges(org, event)] == [200, 409]
+        # The lookup, the create, and a second lookup after the 409 that found nobody to take over.
+        assert [(e["method"], e["status"]) for e in exchanges(org, event)] == [
+            ("GET", 200),
+            ("POST", 409),
+            ("GET", 200),
+        ]
         [row] = [r for r in org.outbox() if r.resource_id == eve]
         assert (row.status, row.attempts) == ("failed", 1)
         assert not [r for r in org.outbox() if r.status == "pending"]
         assert server.faults.count("POST", "/Users") == 2  # the connection test's and this one: no retry
         assert server.app.users[holder]["userName"] == f"someone-else-{org.tag}" and len(server.app.users) == 1
         assert org.name("eve") in portal.tab() and "Retry now" in portal.tab()
+
+
+def test_a_user_made_between_lookup_and_create_is_taken_over_after_the_409(org: Org, portal: Portal) -> None:
+    with quirky_server() as server:
+        ivy = org.user("ivy")
+        org.group("staff", [ivy])
+        assert portal.activate(server).status_code == 200
+        server.app.quirks.made_meanwhile = True  # a JIT sign-in makes ivy while JumpCloud is between its calls
+        portal.save()
+        org.settle()
+
+        [ivy_there] = [u for u in server.app.users.values() if u["userName"] == org.name("ivy")]  # one, not two
+        assert ivy_there["name"]["givenName"] == "Ivy"  # what JumpCloud holds, PATCHed onto the one made meanwhile
+        [refused] = org.events("user_create_provision")
+        assert refused["success"] is False
+        assert "Conflict (409 uniqueness)" in refused["error_message"]
+        assert "JumpCloud looked again and took it over" in refused["error_message"]
+        assert [(e["method"], e["status"]) for e in exchanges(org, refused)] == [("GET", 200), ("POST", 409)]
+        [taken_over] = org.events("user_update_provision")
+        assert taken_over["success"] and {"field": "id", "from": None, "to": ivy_there["id"]} in taken_over["changes"]
+        assert [(e["method"], e["status"]) for e in exchanges(org, taken_over)] == [("GET", 200), ("PATCH", 200)]
+        assert [r.status for r in org.outbox() if r.resource_id == ivy] == ["delivered"]
+        group = server.app.group_named(org.name("staff"))
+        assert group is not None and group["members"] == [{"value": ivy_there["id"]}]
 
 
 def test_a_create_answered_without_an_id_fails_plainly_and_retry_now_takes_the_user_over(

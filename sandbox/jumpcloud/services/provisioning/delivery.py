@@ -17,7 +17,7 @@ from sandbox.jumpcloud.services.provisioning.attributes import (
     patch_operations,
 )
 from sandbox.jumpcloud.services.provisioning.jobs import Attempt, Job, Mapping, Outcome
-from sandbox.scim.client import CONFLICT, NOT_FOUND, NOT_SUPPORTED, ScimClient, ScimRequestError
+from sandbox.scim.client import CONFLICT, NOT_FOUND, NOT_SUPPORTED, ScimClient, ScimRequestError, ScimUser
 
 
 class _Delivery:
@@ -44,6 +44,11 @@ class _Delivery:
         self.current = attempt
         self.outcome.attempts.append(attempt)
         return attempt
+
+    def take_unclaimed(self) -> list[dict[str, Any]]:
+        """The exchanges made since the last event ended, handed to the caller."""
+        unclaimed, self._unclaimed = self._unclaimed, []
+        return unclaimed
 
     def fail_current(self, error: ScimRequestError, fallback_event: str, resource: dict[str, Any]) -> None:
         attempt = self.current if self.current is not None and not self._unclaimed else None
@@ -166,17 +171,7 @@ def _provision_user(d: _Delivery, wanted: dict[str, Any], resource: dict[str, An
         d.begin("user_lookup_provision", resource)
         raise
     if found is not None:
-        theirs = attributes_of(found)
-        names = changed_attributes(theirs, wanted)
-        operations = patch_operations(names, wanted)
-        changes = [{"field": "id", "from": None, "to": found.id}, *changes_record(names, theirs, wanted)]
-        if password:
-            operations.append({"op": "replace", "path": "password", "value": password})
-            changes.append({"field": "password", "from": None, "to": "(changed)"})
-        d.begin("user_update_provision", resource, changes)
-        if operations:
-            d.client.patch_user(found.id, operations, operation="user_update_provision", attempt=d.number)
-        scim_id = found.id
+        scim_id = _take_over(d, found, wanted, resource, password)
     else:
         d.begin(
             "user_create_provision",
@@ -187,13 +182,59 @@ def _provision_user(d: _Delivery, wanted: dict[str, Any], resource: dict[str, An
             created = d.client.create_user(
                 create_user_body(job.resource_id, wanted, password), operation="user_create_provision", attempt=d.number
             )
+            scim_id = created.id
         except ScimRequestError as error:
-            raise _conflict_named(error, d.job, f"user named {wanted['userName']}") from error
-        scim_id = created.id
+            if error.kind != CONFLICT:
+                raise
+            scim_id = _take_over_after_conflict(d, error, wanted, resource, password)
     d.outcome.mapping = Mapping(scim_id, {**wanted, "active": True})
     d.outcome.drop_mapping = False
     if job.connection.group_management:
         d.outcome.follow_up_groups = list(job.user_group_ids)
+
+
+def _take_over(
+    d: _Delivery, found: ScimUser, wanted: dict[str, Any], resource: dict[str, Any], password: str | None
+) -> str:
+    """Take the application's user ``found`` over: one event, its id recorded, what differs PATCHed."""
+    theirs = attributes_of(found)
+    names = changed_attributes(theirs, wanted)
+    operations = patch_operations(names, wanted)
+    changes = [{"field": "id", "from": None, "to": found.id}, *changes_record(names, theirs, wanted)]
+    if password:
+        operations.append({"op": "replace", "path": "password", "value": password})
+        changes.append({"field": "password", "from": None, "to": "(changed)"})
+    d.begin("user_update_provision", resource, changes)
+    if operations:
+        d.client.patch_user(found.id, operations, operation="user_update_provision", attempt=d.number)
+    return found.id
+
+
+def _take_over_after_conflict(
+    d: _Delivery, error: ScimRequestError, wanted: dict[str, Any], resource: dict[str, Any], password: str | None
+) -> str:
+    """A create refused with 409: the user may have been made since the lookup (by a JIT sign-in, say).
+    JumpCloud looks once more; a user found by name is taken over, as the first lookup would have done,
+    and the refused create stays a failed event of its own. Anything else is the conflict, said plainly."""
+    name = wanted["userName"]
+    refused = d.current
+    d.current = None  # the second lookup belongs to what follows it
+    try:
+        found = d.client.find_user(name, operation="user_lookup_provision", attempt=d.number)
+    except ScimRequestError:
+        found = None  # the conflict is what the administrator must see
+    if found is None:
+        d.current = refused
+        if refused is not None:
+            refused.exchanges.extend(d.take_unclaimed())
+        raise _conflict_named(error, d.job, f"user named {name}") from error
+    if refused is not None:
+        refused.success = False
+        refused.error_message = (
+            f"{error} A user named {name} had been made in the application since JumpCloud looked it up; "
+            "JumpCloud looked again and took it over."
+        )
+    return _take_over(d, found, wanted, resource, password)
 
 
 def _delete_user(d: _Delivery) -> None:
