@@ -6,40 +6,44 @@ import logging
 import time
 from collections.abc import Callable
 
-from PySide6.QtCore import QUrl, Signal
-from PySide6.QtGui import QDesktopServices
+from PySide6.QtCore import QChildEvent, QEvent, QObject, QPoint, Qt, QUrl, Signal
+from PySide6.QtGui import QDesktopServices, QGuiApplication, QWheelEvent
 from PySide6.QtWebEngineCore import QWebEnginePage, QWebEngineProfile
 from PySide6.QtWebEngineWidgets import QWebEngineView
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QLineEdit,
+    QMessageBox,
     QProgressBar,
     QStyle,
     QToolButton,
+    QToolTip,
     QVBoxLayout,
     QWidget,
 )
 
+from sandbox.desktop.address import read_address
 from sandbox.desktop.personas import Persona
 from sandbox.desktop.theme import external_link_icon, home_icon
+from sandbox.desktop.zoom import ACTUAL_SIZE, is_actual_size, zoom_label
 
 log = logging.getLogger("sandbox.desktop.browser")
 
 
-def url_from_address(text: str) -> QUrl:
-    """What the user typed in the address field, as a URL (``http://`` when no scheme is given)."""
-    text = text.strip()
-    url = QUrl.fromUserInput(text)
-    if "://" not in text and not text.startswith(("about:", "data:")):
-        url = QUrl(f"http://{text}")
-    return url
+#: one notch of a mouse wheel (QWheelEvent.angleDelta)
+WHEEL_NOTCH = 120
+ZOOM_IN, ZOOM_OUT, ZOOM_RESET = 1, -1, 0
 
 
 class PersonaBrowser(QWidget):
     """A browser for one persona, on that persona's own profile (its own cookies)."""
 
     first_load_finished = Signal(str, bool)  # persona key, ok
+    #: ZOOM_IN, ZOOM_OUT (Ctrl+wheel over the page) or ZOOM_RESET (the zoom level next to the address clicked)
+    zoom_requested = Signal(int)
+    #: the address field's text was not opened; the argument says why
+    address_refused = Signal(str)
 
     def __init__(self, persona: Persona, profile: QWebEngineProfile, start_url: Callable[[], str]) -> None:
         super().__init__()
@@ -48,10 +52,16 @@ class PersonaBrowser(QWidget):
         self._start_url = start_url
         self._started_at: float | None = None
         self._first_load_reported = False
+        #: the sandbox's own host names and their ports, so an address typed without its port reaches them
+        self.local_ports: Callable[[], dict[str, int]] = dict
 
         self.view = QWebEngineView(self)
         self.page = QWebEnginePage(profile, self.view)
         self.view.setPage(self.page)
+        # Chromium zooms on Ctrl+wheel by steps of its own, unseen by the window: the window zooms instead.
+        self._wheel_zoom = _WheelZoom(self)
+        self.view.installEventFilter(self._wheel_zoom)
+        self._wheel_zoom.watch(self.view.focusProxy())
 
         style = self.style()
         self.back_button = self._tool_button(style.standardIcon(QStyle.StandardPixmap.SP_ArrowBack), "Back")
@@ -62,6 +72,10 @@ class PersonaBrowser(QWidget):
         self.address.setObjectName("address")
         self.address.setClearButtonEnabled(True)
         self.address.setPlaceholderText("Address")
+        self.zoom_button = QToolButton()
+        self.zoom_button.setObjectName("zoomLevel")
+        self.zoom_button.setAutoRaise(True)
+        self.zoom_button.hide()
         self.external_button = self._tool_button(external_link_icon(), "Open in system browser")
 
         self.back_button.clicked.connect(self.view.back)
@@ -70,6 +84,7 @@ class PersonaBrowser(QWidget):
         self.home_button.clicked.connect(self.go_home)
         self.address.returnPressed.connect(self._navigate_to_address)
         self.external_button.clicked.connect(self.open_in_system_browser)
+        self.zoom_button.clicked.connect(lambda: self.zoom_requested.emit(ZOOM_RESET))
 
         bar = QFrame()
         bar.setObjectName("navigationBar")
@@ -81,6 +96,7 @@ class PersonaBrowser(QWidget):
         bar_layout.addSpacing(4)
         bar_layout.addWidget(self.address, 1)
         bar_layout.addSpacing(4)
+        bar_layout.addWidget(self.zoom_button)
         bar_layout.addWidget(self.external_button)
 
         self.progress = QProgressBar()
@@ -133,17 +149,73 @@ class PersonaBrowser(QWidget):
         self._started_at = time.monotonic()
         self.go_home()
 
-    def navigate(self, address: str) -> None:
-        self.view.load(url_from_address(address))
+    def navigate(self, address: str) -> bool:
+        """Open ``address`` (a URL, or what a user typed); refused when it is no web address (see address.py)."""
+        read = read_address(address, self.local_ports())
+        if not read.accepted:
+            log.info("persona %s: address not opened (%s)", self.persona.key, read.refusal)
+            QToolTip.showText(self.address.mapToGlobal(QPoint(0, self.address.height())), read.refusal, self.address)
+            self.address_refused.emit(read.refusal)
+            return False
+        self.view.load(read.url)
+        return True
 
-    def open_in_system_browser(self) -> None:
-        """Hand the current page to the desktop's default browser (without this persona's cookies)."""
-        QDesktopServices.openUrl(self.view.url())
+    # -- zoom ---------------------------------------------------------------------------------
+
+    @property
+    def zoom_factor(self) -> float:
+        return self.view.zoomFactor()
+
+    def set_zoom(self, factor: float) -> None:
+        """Zoom this persona's pages to ``factor`` (1.0 = 100 %); a level other than 100 % shows by the address."""
+        self.view.setZoomFactor(factor)
+        if is_actual_size(factor):
+            self.zoom_button.hide()
+        else:
+            self.zoom_button.setText(zoom_label(factor))
+            tip = f"Zoom {zoom_label(factor)} — click to go back to {zoom_label(ACTUAL_SIZE)}"
+            self.zoom_button.setToolTip(tip)
+            self.zoom_button.setAccessibleName(tip)
+            self.zoom_button.show()
+
+    def focus_address(self) -> None:
+        """Ctrl+L: the address field takes the keyboard with its text selected, ready to type over."""
+        self.address.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.address.selectAll()
+
+    def open_in_system_browser(self) -> bool:
+        """Hand the current page to the desktop's default browser (without this persona's cookies).
+
+        When no browser can be started, a dialog says so and offers the address to copy.
+        """
+        url = self.view.url()
+        if QDesktopServices.openUrl(url):
+            return True
+        address = url.toDisplayString()
+        log.warning("no system browser could be started for %s", address)
+        box = QMessageBox(self)
+        box.setObjectName("noSystemBrowser")
+        box.setIcon(QMessageBox.Icon.Information)
+        box.setWindowTitle("Open in system browser")
+        box.setText("No browser could be started on this computer.")
+        box.setInformativeText(
+            f"Open this address in a browser yourself:\n\n{address}\n\n"
+            f"That browser does not share {self.persona.title}'s sign-in: it starts signed out."
+        )
+        box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        copy_button = box.addButton("Copy address", QMessageBox.ButtonRole.AcceptRole)
+        box.addButton(QMessageBox.StandardButton.Close)
+        box.exec()
+        if box.clickedButton() is copy_button:
+            QGuiApplication.clipboard().setText(address)
+        return False
 
     def _navigate_to_address(self) -> None:
-        if self.address.text().strip():
-            self.navigate(self.address.text())
+        if self.navigate(self.address.text()):
+            self.address.setModified(False)
             self.view.setFocus()
+        else:
+            self.address.selectAll()
 
     def _reload_or_stop(self) -> None:
         if self.progress.isVisible():
@@ -184,3 +256,37 @@ class PersonaBrowser(QWidget):
         history = self.view.history()
         self.back_button.setEnabled(history.canGoBack())
         self.forward_button.setEnabled(history.canGoForward())
+
+
+class _WheelZoom(QObject):
+    """Ctrl+wheel over the page asks for a zoom step (Chromium would otherwise zoom by 10 % steps of its own).
+
+    Chromium's input widget inside the view is replaced at times (a crashed renderer), so the filter
+    follows whichever child the view gets.
+    """
+
+    def __init__(self, browser: PersonaBrowser) -> None:
+        super().__init__(browser)
+        self._browser = browser
+        self._pending = 0  # a touchpad sends small deltas: they add up to a notch
+
+    def watch(self, widget: QObject | None) -> None:
+        # Installing it again on the same widget only moves it to the front.
+        if isinstance(widget, QWidget):
+            widget.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        kind = event.type()
+        if kind == QEvent.Type.ChildAdded and isinstance(event, QChildEvent) and watched is self._browser.view:
+            self.watch(event.child())
+        elif kind == QEvent.Type.Wheel and isinstance(event, QWheelEvent):
+            if not event.modifiers() & Qt.KeyboardModifier.ControlModifier:
+                return False
+            self._pending += event.angleDelta().y()
+            while abs(self._pending) >= WHEEL_NOTCH:
+                step = ZOOM_IN if self._pending > 0 else ZOOM_OUT
+                self._pending -= step * WHEEL_NOTCH
+                self._browser.zoom_requested.emit(step)
+            event.accept()
+            return True
+        return False

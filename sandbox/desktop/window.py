@@ -20,6 +20,7 @@ from sandbox.desktop.event_model import EventLogModel
 from sandbox.desktop.health import HealthMonitor, SystemHealth
 from sandbox.desktop.persona_area import SPLIT, TABS, PersonaArea
 from sandbox.desktop.personas import PERSONAS, Persona
+from sandbox.desktop.view_controls import ViewControls
 
 if TYPE_CHECKING:
     # The docks' and dialogs' modules load when they are first built (see install_docks).
@@ -62,6 +63,7 @@ class MainWindow(QMainWindow):
             self.profiles[persona.key] = profile
             browser = PersonaBrowser(persona, profile, self._start_url_of(persona))
             browser.first_load_finished.connect(self._persona_loaded)
+            browser.local_ports = self._local_ports
             self.browsers[persona.key] = browser
         self.area = PersonaArea(list(self.browsers.values()))
         self.area.persona_shown.connect(self._persona_shown)
@@ -117,10 +119,15 @@ class MainWindow(QMainWindow):
 
         self.traffic_panels = install_traffic_panels(self)
         self.panels = install_panels(self)
+        self.view_controls.apply_text_size()
         state = self.layout_settings.value("window/state")
         if self._layout_restored and isinstance(state, QByteArray) and not state.isEmpty():
             # Built late: the saved state was applied without them (adding a dock drops its saved place).
             self.restoreState(state)
+
+    def _local_ports(self) -> dict[str, int]:
+        systems = (self.sandbox.jumpcloud, self.sandbox.blogin)
+        return {system.host: system.port for system in systems if system.port}
 
     def _start_url_of(self, persona: Persona) -> Callable[[], str]:
         return lambda: persona.start_url(self.sandbox)
@@ -223,7 +230,8 @@ class MainWindow(QMainWindow):
         reload_action = QAction("Reload all personas", self)
         reload_action.setShortcut(QKeySequence("Ctrl+Shift+R"))
         reload_action.triggered.connect(self.reload_personas)
-        view_menu.addAction(reload_action)
+        self.view_controls = ViewControls(self)
+        self.view_controls.add_to(view_menu, reload_action)
 
         help_menu = self.menuBar().addMenu("&Help")
         guide_action = QAction("Integration &guide", self)
@@ -257,6 +265,7 @@ class MainWindow(QMainWindow):
 
         if self.guide_dialog is None:
             self.guide_dialog = GuideDialog(self)
+            self.view_controls.apply_text_size()
         self.guide_dialog.show()
         self.guide_dialog.raise_()
         return self.guide_dialog
@@ -312,6 +321,7 @@ class MainWindow(QMainWindow):
             sizes = [int(s) for s in log_sizes]
             if all(size >= 100 for size in sizes):
                 self.event_log.splitter.setSizes(sizes)
+        self.view_controls.restore(store)
         self._layout_restored = True
 
     def save_layout(self) -> None:
@@ -325,6 +335,7 @@ class MainWindow(QMainWindow):
         store.setValue("personas/sizes", state["sizes"])
         store.setValue("personas/tab", state["tab"])
         store.setValue("eventlog/sizes", self.event_log.splitter.sizes())
+        self.view_controls.save(store)
         store.sync()
 
     def closeEvent(self, event: QCloseEvent) -> None:

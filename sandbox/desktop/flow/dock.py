@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QPainter, QResizeEvent, QWheelEvent
+from PySide6.QtGui import QPainter, QResizeEvent, QTransform, QWheelEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QDockWidget,
@@ -34,6 +34,8 @@ class FlowView(QGraphicsView):
         # A diagram shorter than the panel starts at its top, not floating in the middle.
         self.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
         self.fitting = False
+        #: View › Panel text size: the diagram drawn this many times larger when not fitted to the panel
+        self.text_scale = 1.0
         #: whether the newest arrow is followed (set false when the reader scrolls up from the end)
         self.tail = True
         self.verticalScrollBar().actionTriggered.connect(self._scrolled)
@@ -42,8 +44,13 @@ class FlowView(QGraphicsView):
         """Fit the whole diagram in the view (``False``: back to full size, scrolling)."""
         self.fitting = fitting
         if not fitting:
-            self.resetTransform()
+            self.setTransform(QTransform.fromScale(self.text_scale, self.text_scale))
         self.refit()
+
+    def set_text_scale(self, scale: float) -> None:
+        """Draw the diagram ``scale`` times its size (its text with it); fitted to the panel it stays fitted."""
+        self.text_scale = scale
+        self.set_fitting(self.fitting)
 
     def refit(self) -> None:
         if self.fitting and self.scene() is not None:
@@ -119,6 +126,10 @@ class FlowDiagramDock(QDockWidget):
         self.png_button.clicked.connect(lambda: self.export("png"))
         self.svg_button.clicked.connect(lambda: self.export("svg"))
         self.scene.step_clicked.connect(self._step_clicked)
+
+    def set_text_scale(self, scale: float) -> None:
+        """View › Panel text size: the diagram grows with the other panels' text."""
+        self.view.set_text_scale(scale)
 
     def add_events(self, events: Iterable[SandboxEvent]) -> None:
         """Feed traces and events as they arrive; the live flow is redrawn when it changes."""

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from sandbox.app import Sandbox
 from sandbox.desktop.layout import column
+from sandbox.desktop.panel_text import relative_font
 from sandbox.desktop.personas import persona_by_key
 from sandbox.desktop.walkthrough.model import DoneNowRole, WalkthroughModel
 from sandbox.desktop.walkthrough.steps import STEPS, Observed, WalkthroughStep, guide_passages
@@ -39,10 +40,10 @@ QFrame#walkthroughHeader { background: #f7f8fa; border-bottom: 1px solid #d9dee5
 QLabel#walkthroughProgress { font-weight: 600; color: #1f2933; }
 QProgressBar#walkthroughBar { border: none; background: #e3e8ee; border-radius: 3px; max-height: 6px; }
 QProgressBar#walkthroughBar::chunk { background: #2e9d4f; border-radius: 3px; }
-QListView#walkthroughSteps { border: none; font-size: 13px; }
+QListView#walkthroughSteps { border: none; }
 QListView#walkthroughSteps::item { padding: 5px 4px; }
 QListView#walkthroughSteps::item:selected { background: #d4eeed; color: #1f2933; }
-QLabel#stepTitle { font-size: 15px; font-weight: 600; color: #1f2933; }
+QLabel#stepTitle { font-weight: 600; color: #1f2933; }
 QLabel#stepWhere { color: #5b6675; }
 QTextBrowser#stepGuide { border: none; background: #fbfcfd; }
 """
@@ -104,6 +105,9 @@ class WalkthroughDock(QDockWidget):
 
         self.list = QListView()
         self.list.setObjectName("walkthroughSteps")
+        # Sizes relative to the application's font (13 and 15 px beside its 12), so that
+        # View › Panel text size scales them with the rest.
+        self.list.setFont(relative_font(13 / 12))
         self.list.setModel(self.model)
         self.list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.list.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -111,6 +115,7 @@ class WalkthroughDock(QDockWidget):
 
         self.step_title = QLabel()
         self.step_title.setObjectName("stepTitle")
+        self.step_title.setFont(relative_font(15 / 12))
         self.step_title.setWordWrap(True)
         self.step_where = QLabel()
         self.step_where.setObjectName("stepWhere")
