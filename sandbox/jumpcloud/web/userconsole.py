@@ -16,7 +16,7 @@ from werkzeug.wrappers import Response
 
 from sandbox.jumpcloud.models import SsoApplication, SystemUser
 from sandbox.jumpcloud.services.insights import Initiator, record_event
-from sandbox.jumpcloud.services.sso import is_authorized
+from sandbox.jumpcloud.services.sso_access import is_authorized
 from sandbox.jumpcloud.web.context import refuse_cross_site
 from sandbox.passwords import verify_password
 from sandbox.webcommon import db, safe_next
