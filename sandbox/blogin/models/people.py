@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import JSON, Column, Connection, ForeignKey, Index, String, Table, func, inspect, text
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from sandbox.blogin.models.base import Base, new_resource_id, utc_now
@@ -90,6 +91,16 @@ class Team(Base):
     members: Mapped[list[User]] = relationship(
         secondary=team_members, back_populates="teams", order_by="User.user_name_key"
     )
+
+
+def is_user_name_clash(error: IntegrityError) -> bool:
+    """Whether ``error`` is the unique index on ``users.user_name_key`` refusing a second holder of a userName.
+
+    On a database where requests write side by side (PostgreSQL), another transaction may take a userName
+    between a look-up that found it free and the write: the index refuses the later write. PostgreSQL names
+    the constraint (``users_user_name_key_key``), SQLite the column (``users.user_name_key``).
+    """
+    return "user_name_key" in str(error.orig)
 
 
 # userName co/sw/ew find their users through a trigram index where the database has one.

@@ -14,10 +14,12 @@ from types import SimpleNamespace
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, delete, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from sandbox.blogin.models import SsoConfiguration, Team, User, team_members
 from sandbox.blogin.models.base import new_resource_id
+from sandbox.blogin.models.people import is_user_name_clash
 from sandbox.blogin.scim.representation import user_columns, user_resource
 from sandbox.blogin.services.audit import record_audit
 from sandbox.direct_sql import DirectSelect, DirectWrite, Work
@@ -129,6 +131,14 @@ def _taken(key: str) -> None:
     raise uniqueness(f"A user with the userName {key!r} already exists in BlogIn (userName ignores case).")
 
 
+def _taken_meanwhile(error: IntegrityError, key: str) -> None:
+    """A write the unique index refused: the userName was taken after the look-up found it free (a sign-in's
+    JIT creation commits beside SCIM changes on PostgreSQL), which is the same 409 the look-up gives."""
+    if not is_user_name_clash(error):
+        raise error
+    _taken(key)
+
+
 @dataclass(frozen=True, slots=True)
 class NewUser:
     """A POST /Users body, read and checked before the create touches the database."""
@@ -177,7 +187,10 @@ def create_user(session: Work, user: NewUser) -> tuple[Any, Teams, int]:
         "version": 1,
         "password_hash": user.password_hash,
     }
-    _INSERT_USER.run(session, values)
+    try:
+        _INSERT_USER.run(session, values)
+    except IntegrityError as error:
+        _taken_meanwhile(error, columns["user_name_key"])
     record_audit(
         session,
         "scim_user_created",
@@ -203,7 +216,10 @@ def _link_jit_account(
     if password_hash:
         changes["password_hash"] = password_hash
     after = SimpleNamespace(**{**row._asdict(), **changes})
-    _LINK_USER.run(session, {name: getattr(after, name) for name in _LINK_WRITES})
+    try:
+        _LINK_USER.run(session, {name: getattr(after, name) for name in _LINK_WRITES})
+    except IntegrityError as error:
+        _taken_meanwhile(error, columns["user_name_key"])
     record_audit(
         session,
         "scim_user_linked",
@@ -257,7 +273,10 @@ def _write(session: Work, row: Any, data: dict[str, Any], verb: str) -> tuple[An
     changes["version"] = row.version + 1
     changes["last_modified"] = utc_now()
     after = SimpleNamespace(**{**row._asdict(), **changes})
-    _UPDATE_USER.run(session, {name: getattr(after, name) for name in _SCIM_WRITES})
+    try:
+        _UPDATE_USER.run(session, {name: getattr(after, name) for name in _SCIM_WRITES})
+    except IntegrityError as error:
+        _taken_meanwhile(error, columns["user_name_key"])
     if row.active and not after.active:
         event, summary = "scim_user_deactivated", f"SCIM deactivated user {after.user_name}"
     elif not row.active and after.active:

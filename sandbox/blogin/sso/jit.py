@@ -8,9 +8,11 @@ from dataclasses import dataclass
 from typing import Any, Protocol, cast
 
 from sqlalchemy import bindparam, func, select
+from sqlalchemy.exc import IntegrityError
 
 from sandbox.blogin.models import User
 from sandbox.blogin.models.base import utc_now
+from sandbox.blogin.models.people import is_user_name_clash
 from sandbox.blogin.services.audit import record_audit
 from sandbox.blogin.sso.errors import SsoRejected
 from sandbox.direct_sql import DirectSelect, Work, orm_session
@@ -178,15 +180,8 @@ def provision(work: Work, configuration: JitSettings, identity: AssertedIdentity
             "people by email. Correct the attribute's value at the identity provider.",
             title="Your identity provider sent no email address",
         )
-    found = find_user(work, email)
-    if found is not None and not found.active:
-        raise SsoRejected(
-            "account status",
-            f"The BlogIn account {found.user_name} is deactivated (by an administrator or by SCIM provisioning). "
-            "Single sign-on does not re-activate accounts; ask a BlogIn administrator.",
-            title="Your BlogIn account is deactivated",
-        )
     profile = {column: identity.first(*names) for column, names in PROFILE_ATTRIBUTES.items()}
+    found = find_user(work, email)
     if found is None:
         if not configuration.jit_enabled:
             raise SsoRejected(
@@ -195,27 +190,22 @@ def provision(work: Work, configuration: JitSettings, identity: AssertedIdentity
                 "accounts at sign-in. Ask a BlogIn administrator to add you, or to turn JIT provisioning on.",
                 title="No BlogIn account for you yet",
             )
-        user = User(
-            user_name=email,
-            user_name_key=email.lower(),
-            email=email,
-            role=configuration.default_role,
-            source="JIT",
-            **{column: value or "" for column, value in profile.items()},
+        created = _create(work, configuration, identity, email, profile)
+        if created is not None:
+            return created
+        # Another request took the userName a moment ago (the same person's sign-in in a second browser, or
+        # a SCIM create): this sign-in goes on as the user it made.
+        found = find_user(work, email)
+        if found is None:
+            raise SsoRejected("user", f"The BlogIn account {email} could not be created; sign in again.")
+        log.info("JIT: %s was created by another request at the same moment; signing in as that user", email)
+    if not found.active:
+        raise SsoRejected(
+            "account status",
+            f"The BlogIn account {found.user_name} is deactivated (by an administrator or by SCIM provisioning). "
+            "Single sign-on does not re-activate accounts; ask a BlogIn administrator.",
+            title="Your BlogIn account is deactivated",
         )
-        user.display_name = user.full_name
-        session = orm_session(work)
-        session.add(user)
-        session.flush()
-        record_audit(
-            work,
-            "user_created_jit",
-            f"{email} created by JIT provisioning as {configuration.default_role}",
-            actor=email,
-            detail={"user_id": user.id, "role": user.role, "attributes": identity.attributes},
-        )
-        log.info("JIT created %s", email)
-        return user
     if all(value is None or getattr(found, column) == value for column, value in profile.items()):
         return cast(SignedInUser, found)
     # Something changes: the user is loaded and written through the ORM.
@@ -239,4 +229,46 @@ def provision(work: Work, configuration: JitSettings, identity: AssertedIdentity
             actor=user.user_name,
             detail={"user_id": user.id, "changes": changes},
         )
+    return user
+
+
+def _create(
+    work: Work, configuration: JitSettings, identity: AssertedIdentity, email: str, profile: dict[str, str | None]
+) -> User | None:
+    """The new JIT user named ``email``; ``None`` when another transaction created that userName first.
+
+    On SQLite writes wait for each other, so the look-up before stays true. On other databases two
+    requests can both find the userName free; the later INSERT then runs in a savepoint, so the unique
+    index's refusal leaves the sign-in's transaction (its consumed assertion, its trace) usable.
+    """
+    user = User(
+        user_name=email,
+        user_name_key=email.lower(),
+        email=email,
+        role=configuration.default_role,
+        source="JIT",
+        **{column: value or "" for column, value in profile.items()},
+    )
+    user.display_name = user.full_name
+    session = orm_session(work)
+    if session.get_bind().dialect.name == "sqlite":
+        session.add(user)
+        session.flush()
+    else:
+        try:
+            with session.begin_nested():
+                session.add(user)
+                session.flush()
+        except IntegrityError as error:
+            if not is_user_name_clash(error):
+                raise
+            return None
+    record_audit(
+        work,
+        "user_created_jit",
+        f"{email} created by JIT provisioning as {configuration.default_role}",
+        actor=email,
+        detail={"user_id": user.id, "role": user.role, "attributes": identity.attributes},
+    )
+    log.info("JIT created %s", email)
     return user
