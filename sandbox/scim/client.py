@@ -207,6 +207,10 @@ class ScimClient:
     def all_users(self, page_size: int = 100, *, parallel: int = 1) -> list[ScimUser]:
         """Every user of the application, each once, page by page (see :func:`listing.all_users`);
         ``parallel`` pages at a time once the first has told the total."""
+        return listing.all_users(self, page_size, parallel).users
+
+    def list_all_users(self, page_size: int = 100, *, parallel: int = 1) -> listing.ListedUsers:
+        """As :meth:`all_users`, with how many users the server said it holds."""
         return listing.all_users(self, page_size, parallel)
 
     # -- Groups --------------------------------------------------------------------------------

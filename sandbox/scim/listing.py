@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from sandbox.scim.answers import ScimRequestError
@@ -22,7 +23,21 @@ if TYPE_CHECKING:
 MAX_LISTING_PAGES = 1000
 
 
-def all_users(client: ScimClient, page_size: int = 100, parallel: int = 1) -> list[ScimUser]:
+@dataclass
+class ListedUsers:
+    """What a listing found: the users, each once, and how many the server said it holds."""
+
+    users: list[ScimUser]
+    #: ``totalResults`` of the last page read (None when the server did not say)
+    reported_total: int | None
+
+    @property
+    def unreached(self) -> int:
+        """How many users the server reported that its pages never held (0 when it did not say)."""
+        return max(0, (self.reported_total or 0) - len(self.users))
+
+
+def all_users(client: ScimClient, page_size: int = 100, parallel: int = 1) -> ListedUsers:
     """Every user of the application, each once, page by page.
 
     The listing ends at a page that comes back empty or brings no user not listed already, or at
@@ -63,7 +78,7 @@ def all_users(client: ScimClient, page_size: int = 100, parallel: int = 1) -> li
         # A server refusing startIndex=0 counts from 1: nothing was skipped at the start.
         with contextlib.suppress(ScimRequestError):
             listing.add(client.list_users(0, page_size).users)
-    return listing.users
+    return ListedUsers(listing.users, last.reported_total)
 
 
 def _pages_side_by_side(client: ScimClient, starts: list[int], page_size: int, parallel: int) -> list[UserPage]:

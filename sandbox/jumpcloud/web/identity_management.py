@@ -160,19 +160,22 @@ def manual_import(application_id: str) -> Any:
         return _page(application, code=409, error="Activate the Identity Management integration before importing.")
     exchanges: list[dict[str, Any]] = []
     try:
-        users = list_application_users(idm, exchanges)
+        listing = list_application_users(idm, exchanges)
     except ScimRequestError as error:
         return _page(application, code=502, error=f"The application's users could not be listed: {error}")
     finally:
         g.commit_on_error = True
         _record_listing(application, exchanges)
-    listed = importing.candidates(session, users, new_first=new_only)
+    listed = importing.candidates(session, listing.users, new_first=new_only)
     return render_template(
         "identity_management/import.html",
         application=application,
         candidates=listed,
         new_count=sum(1 for c in listed if c.is_new),
         refused_count=sum(1 for c in listed if not c.is_importable),
+        reported_total=listing.reported_total,
+        listed_count=len(listing.users),
+        unreached=listing.unreached,
         new_only=new_only,
         threshold=importing.BACKGROUND_THRESHOLD,
         tab="idm",
@@ -201,7 +204,7 @@ def run_import(application_id: str) -> Any:
         )
         return redirect(url_for("identity_management.tab", application_id=application.id))
     try:
-        listed = list_application_users(idm)
+        listed = list_application_users(idm).users
     except ScimRequestError as error:
         return _page(application, code=502, error=f"The application's users could not be listed: {error}")
     result = importing.import_selected(session, listed, selected, admin_initiator())

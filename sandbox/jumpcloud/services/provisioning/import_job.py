@@ -12,7 +12,8 @@ from sandbox.jumpcloud.services.insights import Initiator
 from sandbox.jumpcloud.services.provisioning.importing import ImportResult, import_selected
 from sandbox.jumpcloud.services.provisioning.mailbox import send_mail
 from sandbox.scim.answers import REDIRECTS
-from sandbox.scim.client import ScimClient, ScimRequestError, ScimUser
+from sandbox.scim.client import ScimClient, ScimRequestError
+from sandbox.scim.listing import ListedUsers
 from sandbox.traces import TraceLog
 
 log = logging.getLogger("sandbox.jumpcloud.provisioning")
@@ -20,12 +21,12 @@ log = logging.getLogger("sandbox.jumpcloud.provisioning")
 
 def list_application_users(
     idm: IdentityManagement, exchanges: list[dict[str, Any]] | None = None, *, timeout: float = 10.0
-) -> list[ScimUser]:
+) -> ListedUsers:
     """Every user of the application, fetched page by page (``startIndex``, ``count`` = 100), four
     pages at a time once the first has told the total."""
     recorder = exchanges.append if exchanges is not None else None
     with ScimClient(idm.base_url, idm.token_key, timeout=timeout, on_exchange=recorder) as client:
-        return client.all_users(page_size=100, parallel=4)
+        return client.list_all_users(page_size=100, parallel=4)
 
 
 def followed_redirects(exchanges: list[dict[str, Any]]) -> set[int]:
@@ -73,7 +74,7 @@ def run_import(
             if application is None or idm is None:
                 raise ScimRequestError("not_found", "The application no longer exists.")
             label = application.display_label
-            result = import_selected(session, list_application_users(idm), scim_ids, initiator)
+            result = import_selected(session, list_application_users(idm).users, scim_ids, initiator)
         subject, body = _report(label, result, len(set(scim_ids)))
     except ScimRequestError as error:
         log.warning("manual import from %s failed: %s", label, error)
