@@ -13,6 +13,7 @@ from sandbox.blogin.models import ROLES, ServiceProviderKey, SsoConfiguration
 from sandbox.blogin.models.base import utc_now
 from sandbox.blogin.services.audit import record_audit
 from sandbox.blogin.sso.metadata_fetch import MetadataFetchError, fetch_metadata
+from sandbox.direct_sql import DirectSelect, Work
 from sandbox.saml.keys import certificate_facts, generate_key_pair
 from sandbox.saml.metadata import BINDING_NAMES, IdpMetadata, MetadataError, build_sp_metadata
 from sandbox.saml.sp import SIGNATURES_REQUIRED
@@ -56,6 +57,22 @@ def sso_is_on(session: Session) -> bool:
     Reads without creating the configuration row, so a password sign-in never writes it.
     """
     return sso_is_on_in(session.get(SsoConfiguration, 1))
+
+
+# Whether single sign-on is on, read without loading the row (its metadata document can be large).
+_SSO_ON = DirectSelect(
+    select(SsoConfiguration.id).where(
+        (SsoConfiguration.id == 1)
+        & SsoConfiguration.enabled.is_(True)
+        & (SsoConfiguration.metadata_xml != "")
+        & (SsoConfiguration.idp_entity_id != "")
+    )
+)
+
+
+def sso_is_on_for(work: Work) -> bool:
+    """:func:`sso_is_on` in one direct statement, for checks made on every request."""
+    return _SSO_ON.first(work) is not None
 
 
 def sso_is_on_in(configuration: SsoConfiguration | None) -> bool:

@@ -19,12 +19,19 @@ from sandbox.blogin.services.seed import SANDBOX_ADMIN_EMAIL, SANDBOX_ADMIN_PASS
 from sandbox.blogin.sso.configuration import sso_is_on, sso_is_on_in
 from sandbox.blogin.sso.jit import SignedInUser
 from sandbox.blogin.web.context import USER_SESSION_KEY, current_user, system
+from sandbox.blogin.web.sso_enforcement import (
+    AUTH_METHOD_KEY,
+    SESSION_ENDED,
+    end_password_sessions_under_sso,
+    session_ended_note,
+)
 from sandbox.passwords import verify_password
 from sandbox.webcommon import db, safe_next, work
 
 log = logging.getLogger("sandbox.blogin.auth")
 
 bp = Blueprint("auth", __name__)
+bp.before_app_request(end_password_sessions_under_sso)
 
 # Other blueprints (SSO) add entries the login page shows, e.g. a "Log in with SSO" button.
 LOGIN_OPTIONS_KEY = "blogin.login_options"
@@ -34,7 +41,8 @@ def sign_in(user: SignedInUser, method: str) -> None:
     """Start a BlogIn session for ``user`` (used by password, link and SSO sign-in)."""
     session.clear()
     session[USER_SESSION_KEY] = user.id
-    session["auth_method"] = method
+    # How the session was started: single sign-on, once on, ends members' sessions not started by it.
+    session[AUTH_METHOD_KEY] = method
     # Whoever this request had looked up as signed in is stale now.
     g.pop("user", None)
     g.pop("person", None)
@@ -79,9 +87,12 @@ def _login_page(next_url: str, email: str = "", error: str | None = None, *, sso
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> str | Response | tuple[str, int]:
     next_url = safe_next(request.values.get("next"), url_for("home.feed"))
+    ended = session_ended_note()
     if request.method == "GET":
         if current_user() is not None:
             return redirect(next_url)
+        if ended is not None:
+            return _login_page(next_url, ended, SESSION_ENDED, sso_required=True)
         return _login_page(next_url)
     email = request.form.get("email", "").strip()
     password = request.form.get("password", "")
