@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from importlib import resources
 
-from PySide6.QtGui import QFont
+from PySide6.QtGui import QFont, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QMessageBox,
@@ -17,8 +18,12 @@ from PySide6.QtWidgets import (
 )
 
 from sandbox import __version__
+from sandbox.desktop.panel_text import points
+from sandbox.desktop.theme import FAILING_RED
 
 GUIDE_FILE = "jumpcloud-blogin-integration-guide.txt"
+#: the guide's text beside the window's: a little larger, for reading at length
+GUIDE_TEXT_FACTOR = 1.1
 
 
 def guide_text() -> str:
@@ -40,35 +45,67 @@ class GuideDialog(QDialog):
         )
         intro.setWordWrap(True)
         self.find_field = QLineEdit()
-        self.find_field.setPlaceholderText("Find in the guide…")
+        self.find_field.setObjectName("guideFind")
+        self.find_field.setPlaceholderText("Find in the guide… (Enter or F3: next match)")
         self.find_field.setClearButtonEnabled(True)
+        self.find_status = QLabel()
+        self.find_status.setObjectName("guideFindStatus")
         self.text = QPlainTextEdit()
         self.text.setObjectName("guideText")
         self.text.setReadOnly(True)
         font = QFont(self.text.font())
-        font.setPointSizeF(font.pointSizeF() * 1.1)
+        font.setPointSizeF(font.pointSizeF() * GUIDE_TEXT_FACTOR)
         self.text.setFont(font)
         self.text.setPlainText(_spaced(guide_text()))
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
-        layout.addWidget(self.find_field)
+        find_row = QHBoxLayout()
+        find_row.addWidget(self.find_field, 1)
+        find_row.addWidget(self.find_status)
+        layout.addLayout(find_row)
         layout.addWidget(self.text, 1)
         layout.addWidget(buttons)
         self.find_field.returnPressed.connect(self.find_next)
+        self.find_field.textChanged.connect(lambda _text: self._show_found(True))
+        for keys, slot in (
+            (QKeySequence.StandardKey.Find, self.focus_find),
+            (QKeySequence.StandardKey.FindNext, self.find_next),
+        ):
+            shortcut = QShortcut(QKeySequence(keys), self)
+            shortcut.activated.connect(slot)
+
+    def set_text_scale(self, scale: float) -> None:
+        """View › Panel text size: the guide's text, a little larger than the rest, grows with it."""
+        self.text.setStyleSheet(
+            "" if scale == 1.0 else f"QPlainTextEdit {{ font-size: {points(scale, GUIDE_TEXT_FACTOR)}; }}"
+        )
+
+    def focus_find(self) -> None:
+        """Ctrl+F: the find field, its text selected."""
+        self.find_field.setFocus()
+        self.find_field.selectAll()
 
     def find_next(self) -> bool:
         """Select the next occurrence of the find field's text, wrapping at the end."""
         needle = self.find_field.text()
         if not needle:
             return False
-        if self.text.find(needle):
-            return True
-        cursor = self.text.textCursor()
-        cursor.movePosition(cursor.MoveOperation.Start)
-        self.text.setTextCursor(cursor)
-        return self.text.find(needle)
+        found = self.text.find(needle)
+        if not found:
+            cursor = self.text.textCursor()
+            cursor.movePosition(cursor.MoveOperation.Start)
+            self.text.setTextCursor(cursor)
+            found = self.text.find(needle)
+        self._show_found(found)
+        return found
+
+    def _show_found(self, found: bool) -> None:
+        # Said in words beside the field, and the field turns red, as in a browser's find bar.
+        self.find_status.setText("" if found else "Not found")
+        self.find_status.setStyleSheet("" if found else f"color: {FAILING_RED}; font-weight: 600;")
+        self.find_field.setStyleSheet("" if found else "QLineEdit { background: #fdecec; }")
 
 
 def _spaced(text: str) -> str:

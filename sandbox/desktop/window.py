@@ -7,10 +7,10 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import shiboken6
-from PySide6.QtCore import QByteArray, QSettings, Qt, Signal, Slot
-from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
+from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence, QShowEvent
 from PySide6.QtWebEngineCore import QWebEngineProfile
-from PySide6.QtWidgets import QMainWindow
+from PySide6.QtWidgets import QDialog, QMainWindow
 
 from sandbox.app import Sandbox
 from sandbox.desktop.bridge import EventBridge
@@ -31,6 +31,13 @@ if TYPE_CHECKING:
 log = logging.getLogger("sandbox.desktop.window")
 
 DEFAULT_SIZE = (1600, 1000)
+#: the docks below the personas, until the user sizes them: at the default size ten rows of the event
+#: log and more, or the SAML tracer's reason with the XML below it
+BOTTOM_DOCK_SHARE = 0.37
+#: what the persona browsers keep (their header and address bar included) when the bottom docks grow
+MIN_PERSONA_HEIGHT = 480
+#: the walkthrough and edge-case docks' default width: their longest step name whole, the personas wide
+RIGHT_DOCK_WIDTH = 380
 LAYOUT_FILE = "desktop.ini"
 HISTORY_LIMIT = 5000
 
@@ -100,6 +107,8 @@ class MainWindow(QMainWindow):
         self.guide_dialog: GuideDialog | None = None
         self.docks_installed = False
         self._layout_restored = False
+        self._default_dock_share = False
+        self._default_bottom_share = False
         if not docks_after_first_page:
             self.install_docks()
         self.restore_layout()
@@ -120,6 +129,8 @@ class MainWindow(QMainWindow):
         self.traffic_panels = install_traffic_panels(self)
         self.panels = install_panels(self)
         self.view_controls.apply_text_size()
+        if self._default_dock_share and self.isVisible():
+            QTimer.singleShot(0, self.apply_default_dock_share)
         state = self.layout_settings.value("window/state")
         if self._layout_restored and isinstance(state, QByteArray) and not state.isEmpty():
             # Built late: the saved state was applied without them (adding a dock drops its saved place).
@@ -305,7 +316,7 @@ class MainWindow(QMainWindow):
         else:
             self.resize(*DEFAULT_SIZE)
             self.area.set_split_sizes([DEFAULT_SIZE[0] // 2, DEFAULT_SIZE[0] // 2])
-            self.resizeDocks([self.event_log], [260], Qt.Orientation.Vertical)
+            self._default_dock_share = self._default_bottom_share = True
         state = store.value("window/state")
         if isinstance(state, QByteArray) and not state.isEmpty():
             self.restoreState(state)
@@ -338,7 +349,38 @@ class MainWindow(QMainWindow):
         self.view_controls.save(store)
         store.sync()
 
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self._default_dock_share:
+            # Once laid out: the share is of the height the window really got.
+            QTimer.singleShot(0, self.apply_default_dock_share)
+
+    def apply_default_dock_share(self) -> None:
+        """Give the docks their default room (a remembered layout does not get here).
+
+        Below the personas: about a third of the height, the personas keeping a usable height; on the right:
+        the walkthrough's width. Done once each (the right-hand docks may be built after the first page).
+        """
+        if not self.isVisible() or not self._default_dock_share:
+            return
+        if self._default_bottom_share:
+            self._default_bottom_share = False
+            bottom = self.event_log.height() if self.event_log.isVisible() else 0
+            room = self.area.height() + bottom - MIN_PERSONA_HEIGHT
+            height = min(round(self.height() * BOTTOM_DOCK_SHARE), room)
+            if height > bottom:
+                self.resizeDocks([self.event_log], [height], Qt.Orientation.Vertical)
+        if self.docks_installed:
+            self._default_dock_share = False  # after that the user's sizes stand
+            self.resizeDocks([self.panels.walkthrough], [RIGHT_DOCK_WIDTH], Qt.Orientation.Horizontal)
+
     def closeEvent(self, event: QCloseEvent) -> None:
+        # A question still open (Reset sandbox?, a scenario file to open) goes with the window,
+        # answered Cancel: nothing it asked about happens after the window has gone.
+        for dialog in self.findChildren(QDialog):
+            if dialog.isVisible():
+                log.info("closing with the dialog %r open: cancelled", dialog.windowTitle())
+                dialog.reject()
         self.save_layout()
         super().closeEvent(event)
 

@@ -25,7 +25,6 @@ from PySide6.QtWidgets import (
 
 from sandbox.app import Sandbox
 from sandbox.desktop.layout import column
-from sandbox.desktop.panel_text import relative_font
 from sandbox.desktop.personas import persona_by_key
 from sandbox.desktop.walkthrough.model import DoneNowRole, WalkthroughModel
 from sandbox.desktop.walkthrough.steps import STEPS, Observed, WalkthroughStep, guide_passages
@@ -40,13 +39,18 @@ QFrame#walkthroughHeader { background: #f7f8fa; border-bottom: 1px solid #d9dee5
 QLabel#walkthroughProgress { font-weight: 600; color: #1f2933; }
 QProgressBar#walkthroughBar { border: none; background: #e3e8ee; border-radius: 3px; max-height: 6px; }
 QProgressBar#walkthroughBar::chunk { background: #2e9d4f; border-radius: 3px; }
-QListView#walkthroughSteps { border: none; }
+QListView#walkthroughSteps { border: none; font-size: @STEPS@px; }
 QListView#walkthroughSteps::item { padding: 5px 4px; }
 QListView#walkthroughSteps::item:selected { background: #d4eeed; color: #1f2933; }
-QLabel#stepTitle { font-weight: 600; color: #1f2933; }
+QLabel#stepTitle { font-size: @TITLE@px; font-weight: 600; color: #1f2933; }
 QLabel#stepWhere { color: #5b6675; }
 QTextBrowser#stepGuide { border: none; background: #fbfcfd; }
 """
+
+
+def style(scale: float = 1.0) -> str:
+    """The dock's style sheet, its step names and title ``scale`` times their size (View › Panel text size)."""
+    return STYLE.replace("@STEPS@", str(round(13 * scale))).replace("@TITLE@", str(round(15 * scale)))
 
 
 def guide_html(text: str) -> str:
@@ -105,9 +109,6 @@ class WalkthroughDock(QDockWidget):
 
         self.list = QListView()
         self.list.setObjectName("walkthroughSteps")
-        # Sizes relative to the application's font (13 and 15 px beside its 12), so that
-        # View › Panel text size scales them with the rest.
-        self.list.setFont(relative_font(13 / 12))
         self.list.setModel(self.model)
         self.list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.list.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -115,7 +116,6 @@ class WalkthroughDock(QDockWidget):
 
         self.step_title = QLabel()
         self.step_title.setObjectName("stepTitle")
-        self.step_title.setFont(relative_font(15 / 12))
         self.step_title.setWordWrap(True)
         self.step_where = QLabel()
         self.step_where.setObjectName("stepWhere")
@@ -143,9 +143,9 @@ class WalkthroughDock(QDockWidget):
         self.splitter.setChildrenCollapsible(False)
         self.splitter.setSizes([300, 260])
 
-        body = column(header, self.splitter)
-        body.setStyleSheet(STYLE)
-        self.setWidget(body)
+        self._body = column(header, self.splitter)
+        self._body.setStyleSheet(style())
+        self.setWidget(self._body)
 
         self._refresh_timer = QTimer(self)
         self._refresh_timer.setSingleShot(True)
@@ -154,6 +154,10 @@ class WalkthroughDock(QDockWidget):
         self.model.dataChanged.connect(lambda *_: self._show_progress())
         self.refresh()
         self.list.setCurrentIndex(self.model.index(self._first_open_row(), 0))
+
+    def set_text_scale(self, scale: float) -> None:
+        """View › Panel text size: the step names and the step's title, sized apart, grow with the rest."""
+        self._body.setStyleSheet(style(scale))
 
     # -- reading state -------------------------------------------------------------------------
 
