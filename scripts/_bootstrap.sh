@@ -18,8 +18,11 @@ SYSTEM_PACKAGES=(
   libxcb-glx0 libxcb-dri3-0 libxcb-present0
   fonts-dejavu-core
 )
-# What the tests need besides: a PostgreSQL server, on which they run both systems once.
+# What the tests need besides: a PostgreSQL server, on which they run both systems once, and Node's
+# npm, which fetches axe-core for the accessibility tests (see ensure_axe_core). An npm already on the
+# PATH (NodeSource's nodejs carries its own) is used as it is: Debian's npm would conflict with it.
 TEST_SYSTEM_PACKAGES=(postgresql)
+command -v npm >/dev/null 2>&1 || TEST_SYSTEM_PACKAGES+=(nodejs npm)
 # Installed when set-up runs as root, and never asked of anyone else: python3-venv lets the
 # distribution's optimised python3 make the virtual environment (see choose_python).
 ROOT_ONLY_SYSTEM_PACKAGES=(python3-venv)
@@ -88,6 +91,21 @@ ensure_venv() {
     "$PY" -m pip install -q --disable-pip-version-check -e "$ROOT$extras"
     touch "$stamp"
   fi
+}
+
+# Deque's axe-core, which tests/accessibility injects into QtWebEngine, kept under .cache/ (git-ignored).
+# Quick when it is there already; without npm the accessibility tests fail and say how to get it.
+AXE_CORE_DIR="$ROOT/.cache/axe-core"
+ensure_axe_core() {
+  [ -f "$AXE_CORE_DIR/node_modules/axe-core/axe.min.js" ] && return 0
+  if ! command -v npm >/dev/null 2>&1; then
+    echo "npm is missing: the accessibility tests cannot get axe-core (install Debian's nodejs and npm)." >&2
+    return 0
+  fi
+  echo "Installing axe-core 4 into $AXE_CORE_DIR" >&2
+  mkdir -p "$AXE_CORE_DIR"
+  npm install --silent --no-save --no-audit --no-fund --prefix "$AXE_CORE_DIR" axe-core@4 >/dev/null \
+    || echo "npm could not install axe-core: the accessibility tests will fail." >&2
 }
 
 qt_environment() {
