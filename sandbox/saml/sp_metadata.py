@@ -28,7 +28,8 @@ class SpMetadata:
 
 
 def parse_sp_metadata(xml: str | bytes) -> SpMetadata:
-    """SP Entity ID, ACS URL(s) (HTTP-POST, in index order) and the SP certificate from SP metadata."""
+    """SP Entity ID, ACS URL(s) (HTTP-POST: the default endpoint first, then in index order) and the SP
+    certificate from SP metadata."""
     try:
         root = parse_xml(xml)
     except UnsafeXmlError as error:
@@ -46,20 +47,34 @@ def parse_sp_metadata(xml: str | bytes) -> SpMetadata:
     entity_id = (root.get("entityID") or "").strip()
     if not entity_id:
         raise SpMetadataError("The metadata has no entityID.")
-    services = []
-    for service in descriptor.findall(f"{{{MD}}}AssertionConsumerService"):
-        if service.get("Binding") == BINDING_POST and service.get("Location"):
-            services.append((_index(service), service.get("Location", "").strip()))
-    if not services:
+    posts = [
+        service
+        for service in descriptor.findall(f"{{{MD}}}AssertionConsumerService")
+        if service.get("Binding") == BINDING_POST and service.get("Location", "").strip()
+    ]
+    if not posts:
         raise SpMetadataError("The metadata has no AssertionConsumerService with the HTTP-POST binding.")
-    ordered = sorted(services, key=lambda item: item[0])
-    acs_urls = tuple(dict.fromkeys(url for _, url in ordered))
+    ordered = sorted(((_index(s), s.get("Location", "").strip()) for s in posts), key=lambda item: item[0])
+    # The Default URL comes first, the others in index order.
+    default = _default_endpoint(posts).get("Location", "").strip()
+    acs_urls = tuple(dict.fromkeys([default, *(url for _, url in ordered)]))
     return SpMetadata(
         entity_id=entity_id,
         acs_urls=acs_urls,
         certificate_pem=_signing_certificate(descriptor),
         acs_indexes=tuple(ordered),
     )
+
+
+def _default_endpoint(services: list[etree._Element]) -> etree._Element:
+    """SAML metadata §2.2.3: the first endpoint with ``isDefault`` true; else the first without
+    ``isDefault`` false; else the first (in document order, whatever the indexes say)."""
+    flags = [(service.get("isDefault") or "").strip().lower() for service in services]
+    for wanted in (lambda flag: flag in ("true", "1"), lambda flag: flag not in ("false", "0")):
+        chosen = next((service for service, flag in zip(services, flags, strict=True) if wanted(flag)), None)
+        if chosen is not None:
+            return chosen
+    return services[0]
 
 
 def _index(service: etree._Element) -> int:
