@@ -158,6 +158,7 @@ class IdentityProvider:
             query_signature=query_signature,
             options=read.options,
             refusal=refusal,
+            requested_acs_url=read.acs_url or None,
         )
 
     def _acs_url(self, requested: str | None, index: int | None) -> tuple[str, Refusal | None]:

@@ -68,6 +68,8 @@ class AuthnRequestInfo:
     options: RequestOptions = field(default_factory=RequestOptions)
     # What JumpCloud cannot give whoever signs in: answered with an error Response, before any login page.
     refusal: Refusal | None = None
+    # The AssertionConsumerServiceURL the request named, if it named one (``acs_url`` is where it resolved).
+    requested_acs_url: str | None = None
 
     @property
     def force_authn(self) -> bool:

@@ -67,7 +67,7 @@ _USER_COLUMNS = (
 _APPLICATION_AND_USER = DirectSelect(
     select(*_APPLICATION_COLUMNS, SystemUser.id.label("user_id"), *_USER_COLUMNS, _MEMBER_OF_AN_AUTHORIZED_GROUP_EXISTS)
     .outerjoin(SystemUser, SystemUser.id == bindparam("user_id"))
-    .where(SsoApplication.name == bindparam("name"))
+    .where(SsoApplication.id == bindparam("application_id"))
 )
 _GROUP_NAMES = DirectSelect(
     select(UserGroup.name)
@@ -107,12 +107,13 @@ def application_by_name(session: Work, name: str) -> ApplicationFacts | None:
     return cast(ApplicationFacts | None, _APPLICATION_BY_NAME.first(session, {"name": name}))
 
 
-def sign_in_parties(session: Work, name: str, user_id: str | None) -> SignInParties:
-    """The application called ``name``, the user ``user_id`` and their group membership, in one statement.
+def sign_in_parties(session: Work, application_id: str, user_id: str | None) -> SignInParties:
+    """The application ``application_id``, the user ``user_id`` and their membership, in one statement.
 
-    Read afresh on every sign-in: a group unbound or a user suspended in the admin portal counts at once.
+    Read afresh when a Response is issued (and when a held one is released): an application deactivated
+    or deleted, a user suspended or a group unbound in the Admin Portal counts at once.
     """
-    row = _APPLICATION_AND_USER.first(session, {"name": name, "user_id": user_id})
+    row = _APPLICATION_AND_USER.first(session, {"application_id": application_id, "user_id": user_id})
     if row is None:
         return SignInParties(None, None, False)
     user = None

@@ -18,6 +18,7 @@ posting it" edge case makes it count down first (so that a short validity can ex
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import cast
 
 from flask import Blueprint, Flask, current_app, redirect, request, session, url_for
@@ -27,13 +28,23 @@ from werkzeug.wrappers import Response
 from sandbox.jumpcloud.services import sso
 from sandbox.jumpcloud.services.sso_access import application_by_name, is_authorized, sign_in_parties
 from sandbox.jumpcloud.web.context import system
-from sandbox.jumpcloud.web.idp_pages import deactivated, fail, refuse
+from sandbox.jumpcloud.web.hand_off import release_held
+from sandbox.jumpcloud.web.idp_pages import (
+    deactivated,
+    fail,
+    not_authorized,
+    record_refusal,
+    refuse,
+    unknown_application,
+)
 from sandbox.jumpcloud.web.idp_requests import read_request
 from sandbox.jumpcloud.web.idp_responses import after, send_refusal, send_sign_in
 from sandbox.jumpcloud.web.idp_runtime import install, runtime
 from sandbox.jumpcloud.web.pending_logins import PendingLogin
 from sandbox.jumpcloud.web.userconsole import AUTHENTICATED_AT_KEY, USER_SESSION_KEY, current_user
-from sandbox.saml.idp_options import no_session_refusal, not_authorized_refusal
+from sandbox.saml.idp import IdpError
+from sandbox.saml.idp_options import deactivated_refusal, no_session_refusal, not_authorized_refusal
+from sandbox.saml.idp_recheck import request_as_configured_now
 from sandbox.webcommon import work
 
 bp = Blueprint("idp", __name__)
@@ -49,7 +60,7 @@ def metadata(name: str) -> Response | tuple[str, int]:
     """IdP metadata at a stable URL (**Copy Metadata URL**); ``?download=1`` is **Export Metadata**."""
     application = application_by_name(work(), name)
     if application is None or application.is_bookmark:
-        return refuse("Unknown application", f"No SSO application is configured at /saml2/{name}.", 404)
+        return unknown_application(name)
     xml = runtime().providers.metadata_xml(sso.idp_settings(application, system().base_url))
     response = current_app.response_class(xml, mimetype="application/xml")
     if request.args.get("download"):
@@ -62,7 +73,7 @@ def single_sign_on(name: str) -> Response | tuple[str, int]:
     """The SSO IdP URL: SP-initiated with a SAMLRequest, IdP-initiated without one."""
     application = application_by_name(work(), name)
     if application is None:
-        return refuse("Unknown application", f"No SSO application is configured at /saml2/{name}.", 404)
+        return unknown_application(name)
     if application.is_bookmark:
         if not application.sso_active:
             return refuse("Application deactivated", f"{application.display_label} has been deactivated.")
@@ -90,6 +101,7 @@ def single_sign_on(name: str) -> Response | tuple[str, int]:
             relay_state=relay_state,
             binding=binding,
             request_trace_id=trace_id,
+            application=application,
         )
     )
     return redirect(url_for("idp.continue_login", name=name, flow=flow_id), 303)
@@ -97,23 +109,51 @@ def single_sign_on(name: str) -> Response | tuple[str, int]:
 
 @bp.get("/saml2/<name>/continue")
 def continue_login(name: str) -> Response | str | tuple[str, int]:
-    """After the user has signed in: check authorization, then post the signed Response to the ACS."""
+    """After the user has signed in: decide, then post the signed Response (or an error Response) to the ACS.
+
+    The decision is made here, when the Response is issued, on everything read afresh: the user may have
+    typed a password for minutes since the AuthnRequest arrived, and meanwhile an administrator may
+    have deleted or deactivated the application, suspended the user, unbound the user's last group, or
+    changed the SP Entity ID, the ACS URLs or the certificate. Each refusal is what the same change
+    earns before the login (a page, or for ``IsPassive`` an error Response to the trusted ACS URL), with
+    a failed ``sso_auth`` event that the AuthnRequest's trace points at.
+    """
     flow_id = request.args.get("flow", "")
     idp_runtime = runtime()
     pending = idp_runtime.pending.get(flow_id)
-    unit = work()
-    # The application, the signed-in user and whether the user is in one of its groups: one statement.
-    parties = sign_in_parties(unit, name, session.get(USER_SESSION_KEY))
-    application = parties.application
-    if pending is None or application is None or application.id != pending.application_id:
+    if pending is None:
         return refuse(
             "Sign-in expired",
             "This sign-in has expired or was already completed. Start again from the application.",
             400,
         )
+    # The application, the signed-in user and whether the user is in one of its groups: one statement.
+    parties = sign_in_parties(work(), pending.application_id, session.get(USER_SESSION_KEY))
+    application = parties.application
     # Only an active user counts as signed in.
     user = parties.user if parties.user is not None and parties.user.active else None
     asked = pending.request
+    idp_initiated = asked is None
+    trace_id = pending.request_trace_id
+    if application is None:
+        idp_runtime.pending.finish(flow_id)
+        return _deleted(pending, name)
+    if asked is not None:
+        try:
+            asked = request_as_configured_now(asked, sso.sp_settings(application))
+        except IdpError as error:
+            # The service provider is no longer the one the request came from: nothing may be posted to it.
+            idp_runtime.pending.finish(flow_id)
+            reason = str(error)
+            return fail(
+                application, user, False, reason, "Single sign-on failed", reason, code=400, request_trace_id=trace_id
+            )
+        pending = replace(pending, request=asked)
+    if not application.sso_active:
+        if asked is not None and asked.is_passive:
+            return send_refusal(application, user, flow_id, pending, asked, deactivated_refusal())
+        idp_runtime.pending.finish(flow_id)
+        return deactivated(application, user, idp_initiated=idp_initiated, request_trace_id=trace_id)
     if asked is not None and asked.refusal is not None:
         return send_refusal(application, user, flow_id, pending, asked, asked.refusal)
     if user is None:
@@ -124,19 +164,29 @@ def continue_login(name: str) -> Response | str | tuple[str, int]:
     if asked is not None and asked.force_authn and not after(authenticated_at, pending.began_at):
         # ForceAuthn: a password typed before this login began does not count (IsPassive with it was refused).
         return redirect(url_for("userconsole.login", next=request.full_path.rstrip("?"), again=1))
-    idp_initiated = asked is None
     if not is_authorized(application, user, member=parties.member):
         if asked is not None and asked.is_passive:
             # IsPassive: no page may be shown, not even this one; the service provider hears it instead.
             return send_refusal(application, user, flow_id, pending, asked, not_authorized_refusal())
         idp_runtime.pending.finish(flow_id)
-        return fail(
-            application,
-            user,
-            idp_initiated,
-            "not authorized",
-            "Access denied",
-            f"You are not authorized to access {application.display_label}. "
-            "Ask your administrator to add you to a user group that is bound to it.",
-        )
+        return not_authorized(application, user, idp_initiated=idp_initiated, request_trace_id=trace_id)
     return send_sign_in(application, user, flow_id, pending, authenticated_at)
+
+
+def _deleted(pending: PendingLogin, name: str) -> tuple[str, int]:
+    """The application was deleted while the user signed in: the page of an unknown SSO IdP URL, and the event."""
+    if pending.application is not None:
+        record_refusal(
+            pending.application,
+            current_user(),
+            pending.request is None,
+            "application deleted",
+            request_trace_id=pending.request_trace_id,
+        )
+    return unknown_application(name)
+
+
+@bp.post("/saml2/<name>/release/<held>")
+def release(name: str, held: str) -> str | tuple[str, int]:
+    """The hand-off page's hold has ended, or Post now was pressed: post the held Response if it may still go."""
+    return release_held(held)

@@ -9,6 +9,8 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime
 
+from flask import url_for
+
 from sandbox.jumpcloud.services import sso
 from sandbox.jumpcloud.services.sso import ApplicationFacts, UserFacts
 from sandbox.jumpcloud.services.sso_access import SignInUser, group_names
@@ -17,7 +19,7 @@ from sandbox.jumpcloud.web.context import system
 from sandbox.jumpcloud.web.hand_off import hand_off_page, held_summary
 from sandbox.jumpcloud.web.idp_pages import fail
 from sandbox.jumpcloud.web.idp_runtime import RELATE_TRACE, runtime
-from sandbox.jumpcloud.web.pending_logins import PendingLogin
+from sandbox.jumpcloud.web.pending_logins import HeldResponse, PendingLogin
 from sandbox.saml.capture import capture
 from sandbox.saml.idp import AuthnRequestInfo, IdpError, IssuedResponse
 from sandbox.saml.idp_options import Refusal
@@ -56,16 +58,31 @@ def send_sign_in(
         return fail(application, user, idp_initiated, str(error), "Single sign-on failed", str(error))
     idp_runtime.pending.finish(flow_id)
     event = record_sso_auth(unit, application, base_url, user=user, idp_initiated=idp_initiated, success=True)
+    flow = pending.request.id if pending.request else issued.response_id
     hold = record_sent_response(
         application,
         provider.certificate_sha256,
         issued,
         pending,
         summary=f"Response for {user.username} to {application.display_label}",
-        flow_id=pending.request.id if pending.request else issued.response_id,
+        flow_id=flow,
         event_id=event["id"],
     )
-    return hand_off_page(application, issued, user, hold)
+    release_url = None
+    if hold:
+        # Held: the page asks JumpCloud to post it when the hold ends, and JumpCloud decides again then.
+        held = HeldResponse(
+            application=application,
+            user_id=user.id,
+            username=user.username,
+            issued=issued,
+            idp_initiated=idp_initiated,
+            certificate_sha256=provider.certificate_sha256,
+            flow_id=flow,
+            hold=hold,
+        )
+        release_url = url_for("idp.release", name=application.name, held=idp_runtime.held.add(held))
+    return hand_off_page(application, issued, user, hold, release_url=release_url)
 
 
 def record_sent_response(

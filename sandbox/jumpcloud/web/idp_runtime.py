@@ -9,10 +9,12 @@ from flask import Flask, current_app
 
 from sandbox.direct_sql import DirectTraces, DirectWrite
 from sandbox.jumpcloud.models import Trace
-from sandbox.jumpcloud.web.pending_logins import PendingLogins
+from sandbox.jumpcloud.web.pending_logins import Flows, HeldResponse, PendingLogins
 from sandbox.saml.idp import IdentityProviders
 
 EXTENSION_KEY = "jumpcloud.idp"
+#: How long a held Response waits for its page to release it: the longest hold (900 s) and as long again.
+HELD_LIFETIME_S = 1800.0
 
 # Built once: each request then only binds its values.
 RELATE_TRACE = DirectWrite(Trace.__table__, ("related_id",), key="id")
@@ -20,11 +22,13 @@ RELATE_TRACE = DirectWrite(Trace.__table__, ("related_id",), key="id")
 
 @dataclass
 class IdpRuntime:
-    """The built identity providers (one per configuration), the logins in progress and the trace writer."""
+    """The built identity providers (one per configuration), the logins in progress, the Responses held
+    by hand-off pages, and the trace writer."""
 
     traces: DirectTraces
     providers: IdentityProviders = field(default_factory=IdentityProviders)
     pending: PendingLogins = field(default_factory=PendingLogins)
+    held: Flows[HeldResponse] = field(default_factory=lambda: Flows(lifetime_s=HELD_LIFETIME_S))
 
 
 def install(app: Flask) -> IdpRuntime:
