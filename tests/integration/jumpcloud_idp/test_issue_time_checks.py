@@ -29,6 +29,9 @@ from tests.integration.jumpcloud_idp.html_forms import form_with
 from tests.integration.jumpcloud_idp.independent_sp import ACS_URL, ENTITY_ID, IndependentSp, form_of
 
 DS = "http://www.w3.org/2000/09/xmldsig#"
+SAML = "urn:oasis:names:tc:SAML:2.0:assertion"
+SAMLP = "urn:oasis:names:tc:SAML:2.0:protocol"
+STATUS = "urn:oasis:names:tc:SAML:2.0:status:"
 OTHER_ACS_URL = "https://sp.interop.localhost/saml/acs/other"
 
 
@@ -165,6 +168,27 @@ def test_a_deactivated_application_is_refused_to_a_user_console_session_reused_a
     event = _refused(interop, page, status=403, title="Application deactivated", reason="application deactivated")
     request = [trace for trace in _traces(interop) if trace.data["message_type"] == "AuthnRequest"][-1]
     assert request.related_id == event["id"]
+
+
+def test_is_passive_to_an_application_deactivated_before_the_flow_continues_answers_request_denied(
+    interop: Interop, sp: IndependentSp
+) -> None:
+    """IsPassive may show no page: the service provider hears of the deactivation in an error Response."""
+    assert _type_the_password(interop, _at_the_login_page(interop, sp)).status_code == 200
+    arrived = interop.browser.get(sp.redirect_url(is_passive="true"))
+    assert arrived.status_code == 303
+    _deactivate(interop)
+    page = _follow(interop, interop.browser.get(urljoin(str(arrived.url), arrived.headers["location"])))
+    assert page.status_code == 200
+    action, fields = form_of(page.text)
+    assert action == ACS_URL
+    response = etree.fromstring(base64.b64decode(fields["SAMLResponse"]))
+    assert response.get("InResponseTo") == sp.last_request_id
+    status = response.find(f"{{{SAMLP}}}Status/{{{SAMLP}}}StatusCode/{{{SAMLP}}}StatusCode")
+    assert status is not None and status.get("Value") == f"{STATUS}RequestDenied"
+    assert response.find(f"{{{SAML}}}Assertion") is None
+    event = _sso_events(interop)[-1]
+    assert event["success"] is False and event["error_message"] == "application deactivated (RequestDenied)"
 
 
 # --- the user ------------------------------------------------------------------------------------------
