@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMessageBox,
     QPlainTextEdit,
+    QPushButton,
     QVBoxLayout,
     QWidget,
 )
@@ -59,6 +60,11 @@ class GuideDialog(QDialog):
         self.text.setPlainText(_spaced(guide_text()))
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
+        # Enter in the find field finds the next match: it must not press Close as a dialog's default button.
+        for button in buttons.buttons():
+            if isinstance(button, QPushButton):
+                button.setAutoDefault(False)
+                button.setDefault(False)
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
         find_row = QHBoxLayout()
@@ -73,7 +79,7 @@ class GuideDialog(QDialog):
             (QKeySequence.StandardKey.Find, self.focus_find),
             (QKeySequence.StandardKey.FindNext, self.find_next),
         ):
-            shortcut = QShortcut(QKeySequence(keys), self)
+            shortcut = QShortcut(keys, self)  # every binding of the platform (F3 and Ctrl+G for FindNext)
             shortcut.activated.connect(slot)
 
     def set_text_scale(self, scale: float) -> None:
@@ -135,8 +141,11 @@ def show_about(parent: QWidget, jumpcloud_url: str, blogin_url: str, data_dir: s
     )
 
 
-def confirm_reset(parent: QWidget) -> bool:
-    """Ask before wiping both systems; Cancel is the default."""
+def confirm_reset(parent: QWidget, undelivered: int = 0) -> bool:
+    """Ask before wiping both systems; Cancel is the default.
+
+    ``undelivered``: provisioning operations JumpCloud has not yet delivered to BlogIn (a run going on).
+    """
     box = QMessageBox(parent)
     box.setObjectName("resetConfirmation")
     box.setIcon(QMessageBox.Icon.Warning)
@@ -145,6 +154,12 @@ def confirm_reset(parent: QWidget) -> bool:
     box.setInformativeText(
         "Every user, group, SSO application, setting and event in the mock JumpCloud and the mock "
         "BlogIn is deleted, and the personas start afresh. This cannot be undone."
+        + (
+            f"\n\nA provisioning run is going on: {undelivered} change{'s' if undelivered != 1 else ''} not yet "
+            "delivered to BlogIn will be dropped with it."
+            if undelivered
+            else ""
+        )
     )
     reset_button = box.addButton("Reset sandbox", QMessageBox.ButtonRole.DestructiveRole)
     cancel_button = box.addButton(QMessageBox.StandardButton.Cancel)

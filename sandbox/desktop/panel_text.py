@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from PySide6.QtWidgets import QApplication, QTableView, QWidget
+from PySide6.QtWidgets import QApplication, QHeaderView, QTableView, QWidget
 
 
 @dataclass(frozen=True)
@@ -32,6 +32,8 @@ TEXT_SIZES: tuple[TextSize, ...] = (NORMAL, LARGE, EXTRA_LARGE)
 # What a table's rows were built with, so that scaling again starts from it.
 _BASE_ROW = "panelTextBaseRow"
 _SCALED = "panelTextScale"
+_BASE_WIDTHS = "panelTextBaseWidths"
+_SCALED_COLUMNS = "panelTextColumnScale"
 
 
 def text_size(key: object) -> TextSize:
@@ -59,9 +61,25 @@ def scale_text(root: QWidget, scale: float) -> None:
 
 
 def _scale_rows(table: QTableView, scale: float) -> None:
-    header = table.verticalHeader()
+    """Row heights, and the widths of the columns that do not stretch, grow with the text."""
+    rows = table.verticalHeader()
     base = table.property(_BASE_ROW)
     if base is None:
-        base = header.defaultSectionSize()
+        base = rows.defaultSectionSize()
         table.setProperty(_BASE_ROW, base)
-    header.setDefaultSectionSize(round(int(base) * scale))
+    rows.setDefaultSectionSize(round(int(base) * scale))
+    columns = table.horizontalHeader()
+    widths = table.property(_BASE_WIDTHS)
+    if not isinstance(widths, list) or len(widths) != columns.count():
+        # Taken as they are now: as built, or as the reader left them at the size before.
+        previous = table.property(_SCALED_COLUMNS)
+        factor = float(previous) if previous else 1.0
+        widths = [round(columns.sectionSize(index) / factor) for index in range(columns.count())]
+        table.setProperty(_BASE_WIDTHS, widths)
+    last = columns.count() - 1
+    for index, width in enumerate(widths):
+        stretched = columns.sectionResizeMode(index) != QHeaderView.ResizeMode.Interactive
+        if stretched or (index == last and columns.stretchLastSection()):
+            continue
+        columns.resizeSection(index, round(int(width) * scale))
+    table.setProperty(_SCALED_COLUMNS, scale)

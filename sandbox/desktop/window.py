@@ -10,7 +10,7 @@ import shiboken6
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence, QShowEvent
 from PySide6.QtWebEngineCore import QWebEngineProfile
-from PySide6.QtWidgets import QDialog, QMainWindow
+from PySide6.QtWidgets import QApplication, QDialog, QMainWindow
 
 from sandbox.app import Sandbox
 from sandbox.desktop.bridge import EventBridge
@@ -284,14 +284,35 @@ class MainWindow(QMainWindow):
     # -- actions --------------------------------------------------------------------------------
 
     def reset_sandbox(self) -> bool:
-        """File › Reset sandbox…: after confirmation, both systems back to first-run state."""
+        """File › Reset sandbox…: after confirmation, both systems back to first-run state.
+
+        A provisioning run still going is stopped first (the request under way finishes) and the worker
+        started again afterwards: tables dropped under its feet would fail its deliveries half-way.
+        """
         from sandbox.desktop.dialogs import confirm_reset
 
-        if not confirm_reset(self):
+        provisioning = self.sandbox.jumpcloud.provisioning.worker
+        try:
+            undelivered = provisioning.pending() if provisioning.running else 0
+        except Exception:  # the count only adds a sentence to the question
+            log.warning("could not count the provisioning operations still pending", exc_info=True)
+            undelivered = 0
+        if not confirm_reset(self, undelivered):
             return False
-        log.info("resetting the sandbox from the window")
-        self.bridge.drain()
-        self.sandbox.reset()
+        log.info("resetting the sandbox from the window (%d provisioning operations pending)", undelivered)
+        self.statusBar().showMessage("Resetting the sandbox…")
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        try:
+            self.bridge.drain()
+            was_running = provisioning.running
+            self.sandbox.jumpcloud.stop_background()
+            try:
+                self.sandbox.reset()
+            finally:
+                if was_running:
+                    self.sandbox.jumpcloud.start_background()
+        finally:
+            QApplication.restoreOverrideCursor()
         self.start_afresh()
         self.statusBar().showMessage("Sandbox reset: both systems are back to their first-run state.", 6000)
         return True

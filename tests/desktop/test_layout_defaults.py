@@ -1,0 +1,98 @@
+"""Room for the panels below the personas: a sensible first layout, and the user's own layout after."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
+
+from sandbox.app import Sandbox
+from sandbox.desktop.main import close_window
+from sandbox.desktop.theme import apply_theme
+from sandbox.desktop.window import BOTTOM_DOCK_SHARE, LAYOUT_FILE, MIN_PERSONA_HEIGHT, RIGHT_DOCK_WIDTH, MainWindow
+
+
+@pytest.fixture
+def fresh(qapp: QApplication, module_sandbox: Sandbox) -> Iterator[Sandbox]:
+    """The module's sandbox with no layout remembered, as on a first launch."""
+    apply_theme(qapp)
+    layout_file: Path = module_sandbox.settings.data_dir / LAYOUT_FILE
+    layout_file.unlink(missing_ok=True)
+    yield module_sandbox
+    layout_file.unlink(missing_ok=True)
+
+
+def _shown(qtbot: QtBot, window: MainWindow) -> None:
+    window.show()
+    qtbot.waitExposed(window)
+    # The default share is given once the window is laid out at the size it got.
+    qtbot.waitUntil(lambda: window.event_log.height() > 300)
+    qtbot.wait(100)
+
+
+def _rows_shown(window: MainWindow) -> int:
+    table = window.event_log.table
+    return table.viewport().height() // table.verticalHeader().defaultSectionSize()
+
+
+def test_first_window_gives_the_bottom_panels_a_third_of_the_height(qtbot: QtBot, fresh: Sandbox) -> None:
+    window = MainWindow(fresh)
+    try:
+        _shown(qtbot, window)
+        assert window.height() == 1000
+        log = window.event_log
+        assert _rows_shown(window) >= 10  # ten events and more without scrolling
+        assert log.height() >= round(window.height() * BOTTOM_DOCK_SHARE) - 40
+        # The personas keep a usable page: header, address bar and ~400 px of page.
+        assert window.area.height() >= MIN_PERSONA_HEIGHT
+        browser = window.area.visible_browsers()[0]
+        assert browser.view.height() >= MIN_PERSONA_HEIGHT - 100
+        assert window.panels.walkthrough.width() == pytest.approx(RIGHT_DOCK_WIDTH, abs=4)
+
+        # The SAML tracer, raised, has the same room: its reason above the message and the message below.
+        tracer = window.traffic_panels.tracer
+        tracer.raise_()
+        qtbot.waitUntil(tracer.isVisible)
+        assert tracer.height() == log.height()
+        assert tracer.detail.height() >= 250
+    finally:
+        close_window(window)
+
+
+def test_with_the_docks_built_after_the_first_page_the_share_is_the_same(qtbot: QtBot, fresh: Sandbox) -> None:
+    window = MainWindow(fresh, docks_after_first_page=True)
+    try:
+        _shown(qtbot, window)
+        window.install_docks()
+        qtbot.waitUntil(lambda: window.panels.walkthrough.isVisible())
+        qtbot.wait(100)
+        assert _rows_shown(window) >= 10
+        assert window.area.height() >= MIN_PERSONA_HEIGHT
+        assert window.panels.walkthrough.width() == pytest.approx(RIGHT_DOCK_WIDTH, abs=4)
+    finally:
+        close_window(window)
+
+
+def test_a_remembered_layout_wins_over_the_default_share(qtbot: QtBot, fresh: Sandbox) -> None:
+    first = MainWindow(fresh)
+    try:
+        _shown(qtbot, first)
+        first.resizeDocks([first.event_log], [220], Qt.Orientation.Vertical)
+        qtbot.wait(100)
+        kept = first.event_log.height()
+        assert kept < 250
+    finally:
+        close_window(first)  # closing saves the layout
+
+    second = MainWindow(fresh)
+    try:
+        second.show()
+        qtbot.waitExposed(second)
+        qtbot.wait(100)
+        assert second.event_log.height() == kept
+    finally:
+        close_window(second)
