@@ -1,0 +1,241 @@
+"""Deque's axe-core run inside QtWebEngine, the browser the product embeds, and the page driven by keys.
+
+axe-core is installed by the test set-up (``scripts/test`` → ``ensure_axe_core`` in
+``scripts/_bootstrap.sh``) into ``.cache/axe-core``. Without it the accessibility tests fail and say
+how to install it: an accessibility check that quietly did not run would read as a pass.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+import shiboken6
+from PySide6.QtCore import QCoreApplication, QEventLoop, QSize, Qt, QTimer, QUrl
+from PySide6.QtWebEngineCore import QWebEnginePage, QWebEngineProfile
+from PySide6.QtWebEngineWidgets import QWebEngineView
+from PySide6.QtWidgets import QWidget
+
+ROOT = Path(__file__).resolve().parents[2]
+AXE_JS = ROOT / ".cache" / "axe-core" / "node_modules" / "axe-core" / "axe.min.js"
+LOAD_TIMEOUT_S = 30.0
+AXE_TIMEOUT_S = 60.0
+# Impacts that fail a page; the others are printed for the record.
+BLOCKING = ("critical", "serious")
+
+
+def axe_source() -> str:
+    """The text of ``axe.min.js``; fails the test with the way to install it when it is missing."""
+    if not AXE_JS.is_file():
+        pytest.fail(
+            f"axe-core is not installed ({AXE_JS} is missing). Run the tests through scripts/test, which "
+            "installs it with npm, or install it by hand: "
+            'npm install --no-save --prefix "$PWD/.cache/axe-core" axe-core@4',
+            pytrace=False,
+        )
+    return AXE_JS.read_text(encoding="utf-8")
+
+
+def wait_for(condition: Callable[[], bool], timeout_s: float, what: str) -> None:
+    """Run Qt's event loop until ``condition()`` holds; fail the test with ``what`` after ``timeout_s``."""
+    if QCoreApplication.instance() is None:
+        raise RuntimeError("wait_for needs a QApplication (request the qapp fixture first)")
+    deadline = time.monotonic() + timeout_s
+    loop = QEventLoop()
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out after {timeout_s:.0f} s waiting for {what}", pytrace=False)
+        QTimer.singleShot(15, loop.quit)
+        loop.exec()
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One axe rule a page breaks, with the elements that break it."""
+
+    rule: str
+    impact: str
+    help: str
+    help_url: str
+    targets: list[str] = field(default_factory=list)
+    details: list[str] = field(default_factory=list)
+
+    def describe(self) -> str:
+        lines = [f"[{self.impact}] {self.rule}: {self.help} ({self.help_url})"]
+        for target, detail in zip(self.targets, self.details, strict=True):
+            lines.append(f"    {target}: {detail}")
+        return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class AxeReport:
+    """What axe-core found on one page."""
+
+    url: str
+    violations: list[Violation]
+
+    @property
+    def blocking(self) -> list[Violation]:
+        """The serious and critical violations: the ones a page must not have."""
+        return [v for v in self.violations if v.impact in BLOCKING]
+
+    def describe(self, violations: list[Violation] | None = None) -> str:
+        shown = self.violations if violations is None else violations
+        if not shown:
+            return f"{self.url}: no violations"
+        return f"{self.url}:\n" + "\n".join(v.describe() for v in shown)
+
+
+def _violation(raw: dict[str, Any]) -> Violation:
+    nodes = raw.get("nodes", [])
+    return Violation(
+        rule=str(raw["id"]),
+        impact=str(raw.get("impact") or "minor"),
+        help=str(raw.get("help", "")),
+        help_url=str(raw.get("helpUrl", "")),
+        targets=[" ".join(str(part) for part in node.get("target", [])) for node in nodes],
+        details=[" ".join(str(node.get("failureSummary") or "").split())[:300] for node in nodes],
+    )
+
+
+_RUN_AXE = """
+window.__axeReport = null;
+axe.run(document, {resultTypes: ['violations']}).then(
+  function (result) { window.__axeReport = JSON.stringify({violations: result.violations}); },
+  function (error) { window.__axeReport = JSON.stringify({error: String(error)}); });
+true;
+"""
+
+
+# The focused element, and whether it shows a ring (an outline of 2 px or more, or a box shadow).
+_FOCUSED = """JSON.stringify((function () {
+  const e = document.activeElement;
+  if (!e || e === document.body) return {tag: 'body', type: '', name: '', text: '', href: '', ring: false};
+  const style = getComputedStyle(e);
+  const ring = (style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) >= 2) || style.boxShadow !== 'none';
+  return {tag: e.tagName.toLowerCase(), type: e.type || '', name: e.name || '',
+          text: (e.getAttribute('aria-label') || e.innerText || e.value || '').trim(),
+          href: e.getAttribute('href') || '', ring: ring};
+})())"""
+
+
+class PortalBrowser:
+    """A QtWebEngine view with cookies of its own (an off-the-record profile), as one persona's browser."""
+
+    def __init__(self, width: int = 1280, height: int = 860) -> None:
+        self.profile = QWebEngineProfile()
+        self.page = QWebEnginePage(self.profile)
+        self.view = QWebEngineView()
+        self.view.setPage(self.page)
+        self.view.resize(QSize(width, height))
+        self.view.show()
+        self._loads = 0
+        self._last_ok = False
+        self.view.loadFinished.connect(self._finished)
+
+    def _finished(self, ok: bool) -> None:
+        self._loads += 1
+        self._last_ok = ok
+
+    def close(self) -> None:
+        """Free the page before its profile, as QtWebEngine asks."""
+        self.view.close()
+        shiboken6.delete(self.view)
+        shiboken6.delete(self.page)
+        shiboken6.delete(self.profile)
+
+    @property
+    def url(self) -> str:
+        return self.view.url().toString()
+
+    def resize(self, width: int, height: int = 860) -> None:
+        """The view at ``width`` CSS pixels wide (a persona pane is about 520), laid out again."""
+        self.view.resize(QSize(width, height))
+        wait_for(lambda: self.js("window.innerWidth") == width, 10, f"the page to be {width} px wide")
+
+    def load(self, url: str) -> None:
+        """Open ``url`` and wait until it has loaded."""
+        before = self._loads
+        self.view.load(QUrl(url))
+        wait_for(lambda: self._loads > before, LOAD_TIMEOUT_S, f"{url} to load")
+
+    def wait_for_navigation(self, action: Callable[[], None], what: str) -> None:
+        """Do ``action`` (a click, a key) and wait for the page it leads to."""
+        before = self._loads
+        action()
+        wait_for(lambda: self._loads > before, LOAD_TIMEOUT_S, what)
+
+    def js(self, script: str) -> Any:
+        """The value of ``script`` run in the page's own world."""
+        results: list[Any] = []
+        self.page.runJavaScript(script, 0, lambda value: results.append(value))
+        wait_for(lambda: bool(results), 10, "a script to answer")
+        return results[0]
+
+    def text(self) -> str:
+        """The visible text of the page."""
+        return str(self.js("document.body ? document.body.innerText : ''"))
+
+    def axe(self) -> AxeReport:
+        """Inject axe-core into the page and run every rule it has (WCAG A/AA and best practices)."""
+        if not self.js("typeof window.axe === 'object'"):
+            self.js(axe_source() + "\n;true;")
+        self.js(_RUN_AXE)
+        wait_for(lambda: bool(self.js("window.__axeReport !== null")), AXE_TIMEOUT_S, "axe-core's report")
+        report = json.loads(self.js("window.__axeReport"))
+        if "error" in report:
+            pytest.fail(f"axe-core could not check {self.url}: {report['error']}", pytrace=False)
+        return AxeReport(self.url, [_violation(raw) for raw in report["violations"]])
+
+    def page_overflow(self) -> int:
+        """How many CSS pixels the page is wider than the window (0 when it reflows)."""
+        return int(self.js("Math.max(0, document.documentElement.scrollWidth - window.innerWidth)"))
+
+    def screenshot(self, path: Path) -> None:
+        self.view.grab().save(str(path))
+
+    # -- keys ----------------------------------------------------------------------------------
+
+    @property
+    def key_target(self) -> QWidget:
+        """The widget QtWebEngine reads keys from (the render widget behind the view)."""
+        proxy = self.view.focusProxy()
+        return proxy if proxy is not None else self.view
+
+    def focused(self) -> dict[str, Any]:
+        """What has the keyboard focus in the page: tag, type, name, accessible text, href and its ring."""
+        return dict(json.loads(self.js(_FOCUSED)))
+
+    def press(self, key: Qt.Key, modifier: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier) -> None:
+        from pytestqt.qtbot import QtBot
+
+        self.view.activateWindow()
+        self.key_target.setFocus()
+        QtBot.keyClick(self.key_target, key, modifier)
+        # Let Chromium handle the key before anyone asks where the focus is.
+        self.js("true")
+
+    def type_text(self, text: str) -> None:
+        from pytestqt.qtbot import QtBot
+
+        QtBot.keyClicks(self.key_target, text)
+        self.js("true")
+
+    def tab_to(self, matches: Callable[[dict[str, Any]], bool], what: str, limit: int = 80) -> dict[str, Any]:
+        """Press Tab until the focused element ``matches``; fail if ``limit`` presses never reach it.
+
+        Every element passed on the way must show a focus ring, since a keyboard user sees nothing else.
+        """
+        for _ in range(limit):
+            self.press(Qt.Key.Key_Tab)
+            focused = self.focused()
+            if focused["tag"] != "body":
+                assert focused["ring"], f"no visible focus ring on {focused} at {self.url}"
+            if matches(focused):
+                return focused
+        pytest.fail(f"{limit} presses of Tab never reached {what} on {self.url}", pytrace=False)

@@ -1,0 +1,115 @@
+"""Every Admin Portal page an administrator goes through, checked by axe-core in QtWebEngine.
+
+A page passes with no serious or critical violation, at a desktop width and in a persona pane
+(about 520 px), where it must also reflow instead of scrolling sideways. Lesser findings are printed.
+Set SANDBOX_A11Y_SCREENSHOTS to a directory to keep a PNG of each page as checked.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.accessibility.axe import PortalBrowser, wait_for
+from tests.accessibility.conftest import Content
+
+pytestmark = pytest.mark.desktop
+
+WIDE = 1280
+NARROW = 520
+
+
+@dataclass(frozen=True)
+class PortalPage:
+    """A page: its path (from the content built) and what is done on it before the check."""
+
+    name: str
+    path: Callable[[Content], str]
+    then: Callable[[PortalBrowser], None] | None = None
+    signed_in: bool = True
+
+
+def _refuse_user_form(browser: PortalBrowser) -> None:
+    """Save User with an e-mail address that is not one: the form comes back with its field marked."""
+    browser.wait_for_navigation(
+        lambda: browser.js(
+            "const f = document.querySelector('form.user-form');"
+            "f.querySelector('[name=email]').value = 'not an address'; f.submit(); true;"
+        ),
+        "the refused form",
+    )
+    assert "The user was not saved" in browser.text()
+
+
+def _open_event(browser: PortalBrowser) -> None:
+    """The first event's record opened, as a click on its name does."""
+    assert browser.js("const d = document.querySelector('.events details'); d.open = true; !!d")
+
+
+PAGES = [
+    PortalPage("login", lambda c: f"{c.base}/login", signed_in=False),
+    PortalPage("home", lambda c: f"{c.base}/"),
+    PortalPage("users", lambda c: f"{c.base}/users"),
+    PortalPage("user", lambda c: f"{c.base}/users/{c.user_id}"),
+    PortalPage("user-refused", lambda c: f"{c.base}/users/{c.user_id}", _refuse_user_form),
+    PortalPage("user-new", lambda c: f"{c.base}/users/new"),
+    PortalPage("user-delete", lambda c: f"{c.base}/users/{c.user_id}/delete"),
+    PortalPage("groups", lambda c: f"{c.base}/groups"),
+    PortalPage("group", lambda c: f"{c.base}/groups/{c.group_id}"),
+    PortalPage("group-new", lambda c: f"{c.base}/groups/new"),
+    PortalPage("applications", lambda c: f"{c.base}/applications"),
+    PortalPage("applications-delete-dialog", lambda c: f"{c.base}/applications?selected={c.application_id}&confirm=1"),
+    PortalPage("catalog", lambda c: f"{c.base}/applications/new"),
+    PortalPage("application-new", lambda c: f"{c.base}/applications/new/custom-saml"),
+    PortalPage("application-created", lambda c: f"{c.base}/applications/{c.application_id}/created"),
+    PortalPage("application-sso", lambda c: f"{c.base}/applications/{c.application_id}/sso"),
+    PortalPage("application-groups", lambda c: f"{c.base}/applications/{c.application_id}/groups"),
+    PortalPage("identity-management", lambda c: f"{c.base}/applications/{c.application_id}/identity-management"),
+    PortalPage("manual-import", lambda c: f"{c.base}/applications/{c.application_id}/identity-management/import"),
+    PortalPage("idm-deactivate", lambda c: f"{c.base}/applications/{c.application_id}/identity-management/deactivate"),
+    PortalPage("insights", lambda c: f"{c.base}/insights"),
+    PortalPage("insights-filtered", lambda c: f"{c.base}/insights?q=lovelace&service=directory", _open_event),
+    PortalPage("settings", lambda c: f"{c.base}/settings"),
+    PortalPage("mailbox", lambda c: f"{c.base}/mailbox"),
+    PortalPage("mailbox-message", lambda c: f"{c.base}/mailbox/{c.mail_id}"),
+    PortalPage("not-found", lambda c: f"{c.base}/users/no-such-user"),
+]
+
+
+@pytest.fixture(scope="module")
+def signed_out_browser(admin_browser: PortalBrowser) -> Iterator[PortalBrowser]:
+    """A second browser with no session, for the login page (the admin browser's session stays open)."""
+    browser = PortalBrowser()
+    yield browser
+    browser.close()
+
+
+@pytest.mark.parametrize("width", [WIDE, NARROW], ids=["wide", "narrow"])
+@pytest.mark.parametrize("page", PAGES, ids=[p.name for p in PAGES])
+def test_no_serious_or_critical_violation(
+    page: PortalPage,
+    width: int,
+    content: Content,
+    admin_browser: PortalBrowser,
+    signed_out_browser: PortalBrowser,
+) -> None:
+    browser = admin_browser if page.signed_in else signed_out_browser
+    browser.resize(width)
+    browser.load(page.path(content))
+    assert "/login" not in browser.url or not page.signed_in, f"signed out on the way to {page.name}"
+    if page.then is not None:
+        page.then(browser)
+    wait_for(lambda: browser.js("document.readyState") == "complete", 10, "the page to settle")
+    report = browser.axe()
+    shots = os.environ.get("SANDBOX_A11Y_SCREENSHOTS")
+    if shots:
+        Path(shots).mkdir(parents=True, exist_ok=True)
+        browser.screenshot(Path(shots) / f"{page.name}-{width}.png")
+    print(report.describe())  # the moderate and minor findings, for the record
+    assert not report.blocking, report.describe(report.blocking)
+    if width == NARROW:
+        assert browser.page_overflow() == 0, f"{page.name} scrolls sideways at {width} px"
