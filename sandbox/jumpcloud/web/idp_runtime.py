@@ -15,6 +15,8 @@ from sandbox.saml.idp import IdentityProviders
 EXTENSION_KEY = "jumpcloud.idp"
 #: How long a held Response waits for its page to release it: the longest hold (900 s) and as long again.
 HELD_LIFETIME_S = 1800.0
+#: Held Responses kept at most (each keeps its signed XML): far more than one sandbox's testers hold at once.
+MAX_HELD = 1_000
 
 # Built once: each request then only binds its values.
 RELATE_TRACE = DirectWrite(Trace.__table__, ("related_id",), key="id")
@@ -28,7 +30,7 @@ class IdpRuntime:
     traces: DirectTraces
     providers: IdentityProviders = field(default_factory=IdentityProviders)
     pending: PendingLogins = field(default_factory=PendingLogins)
-    held: Flows[HeldResponse] = field(default_factory=lambda: Flows(lifetime_s=HELD_LIFETIME_S))
+    held: Flows[HeldResponse] = field(default_factory=lambda: Flows(lifetime_s=HELD_LIFETIME_S, max_pending=MAX_HELD))
 
 
 def install(app: Flask) -> IdpRuntime:
