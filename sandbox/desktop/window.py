@@ -17,6 +17,7 @@ from sandbox.desktop.bridge import EventBridge
 from sandbox.desktop.browser import PersonaBrowser
 from sandbox.desktop.event_log import EventLogDock
 from sandbox.desktop.event_model import EventLogModel
+from sandbox.desktop.first_layout import FirstLayout
 from sandbox.desktop.health import HealthMonitor, SystemHealth
 from sandbox.desktop.persona_area import SPLIT, TABS, PersonaArea
 from sandbox.desktop.personas import PERSONAS, Persona
@@ -30,14 +31,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("sandbox.desktop.window")
 
-DEFAULT_SIZE = (1600, 1000)
-#: the docks below the personas, until the user sizes them: at the default size ten rows of the event
-#: log and more, or the SAML tracer's reason with the XML below it
-BOTTOM_DOCK_SHARE = 0.37
-#: what the persona browsers keep (their header and address bar included) when the bottom docks grow
-MIN_PERSONA_HEIGHT = 480
-#: the walkthrough and edge-case docks' default width: their longest step name whole, the personas wide
-RIGHT_DOCK_WIDTH = 380
 LAYOUT_FILE = "desktop.ini"
 HISTORY_LIMIT = 5000
 
@@ -107,8 +100,7 @@ class MainWindow(QMainWindow):
         self.guide_dialog: GuideDialog | None = None
         self.docks_installed = False
         self._layout_restored = False
-        self._default_dock_share = False
-        self._default_bottom_share = False
+        self.first_layout = FirstLayout()
         if not docks_after_first_page:
             self.install_docks()
         self.restore_layout()
@@ -129,7 +121,7 @@ class MainWindow(QMainWindow):
         self.traffic_panels = install_traffic_panels(self)
         self.panels = install_panels(self)
         self.view_controls.apply_text_size()
-        if self._default_dock_share and self.isVisible():
+        if self.first_layout.pending and self.isVisible():
             QTimer.singleShot(0, self.apply_default_dock_share)
         state = self.layout_settings.value("window/state")
         if self._layout_restored and isinstance(state, QByteArray) and not state.isEmpty():
@@ -286,17 +278,12 @@ class MainWindow(QMainWindow):
     def reset_sandbox(self) -> bool:
         """File › Reset sandbox…: after confirmation, both systems back to first-run state.
 
-        A provisioning run still going is stopped first (the request under way finishes) and the worker
-        started again afterwards: tables dropped under its feet would fail its deliveries half-way.
+        A provisioning run still going is paused for it (see reset.py); the question says it is going on.
         """
         from sandbox.desktop.dialogs import confirm_reset
+        from sandbox.desktop.reset import reset_both_systems, undelivered_changes
 
-        provisioning = self.sandbox.jumpcloud.provisioning.worker
-        try:
-            undelivered = provisioning.pending() if provisioning.running else 0
-        except Exception:  # the count only adds a sentence to the question
-            log.warning("could not count the provisioning operations still pending", exc_info=True)
-            undelivered = 0
+        undelivered = undelivered_changes(self.sandbox)
         if not confirm_reset(self, undelivered):
             return False
         log.info("resetting the sandbox from the window (%d provisioning operations pending)", undelivered)
@@ -304,13 +291,7 @@ class MainWindow(QMainWindow):
         QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         try:
             self.bridge.drain()
-            was_running = provisioning.running
-            self.sandbox.jumpcloud.stop_background()
-            try:
-                self.sandbox.reset()
-            finally:
-                if was_running:
-                    self.sandbox.jumpcloud.start_background()
+            reset_both_systems(self.sandbox)
         finally:
             QApplication.restoreOverrideCursor()
         self.start_afresh()
@@ -335,9 +316,7 @@ class MainWindow(QMainWindow):
         if isinstance(geometry, QByteArray) and not geometry.isEmpty():
             self.restoreGeometry(geometry)
         else:
-            self.resize(*DEFAULT_SIZE)
-            self.area.set_split_sizes([DEFAULT_SIZE[0] // 2, DEFAULT_SIZE[0] // 2])
-            self._default_dock_share = self._default_bottom_share = True
+            self.first_layout.start(self)
         state = store.value("window/state")
         if isinstance(state, QByteArray) and not state.isEmpty():
             self.restoreState(state)
@@ -372,28 +351,13 @@ class MainWindow(QMainWindow):
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
-        if self._default_dock_share:
+        if self.first_layout.pending:
             # Once laid out: the share is of the height the window really got.
             QTimer.singleShot(0, self.apply_default_dock_share)
 
     def apply_default_dock_share(self) -> None:
-        """Give the docks their default room (a remembered layout does not get here).
-
-        Below the personas: about a third of the height, the personas keeping a usable height; on the right:
-        the walkthrough's width. Done once each (the right-hand docks may be built after the first page).
-        """
-        if not self.isVisible() or not self._default_dock_share:
-            return
-        if self._default_bottom_share:
-            self._default_bottom_share = False
-            bottom = self.event_log.height() if self.event_log.isVisible() else 0
-            room = self.area.height() + bottom - MIN_PERSONA_HEIGHT
-            height = min(round(self.height() * BOTTOM_DOCK_SHARE), room)
-            if height > bottom:
-                self.resizeDocks([self.event_log], [height], Qt.Orientation.Vertical)
-        if self.docks_installed:
-            self._default_dock_share = False  # after that the user's sizes stand
-            self.resizeDocks([self.panels.walkthrough], [RIGHT_DOCK_WIDTH], Qt.Orientation.Horizontal)
+        """The docks' room of a first layout (see first_layout.py); a remembered layout does not get here."""
+        self.first_layout.apply(self)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         # A question still open (Reset sandbox?, a scenario file to open) goes with the window,

@@ -11,9 +11,10 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from sandbox.app import Sandbox
+from sandbox.desktop.first_layout import BOTTOM_DOCK_SHARE, MIN_PERSONA_HEIGHT, RIGHT_DOCK_WIDTH
 from sandbox.desktop.main import close_window
 from sandbox.desktop.theme import apply_theme
-from sandbox.desktop.window import BOTTOM_DOCK_SHARE, LAYOUT_FILE, MIN_PERSONA_HEIGHT, RIGHT_DOCK_WIDTH, MainWindow
+from sandbox.desktop.window import LAYOUT_FILE, MainWindow
 
 
 @pytest.fixture

@@ -107,7 +107,7 @@ def test_ctrl_tab_and_ctrl_page_keys_switch_persona_in_tab_view(qtbot: QtBot, sp
     area.set_mode(TABS)
     area.tabs.setCurrentIndex(0)
     first = area.visible_browsers()[0]
-    qtbot.waitUntil(lambda: first.view.focusProxy() is not None and first.view.focusProxy().isVisible())
+    qtbot.waitUntil(lambda: (render := first.view.focusProxy()) is not None and render.isVisible())
     focus_page(qtbot, first)
 
     def shown() -> str:
