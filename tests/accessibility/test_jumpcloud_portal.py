@@ -2,6 +2,7 @@
 
 A page passes with no serious or critical violation, at a desktop width and in a persona pane
 (about 520 px), where it must also reflow instead of scrolling sideways. Lesser findings are printed.
+The User Console's pages are checked too: they share the Admin Portal's style sheets.
 Set SANDBOX_A11Y_SCREENSHOTS to a directory to keep a PNG of each page as checked.
 """
 
@@ -14,8 +15,9 @@ from pathlib import Path
 
 import pytest
 
+from sandbox.scenarios.rehearsal import USER_PASSWORD
 from tests.accessibility.axe import PortalBrowser, wait_for
-from tests.accessibility.conftest import Content
+from tests.accessibility.conftest import PEOPLE, Content
 
 pytestmark = pytest.mark.desktop
 
@@ -30,7 +32,8 @@ class PortalPage:
     name: str
     path: Callable[[Content], str]
     then: Callable[[PortalBrowser], None] | None = None
-    signed_in: bool = True
+    # Whose browser: the administrator's, nobody's (signed out) or an end user's (User Console).
+    who: str = "admin"
 
 
 def _refuse_user_form(browser: PortalBrowser) -> None:
@@ -51,7 +54,7 @@ def _open_event(browser: PortalBrowser) -> None:
 
 
 PAGES = [
-    PortalPage("login", lambda c: f"{c.base}/login", signed_in=False),
+    PortalPage("login", lambda c: f"{c.base}/login", who="nobody"),
     PortalPage("home", lambda c: f"{c.base}/"),
     PortalPage("users", lambda c: f"{c.base}/users"),
     PortalPage("user", lambda c: f"{c.base}/users/{c.user_id}"),
@@ -77,13 +80,33 @@ PAGES = [
     PortalPage("mailbox", lambda c: f"{c.base}/mailbox"),
     PortalPage("mailbox-message", lambda c: f"{c.base}/mailbox/{c.mail_id}"),
     PortalPage("not-found", lambda c: f"{c.base}/users/no-such-user"),
+    PortalPage("user-console-login", lambda c: f"{c.base}/userconsole/login", who="nobody"),
+    PortalPage("user-console", lambda c: f"{c.base}/userconsole", who="user"),
 ]
 
 
 @pytest.fixture(scope="module")
 def signed_out_browser(admin_browser: PortalBrowser) -> Iterator[PortalBrowser]:
-    """A second browser with no session, for the login page (the admin browser's session stays open)."""
+    """A second browser with no session, for the login pages (the admin browser's session stays open)."""
     browser = PortalBrowser()
+    yield browser
+    browser.close()
+
+
+@pytest.fixture(scope="module")
+def user_browser(admin_browser: PortalBrowser, content: Content) -> Iterator[PortalBrowser]:
+    """A browser signed in to the User Console as one of the directory's users."""
+    browser = PortalBrowser()
+    browser.load(f"{content.base}/userconsole/login")
+    browser.wait_for_navigation(
+        lambda: browser.js(
+            f"document.querySelector('[name=login]').value = {PEOPLE[0].username!r};"
+            f"document.querySelector('[name=password]').value = {USER_PASSWORD!r};"
+            "document.querySelector('form').submit(); true;"
+        ),
+        "the User Console",
+    )
+    assert browser.url.endswith("/userconsole"), browser.url
     yield browser
     browser.close()
 
@@ -96,11 +119,12 @@ def test_no_serious_or_critical_violation(
     content: Content,
     admin_browser: PortalBrowser,
     signed_out_browser: PortalBrowser,
+    user_browser: PortalBrowser,
 ) -> None:
-    browser = admin_browser if page.signed_in else signed_out_browser
+    browser = {"admin": admin_browser, "nobody": signed_out_browser, "user": user_browser}[page.who]
     browser.resize(width)
     browser.load(page.path(content))
-    assert "/login" not in browser.url or not page.signed_in, f"signed out on the way to {page.name}"
+    assert "/login" not in browser.url or page.who == "nobody", f"signed out on the way to {page.name}"
     if page.then is not None:
         page.then(browser)
     wait_for(lambda: browser.js("document.readyState") == "complete", 10, "the page to settle")
