@@ -36,6 +36,15 @@ WHEEL_NOTCH = 120
 ZOOM_IN, ZOOM_OUT, ZOOM_RESET = 1, -1, 0
 
 
+class PersonaPage(QWebEnginePage):
+    """A persona's page: a link that opens a new tab or window (a Bookmark Application's tile in the
+    User Console) opens in this same browser instead, where Back returns; without this, nothing happened."""
+
+    def createWindow(self, kind: QWebEnginePage.WebWindowType) -> QWebEnginePage:
+        log.info("a page asked for a new %s: opened in the same persona browser", kind.name)
+        return self
+
+
 class PersonaBrowser(QWidget):
     """A browser for one persona, on that persona's own profile (its own cookies)."""
 
@@ -56,7 +65,7 @@ class PersonaBrowser(QWidget):
         self.local_ports: Callable[[], dict[str, int]] = dict
 
         self.view = QWebEngineView(self)
-        self.page = QWebEnginePage(profile, self.view)
+        self.page = PersonaPage(profile, self.view)
         self.view.setPage(self.page)
         # Chromium zooms on Ctrl+wheel by steps of its own, unseen by the window: the window zooms instead.
         self._wheel_zoom = _WheelZoom(self)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt, QTimer, QUrl
 from PySide6.QtGui import QAction
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
@@ -16,7 +16,7 @@ from sandbox.desktop.browser import PersonaBrowser
 from sandbox.desktop.persona_area import SPLIT, TABS
 from sandbox.desktop.view_controls import browser_of
 from sandbox.desktop.window import MainWindow
-from tests.desktop.clicking import evaluate, spin, type_into
+from tests.desktop.clicking import click, evaluate, spin, type_into
 from tests.desktop.conftest import LOAD_TIMEOUT_MS, load
 
 CTRL = Qt.KeyboardModifier.ControlModifier
@@ -228,3 +228,18 @@ def test_open_in_system_browser_without_a_browser_says_so_and_offers_the_address
     assert seen and "No browser could be started" in seen[0]
     assert admin.view.url().toDisplayString() in seen[0]
     assert QApplication.clipboard().text() == admin.view.url().toDisplayString()
+
+
+def test_a_link_that_opens_a_new_tab_opens_in_the_same_persona_browser(
+    qtbot: QtBot, split_window: MainWindow, module_sandbox: Sandbox
+) -> None:
+    # As a Bookmark Application's tile in the User Console does (target="_blank").
+    end_user = split_window.browsers["end-user"]
+    console = f"{module_sandbox.jumpcloud.base_url}/userconsole"
+    page = f'<a href="{console}/login" target="_blank" rel="noopener" style="font-size:40px">BlogIn bookmark</a>'
+    with qtbot.waitSignal(end_user.view.loadFinished, timeout=LOAD_TIMEOUT_MS):
+        end_user.view.setHtml(page, QUrl(f"{console}/"))
+    with qtbot.waitSignal(end_user.view.loadFinished, timeout=LOAD_TIMEOUT_MS):
+        click(end_user, "a")
+    assert end_user.view.url().toString() == f"{console}/login"
+    assert "User Console" in evaluate(end_user, "document.body.innerText")
