@@ -243,3 +243,35 @@ def test_a_link_that_opens_a_new_tab_opens_in_the_same_persona_browser(
         click(end_user, "a")
     assert end_user.view.url().toString() == f"{console}/login"
     assert "User Console" in evaluate(end_user, "document.body.innerText")
+
+
+def test_the_view_menu_lists_every_panel_together_then_the_persona_keys_then_zoom(split_window: MainWindow) -> None:
+    view = next(a.menu() for a in split_window.menuBar().actions() if a.text() == "&View")
+    groups: list[list[str]] = [[]]
+    for action in view.actions():
+        if action.isSeparator():
+            groups.append([])
+        else:
+            groups[-1].append(action.text().replace("&", ""))
+    assert groups == [
+        ["Split view", "Tabs"],
+        [
+            "Event log",
+            "SAML tracer",
+            "SCIM traffic",
+            "Flow diagram",
+            "Guided walkthrough",
+            "Edge cases",
+            "Drift view",
+        ],
+        [
+            "Back",
+            "Forward",
+            "Reload persona",
+            "Reload all personas",
+            "Go to address field",
+            "Next persona",
+            "Previous persona",
+        ],
+        ["Zoom In", "Zoom Out", "Actual Size", "Zoom all personas", "Panel text size"],
+    ]

@@ -123,9 +123,18 @@ class RehearsalPanels:
             file_menu.insertAction(first, self.save_action)
             file_menu.insertSeparator(first)
         if view_menu is not None:
-            view_menu.addSeparator()
+            # With the other docks' toggles, before the persona keys and zoom that follow them.
+            actions = view_menu.actions()
+            first_key = window.view_controls.back_action
+            position = actions.index(first_key) if first_key in actions else len(actions)
+            if position > 0 and actions[position - 1].isSeparator():
+                position -= 1
+            following = actions[position] if position < len(actions) else None
             for dock in (self.walkthrough, self.edge_cases, self.drift):
-                view_menu.addAction(dock.toggleViewAction())
+                if following is None:
+                    view_menu.addAction(dock.toggleViewAction())
+                else:
+                    view_menu.insertAction(following, dock.toggleViewAction())
 
     def open_scenario_file(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self.window, "Open scenario", str(Path.home()), FILE_FILTER)
