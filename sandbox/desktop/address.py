@@ -50,7 +50,7 @@ def read_address(text: str, local_ports: Mapping[str, int] | None = None) -> Add
     if scheme and scheme not in WEB_SCHEMES:
         return Address(QUrl(), f"Only web addresses (http:// or https://) open here, not {scheme}: ones.")
     if scheme:
-        url = QUrl(text, QUrl.ParsingMode.StrictMode)
+        url = QUrl(text)
     elif text.startswith(("/", "~", ".")):
         return Address(QUrl(), "Files on this computer are not opened in a persona's browser.")
     else:
