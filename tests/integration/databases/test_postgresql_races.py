@@ -250,6 +250,8 @@ def waits_for_a_lock(sandbox: Sandbox) -> bool:
                     " WHERE wait_event_type = 'Lock' AND datname = current_database()"
                 )
             ).scalar_one()
+            # pg_stat_activity is read once per transaction: the next look needs a new one.
+            connection.rollback()
             if waiting:
                 return True
             time.sleep(0.02)
