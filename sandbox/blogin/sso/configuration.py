@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import logging
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sandbox.blogin.models import ROLES, ServiceProviderKey, SsoConfiguration
-from sandbox.blogin.models.base import utc_now
+from sandbox.blogin.models.base import column_length, utc_now
 from sandbox.blogin.services.audit import record_audit
 from sandbox.blogin.sso.metadata_fetch import MetadataFetchError, fetch_metadata
 from sandbox.direct_sql import DirectSelect, Work
@@ -29,6 +31,9 @@ from sandbox.saml.sp_idp_metadata import (
 log = logging.getLogger("sandbox.blogin.sso")
 
 MAX_SKEW_S = 600
+# What the configuration's columns keep of an identity provider's addresses and entity ID.
+URL_LENGTH = column_length(SsoConfiguration, "idp_sso_url")
+ENTITY_ID_LENGTH = column_length(SsoConfiguration, "idp_entity_id")
 METHOD_LABELS = {"metadata_url": "Metadata URL", "metadata_file": "Metadata file", "manual": "Manual configuration"}
 
 
@@ -178,11 +183,38 @@ def form_from(configuration: SsoConfiguration) -> SsoForm:
     )
 
 
-def _is_http_url(value: str) -> bool:
-    from urllib.parse import urlsplit
+def _url_problem(value: str) -> str | None:
+    """What keeps ``value`` from being an identity provider's address (``None`` when it is one): an absolute
+    http(s) URL with a host, nothing a browser would have to guess at, short enough to keep."""
+    if len(value) > URL_LENGTH:
+        return f"This address is {len(value):,} characters long; BlogIn keeps at most {URL_LENGTH:,}."
+    if any(character.isspace() or unicodedata.category(character) == "Cc" for character in value):
+        return "This address contains a space or a control character; copy it again from your identity provider."
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018  (reading it checks the port is a number from 0 to 65535)
+    except ValueError as error:
+        return f"This is not a valid address ({error})."
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return "It must be an http:// or https:// address."
+    return None
 
-    parts = urlsplit(value)
-    return parts.scheme in ("http", "https") and bool(parts.netloc)
+
+def _too_long_to_keep(document: IdpDocument) -> str | None:
+    """What of ``document`` is longer than BlogIn keeps (its entity ID, an SSO or logout URL), if anything."""
+    if len(document.entity_id) > ENTITY_ID_LENGTH:
+        return (
+            f"The identity provider's entity ID is {len(document.entity_id):,} characters long; "
+            f"BlogIn keeps at most {ENTITY_ID_LENGTH:,}."
+        )
+    for url in (*document.sso_urls.values(), *document.slo_urls.values()):
+        if len(url) > URL_LENGTH:
+            return f"An address in this metadata is {len(url):,} characters long; BlogIn keeps at most {URL_LENGTH:,}."
+    return None
+
+
+def _has_control_characters(value: str) -> bool:
+    return any(unicodedata.category(character) == "Cc" for character in value)
 
 
 def _metadata_from_form(form: SsoForm, configuration: SsoConfiguration) -> str | bytes | None:
@@ -192,8 +224,9 @@ def _metadata_from_form(form: SsoForm, configuration: SsoConfiguration) -> str |
             if form.enabled:
                 form.errors["metadata_url"] = "Paste your identity provider's Metadata URL."
             return None
-        if not _is_http_url(form.metadata_url):
-            form.errors["metadata_url"] = "The Metadata URL must be an http:// or https:// address."
+        problem = _url_problem(form.metadata_url)
+        if problem is not None:
+            form.errors["metadata_url"] = f"The Metadata URL cannot be used. {problem}"
             return None
         try:
             return fetch_metadata(form.metadata_url)
@@ -215,10 +248,17 @@ def _metadata_from_form(form: SsoForm, configuration: SsoConfiguration) -> str |
 
 
 def _manual_metadata(form: SsoForm) -> str | None:
-    if not _is_http_url(form.sso_url):
-        form.errors["sso_url"] = "Enter the identity provider's SSO URL (http:// or https://)."
+    problem = _url_problem(form.sso_url) if form.sso_url else "It must be an http:// or https:// address."
+    if problem is not None:
+        form.errors["sso_url"] = f"Enter the identity provider's SSO URL. {problem}"
     if not form.issuer:
         form.errors["issuer"] = "Enter the Issuer (the identity provider's entity ID)."
+    elif len(form.issuer) > ENTITY_ID_LENGTH:
+        form.errors["issuer"] = (
+            f"This Issuer is {len(form.issuer):,} characters long; BlogIn keeps at most {ENTITY_ID_LENGTH:,}."
+        )
+    elif _has_control_characters(form.issuer):
+        form.errors["issuer"] = "The Issuer contains a control character; copy it again from your identity provider."
     if not form.certificate.strip():
         form.errors["certificate"] = "Paste the identity provider's X.509 signing certificate."
         return None
@@ -272,6 +312,8 @@ def _metadata_field(method: str) -> str:
 def _validate_plain_fields(form: SsoForm) -> int:
     if len(form.name) > 128:
         form.errors["name"] = "Use at most 128 characters."
+    elif _has_control_characters(form.name):
+        form.errors["name"] = "Use letters, digits, spaces and punctuation only (no control characters)."
     if form.method not in METHOD_LABELS:
         form.errors["method"] = "Choose a configuration method."
     if form.default_role not in ROLES:
@@ -336,6 +378,11 @@ def save_settings(session: Session, form: SsoForm, actor: str) -> bool:
                 form.metadata_document = _as_text(xml)
         except MetadataError as error:
             form.errors[_metadata_field(form.method)] = str(error)
+        else:
+            problem = _too_long_to_keep(read[0])
+            if problem is not None:
+                read = None
+                form.errors[_metadata_field(form.method)] = problem
     _keep_saved_idp_when_turning_off(form, configuration)
     if form.errors:
         return False

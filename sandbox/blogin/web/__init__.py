@@ -8,6 +8,7 @@ import secrets
 from flask import Flask
 
 from sandbox.blogin.system import BlogIn
+from sandbox.blogin.web.display import register_display_filters
 from sandbox.form_parsing import install_form_parsing
 from sandbox.url_rules import LazyBuilderRule
 from sandbox.webcommon import (
@@ -43,7 +44,9 @@ def create_app(system: BlogIn, test_config: dict[str, object] | None = None) -> 
     register_cross_site_check(app)
     register_blueprints(app)
     register_html_errors(app, log)
+    register_refused_values(app)
     register_context(app)
+    register_display_filters(app)
     return app
 
 
@@ -65,6 +68,27 @@ def register_cross_site_check(app: Flask) -> None:
     from sandbox.blogin.web.context import refuse_cross_site
 
     app.before_request(refuse_cross_site)
+
+
+def register_refused_values(app: Flask) -> None:
+    """A value the database cannot take in a statement (on PostgreSQL, a NUL character typed or pasted into a
+    field) is the visitor's input, not a fault: a 400 page saying so, nothing changed, nothing kept."""
+    from flask import render_template
+    from sqlalchemy.exc import DataError
+
+    @app.errorhandler(DataError)
+    def refused_value(error: DataError) -> tuple[str, int]:
+        log.info("a value was refused by the database: %s", error.orig)
+        return (
+            render_template(
+                "error.html",
+                code=400,
+                title="That value cannot be used",
+                message="Something you entered contains a character BlogIn cannot store (such as a NUL character) "
+                "or is far longer than the field allows. Go back, correct it and try again.",
+            ),
+            400,
+        )
 
 
 def register_context(app: Flask) -> None:

@@ -13,6 +13,7 @@ from sandbox.blogin.scim import PREFIX
 from sandbox.blogin.scim.groups import render_team
 from sandbox.blogin.scim.users import render_user
 from sandbox.blogin.web.context import admin_required, system
+from sandbox.blogin.web.display import json_escaped_controls
 from sandbox.webcommon import db
 
 bp = Blueprint("people", __name__)
@@ -94,7 +95,9 @@ def user(user_id: str) -> str:
         abort(404, "There is no such user in BlogIn. They may have been deleted.")
     representation = render_user(session, found, f"{system().base_url}{PREFIX}")
     return render_template(
-        "people/user.html", user=found, scim_json=json.dumps(representation, indent=2, ensure_ascii=False)
+        "people/user.html",
+        user=found,
+        scim_json=json_escaped_controls(json.dumps(representation, indent=2, ensure_ascii=False)),
     )
 
 
@@ -123,5 +126,7 @@ def team(team_id: str) -> str:
         abort(404, "There is no such team in BlogIn. It may have been deleted.")
     representation = render_team(session, found, f"{system().base_url}{PREFIX}")
     return render_template(
-        "people/team.html", team=found, scim_json=json.dumps(representation, indent=2, ensure_ascii=False)
+        "people/team.html",
+        team=found,
+        scim_json=json_escaped_controls(json.dumps(representation, indent=2, ensure_ascii=False)),
     )

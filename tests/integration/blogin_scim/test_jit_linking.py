@@ -95,7 +95,7 @@ def test_scim_create_links_the_account_jit_made(
         sso_sign_in(browser, running, idp, "ada.link@example.org")
         profile = browser.get(f"{running.blogin.base_url}/profile")
     assert profile.status_code == 200
-    assert "<td>ada</td>" in profile.text and "<td>SCIM</td>" in profile.text
+    assert "<td><bdi>ada</bdi></td>" in profile.text and "<td>SCIM</td>" in profile.text
     assert [u.id for u in accounts_with_email(running, "ada.link@example.org")] == [jit_account.id]
 
 
