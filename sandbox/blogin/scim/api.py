@@ -21,7 +21,7 @@ from sandbox.blogin.scim.faults import endpoint_of, fault_for_request
 from sandbox.blogin.scim.gate import ScimGate
 from sandbox.blogin.scim.settings import token_accepted
 from sandbox.blogin.scim.wire import ScimAnswer, ScimRequest, decode_json, scim_answer
-from sandbox.blogin.services.audit import AUDIT_IDS_KEY
+from sandbox.blogin.services.audit import AUDIT_IDS_KEY, NUL_SHOWN
 from sandbox.blogin.system import BlogIn
 from sandbox.direct_sql import DirectWork, Work, begin_immediate
 from sandbox.scim.errors import ScimError
@@ -347,4 +347,7 @@ def record(call: ScimCall, answer: ScimAnswer, related_id: str | None = None) ->
         latency_ms=latency_ms,
     )
     summary = f"{request.method} {scim_path.split('?', 1)[0]} → {answer.status}"
+    if "\x00" in summary:
+        # A path with %00 in it: PostgreSQL cannot keep a NUL character in the summary column.
+        summary = summary.replace("\x00", NUL_SHOWN)
     call.system.traces.record_soon("scim", summary, data, success=answer.status < 400, related_id=related_id)

@@ -13,6 +13,7 @@ from sandbox.blogin.scim.listing import ListQuery
 from sandbox.blogin.scim.query import GROUP_SORT, compile_filter, member_rows
 from sandbox.blogin.scim.representation import group_resource
 from sandbox.blogin.scim.search import search
+from sandbox.blogin.scim.storable import check_team_values
 from sandbox.blogin.scim.users import ACTOR
 from sandbox.blogin.services.audit import record_audit
 from sandbox.events import utc_now
@@ -103,6 +104,7 @@ def create_team(session: Session, body: Any) -> Team:
     """POST /Groups: a new BlogIn Team; a name already taken is 409."""
     data = normalize(GROUP_TYPE, body)
     name = data["displayName"].strip()
+    check_team_values(name, data.get("externalId") or None)
     _check_unique(session, name.lower())
     members = _member_ids(session, data)
     now = utc_now()
@@ -179,6 +181,7 @@ def _plain_member(value: Any) -> bool:
 
 def _write(session: Session, team: Team, data: dict[str, Any], verb: str) -> bool:
     name = data["displayName"].strip()
+    check_team_values(name, data.get("externalId") or None)
     changes: list[str] = []
     if name != team.display_name:
         if name.lower() != team.display_name_key:

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from flask import Flask
+from sqlalchemy.exc import DataError
 from werkzeug.exceptions import HTTPException
 from werkzeug.utils import redirect
 
@@ -81,6 +82,18 @@ class ScimService:
             return self._route(call)
         except ScimError as error:
             return error_answer(error)
+        except DataError as error:
+            # A value the database cannot take in any statement (PostgreSQL: a NUL character, a string longer
+            # than its column) that no check before caught: the client's value, not BlogIn, is at fault.
+            log.info("SCIM %s %s: the database refused a value: %s", request.method, request.path, error.orig)
+            return error_answer(
+                ScimError(
+                    400,
+                    "A value in the request cannot be stored or looked up by BlogIn "
+                    "(it contains a NUL character, or is longer than BlogIn keeps).",
+                    "invalidValue",
+                )
+            )
         except HTTPException as error:
             return error_answer(ScimError(error.code or 500, error.description or error.name))
         except Exception:

@@ -21,6 +21,7 @@ from sandbox.blogin.models import SsoConfiguration, Team, User, team_members
 from sandbox.blogin.models.base import new_resource_id
 from sandbox.blogin.models.people import is_user_name_clash
 from sandbox.blogin.scim.representation import user_columns, user_resource
+from sandbox.blogin.scim.storable import check_user_columns
 from sandbox.blogin.services.audit import record_audit
 from sandbox.direct_sql import DirectSelect, DirectWrite, Work
 from sandbox.events import utc_now
@@ -152,11 +153,13 @@ def new_user(body: Any) -> NewUser:
     """Read a POST /Users ``body``: its columns, and its password hashed (scrypt takes tens of
     milliseconds, better spent before the create queues for the write lock)."""
     data = normalize(USER_TYPE, body)
+    columns = user_columns(data)
+    check_user_columns(columns)
     password = data.get("password")
     if password is not None and not isinstance(password, str):
         # Reported after the userName check, as before: a taken userName is the first thing said.
-        return NewUser(user_columns(data), None, "'password' must be a string.")
-    return NewUser(user_columns(data), hash_password(password) if password else None, None)
+        return NewUser(columns, None, "'password' must be a string.")
+    return NewUser(columns, hash_password(password) if password else None, None)
 
 
 def create_user(session: Work, user: NewUser) -> tuple[Any, Teams, int]:
@@ -258,6 +261,7 @@ def patch_user(session: Work, row: Any, teams: Teams, body: Any, base: str) -> t
 def _write(session: Work, row: Any, data: dict[str, Any], verb: str) -> tuple[Any, int]:
     """Store ``data`` over ``row`` (one UPDATE and its audit event, nothing when nothing changed)."""
     columns = user_columns(data)
+    check_user_columns(columns)
     if columns["user_name_key"] != row.user_name_key:
         _check_unique(session, columns["user_name_key"], except_id=row.id)
     changes = {name: value for name, value in columns.items() if getattr(row, name) != value}

@@ -170,13 +170,33 @@ def encode_json(document: Any) -> bytes:
         return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def decode_json(raw: bytes) -> Any:
     """The parsed body; anything orjson refuses goes through the standard parser, whose leniency (UTF-16
     bodies, NaN) and error messages the SCIM API has always had."""
     try:
         return orjson.loads(raw)
     except orjson.JSONDecodeError:
-        return json.loads(raw)
+        document = json.loads(raw)
+    # The standard parser lets an escaped lone surrogate (\ud800) through as a string no database or page can
+    # take; orjson refuses those, so only documents it refused are looked through.
+    _refuse_lone_surrogates(document)
+    return document
+
+
+def _refuse_lone_surrogates(value: Any) -> None:
+    if isinstance(value, str):
+        if _SURROGATE.search(value):
+            raise ValueError("a string holds an unpaired UTF-16 surrogate (such as \\ud800), which is not a character")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _refuse_lone_surrogates(key)
+            _refuse_lone_surrogates(item)
+    elif isinstance(value, list):
+        for item in value:
+            _refuse_lone_surrogates(item)
 
 
 def scim_answer(document: Any, status: int = 200, headers: Iterable[tuple[str, str]] = ()) -> ScimAnswer:

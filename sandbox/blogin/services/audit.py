@@ -9,11 +9,15 @@ from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
 from sandbox.blogin.models import AuditEvent
-from sandbox.blogin.models.base import new_resource_id
+from sandbox.blogin.models.base import column_length, new_resource_id
 from sandbox.db import queue_event
 from sandbox.direct_sql import DirectWrite, Work
 from sandbox.events import SandboxEvent, utc_now
 from sandbox.events.record import rfc3339
+
+ACTOR_LENGTH = column_length(AuditEvent, "actor")
+# How a NUL character in an actor's name is kept (U+2400 SYMBOL FOR NULL).
+NUL_SHOWN = "\u2400"
 
 # ``Session.info`` key: ids of the audit events written in the session, oldest first.
 AUDIT_IDS_KEY = "blogin.audit_ids"
@@ -39,6 +43,9 @@ def record_audit(
     ``event_id``: the id the event gets, when something recorded first (a trace) already names it.
     """
     moment = utc_now()
+    if "\x00" in actor:
+        # Typed into a form or sent by a client; PostgreSQL cannot keep a NUL character in a column.
+        actor = actor.replace("\x00", NUL_SHOWN)
     record: dict[str, Any] = {
         "id": event_id or new_resource_id(),
         "event_type": event_type,
@@ -55,7 +62,8 @@ def record_audit(
             "id": record["id"],
             "event_type": event_type,
             "timestamp": moment,
-            "actor": actor,
+            # The column holds an email address's length; the record keeps the whole name.
+            "actor": actor[:ACTOR_LENGTH],
             "success": success,
             "record": record,
         },
