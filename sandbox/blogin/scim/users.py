@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from sandbox.blogin.models import SsoConfiguration, Team, User, team_members
 from sandbox.blogin.models.base import new_resource_id
-from sandbox.blogin.models.people import is_user_name_clash
+from sandbox.blogin.models.people import ADMINISTRATOR, is_user_name_clash
 from sandbox.blogin.scim.representation import user_columns, user_resource
 from sandbox.blogin.scim.storable import check_user_columns
 from sandbox.blogin.services.audit import record_audit
@@ -70,6 +70,11 @@ _CREATE_FACTS = DirectSelect(
         select(func.count()).select_from(_users).where(_JIT_SAME_EMAIL).scalar_subquery().label("jit_accounts"),
         select(func.min(_users.c.id)).where(_JIT_SAME_EMAIL).scalar_subquery().label("jit_account"),
     )
+)
+_OTHER_ACTIVE_ADMINISTRATORS = DirectSelect(
+    select(func.count().label("others"))
+    .select_from(_users)
+    .where((_users.c.role == ADMINISTRATOR) & _users.c.active.is_(True) & (_users.c.id != bindparam("user_id")))
 )
 _HOLDER = DirectSelect(select(_users.c.id).where(_users.c.user_name_key == bindparam("key")))
 # A SCIM create writes every column but the console's own (linked_from stays NULL).
@@ -258,6 +263,21 @@ def patch_user(session: Work, row: Any, teams: Teams, body: Any, base: str) -> t
     return _write(session, row, data, "updated")
 
 
+def _keep_an_administrator(session: Work, row: Any, change: str) -> None:
+    """400 mutability when ``row`` is BlogIn's last active Administrator: without one, nobody could open the
+    admin console again (single sign-on, user provisioning, the sandbox's own BlogIn Admin)."""
+    if row.role != ADMINISTRATOR or not row.active:
+        return
+    others = _OTHER_ACTIVE_ADMINISTRATORS.first(session, {"user_id": row.id})
+    if others is not None and others.others:
+        return
+    raise mutability(
+        f"{row.user_name} is BlogIn's only active Administrator and cannot be {change}: BlogIn keeps at least one, "
+        "so that someone can still manage single sign-on and user provisioning. Make another user an "
+        "Administrator first."
+    )
+
+
 def _write(session: Work, row: Any, data: dict[str, Any], verb: str) -> tuple[Any, int]:
     """Store ``data`` over ``row`` (one UPDATE and its audit event, nothing when nothing changed)."""
     columns = user_columns(data)
@@ -271,6 +291,8 @@ def _write(session: Work, row: Any, data: dict[str, Any], verb: str) -> tuple[An
         raise invalid_value("'password' must be a string.")
     if not changes and not password:
         return row, row.version
+    if row.active and not columns["active"]:
+        _keep_an_administrator(session, row, "deactivated")
     if password:
         changes["password_hash"] = hash_password(password)
         changed.append("password")
@@ -293,6 +315,7 @@ def _write(session: Work, row: Any, data: dict[str, Any], verb: str) -> tuple[An
 
 
 def delete_user(session: Session, row: Any) -> None:
+    _keep_an_administrator(session, row, "deleted")
     session.execute(delete(team_members).where(team_members.c.user_id == row.id))
     session.execute(delete(_users).where(_users.c.id == row.id))
     record_audit(
