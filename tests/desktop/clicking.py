@@ -206,3 +206,18 @@ def go_to(browser: PersonaBrowser, address: str) -> None:
             spin(20)
     finally:
         browser.view.loadFinished.disconnect(loaded.append)
+
+
+def click_into_page(browser: PersonaBrowser, selector: str = "h1, h2") -> QWidget:
+    """Click on the page's first heading (text, never a link), so that the page has the keyboard.
+
+    Returns the widget that then has the keyboard: the web view's render widget.
+    """
+    click(browser, selector)
+    widget = _render_widget(browser)
+    deadline = QDeadlineTimer(STEP_TIMEOUT_MS)
+    while not widget.hasFocus():
+        if deadline.hasExpired():
+            raise PageNotReady(f"clicking {selector} did not give the page the keyboard")
+        spin(20)
+    return widget

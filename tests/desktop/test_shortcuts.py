@@ -16,7 +16,7 @@ from sandbox.desktop.browser import PersonaBrowser
 from sandbox.desktop.persona_area import SPLIT, TABS
 from sandbox.desktop.view_controls import browser_of
 from sandbox.desktop.window import MainWindow
-from tests.desktop.clicking import click, evaluate, spin, type_into
+from tests.desktop.clicking import click, click_into_page, evaluate, spin, type_into
 from tests.desktop.conftest import LOAD_TIMEOUT_MS, load
 
 CTRL = Qt.KeyboardModifier.ControlModifier
@@ -38,13 +38,10 @@ def split_window(qtbot: QtBot, window: MainWindow) -> Iterator[MainWindow]:
 
 def focus_page(qtbot: QtBot, browser: PersonaBrowser) -> QWidget:
     """Click into the persona's page, as a person would, and return the widget that has the keyboard."""
-    render = browser.view.focusProxy()
-    assert render is not None
-    QTest.mouseClick(render, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, render.rect().center())
+    render = click_into_page(browser)
     qtbot.waitUntil(lambda: browser_of(QApplication.focusWidget()) is browser)
-    focused = QApplication.focusWidget()
-    assert focused is render
-    return focused
+    assert QApplication.focusWidget() is render
+    return render
 
 
 def press(qtbot: QtBot, key: Qt.Key, modifiers: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier) -> None:

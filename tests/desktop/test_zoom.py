@@ -19,7 +19,7 @@ from sandbox.desktop.persona_area import SPLIT
 from sandbox.desktop.view_controls import browser_of
 from sandbox.desktop.window import MainWindow
 from sandbox.desktop.zoom import ZOOM_STEPS, stored_zoom, zoomed_in, zoomed_out
-from tests.desktop.clicking import evaluate
+from tests.desktop.clicking import click_into_page, evaluate
 
 CTRL = Qt.KeyboardModifier.ControlModifier
 
@@ -40,9 +40,7 @@ def room(qtbot: QtBot, window: MainWindow) -> Iterator[MainWindow]:
 
 
 def focus_page(qtbot: QtBot, browser: PersonaBrowser) -> None:
-    render = browser.view.focusProxy()
-    assert render is not None
-    QTest.mouseClick(render, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, render.rect().center())
+    click_into_page(browser)
     qtbot.waitUntil(lambda: browser_of(QApplication.focusWidget()) is browser)
 
 
