@@ -31,6 +31,11 @@ QFrame#navigationBar QLineEdit {
 }
 QFrame#navigationBar QToolButton { border: none; border-radius: 4px; padding: 3px; }
 QFrame#navigationBar QToolButton:hover { background: #e3e8ee; }
+QFrame#navigationBar QToolButton#zoomLevel {
+    color: #12706e; background: #e3f3f2; border: 1px solid #a9d8d6; border-radius: 11px;
+    padding: 1px 9px; font-weight: 600;
+}
+QFrame#navigationBar QToolButton#zoomLevel:hover { background: #cdeae8; }
 QProgressBar#loadProgress { border: none; background: transparent; max-height: 2px; }
 QProgressBar#loadProgress::chunk { background: #1a9d9b; }
 QSplitter::handle:horizontal { background: #c9d1db; width: 4px; }
