@@ -63,5 +63,17 @@ def read_address(text: str, local_ports: Mapping[str, int] | None = None) -> Add
     return Address(url)
 
 
+def is_local_host(host: str, local_ports: Mapping[str, int] | None = None) -> bool:
+    """Whether ``host`` is this computer: one of the sandbox's hosts, a ``*.localhost`` name or a loopback address."""
+    host = host.lower().strip("[]")
+    return (
+        host in (local_ports or {})
+        or host == "localhost"
+        or host.endswith(".localhost")
+        or host == "::1"
+        or host.startswith("127.")
+    )
+
+
 def _shortened(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"

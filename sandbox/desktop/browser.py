@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from sandbox.desktop.address import read_address
+from sandbox.desktop.address import is_local_host, read_address
 from sandbox.desktop.personas import Persona
 from sandbox.desktop.theme import external_link_icon, home_icon
 from sandbox.desktop.zoom import ACTUAL_SIZE, is_actual_size, zoom_label
@@ -51,8 +51,8 @@ class PersonaBrowser(QWidget):
     first_load_finished = Signal(str, bool)  # persona key, ok
     #: ZOOM_IN, ZOOM_OUT (Ctrl+wheel over the page) or ZOOM_RESET (the zoom level next to the address clicked)
     zoom_requested = Signal(int)
-    #: the address field's text was not opened; the argument says why
-    address_refused = Signal(str)
+    #: words for the status bar: why the address field's text was not opened, or that it leaves the sandbox
+    status_message = Signal(str)
 
     def __init__(self, persona: Persona, profile: QWebEngineProfile, start_url: Callable[[], str]) -> None:
         super().__init__()
@@ -164,8 +164,12 @@ class PersonaBrowser(QWidget):
         if not read.accepted:
             log.info("persona %s: address not opened (%s)", self.persona.key, read.refusal)
             QToolTip.showText(self.address.mapToGlobal(QPoint(0, self.address.height())), read.refusal, self.address)
-            self.address_refused.emit(read.refusal)
+            self.status_message.emit(read.refusal)
             return False
+        host = read.url.host()
+        if read.url.scheme() != "about" and not is_local_host(host, self.local_ports()):
+            # A typo in a sandbox host name reaches for the internet: said, so it is not a mystery.
+            self.status_message.emit(f"{host} is outside the sandbox: the page comes from the internet, if any.")
         self.view.load(read.url)
         return True
 

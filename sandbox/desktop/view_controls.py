@@ -68,7 +68,7 @@ class ViewControls(QObject):
             app.focusChanged.connect(self._focus_changed)
         for browser in window.browsers.values():
             browser.zoom_requested.connect(lambda step, browser=browser: self.zoom_step(browser, step))
-            browser.address_refused.connect(lambda reason: window.statusBar().showMessage(reason, 8000))
+            browser.status_message.connect(lambda words: window.statusBar().showMessage(words, 8000))
 
         self.back_action = self._action("&Back", self.back, "Alt+Left")
         self.forward_action = self._action("&Forward", self.forward, "Alt+Right")

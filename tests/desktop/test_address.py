@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sandbox.desktop.address import read_address
+from sandbox.desktop.address import is_local_host, read_address
 
 PORTS = {"acme.blogin.localhost": 41465, "console.jumpcloud.localhost": 34871}
 
@@ -52,3 +52,10 @@ def test_anything_else_is_refused_with_a_reason(typed: str, reason: str) -> None
     assert not address.accepted
     assert reason in address.refusal
     assert address.url.isEmpty()
+
+
+def test_this_computer_is_told_apart_from_the_internet() -> None:
+    assert is_local_host("acme.blogin.localhost", PORTS)
+    assert is_local_host("anything.localhost") and is_local_host("localhost") and is_local_host("127.0.0.1")
+    assert is_local_host("[::1]")
+    assert not is_local_host("acme.blogin.co") and not is_local_host("example.com")

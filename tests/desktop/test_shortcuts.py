@@ -272,3 +272,17 @@ def test_the_view_menu_lists_every_panel_together_then_the_persona_keys_then_zoo
         ],
         ["Zoom In", "Zoom Out", "Actual Size", "Zoom all personas", "Panel text size"],
     ]
+
+
+def test_an_address_outside_the_sandbox_opens_and_the_status_bar_says_where_it_goes(
+    qtbot: QtBot, split_window: MainWindow
+) -> None:
+    end_user = split_window.browsers["end-user"]
+    before = end_user.view.url()
+    end_user.focus_address()
+    QTest.keyClicks(end_user.address, "blogin.invalid/login")  # a typo'd host: .invalid never resolves
+    with qtbot.waitSignal(end_user.view.loadFinished, timeout=LOAD_TIMEOUT_MS):
+        QTest.keyClick(end_user.address, Qt.Key.Key_Return)
+    assert "blogin.invalid is outside the sandbox" in split_window.statusBar().currentMessage()
+    with qtbot.waitSignal(end_user.view.loadFinished, timeout=LOAD_TIMEOUT_MS):
+        end_user.view.load(before)
