@@ -33,6 +33,7 @@ from sandbox.saml.backend import (
     PYTHON_XMLSEC,
 )
 from sandbox.saml.idp_options import Refusal, request_refusal, unknown_index_refusal
+from sandbox.saml.idp_subject import subject_refusal
 from sandbox.saml.idp_types import (
     DEFAULT_VALIDITY,
     AuthnRequestInfo,
@@ -149,7 +150,12 @@ class IdentityProvider:
                 f"is {self.sp.entity_id}."
             )
         acs_url, index_refusal = self._acs_url(read.acs_url, read.options.acs_index)
-        refusal = request_refusal(read.options, self.settings.name_id_format, self.sp.entity_id) or index_refusal
+        idp, sp = self.settings, self.sp
+        refusal = (
+            request_refusal(read.options, idp.name_id_format, sp.entity_id)
+            or subject_refusal(read.options.subject, idp.name_id_format, idp.entity_id, sp.entity_id)
+            or index_refusal
+        )
         return AuthnRequestInfo(
             id=read.id,
             issuer=read.issuer,

@@ -30,9 +30,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from xml.sax.saxutils import escape
 
 from lxml import etree
+
+if TYPE_CHECKING:
+    from sandbox.saml.idp_subject import RequestedSubject, Scoping
 
 SAMLP = "urn:oasis:names:tc:SAML:2.0:protocol"
 SAML = "urn:oasis:names:tc:SAML:2.0:assertion"
@@ -139,6 +143,9 @@ class RequestOptions:
     protocol_binding: str | None = None
     name_id_policy: NameIdPolicy | None = None
     authn_context: RequestedAuthnContext | None = None
+    # The user the service provider wants signed in, and how the request may be proxied (idp_subject).
+    subject: RequestedSubject | None = None
+    scoping: Scoping | None = None
 
 
 @dataclass(frozen=True)
@@ -169,6 +176,9 @@ class Refusal:
 
 def read_options(root: etree._Element) -> RequestOptions:
     """The options of the ``samlp:AuthnRequest`` element ``root``; raises :class:`MalformedOption`."""
+    # Imported here: idp_subject judges with this module's refusals and statuses.
+    from sandbox.saml.idp_subject import read_scoping, read_subject
+
     index = root.get("AssertionConsumerServiceIndex")
     return RequestOptions(
         force_authn=boolean(root, "ForceAuthn"),
@@ -177,6 +187,8 @@ def read_options(root: etree._Element) -> RequestOptions:
         protocol_binding=(root.get("ProtocolBinding") or "").strip() or None,
         name_id_policy=_name_id_policy(root.find(f"{{{SAMLP}}}NameIDPolicy")),
         authn_context=_authn_context(root.find(f"{{{SAMLP}}}RequestedAuthnContext")),
+        subject=read_subject(root),
+        scoping=read_scoping(root),
     )
 
 

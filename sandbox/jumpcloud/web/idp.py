@@ -9,8 +9,10 @@ What the request asks is honoured there (SAML 2.0 core §3.4.1): ``IsPassive`` n
 password again, and a request JumpCloud cannot satisfy (NameIDPolicy, RequestedAuthnContext,
 ProtocolBinding, an unknown ACS index) is answered with an error Response rather than an error page,
 since the service provider is known and trusted. So is ``IsPassive`` to a deactivated application
-(RequestDenied), once the request's issuer and ACS URL check out. Each refusal leaves a failed
-``sso_auth`` event and a trace of the Response.
+(RequestDenied), once the request's issuer and ACS URL check out. A request that names its subject is
+signed in as that user or answered UnknownPrincipal (:mod:`sandbox.saml.idp_subject`): a User Console
+session of someone else is not used, the login page asks for the named user. Each refusal leaves a
+failed ``sso_auth`` event and a trace of the Response.
 
 The hand-off page posts the Response to the ACS at once, unless the tester's "Hold the Response before
 posting it" edge case makes it count down first (so that a short validity can expire on the way).
@@ -26,7 +28,8 @@ from flask.blueprints import BlueprintSetupState
 from werkzeug.wrappers import Response
 
 from sandbox.jumpcloud.services import sso
-from sandbox.jumpcloud.services.sso_access import application_by_name, is_authorized, sign_in_parties
+from sandbox.jumpcloud.services.sso import ApplicationFacts
+from sandbox.jumpcloud.services.sso_access import SignInUser, application_by_name, is_authorized, sign_in_parties
 from sandbox.jumpcloud.web.context import system
 from sandbox.jumpcloud.web.hand_off import release_held
 from sandbox.jumpcloud.web.idp_pages import (
@@ -42,9 +45,10 @@ from sandbox.jumpcloud.web.idp_responses import after, send_refusal, send_sign_i
 from sandbox.jumpcloud.web.idp_runtime import install, runtime
 from sandbox.jumpcloud.web.pending_logins import PendingLogin
 from sandbox.jumpcloud.web.userconsole import AUTHENTICATED_AT_KEY, USER_SESSION_KEY, current_user
-from sandbox.saml.idp import IdpError
+from sandbox.saml.idp import AuthnRequestInfo, IdpError
 from sandbox.saml.idp_options import deactivated_refusal, no_session_refusal, not_authorized_refusal
 from sandbox.saml.idp_recheck import request_as_configured_now
+from sandbox.saml.idp_subject import RequestedSubject, names_user, other_user_refusal, passive_other_user_refusal
 from sandbox.webcommon import work
 
 bp = Blueprint("idp", __name__)
@@ -161,6 +165,11 @@ def continue_login(name: str) -> Response | str | tuple[str, int]:
             return send_refusal(application, None, flow_id, pending, asked, no_session_refusal())
         return redirect(url_for("userconsole.login", next=request.full_path.rstrip("?")))
     authenticated_at = session.get(AUTHENTICATED_AT_KEY)
+    subject = asked.options.subject if asked is not None else None
+    if asked is not None and subject is not None and subject.name_id:
+        signed_in_as = sso.name_id(application, user)[0]
+        if not names_user(subject, signed_in_as):
+            return _not_the_named_user(application, user, flow_id, pending, asked, subject, signed_in_as)
     if asked is not None and asked.force_authn and not after(authenticated_at, pending.began_at):
         # ForceAuthn: a password typed before this login began does not count (IsPassive with it was refused).
         return redirect(url_for("userconsole.login", next=request.full_path.rstrip("?"), again=1))
@@ -171,6 +180,28 @@ def continue_login(name: str) -> Response | str | tuple[str, int]:
         idp_runtime.pending.finish(flow_id)
         return not_authorized(application, user, idp_initiated=idp_initiated, request_trace_id=trace_id)
     return send_sign_in(application, user, flow_id, pending, authenticated_at)
+
+
+def _not_the_named_user(
+    application: ApplicationFacts,
+    user: SignInUser,
+    flow_id: str,
+    pending: PendingLogin,
+    asked: AuthnRequestInfo,
+    subject: RequestedSubject,
+    signed_in_as: str,
+) -> Response | str | tuple[str, int]:
+    """The request names a user, and someone else is signed in (core §3.4.1: that subject, or an error).
+
+    A session from before this sign-in began is not used: the login page asks for the named user. A
+    login during this sign-in as someone else is answered UnknownPrincipal; with IsPassive, NoPassive.
+    """
+    if asked.is_passive:
+        refusal = passive_other_user_refusal(subject, signed_in_as)
+        return send_refusal(application, user, flow_id, pending, asked, refusal)
+    if after(session.get(AUTHENTICATED_AT_KEY), pending.began_at):
+        return send_refusal(application, user, flow_id, pending, asked, other_user_refusal(subject, signed_in_as))
+    return redirect(url_for("userconsole.login", next=request.full_path.rstrip("?")))
 
 
 def _deleted(pending: PendingLogin, name: str) -> tuple[str, int]:

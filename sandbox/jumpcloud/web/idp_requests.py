@@ -21,6 +21,7 @@ from sandbox.jumpcloud.web.userconsole import current_user
 from sandbox.saml.capture import capture
 from sandbox.saml.idp import AuthnRequestInfo, IdpError
 from sandbox.saml.idp_options import deactivated_refusal, option_checks
+from sandbox.saml.idp_subject import subject_checks
 from sandbox.saml.inspect import MessageDecodeError, decode_message
 from sandbox.webcommon import work
 
@@ -93,6 +94,7 @@ def read_request(
         checks.append({"name": "signature", "ok": True, "detail": detail})
     refusal = info.refusal
     checks += option_checks(info.options, provider.settings.name_id_format)
+    checks += subject_checks(info.options.subject, info.options.scoping)
     if refusal is not None:
         # What JumpCloud cannot give replaces the passed check of the same name.
         checks = [check for check in checks if check["name"] != refusal.check]

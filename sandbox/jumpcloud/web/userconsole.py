@@ -7,10 +7,13 @@ wants one newer than its own start).
 
 from __future__ import annotations
 
+import re
 import time
+from dataclasses import dataclass
 from typing import cast
+from urllib.parse import parse_qs, urlsplit
 
-from flask import Blueprint, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, g, redirect, render_template, request, session, url_for
 from sqlalchemy import or_, select
 from werkzeug.wrappers import Response
 
@@ -18,6 +21,7 @@ from sandbox.jumpcloud.models import SsoApplication, SystemUser
 from sandbox.jumpcloud.services.insights import Initiator, record_event
 from sandbox.jumpcloud.services.sso_access import is_authorized
 from sandbox.jumpcloud.web.context import refuse_cross_site
+from sandbox.jumpcloud.web.idp_runtime import EXTENSION_KEY, runtime
 from sandbox.passwords import verify_password
 from sandbox.webcommon import db, safe_next
 
@@ -26,6 +30,34 @@ bp = Blueprint("userconsole", __name__)
 USER_SESSION_KEY = "user_id"
 #: When the signed-in user typed the password, in seconds since the epoch.
 AUTHENTICATED_AT_KEY = "user_authenticated_at"
+
+
+#: The IdP's page a login returns to, when it is a sign-in to an application.
+_CONTINUE_PATH = re.compile(r"/saml2/[^/]+/continue")
+
+
+@dataclass(frozen=True)
+class RequestedUser:
+    """The user an application's AuthnRequest names (its ``<Subject>``), for the login page to say so."""
+
+    application: str  # the application's display label
+    name_id: str
+
+
+def requested_user(next_url: str) -> RequestedUser | None:
+    """Who the sign-in the login returns to was asked for, if its AuthnRequest named a user.
+
+    Read from the sign-in kept server-side (by the flow id in ``next_url``), never from the address
+    itself: a link cannot make the page name someone.
+    """
+    parts = urlsplit(next_url)
+    if not _CONTINUE_PATH.fullmatch(parts.path) or EXTENSION_KEY not in current_app.extensions:
+        return None
+    pending = runtime().pending.get(parse_qs(parts.query).get("flow", [""])[0])
+    subject = pending.request.options.subject if pending is not None and pending.request is not None else None
+    if pending is None or subject is None or not subject.name_id or pending.application is None:
+        return None
+    return RequestedUser(pending.application.display_label, subject.name_id)
 
 
 def current_user() -> SystemUser | None:
@@ -64,17 +96,30 @@ def login() -> str | Response | tuple[str, int]:
     next_url = safe_next(request.values.get("next"), url_for("userconsole.home"))
     # An application asked for a fresh login (ForceAuthn): the page says so, for the user signed in now.
     again = request.values.get("again") == "1"
+    requested = requested_user(next_url)
     if request.method == "GET":
-        signed_in = current_user() if again else None
-        login_name = signed_in.username if signed_in is not None else ""
-        return render_template("userconsole/login.html", next=next_url, login=login_name, again=again)
+        signed_in = current_user() if again or requested is not None else None
+        login_name = signed_in.username if signed_in is not None and again else ""
+        if requested is not None:
+            login_name = requested.name_id
+        return render_template(
+            "userconsole/login.html",
+            next=next_url,
+            login=login_name,
+            again=again,
+            requested=requested,
+            signed_in=signed_in,
+        )
     # A sign-in posted by another site would sign this browser in to an account of that site's choosing.
     refuse_cross_site()
     login_name = request.form.get("login", "").strip()
     password = request.form.get("password", "")
     user = (
         db()
-        .scalars(select(SystemUser).where(or_(SystemUser.username == login_name, SystemUser.email == login_name)))
+        .scalars(
+            # Emails are kept in lower case: "Ada@Example.com" is ada@example.com (an application may name her so).
+            select(SystemUser).where(or_(SystemUser.username == login_name, SystemUser.email == login_name.lower()))
+        )
         .first()
     )
     error = None
@@ -93,7 +138,9 @@ def login() -> str | Response | tuple[str, int]:
             summary=f"Failed User Console login for {login_name or '(blank)'}",
         )
         g.commit_on_error = True
-        page = render_template("userconsole/login.html", next=next_url, login=login_name, error=error, again=again)
+        page = render_template(
+            "userconsole/login.html", next=next_url, login=login_name, error=error, again=again, requested=requested
+        )
         return page, 401
     assert user is not None
     session.pop(USER_SESSION_KEY, None)
