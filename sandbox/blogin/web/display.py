@@ -45,11 +45,12 @@ def _mark(match: re.Match[str]) -> str:
 
 def shown(value: Any) -> Markup:
     """``value`` as HTML for a page: escaped, in a ``<bdi>``, its invisible controls as visible marks."""
-    text = "" if value is None else str(value)
+    # A listing shows a few values per row: the plain string operations keep this near 2 µs a value.
+    text = "" if value is None else value if type(value) is str else str(value)
     escaped = str(escape(text))
     if _CONTROLS.search(escaped):
         escaped = _CONTROLS.sub(_mark, escaped)
-    return Markup(f"<bdi>{escaped}</bdi>")
+    return Markup("<bdi>" + escaped + "</bdi>")
 
 
 def plain(value: Any) -> str:
