@@ -154,15 +154,23 @@ class PortalBrowser:
         return self.view.url().toString()
 
     def resize(self, width: int, height: int = 860) -> None:
-        """The view at ``width`` CSS pixels wide (a persona pane is about 520), laid out again."""
+        """The view at ``width`` CSS pixels wide (a persona pane is about 520); pages load at that width.
+
+        The view is brought to the front first: Chromium does not lay out a view it counts as hidden
+        behind another window until it is shown again.
+        """
+        self.view.show()
+        self.view.raise_()
+        self.view.activateWindow()
         self.view.resize(QSize(width, height))
-        wait_for(lambda: self.js("window.innerWidth") == width, 10, f"the page to be {width} px wide")
 
     def load(self, url: str) -> None:
-        """Open ``url`` and wait until it has loaded."""
+        """Open ``url`` and wait until it has loaded and is laid out at the view's width."""
         before = self._loads
         self.view.load(QUrl(url))
         wait_for(lambda: self._loads > before, LOAD_TIMEOUT_S, f"{url} to load")
+        width = self.view.width()
+        wait_for(lambda: self.js("window.innerWidth") == width, 10, f"{url} to be laid out {width} px wide")
 
     def wait_for_navigation(self, action: Callable[[], None], what: str) -> None:
         """Do ``action`` (a click, a key) and wait for the page it leads to."""

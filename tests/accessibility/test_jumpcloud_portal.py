@@ -135,5 +135,7 @@ def test_no_serious_or_critical_violation(
         browser.screenshot(Path(shots) / f"{page.name}-{width}.png")
     print(report.describe())  # the moderate and minor findings, for the record
     assert not report.blocking, report.describe(report.blocking)
+    # One h1 names the page; a screen reader's list of headings starts there.
+    assert browser.js("document.querySelectorAll('h1').length") == 1, f"{page.name} has no single h1"
     if width == NARROW:
         assert browser.page_overflow() == 0, f"{page.name} scrolls sideways at {width} px"
