@@ -29,8 +29,8 @@ SSO_METHOD = "SSO"
 SESSION_ENDED_KEY = "sso_session_ended"
 
 SESSION_ENDED = Markup(
-    "Your organization now signs in with SSO. Acme turned on single sign-on for BlogIn, so the session you "
-    "started with your password has ended. Use <strong>Log in with SSO</strong> below to continue."
+    "<strong>Your organization now signs in with SSO.</strong> Acme turned on single sign-on for BlogIn, so the "
+    "session you started with your password has ended. Use <strong>Log in with SSO</strong> below to continue."
 )
 SESSION_ENDED_REASON = "Single sign-on was turned on; a member's password session ends at its next request"
 
