@@ -19,19 +19,14 @@ from sandbox.blogin.services.seed import SANDBOX_ADMIN_EMAIL, SANDBOX_ADMIN_PASS
 from sandbox.blogin.sso.configuration import sso_is_on, sso_is_on_in
 from sandbox.blogin.sso.jit import SignedInUser
 from sandbox.blogin.web.context import USER_SESSION_KEY, current_user, system
-from sandbox.blogin.web.sso_enforcement import (
-    AUTH_METHOD_KEY,
-    SESSION_ENDED,
-    end_password_sessions_under_sso,
-    session_ended_note,
-)
+from sandbox.blogin.web.open_sessions import AUTH_METHOD_KEY, end_sessions_that_must_end, session_ended_note
 from sandbox.passwords import verify_password
 from sandbox.webcommon import db, safe_next, work
 
 log = logging.getLogger("sandbox.blogin.auth")
 
 bp = Blueprint("auth", __name__)
-bp.before_app_request(end_password_sessions_under_sso)
+bp.before_app_request(end_sessions_that_must_end)
 
 # Other blueprints (SSO) add entries the login page shows, e.g. a "Log in with SSO" button.
 LOGIN_OPTIONS_KEY = "blogin.login_options"
@@ -41,7 +36,8 @@ def sign_in(user: SignedInUser, method: str) -> None:
     """Start a BlogIn session for ``user`` (used by password, link and SSO sign-in)."""
     session.clear()
     session[USER_SESSION_KEY] = user.id
-    # How the session was started: single sign-on, once on, ends members' sessions not started by it.
+    # How the session was started: single sign-on, once on, ends members' sessions not started by it
+    # (``open_sessions``).
     session[AUTH_METHOD_KEY] = method
     # Whoever this request had looked up as signed in is stale now.
     g.pop("user", None)
@@ -92,7 +88,8 @@ def login() -> str | Response | tuple[str, int]:
         if current_user() is not None:
             return redirect(next_url)
         if ended is not None:
-            return _login_page(next_url, ended, SESSION_ENDED, sso_required=True)
+            name, note, sso_required = ended
+            return _login_page(next_url, name, note, sso_required=sso_required)
         return _login_page(next_url)
     email = request.form.get("email", "").strip()
     password = request.form.get("password", "")

@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator
 
 import httpx
 import pytest
+from sqlalchemy import delete, update
 
 from sandbox.app import Sandbox
 from sandbox.blogin.models import User
@@ -159,3 +160,55 @@ def test_an_administrator_can_log_in_from_a_browser_whose_member_session_ended(
     answer = member_browser.post(f"{sso_sandbox.blogin.base_url}/login", data=ADMIN)
     assert answer.status_code == 302
     assert member_browser.get(f"{sso_sandbox.blogin.base_url}/settings/sso").status_code == 200
+
+
+ACCOUNT_ENDED = "Your BlogIn account is no longer active"
+
+
+def set_active(sandbox: Sandbox, email: str, active: bool) -> None:
+    with sandbox.blogin.database.transaction() as session:
+        session.execute(update(User).where(User.user_name_key == email).values(active=active))
+
+
+def test_a_session_ends_when_its_account_is_deactivated(
+    turn_sso_on: Callable[[], None], member_browser: httpx.Client, sso_sandbox: Sandbox
+) -> None:
+    base = sso_sandbox.blogin.base_url
+    assert member_browser.get(f"{base}/profile").status_code == 200
+    before = len(ended_events(sso_sandbox, MEMBER["email"]))
+    set_active(sso_sandbox, MEMBER["email"], False)
+    try:
+        for path in ("/", "/profile"):
+            answer = member_browser.get(f"{base}{path}")
+            assert answer.status_code == 303, path
+            assert answer.headers["location"] == f"/login?next={path}"
+            login = member_browser.get(f"{base}/login")
+            assert ACCOUNT_ENDED in html.unescape(login.text)
+            assert "Signed in as" not in login.text
+            # Signed in again for the second page: the password still works until the account is deactivated.
+            set_active(sso_sandbox, MEMBER["email"], True)
+            assert member_browser.post(f"{base}/login", data=MEMBER).status_code == 302
+            set_active(sso_sandbox, MEMBER["email"], False)
+    finally:
+        set_active(sso_sandbox, MEMBER["email"], True)
+    events = ended_events(sso_sandbox, MEMBER["email"])
+    assert len(events) == before + 2
+    detail = events[-1]["detail"]
+    assert isinstance(detail, dict)
+    assert detail["reason"] == "The account was deactivated or deleted while signed in"
+
+
+def test_an_sso_session_ends_when_its_account_is_deleted(
+    turn_sso_on: Callable[[], None], sso_sandbox: Sandbox, idp: TestIdentityProvider
+) -> None:
+    turn_sso_on()
+    email = "brief.visitor@acme.example"
+    with http_client(follow_redirects=False) as browser:
+        assert post_to_acs(browser, sso_sandbox, idp.signed_response(email=email, **sp(sso_sandbox))).status_code == 303
+        assert browser.get(f"{sso_sandbox.blogin.base_url}/profile").status_code == 200
+        with sso_sandbox.blogin.database.transaction() as session:
+            session.execute(delete(User).where(User.user_name_key == email))
+        # An admin page answers as any page does: the session ends, the login page says why.
+        answer = browser.get(f"{sso_sandbox.blogin.base_url}/settings/sso")
+        assert answer.status_code == 303
+        assert ACCOUNT_ENDED in html.unescape(browser.get(f"{sso_sandbox.blogin.base_url}/login").text)
