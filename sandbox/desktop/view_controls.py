@@ -15,6 +15,7 @@ from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QApplication, QDialog, QDockWidget, QMenu, QWidget
 
 from sandbox.desktop.browser import ZOOM_IN, ZOOM_OUT, ZOOM_RESET, PersonaBrowser
+from sandbox.desktop.first_layout import RIGHT_DOCK_WIDTH
 from sandbox.desktop.panel_text import NORMAL, TEXT_SIZES, TextSize, scale_text, text_size
 from sandbox.desktop.persona_area import TABS
 from sandbox.desktop.zoom import ACTUAL_SIZE, stored_zoom, zoom_label, zoomed_in, zoomed_out
@@ -98,7 +99,7 @@ class ViewControls(QObject):
         for size in TEXT_SIZES:
             action = QAction(size.label, window, checkable=True)
             action.setData(size.key)
-            action.triggered.connect(lambda _checked=False, size=size: self.set_text_size(size))
+            action.triggered.connect(lambda _checked=False, size=size: self.choose_text_size(size))
             group.addAction(action)
             self.text_size_menu.addAction(action)
             self.text_size_actions[size.key] = action
@@ -204,6 +205,18 @@ class ViewControls(QObject):
         self.text_size = size
         self.text_size_actions[size.key].setChecked(True)
         self.apply_text_size()
+
+    def choose_text_size(self, size: TextSize) -> None:
+        """View › Panel text size chosen: the text at ``size``, and the right-hand docks made wide enough
+        for their step names and fields at that size (never narrower than the reader made them)."""
+        self.set_text_size(size)
+        window = self.window
+        if not window.docks_installed:
+            return
+        shown = [dock for dock in (window.panels.walkthrough, window.panels.edge_cases) if dock.isVisible()]
+        wanted = round(RIGHT_DOCK_WIDTH * size.scale)
+        if shown and shown[0].width() < wanted:
+            window.resizeDocks(shown[:1], [wanted], Qt.Orientation.Horizontal)
 
     def apply_text_size(self) -> None:
         """Scale the docks' text to the chosen size (again after docks were added)."""

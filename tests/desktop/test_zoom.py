@@ -13,6 +13,7 @@ from pytestqt.qtbot import QtBot
 
 from sandbox.app import Sandbox
 from sandbox.desktop.browser import PersonaBrowser
+from sandbox.desktop.first_layout import RIGHT_DOCK_WIDTH
 from sandbox.desktop.main import close_window
 from sandbox.desktop.panel_text import EXTRA_LARGE, LARGE, NORMAL
 from sandbox.desktop.persona_area import SPLIT
@@ -145,7 +146,7 @@ def test_ctrl_wheel_over_a_page_zooms_it_by_the_same_steps(qtbot: QtBot, room: M
     assert admin.zoom_factor == pytest.approx(1.25)
 
 
-def test_panel_text_size_scales_the_docks_text_and_rows(room: MainWindow) -> None:
+def test_panel_text_size_scales_the_docks_text_and_rows(qtbot: QtBot, room: MainWindow) -> None:
     log, tracer = room.event_log, room.traffic_panels.tracer
     walkthrough, flow = room.panels.walkthrough, room.traffic_panels.flow
     base_points = QApplication.font().pointSizeF()
@@ -164,6 +165,8 @@ def test_panel_text_size_scales_the_docks_text_and_rows(room: MainWindow) -> Non
     assert walkthrough.list.font().pixelSize() == round(13 * 1.5)
     assert walkthrough.step_title.font().pixelSize() == round(15 * 1.5)
     assert flow.view.transform().m11() == pytest.approx(1.5)
+    # The walkthrough widened for its step names at that size.
+    qtbot.waitUntil(lambda: walkthrough.width() >= round(RIGHT_DOCK_WIDTH * 1.5) - 4)
     # What a panel builds later is as large: a label made now inside the tracer.
     late = QLabel("built later", tracer.widget())
     late.ensurePolished()
@@ -174,7 +177,10 @@ def test_panel_text_size_scales_the_docks_text_and_rows(room: MainWindow) -> Non
     assert log.table.font().pointSizeF() == pytest.approx(base_points * 1.25)
     assert log.table.verticalHeader().defaultSectionSize() == round(base_row * 1.25)
 
+    wide = walkthrough.width()
     room.view_controls.text_size_actions[NORMAL.key].trigger()
+    qtbot.wait(50)
+    assert walkthrough.width() == wide  # never made narrower than it is
     assert log.table.font().pointSizeF() == pytest.approx(base_points)
     assert log.table.verticalHeader().defaultSectionSize() == base_row
     assert walkthrough.list.font().pixelSize() == 13
