@@ -153,7 +153,7 @@ def test_a_session_of_someone_else_is_not_used_the_login_page_asks_for_the_named
     _sign_in_to_the_user_console(interop, "bob")
     page = _go(interop, sp.redirect_url(subject=_subject("ada@example.com")))
     assert "/userconsole/login" in str(page.url), "bob's session was used for a request naming ada"
-    assert "You are signed in as bob; log in as ada@example.com to continue." in " ".join(page.text.split())
+    assert "You are signed in as bob: log in as ada@example.com to continue." in " ".join(page.text.split())
     fields, _response = _posted(_log_in(interop, page, "ada@example.com"))
     assert sp.accept(fields["SAMLResponse"])["name_id"] == "ada@example.com"
 
