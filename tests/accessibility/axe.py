@@ -124,6 +124,59 @@ _FOCUSED = """JSON.stringify((function () {
 })())"""
 
 
+# Marks the focused element as passed by Tab; answers whether it is new, the one before (Tab moving
+# between the parts of a date field) or one passed earlier (Tab has gone round the page).
+_MARK_FOCUSED = """(function () {
+  const e = document.activeElement;
+  if (!e || e === document.body) return 'body';
+  if (e === window.__lastTabbed) return 'same';
+  window.__lastTabbed = e;
+  if (e.dataset.tabbed) return 'again';
+  e.dataset.tabbed = '1';
+  return 'new';
+})()"""
+
+# The page's first control focused, as the start of a walk with Tab (a field with autofocus would
+# otherwise start it half-way down).
+_FOCUS_FIRST = """(function () {
+  const first = document.querySelector('a[href], button, input:not([type=hidden]), select, textarea');
+  if (!first) return false;
+  first.focus();
+  first.dataset.tabbed = '1';
+  window.__lastTabbed = first;
+  return true;
+})()"""
+
+# Controls a keyboard user must be able to reach that Tab never reached: shown, enabled, not taken out
+# of the tab order, and for radio buttons one per group (Tab enters a group once; arrows move inside).
+_UNREACHED = """JSON.stringify((function () {
+  const selector = 'a[href], button:not([disabled]), input:not([disabled]):not([type=hidden]), select:not([disabled]),'
+    + ' textarea:not([disabled]), summary, [tabindex]:not([tabindex="-1"])';
+  const groups = new Set(), missed = [];
+  for (const e of document.querySelectorAll(selector)) {
+    // Inside a closed <details> or otherwise not rendered: not a control the user can see.
+    if (e.tabIndex < 0 || !e.checkVisibility({visibilityProperty: true})) continue;
+    if (e.closest('dialog:not([open])')) continue;
+    if (e.type === 'radio') {
+      if (groups.has(e.name)) continue;
+      groups.add(e.name);
+      if (Array.from(document.getElementsByName(e.name)).some(r => r.dataset.tabbed)) continue;
+    }
+    if (!e.dataset.tabbed) missed.push(e.outerHTML.slice(0, 120));
+  }
+  // What looks like a button, or a row that opens a page on a click, must be reachable too.
+  for (const e of document.querySelectorAll('.btn')) {
+    if (e.tabIndex >= 0 || e.disabled || e.getAttribute('aria-disabled') === 'true') continue;
+    if (e.tagName === 'LABEL' && e.control && e.control.dataset.tabbed) continue;  // its field is reached
+    if (e.checkVisibility({visibilityProperty: true})) missed.push(e.outerHTML.slice(0, 120));
+  }
+  for (const row of document.querySelectorAll('tr[onclick], tr[data-href]')) {
+    if (!row.querySelector('a[href]')) missed.push(row.outerHTML.slice(0, 120));
+  }
+  return missed;
+})())"""
+
+
 class PortalBrowser:
     """A QtWebEngine view with cookies of its own (an off-the-record profile), as one persona's browser."""
 
@@ -247,3 +300,33 @@ class PortalBrowser:
             if matches(focused):
                 return focused
         pytest.fail(f"{limit} presses of Tab never reached {what} on {self.url}", pytrace=False)
+
+    def tab_through(self, limit: int = 400) -> list[str]:
+        """Press Tab from the top of the page to its end; what a keyboard user would miss, if anything.
+
+        Each control passed must show a focus ring; Tab must leave every control (no trap) and reach
+        every control the page shows.
+        """
+        problems: list[str] = []
+        if not self.js(_FOCUS_FIRST):
+            return problems
+        stuck = 0
+        for _ in range(limit):
+            self.press(Qt.Key.Key_Tab)
+            step = self.js(_MARK_FOCUSED)
+            # A date field takes a few presses to cross its parts; more than that is a trap.
+            stuck = stuck + 1 if step == "same" else 0
+            if stuck > 8:
+                problems.append(f"Tab does not leave {self.focused()}")
+                break
+            if step == "same":
+                continue
+            if step != "new":
+                break
+            focused = self.focused()
+            if not focused["ring"]:
+                problems.append(f"no focus ring on {focused}")
+        else:
+            problems.append(f"Tab was still finding new controls after {limit} presses")
+        problems.extend(f"never reached by Tab: {html}" for html in json.loads(self.js(_UNREACHED)))
+        return problems

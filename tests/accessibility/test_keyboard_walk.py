@@ -4,6 +4,10 @@ Users → + Add User → Save User; SSO Applications → + Add New Application �
 Save Application → Configure Application → SSO tab filled in → save; then the application opened from
 the list and deleted through its confirmation dialog. Every control the walk passes
 must show a focus ring, and every control it needs must be reachable by Tab.
+
+Then the main pages, each walked with Tab from top to bottom: every control shown is reached, shows a
+focus ring and lets Tab move on; what looks like a button, and a table row that opens a page, is
+reachable too.
 """
 
 from __future__ import annotations
@@ -125,3 +129,29 @@ def test_add_a_user_and_configure_an_application_with_the_keyboard(
     browser.type_text("1")
     follow(browser, "the list after Delete Application")
     assert "The application Keyboard SAML App was deleted." in browser.text()
+
+
+TAB_PAGES = {
+    "home": lambda c: f"{c.base}/",
+    "users": lambda c: f"{c.base}/users",
+    "user": lambda c: f"{c.base}/users/{c.user_id}",
+    "group": lambda c: f"{c.base}/groups/{c.group_id}",
+    "applications": lambda c: f"{c.base}/applications",
+    "catalog": lambda c: f"{c.base}/applications/new",
+    "application-new": lambda c: f"{c.base}/applications/new/blogin",
+    "application-sso": lambda c: f"{c.base}/applications/{c.application_id}/sso",
+    "application-groups": lambda c: f"{c.base}/applications/{c.application_id}/groups",
+    "identity-management": lambda c: f"{c.base}/applications/{c.application_id}/identity-management",
+    "manual-import": lambda c: f"{c.base}/applications/{c.application_id}/identity-management/import",
+    "insights": lambda c: f"{c.base}/insights",
+    "settings": lambda c: f"{c.base}/settings",
+    "mailbox": lambda c: f"{c.base}/mailbox/{c.mail_id}",
+}
+
+
+@pytest.mark.parametrize("name", list(TAB_PAGES))
+def test_tab_reaches_every_control_with_a_focus_ring(name: str, admin_browser: PortalBrowser, content: Content) -> None:
+    admin_browser.resize(1280)
+    admin_browser.load(TAB_PAGES[name](content))
+    problems = admin_browser.tab_through()
+    assert not problems, f"{name}:\n" + "\n".join(problems)
