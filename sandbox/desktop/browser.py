@@ -7,14 +7,13 @@ import time
 from collections.abc import Callable
 
 from PySide6.QtCore import QChildEvent, QEvent, QObject, QPoint, Qt, QUrl, Signal
-from PySide6.QtGui import QDesktopServices, QGuiApplication, QWheelEvent
+from PySide6.QtGui import QWheelEvent
 from PySide6.QtWebEngineCore import QWebEnginePage, QWebEngineProfile
 from PySide6.QtWebEngineWidgets import QWebEngineView
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QLineEdit,
-    QMessageBox,
     QProgressBar,
     QStyle,
     QToolButton,
@@ -201,27 +200,10 @@ class PersonaBrowser(QWidget):
 
         When no browser can be started, a dialog says so and offers the address to copy.
         """
-        url = self.view.url()
-        if QDesktopServices.openUrl(url):
-            return True
-        address = url.toDisplayString()
-        log.warning("no system browser could be started for %s", address)
-        box = QMessageBox(self)
-        box.setObjectName("noSystemBrowser")
-        box.setIcon(QMessageBox.Icon.Information)
-        box.setWindowTitle("Open in system browser")
-        box.setText("No browser could be started on this computer.")
-        box.setInformativeText(
-            f"Open this address in a browser yourself:\n\n{address}\n\n"
-            f"That browser does not share {self.persona.title}'s sign-in: it starts signed out."
-        )
-        box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        copy_button = box.addButton("Copy address", QMessageBox.ButtonRole.AcceptRole)
-        box.addButton(QMessageBox.StandardButton.Close)
-        box.exec()
-        if box.clickedButton() is copy_button:
-            QGuiApplication.clipboard().setText(address)
-        return False
+        from sandbox.desktop.dialogs import open_in_system_browser  # loaded when first needed, not at start-up
+
+        note = f"That browser does not share {self.persona.title}'s sign-in: it starts signed out."
+        return open_in_system_browser(self, self.view.url(), note)
 
     def _navigate_to_address(self) -> None:
         if self.navigate(self.address.text()):

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 from importlib import resources
 
-from PySide6.QtGui import QFont, QKeySequence, QShortcut
+from PySide6.QtCore import Qt, QUrl
+from PySide6.QtGui import QDesktopServices, QFont, QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -21,6 +23,8 @@ from PySide6.QtWidgets import (
 from sandbox import __version__
 from sandbox.desktop.panel_text import points
 from sandbox.desktop.theme import FAILING_RED
+
+log = logging.getLogger("sandbox.desktop.dialogs")
 
 GUIDE_FILE = "jumpcloud-blogin-integration-guide.txt"
 #: the guide's text beside the window's: a little larger, for reading at length
@@ -127,9 +131,13 @@ def _spaced(text: str) -> str:
 
 def show_about(parent: QWidget, jumpcloud_url: str, blogin_url: str, data_dir: str) -> None:
     """Help › About: what this is, where the two systems answer and where the data lives."""
-    QMessageBox.about(
-        parent,
-        "About SSO Sandbox",
+    box = QMessageBox(parent)
+    box.setObjectName("aboutSandbox")
+    box.setWindowTitle("About SSO Sandbox")
+    icon = QGuiApplication.windowIcon()
+    if not icon.isNull():  # as QMessageBox.about shows it
+        box.setIconPixmap(icon.pixmap(64, 64))
+    box.setText(
         f"<h3>SSO Sandbox {__version__}</h3>"
         "<p>Rehearse the JumpCloud → BlogIn integration — SAML single sign-on with JIT provisioning "
         "and SCIM user and group provisioning — on one machine, with no account anywhere.</p>"
@@ -137,8 +145,40 @@ def show_about(parent: QWidget, jumpcloud_url: str, blogin_url: str, data_dir: s
         f"Mock BlogIn: <a href='{blogin_url}'>{blogin_url}</a><br>"
         f"Data folder: {data_dir}</p>"
         "<p>Sandbox accounts: admin@example.com / sandbox (JumpCloud), "
-        "admin@acme.example / sandbox (BlogIn).</p>",
+        "admin@acme.example / sandbox (BlogIn).</p>"
     )
+    # The links go through the same hand-over as Open in system browser: no browser, a dialog says so.
+    label = box.findChild(QLabel, "qt_msgbox_label")
+    if isinstance(label, QLabel):
+        label.setOpenExternalLinks(False)
+        label.linkActivated.connect(lambda link: open_in_system_browser(box, QUrl(link)))
+    box.addButton(QMessageBox.StandardButton.Ok)
+    box.exec()
+
+
+def open_in_system_browser(parent: QWidget, url: QUrl, note: str = "") -> bool:
+    """Hand ``url`` to the desktop's default browser.
+
+    When none can be started, a dialog says so, shows the address (selectable) and offers to copy it:
+    never silence. ``note`` is a line more for that dialog.
+    """
+    if QDesktopServices.openUrl(url):
+        return True
+    address = url.toDisplayString()
+    log.warning("no system browser could be started for %s", address)
+    box = QMessageBox(parent)
+    box.setObjectName("noSystemBrowser")
+    box.setIcon(QMessageBox.Icon.Information)
+    box.setWindowTitle("Open in system browser")
+    box.setText("No browser could be started on this computer.")
+    box.setInformativeText(f"Open this address in a browser yourself:\n\n{address}" + (f"\n\n{note}" if note else ""))
+    box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    copy_button = box.addButton("Copy address", QMessageBox.ButtonRole.AcceptRole)
+    box.addButton(QMessageBox.StandardButton.Close)
+    box.exec()
+    if box.clickedButton() is copy_button:
+        QGuiApplication.clipboard().setText(address)
+    return False
 
 
 def confirm_reset(parent: QWidget, undelivered: int = 0) -> bool:

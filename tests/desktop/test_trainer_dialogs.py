@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication, QLabel, QMessageBox
 from pytestqt.qtbot import QtBot
 
 from sandbox.app import Sandbox
@@ -118,3 +118,38 @@ def test_the_guide_finds_a_word_and_says_when_it_is_not_there(qtbot: QtBot, show
     QTest.keyClick(guide.find_field, Qt.Key.Key_Backspace)
     assert guide.find_status.text() == ""  # typing again clears it
     guide.close()
+
+
+def test_about_names_both_systems_and_its_links_say_so_when_no_browser_starts(
+    qtbot: QtBot, shown_window: MainWindow, module_sandbox: Sandbox
+) -> None:
+    # Offscreen, Qt has no desktop to hand a URL to: as on a machine with no browser installed.
+    about_text: list[str] = []
+    no_browser: list[str] = []
+
+    def answer_no_browser() -> None:
+        box = QApplication.activeModalWidget()
+        if not isinstance(box, QMessageBox) or box.objectName() != "noSystemBrowser":
+            QTimer.singleShot(20, answer_no_browser)
+            return
+        no_browser.append(box.informativeText())
+        box.button(QMessageBox.StandardButton.Close).click()
+
+    def read_about() -> None:
+        box = QApplication.activeModalWidget()
+        if not isinstance(box, QMessageBox) or box.objectName() != "aboutSandbox":
+            QTimer.singleShot(20, read_about)
+            return
+        about_text.append(box.text())
+        label = box.findChild(QLabel, "qt_msgbox_label")
+        assert isinstance(label, QLabel)
+        QTimer.singleShot(20, answer_no_browser)
+        label.linkActivated.emit(module_sandbox.blogin.base_url)  # what a click on the link sends
+        box.button(QMessageBox.StandardButton.Ok).click()
+
+    QTimer.singleShot(20, read_about)
+    shown_window.show_about()
+    assert module_sandbox.jumpcloud.base_url in about_text[0]
+    assert module_sandbox.blogin.base_url in about_text[0]
+    assert str(module_sandbox.settings.data_dir) in about_text[0]
+    assert no_browser and module_sandbox.blogin.base_url in no_browser[0]
