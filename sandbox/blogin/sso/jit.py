@@ -11,7 +11,7 @@ from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 
 from sandbox.blogin.models import User
-from sandbox.blogin.models.base import utc_now
+from sandbox.blogin.models.base import column_length, utc_now
 from sandbox.blogin.models.people import is_user_name_clash
 from sandbox.blogin.services.audit import record_audit
 from sandbox.blogin.sso.errors import SsoRejected
@@ -168,6 +168,31 @@ def find_user(session: Work, email: str) -> Any | None:
     return _USER_BY_NAME.first(session, {"key": key}) or _USER_BY_EMAIL.first(session, {"key": key})
 
 
+# What BlogIn's columns keep of what an assertion names (PostgreSQL refuses longer values).
+_EMAIL_LENGTH = column_length(User, "user_name")
+_PROFILE_LENGTHS = {column: column_length(User, column) for column in PROFILE_ATTRIBUTES}
+_DISPLAY_NAME_LENGTH = column_length(User, "display_name")
+
+
+def _check_lengths(email: str, profile: dict[str, str | None]) -> None:
+    """Refuse the sign-in when the assertion names something longer than BlogIn keeps, saying which."""
+    if len(email) > _EMAIL_LENGTH:
+        raise SsoRejected(
+            "user",
+            f"The email address is {len(email):,} characters long; BlogIn keeps at most {_EMAIL_LENGTH:,}.",
+            title="Your identity provider sent an email address BlogIn cannot keep",
+        )
+    for column, value in profile.items():
+        limit = _PROFILE_LENGTHS[column]
+        if value is not None and len(value) > limit:
+            raise SsoRejected(
+                "user",
+                f"The assertion's {PROFILE_ATTRIBUTES[column][0]} attribute is {len(value):,} characters long; "
+                f"BlogIn keeps at most {limit:,}. Shorten it at the identity provider.",
+                title="Your identity provider sent a value BlogIn cannot keep",
+            )
+
+
 def provision(work: Work, configuration: JitSettings, identity: AssertedIdentity) -> SignedInUser:
     """The BlogIn user to sign in; raises :class:`SsoRejected` when BlogIn must refuse them."""
     email = identity.email()
@@ -181,6 +206,7 @@ def provision(work: Work, configuration: JitSettings, identity: AssertedIdentity
             title="Your identity provider sent no email address",
         )
     profile = {column: identity.first(*names) for column, names in PROFILE_ATTRIBUTES.items()}
+    _check_lengths(email, profile)
     found = find_user(work, email)
     if found is None:
         if not configuration.jit_enabled:
@@ -249,7 +275,7 @@ def _create(
         source="JIT",
         **{column: value or "" for column, value in profile.items()},
     )
-    user.display_name = user.full_name
+    user.display_name = user.full_name[:_DISPLAY_NAME_LENGTH]
     session = orm_session(work)
     if session.get_bind().dialect.name == "sqlite":
         session.add(user)
