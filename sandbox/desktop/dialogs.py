@@ -134,8 +134,10 @@ def show_about(parent: QWidget, jumpcloud_url: str, blogin_url: str, data_dir: s
     box = QMessageBox(parent)
     box.setObjectName("aboutSandbox")
     box.setWindowTitle("About SSO Sandbox")
-    icon = QGuiApplication.windowIcon()
-    if not icon.isNull():  # as QMessageBox.about shows it
+    icon = parent.window().windowIcon()
+    if icon.isNull():  # as QMessageBox.about chooses it
+        box.setIcon(QMessageBox.Icon.Information)
+    else:
         box.setIconPixmap(icon.pixmap(64, 64))
     box.setText(
         f"<h3>SSO Sandbox {__version__}</h3>"
@@ -151,6 +153,7 @@ def show_about(parent: QWidget, jumpcloud_url: str, blogin_url: str, data_dir: s
     label = box.findChild(QLabel, "qt_msgbox_label")
     if isinstance(label, QLabel):
         label.setOpenExternalLinks(False)
+        label.setMinimumWidth(460)  # each address on one line
         label.linkActivated.connect(lambda link: open_in_system_browser(box, QUrl(link)))
     box.addButton(QMessageBox.StandardButton.Ok)
     box.exec()
