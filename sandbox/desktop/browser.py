@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable
 
 from PySide6.QtCore import QChildEvent, QEvent, QObject, QPoint, Qt, QUrl, Signal
-from PySide6.QtGui import QWheelEvent
+from PySide6.QtGui import QKeySequence, QShortcut, QWheelEvent
 from PySide6.QtWebEngineCore import QWebEnginePage, QWebEngineProfile
 from PySide6.QtWebEngineWidgets import QWebEngineView
 from PySide6.QtWidgets import (
@@ -91,6 +91,9 @@ class PersonaBrowser(QWidget):
         self.reload_button.clicked.connect(self._reload_or_stop)
         self.home_button.clicked.connect(self.go_home)
         self.address.returnPressed.connect(self._navigate_to_address)
+        # Escape in the address field: as in a browser, the page's address comes back and the page has the keys.
+        escape = QShortcut(QKeySequence(Qt.Key.Key_Escape), self.address, context=Qt.ShortcutContext.WidgetShortcut)
+        escape.activated.connect(self.leave_address)
         self.external_button.clicked.connect(self.open_in_system_browser)
         self.zoom_button.clicked.connect(lambda: self.zoom_requested.emit(ZOOM_RESET))
 
@@ -194,6 +197,13 @@ class PersonaBrowser(QWidget):
         """Ctrl+L: the address field takes the keyboard with its text selected, ready to type over."""
         self.address.setFocus(Qt.FocusReason.ShortcutFocusReason)
         self.address.selectAll()
+
+    def leave_address(self) -> None:
+        """Escape: what was typed is dropped, the current page's address shown again, the page focused."""
+        self.address.setText(self.view.url().toDisplayString())
+        self.address.setModified(False)
+        self.address.setCursorPosition(0)
+        self.view.setFocus(Qt.FocusReason.ShortcutFocusReason)
 
     def open_in_system_browser(self) -> bool:
         """Hand the current page to the desktop's default browser (without this persona's cookies).

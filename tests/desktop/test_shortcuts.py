@@ -96,7 +96,10 @@ def test_ctrl_l_from_a_field_in_the_page_selects_the_address_field(qtbot: QtBot,
     # Typing replaces the selected address, as in a browser.
     QTest.keyClicks(end_user.address, "acme")
     assert end_user.address.text() == "acme"
-    end_user.address.setText(end_user.view.url().toDisplayString())
+    # Escape drops what was typed and gives the keyboard back to the page.
+    QTest.keyClick(end_user.address, Qt.Key.Key_Escape)
+    assert end_user.address.text() == end_user.view.url().toDisplayString()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is end_user.view.focusProxy())
 
 
 def test_ctrl_tab_and_ctrl_page_keys_switch_persona_in_tab_view(qtbot: QtBot, split_window: MainWindow) -> None:
