@@ -2,9 +2,9 @@
 
 Names, userNames and team names arrive from identity providers and SCIM clients in any script. Each is shown
 in its own bidirectional isolate (``<bdi>``), so an Arabic or Hebrew name reads right and never reorders the
-text around it. Characters that change the direction of text or take no space (a right-to-left override in a
-userName makes ``zoe.<RLO>gnp.exe`` read as ``zoe.exe.png``) are shown as small labelled marks instead of
-acting on the page: a tester sees exactly what was provisioned.
+text around it. Characters that change the direction of text, take no space or control a terminal (a
+right-to-left override in a userName makes ``zoe.<RLO>gnp.exe`` read as ``zoe.exe.png``) are shown as small
+labelled marks instead of acting on the page: a tester sees exactly what was provisioned.
 """
 
 from __future__ import annotations
@@ -34,12 +34,23 @@ CONTROL_NAMES = {
     "\u2069": ("PDI", "POP DIRECTIONAL ISOLATE"),
     "\ufeff": ("BOM", "ZERO WIDTH NO-BREAK SPACE"),
 }
-_CONTROLS = re.compile("[" + "".join(CONTROL_NAMES) + "]")
+# C0 control characters (but tab and line breaks) and DEL: kept by SQLite, drawn by browsers as empty boxes.
+_C0 = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f"
+_CONTROLS = re.compile("[" + _C0 + "".join(CONTROL_NAMES) + "]")
 
 
 def _mark(match: re.Match[str]) -> str:
     character = match.group(0)
-    short, name = CONTROL_NAMES[character]
+    code = ord(character)
+    if character in CONTROL_NAMES:
+        short, name = CONTROL_NAMES[character]
+    elif code == 0:
+        short, name = "NUL", "NULL"
+    elif code == 0x7F:
+        short, name = "DEL", "DELETE"
+    else:
+        # Caret notation, as terminals show them: ^G for BEL, ^[ for ESC.
+        short, name = "^" + chr(code + 64), "CONTROL CHARACTER"
     return f'<span class="control-char" title="U+{ord(character):04X} {name}">{short}</span>'
 
 

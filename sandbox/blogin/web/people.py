@@ -33,6 +33,11 @@ def _page() -> int:
     return max(1, int(raw)) if raw.isdigit() else 1
 
 
+def _search_text() -> str:
+    """The search box's text; a NUL character cannot be searched for (PostgreSQL refuses it in a statement)."""
+    return request.args.get("q", "").replace("\x00", "").strip()[:200]
+
+
 def _like(text: str) -> str:
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
@@ -41,7 +46,7 @@ def _like(text: str) -> str:
 @bp.get("/users")
 @admin_required
 def users() -> str:
-    q = request.args.get("q", "").strip()[:200]
+    q = _search_text()
     sort = request.args.get("sort", "name")
     sort = sort if sort in USER_SORTS else "name"
     descending = request.args.get("order") == "desc"
@@ -90,7 +95,7 @@ def users() -> str:
 @admin_required
 def user(user_id: str) -> str:
     session = db()
-    found = session.get(User, user_id)
+    found = session.get(User, user_id) if "\x00" not in user_id else None
     if found is None:
         abort(404, "There is no such user in BlogIn. They may have been deleted.")
     representation = render_user(session, found, f"{system().base_url}{PREFIX}")
@@ -105,7 +110,7 @@ def user(user_id: str) -> str:
 @admin_required
 def teams() -> str:
     session = db()
-    q = request.args.get("q", "").strip()[:200]
+    q = _search_text()
     condition = [Team.display_name_key.like(_like(q.lower()), escape="\\")] if q else []
     counts = select(team_members.c.team_id, func.count().label("members")).group_by(team_members.c.team_id).subquery()
     rows = session.execute(
@@ -121,7 +126,7 @@ def teams() -> str:
 @admin_required
 def team(team_id: str) -> str:
     session = db()
-    found = session.get(Team, team_id)
+    found = session.get(Team, team_id) if "\x00" not in team_id else None
     if found is None:
         abort(404, "There is no such team in BlogIn. It may have been deleted.")
     representation = render_team(session, found, f"{system().base_url}{PREFIX}")

@@ -110,3 +110,26 @@ def test_an_unpaired_surrogate_is_refused_as_invalid_json(scim: Scim) -> None:
     created = scim.request("POST", "/Users", content=paired)
     assert created.status_code == 201, created.text
     assert created.json()["title"] == "Rocket \U0001f680"
+
+
+def test_a_member_of_many_teams_shows_four_and_how_many_more(running: Sandbox, admin: httpx.Client, scim: Scim) -> None:
+    created = scim.post("/Users", user_body("joiner@acme.example"))
+    assert created.status_code == 201
+    user_id = created.json()["id"]
+    for number in range(6):
+        team = {"schemas": [GROUP_SCHEMA], "displayName": f"Guild {number}", "members": [{"value": user_id}]}
+        assert scim.post("/Groups", team).status_code == 201
+    listing = admin.get(f"{running.blogin.base_url}/users", params={"q": "joiner"})
+    assert listing.text.count('class="team-chip"') == 4
+    assert f'<a class="more-teams small" href="/users/{user_id}">+2 more</a>' in listing.text
+    # The person's page names every team.
+    person = admin.get(f"{running.blogin.base_url}/users/{user_id}").text
+    assert all(f"<bdi>Guild {number}</bdi>" in person for number in range(6))
+
+
+def test_a_nul_in_the_search_box_or_an_address_is_not_an_error(running: Sandbox, admin: httpx.Client) -> None:
+    base = running.blogin.base_url
+    assert admin.get(f"{base}/users", params={"q": "admin\x00"}).status_code == 200
+    assert admin.get(f"{base}/teams", params={"q": "\x00"}).status_code == 200
+    assert admin.get(f"{base}/users/a%00b").status_code == 404
+    assert admin.get(f"{base}/teams/a%00b").status_code == 404

@@ -40,3 +40,11 @@ def test_json_keeps_its_meaning_with_the_controls_escaped() -> None:
     assert "\u202e" not in text and "\\u202e" in text
     assert "نورة" in text
     assert json.loads(text) == document
+
+
+def test_control_characters_are_marked_in_caret_notation() -> None:
+    html = str(shown("a\x07b\x1bc\x00d\x7fe\tf"))
+    assert '<span class="control-char" title="U+0007 CONTROL CHARACTER">^G</span>' in html
+    assert ">^[<" in html and ">NUL<" in html and ">DEL<" in html
+    assert "\tf" in html  # a tab is text
+    assert not any(character in html for character in "\x07\x1b\x00\x7f")
