@@ -1,7 +1,8 @@
-"""The window's first layout, before the user has arranged one: room for the docks below the personas.
+"""Room for the docks: the window's first layout, before the user has arranged one, and more room when
+View › Panel text size makes their text larger.
 
-Given once the window is on screen at the size it got (and the right-hand docks once they are built);
-a layout the window remembers is restored instead and this does nothing.
+The first layout is given once the window is on screen at the size it got (the right-hand docks once they
+are built); a layout the window remembers is restored instead and that does nothing.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDockWidget
 
 if TYPE_CHECKING:
     from sandbox.desktop.window import MainWindow
@@ -55,3 +57,33 @@ class FirstLayout:
         if self.right_pending and window.docks_installed:
             self.right_pending = False
             window.resizeDocks([window.panels.walkthrough], [RIGHT_DOCK_WIDTH], Qt.Orientation.Horizontal)
+
+
+def make_room_for_text(window: MainWindow, scale: float) -> None:
+    """Larger text chosen: the docks grow to show as much as before, never shrinking what the user sized.
+
+    The right-hand docks to their default width times ``scale``; the docks below the personas to their
+    default share times ``scale``, the personas keeping :data:`MIN_PERSONA_HEIGHT`.
+    """
+    if not window.docks_installed:
+        return
+    right = [dock for dock in (window.panels.walkthrough, window.panels.edge_cases) if _docked(window, dock)]
+    wanted = round(RIGHT_DOCK_WIDTH * scale)
+    if right and right[0].width() < wanted:
+        window.resizeDocks(right[:1], [wanted], Qt.Orientation.Horizontal)
+    below = [
+        dock
+        for dock in window.findChildren(QDockWidget)
+        if _docked(window, dock) and window.dockWidgetArea(dock) == Qt.DockWidgetArea.BottomDockWidgetArea
+    ]
+    if below:
+        current = below[0].height()
+        room = window.area.height() + current - MIN_PERSONA_HEIGHT
+        height = min(round(window.height() * BOTTOM_DOCK_SHARE * scale), room)
+        if height > current:
+            window.resizeDocks(below[:1], [height], Qt.Orientation.Vertical)
+
+
+def _docked(window: MainWindow, dock: QDockWidget) -> bool:
+    # On screen in the window: a dock tabbed behind another counts as visible, but shows nothing.
+    return dock.isVisible() and not dock.isFloating() and not dock.visibleRegion().isEmpty()

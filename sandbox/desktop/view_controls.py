@@ -15,7 +15,7 @@ from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QApplication, QDialog, QDockWidget, QMenu, QWidget
 
 from sandbox.desktop.browser import ZOOM_IN, ZOOM_OUT, ZOOM_RESET, PersonaBrowser
-from sandbox.desktop.first_layout import RIGHT_DOCK_WIDTH
+from sandbox.desktop.first_layout import make_room_for_text
 from sandbox.desktop.panel_text import NORMAL, TEXT_SIZES, TextSize, scale_text, text_size
 from sandbox.desktop.persona_area import TABS
 from sandbox.desktop.zoom import ACTUAL_SIZE, stored_zoom, zoom_label, zoomed_in, zoomed_out
@@ -207,16 +207,10 @@ class ViewControls(QObject):
         self.apply_text_size()
 
     def choose_text_size(self, size: TextSize) -> None:
-        """View › Panel text size chosen: the text at ``size``, and the right-hand docks made wide enough
-        for their step names and fields at that size (never narrower than the reader made them)."""
+        """View › Panel text size chosen: the text at ``size``, and the docks given room for it (never less
+        than the reader gave them; see first_layout.py)."""
         self.set_text_size(size)
-        window = self.window
-        if not window.docks_installed:
-            return
-        shown = [dock for dock in (window.panels.walkthrough, window.panels.edge_cases) if dock.isVisible()]
-        wanted = round(RIGHT_DOCK_WIDTH * size.scale)
-        if shown and shown[0].width() < wanted:
-            window.resizeDocks(shown[:1], [wanted], Qt.Orientation.Horizontal)
+        make_room_for_text(self.window, size.scale)
 
     def apply_text_size(self) -> None:
         """Scale the docks' text to the chosen size (again after docks were added)."""

@@ -13,7 +13,7 @@ from pytestqt.qtbot import QtBot
 
 from sandbox.app import Sandbox
 from sandbox.desktop.browser import PersonaBrowser
-from sandbox.desktop.first_layout import RIGHT_DOCK_WIDTH
+from sandbox.desktop.first_layout import MIN_PERSONA_HEIGHT, RIGHT_DOCK_WIDTH
 from sandbox.desktop.main import close_window
 from sandbox.desktop.panel_text import EXTRA_LARGE, LARGE, NORMAL
 from sandbox.desktop.persona_area import SPLIT
@@ -155,6 +155,7 @@ def test_panel_text_size_scales_the_docks_text_and_rows(qtbot: QtBot, room: Main
     assert log.table.font().pointSizeF() == pytest.approx(base_points)
     assert walkthrough.list.font().pixelSize() == 13  # the steps a little larger than the rest
 
+    bottom_before = log.height()
     room.view_controls.text_size_actions[EXTRA_LARGE.key].trigger()
     assert log.table.font().pointSizeF() == pytest.approx(base_points * 1.5)
     assert log.table.verticalHeader().defaultSectionSize() == round(base_row * 1.5)
@@ -167,6 +168,9 @@ def test_panel_text_size_scales_the_docks_text_and_rows(qtbot: QtBot, room: Main
     assert flow.view.transform().m11() == pytest.approx(1.5)
     # The walkthrough widened for its step names at that size.
     qtbot.waitUntil(lambda: walkthrough.width() >= round(RIGHT_DOCK_WIDTH * 1.5) - 4)
+    # The panels below grow too, as far as the personas keep a usable page.
+    qtbot.waitUntil(lambda: log.height() > bottom_before)
+    assert room.area.height() >= MIN_PERSONA_HEIGHT
     # What a panel builds later is as large: a label made now inside the tracer.
     late = QLabel("built later", tracer.widget())
     late.ensurePolished()
@@ -177,10 +181,10 @@ def test_panel_text_size_scales_the_docks_text_and_rows(qtbot: QtBot, room: Main
     assert log.table.font().pointSizeF() == pytest.approx(base_points * 1.25)
     assert log.table.verticalHeader().defaultSectionSize() == round(base_row * 1.25)
 
-    wide = walkthrough.width()
+    wide, tall = walkthrough.width(), log.height()
     room.view_controls.text_size_actions[NORMAL.key].trigger()
     qtbot.wait(50)
-    assert walkthrough.width() == wide  # never made narrower than it is
+    assert (walkthrough.width(), log.height()) == (wide, tall)  # never made smaller than they are
     assert log.table.font().pointSizeF() == pytest.approx(base_points)
     assert log.table.verticalHeader().defaultSectionSize() == base_row
     assert walkthrough.list.font().pixelSize() == 13
