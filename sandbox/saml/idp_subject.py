@@ -12,7 +12,8 @@ one:
 - a NameID in another format than the application's (``unspecified`` aside), one qualified for another
   IdP (``NameQualifier``) or another service provider (``SPNameQualifier``), an encrypted identifier
   (JumpCloud publishes no encryption key) or a ``BaseID`` can name none of the application's users: it
-  is refused when the request arrives, before any login page;
+  is refused when the request arrives, before any login page, and judged again when the Response is
+  issued (an administrator may change the application's NameID format in between);
 - a User Console session of someone else is not used: the login page asks for the named user, saying
   who the application asked for; a login as someone else during the sign-in ends in the error Response;
 - the error is ``Responder`` with ``UnknownPrincipal``. Core §3.2.2.2 defines UnknownPrincipal as "the

@@ -48,7 +48,13 @@ from sandbox.jumpcloud.web.userconsole import AUTHENTICATED_AT_KEY, USER_SESSION
 from sandbox.saml.idp import AuthnRequestInfo, IdpError
 from sandbox.saml.idp_options import deactivated_refusal, no_session_refusal, not_authorized_refusal
 from sandbox.saml.idp_recheck import request_as_configured_now
-from sandbox.saml.idp_subject import RequestedSubject, names_user, other_user_refusal, passive_other_user_refusal
+from sandbox.saml.idp_subject import (
+    RequestedSubject,
+    names_user,
+    other_user_refusal,
+    passive_other_user_refusal,
+    subject_refusal,
+)
 from sandbox.webcommon import work
 
 bp = Blueprint("idp", __name__)
@@ -160,6 +166,12 @@ def continue_login(name: str) -> Response | str | tuple[str, int]:
         return deactivated(application, user, idp_initiated=idp_initiated, request_trace_id=trace_id)
     if asked is not None and asked.refusal is not None:
         return send_refusal(application, user, flow_id, pending, asked, asked.refusal)
+    if asked is not None and asked.options.subject is not None:
+        # Judged again as the application is now: its NameID format or IdP Entity ID may have changed meanwhile.
+        idp = sso.idp_settings(application, system().base_url)
+        changed = subject_refusal(asked.options.subject, idp.name_id_format, idp.entity_id, asked.issuer)
+        if changed is not None:
+            return send_refusal(application, user, flow_id, pending, asked, changed)
     if user is None:
         if asked is not None and asked.is_passive:
             return send_refusal(application, None, flow_id, pending, asked, no_session_refusal())

@@ -195,6 +195,15 @@ def test_a_subject_in_a_format_the_application_does_not_send_is_refused_before_a
     assert [check["name"] for check in trace["checks"] if not check["ok"]] == ["subject"]
 
 
+def test_a_subject_is_judged_again_when_the_application_changes_during_the_login(
+    interop: Interop, sp: IndependentSp
+) -> None:
+    page = _go(interop, sp.redirect_url(subject=_subject("ada@example.com")))
+    assert "/userconsole/login" in str(page.url)
+    interop.update_config(nameIdFormat="persistent")
+    _unknown_principal(interop, sp, _log_in(interop, page, "ada"), "this application's NameIDs are persistent")
+
+
 def test_a_subject_qualified_for_another_service_provider_is_refused(interop: Interop, sp: IndependentSp) -> None:
     subject = saml.Subject(
         name_id=saml.NameID(text="ada@example.com", format=NAMEID_FORMAT_EMAILADDRESS, sp_name_qualifier="https://x/")
