@@ -288,6 +288,12 @@ def test_the_hold_can_be_paused_and_is_announced_only_now_and_then(
     assert browser.js("document.getElementById('hold-pause').getAttribute('aria-pressed')") == "true"
     assert "paused" in browser.js(announced).lower()
     paused_at = browser.js(counter)
+    shots = os.environ.get("SANDBOX_A11Y_SCREENSHOTS")
+    if shots:
+        Path(shots).mkdir(parents=True, exist_ok=True)
+        painted = datetime.now(UTC)
+        wait_for(lambda: (datetime.now(UTC) - painted).total_seconds() > 0.5, 5, "the pressed button to be painted")
+        browser.screenshot(Path(shots) / "console-hold-paused.png")
     started = datetime.now(UTC)
     wait_for(lambda: (datetime.now(UTC) - started).total_seconds() > 1.6, 5, "time to pass")
     assert browser.js(counter) == paused_at, "the countdown went on while paused"
