@@ -276,7 +276,7 @@ def test_no_serious_or_critical_violation(
 def test_the_hold_can_be_paused_and_is_announced_only_now_and_then(
     console: Console, browsers: dict[str, PortalBrowser]
 ) -> None:
-    """WCAG 2.2.1: a time limit the user can stop; the live region does not speak every second."""
+    """WCAG 2.2.1: a time limit the user can stop, by keys; the live region does not speak every second."""
     browser = browsers["engineer"]
     browser.resize(WIDE)
     browser.load(f"{console.base}/saml2/{console.travel}")
@@ -284,7 +284,9 @@ def test_the_hold_can_be_paused_and_is_announced_only_now_and_then(
     assert browser.js("document.getElementById('hold-countdown').closest('[aria-live]') === null")
     announced = "document.getElementById('hold-announcement').textContent"
     assert "600 seconds" in browser.js(announced)
-    browser.js("document.getElementById('hold-pause').click(); true")
+    # By keys: Tab to Pause countdown (past Post now), Space presses it.
+    browser.tab_to(lambda f: f["tag"] == "button" and f["text"] == "Pause countdown", "Pause countdown")
+    browser.press(Qt.Key.Key_Space)
     assert browser.js("document.getElementById('hold-pause').getAttribute('aria-pressed')") == "true"
     assert "paused" in browser.js(announced).lower()
     paused_at = browser.js(counter)
@@ -297,7 +299,7 @@ def test_the_hold_can_be_paused_and_is_announced_only_now_and_then(
     started = datetime.now(UTC)
     wait_for(lambda: (datetime.now(UTC) - started).total_seconds() > 1.6, 5, "time to pass")
     assert browser.js(counter) == paused_at, "the countdown went on while paused"
-    browser.js("document.getElementById('hold-pause').click(); true")
+    browser.press(Qt.Key.Key_Space)
     assert browser.js("document.getElementById('hold-pause').getAttribute('aria-pressed')") == "false"
     wait_for(lambda: browser.js(counter) != paused_at, 5, "the countdown to go on")
     assert browser.url.endswith(f"/saml2/{console.travel}") or "/continue" in browser.url

@@ -195,6 +195,19 @@ def test_a_subject_in_a_format_the_application_does_not_send_is_refused_before_a
     assert [check["name"] for check in trace["checks"] if not check["ok"]] == ["subject"]
 
 
+def test_by_http_post_the_named_user_still_needs_a_group_bound_to_the_application(
+    interop: Interop, sp: IndependentSp
+) -> None:
+    action, fields = sp.post_form(subject=_subject("bob@example.com"))
+    started = interop.browser.post(action, data=fields)
+    assert started.status_code == 303
+    page = _go(interop, urljoin(action, started.headers["location"]))
+    assert "asked JumpCloud to sign in" in page.text and "bob@example.com" in page.text
+    refused = _log_in(interop, page, "bob")
+    assert refused.status_code == 403 and "Access denied" in refused.text and "SAMLResponse" not in refused.text
+    assert _latest_sso_event(interop)["error_message"] == "not authorized"
+
+
 def test_a_subject_is_judged_again_when_the_application_changes_during_the_login(
     interop: Interop, sp: IndependentSp
 ) -> None:
