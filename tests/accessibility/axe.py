@@ -177,6 +177,16 @@ _UNREACHED = """JSON.stringify((function () {
 })())"""
 
 
+# The page's count of released keys, its listener added on the first call.
+_COUNT_KEYS = """(function () {
+  if (window.__keysUp === undefined) {
+    window.__keysUp = 0;
+    window.addEventListener('keyup', function () { window.__keysUp += 1; }, true);
+  }
+  return window.__keysUp;
+})()"""
+
+
 class PortalBrowser:
     """A QtWebEngine view with cookies of its own (an off-the-record profile), as one persona's browser."""
 
@@ -272,20 +282,44 @@ class PortalBrowser:
         """What has the keyboard focus in the page: tag, type, name, accessible text, href and its ring."""
         return dict(json.loads(self.js(_FOCUSED)))
 
-    def press(self, key: Qt.Key, modifier: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier) -> None:
-        from pytestqt.qtbot import QtBot
+    def take_keyboard(self) -> None:
+        """Give this view the keyboard, as a click on its window would.
 
+        Done only when it has lost it: Chromium answers a focus change by moving the page's own focus,
+        which would spoil a walk with Tab half-way.
+        """
+        if self.key_target.hasFocus():
+            return
         self.view.activateWindow()
         self.key_target.setFocus()
-        QtBot.keyClick(self.key_target, key, modifier)
-        # Let Chromium handle the key before anyone asks where the focus is.
         self.js("true")
 
-    def type_text(self, text: str) -> None:
+    def _keys_seen(self) -> int:
+        """How many keys the page has seen released (counted from the first call on each page)."""
+        return int(self.js(_COUNT_KEYS))
+
+    def _after_keys(self, count: int, send: Callable[[], None], wait: bool) -> None:
+        # Keys reach the page on another channel than scripts do: a script run straight after a key
+        # can answer from before it. Waiting for the page's own keyup of each key closes that gap.
+        self.take_keyboard()
+        before = self._keys_seen() if wait else 0
+        send()
+        if wait:
+            wait_for(lambda: self._keys_seen() >= before + count, 10, "the page to take the keys")
+
+    def press(
+        self, key: Qt.Key, modifier: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier, *, wait: bool = True
+    ) -> None:
+        """One key, and (unless it leaves the page, ``wait=False``) the page done with it."""
         from pytestqt.qtbot import QtBot
 
-        QtBot.keyClicks(self.key_target, text)
-        self.js("true")
+        self._after_keys(1, lambda: QtBot.keyClick(self.key_target, key, modifier), wait)
+
+    def type_text(self, text: str) -> None:
+        """``text`` typed into the focused field."""
+        from pytestqt.qtbot import QtBot
+
+        self._after_keys(len(text), lambda: QtBot.keyClicks(self.key_target, text), True)
 
     def tab_to(self, matches: Callable[[dict[str, Any]], bool], what: str, limit: int = 80) -> dict[str, Any]:
         """Press Tab until the focused element ``matches``; fail if ``limit`` presses never reach it.
@@ -308,6 +342,7 @@ class PortalBrowser:
         every control the page shows.
         """
         problems: list[str] = []
+        self.take_keyboard()
         if not self.js(_FOCUS_FIRST):
             return problems
         stuck = 0

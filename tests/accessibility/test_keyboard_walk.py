@@ -47,7 +47,7 @@ def field(name: str) -> Any:
 
 def follow(browser: PortalBrowser, what: str) -> None:
     """Enter on the focused link or button, and wait for the page it opens."""
-    browser.wait_for_navigation(lambda: browser.press(Qt.Key.Key_Return), what)
+    browser.wait_for_navigation(lambda: browser.press(Qt.Key.Key_Return, wait=False), what)
 
 
 def fill(browser: PortalBrowser, name: str, text: str) -> None:
