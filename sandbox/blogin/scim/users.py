@@ -23,6 +23,7 @@ from sandbox.blogin.models.people import ADMINISTRATOR, is_user_name_clash
 from sandbox.blogin.scim.representation import user_columns, user_resource
 from sandbox.blogin.scim.storable import check_user_columns
 from sandbox.blogin.services.audit import record_audit
+from sandbox.blogin.services.user_claims import claim_user_names
 from sandbox.direct_sql import DirectSelect, DirectWrite, Work
 from sandbox.events import utc_now
 from sandbox.passwords import hash_password
@@ -177,6 +178,8 @@ def create_user(session: Work, user: NewUser) -> tuple[Any, Teams, int]:
     client sends its own username, and one person must not end up with two accounts.
     """
     columns = user.columns
+    # On PostgreSQL a sign-in's JIT creation of the same person waits for this create, or this for it.
+    claim_user_names(session, columns["user_name_key"], columns["email"])
     [facts] = _CREATE_FACTS.all(session, {"key": columns["user_name_key"], "email": columns["email"]})
     if facts.holder is not None:
         _taken(columns["user_name_key"])

@@ -14,6 +14,7 @@ from sandbox.blogin.models import User
 from sandbox.blogin.models.base import column_length, utc_now
 from sandbox.blogin.models.people import is_user_name_clash
 from sandbox.blogin.services.audit import record_audit
+from sandbox.blogin.services.user_claims import claim_user_names
 from sandbox.blogin.sso.errors import SsoRejected
 from sandbox.direct_sql import DirectSelect, Work, orm_session
 
@@ -208,6 +209,10 @@ def provision(work: Work, configuration: JitSettings, identity: AssertedIdentity
     profile = {column: identity.first(*names) for column, names in PROFILE_ATTRIBUTES.items()}
     _check_lengths(email, profile)
     found = find_user(work, email)
+    if found is None and claim_user_names(work, email):
+        # On PostgreSQL a SCIM create of this person (by userName or email) may have been under way: it is
+        # decided now, so look again.
+        found = find_user(work, email)
     if found is None:
         if not configuration.jit_enabled:
             raise SsoRejected(

@@ -313,3 +313,54 @@ def test_a_first_sign_in_that_meets_its_user_just_created_signs_in_as_that_user(
     assert events(blogin, "user_created_jit", email) == []
     assert [event["detail"]["user_id"] for event in events(blogin, "user_updated_jit", email)] == [user_id]
     assert [event["detail"]["user_id"] for event in events(blogin, "user_login", email)] == [user_id]
+
+
+def accounts_with_email(sandbox: Sandbox, email: str) -> list[User]:
+    with sandbox.blogin.database.sessions() as session:
+        return list(session.scalars(select(User).where(User.email == email)))
+
+
+def test_a_sign_in_racing_a_scim_create_of_the_same_person_under_another_user_name(
+    blogin: Sandbox, idp: TestIdentityProvider, token: str
+) -> None:
+    """JIT names a person by their email, JumpCloud by its own username: one person, never two accounts."""
+    for round_number in range(ROUNDS * 2):
+        email = f"linked{round_number}@acme.example"
+        body = scim_user(f"linked{round_number}", emails=[{"value": email, "primary": True}])
+        browser = Browser(blogin, sign_in_response(idp, blogin, email, "Jit"))
+        try:
+            signed_in, created = together(browser.finish_sign_in, partial(scim, blogin, token, "POST", "/Users", body))
+            assert signed_in.status_code == 303, signed_in.text
+            assert created.status_code == 201, created.text
+            [account] = accounts_with_email(blogin, email)
+            # Either the create came first and the sign-in found it by email, or the sign-in made the account
+            # and the create linked it: the same account either way, now SCIM's.
+            assert created.json()["id"] == account.id
+            assert (account.user_name, account.source) == (f"linked{round_number}", "SCIM")
+            assert f"linked{round_number}" in browser.profile()
+        finally:
+            browser.close()
+
+
+def test_a_scim_create_waits_for_a_sign_in_creating_the_same_person(blogin: Sandbox, token: str) -> None:
+    email = "waiting@acme.example"
+    body = scim_user("waiting", emails=[{"value": email, "primary": True}])
+    results: list[httpx.Response] = []
+    with blogin.blogin.database.sessions() as sign_in:
+        # A sign-in in the middle of its JIT creation: it holds the claim on the email and has written the user.
+        sign_in.execute(text("SELECT pg_advisory_xact_lock(hashtext(:name))"), {"name": f"blogin.users:{email}"})
+        jit = User(user_name=email, user_name_key=email, email=email, source="JIT")
+        sign_in.add(jit)
+        sign_in.flush()
+        thread = threading.Thread(target=lambda: results.append(scim(blogin, token, "POST", "/Users", body)))
+        thread.start()
+        assert waits_for_a_lock(blogin)
+        sign_in.commit()
+        thread.join(timeout=30)
+    [created] = results
+    # The create saw the account the sign-in made, and linked it rather than making a second one.
+    assert created.status_code == 201, created.text
+    assert created.json()["id"] == jit.id
+    [account] = accounts_with_email(blogin, email)
+    assert (account.user_name, account.source, account.linked_from) == ("waiting", "SCIM", "JIT")
+    assert len(events(blogin, "scim_user_linked", "waiting")) == 1
