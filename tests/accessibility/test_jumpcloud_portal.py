@@ -48,6 +48,19 @@ def _refuse_user_form(browser: PortalBrowser) -> None:
     assert "The user was not saved" in browser.text()
 
 
+def _refuse_sso_form(browser: PortalBrowser) -> None:
+    """save with an ACS URL that is not one: the SSO tab comes back with the field marked."""
+    browser.wait_for_navigation(
+        lambda: browser.js(
+            "const f = document.getElementById('sso-form');"
+            "f.querySelector('[name=acs_urls]').value = 'not a url'; f.submit(); true;"
+        ),
+        "the refused SSO tab",
+    )
+    assert "Nothing was saved" in browser.text()
+    assert browser.js("document.querySelector('[name=acs_urls]').getAttribute('aria-invalid')") == "true"
+
+
 def _open_event(browser: PortalBrowser) -> None:
     """The first event's record opened, as a click on its name does."""
     assert browser.js("const d = document.querySelector('.events details'); d.open = true; !!d")
@@ -70,6 +83,7 @@ PAGES = [
     PortalPage("application-new", lambda c: f"{c.base}/applications/new/custom-saml"),
     PortalPage("application-created", lambda c: f"{c.base}/applications/{c.application_id}/created"),
     PortalPage("application-sso", lambda c: f"{c.base}/applications/{c.application_id}/sso"),
+    PortalPage("application-sso-refused", lambda c: f"{c.base}/applications/{c.application_id}/sso", _refuse_sso_form),
     PortalPage("application-groups", lambda c: f"{c.base}/applications/{c.application_id}/groups"),
     PortalPage("identity-management", lambda c: f"{c.base}/applications/{c.application_id}/identity-management"),
     PortalPage("manual-import", lambda c: f"{c.base}/applications/{c.application_id}/identity-management/import"),
