@@ -273,12 +273,20 @@ def test_no_serious_or_critical_violation(
         assert browser.page_overflow() == 0, f"{page.name} scrolls sideways at {width} px"
 
 
+@pytest.fixture
+def keyboard_browser(qapp: QApplication, console: Console) -> Iterator[PortalBrowser]:
+    """A browser of its own, the window keys go to (the shared ones stay open behind it)."""
+    browser = PortalBrowser()
+    yield browser
+    browser.close()
+
+
 def test_the_hold_can_be_paused_and_is_announced_only_now_and_then(
-    console: Console, browsers: dict[str, PortalBrowser]
+    console: Console, keyboard_browser: PortalBrowser
 ) -> None:
     """WCAG 2.2.1: a time limit the user can stop, by keys; the live region does not speak every second."""
-    browser = browsers["engineer"]
-    browser.resize(WIDE)
+    browser = keyboard_browser
+    _sign_in(browser, console.base, ENGINEERS[0].username)
     browser.load(f"{console.base}/saml2/{console.travel}")
     counter = "document.getElementById('hold-countdown').textContent"
     assert browser.js("document.getElementById('hold-countdown').closest('[aria-live]') === null")
@@ -305,24 +313,21 @@ def test_the_hold_can_be_paused_and_is_announced_only_now_and_then(
     assert browser.url.endswith(f"/saml2/{console.travel}") or "/continue" in browser.url
 
 
-def test_sign_in_to_blogin_with_the_keyboard_only(qapp: QApplication, console: Console) -> None:
+def test_sign_in_to_blogin_with_the_keyboard_only(console: Console, keyboard_browser: PortalBrowser) -> None:
     """User Console login, typed and submitted by keys; the BlogIn tile opened with Enter; BlogIn's home."""
-    browser = PortalBrowser()
-    try:
-        browser.load(f"{console.base}/userconsole/login")
-        browser.tab_to(lambda f: f["name"] == "login", "the login field")
-        browser.type_text(ENGINEERS[1].username)
-        browser.tab_to(lambda f: f["name"] == "password", "the password field")
-        browser.type_text(USER_PASSWORD)
-        browser.tab_to(lambda f: f["tag"] == "button" and f["text"] == "User Login", "User Login")
-        browser.wait_for_navigation(lambda: browser.press(Qt.Key.Key_Return), "the User Console")
-        assert browser.url.endswith("/userconsole"), browser.url
-        tile = browser.tab_to(lambda f: f["href"].endswith(f"/saml2/{console.blogin}"), "the BlogIn tile")
-        assert tile["text"].startswith("BlogIn"), tile
-        browser.press(Qt.Key.Key_Return)
-        blogin = console.sandbox.blogin.base_url
-        wait_for(lambda: browser.url.rstrip("/") == blogin or browser.url.startswith(f"{blogin}/?"), 30, "BlogIn")
-        wait_for(lambda: browser.js("document.readyState") == "complete", 10, "BlogIn's page to settle")
-        assert "Grace" in browser.text(), browser.text()[:500]
-    finally:
-        browser.close()
+    browser = keyboard_browser
+    browser.load(f"{console.base}/userconsole/login")
+    browser.tab_to(lambda f: f["name"] == "login", "the login field")
+    browser.type_text(ENGINEERS[1].username)
+    browser.tab_to(lambda f: f["name"] == "password", "the password field")
+    browser.type_text(USER_PASSWORD)
+    browser.tab_to(lambda f: f["tag"] == "button" and f["text"] == "User Login", "User Login")
+    browser.wait_for_navigation(lambda: browser.press(Qt.Key.Key_Return), "the User Console")
+    assert browser.url.endswith("/userconsole"), browser.url
+    tile = browser.tab_to(lambda f: f["href"].endswith(f"/saml2/{console.blogin}"), "the BlogIn tile")
+    assert tile["text"].startswith("BlogIn"), tile
+    browser.press(Qt.Key.Key_Return)
+    blogin = console.sandbox.blogin.base_url
+    wait_for(lambda: browser.url.rstrip("/") == blogin or browser.url.startswith(f"{blogin}/?"), 30, "BlogIn")
+    wait_for(lambda: browser.js("document.readyState") == "complete", 10, "BlogIn's page to settle")
+    assert "Grace" in browser.text(), browser.text()[:500]
