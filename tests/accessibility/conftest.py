@@ -99,7 +99,8 @@ def _build(sandbox: Sandbox) -> Content:
 
 
 @pytest.fixture(scope="package")
-def content(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Content]:
+def content(qapp: QApplication, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Content]:
+    """The sandbox with its content; building it waits in Qt's event loop, hence the QApplication."""
     axe_source()  # fails at once, with how to install it, when axe-core is missing
     data = Path(tmp_path_factory.mktemp("accessibility")) / "data"
     with Sandbox(Settings(data_dir=data, jumpcloud_port=0, blogin_port=0)) as sandbox:
