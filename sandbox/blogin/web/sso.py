@@ -17,7 +17,7 @@ from flask import (
     url_for,
 )
 from flask.blueprints import BlueprintSetupState
-from markupsafe import Markup, escape
+from markupsafe import Markup
 from werkzeug.wrappers import Response
 
 from sandbox.blogin.sso.configuration import (
@@ -38,6 +38,7 @@ from sandbox.blogin.sso.jit import format_name
 from sandbox.blogin.sso.signin import consume_response, record_rejection, start_login
 from sandbox.blogin.web.auth import LOGIN_OPTIONS_KEY, sign_in
 from sandbox.blogin.web.context import admin_required, current_user, system
+from sandbox.blogin.web.display import shown
 from sandbox.direct_sql import DirectTraces
 from sandbox.saml.keys import certificate_facts
 from sandbox.saml.metadata import BINDING_NAMES, MetadataError
@@ -62,13 +63,9 @@ def login_option(next_url: str) -> str | None:
     if not configuration.enabled or not configuration.idp_configured:
         return None
     href = url_for("sso.login", next=next_url)
-    via = (
-        f'<div style="text-align:center;color:#6e7a86;font-size:12px;margin:6px 0 0">'
-        f"via {escape(configuration.name)}</div>"
-        if configuration.name
-        else ""
-    )
-    return str(Markup('<a class="btn btn-sso btn-block" href="{}">Log in with SSO</a>{}').format(href, Markup(via)))
+    # The configuration's name, as the admin typed it (any script, any length): it wraps inside the card.
+    via = Markup('<div class="sso-via">via {}</div>').format(shown(configuration.name)) if configuration.name else ""
+    return str(Markup('<a class="btn btn-sso btn-block" href="{}">Log in with SSO</a>{}').format(href, via))
 
 
 @bp.record_once

@@ -8,6 +8,7 @@ import httpx
 import pytest
 
 from sandbox.app import Sandbox
+from sandbox.http import http_client
 from sandbox.saml.keys import KeyPair, generate_key_pair
 from sandbox.saml.metadata import build_idp_metadata
 from tests.integration.blogin_sso.conftest import configure, field_errors
@@ -94,3 +95,21 @@ def test_a_well_formed_manual_entry_still_saves(admin: httpx.Client, sso_sandbox
     answer = manual(admin, sso_sandbox, idp_pair, sso_url="https://idp.pasted.test:8443/sso?tenant=acme")
     assert answer.status_code == 302, field_errors(answer.text)
     assert "https://idp.pasted.test:8443/sso?tenant=acme" in tab_text(admin, sso_sandbox)
+
+
+def test_the_configuration_name_on_the_login_page_stays_in_the_card(
+    admin: httpx.Client, sso_sandbox: Sandbox, idp_pair: KeyPair
+) -> None:
+    name = "Acme\u202eOkta" + "N" * 100
+    assert manual(admin, sso_sandbox, idp_pair, enabled="on", name=name).status_code == 302
+    try:
+        with http_client() as visitor:
+            login = visitor.get(f"{sso_sandbox.blogin.base_url}/login").text
+        # Its own line, wrapping inside the card (blogin.css), the override shown rather than obeyed.
+        expected = (
+            '<div class="sso-via">via <bdi>Acme<span class="control-char" '
+            f'title="U+202E RIGHT-TO-LEFT OVERRIDE">RLO</span>Okta{"N" * 100}</bdi></div>'
+        )
+        assert expected in login
+    finally:
+        assert manual(admin, sso_sandbox, idp_pair, enabled=None, name="").status_code == 302
