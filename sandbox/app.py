@@ -182,9 +182,11 @@ class Sandbox:
                     connection.close()
 
     def reset(self) -> None:
-        """Both systems back to first-run state, servers kept running."""
-        self.jumpcloud.reset()
-        self.blogin.reset()
+        """Both systems back to first-run state, servers kept running; JumpCloud's provisioning is paused
+        until both are, so nothing is sent to a BlogIn half reset."""
+        with self.jumpcloud.background_paused():
+            self.jumpcloud.reset()
+            self.blogin.reset()
         log.info("sandbox reset")
 
     def stop(self) -> None:

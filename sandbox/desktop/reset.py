@@ -1,4 +1,4 @@
-"""File › Reset sandbox… underneath: both systems back to first-run state, provisioning paused meanwhile."""
+"""File › Reset sandbox… underneath: what the question says of a provisioning run still going on."""
 
 from __future__ import annotations
 
@@ -17,19 +17,3 @@ def undelivered_changes(sandbox: Sandbox) -> int:
     except Exception:  # the count only adds a sentence to the question
         log.warning("could not count the provisioning operations still pending", exc_info=True)
         return 0
-
-
-def reset_both_systems(sandbox: Sandbox) -> None:
-    """Reset both systems, JumpCloud's provisioning worker stopped meanwhile and started again after.
-
-    Tables dropped under a provisioning run would fail its deliveries half-way (foreign keys, tables
-    missing); stopped, the request under way finishes first and the rest goes with the reset.
-    """
-    worker = sandbox.jumpcloud.provisioning.worker
-    was_running = worker.running
-    sandbox.jumpcloud.stop_background()
-    try:
-        sandbox.reset()
-    finally:
-        if was_running:
-            sandbox.jumpcloud.start_background()

@@ -278,10 +278,10 @@ class MainWindow(QMainWindow):
     def reset_sandbox(self) -> bool:
         """File › Reset sandbox…: after confirmation, both systems back to first-run state.
 
-        A provisioning run still going is paused for it (see reset.py); the question says it is going on.
+        A provisioning run still going is paused for it; the question says it is going on.
         """
         from sandbox.desktop.dialogs import confirm_reset
-        from sandbox.desktop.reset import reset_both_systems, undelivered_changes
+        from sandbox.desktop.reset import undelivered_changes
 
         undelivered = undelivered_changes(self.sandbox)
         if not confirm_reset(self, undelivered):
@@ -291,7 +291,7 @@ class MainWindow(QMainWindow):
         QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         try:
             self.bridge.drain()
-            reset_both_systems(self.sandbox)
+            self.sandbox.reset()  # provisioning paused meanwhile (JumpCloud.background_paused)
         finally:
             QApplication.restoreOverrideCursor()
         self.start_afresh()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import select
@@ -22,6 +24,7 @@ from sandbox.jumpcloud.services.integration_state import (
 from sandbox.jumpcloud.services.provisioning import Provisioning
 from sandbox.passwords import hash_password
 from sandbox.settings import JUMPCLOUD_HOST
+from sandbox.snapshot import StringRewrite
 from sandbox.system import MockSystem
 
 log = logging.getLogger("sandbox.jumpcloud")
@@ -107,3 +110,30 @@ class JumpCloud(MockSystem):
     def stop_background(self) -> None:
         """Stop the provisioning worker; operations not yet delivered stay queued for the next start."""
         self.provisioning.stop()
+
+    @contextmanager
+    def background_paused(self) -> Iterator[None]:
+        """The provisioning worker stopped while the database is replaced, and started again after if it ran.
+
+        Tables dropped under a provisioning run would fail its deliveries half-way (foreign keys, tables
+        missing), and a delivery finishing meanwhile would record its result in the new state: the
+        request under way finishes first, and its result goes with the state it belonged to.
+        """
+        was_running = self.provisioning.running
+        self.stop_background()
+        try:
+            yield
+        finally:
+            self.provisioning.forget_deliveries()
+            if was_running:
+                self.start_background()
+
+    def reset(self) -> None:
+        """Back to first-run state, provisioning paused meanwhile."""
+        with self.background_paused():
+            super().reset()
+
+    def import_snapshot(self, snapshot: dict[str, Any], *, rewrite: StringRewrite | None = None) -> None:
+        """Replace the whole database with ``snapshot``, provisioning paused meanwhile."""
+        with self.background_paused():
+            super().import_snapshot(snapshot, rewrite=rewrite)

@@ -57,19 +57,12 @@ def apply_scenario(sandbox: Sandbox, scenario: ScenarioFile) -> None:
     rewrite = _port_rewrite(
         scenario.base_urls, {"jumpcloud": sandbox.jumpcloud.base_url, "blogin": sandbox.blogin.base_url}
     )
-    pause: Callable[[], None] | None = getattr(sandbox.jumpcloud, "stop_background", None)
-    resume: Callable[[], None] | None = getattr(sandbox.jumpcloud, "start_background", None)
-    was_running = bool(getattr(sandbox.jumpcloud, "background_running", sandbox.started))
-    if pause is not None:
-        pause()
-    try:
-        sandbox.jumpcloud.import_snapshot(scenario.snapshots["jumpcloud"], rewrite=rewrite)
-        sandbox.blogin.import_snapshot(scenario.snapshots["blogin"], rewrite=rewrite)
-    except SnapshotError as error:
-        raise ScenarioError(str(error)) from error
-    finally:
-        if resume is not None and was_running:
-            resume()
+    with sandbox.jumpcloud.background_paused():
+        try:
+            sandbox.jumpcloud.import_snapshot(scenario.snapshots["jumpcloud"], rewrite=rewrite)
+            sandbox.blogin.import_snapshot(scenario.snapshots["blogin"], rewrite=rewrite)
+        except SnapshotError as error:
+            raise ScenarioError(str(error)) from error
     log.info("scenario %r loaded", scenario.title)
 
 

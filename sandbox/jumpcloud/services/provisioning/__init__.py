@@ -53,6 +53,11 @@ class Provisioning:
         if worker is not None:
             worker.wake()
 
+    @property
+    def running(self) -> bool:
+        """Whether the outbox worker is delivering (False before it exists)."""
+        return self._worker is not None and self._worker.running
+
     def start(self) -> None:
         self.worker.start()
 
@@ -62,6 +67,11 @@ class Provisioning:
         for thread in self._imports:
             thread.join(timeout=30)
         self._imports = [t for t in self._imports if t.is_alive()]
+
+    def forget_deliveries(self) -> None:
+        """The database was replaced while stopped: results of earlier deliveries are never recorded."""
+        if self._worker is not None:
+            self._worker.forget_deliveries()
 
     def start_import(self, application_id: str, scim_ids: list[str], initiator: Initiator, recipient: str) -> None:
         """A manual import of 100 users or more: runs in the background, reports to the Mailbox."""

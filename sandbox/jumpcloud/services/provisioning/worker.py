@@ -91,7 +91,8 @@ class ProvisioningWorker:
     def start(self) -> None:
         if self.running:
             return
-        self._stopping.clear()
+        # A stop event of its own for each dispatcher: one that outlived a stop's timeout never resumes.
+        self._stopping = threading.Event()
         # Each delivery thread keeps its own connections: one shared pool makes the threads queue on
         # its lock, and plain-http SCIM requests skip httpx (see sandbox.scim.http11).
         self._http = KeepAlivePool(per_origin=2)
@@ -99,12 +100,16 @@ class ProvisioningWorker:
         self._local = threading.local()
         self._tasks = queue.SimpleQueue()
         self._delivery_threads = [
-            threading.Thread(target=self._deliveries, args=(self._tasks,), name=f"jumpcloud-scim_{n}", daemon=True)
+            threading.Thread(
+                target=self._deliveries, args=(self._tasks, self._finished), name=f"jumpcloud-scim_{n}", daemon=True
+            )
             for n in range(self.delivery_threads)
         ]
         for thread in self._delivery_threads:
             thread.start()
-        self._thread = threading.Thread(target=self._run, name="jumpcloud-provisioning", daemon=True)
+        self._thread = threading.Thread(
+            target=self._run, args=(self._stopping,), name="jumpcloud-provisioning", daemon=True
+        )
         self._thread.start()
         log.info("provisioning worker started with %d delivery threads", self.delivery_threads)
 
@@ -128,6 +133,15 @@ class ProvisioningWorker:
         self._delivery_threads = []
         self._http.close()
         log.info("provisioning worker stopped")
+
+    def forget_deliveries(self) -> None:
+        """The database was replaced (a reset, a scenario loaded) while the worker was stopped: results of
+        deliveries from before, finished or still under way, belong to the state that is gone and are
+        never recorded. Their delivery threads report to a queue nobody reads any more."""
+        if self.running:
+            raise RuntimeError("stop the provisioning worker before replacing its database")
+        self._finished = queue.SimpleQueue()
+        self._inflight.clear()
 
     def wake(self) -> None:
         """New operations were committed."""
@@ -153,12 +167,14 @@ class ProvisioningWorker:
 
     # -- the dispatcher thread -------------------------------------------------------------------
 
-    def _run(self) -> None:
+    def _run(self, stop: threading.Event) -> None:
         while True:
             try:
                 # Cleared before looking for work, so a wake-up arriving meanwhile is not lost.
                 self._wakeup.clear()
-                stopping = self._stopping.is_set()
+                stopping = stop.is_set()
+                if stopping and stop is not self._stopping:
+                    return  # stopped, and a newer dispatcher has taken over: what is left is its own
                 self._apply_finished()
                 if stopping:
                     if not self._inflight:
@@ -231,8 +247,11 @@ class ProvisioningWorker:
             self._tasks.put(chunk)
         return len(jobs)
 
-    def _deliveries(self, tasks: queue.SimpleQueue[Job | list[Job] | None]) -> None:
-        """A delivery thread: jobs delivered and chunks looked up as they come, until told to stop."""
+    def _deliveries(
+        self, tasks: queue.SimpleQueue[Job | list[Job] | None], finished: queue.SimpleQueue[Outcome]
+    ) -> None:
+        """A delivery thread: jobs delivered and chunks looked up as they come, until told to stop; each
+        outcome goes to ``finished``, the results queue of the state the job was claimed from."""
         while True:
             task = tasks.get()
             if task is None:
@@ -245,7 +264,7 @@ class ProvisioningWorker:
             except Exception as error:  # the outcome must come back, or the job stays in flight
                 log.exception("delivery of %s %s failed unexpectedly", task.operation, task.resource_id)
                 outcome = _unexpected(task, error)
-            self._finished.put(outcome)
+            finished.put(outcome)
             self._wakeup.set()
 
     def _deliver(self, job: Job) -> Outcome:
