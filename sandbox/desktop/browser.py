@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QChildEvent, QEvent, QObject, QPoint, Qt, QUrl, Signal
 from PySide6.QtGui import QKeySequence, QShortcut, QWheelEvent
-from PySide6.QtWebEngineCore import QWebEnginePage, QWebEngineProfile
+from PySide6.QtWebEngineCore import QWebEnginePage, QWebEnginePermission, QWebEngineProfile
 from PySide6.QtWebEngineWidgets import QWebEngineView
 from PySide6.QtWidgets import (
     QFrame,
@@ -37,11 +37,31 @@ ZOOM_IN, ZOOM_OUT, ZOOM_RESET = 1, -1, 0
 
 class PersonaPage(QWebEnginePage):
     """A persona's page: a link that opens a new tab or window (a Bookmark Application's tile in the
-    User Console) opens in this same browser instead, where Back returns; without this, nothing happened."""
+    User Console) opens in this same browser instead, where Back returns; without this, nothing happened.
+
+    A page's request for a permission is answered at once, since nobody is shown a question: unanswered,
+    it waits for ever (the Clipboard API's promise never settles, so a Copy button did nothing). Pages on
+    this computer (the sandbox's portals, an app a developer runs beside them) may use the clipboard, as a
+    browser lets a page copy on a click; every other request, and every other page, is refused, which
+    the page hears as a refusal it can handle.
+    """
+
+    def __init__(self, profile: QWebEngineProfile, parent: QObject | None = None) -> None:
+        super().__init__(profile, parent)
+        self.permissionRequested.connect(self._answer_permission)
 
     def createWindow(self, kind: QWebEnginePage.WebWindowType) -> QWebEnginePage:
         log.info("a page asked for a new %s: opened in the same persona browser", kind.name)
         return self
+
+    def _answer_permission(self, permission: QWebEnginePermission) -> None:
+        kind = permission.permissionType()
+        origin = permission.origin()
+        if kind == QWebEnginePermission.PermissionType.ClipboardReadWrite and is_local_host(origin.host()):
+            permission.grant()
+            return
+        log.info("refused %s to %s", kind.name, origin.toString())
+        permission.deny()
 
 
 class PersonaBrowser(QWidget):
