@@ -27,7 +27,7 @@ QFrame#personaHeader QComboBox QAbstractItemView { color: #1f2933; background: w
 QFrame#navigationBar { background: #f7f8fa; border-bottom: 1px solid #d9dee5; }
 QFrame#navigationBar QLineEdit {
     border: 1px solid #cfd6df; border-radius: 13px; padding: 3px 12px; background: white;
-    selection-background-color: #1a9d9b;
+    selection-background-color: #137a78;  /* white text on it: 5.1:1 (WCAG AA) */
 }
 QFrame#navigationBar QToolButton { border: none; border-radius: 4px; padding: 3px; }
 QFrame#navigationBar QToolButton:hover { background: #e3e8ee; }
