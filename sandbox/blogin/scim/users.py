@@ -243,8 +243,16 @@ def _link_jit_account(
 
 def replace_user(session: Work, row: Any, body: Any) -> tuple[Any, int]:
     """PUT: the user's attributes become exactly those given; answers (the user's values after the change,
-    version) for :func:`~sandbox.blogin.scim.representation.user_resource`."""
-    return _write(session, row, normalize(USER_TYPE, body), "replaced")
+    version) for :func:`~sandbox.blogin.scim.representation.user_resource`.
+
+    A PUT without ``active`` leaves it as it is. RFC 7644 §3.5.1 lets a server give an attribute left out
+    its default, but for ``active`` that default would quietly reactivate a deactivated user, giving back
+    access nobody asked for; only ``"active": true`` reactivates.
+    """
+    data = normalize(USER_TYPE, body)
+    if data.get("active") is None:
+        data["active"] = bool(row.active)
+    return _write(session, row, data, "replaced")
 
 
 def patch_user(session: Work, row: Any, teams: Teams, body: Any, base: str) -> tuple[Any, int]:

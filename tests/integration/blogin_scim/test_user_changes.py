@@ -142,6 +142,21 @@ def test_active_changes_deactivate_and_reactivate(running: Sandbox, scim: Scim, 
     assert back.json()["meta"]["version"] == 'W/"3"'
 
 
+def test_a_put_without_active_leaves_a_deactivated_user_deactivated(
+    running: Sandbox, scim: Scim, published: Published
+) -> None:
+    user = create(scim, "ida.inactive@acme.example", password="Correct-Horse-9")
+    path = f"/Users/{user['id']}"
+    assert scim.patch(path, [{"op": "replace", "path": "active", "value": False}]).status_code == 200
+    body = user_body("ida.inactive@acme.example", title="Editor")
+    del body["active"]
+    replaced = scim.put(path, body)
+    assert replaced.status_code == 200
+    assert replaced.json()["active"] is False and replaced.json()["title"] == "Editor"
+    assert not signs_in(running, "ida.inactive@acme.example", "Correct-Horse-9")
+    assert published.types() == ["scim_user_created", "scim_user_deactivated", "scim_user_updated"]
+
+
 def test_a_password_set_by_patch_or_put_signs_in(running: Sandbox, scim: Scim, published: Published) -> None:
     user = create(scim, "wanda.word@acme.example")
     path = f"/Users/{user['id']}"
