@@ -281,6 +281,16 @@ def keyboard_browser(qapp: QApplication, console: Console) -> Iterator[PortalBro
     browser.close()
 
 
+def _take_the_focus(browser: PortalBrowser) -> None:
+    """Make ``browser``'s window the active one: a page without the focus matches no ``:focus-visible``."""
+    browser.view.activateWindow()
+    handle = browser.view.window().windowHandle()
+    if handle is not None:
+        handle.requestActivate()
+    browser.key_target.setFocus()
+    wait_for(lambda: browser.js("document.hasFocus()") is True, 10, "the page to have the keyboard focus")
+
+
 def test_the_hold_can_be_paused_and_is_announced_only_now_and_then(
     console: Console, keyboard_browser: PortalBrowser
 ) -> None:
@@ -288,6 +298,7 @@ def test_the_hold_can_be_paused_and_is_announced_only_now_and_then(
     browser = keyboard_browser
     _sign_in(browser, console.base, ENGINEERS[0].username)
     browser.load(f"{console.base}/saml2/{console.travel}")
+    _take_the_focus(browser)
     counter = "document.getElementById('hold-countdown').textContent"
     assert browser.js("document.getElementById('hold-countdown').closest('[aria-live]') === null")
     announced = "document.getElementById('hold-announcement').textContent"
@@ -317,6 +328,7 @@ def test_sign_in_to_blogin_with_the_keyboard_only(console: Console, keyboard_bro
     """User Console login, typed and submitted by keys; the BlogIn tile opened with Enter; BlogIn's home."""
     browser = keyboard_browser
     browser.load(f"{console.base}/userconsole/login")
+    _take_the_focus(browser)
     browser.tab_to(lambda f: f["name"] == "login", "the login field")
     browser.type_text(ENGINEERS[1].username)
     browser.tab_to(lambda f: f["name"] == "password", "the password field")
@@ -324,6 +336,7 @@ def test_sign_in_to_blogin_with_the_keyboard_only(console: Console, keyboard_bro
     browser.tab_to(lambda f: f["tag"] == "button" and f["text"] == "User Login", "User Login")
     browser.wait_for_navigation(lambda: browser.press(Qt.Key.Key_Return), "the User Console")
     assert browser.url.endswith("/userconsole"), browser.url
+    _take_the_focus(browser)
     tile = browser.tab_to(lambda f: f["href"].endswith(f"/saml2/{console.blogin}"), "the BlogIn tile")
     assert tile["text"].startswith("BlogIn"), tile
     browser.press(Qt.Key.Key_Return)
