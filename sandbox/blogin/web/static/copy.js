@@ -6,8 +6,22 @@
 (function () {
   var keys = /Mac|iPhone|iPad/.test(navigator.platform) ? 'Press \u2318C' : 'Press Ctrl+C';
 
+  // Buttons named by aria-label keep that name when their text changes, so what they say is also put in
+  // a status region a screen reader reads out.
+  var status = null;
+  function announce(words) {
+    if (!status) {
+      status = document.createElement('span');
+      status.className = 'visually-hidden';
+      status.setAttribute('role', 'status');
+      document.body.appendChild(status);
+    }
+    status.textContent = words === 'Copied' ? 'Copied to the clipboard' : words;
+  }
+
   function say(button, words) {
     button.textContent = words;
+    announce(words);
     clearTimeout(button.copyTimer);
     button.copyTimer = setTimeout(function () { button.textContent = 'Copy'; }, words === 'Copied' ? 1500 : 4000);
   }
@@ -47,7 +61,8 @@
   function copy(button) {
     var field = button.dataset.copy ? document.getElementById(button.dataset.copy) : null;
     var text = field ? field.value : button.dataset.copyText;
-    if (commandCopy(text, field)) { say(button, 'Copied'); return; }
+    // The copy command moves the focus to what it selects; a keyboard user stays on the button.
+    if (commandCopy(text, field)) { button.focus(); say(button, 'Copied'); return; }
     var manual = function () { selectShown(button, field); say(button, keys); };
     if (!(navigator.clipboard && window.isSecureContext)) { manual(); return; }
     var settled = false;
