@@ -180,3 +180,23 @@ def test_tab_walks_the_login_page(keyboard_browser: PortalBrowser, blogin_conten
     keyboard_browser.load(f"{blogin_content.base}/login")
     problems = keyboard_browser.tab_through()
     assert not problems, "login:\n" + "\n".join(problems)
+
+
+def test_the_users_source_filter_waits_for_enter_from_the_keyboard(
+    blogin_admin: PortalBrowser, blogin_content: BlogInContent
+) -> None:
+    """Arrow keys move through the sources without reloading the list; Enter filters by the one shown."""
+    browser = blogin_admin
+    browser.resize(1280)
+    browser.load(f"{blogin_content.base}/users")
+    browser.take_keyboard()
+    browser.js("document.querySelector('.toolbar [type=search]').focus(); true")
+    browser.tab_to(field("source"), "the Source filter", limit=3)
+    browser.js("window.__samePage = true; true")
+    browser.press(Qt.Key.Key_Down)
+    browser.press(Qt.Key.Key_Down)
+    assert browser.js("document.activeElement.value") == "JIT"
+    assert browser.js("window.__samePage === true") and "source=" not in browser.url, "an arrow key reloaded the list"
+    follow(browser, "the list of SSO / JIT users")
+    assert "source=JIT" in browser.url, browser.url
+    assert "Mary Jackson" in browser.text() and "Person Number 1" not in browser.text()
