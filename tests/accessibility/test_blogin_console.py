@@ -108,6 +108,9 @@ def _refuse_sso_form(browser: PortalBrowser) -> None:
     )
     assert "Nothing was saved" in browser.text()
     assert browser.js("document.querySelector('[name=sso_url]').getAttribute('aria-invalid')") == "true"
+    # The message is tied to its field, so a screen reader reads it with the field.
+    described = "document.getElementById(document.querySelector('[name=sso_url]').getAttribute('aria-describedby'))"
+    assert browser.js(f"{described}.className") == "field-error"
 
 
 def _refuse_faults(browser: PortalBrowser) -> None:
