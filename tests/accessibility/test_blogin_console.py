@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtWidgets import QApplication
 
+from sandbox.scenarios.rehearsal import USER_PASSWORD
 from tests.accessibility.axe import PortalBrowser, wait_for
 from tests.accessibility.blogin_content import (
     MEMBER_EMAIL,
@@ -23,6 +24,7 @@ from tests.accessibility.blogin_content import (
     blogin_admin,
     blogin_content,
 )
+from tests.accessibility.conftest import PEOPLE
 
 __all__ = ["blogin_admin", "blogin_content"]  # fixtures shared with the keyboard module
 
@@ -39,7 +41,7 @@ class BlogInPage:
     name: str
     path: Callable[[BlogInContent], str]
     then: Callable[[PortalBrowser], None] | None = None
-    # Whose browser: the administrator's or nobody's (signed out).
+    # Whose browser: the administrator's, nobody's (signed out) or a member's signed in with SSO.
     who: str = "admin"
 
 
@@ -148,6 +150,8 @@ PAGES = [
     BlogInPage("test-faults", lambda c: f"{c.base}/settings/test-faults"),
     BlogInPage("test-faults-refused", lambda c: f"{c.base}/settings/test-faults", _refuse_faults),
     BlogInPage("not-found", lambda c: f"{c.base}/users/no-such-user"),
+    BlogInPage("member-home", lambda c: f"{c.base}/", who="member"),
+    BlogInPage("member-profile", lambda c: f"{c.base}/profile", who="member"),
 ]
 
 
@@ -155,6 +159,26 @@ PAGES = [
 def signed_out(qapp: QApplication, blogin_content: BlogInContent) -> Iterator[PortalBrowser]:
     """A browser with no BlogIn session, for the login pages."""
     browser = PortalBrowser()
+    yield browser
+    browser.close()
+
+
+@pytest.fixture(scope="module")
+def member(qapp: QApplication, blogin_content: BlogInContent) -> Iterator[PortalBrowser]:
+    """A browser signed in to BlogIn by single sign-on from JumpCloud, as a member SCIM provisioned."""
+    browser = PortalBrowser()
+    browser.load(f"{blogin_content.base}/sso/saml/login")
+    wait_for(lambda: "/login" in browser.url and "jumpcloud" in browser.url, 30, "JumpCloud's login page")
+    wait_for(lambda: bool(browser.js("!!document.querySelector('[name=password]')")), 10, "the login form")
+    browser.wait_for_navigation(
+        lambda: browser.js(
+            f"document.querySelector('[name=login]').value = {PEOPLE[0].username!r};"
+            f"document.querySelector('[name=password]').value = {USER_PASSWORD!r};"
+            "document.querySelector('[name=password]').form.submit(); true;"
+        ),
+        "the sign-in",
+    )
+    wait_for(lambda: browser.url.rstrip("/") == blogin_content.base, 30, "BlogIn's home after single sign-on")
     yield browser
     browser.close()
 
@@ -167,8 +191,9 @@ def test_no_serious_or_critical_violation(
     blogin_content: BlogInContent,
     blogin_admin: PortalBrowser,
     signed_out: PortalBrowser,
+    member: PortalBrowser,
 ) -> None:
-    browser = blogin_admin if page.who == "admin" else signed_out
+    browser = {"admin": blogin_admin, "nobody": signed_out, "member": member}[page.who]
     browser.resize(width)
     browser.load(page.path(blogin_content))
     assert "/login" not in browser.url or page.who == "nobody", f"signed out on the way to {page.name}"
