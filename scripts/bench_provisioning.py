@@ -619,7 +619,7 @@ def run(
             blogin_cpu_before = process_cpu(blogin_pid)
             listing_cpu = time.process_time()
             started = time.perf_counter()
-            listed = list_application_users(idm)
+            listed = list_application_users(idm).users
             listing = time.perf_counter() - started
             listing_cpu = time.process_time() - listing_cpu
             blogin_cpu_after = process_cpu(blogin_pid)
