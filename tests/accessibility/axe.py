@@ -8,6 +8,7 @@ how to install it: an accessibility check that quietly did not run would read as
 from __future__ import annotations
 
 import json
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -365,3 +366,29 @@ class PortalBrowser:
             problems.append(f"Tab was still finding new controls after {limit} presses")
         problems.extend(f"never reached by Tab: {html}" for html in json.loads(self.js(_UNREACHED)))
         return problems
+
+
+#: a persona pane's width in CSS pixels; pages must fit it without scrolling sideways
+NARROW = 520
+
+
+def keep_screenshot(browser: PortalBrowser, name: str) -> None:
+    """With SANDBOX_A11Y_SCREENSHOTS naming a directory, a PNG of the page as checked is kept there."""
+    shots = os.environ.get("SANDBOX_A11Y_SCREENSHOTS")
+    if shots:
+        Path(shots).mkdir(parents=True, exist_ok=True)
+        browser.screenshot(Path(shots) / f"{name}.png")
+
+
+def check_page(browser: PortalBrowser, name: str, width: int, screenshot: str) -> None:
+    """What every page passes once settled: no serious or critical axe-core finding (the others are printed
+    for the record), exactly one h1 (a screen reader's list of headings starts there) and, at a persona
+    pane's width, no sideways scrolling."""
+    wait_for(lambda: browser.js("document.readyState") == "complete", 10, "the page to settle")
+    report = browser.axe()
+    keep_screenshot(browser, screenshot)
+    print(report.describe())  # the moderate and minor findings, for the record
+    assert not report.blocking, report.describe(report.blocking)
+    assert browser.js("document.querySelectorAll('h1').length") == 1, f"{name} has no single h1"
+    if width <= NARROW:
+        assert browser.page_overflow() == 0, f"{name} scrolls sideways at {width} px"

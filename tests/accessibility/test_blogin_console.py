@@ -7,16 +7,14 @@ findings are printed. Set SANDBOX_A11Y_SCREENSHOTS to a directory to keep a PNG 
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 from PySide6.QtWidgets import QApplication
 
 from sandbox.scenarios.rehearsal import USER_PASSWORD
-from tests.accessibility.axe import PortalBrowser, wait_for
+from tests.accessibility.axe import NARROW, PortalBrowser, check_page, wait_for
 from tests.accessibility.blogin_content import (
     MEMBER_EMAIL,
     MEMBER_PASSWORD,
@@ -31,7 +29,6 @@ __all__ = ["blogin_admin", "blogin_content"]  # fixtures shared with the keyboar
 pytestmark = pytest.mark.desktop
 
 WIDE = 1280
-NARROW = 520
 
 
 @dataclass(frozen=True)
@@ -199,14 +196,4 @@ def test_no_serious_or_critical_violation(
     assert "/login" not in browser.url or page.who == "nobody", f"signed out on the way to {page.name}"
     if page.then is not None:
         page.then(browser)
-    wait_for(lambda: browser.js("document.readyState") == "complete", 10, "the page to settle")
-    report = browser.axe()
-    shots = os.environ.get("SANDBOX_A11Y_SCREENSHOTS")
-    if shots:
-        Path(shots).mkdir(parents=True, exist_ok=True)
-        browser.screenshot(Path(shots) / f"blogin-{page.name}-{width}.png")
-    print(report.describe())  # the moderate and minor findings, for the record
-    assert not report.blocking, report.describe(report.blocking)
-    assert browser.js("document.querySelectorAll('h1').length") == 1, f"{page.name} has no single h1"
-    if width == NARROW:
-        assert browser.page_overflow() == 0, f"{page.name} scrolls sideways at {width} px"
+    check_page(browser, page.name, width, f"blogin-{page.name}-{width}")

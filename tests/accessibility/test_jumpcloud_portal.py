@@ -8,21 +8,18 @@ Set SANDBOX_A11Y_SCREENSHOTS to a directory to keep a PNG of each page as checke
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 
 from sandbox.scenarios.rehearsal import USER_PASSWORD
-from tests.accessibility.axe import PortalBrowser, wait_for
+from tests.accessibility.axe import NARROW, PortalBrowser, check_page
 from tests.accessibility.conftest import PEOPLE, Content
 
 pytestmark = pytest.mark.desktop
 
 WIDE = 1280
-NARROW = 520
 
 
 @dataclass(frozen=True)
@@ -141,15 +138,4 @@ def test_no_serious_or_critical_violation(
     assert "/login" not in browser.url or page.who == "nobody", f"signed out on the way to {page.name}"
     if page.then is not None:
         page.then(browser)
-    wait_for(lambda: browser.js("document.readyState") == "complete", 10, "the page to settle")
-    report = browser.axe()
-    shots = os.environ.get("SANDBOX_A11Y_SCREENSHOTS")
-    if shots:
-        Path(shots).mkdir(parents=True, exist_ok=True)
-        browser.screenshot(Path(shots) / f"{page.name}-{width}.png")
-    print(report.describe())  # the moderate and minor findings, for the record
-    assert not report.blocking, report.describe(report.blocking)
-    # One h1 names the page; a screen reader's list of headings starts there.
-    assert browser.js("document.querySelectorAll('h1').length") == 1, f"{page.name} has no single h1"
-    if width == NARROW:
-        assert browser.page_overflow() == 0, f"{page.name} scrolls sideways at {width} px"
+    check_page(browser, page.name, width, f"{page.name}-{width}")

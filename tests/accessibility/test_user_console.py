@@ -29,12 +29,11 @@ from sandbox.app import Sandbox
 from sandbox.jumpcloud.models import SsoApplication, SystemUser
 from sandbox.scenarios.rehearsal import USER_PASSWORD, DirectoryUser, Rehearsal
 from sandbox.settings import Settings
-from tests.accessibility.axe import PortalBrowser, axe_source, wait_for
+from tests.accessibility.axe import NARROW, PortalBrowser, axe_source, check_page, keep_screenshot, wait_for
 
 pytestmark = pytest.mark.desktop
 
 WIDE = 1280
-NARROW = 520
 ENGINEERS = [
     DirectoryUser("ada.lovelace", "ada.lovelace@example.com", "Ada", "Lovelace", "Engineer"),
     DirectoryUser("grace.hopper", "grace.hopper@example.com", "Grace", "Hopper", "Rear Admiral"),
@@ -260,17 +259,8 @@ def test_no_serious_or_critical_violation(
         page.then(browser)
     wait_for(lambda: browser.js("document.readyState") == "complete", 10, "the page to settle")
     assert page.shows in browser.text(), f"{page.name} is not the page expected: {browser.text()[:300]}"
-    report = browser.axe()
-    shots = os.environ.get("SANDBOX_A11Y_SCREENSHOTS")
-    if shots:
-        Path(shots).mkdir(parents=True, exist_ok=True)
-        browser.screenshot(Path(shots) / f"console-{page.name}-{width}.png")
-    print(report.describe())  # the moderate and minor findings, for the record
-    assert not report.blocking, report.describe(report.blocking)
-    assert browser.js("document.querySelectorAll('h1').length") == 1, f"{page.name} has no single h1"
+    check_page(browser, page.name, width, f"console-{page.name}-{width}")
     assert browser.js("document.querySelectorAll('main').length") == 1, f"{page.name} has no main landmark"
-    if width == NARROW:
-        assert browser.page_overflow() == 0, f"{page.name} scrolls sideways at {width} px"
 
 
 @pytest.fixture
@@ -309,12 +299,10 @@ def test_the_hold_can_be_paused_and_is_announced_only_now_and_then(
     assert browser.js("document.getElementById('hold-pause').getAttribute('aria-pressed')") == "true"
     assert "paused" in browser.js(announced).lower()
     paused_at = browser.js(counter)
-    shots = os.environ.get("SANDBOX_A11Y_SCREENSHOTS")
-    if shots:
-        Path(shots).mkdir(parents=True, exist_ok=True)
+    if os.environ.get("SANDBOX_A11Y_SCREENSHOTS"):
         painted = datetime.now(UTC)
         wait_for(lambda: (datetime.now(UTC) - painted).total_seconds() > 0.5, 5, "the pressed button to be painted")
-        browser.screenshot(Path(shots) / "console-hold-paused.png")
+        keep_screenshot(browser, "console-hold-paused")
     started = datetime.now(UTC)
     wait_for(lambda: (datetime.now(UTC) - started).total_seconds() > 1.6, 5, "time to pass")
     assert browser.js(counter) == paused_at, "the countdown went on while paused"
