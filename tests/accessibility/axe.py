@@ -243,11 +243,24 @@ class PortalBrowser:
         wait_for(lambda: self._loads > before, LOAD_TIMEOUT_S, what)
 
     def js(self, script: str) -> Any:
-        """The value of ``script`` run in the page's own world."""
-        results: list[Any] = []
-        self.page.runJavaScript(script, 0, lambda value: results.append(value))
-        wait_for(lambda: bool(results), 10, "a script to answer")
-        return results[0]
+        """The value of ``script`` run in the page's own world.
+
+        A script sent while the page is being replaced (a redirect, a form posting itself) can be dropped
+        with the old document, and its answer never comes: it is sent again every 2 s, for 10 s in all.
+        """
+        deadline = time.monotonic() + 10
+        loop = QEventLoop()
+        while True:
+            results: list[Any] = []
+            self.page.runJavaScript(script, 0, results.append)
+            asked = time.monotonic()
+            while not results and time.monotonic() - asked < 2:
+                QTimer.singleShot(15, loop.quit)
+                loop.exec()
+            if results:
+                return results[0]
+            if time.monotonic() > deadline:
+                pytest.fail("timed out after 10 s waiting for a script to answer", pytrace=False)
 
     def text(self) -> str:
         """The visible text of the page."""

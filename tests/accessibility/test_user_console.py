@@ -322,12 +322,12 @@ def test_sign_in_to_blogin_with_the_keyboard_only(console: Console, keyboard_bro
     browser.tab_to(lambda f: f["name"] == "password", "the password field")
     browser.type_text(USER_PASSWORD)
     browser.tab_to(lambda f: f["tag"] == "button" and f["text"] == "User Login", "User Login")
-    browser.wait_for_navigation(lambda: browser.press(Qt.Key.Key_Return), "the User Console")
+    browser.wait_for_navigation(lambda: browser.press(Qt.Key.Key_Return, wait=False), "the User Console")
     assert browser.url.endswith("/userconsole"), browser.url
     _take_the_focus(browser)
     tile = browser.tab_to(lambda f: f["href"].endswith(f"/saml2/{console.blogin}"), "the BlogIn tile")
     assert tile["text"].startswith("BlogIn"), tile
-    browser.press(Qt.Key.Key_Return)
+    browser.press(Qt.Key.Key_Return, wait=False)  # it leaves the page: no keyup there to wait for
     blogin = console.sandbox.blogin.base_url
 
     def at_blogin_home() -> bool:
