@@ -405,3 +405,35 @@ def check_page(browser: PortalBrowser, name: str, width: int, screenshot: str) -
     assert browser.js("document.querySelectorAll('h1').length") == 1, f"{name} has no single h1"
     if width <= NARROW:
         assert browser.page_overflow() == 0, f"{name} scrolls sideways at {width} px"
+
+
+Focused = Callable[[dict[str, Any]], bool]
+
+
+def link(text: str) -> Focused:
+    """The focused element is the link reading ``text``."""
+    return lambda focused: focused["tag"] == "a" and focused["text"] == text
+
+
+def button(text: str) -> Focused:
+    """The focused element is the button reading ``text``."""
+    return lambda focused: focused["tag"] == "button" and focused["text"] == text
+
+
+def field(name: str) -> Focused:
+    """The focused element is the form field ``name``."""
+    return lambda focused: focused["name"] == name
+
+
+def follow(browser: PortalBrowser, what: str) -> None:
+    """Enter on the focused link or button, and wait for the page it opens."""
+    browser.wait_for_navigation(lambda: browser.press(Qt.Key.Key_Return, wait=False), what)
+
+
+def fill(browser: PortalBrowser, name: str, text: str) -> None:
+    """Tab to the field ``name``, clear what it holds and type ``text``."""
+    browser.tab_to(field(name), f"the {name} field")
+    browser.press(Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    browser.press(Qt.Key.Key_Backspace)
+    browser.type_text(text)
+    assert browser.js(f"document.activeElement.value === {text!r}"), f"{name} did not take the typed text"

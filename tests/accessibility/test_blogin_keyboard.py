@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
@@ -24,40 +23,12 @@ from sandbox.app import Sandbox
 from sandbox.blogin.services.seed import SANDBOX_ADMIN_EMAIL, SANDBOX_ADMIN_PASSWORD
 from sandbox.saml.keys import generate_key_pair
 from sandbox.settings import Settings
-from tests.accessibility.axe import PortalBrowser, wait_for
+from tests.accessibility.axe import PortalBrowser, button, field, fill, follow, link, wait_for
 from tests.accessibility.blogin_content import BlogInContent, blogin_admin, blogin_content
 
 __all__ = ["blogin_admin", "blogin_content"]  # fixtures shared with the console module
 
 pytestmark = pytest.mark.desktop
-
-Focused = Callable[[dict[str, Any]], bool]
-
-
-def link(text: str) -> Focused:
-    return lambda focused: focused["tag"] == "a" and focused["text"] == text
-
-
-def button(text: str) -> Focused:
-    return lambda focused: focused["tag"] == "button" and focused["text"] == text
-
-
-def field(name: str) -> Focused:
-    return lambda focused: focused["name"] == name
-
-
-def follow(browser: PortalBrowser, what: str) -> None:
-    """Enter on the focused link or button, and wait for the page it opens."""
-    browser.wait_for_navigation(lambda: browser.press(Qt.Key.Key_Return, wait=False), what)
-
-
-def fill(browser: PortalBrowser, name: str, text: str) -> None:
-    """Tab to the field ``name``, clear it and type ``text``."""
-    browser.tab_to(field(name), f"the {name} field")
-    browser.press(Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
-    browser.press(Qt.Key.Key_Backspace)
-    browser.type_text(text)
-    assert browser.js(f"document.activeElement.value === {text!r}"), f"{name} did not take the typed text"
 
 
 @pytest.fixture(scope="module")

@@ -13,13 +13,12 @@ reachable too.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
-from tests.accessibility.axe import PortalBrowser
+from tests.accessibility.axe import PortalBrowser, button, fill, follow, link
 from tests.accessibility.conftest import Content
 
 pytestmark = pytest.mark.desktop
@@ -31,32 +30,6 @@ def keyboard_browser(qapp: QApplication, content: Content) -> Iterator[PortalBro
     browser.load(content.sandbox.jumpcloud.admin_login_link())
     yield browser
     browser.close()
-
-
-def link(text: str) -> Any:
-    return lambda focused: focused["tag"] == "a" and focused["text"] == text
-
-
-def button(text: str) -> Any:
-    return lambda focused: focused["tag"] == "button" and focused["text"] == text
-
-
-def field(name: str) -> Any:
-    return lambda focused: focused["name"] == name
-
-
-def follow(browser: PortalBrowser, what: str) -> None:
-    """Enter on the focused link or button, and wait for the page it opens."""
-    browser.wait_for_navigation(lambda: browser.press(Qt.Key.Key_Return, wait=False), what)
-
-
-def fill(browser: PortalBrowser, name: str, text: str) -> None:
-    """Tab to the field ``name``, clear what it holds and type ``text``."""
-    browser.tab_to(field(name), f"the {name} field")
-    browser.press(Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
-    browser.press(Qt.Key.Key_Backspace)
-    browser.type_text(text)
-    assert browser.js(f"document.activeElement.value === {text!r}"), f"{name} did not take the typed text"
 
 
 def test_add_a_user_and_configure_an_application_with_the_keyboard(
