@@ -3,6 +3,7 @@
 
     .venv/bin/python scripts/bench_split_start.py              7 launches after a first one (median)
     .venv/bin/python scripts/bench_split_start.py --runs 9
+    .venv/bin/python scripts/bench_split_start.py --window-floor
 
 The app runs both systems in the window's process, so all start-up Python work (Qt's, SQLAlchemy's, both
 systems', the window's) shares one interpreter lock. This script measures the other arrangement instead
@@ -18,6 +19,11 @@ What this leaves out, so the figure is a lower bound for that design: the window
 menus (about 0.1-0.2 s of CPU on the GUI side, which here runs on the other core while JumpCloud starts),
 BlogIn's process (started after the first page, as BlogIn's web layer is today), and any channel for the
 events, traces and state the desktop's panels read from the systems in process today.
+
+``--window-floor`` measures the window's side alone: the second process serves one small static page
+(the User Console's title, fields and button, no database, no Flask) from the standard library's HTTP
+server, so the time printed is what Qt, Chromium and a window of three browsers need before any page can
+show, whatever the systems do.
 """
 
 from __future__ import annotations
@@ -61,6 +67,30 @@ gc.enable()
 sys.stdin.read()
 server.stop()
 jumpcloud.close()
+"""
+
+# A static page from the standard library's server, announced as soon as it listens: the systems' cost
+# taken out of the measurement.
+_STATIC_PAGE = r"""
+import sys, threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+PAGE = (b"<!doctype html><html lang=en><head><title>User Console</title></head><body><main><form>"
+        b"<h1>User Console</h1><label>Email or username <input name=email></label>"
+        b"<label>Password <input name=password type=password></label><button>User Login</button>"
+        b"</form></main></body></html>")
+class Page(BaseHTTPRequestHandler):
+    def do_GET(self):
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(PAGE)))
+        self.end_headers()
+        self.wfile.write(PAGE)
+    def log_message(self, *args):
+        pass
+server = ThreadingHTTPServer(("127.0.0.1", 0), Page)
+print(server.server_address[1], flush=True)
+threading.Thread(target=server.serve_forever, daemon=True).start()
+sys.stdin.read()
 """
 
 # The window process: starts JumpCloud's process first thing, then Qt; prints the monotonic time of the
@@ -140,11 +170,11 @@ def environment(bytecode_cache: Path) -> dict[str, str]:
     return env
 
 
-def launch(database_url: str, bytecode_cache: Path) -> float:
+def launch(database_url: str, bytecode_cache: Path, server: str = _JUMPCLOUD) -> float:
     """One launch: seconds from starting the window process to the User Console's loadFinished."""
     started = time.monotonic()
     done = subprocess.run(
-        [python(), "-c", _WINDOW, _JUMPCLOUD, database_url],
+        [python(), "-c", _WINDOW, server, database_url],
         cwd=ROOT,
         env=environment(bytecode_cache),
         capture_output=True,
@@ -164,13 +194,22 @@ def launch(database_url: str, bytecode_cache: Path) -> float:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=7, help="launches to take the median of (default 7)")
+    parser.add_argument(
+        "--window-floor",
+        action="store_true",
+        help="serve a static page instead of JumpCloud: what the window alone needs before a first page",
+    )
     args = parser.parse_args()
+    server = _STATIC_PAGE if args.window_floor else _JUMPCLOUD
     with tempfile.TemporaryDirectory(prefix="sso-sandbox-split-") as folder:
         url = f"sqlite:///{Path(folder) / 'jumpcloud.sqlite'}"
         cache = Path(folder) / "pycache"
-        first = launch(url, cache)  # creates the database and the bytecode cache, as a first run does
-        times = [launch(url, cache) for _ in range(args.runs)]
-    print(f"JumpCloud in a process of its own, the window in another — {os.cpu_count()} CPUs")
+        first = launch(url, cache, server)  # creates the database and the bytecode cache, as a first run does
+        times = [launch(url, cache, server) for _ in range(args.runs)]
+    if args.window_floor:
+        print(f"The window alone, a static page served by another process — {os.cpu_count()} CPUs")
+    else:
+        print(f"JumpCloud in a process of its own, the window in another — {os.cpu_count()} CPUs")
     print(f"  first launch (new database and bytecode cache)   {first:6.2f} s")
     print(f"  launch → User Console loaded, median of {args.runs:<3}     {statistics.median(times):6.2f} s")
     print(f"  fastest / slowest                                {min(times):6.2f} s / {max(times):.2f} s")
