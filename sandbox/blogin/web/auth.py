@@ -14,7 +14,8 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from sandbox.blogin.models import SsoConfiguration, User
-from sandbox.blogin.services.audit import record_audit
+from sandbox.blogin.models.base import column_length
+from sandbox.blogin.services.audit import NUL_SHOWN, record_audit
 from sandbox.blogin.services.seed import SANDBOX_ADMIN_EMAIL, SANDBOX_ADMIN_PASSWORD
 from sandbox.blogin.sso.configuration import sso_is_on, sso_is_on_in
 from sandbox.blogin.sso.jit import SignedInUser
@@ -58,8 +59,42 @@ SSO_REQUIRED = Markup(
 SSO_REQUIRED_REASON = "Single sign-on is on; only administrators can bypass SSO with a password"
 
 
-def _login_page(next_url: str, email: str = "", error: str | None = None, *, sso_required: bool = False) -> str:
-    """The login page; ``sso_required`` shows ``error`` as the note that this member must use SSO."""
+# The longest address an account can be found by: its userName or its email.
+EMAIL_LENGTH = max(column_length(User, "user_name"), column_length(User, "email"))
+
+
+def unusable_email(email: str) -> str | None:
+    """Why no BlogIn account can have the typed ``email``, when a database could not even look it up (a NUL
+    character or an unpaired surrogate: PostgreSQL refuses them in any statement) or no column holds it;
+    ``None`` for an address worth looking up."""
+    if "\x00" in email:
+        return (
+            "The email address contains a NUL character (U+0000), which no email address has. "
+            "Type the address again instead of pasting it."
+        )
+    if any("\ud800" <= character <= "\udfff" for character in email):
+        return "The email address contains a character that is not text (an unpaired surrogate). Type it again."
+    if len(email) > EMAIL_LENGTH:
+        return f"The email address is {len(email):,} characters long; a BlogIn account's has at most {EMAIL_LENGTH:,}."
+    return None
+
+
+def _as_recorded(email: str) -> str:
+    """``email`` as the audit log can keep it on any database: a NUL shown by its symbol, a surrogate replaced."""
+    shown = email.replace("\x00", NUL_SHOWN)
+    return shown.encode("utf-8", "replace").decode("utf-8")
+
+
+def _login_page(
+    next_url: str,
+    email: str = "",
+    error: str | None = None,
+    *,
+    sso_required: bool = False,
+    email_error: str | None = None,
+) -> str:
+    """The login page; ``sso_required`` shows ``error`` as the note that this member must use SSO;
+    ``email_error`` is said under the Email field."""
     from flask import current_app
 
     # Read before the options and held while they are made: the session keeps a loaded row only while it
@@ -72,6 +107,7 @@ def _login_page(next_url: str, email: str = "", error: str | None = None, *, sso
         next=next_url,
         email=email,
         error=error,
+        email_error=email_error,
         options=options,
         sso_on=sso_is_on_in(configuration),
         sso_required=sso_required,
@@ -93,6 +129,9 @@ def login() -> str | Response | tuple[str, int]:
         return _login_page(next_url)
     email = request.form.get("email", "").strip()
     password = request.form.get("password", "")
+    refused = unusable_email(email)
+    if refused is not None:
+        return _refuse_email(next_url, email, refused)
     user = db().scalars(select(User).where(User.user_name_key == email.lower())).first()
     if user is None:
         user = db().scalars(select(User).where(User.email == email).limit(1)).first()
@@ -124,6 +163,23 @@ def login() -> str | Response | tuple[str, int]:
         return _login_page(next_url, email, SSO_REQUIRED, sso_required=True), 403
     sign_in(user, "password")
     return redirect(next_url)
+
+
+def _refuse_email(next_url: str, email: str, reason: str) -> tuple[str, int]:
+    """The login form again, saying under Email why the typed address cannot be an account's; the attempt is
+    in the audit log as typed, as far as a database can keep it."""
+    recorded = _as_recorded(email)
+    record_audit(
+        db(),
+        "user_login_failed",
+        f"Failed password sign-in for {recorded}",
+        actor=recorded,
+        success=False,
+        detail={"method": "password", "reason": reason},
+    )
+    g.commit_on_error = True
+    # The form shows the address without the characters no page or database can hold, so it can be corrected.
+    return _login_page(next_url, recorded.replace(NUL_SHOWN, ""), email_error=reason), 400
 
 
 def _must_use_sso(user: User) -> bool:
