@@ -6,7 +6,7 @@ Response is signed where it stands. With the ``xmlsec1`` program, pysaml2's ``Se
 (``sandbox.saml.idp_pysaml2``) reads the requests and signs through its security context, as a
 reference the in-process path is tested against. The IssueInstant window, the Issuer and the
 requested ACS URL (or index) are checked here for both, and what the request asks is judged
-(``sandbox.saml.idp_options``): a request JumpCloud cannot satisfy is answered with an error Response
+(``sandbox.saml.idp_refusals``): a request JumpCloud cannot satisfy is answered with an error Response
 (:meth:`IdentityProvider.issue_refusal`). The Response is built here (``sandbox.saml.response``),
 because a tester's edge cases (shifted clocks, short validity, a wrong audience, a foreign key) have
 to reach into parts pysaml2's response builder decides on its own.
@@ -32,7 +32,7 @@ from sandbox.saml.backend import (
     DEFAULT_BACKEND,
     PYTHON_XMLSEC,
 )
-from sandbox.saml.idp_options import Refusal, request_refusal, unknown_index_refusal
+from sandbox.saml.idp_refusals import Refusal, request_refusal, unknown_index_refusal
 from sandbox.saml.idp_subject import subject_refusal
 from sandbox.saml.idp_types import (
     DEFAULT_VALIDITY,

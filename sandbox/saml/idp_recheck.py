@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from sandbox.saml.idp_options import unknown_index_refusal
+from sandbox.saml.idp_refusals import unknown_index_refusal
 from sandbox.saml.idp_types import AuthnRequestInfo, IdpError, ServiceProviderSettings
 
 

@@ -10,7 +10,7 @@ reads the request here instead, with the checks pysaml2 makes and clearer words 
 - a ``Destination``, when given, is one of this IdP's SSO URLs;
 - what it asks beyond that (``ForceAuthn``, ``IsPassive``, ``NameIDPolicy``, ``RequestedAuthnContext``, …)
   is well-formed (:func:`sandbox.saml.idp_options.read_options`); whether JumpCloud can give it is judged
-  by the caller;
+  by the caller (:mod:`sandbox.saml.idp_refusals`);
 - an enveloped signature on the request, when there is one, verifies with the SP's certificate.
 
 JumpCloud does not require signed AuthnRequests: an unsigned one is accepted even when the application

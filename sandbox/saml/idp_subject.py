@@ -23,8 +23,17 @@ one:
   request, which would blame a sound request; ``AuthnFailed`` would read as a wrong password, while
   the password typed was right. ``IsPassive`` with someone else signed in is ``NoPassive``: only a
   login page could authenticate the named user.
-- the Web Browser SSO profile (profiles §4.1.4.1) forbids ``<SubjectConfirmation>`` in the request's
-  subject: such a request is the requester's error (``Requester``).
+- a ``<SubjectConfirmation>`` in the request's subject is refused as the requester's error
+  (``Requester``). The Web Browser SSO profile, ``<AuthnRequest>`` Usage (saml-profiles-2.0-os
+  §4.1.4.1): "Note that the service provider MAY include a <Subject> element in the request that names
+  the actual identity about which it wishes to receive an assertion. This element MUST NOT contain any
+  <SubjectConfirmation> elements. If the identity provider does not recognize the principal as that
+  identity, then it MUST respond with a <Response> message containing an error status and no
+  assertions." A request that breaks a MUST NOT of the profile is invalid by its processing rules, and
+  core §3.2.1 names the status for that: "If a SAML responder deems a request to be invalid according
+  to SAML syntax or processing rules, then if it responds, it MUST return a SAML response message with
+  a <StatusCode> element with the value urn:oasis:names:tc:SAML:2.0:status:Requester." The profile's
+  last sentence is the UnknownPrincipal Response above: an error status and no assertion.
 
 Scoping (core §3.4.1.2, §3.4.1.5): ``ProxyCount`` limits how many identity providers may stand between
 the one receiving the request and the one that authenticates the user; ``IDPList`` is "an advisory
@@ -45,17 +54,8 @@ from xml.sax.saxutils import escape
 
 from lxml import etree
 
-from sandbox.saml.idp_options import (
-    NAMEID_UNSPECIFIED,
-    NO_PASSIVE,
-    REQUESTER,
-    RESPONDER,
-    SAML,
-    SAMLP,
-    MalformedOption,
-    Refusal,
-    format_name,
-)
+from sandbox.saml.idp_options import NAMEID_UNSPECIFIED, SAML, SAMLP, MalformedOption, format_name
+from sandbox.saml.idp_refusals import NO_PASSIVE, REQUESTER, RESPONDER, Refusal
 
 UNKNOWN_PRINCIPAL = "urn:oasis:names:tc:SAML:2.0:status:UnknownPrincipal"
 _SUBJECT = f"{{{SAML}}}Subject"

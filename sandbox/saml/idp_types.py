@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sandbox.saml.backend import DEFAULT_BACKEND
-from sandbox.saml.idp_options import Refusal, RequestOptions
+from sandbox.saml.idp_options import RequestOptions
+from sandbox.saml.idp_refusals import Refusal
 
 NAMEID_FORMATS = {
     "emailAddress": "urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress",

@@ -28,7 +28,7 @@ from sandbox.jumpcloud.web.pending_logins import HeldResponse
 from sandbox.jumpcloud.web.userconsole import USER_SESSION_KEY
 from sandbox.saml.capture import capture
 from sandbox.saml.idp import IssuedResponse
-from sandbox.saml.idp_options import Refusal
+from sandbox.saml.idp_refusals import Refusal
 from sandbox.webcommon import work
 
 WITHHELD = " JumpCloud did not post the Response it was holding."

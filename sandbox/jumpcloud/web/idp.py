@@ -46,8 +46,8 @@ from sandbox.jumpcloud.web.idp_runtime import install, runtime
 from sandbox.jumpcloud.web.pending_logins import PendingLogin
 from sandbox.jumpcloud.web.userconsole import AUTHENTICATED_AT_KEY, USER_SESSION_KEY, current_user
 from sandbox.saml.idp import AuthnRequestInfo, IdpError
-from sandbox.saml.idp_options import deactivated_refusal, no_session_refusal, not_authorized_refusal
 from sandbox.saml.idp_recheck import request_as_configured_now
+from sandbox.saml.idp_refusals import deactivated_refusal, no_session_refusal, not_authorized_refusal
 from sandbox.saml.idp_subject import (
     RequestedSubject,
     names_user,

@@ -20,7 +20,7 @@ from sandbox.jumpcloud.web.idp_runtime import runtime
 from sandbox.jumpcloud.web.userconsole import current_user
 from sandbox.saml.capture import capture
 from sandbox.saml.idp import AuthnRequestInfo, IdpError
-from sandbox.saml.idp_options import deactivated_refusal, option_checks
+from sandbox.saml.idp_refusals import deactivated_refusal, option_checks
 from sandbox.saml.idp_subject import subject_checks
 from sandbox.saml.inspect import MessageDecodeError, decode_message
 from sandbox.webcommon import work

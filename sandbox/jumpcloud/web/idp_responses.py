@@ -22,7 +22,7 @@ from sandbox.jumpcloud.web.idp_runtime import RELATE_TRACE, runtime
 from sandbox.jumpcloud.web.pending_logins import HeldResponse, PendingLogin
 from sandbox.saml.capture import capture
 from sandbox.saml.idp import AuthnRequestInfo, IdpError, IssuedResponse
-from sandbox.saml.idp_options import Refusal
+from sandbox.saml.idp_refusals import Refusal
 from sandbox.webcommon import work
 
 log = logging.getLogger("sandbox.jumpcloud.idp")

@@ -21,15 +21,14 @@ from sandbox.saml.idp import (
     ResponseOptions,
     ServiceProviderSettings,
 )
-from sandbox.saml.idp_options import (
+from sandbox.saml.idp_options import NameIdPolicy, RequestedAuthnContext
+from sandbox.saml.idp_refusals import (
     INVALID_NAMEID_POLICY,
     NO_AUTHN_CONTEXT,
     NO_PASSIVE,
     REQUESTER,
     RESPONDER,
     UNSUPPORTED_BINDING,
-    NameIdPolicy,
-    RequestedAuthnContext,
     authn_context_refusal,
     name_id_refusal,
     no_session_refusal,

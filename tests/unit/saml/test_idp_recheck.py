@@ -8,8 +8,9 @@ from dataclasses import replace
 import pytest
 
 from sandbox.saml.idp import AuthnRequestInfo, IdpError, ServiceProviderSettings
-from sandbox.saml.idp_options import RequestOptions, deactivated_refusal, unknown_index_refusal
+from sandbox.saml.idp_options import RequestOptions
 from sandbox.saml.idp_recheck import request_as_configured_now
+from sandbox.saml.idp_refusals import deactivated_refusal, unknown_index_refusal
 
 ENTITY = "https://sp.example/metadata"
 FIRST, SECOND, THIRD = "https://sp.example/acs/1", "https://sp.example/acs/2", "https://sp.example/acs/3"

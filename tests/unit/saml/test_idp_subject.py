@@ -17,7 +17,7 @@ from sandbox.saml.idp import (
     IdpSettings,
     ServiceProviderSettings,
 )
-from sandbox.saml.idp_options import NO_PASSIVE, REQUESTER, RESPONDER
+from sandbox.saml.idp_refusals import NO_PASSIVE, REQUESTER, RESPONDER
 from sandbox.saml.idp_subject import (
     UNKNOWN_PRINCIPAL,
     RequestedSubject,
