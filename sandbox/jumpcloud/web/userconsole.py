@@ -21,7 +21,9 @@ from sandbox.jumpcloud.models import SsoApplication, SystemUser
 from sandbox.jumpcloud.services.insights import Initiator, record_event
 from sandbox.jumpcloud.services.sso_access import is_authorized
 from sandbox.jumpcloud.web.context import refuse_cross_site
+from sandbox.jumpcloud.web.idp_pages import record_refusal
 from sandbox.jumpcloud.web.idp_runtime import EXTENSION_KEY, runtime
+from sandbox.jumpcloud.web.pending_logins import PendingLogin
 from sandbox.passwords import verify_password
 from sandbox.webcommon import db, safe_next
 
@@ -44,16 +46,21 @@ class RequestedUser:
     name_id: str
 
 
-def requested_user(next_url: str) -> RequestedUser | None:
-    """Who the sign-in the login returns to was asked for, if its AuthnRequest named a user.
+def pending_sign_in(next_url: str) -> PendingLogin | None:
+    """The sign-in to an application the login returns to (by the flow id in ``next_url``), if still alive.
 
-    Read from the sign-in kept server-side (by the flow id in ``next_url``), never from the address
-    itself: a link cannot make the page name someone.
+    Read from the sign-in kept server-side, never from the address itself: a link cannot make the page
+    name someone, nor make a failed login count against an application.
     """
     parts = urlsplit(next_url)
     if not _CONTINUE_PATH.fullmatch(parts.path) or EXTENSION_KEY not in current_app.extensions:
         return None
-    pending = runtime().pending.get(parse_qs(parts.query).get("flow", [""])[0])
+    return runtime().pending.get(parse_qs(parts.query).get("flow", [""])[0])
+
+
+def requested_user(next_url: str) -> RequestedUser | None:
+    """Who the sign-in the login returns to was asked for, if its AuthnRequest named a user."""
+    pending = pending_sign_in(next_url)
     subject = pending.request.options.subject if pending is not None and pending.request is not None else None
     if pending is None or subject is None or not subject.name_id or pending.application is None:
         return None
@@ -137,6 +144,8 @@ def login() -> str | Response | tuple[str, int]:
             error_message="suspended" if user is not None and not user.active else "invalid credentials",
             summary=f"Failed User Console login for {login_name or '(blank)'}",
         )
+        if user is not None and not user.active:
+            _refuse_sign_in_of_suspended(user, next_url)
         g.commit_on_error = True
         page = render_template(
             "userconsole/login.html", next=next_url, login=login_name, error=error, again=again, requested=requested
@@ -155,6 +164,24 @@ def login() -> str | Response | tuple[str, int]:
         summary=f"{user.username} logged in to the User Console",
     )
     return redirect(next_url)
+
+
+def _refuse_sign_in_of_suspended(user: SystemUser, next_url: str) -> None:
+    """A suspended user's login was on the way to an application: the IdP refuses that sign-in too.
+
+    The same failed ``sso_auth`` event as every other refusal of the IdP, naming the application, with
+    the AuthnRequest's trace pointing at it; no Response is issued, so the tracer shows none.
+    """
+    pending = pending_sign_in(next_url)
+    if pending is None or pending.application is None:
+        return
+    record_refusal(
+        pending.application,
+        user,
+        pending.request is None,
+        "user suspended",
+        request_trace_id=pending.request_trace_id,
+    )
 
 
 @bp.post("/userconsole/logout")

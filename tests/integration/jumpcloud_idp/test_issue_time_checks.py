@@ -204,6 +204,7 @@ def test_a_user_suspended_while_on_the_login_page_cannot_sign_in_and_gets_no_res
     finally:
         _set_state(interop, "ada", "ACTIVATED")
     assert page.status_code == 401 and "SAMLResponse" not in page.text
+    assert "/userconsole/login" in str(page.url)
     assert "Your account is suspended. Contact your administrator." in _words(page)
     with interop.sandbox.jumpcloud.database.sessions() as session:
         attempt = (
@@ -213,8 +214,15 @@ def test_a_user_suspended_while_on_the_login_page_cannot_sign_in_and_gets_no_res
             .first()
         )
         assert attempt is not None and attempt.record["error_message"] == "suspended"
-    assert not _sso_events(interop)  # no sign-in to BlogIn, successful or not
-    assert not [trace for trace in _traces(interop) if trace.data["message_type"] == "Response"]
+    # The sign-in to BlogIn is refused like every other refusal of the IdP: one failed sso_auth event
+    # naming the application and why, which the AuthnRequest's trace points at; no Response is made.
+    [event] = _sso_events(interop)
+    assert event["success"] is False and event["sso_token_success"] is False
+    assert event["error_message"] == "user suspended" and event["idp_initiated"] is False
+    assert event["service"] == "sso" and event["initiated_by"]["username"] == "ada"
+    assert event["application"]["name"] == interop.name and event["application"]["display_label"] == "BlogIn"
+    assert event["resource"] == {"id": interop.application_id, "type": "application", "name": "BlogIn"}
+    _request_trace_points_at(interop, event)
 
 
 def test_a_user_whose_last_group_is_unbound_while_typing_the_password_is_not_authorized(

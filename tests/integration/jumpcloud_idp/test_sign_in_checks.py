@@ -63,6 +63,33 @@ def test_a_user_suspended_after_signing_in_gets_no_assertion(interop: Interop) -
             session.query(SystemUser).filter_by(username="ada").one().state = "ACTIVATED"
 
 
+def test_a_suspended_user_clicking_the_tile_is_refused_with_a_failed_sso_auth_event(interop: Interop) -> None:
+    """ada is signed in to the User Console; suspended, her click on the BlogIn tile ends at the login page."""
+    interop.sp()
+    assert _launch(interop)[0] == 200
+    home = interop.browser.get(f"{interop.base}/userconsole")
+    tile = f'href="/saml2/{interop.name}"'
+    assert tile in home.text
+    before = _latest_sso_event(interop)
+    with interop.sandbox.jumpcloud.database.transaction() as session:
+        session.query(SystemUser).filter_by(username="ada").one().state = "SUSPENDED"
+    try:
+        status, page = _launch(interop)  # the tile's link, then the password at the login page
+    finally:
+        with interop.sandbox.jumpcloud.database.transaction() as session:
+            session.query(SystemUser).filter_by(username="ada").one().state = "ACTIVATED"
+    assert status == 401 and "SAMLResponse" not in page
+    assert "Your account is suspended. Contact your administrator." in page
+    refused = _latest_sso_event(interop)
+    assert refused.seq > before.seq
+    assert refused.summary == "ada was refused by BlogIn: user suspended"
+    assert refused.success is False
+    record = refused.record
+    assert record["error_message"] == "user suspended" and record["idp_initiated"] is True
+    assert record["sso_token_success"] is False and record["initiated_by"]["username"] == "ada"
+    assert record["application"]["name"] == interop.name and record["application"]["sso_type"] == "saml"
+
+
 def test_sign_ins_and_refusals_read_the_same_in_the_event_log_after_a_restart(interop: Interop) -> None:
     interop.sp()
     assert _launch(interop)[0] == 200
