@@ -1,4 +1,7 @@
-"""Help › Integration guide, Help › About and the confirmation before a reset."""
+"""Help › Integration guide, Help › About, the confirmation before a reset and the window's other messages.
+
+Every message box here shows its text at View › Panel text size, as the docks do (panel_text.py).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +11,7 @@ from importlib import resources
 from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QDesktopServices, QFont, QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QAbstractButton,
     QDialog,
     QDialogButtonBox,
     QHBoxLayout,
@@ -21,7 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from sandbox import __version__
-from sandbox.desktop.panel_text import points
+from sandbox.desktop.panel_text import chosen_text_scale, follow_panel_text, points
 from sandbox.desktop.theme import FAILING_RED
 
 log = logging.getLogger("sandbox.desktop.dialogs")
@@ -29,6 +33,11 @@ log = logging.getLogger("sandbox.desktop.dialogs")
 GUIDE_FILE = "jumpcloud-blogin-integration-guide.txt"
 #: the guide's text beside the window's: a little larger, for reading at length
 GUIDE_TEXT_FACTOR = 1.1
+#: Help › About is at least this wide at Normal text size, so that each address fits on one line
+ABOUT_TEXT_WIDTH = 460
+ABOUT_ICON_SIZE = 64
+#: a message's text width at Normal text size, which grows with the text (Qt's own limit is 500 px)
+MESSAGE_TEXT_WIDTH = 400
 
 
 def guide_text() -> str:
@@ -129,17 +138,67 @@ def _spaced(text: str) -> str:
     return "\n".join(out)
 
 
+def message_box(
+    parent: QWidget | None,
+    name: str,
+    title: str,
+    text: str,
+    informative: str = "",
+    icon: QMessageBox.Icon = QMessageBox.Icon.NoIcon,
+    scale: float | None = None,
+) -> QMessageBox:
+    """A message box of the window's, its text at the panel text size chosen for ``parent``'s window
+    (or at ``scale``). Shown with :func:`answered`, which deletes it after."""
+    box = QMessageBox(parent)
+    box.setObjectName(name)
+    box.setWindowTitle(title)
+    box.setIcon(icon)
+    box.setText(text)
+    if informative:
+        box.setInformativeText(informative)
+    chosen = follow_panel_text(box, parent, scale)
+    label = box.findChild(QLabel, "qt_msgbox_label")
+    if chosen > 1.0 and isinstance(label, QLabel):
+        # Qt keeps a message box within about 500 px whatever its font: larger text gets a wider box
+        # instead of twice as many lines (an address would break in the middle).
+        screen = box.screen().availableGeometry().width()
+        label.setMinimumWidth(min(round(MESSAGE_TEXT_WIDTH * chosen), screen * 3 // 4))
+    return box
+
+
+def answered(box: QMessageBox) -> QAbstractButton | None:
+    """Show ``box`` until it is answered; the button pressed (``None``: closed), the box then deleted."""
+    try:
+        box.exec()
+        return box.clickedButton()
+    finally:
+        box.deleteLater()  # a box kept as the window's child would be scaled and closed with it for ever
+
+
+def show_error(parent: QWidget, title: str, text: str) -> None:
+    """Something the reader asked for could not be done (a scenario file not saved or not opened…)."""
+    box = message_box(parent, "errorMessage", title, text, icon=QMessageBox.Icon.Warning)
+    box.addButton(QMessageBox.StandardButton.Ok)
+    answered(box)
+
+
+def ask(parent: QWidget, name: str, title: str, text: str, action: str) -> bool:
+    """A question answered by the button ``action`` (what it does, in words) or Cancel, the default;
+    whether ``action`` was pressed."""
+    box = message_box(parent, name, title, text, icon=QMessageBox.Icon.Question)
+    go_ahead = box.addButton(action, QMessageBox.ButtonRole.DestructiveRole)
+    cancel = box.addButton(QMessageBox.StandardButton.Cancel)
+    box.setDefaultButton(cancel)
+    box.setEscapeButton(cancel)
+    return answered(box) is go_ahead
+
+
 def show_about(parent: QWidget, jumpcloud_url: str, blogin_url: str, data_dir: str) -> None:
     """Help › About: what this is, where the two systems answer and where the data lives."""
-    box = QMessageBox(parent)
-    box.setObjectName("aboutSandbox")
-    box.setWindowTitle("About SSO Sandbox")
-    icon = parent.window().windowIcon()
-    if icon.isNull():  # as QMessageBox.about chooses it
-        box.setIcon(QMessageBox.Icon.Information)
-    else:
-        box.setIconPixmap(icon.pixmap(64, 64))
-    box.setText(
+    box = message_box(
+        parent,
+        "aboutSandbox",
+        "About SSO Sandbox",
         f"<h3>SSO Sandbox {__version__}</h3>"
         "<p>Rehearse the JumpCloud → BlogIn integration — SAML single sign-on with JIT provisioning "
         "and SCIM user and group provisioning — on one machine, with no account anywhere.</p>"
@@ -147,16 +206,22 @@ def show_about(parent: QWidget, jumpcloud_url: str, blogin_url: str, data_dir: s
         f"Mock BlogIn: <a href='{blogin_url}'>{blogin_url}</a><br>"
         f"Data folder: {data_dir}</p>"
         "<p>Sandbox accounts: admin@example.com / sandbox (JumpCloud), "
-        "admin@acme.example / sandbox (BlogIn).</p>"
+        "admin@acme.example / sandbox (BlogIn).</p>",
     )
+    scale = chosen_text_scale(parent)
+    icon = parent.window().windowIcon()
+    if icon.isNull():  # as QMessageBox.about chooses it
+        box.setIcon(QMessageBox.Icon.Information)
+    else:
+        box.setIconPixmap(icon.pixmap(round(ABOUT_ICON_SIZE * scale)))
     # The links go through the same hand-over as Open in system browser: no browser, a dialog says so.
     label = box.findChild(QLabel, "qt_msgbox_label")
     if isinstance(label, QLabel):
         label.setOpenExternalLinks(False)
-        label.setMinimumWidth(460)  # each address on one line
+        label.setMinimumWidth(round(ABOUT_TEXT_WIDTH * scale))  # each address on one line
         label.linkActivated.connect(lambda link: open_in_system_browser(box, QUrl(link)))
     box.addButton(QMessageBox.StandardButton.Ok)
-    box.exec()
+    answered(box)
 
 
 def open_in_system_browser(parent: QWidget, url: QUrl, note: str = "") -> bool:
@@ -169,17 +234,18 @@ def open_in_system_browser(parent: QWidget, url: QUrl, note: str = "") -> bool:
         return True
     address = url.toDisplayString()
     log.warning("no system browser could be started for %s", address)
-    box = QMessageBox(parent)
-    box.setObjectName("noSystemBrowser")
-    box.setIcon(QMessageBox.Icon.Information)
-    box.setWindowTitle("Open in system browser")
-    box.setText("No browser could be started on this computer.")
-    box.setInformativeText(f"Open this address in a browser yourself:\n\n{address}" + (f"\n\n{note}" if note else ""))
+    box = message_box(
+        parent,
+        "noSystemBrowser",
+        "Open in system browser",
+        "No browser could be started on this computer.",
+        f"Open this address in a browser yourself:\n\n{address}" + (f"\n\n{note}" if note else ""),
+        QMessageBox.Icon.Information,
+    )
     box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
     copy_button = box.addButton("Copy address", QMessageBox.ButtonRole.AcceptRole)
     box.addButton(QMessageBox.StandardButton.Close)
-    box.exec()
-    if box.clickedButton() is copy_button:
+    if answered(box) is copy_button:
         QGuiApplication.clipboard().setText(address)
     return False
 
@@ -189,12 +255,11 @@ def confirm_reset(parent: QWidget, undelivered: int = 0) -> bool:
 
     ``undelivered``: provisioning operations JumpCloud has not yet delivered to BlogIn (a run going on).
     """
-    box = QMessageBox(parent)
-    box.setObjectName("resetConfirmation")
-    box.setIcon(QMessageBox.Icon.Warning)
-    box.setWindowTitle("Reset sandbox")
-    box.setText("Reset both systems to their first-run state?")
-    box.setInformativeText(
+    box = message_box(
+        parent,
+        "resetConfirmation",
+        "Reset sandbox",
+        "Reset both systems to their first-run state?",
         "Every user, group, SSO application, setting and event in the mock JumpCloud and the mock "
         "BlogIn is deleted, and the personas start afresh. This cannot be undone."
         + (
@@ -202,11 +267,11 @@ def confirm_reset(parent: QWidget, undelivered: int = 0) -> bool:
             "delivered to BlogIn will be dropped with it."
             if undelivered
             else ""
-        )
+        ),
+        QMessageBox.Icon.Warning,
     )
     reset_button = box.addButton("Reset sandbox", QMessageBox.ButtonRole.DestructiveRole)
     cancel_button = box.addButton(QMessageBox.StandardButton.Cancel)
     box.setDefaultButton(cancel_button)
     box.setEscapeButton(cancel_button)
-    box.exec()
-    return box.clickedButton() is reset_button
+    return answered(box) is reset_button

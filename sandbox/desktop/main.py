@@ -70,9 +70,17 @@ def _run_desktop(settings: Settings) -> int:
         warm_up.dispose()
         log.error("%s", error)
         print(f"sso-sandbox: {error}", file=sys.stderr)
-        box = QMessageBox(QMessageBox.Icon.Critical, "SSO Sandbox cannot start", str(error))
-        box.setObjectName("startupError")
-        box.exec()
+        from sandbox.desktop.dialogs import answered, message_box
+        from sandbox.desktop.panel_text import stored_text_size
+        from sandbox.desktop.window import LAYOUT_FILE
+
+        # No window yet: the text size the reader chose in it last time, from its layout file.
+        scale = stored_text_size(settings.data_dir / LAYOUT_FILE).scale
+        box = message_box(
+            None, "startupError", "SSO Sandbox cannot start", str(error), icon=QMessageBox.Icon.Critical, scale=scale
+        )
+        box.addButton(QMessageBox.StandardButton.Ok)
+        answered(box)
         return 2
 
     from sandbox.desktop.heap_trim import HeapTrim

@@ -6,12 +6,17 @@ in it, those a panel builds later too (a selected message's fields), and a monos
 its family. Tables with fixed row heights grow with their text. A dock that draws text of its own
 (the flow diagram) or sizes some of it apart (the walkthrough, the guide) has a
 ``set_text_scale(scale)`` method, called after.
+
+The window's dialogs (Help › About, Reset sandbox…, the no-browser dialog, error messages) follow the
+same choice: the window remembers it, and each dialog is scaled from it before it is shown.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
+from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication, QHeaderView, QTableView, QWidget
 
 
@@ -28,17 +33,55 @@ NORMAL = TextSize("normal", "&Normal", 1.0)
 LARGE = TextSize("large", "&Large", 1.25)
 EXTRA_LARGE = TextSize("extra-large", "E&xtra large", 1.5)
 TEXT_SIZES: tuple[TextSize, ...] = (NORMAL, LARGE, EXTRA_LARGE)
+#: where the window's layout file keeps the choice
+PANEL_TEXT_KEY = "view/panelTextSize"
 
 # What a table's rows were built with, so that scaling again starts from it.
 _BASE_ROW = "panelTextBaseRow"
 _SCALED = "panelTextScale"
 _BASE_WIDTHS = "panelTextBaseWidths"
 _SCALED_COLUMNS = "panelTextColumnScale"
+# The size chosen, on the main window, for the dialogs it opens.
+_CHOSEN = "panelTextChosenScale"
 
 
 def text_size(key: object) -> TextSize:
     """The text size stored as ``key``; Normal for anything unknown."""
     return next((size for size in TEXT_SIZES if size.key == key), NORMAL)
+
+
+def stored_text_size(layout_file: Path) -> TextSize:
+    """The text size kept in a window's layout file (Normal when there is none), for a dialog shown
+    before the window exists."""
+    if not layout_file.is_file():
+        return NORMAL
+    return text_size(QSettings(str(layout_file), QSettings.Format.IniFormat).value(PANEL_TEXT_KEY))
+
+
+def remember_text_scale(window: QWidget, scale: float) -> None:
+    """Keep the chosen ``scale`` on ``window``, for the dialogs it opens later."""
+    window.setProperty(_CHOSEN, scale)
+
+
+def chosen_text_scale(widget: QWidget | None) -> float:
+    """The text size chosen for the window ``widget`` is in (1.0 when none was chosen).
+
+    A dialog is a window of its own: the window that opened it is asked in turn.
+    """
+    while widget is not None:
+        window = widget.window()
+        value = window.property(_CHOSEN)
+        if value is not None:
+            return float(value)
+        widget = window.parentWidget()
+    return 1.0
+
+
+def follow_panel_text(dialog: QWidget, opener: QWidget | None, scale: float | None = None) -> float:
+    """Show ``dialog``'s text at the size chosen for the window of ``opener`` (or at ``scale``); returns it."""
+    chosen = chosen_text_scale(opener) if scale is None else scale
+    scale_text(dialog, chosen)
+    return chosen
 
 
 def points(scale: float, factor: float = 1.0) -> str:

@@ -16,7 +16,15 @@ from PySide6.QtWidgets import QApplication, QDialog, QDockWidget, QMenu, QWidget
 
 from sandbox.desktop.browser import ZOOM_IN, ZOOM_OUT, ZOOM_RESET, PersonaBrowser
 from sandbox.desktop.first_layout import make_room_for_text
-from sandbox.desktop.panel_text import NORMAL, TEXT_SIZES, TextSize, scale_text, text_size
+from sandbox.desktop.panel_text import (
+    NORMAL,
+    PANEL_TEXT_KEY,
+    TEXT_SIZES,
+    TextSize,
+    remember_text_scale,
+    scale_text,
+    text_size,
+)
 from sandbox.desktop.persona_area import TABS
 from sandbox.desktop.zoom import ACTUAL_SIZE, stored_zoom, zoom_label, zoomed_in, zoomed_out
 
@@ -27,7 +35,6 @@ log = logging.getLogger("sandbox.desktop.view")
 
 ZOOM_ALL_KEY = "view/zoomAllPersonas"
 ZOOM_KEY = "view/zoom/{persona}"
-PANEL_TEXT_KEY = "view/panelTextSize"
 STATUS_MS = 2500
 
 
@@ -213,9 +220,11 @@ class ViewControls(QObject):
         make_room_for_text(self.window, size.scale)
 
     def apply_text_size(self) -> None:
-        """Scale the docks' text to the chosen size (again after docks were added)."""
+        """Scale the docks' text, and that of the window's dialogs, to the chosen size (again after docks
+        were added). Dialogs opened later take it from the window (panel_text.follow_panel_text)."""
+        remember_text_scale(self.window, self.text_size.scale)
         roots: list[QWidget] = [*self.window.findChildren(QDockWidget)]
-        roots += [dialog for dialog in self.window.findChildren(QDialog) if dialog.objectName() == "guideDialog"]
+        roots += self.window.findChildren(QDialog)
         for root in roots:
             scale_text(root, self.text_size.scale)
 

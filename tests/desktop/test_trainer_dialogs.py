@@ -4,7 +4,8 @@ question open, finding a word in the guide."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt, QTimer
@@ -153,3 +154,68 @@ def test_about_names_both_systems_and_its_links_say_so_when_no_browser_starts(
     assert module_sandbox.blogin.base_url in about_text[0]
     assert str(module_sandbox.settings.data_dir) in about_text[0]
     assert no_browser and module_sandbox.blogin.base_url in no_browser[0]
+
+
+def _base_points() -> float:
+    return QApplication.font().pointSizeF()
+
+
+def test_the_dialogs_follow_the_panel_text_size(
+    qtbot: QtBot, shown_window: MainWindow, module_sandbox: Sandbox, tmp_path: Path
+) -> None:
+    """At View › Panel text size › Extra large, About, the no-browser dialog, Reset sandbox… and an error
+    message read at that size too, their buttons included; back at Normal, at the size they were built."""
+    sizes = shown_window.view_controls.text_size_actions
+    seen: dict[str, tuple[float, float, int]] = {}
+
+    def note(box: QMessageBox) -> None:
+        label = box.findChild(QLabel, "qt_msgbox_label")
+        assert isinstance(label, QLabel)
+        button = box.buttons()[0]
+        seen[box.objectName()] = (label.font().pointSizeF(), button.font().pointSizeF(), label.minimumWidth())
+
+    def answer(name: str, button: QMessageBox.StandardButton, then: Callable[[], None] | None = None) -> None:
+        box = QApplication.activeModalWidget()
+        if not isinstance(box, QMessageBox) or box.objectName() != name:
+            QTimer.singleShot(20, lambda: answer(name, button, then))
+            return
+        note(box)
+        if then is not None:
+            then()
+        box.button(button).click()
+
+    def about_then_its_link() -> None:
+        QTimer.singleShot(20, lambda: answer("noSystemBrowser", QMessageBox.StandardButton.Close))
+        about = QApplication.activeModalWidget()
+        label = about.findChild(QLabel, "qt_msgbox_label") if about is not None else None
+        assert isinstance(label, QLabel)
+        label.linkActivated.emit(module_sandbox.blogin.base_url)
+
+    sizes["extra-large"].trigger()
+    try:
+        QTimer.singleShot(20, lambda: answer("aboutSandbox", QMessageBox.StandardButton.Ok, about_then_its_link))
+        shown_window.show_about()
+        QTimer.singleShot(20, lambda: answer("resetConfirmation", QMessageBox.StandardButton.Cancel))
+        assert shown_window.reset_sandbox() is False
+        QTimer.singleShot(20, lambda: answer("errorMessage", QMessageBox.StandardButton.Ok))
+        assert shown_window.panels.load(tmp_path / "missing.sso-scenario") is False
+        large = dict(seen)
+
+        sizes["normal"].trigger()
+        seen.clear()
+        QTimer.singleShot(20, lambda: answer("aboutSandbox", QMessageBox.StandardButton.Ok))
+        shown_window.show_about()
+        normal = dict(seen)
+    finally:
+        sizes["normal"].trigger()  # the module's later windows read the layout this one saves
+
+    assert set(large) == {"aboutSandbox", "noSystemBrowser", "resetConfirmation", "errorMessage"}
+    for name, (text, button, _width) in large.items():
+        assert text == pytest.approx(_base_points() * 1.5, abs=0.05), name
+        assert button == pytest.approx(_base_points() * 1.5, abs=0.05), name
+    about_text, _button, about_width = normal["aboutSandbox"]
+    assert about_text == pytest.approx(_base_points(), abs=0.05)
+    # Each address still on one line: the About text is made wider with its text.
+    assert large["aboutSandbox"][2] == round(about_width * 1.5)
+    # Nothing of the dialogs is left behind in the window once answered.
+    qtbot.waitUntil(lambda: not shown_window.findChildren(QMessageBox))

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QSettings, Qt
-from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
 from sandbox.app import Sandbox
@@ -17,6 +16,7 @@ from sandbox.desktop.dialogs import guide_text
 from sandbox.desktop.walkthrough import STEPS, WalkthroughDock
 from sandbox.http import http_client
 from sandbox.scenarios.rehearsal import DirectoryUser, Rehearsal
+from tests.desktop.conftest import answer_next_dialog
 
 pytestmark = pytest.mark.desktop
 
@@ -152,7 +152,6 @@ def test_progress_is_remembered_and_a_trainer_can_reset_it(
     store: QSettings,
     opened: Opened,
     rehearsal: Rehearsal,
-    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     first = WalkthroughDock(sandbox, store, guide_text(), opened)
     qtbot.addWidget(first)
@@ -166,8 +165,10 @@ def test_progress_is_remembered_and_a_trainer_can_reset_it(
     assert ticked(again) == ["Creating the application"]
     assert again.progress_label.text() == f"1 of {len(STEPS)} steps done"
 
-    monkeypatch.setattr(QMessageBox, "question", lambda *_args, **_kwargs: QMessageBox.StandardButton.Reset)
+    asked: list[str] = []
+    answer_next_dialog("Reset progress", asked)
     assert again.confirm_reset_progress()
+    assert "Forget which steps were done earlier?" in asked[0]
     assert ticked(again) == []
     assert again.progress_label.text() == f"0 of {len(STEPS)} steps done"
 

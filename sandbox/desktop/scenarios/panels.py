@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QFileDialog, QLabel, QMenu, QMessageBox
+from PySide6.QtWidgets import QFileDialog, QLabel, QMenu
 
-from sandbox.desktop.dialogs import guide_text
+from sandbox.desktop.dialogs import guide_text, show_error
 from sandbox.desktop.drift import DriftDock
 from sandbox.desktop.edge_cases import EdgeCasesDock
 from sandbox.desktop.persona_area import SPLIT
@@ -153,7 +153,7 @@ class RehearsalPanels:
         try:
             save_scenario(self.window.sandbox, target, title=target.stem)
         except ScenarioError as error:
-            QMessageBox.warning(self.window, "Scenario not saved", str(error))
+            show_error(self.window, "Scenario not saved", str(error))
             return
         self.window.statusBar().showMessage(f"Scenario saved to {target}", 6000)
 
@@ -164,7 +164,7 @@ class RehearsalPanels:
         try:
             scenario = load_scenario(window.sandbox, source)
         except ScenarioError as error:
-            QMessageBox.warning(window, "Scenario not opened", str(error))
+            show_error(window, "Scenario not opened", str(error))
             return False
         window.start_afresh()
         window.statusBar().showMessage(f"Scenario “{scenario.title}” loaded.", 6000)

@@ -14,7 +14,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QListView,
-    QMessageBox,
     QProgressBar,
     QPushButton,
     QSplitter,
@@ -24,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from sandbox.app import Sandbox
+from sandbox.desktop.dialogs import ask
 from sandbox.desktop.layout import column
 from sandbox.desktop.personas import persona_by_key
 from sandbox.desktop.walkthrough.model import DoneNowRole, WalkthroughModel
@@ -200,14 +200,13 @@ class WalkthroughDock(QDockWidget):
         self.opener(step.persona, url)
 
     def confirm_reset_progress(self) -> bool:
-        answer = QMessageBox.question(
+        if not ask(
             self,
+            "resetWalkthroughProgress",
             "Reset walkthrough progress",
             "Forget which steps were done earlier? Steps the systems are in right now stay ticked.",
-            QMessageBox.StandardButton.Reset | QMessageBox.StandardButton.Cancel,
-            QMessageBox.StandardButton.Cancel,
-        )
-        if answer != QMessageBox.StandardButton.Reset:
+            "Reset progress",
+        ):
             return False
         self.model.reset_progress()
         return True
