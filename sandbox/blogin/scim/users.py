@@ -78,6 +78,13 @@ _OTHER_ACTIVE_ADMINISTRATORS = DirectSelect(
     .where((_users.c.role == ADMINISTRATOR) & _users.c.active.is_(True) & (_users.c.id != bindparam("user_id")))
 )
 _HOLDER = DirectSelect(select(_users.c.id).where(_users.c.user_name_key == bindparam("key")))
+# Before a user's email changes: an SSO/JIT account of someone else with that email (the person it names).
+_JIT_ACCOUNT_WITH_EMAIL = DirectSelect(
+    select(_users.c.id, _users.c.user_name)
+    .where(_JIT_SAME_EMAIL & (_users.c.id != bindparam("user_id")))
+    .order_by(_users.c.id)
+    .limit(1)
+)
 # A SCIM create writes every column but the console's own (linked_from stays NULL).
 _INSERT_USER = DirectWrite(_users, [c.name for c in _users.columns if c.name != "linked_from"])
 # What a PUT or PATCH writes: the mapped attributes, the password, the version (one constant UPDATE).
@@ -136,6 +143,23 @@ def _check_unique(session: Work, key: str, except_id: str | None = None) -> None
 
 def _taken(key: str) -> None:
     raise uniqueness(f"A user with the userName {key!r} already exists in BlogIn (userName ignores case).")
+
+
+def _check_email_free_of_jit_accounts(session: Work, email: str, user_id: str) -> None:
+    """409 uniqueness when an account single sign-on made (JIT, no externalId) has ``email`` and is not the user
+    whose email changes to it: that account is the person the email names, and a second account for them
+    would sign in nowhere (SSO finds the person by their email) while the first kept their posts.
+
+    A create in that case links the account; a change of an existing user's email cannot merge two accounts.
+    """
+    found = _JIT_ACCOUNT_WITH_EMAIL.first(session, {"email": email, "user_id": user_id})
+    if found is None:
+        return
+    raise uniqueness(
+        f"The email {email!r} belongs to the BlogIn account {found.user_name!r} (id {found.id}), which single "
+        "sign-on created at the person's first sign-in; BlogIn keeps one account per person. Delete that account "
+        f"(DELETE /Users/{found.id}) or give this user another email."
+    )
 
 
 def _taken_meanwhile(error: IntegrityError, key: str) -> None:
@@ -293,8 +317,16 @@ def _write(session: Work, row: Any, data: dict[str, Any], verb: str) -> tuple[An
     """Store ``data`` over ``row`` (one UPDATE and its audit event, nothing when nothing changed)."""
     columns = user_columns(data)
     check_user_columns(columns)
-    if columns["user_name_key"] != row.user_name_key:
+    renamed = columns["user_name_key"] != row.user_name_key
+    readdressed = bool(columns["email"]) and columns["email"].lower() != (row.email or "").lower()
+    if renamed or readdressed:
+        # On PostgreSQL a first sign-in creating the person the new userName or email names waits for this
+        # change, or this change for it, as with a create; the look-ups below then see what it decided.
+        claim_user_names(session, columns["user_name_key"] if renamed else "", columns["email"] if readdressed else "")
+    if renamed:
         _check_unique(session, columns["user_name_key"], except_id=row.id)
+    if readdressed:
+        _check_email_free_of_jit_accounts(session, columns["email"], row.id)
     changes = {name: value for name, value in columns.items() if getattr(row, name) != value}
     changed = sorted(changes)
     password = data.get("password")

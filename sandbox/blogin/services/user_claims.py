@@ -1,7 +1,8 @@
-"""Claims on userNames and email addresses while a user is being created, on PostgreSQL.
+"""Claims on userNames and email addresses while a user is being created or renamed, on PostgreSQL.
 
-A sign-in's JIT creation and a SCIM create each look for the person first (by userName, and by email, which
-decides whether a SCIM create links an SSO/JIT account) and then write. On SQLite writes run one at a time,
+A sign-in's JIT creation, a SCIM create, and a SCIM PUT or PATCH changing a userName or email each look for
+the person first (by userName, and by email, which decides whether a SCIM create links an SSO/JIT account
+and whether a change of email is refused) and then write. On SQLite writes run one at a time,
 so the look-up stays true until the write. On PostgreSQL both requests can look at once and both create:
 the unique index catches the same userName, but not one person made twice under two userNames (a JIT
 account named by the email and a SCIM user named by JumpCloud's username). A transaction-level advisory

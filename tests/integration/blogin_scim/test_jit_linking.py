@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -14,7 +15,7 @@ from sandbox.blogin import BlogIn
 from sandbox.blogin.models import User
 from sandbox.events import EventBus
 from sandbox.http import http_client
-from tests.integration.blogin_scim.conftest import Scim, user_body
+from tests.integration.blogin_scim.conftest import Scim, assert_scim_error, user_body
 from tests.integration.blogin_sso.conftest import ADMIN, configure, post_to_acs, sp
 from tests.integration.blogin_sso.idp import TestIdentityProvider
 
@@ -141,3 +142,51 @@ def test_a_data_folder_from_before_linking_opens_with_the_new_column(tmp_path: P
         assert again.user_directory()
     finally:
         again.close()
+
+
+def replace_emails(email: str) -> list[dict[str, Any]]:
+    return [{"op": "replace", "path": "emails", "value": [{"value": email}]}]
+
+
+def test_an_email_change_onto_an_account_sso_made_is_refused(running: Sandbox, scim: Scim) -> None:
+    """A change cannot merge two accounts: giving a user the email of a person SSO/JIT signed in is a 409."""
+    with running.blogin.database.transaction() as session:
+        jit = User(
+            user_name="Jo.Jit@example.org", user_name_key="jo.jit@example.org", email="Jo.Jit@example.org", source="JIT"
+        )
+        session.add(jit)
+    made = scim.post("/Users", user_body("jo", emails=[{"value": "jo@elsewhere.example", "primary": True}]))
+    assert made.status_code == 201, made.text
+    user_id = made.json()["id"]
+
+    for sent, answer in (
+        ("JO.JIT@example.org", scim.patch(f"/Users/{user_id}", replace_emails("JO.JIT@example.org"))),
+        (
+            "jo.jit@example.org",
+            scim.put(f"/Users/{user_id}", user_body("jo", emails=[{"value": "jo.jit@example.org"}])),
+        ),
+    ):
+        body = assert_scim_error(answer, 409, "uniqueness")
+        assert body["detail"] == (
+            f"The email '{sent}' belongs to the BlogIn account 'Jo.Jit@example.org' (id {jit.id}), which single "
+            "sign-on created at the person's first sign-in; BlogIn keeps one account per person. Delete that "
+            f"account (DELETE /Users/{jit.id}) or give this user another email."
+        )
+    assert [u.id for u in accounts_with_email(running, "jo.jit@example.org")] == [jit.id]
+    assert scim.get(f"/Users/{user_id}").json()["emails"][0]["value"] == "jo@elsewhere.example"
+
+    # Once the SSO account is gone the address is free.
+    assert scim.delete(f"/Users/{jit.id}").status_code == 204
+    moved = scim.patch(f"/Users/{user_id}", replace_emails("jo.jit@example.org"))
+    assert moved.status_code == 200, moved.text
+    assert [u.id for u in accounts_with_email(running, "jo.jit@example.org")] == [user_id]
+
+
+def test_an_email_change_onto_an_account_made_by_hand_is_kept_apart(running: Sandbox, scim: Scim) -> None:
+    with running.blogin.database.transaction() as session:
+        session.add(User(user_name="hand.made", user_name_key="hand.made", email="hand.made@example.org"))
+    made = scim.post("/Users", user_body("handy", emails=[{"value": "handy@example.org", "primary": True}]))
+    changed = scim.patch(f"/Users/{made.json()['id']}", replace_emails("hand.made@example.org"))
+    # As for a create: only accounts single sign-on made are the same person; others stay separate.
+    assert changed.status_code == 200, changed.text
+    assert sorted(u.source for u in accounts_with_email(running, "hand.made@example.org")) == ["SCIM", "manual"]
