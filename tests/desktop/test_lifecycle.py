@@ -12,11 +12,13 @@ from pathlib import Path
 
 import httpx
 import pytest
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QSettings, QTimer
+from PySide6.QtWidgets import QApplication, QLabel, QMessageBox
 from pytestqt.qtbot import QtBot
 
 from sandbox.app import Sandbox
 from sandbox.desktop.main import close_window, run_desktop
+from sandbox.desktop.panel_text import EXTRA_LARGE, PANEL_TEXT_KEY
 from sandbox.desktop.persona_area import TABS
 from sandbox.desktop.startup import SandboxStarter, configure_chromium
 from sandbox.desktop.window import LAYOUT_FILE, MainWindow
@@ -111,6 +113,33 @@ def test_a_busy_port_shows_a_clear_message_and_starts_nothing(qtbot: QtBot, tmp_
     assert seen and f"Port {busy}" in seen[0] and "--blogin-port" in seen[0]
     # The JumpCloud half, which did bind, was released again.
     _assert_unbound(free)
+
+
+def test_the_start_up_error_reads_at_the_panel_text_size_chosen_last_time(qtbot: QtBot, tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    layout = QSettings(str(data_dir / LAYOUT_FILE), QSettings.Format.IniFormat)
+    layout.setValue(PANEL_TEXT_KEY, EXTRA_LARGE.key)
+    layout.sync()
+    sizes: list[float] = []
+
+    def read_and_close() -> None:
+        box = QApplication.activeModalWidget()
+        if not isinstance(box, QMessageBox):
+            QTimer.singleShot(20, read_and_close)
+            return
+        label = box.findChild(QLabel, "qt_msgbox_label")
+        assert isinstance(label, QLabel)
+        sizes.append(label.font().pointSizeF())
+        box.buttons()[0].click()
+
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        QTimer.singleShot(20, read_and_close)
+        settings = Settings(data_dir=data_dir, jumpcloud_port=holder.getsockname()[1], blogin_port=0)
+        assert run_desktop(settings) == 2
+    assert sizes == [pytest.approx(QApplication.font().pointSizeF() * EXTRA_LARGE.scale, abs=0.05)]
 
 
 def test_an_unreadable_database_is_named_and_left_untouched(qtbot: QtBot, tmp_path: Path) -> None:
