@@ -69,8 +69,10 @@ class TraceTableModel(QAbstractTableModel):
     #: the column that shows the system's colour dot
     system_column = -1
 
-    def __init__(self) -> None:
+    def __init__(self, fetch_batch: int = FETCH_BATCH) -> None:
+        """``fetch_batch``: how many rows a view is handed at a time, the first time and as it scrolls."""
         super().__init__()
+        self.fetch_batch = fetch_batch
         # Every trace in order of arrival, its sort key beside it; _order holds their positions in time
         # order, _visible those the filter keeps (also in time order): the rows.
         self._traces: list[SandboxEvent] = []
@@ -129,7 +131,7 @@ class TraceTableModel(QAbstractTableModel):
     def fetchMore(self, parent: AnyIndex) -> None:
         if parent.isValid() or self._changing:
             return
-        more = min(FETCH_BATCH, len(self._visible) - self._fetched)
+        more = min(self.fetch_batch, len(self._visible) - self._fetched)
         if more <= 0:
             return
         self._changing = True
@@ -210,7 +212,7 @@ class TraceTableModel(QAbstractTableModel):
         if following:
             # A view that has everything keeps following the live tail (the rest of a large batch waits
             # for fetchMore). _visible grows inside begin/end so that nobody fetches the new rows twice.
-            now = min(len(shown), FETCH_BATCH)
+            now = min(len(shown), self.fetch_batch)
             self.beginInsertRows(QModelIndex(), self._fetched, self._fetched + now - 1)
             visible.extend(shown)
             self._fetched += now
@@ -270,7 +272,7 @@ class TraceTableModel(QAbstractTableModel):
         else:
             traces = self._traces
             self._visible = [i for i in self._order if keep(traces[i])]
-        self._fetched = min(len(self._visible), max(FETCH_BATCH, self._fetched))
+        self._fetched = min(len(self._visible), max(self.fetch_batch, self._fetched))
 
     def _reset(self, change: Callable[[], None]) -> None:
         self._changing = True

@@ -124,22 +124,37 @@ def test_on_equal_times_the_request_as_sent_comes_before_it_as_received(exchange
     assert [model.index(row, 1).data() for row in (1, 2)] == ["JumpCloud (sent)", "BlogIn (received)"]
 
 
+#: rows handed to a view at a time in the model tester's test: the tester walks every row the views hold
+#: on each insertion, so the history is kept to a few batches of this size (at the model's 500 the same
+#: walk took some 24 s of CPU, all of it in the tester calling rowCount and columnCount)
+TESTER_BATCH = 40
+
+
 def test_the_model_passes_qtmodeltester_while_rows_go_in_the_middle(  # type: ignore[no-untyped-def]
     qtmodeltester, exchanges: list[SandboxEvent]
 ) -> None:
-    model = ScimTrafficModel()
+    model = ScimTrafficModel(fetch_batch=TESTER_BATCH)
     qtmodeltester.check(model)
+    insertions: list[tuple[int, int]] = []  # (first new row, rows the views held before)
+    model.rowsAboutToBeInserted.connect(lambda _parent, first, _last: insertions.append((first, model.rowCount())))
     start = datetime.fromisoformat(exchanges[0].data["sent_at"])
     # More rows than a view is first handed, so new ones land both among them and beyond them.
-    history = [copy_of(exchanges[n % len(exchanges)], n, start + timedelta(milliseconds=2 * n)) for n in range(1200)]
+    size = round(2.4 * TESTER_BATCH)
+    history = [copy_of(exchanges[n % len(exchanges)], n, start + timedelta(milliseconds=2 * n)) for n in range(size)]
     model.append_traces(history)
-    between = [copy_of(exchanges[0], 5000 + n, start + timedelta(milliseconds=2 * n + 1)) for n in range(0, 1200, 7)]
+    assert model.rowCount() == TESTER_BATCH < model.visible_count()
+    between = [copy_of(exchanges[0], 5000 + n, start + timedelta(milliseconds=2 * n + 1)) for n in range(0, size, 7)]
     model.append_traces(between)
+    in_the_middle = [first for first, held in insertions if first < held]
+    assert len(in_the_middle) >= TESTER_BATCH // 7  # each among the rows the views held, one by one
+    assert model.rowCount() < model.visible_count()  # the others wait beyond them for fetchMore
     model.append_traces(as_they_arrive(exchanges))
     model.set_filter(lambda trace: trace.system == "jumpcloud")
+    insertions.clear()
     model.append_traces(
-        [copy_of(exchanges[-1], 9000 + n, start + timedelta(milliseconds=4 * n + 1)) for n in range(50)]
+        [copy_of(exchanges[-1], 9000 + n, start + timedelta(milliseconds=4 * n + 1)) for n in range(size // 24)]
     )
+    assert any(first < held for first, held in insertions)
     assert_in_time_order(model)
     assert model.visible_count() == len(listed(model))
 

@@ -8,7 +8,7 @@ from datetime import datetime
 from urllib.parse import unquote_plus
 
 from sandbox.desktop.theme import FAILING_RED, HEALTHY_GREEN
-from sandbox.desktop.trace_model import TraceTableModel, local_time, system_label
+from sandbox.desktop.trace_model import FETCH_BATCH, TraceTableModel, local_time, system_label
 from sandbox.desktop.traffic.words import failure_words, what_it_did
 from sandbox.events import SandboxEvent
 from sandbox.events.traces import SCIM
@@ -69,8 +69,8 @@ class ScimTrafficModel(TraceTableModel):
     verdict_column = STATUS
     system_column = RECORDED_BY
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, fetch_batch: int = FETCH_BATCH) -> None:
+        super().__init__(fetch_batch)
         self._resources: set[str] = set()
 
     def shown_time(self, trace: SandboxEvent) -> datetime:
