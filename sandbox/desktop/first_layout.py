@@ -23,6 +23,9 @@ BOTTOM_DOCK_SHARE = 0.37
 MIN_PERSONA_HEIGHT = 480
 #: the walkthrough and edge-case docks' default width: their longest step name whole, the personas wide
 RIGHT_DOCK_WIDTH = 380
+#: what the persona browsers keep of the width when the right-hand docks grow: two pages side by side,
+#: each as wide as the portals' narrow layout
+MIN_PERSONA_WIDTH = 880
 
 
 class FirstLayout:
@@ -62,15 +65,18 @@ class FirstLayout:
 def make_room_for_text(window: MainWindow, scale: float) -> None:
     """Larger text chosen: the docks grow to show as much as before, never shrinking what the user sized.
 
-    The right-hand docks to their default width times ``scale``; the docks below the personas to their
-    default share times ``scale``, the personas keeping :data:`MIN_PERSONA_HEIGHT`.
+    The right-hand docks to their default width times ``scale``, the personas keeping
+    :data:`MIN_PERSONA_WIDTH`; the docks below the personas to their default share times ``scale``, the
+    personas keeping :data:`MIN_PERSONA_HEIGHT`.
     """
     if not window.docks_installed:
         return
     right = [dock for dock in (window.panels.walkthrough, window.panels.edge_cases) if _docked(window, dock)]
-    wanted = round(RIGHT_DOCK_WIDTH * scale)
-    if right and right[0].width() < wanted:
-        window.resizeDocks(right[:1], [wanted], Qt.Orientation.Horizontal)
+    if right:
+        room = window.area.width() + right[0].width() - MIN_PERSONA_WIDTH
+        wanted = min(round(RIGHT_DOCK_WIDTH * scale), room)
+        if right[0].width() < wanted:
+            window.resizeDocks(right[:1], [wanted], Qt.Orientation.Horizontal)
     below = [
         dock
         for dock in window.findChildren(QDockWidget)

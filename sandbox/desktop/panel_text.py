@@ -43,6 +43,8 @@ _BASE_WIDTHS = "panelTextBaseWidths"
 _SCALED_COLUMNS = "panelTextColumnScale"
 # The size chosen, on the main window, for the dialogs it opens.
 _CHOSEN = "panelTextChosenScale"
+# What the main window's own tabs (of docks sharing a place) were last scaled to.
+_TABS_SCALED = "panelTextTabScale"
 
 
 def text_size(key: object) -> TextSize:
@@ -101,6 +103,18 @@ def scale_text(root: QWidget, scale: float) -> None:
     hook = getattr(root, "set_text_scale", None)
     if callable(hook):
         hook(scale)
+
+
+def scale_dock_tabs(window: QWidget, scale: float) -> None:
+    """The tabs under docks that share a place (Event log, SAML tracer…) ``scale`` times larger.
+
+    The main window makes those tab bars itself, outside any dock, and anew when docks are moved: a
+    rule of the window's own style sheet reaches them all, and nothing else of it.
+    """
+    if window.property(_TABS_SCALED) is None and scale == 1.0:
+        return  # never scaled: nothing to undo
+    window.setProperty(_TABS_SCALED, scale)
+    window.setStyleSheet("" if scale == 1.0 else f"QMainWindow > QTabBar {{ font-size: {points(scale)}; }}")
 
 
 def _scale_rows(table: QTableView, scale: float) -> None:

@@ -22,6 +22,7 @@ from sandbox.desktop.panel_text import (
     TEXT_SIZES,
     TextSize,
     remember_text_scale,
+    scale_dock_tabs,
     scale_text,
     text_size,
 )
@@ -223,6 +224,7 @@ class ViewControls(QObject):
         """Scale the docks' text, and that of the window's dialogs, to the chosen size (again after docks
         were added). Dialogs opened later take it from the window (panel_text.follow_panel_text)."""
         remember_text_scale(self.window, self.text_size.scale)
+        scale_dock_tabs(self.window, self.text_size.scale)
         roots: list[QWidget] = [*self.window.findChildren(QDockWidget)]
         roots += self.window.findChildren(QDialog)
         for root in roots:

@@ -11,8 +11,14 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from sandbox.app import Sandbox
-from sandbox.desktop.first_layout import BOTTOM_DOCK_SHARE, MIN_PERSONA_HEIGHT, RIGHT_DOCK_WIDTH
+from sandbox.desktop.first_layout import (
+    BOTTOM_DOCK_SHARE,
+    MIN_PERSONA_HEIGHT,
+    MIN_PERSONA_WIDTH,
+    RIGHT_DOCK_WIDTH,
+)
 from sandbox.desktop.main import close_window
+from sandbox.desktop.panel_text import EXTRA_LARGE, NORMAL
 from sandbox.desktop.theme import apply_theme
 from sandbox.desktop.window import LAYOUT_FILE, MainWindow
 
@@ -97,3 +103,20 @@ def test_a_remembered_layout_wins_over_the_default_share(qtbot: QtBot, fresh: Sa
         assert second.event_log.height() == kept
     finally:
         close_window(second)
+
+
+def test_extra_large_text_on_a_1280_wide_window_leaves_the_personas_their_width(qtbot: QtBot, fresh: Sandbox) -> None:
+    window = MainWindow(fresh)
+    try:
+        window.resize(1280, 800)
+        _shown(qtbot, window)
+        walkthrough = window.panels.walkthrough
+        qtbot.waitUntil(lambda: walkthrough.width() == pytest.approx(RIGHT_DOCK_WIDTH, abs=4))
+        window.view_controls.text_size_actions[EXTRA_LARGE.key].trigger()
+        qtbot.wait(100)
+        # Wider for its larger step names, as far as two pages side by side keep their narrow layout.
+        assert walkthrough.width() > RIGHT_DOCK_WIDTH
+        assert window.area.width() >= MIN_PERSONA_WIDTH
+    finally:
+        window.view_controls.text_size_actions[NORMAL.key].trigger()
+        close_window(window)

@@ -8,7 +8,7 @@ import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QWheelEvent
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QLabel
+from PySide6.QtWidgets import QApplication, QLabel, QTabBar
 from pytestqt.qtbot import QtBot
 
 from sandbox.app import Sandbox
@@ -166,6 +166,9 @@ def test_panel_text_size_scales_the_docks_text_and_rows(qtbot: QtBot, room: Main
     assert walkthrough.list.font().pixelSize() == round(13 * 1.5)
     assert walkthrough.step_title.font().pixelSize() == round(15 * 1.5)
     assert flow.view.transform().m11() == pytest.approx(1.5)
+    # The tabs of the docks sharing a place (Event log, SAML tracer…) read at that size too.
+    tabs = [bar for bar in room.findChildren(QTabBar) if bar.parent() is room and bar.count()]
+    assert tabs and all(bar.font().pointSizeF() == pytest.approx(base_points * 1.5) for bar in tabs)
     # The walkthrough widened for its step names at that size.
     qtbot.waitUntil(lambda: walkthrough.width() >= round(RIGHT_DOCK_WIDTH * 1.5) - 4)
     # The panels below grow too, as far as the personas keep a usable page.
@@ -189,6 +192,7 @@ def test_panel_text_size_scales_the_docks_text_and_rows(qtbot: QtBot, room: Main
     assert log.table.verticalHeader().defaultSectionSize() == base_row
     assert walkthrough.list.font().pixelSize() == 13
     assert flow.view.transform().m11() == pytest.approx(1.0)
+    assert all(bar.font().pointSizeF() == pytest.approx(base_points) for bar in tabs)
 
 
 def test_the_guide_reads_at_the_panel_text_size(room: MainWindow) -> None:
