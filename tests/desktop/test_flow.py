@@ -6,12 +6,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPointF, Qt
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QAbstractSlider
 from pytestqt.qtbot import QtBot
 
 from sandbox.app import Sandbox
 from sandbox.desktop.flow.dock import FlowDiagramDock
+from sandbox.desktop.flow.scene import HEADER_HEIGHT, HEADER_WIDTH, LANE_COLOURS, lane_x
 from sandbox.desktop.flow.steps import BLOGIN, BROWSER, JUMPCLOUD, PROVISIONING, SSO_LOGIN
 from sandbox.saml.idp import ResponseOptions
 from sandbox.settings import Settings
@@ -166,3 +168,42 @@ def test_a_short_diagram_starts_at_the_top_of_a_tall_panel(flow: FlowDiagramDock
     flow.resize(1100, 900)
     assert flow.scene.sceneRect().height() < flow.view.viewport().height()
     assert flow.view.mapFromScene(flow.scene.sceneRect().topLeft()).y() <= 1
+
+
+def box_edge(lane: int) -> float:
+    """A little inside the left edge of the lane's name box (its middle is the name's white text)."""
+    return lane_x(lane) - HEADER_WIDTH / 2 + 6
+
+
+def test_the_lanes_stay_named_when_a_long_flow_is_followed_to_its_end(
+    qtbot: QtBot, recorded: tuple[Sandbox, dict]
+) -> None:
+    sandbox, _ = recorded
+    dock = FlowDiagramDock()
+    qtbot.addWidget(dock)
+    dock.resize(1100, 240)
+    dock.show()
+    dock.add_events(events_of(sandbox))
+    view, scene = dock.view, dock.scene
+    bar = view.verticalScrollBar()
+    assert bar.value() == bar.maximum() > 0  # the newest arrow in sight, the lanes' boxes scrolled away
+
+    def lane_colours_at_the_top() -> list[str]:
+        qtbot.wait(20)
+        image = view.viewport().grab().toImage()
+        y = view.mapFromScene(QPointF(0, view.mapToScene(0, 0).y() + 4 + HEADER_HEIGHT / 2)).y()
+        return [image.pixelColor(view.mapFromScene(QPointF(box_edge(lane), 0)).x(), y).name() for lane in range(3)]
+
+    assert lane_colours_at_the_top() == [QColor(colour).name() for colour in LANE_COLOURS]
+    assert view.lane_names_pinned()
+    # Scrolled back to the top, the boxes of the diagram itself are there, and nothing drawn over them.
+    bar.triggerAction(QAbstractSlider.SliderAction.SliderToMinimum)
+    assert not view.lane_names_pinned()
+    top = view.mapFromScene(QPointF(0, scene.lane_names_top() + HEADER_HEIGHT / 2)).y()
+    image = view.viewport().grab().toImage()
+    assert (
+        image.pixelColor(view.mapFromScene(QPointF(box_edge(0), 0)).x(), top).name() == QColor(LANE_COLOURS[0]).name()
+    )
+    # Fitted to the panel every lane box is in sight: nothing is pinned.
+    dock.fit_button.click()
+    assert not view.lane_names_pinned()

@@ -6,7 +6,7 @@ import logging
 from collections.abc import Iterable
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QRect, QRectF, Qt, Signal
 from PySide6.QtGui import QPainter, QResizeEvent, QTransform, QWheelEvent
 from PySide6.QtWidgets import (
     QComboBox,
@@ -82,6 +82,27 @@ class FlowView(QGraphicsView):
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         self.refit()
+
+    def lane_names_pinned(self) -> bool:
+        """Whether the lanes' names are scrolled out of sight, and so shown pinned at the top instead."""
+        scene = self.scene()
+        if self.fitting or not isinstance(scene, FlowScene) or scene.flow is None:
+            return False
+        return self.mapToScene(0, 0).y() > scene.lane_names_top()
+
+    def drawForeground(self, painter: QPainter, rect: QRectF | QRect) -> None:
+        # A long flow followed to its newest arrow would otherwise leave three unnamed dashed lines.
+        super().drawForeground(painter, rect)
+        scene = self.scene()
+        if isinstance(scene, FlowScene) and self.lane_names_pinned():
+            shown = self.mapToScene(self.viewport().rect()).boundingRect()
+            scene.paint_lane_names(painter, shown.top(), shown.left(), shown.right())
+
+    def scrollContentsBy(self, dx: int, dy: int) -> None:
+        # Scrolling moves the drawn pixels, pinned names with them: drawn again where they stay (or go).
+        super().scrollContentsBy(dx, dy)
+        if dy and not self.fitting:
+            self.viewport().update()
 
 
 class FlowDiagramDock(QDockWidget):

@@ -10,6 +10,7 @@ from PySide6.QtGui import (
     QColor,
     QFont,
     QFontMetricsF,
+    QGuiApplication,
     QImage,
     QImageWriter,
     QPainter,
@@ -246,6 +247,32 @@ class FlowScene(QGraphicsScene):
         title.setText(flow.caption())
         self.setSceneRect(QRectF(0, 0, max(self.sceneRect().width(), right + LEFT), bottom + 20))
         return True
+
+    def lane_names_top(self) -> float:
+        """Where the lanes' name boxes begin, in the scene."""
+        return self._top + 20
+
+    def paint_lane_names(self, painter: QPainter, y: float, left: float, right: float) -> None:
+        """The lanes' name boxes at ``y`` on a white band from ``left`` to ``right`` (scene coordinates),
+        as drawn at the top of the diagram: for a view scrolled down past them."""
+        painter.save()
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.fillRect(QRectF(left, y, right - left, HEADER_HEIGHT + 8), QColor("white"))
+        painter.setPen(QPen(QColor("#d9dee5"), 1))
+        painter.drawLine(QPointF(left, y + HEADER_HEIGHT + 8), QPointF(right, y + HEADER_HEIGHT + 8))
+        # The boxes' own text items have the application's font; a painter would take the view's size
+        # (the panel text size's, the view's transform scaling it again) for any not set explicitly.
+        bold = QFont(QGuiApplication.font())
+        bold.setPointSizeF(bold.pointSizeF())
+        bold.setBold(True)
+        painter.setFont(bold)
+        for lane, name in enumerate(LANES):
+            x = lane_x(lane)
+            box = QRectF(x - HEADER_WIDTH / 2, y + 4, HEADER_WIDTH, HEADER_HEIGHT - 6)
+            painter.fillRect(box, QColor(LANE_COLOURS[lane]))
+            painter.setPen(QColor("white"))
+            painter.drawText(box, Qt.AlignmentFlag.AlignCenter, name)
+        painter.restore()
 
     def subtitle_text(self) -> str:
         """The line under the title ("" when the flow has none)."""
