@@ -23,9 +23,10 @@ BOTTOM_DOCK_SHARE = 0.37
 MIN_PERSONA_HEIGHT = 480
 #: the walkthrough and edge-case docks' default width: their longest step name whole, the personas wide
 RIGHT_DOCK_WIDTH = 380
-#: what the persona browsers keep of the width when the right-hand docks grow: two pages side by side,
-#: each as wide as the portals' narrow layout
-MIN_PERSONA_WIDTH = 880
+#: what the persona browsers keep of the width when the right-hand docks grow for larger text: two pages
+#: of 350 px side by side (a 1280 px window still gives the docks their whole Extra large width, which
+#: the Edge cases panel needs; narrower ones keep the pages usable, and the panel scrolls)
+MIN_PERSONA_WIDTH = 700
 
 
 class FirstLayout:
