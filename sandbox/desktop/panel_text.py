@@ -134,9 +134,17 @@ def _scale_rows(table: QTableView, scale: float) -> None:
         widths = [round(columns.sectionSize(index) / factor) for index in range(columns.count())]
         table.setProperty(_BASE_WIDTHS, widths)
     last = columns.count() - 1
+    model = table.model()
+    listed = scale > 1.0 and model is not None and model.rowCount() > 0
     for index, width in enumerate(widths):
         stretched = columns.sectionResizeMode(index) != QHeaderView.ResizeMode.Interactive
         if stretched or (index == last and columns.stretchLastSection()):
             continue
-        columns.resizeSection(index, round(int(width) * scale))
+        wanted = round(int(width) * scale)
+        if listed:
+            # Only as much wider as its rows' larger text needs: the room saved goes to the column that
+            # stretches (the event log's Summary), which a narrow window at Extra large left none.
+            needed = max(table.sizeHintForColumn(index), columns.sectionSizeHint(index))
+            wanted = min(wanted, max(int(width), needed))
+        columns.resizeSection(index, wanted)
     table.setProperty(_SCALED_COLUMNS, scale)

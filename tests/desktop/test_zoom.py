@@ -13,6 +13,7 @@ from pytestqt.qtbot import QtBot
 
 from sandbox.app import Sandbox
 from sandbox.desktop.browser import PersonaBrowser
+from sandbox.desktop.event_model import EVENT_TYPE, RESULT, SYSTEM, TIME
 from sandbox.desktop.first_layout import MIN_PERSONA_HEIGHT, RIGHT_DOCK_WIDTH
 from sandbox.desktop.main import close_window
 from sandbox.desktop.panel_text import EXTRA_LARGE, LARGE, NORMAL
@@ -156,12 +157,19 @@ def test_panel_text_size_scales_the_docks_text_and_rows(qtbot: QtBot, room: Main
     assert walkthrough.list.font().pixelSize() == 13  # the steps a little larger than the rest
 
     bottom_before = log.height()
+    widths_before = [log.table.horizontalHeader().sectionSize(column) for column in range(5)]
     room.view_controls.text_size_actions[EXTRA_LARGE.key].trigger()
     assert log.table.font().pointSizeF() == pytest.approx(base_points * 1.5)
     assert log.table.verticalHeader().defaultSectionSize() == round(base_row * 1.5)
     assert log.detail.font().pointSizeF() == pytest.approx(base_points * 1.5)
     assert log.detail.font().family() == detail_family  # the record stays monospaced
     assert log.system_filter.font().pointSizeF() == pytest.approx(base_points * 1.5)
+    # The event log's fixed columns grow as far as their larger text needs, no further: the Summary
+    # keeps the room they did not need.
+    header, fixed = log.table.horizontalHeader(), (TIME, SYSTEM, EVENT_TYPE, RESULT)
+    assert log.table.model().rowCount() > 0
+    assert all(header.sectionSize(column) >= log.table.sizeHintForColumn(column) for column in fixed)
+    assert sum(header.sectionSize(column) for column in fixed) < sum(widths_before[c] for c in fixed) * 1.5
     assert tracer.table.font().pointSizeF() == pytest.approx(base_points * 1.5)
     assert walkthrough.list.font().pixelSize() == round(13 * 1.5)
     assert walkthrough.step_title.font().pixelSize() == round(15 * 1.5)
