@@ -72,7 +72,10 @@ def _member_ids(session: Session, data: dict[str, Any]) -> list[str]:
         if not isinstance(value, str) or not value:
             raise invalid_value("Each member needs a 'value': the id of a User.")
         if member.get("type") not in (None, "User"):
-            raise invalid_value("BlogIn Teams hold Users only.")
+            raise invalid_value(
+                f"The member {value!r} has the type {member.get('type')!r}; BlogIn Teams hold Users only (a Team "
+                'cannot contain another Team). Send members with "type": "User", or without a type.'
+            )
         if value not in seen:
             seen.add(value)
             ids.append(value)

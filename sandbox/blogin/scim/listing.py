@@ -7,8 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sandbox.scim.errors import ScimError, invalid_filter, invalid_value
-from sandbox.scim.filter import And, Compare, Filter, Not, Or, ValuePath, parse_filter
+from sandbox.scim.errors import ScimError, bad_request, invalid_filter, invalid_value
+from sandbox.scim.filter import And, Compare, Filter, Not, Or, Present, ValuePath, parse_filter
 from sandbox.scim.schemas import LIST_RESPONSE_SCHEMA, MAX_RESULTS
 
 DEFAULT_COUNT = 100
@@ -46,26 +46,45 @@ def _names(raw: Any, name: str) -> list[str]:
     raise invalid_value(f"'{name}' must be a comma-separated list of attribute names.")
 
 
-def _check_text(node: Filter) -> None:
-    """Refuse compared strings that are not Unicode text: a ``\\uD800`` escape alone (a lone surrogate)
-    decodes to a value no database can store or compare."""
-    pending = [node]
+def _check_compared(node: Filter, in_uri: bool) -> None:
+    """Refuse what a filter cannot compare: a string that is not Unicode text (a ``\\uD800`` escape alone, a lone
+    surrogate, decodes to a value no database can store or compare), and ``password``, which is never returned
+    (RFC 7643 §7) and so never matched: a client comparing it would only be told that nothing matches, and in a
+    URL the password itself travels where logs and proxies keep it (RFC 7644 §7.5.2, scimType ``sensitive``)."""
+    # Each part, and whether it sits inside brackets (where names are a multi-valued attribute's sub-attributes).
+    pending: list[tuple[Filter, bool]] = [(node, False)]
     while pending:
-        part = pending.pop()
+        part, bracketed = pending.pop()
         if isinstance(part, And | Or):
-            pending += (part.left, part.right)
+            pending += ((part.left, bracketed), (part.right, bracketed))
         elif isinstance(part, Not):
-            pending.append(part.inner)
+            pending.append((part.inner, bracketed))
         elif isinstance(part, ValuePath):
-            pending.append(part.filter)
-        elif isinstance(part, Compare) and isinstance(part.value, str):
-            try:
-                part.value.encode("utf-8")
-            except UnicodeEncodeError as error:
-                raise invalid_filter(
-                    f"The value compared with '{part.path.render()}' holds a lone surrogate ({part.value!r}), "
-                    "which is not text."
-                ) from error
+            pending.append((part.filter, True))
+        elif isinstance(part, Compare | Present):
+            if not bracketed and part.path.attr.lower() == "password" and part.path.sub is None:
+                _refuse_password(part.path.render(), in_uri)
+            if isinstance(part, Compare) and isinstance(part.value, str):
+                try:
+                    part.value.encode("utf-8")
+                except UnicodeEncodeError as error:
+                    raise invalid_filter(
+                        f"The value compared with '{part.path.render()}' holds a lone surrogate ({part.value!r}), "
+                        "which is not text."
+                    ) from error
+
+
+def _refuse_password(path: str, in_uri: bool) -> None:
+    if in_uri:
+        raise bad_request(
+            f"The filter compares '{path}': a password must not be sent in a URL, where logs and proxies keep it "
+            "(RFC 7644 §7.5.2). BlogIn never returns or compares passwords; filter on userName or emails instead.",
+            "sensitive",
+        )
+    raise invalid_filter(
+        f"The filter compares '{path}', which BlogIn never returns or compares (RFC 7643 §7: returned \"never\"); "
+        "filter on userName or emails instead."
+    )
 
 
 # ``emails[type eq "work"].value eq "x"``: a PATCH path's form (RFC 7644 §3.5.2) used as a filter.
@@ -90,8 +109,9 @@ def _parsed_filter(text: str) -> Filter:
         ) from None
 
 
-def list_query(params: Mapping[str, Any]) -> ListQuery:
-    """From URL query parameters or a SearchRequest body; parameter names are case-insensitive."""
+def list_query(params: Mapping[str, Any], *, in_uri: bool = True) -> ListQuery:
+    """From URL query parameters, or (``in_uri`` false) a SearchRequest body; parameter names are
+    case-insensitive."""
     if not params:
         # Every create and most reads by id: nothing to read (about 10 µs of CPU saved per request).
         return ListQuery()
@@ -103,7 +123,7 @@ def list_query(params: Mapping[str, Any]) -> ListQuery:
             raise ScimError(400, "'filter' must be a string.", "invalidFilter")
         if raw_filter.strip():
             parsed = _parsed_filter(raw_filter)
-            _check_text(parsed)
+            _check_compared(parsed, in_uri)
     # RFC 7644 §3.4.2.4: startIndex below 1 is read as 1; a negative count as 0.
     start = max(1, _integer(lowered.get("startindex", 1), "startIndex"))
     count = max(0, min(_integer(lowered.get("count", DEFAULT_COUNT), "count"), MAX_RESULTS))

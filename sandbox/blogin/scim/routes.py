@@ -122,7 +122,7 @@ def list_everything(call: ScimCall) -> ScimAnswer:
 
 
 def search_everything(call: ScimCall) -> ScimAnswer:
-    return _list_page(call, list_query(_search_body(call)), root_listing.list_everything)
+    return _list_page(call, list_query(_search_body(call), in_uri=False), root_listing.list_everything)
 
 
 # Users
@@ -133,7 +133,7 @@ def list_users(call: ScimCall) -> ScimAnswer:
 
 
 def search_users(call: ScimCall) -> ScimAnswer:
-    return _list_page(call, list_query(_search_body(call)), user_listing.list_users)
+    return _list_page(call, list_query(_search_body(call), in_uri=False), user_listing.list_users)
 
 
 def create_user(call: ScimCall) -> ScimAnswer:
@@ -190,7 +190,7 @@ def list_groups(call: ScimCall) -> ScimAnswer:
 
 
 def search_groups(call: ScimCall) -> ScimAnswer:
-    return _list_page(call, list_query(_search_body(call)), groups.list_teams)
+    return _list_page(call, list_query(_search_body(call), in_uri=False), groups.list_teams)
 
 
 def create_group(call: ScimCall) -> ScimAnswer:

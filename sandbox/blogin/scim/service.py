@@ -15,7 +15,7 @@ from typing import Any
 
 from flask import Flask
 from sqlalchemy.exc import DataError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.utils import redirect
 
 from sandbox.blogin.scim import PREFIX
@@ -94,11 +94,22 @@ class ScimService:
                     "invalidValue",
                 )
             )
+        except RequestEntityTooLarge:
+            return error_answer(ScimError(413, self._too_large(request.environ.get("CONTENT_LENGTH"))))
         except HTTPException as error:
             return error_answer(ScimError(error.code or 500, error.description or error.name))
         except Exception:
             log.exception("unexpected error on SCIM %s %s", request.method, request.path)
             return _unexpected()
+
+    def _too_large(self, sent: str | None) -> str:
+        """What a client needs to know of a body over the limit: how large it was, and the limit."""
+        limit = int(self.config.get("MAX_CONTENT_LENGTH") or 0)
+        size = f" ({int(sent):,} bytes)" if sent and sent.isdigit() else ""
+        return (
+            f"The request body{size} is larger than BlogIn accepts: at most {limit:,} bytes "
+            f"({limit / 1024 / 1024:g} MB). Send fewer members or attributes per request."
+        )
 
     def _route(self, call: ScimCall) -> ScimAnswer:
         request = call.request

@@ -73,7 +73,7 @@ def test_non_ascii_paths_and_bodies(scim: Scim, running: Sandbox) -> None:
 def test_a_body_over_the_limit_is_refused_and_recorded(scim: Scim, running: Sandbox) -> None:
     too_big = b'{"userName": "' + b"x" * (8 * 1024 * 1024) + b'"}'
     body = assert_scim_error(scim.request("POST", "/Users", content=too_big), 413)
-    assert "capacity" in body["detail"]
+    assert "is larger than BlogIn accepts: at most 8,388,608 bytes (8 MB)" in body["detail"]
     [trace] = running.blogin.recent_traces("scim", limit=1)
     assert trace.summary == "POST /Users → 413" and not trace.success
     assert trace.data["request_body"] is None
