@@ -190,3 +190,16 @@ def test_deactivate_sso_then_save_as_the_guide_says(portal: Portal, width: int) 
         )
         portal.admin.wait_for_navigation(lambda: portal.admin.js(f"{activate}.click(); true"), "SSO active again")
     assert "SSO for BlogIn activated." in portal.admin.text()
+
+
+@WIDTHS
+def test_the_catalogs_search_button_stays_beside_the_search_field(portal: Portal, width: int) -> None:
+    """Type the name of the application in the Search field: its Search button is next to it, not under it."""
+    portal.open(portal.admin, "/applications/new", width)
+    rows = portal.facts(
+        portal.admin,
+        "(() => { const f = document.querySelector('form[role=search]');"
+        " return [f.querySelector('input[type=search]'), f.querySelector('button')]"
+        ".map(e => Math.round(e.getBoundingClientRect().top)); })()",
+    )
+    assert abs(rows[0] - rows[1]) <= 4, rows
