@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import httpx
 
 from sandbox.http import http_client
@@ -45,7 +47,7 @@ def test_the_user_console_shows_the_display_name_and_the_tiles_of_authorized_app
         assert signed_in.status_code == 302
         console = browser.get(f"{base}/userconsole").text
     # The form's hint says the Display Name is what the User Console shows.
-    assert "Kathy J. · console.user@acme.example" in console
+    assert "Kathy J. · console.user@acme.example" in re.sub(r"<[^>]+>", "", console)
     assert "Trajectory &lt;Desk&gt;" in console and "<Desk>" not in console
     # The whole description is kept for the tile's tooltip; the tile shows its first lines.
     assert f'class="tile-description" title="{description}"' in console
