@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import Any, cast
 
@@ -59,7 +60,10 @@ def render_team(session: Session, team: Team, base: str) -> dict[str, Any]:
 def _check_unique(session: Session, key: str, except_id: str | None = None) -> None:
     holder = session.scalar(_TEAM_NAMED, {"key": key})
     if holder is not None and holder != except_id:
-        raise uniqueness(f"A team named {key!r} already exists in BlogIn (names ignore case).")
+        raise uniqueness(
+            f"A team named {key!r} already exists in BlogIn (id {holder}); team names ignore case. "
+            f"Find it with filter=displayName eq {json.dumps(key, ensure_ascii=False)}."
+        )
 
 
 def _member_ids(session: Session, data: dict[str, Any]) -> list[str]:

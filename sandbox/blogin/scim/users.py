@@ -8,6 +8,7 @@ direct statements (``sandbox.direct_sql``), so on SQLite they need no Session.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from types import SimpleNamespace
@@ -138,11 +139,17 @@ def render_user(session: Session, user: Any, base: str) -> dict[str, Any]:
 def _check_unique(session: Work, key: str, except_id: str | None = None) -> None:
     found = _HOLDER.first(session, {"key": key})
     if found is not None and found.id != except_id:
-        _taken(key)
+        _taken(key, found.id)
 
 
-def _taken(key: str) -> None:
-    raise uniqueness(f"A user with the userName {key!r} already exists in BlogIn (userName ignores case).")
+def _taken(key: str, holder: str | None = None) -> None:
+    """409 uniqueness for the lower-cased userName ``key``, naming the user who has it when known, so a client
+    can find and adopt it."""
+    held_by = f" (id {holder})" if holder else ""
+    raise uniqueness(
+        f"A user with the userName {key!r} already exists in BlogIn{held_by}; userName ignores case. "
+        f"Find it with filter=userName eq {json.dumps(key, ensure_ascii=False)}."
+    )
 
 
 def _check_email_free_of_jit_accounts(session: Work, email: str, user_id: str) -> None:
@@ -206,7 +213,7 @@ def create_user(session: Work, user: NewUser) -> tuple[Any, Teams, int]:
     claim_user_names(session, columns["user_name_key"], columns["email"])
     [facts] = _CREATE_FACTS.all(session, {"key": columns["user_name_key"], "email": columns["email"]})
     if facts.holder is not None:
-        _taken(columns["user_name_key"])
+        _taken(columns["user_name_key"], facts.holder)
     if user.password_error is not None:
         raise invalid_value(user.password_error)
     if columns["email"] and facts.jit_accounts == 1:

@@ -68,3 +68,31 @@ def test_a_body_over_the_limit_says_how_large_it_was_and_the_limit(scim: Scim) -
         "Send fewer members or attributes per request."
     )
     assert scim.get("/Users", params={"filter": 'userName eq "huge@acme.example"'}).json()["totalResults"] == 0
+
+
+def test_a_taken_user_name_names_the_user_who_has_it_and_how_to_find_them(scim: Scim) -> None:
+    holder = scim.post("/Users", user_body("Taken.Name@acme.example")).json()["id"]
+    answer = scim.post("/Users", user_body("TAKEN.NAME@acme.example"))
+    body = assert_scim_error(answer, 409, "uniqueness")
+    assert body["detail"] == (
+        f"A user with the userName 'taken.name@acme.example' already exists in BlogIn (id {holder}); userName "
+        'ignores case. Find it with filter=userName eq "taken.name@acme.example".'
+    )
+    # The filter the detail gives finds that user.
+    found = scim.get("/Users", params={"filter": 'userName eq "taken.name@acme.example"'}).json()
+    assert [user["id"] for user in found["Resources"]] == [holder]
+    other = scim.post("/Users", user_body("other.name@acme.example")).json()["id"]
+    renamed = scim.patch(f"/Users/{other}", [{"op": "replace", "path": "userName", "value": "taken.name@ACME.example"}])
+    assert f"(id {holder})" in assert_scim_error(renamed, 409, "uniqueness")["detail"]
+
+
+def test_a_taken_team_name_names_the_team_that_has_it_and_how_to_find_it(scim: Scim) -> None:
+    team = scim.post("/Groups", {"schemas": [GROUP], "displayName": 'Team "Alpha"'}).json()["id"]
+    answer = scim.post("/Groups", {"schemas": [GROUP], "displayName": 'TEAM "ALPHA"'})
+    body = assert_scim_error(answer, 409, "uniqueness")
+    assert body["detail"] == (
+        f"A team named 'team \"alpha\"' already exists in BlogIn (id {team}); team names ignore case. "
+        'Find it with filter=displayName eq "team \\"alpha\\"".'
+    )
+    found = scim.get("/Groups", params={"filter": 'displayName eq "team \\"alpha\\""'}).json()
+    assert [group["id"] for group in found["Resources"]] == [team]
