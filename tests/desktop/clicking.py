@@ -17,7 +17,15 @@ from PySide6.QtWidgets import QWidget
 
 from sandbox.desktop.browser import PersonaBrowser
 
-STEP_TIMEOUT_MS = 20_000
+#: how long one step may take: a page or a few (an SSO sign-in is several, with a signature made and
+#: checked), 1-2 s on an idle machine. Generous because a wait that passes costs nothing more: with the
+#: test's processes held to a tenth of a core, an IdP-initiated sign-in's hand-off page alone took over
+#: 20 s, and CI runs these tests on two busy cores beside another worker.
+STEP_TIMEOUT_MS = 60_000
+#: a script that only reads the page is given this long to answer on a busy machine, and sent again
+#: every :data:`RESEND_MS` in case the page it went to was replaced
+READ_TIMEOUT_MS = 10_000
+RESEND_MS = 2_000
 
 
 class PageNotReady(AssertionError):
@@ -31,17 +39,24 @@ def spin(milliseconds: int) -> None:
     loop.exec()
 
 
-def evaluate(browser: PersonaBrowser, script: str, timeout_ms: int = 5_000) -> Any:
+def evaluate(browser: PersonaBrowser, script: str, timeout_ms: int = 5_000, resend_ms: int = 0) -> Any:
     """The value of ``script`` in the persona's current page (JSON-compatible values only).
 
-    Raises ``TimeoutError`` when the page does not answer, as happens while it is being replaced.
+    Raises ``TimeoutError`` when the page does not answer. A script sent while the page is being replaced
+    gets no answer (it goes with the old document): with ``resend_ms``, for scripts that only read, it is
+    sent again that often, and the first answer to any of the sends is taken, so that a busy page that
+    answers late is not given up on while a replaced one is asked again.
     """
     result: list[Any] = []
     browser.page.runJavaScript(script, 0, result.append)
     deadline = QDeadlineTimer(timeout_ms)
+    resend = QDeadlineTimer(resend_ms or timeout_ms)
     while not result:
         if deadline.hasExpired():
             raise TimeoutError(script[:80])
+        if resend_ms and resend.hasExpired():
+            browser.page.runJavaScript(script, 0, result.append)
+            resend = QDeadlineTimer(resend_ms)
         spin(10)
     return result[0]
 
@@ -57,7 +72,8 @@ def reload_page(browser: PersonaBrowser, timeout_ms: int = 0) -> None:
     deadline = QDeadlineTimer(timeout_ms or STEP_TIMEOUT_MS)
     while True:
         try:
-            if evaluate(browser, "!window.sandboxBeforeReload && document.readyState === 'complete'", 1_000):
+            loaded = "!window.sandboxBeforeReload && document.readyState === 'complete'"
+            if evaluate(browser, loaded, READ_TIMEOUT_MS, resend_ms=1_000):
                 return
         except TimeoutError:
             pass  # the document is being replaced: ask the new one
@@ -69,7 +85,7 @@ def reload_page(browser: PersonaBrowser, timeout_ms: int = 0) -> None:
 def visible_text(browser: PersonaBrowser) -> str:
     """What the person reads on the page ('' while a page is being replaced)."""
     try:
-        value = evaluate(browser, "document.body ? document.body.innerText : ''", timeout_ms=2_000)
+        value = evaluate(browser, "document.body ? document.body.innerText : ''", READ_TIMEOUT_MS, RESEND_MS)
     except TimeoutError:
         return ""
     return str(value or "")
@@ -137,7 +153,7 @@ def locate(browser: PersonaBrowser, target: Target, timeout_ms: int = 0) -> QPoi
     deadline = QDeadlineTimer(timeout_ms or STEP_TIMEOUT_MS)
     while True:
         try:
-            found = evaluate(browser, target.script(), timeout_ms=2_000)
+            found = evaluate(browser, target.script(), READ_TIMEOUT_MS, RESEND_MS)
         except TimeoutError:
             found = None
         if found:
@@ -165,7 +181,7 @@ def type_into(browser: PersonaBrowser, selector: str, text: str) -> None:
     focused = f"document.activeElement === document.querySelector({json.dumps(selector)})"
     deadline = QDeadlineTimer(STEP_TIMEOUT_MS)
     click(browser, selector)
-    while not evaluate(browser, focused):
+    while not evaluate(browser, focused, READ_TIMEOUT_MS, RESEND_MS):
         # A click can land while the page still moves (a late stylesheet); a person would click again.
         if deadline.hasExpired():
             raise PageNotReady(f"clicking {selector} did not put the cursor in it")
@@ -175,7 +191,7 @@ def type_into(browser: PersonaBrowser, selector: str, text: str) -> None:
     QTest.keyClick(widget, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
     QTest.keyClicks(widget, text)
     read = f"(document.querySelector({json.dumps(selector)}) || {{}}).value"
-    while (value := evaluate(browser, read)) != text:
+    while (value := evaluate(browser, read, READ_TIMEOUT_MS, RESEND_MS)) != text:
         if deadline.hasExpired():
             raise PageNotReady(
                 f"typed {text!r} into {selector}, the field holds {value!r} at {browser.view.url().toString()}"

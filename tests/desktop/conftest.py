@@ -25,7 +25,10 @@ keep_none_alive()
 # Before any test starts Chromium: xmlsec cannot load once it has (the tracer loads it on first use).
 load_before_chromium()
 
-LOAD_TIMEOUT_MS = 30_000
+#: every persona's first page in a freshly started Chromium: about 3 s on an idle machine, 10 s with the
+#: test's processes held to a fifth of a core and 21 s to a tenth, and two workers start theirs at once
+#: on CI's two cores. Generous: a wait that passes costs nothing more.
+LOAD_TIMEOUT_MS = 120_000
 
 
 @pytest.fixture(scope="module")

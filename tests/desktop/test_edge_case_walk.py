@@ -281,39 +281,42 @@ def test_each_assertion_toggle_fails_both_sign_ins_and_every_panel_says_why(walk
     sandbox, dock = walk.sandbox, walk.dock
     end_user = walk.window.browsers["end-user"]
     blogin, jumpcloud = sandbox.blogin.host, sandbox.jumpcloud.host
-    dock.raise_()
-    toggle.on(dock)
-    assert dock.summary.text().startswith("On: Assertion: ")
-    assert walk.window.panels.indicator.isVisibleTo(walk.window)
+    try:
+        dock.raise_()
+        toggle.on(dock)
+        assert dock.summary.text().startswith("On: Assertion: ")
+        assert walk.window.panels.indicator.isVisibleTo(walk.window)
 
-    # IdP-initiated: the User Console tile; BlogIn refuses and says which check failed.
-    known = received_ids(walk)
-    go_to(end_user, f"{sandbox.jumpcloud.base_url}/userconsole")
-    click(end_user, "a.tile", "BlogIn", contains=True)
-    page = wait_for_page(end_user, "Single sign-on failed", f"Failed check: {toggle.check}", host=blogin)
-    check_the_panels(walk, toggle, page, known)
+        # IdP-initiated: the User Console tile; BlogIn refuses and says which check failed.
+        known = received_ids(walk)
+        go_to(end_user, f"{sandbox.jumpcloud.base_url}/userconsole")
+        click(end_user, "a.tile", "BlogIn", contains=True)
+        page = wait_for_page(end_user, "Single sign-on failed", f"Failed check: {toggle.check}", host=blogin)
+        check_the_panels(walk, toggle, page, known)
 
-    # SP-initiated: BlogIn's login page › Log in with SSO › JumpCloud (already signed in) › refused again.
-    known = received_ids(walk)
-    go_to(end_user, f"{sandbox.blogin.base_url}/login")
-    click(end_user, "a", "Log in with SSO")
-    page = wait_for_page(end_user, "Single sign-on failed", f"Failed check: {toggle.check}", host=blogin)
-    checks = newest_response_at_blogin(walk, known).data.get("checks") or []
-    assert any(check.get("name") == toggle.check and not check.get("ok") for check in checks)
+        # SP-initiated: BlogIn's login page › Log in with SSO › JumpCloud (already signed in) › refused again.
+        known = received_ids(walk)
+        go_to(end_user, f"{sandbox.blogin.base_url}/login")
+        click(end_user, "a", "Log in with SSO")
+        page = wait_for_page(end_user, "Single sign-on failed", f"Failed check: {toggle.check}", host=blogin)
+        checks = newest_response_at_blogin(walk, known).data.get("checks") or []
+        assert any(check.get("name") == toggle.check and not check.get("ok") for check in checks)
 
-    # Switched off: the next sign-in goes through.
-    dock.raise_()
-    toggle.off(dock)
-    assert dock.summary.text() == "Everything behaves normally."
-    assert not walk.window.panels.indicator.isVisibleTo(walk.window)
-    known = received_ids(walk)
-    go_to(end_user, f"{sandbox.jumpcloud.base_url}/userconsole")
-    wait_for_page(end_user, "Applications", host=jumpcloud, path="/userconsole")
-    click(end_user, "a.tile", "BlogIn", contains=True)
-    wait_for_page(end_user, "Latest posts", "Signed in as", "Jane Doe", host=blogin, path="/")
-    assert newest_response_at_blogin(walk, known).data.get("verdict") == "accepted"
-    click(end_user, "button.link", "Log out")
-    wait_for_page(end_user, "Log in to Acme", host=blogin, path="/login")
+        # Switched off: the next sign-in goes through.
+        dock.raise_()
+        toggle.off(dock)
+        assert dock.summary.text() == "Everything behaves normally."
+        assert not walk.window.panels.indicator.isVisibleTo(walk.window)
+        known = received_ids(walk)
+        go_to(end_user, f"{sandbox.jumpcloud.base_url}/userconsole")
+        wait_for_page(end_user, "Applications", host=jumpcloud, path="/userconsole")
+        click(end_user, "a.tile", "BlogIn", contains=True)
+        wait_for_page(end_user, "Latest posts", "Signed in as", "Jane Doe", host=blogin, path="/")
+        assert newest_response_at_blogin(walk, known).data.get("verdict") == "accepted"
+        click(end_user, "button.link", "Log out")
+        wait_for_page(end_user, "Log in to Acme", host=blogin, path="/login")
+    finally:
+        dock.all_off()  # a failure here must not leave its toggle on for the next walk
 
 
 def test_the_edge_cases_panel_fits_its_dock(walk: Walk) -> None:
@@ -330,30 +333,33 @@ def test_a_dropped_email_attribute_still_signs_in_as_the_panel_says(walk: Walk) 
     """Missing attribute › email: BlogIn takes the email from the NameID; the tracer shows it was not sent."""
     sandbox, dock = walk.sandbox, walk.dock
     end_user = walk.window.browsers["end-user"]
-    dock.raise_()
-    dock.missing_name.setCurrentText("email")
-    press(dock.missing_attribute)
-    assert dock.summary.text() == "On: Assertion: missing attribute email"
-    hints = [label.text() for label in dock.findChildren(QLabel, "edgeHint")]
-    assert any("Dropping email alone still signs in" in hint for hint in hints)
+    try:
+        dock.raise_()
+        dock.missing_name.setCurrentText("email")
+        press(dock.missing_attribute)
+        assert dock.summary.text() == "On: Assertion: missing attribute email"
+        hints = [label.text() for label in dock.findChildren(QLabel, "edgeHint")]
+        assert any("Dropping email alone still signs in" in hint for hint in hints)
 
-    known = received_ids(walk)
-    go_to(end_user, f"{sandbox.jumpcloud.base_url}/userconsole")
-    click(end_user, "a.tile", "BlogIn", contains=True)
-    wait_for_page(end_user, "Latest posts", "Signed in as", "Jane Doe", host=sandbox.blogin.host, path="/")
-    trace = newest_response_at_blogin(walk, known)
-    panels = walk.window.traffic_panels
-    assert panels.open_message(SAML, trace.id)
-    detail = panels.tracer.detail
-    assert detail.badge.text() == "Accepted" and not detail.fix.isVisible() and not detail.reason.isVisible()
-    sent = {item.text() for row in range(detail.attributes.rowCount()) if (item := detail.attributes.item(row, 0))}
-    assert "email" not in sent and {"firstname", "lastname"} <= sent
-    assert detail.values["name_id"].text() == END_USER.email
+        known = received_ids(walk)
+        go_to(end_user, f"{sandbox.jumpcloud.base_url}/userconsole")
+        click(end_user, "a.tile", "BlogIn", contains=True)
+        wait_for_page(end_user, "Latest posts", "Signed in as", "Jane Doe", host=sandbox.blogin.host, path="/")
+        trace = newest_response_at_blogin(walk, known)
+        panels = walk.window.traffic_panels
+        assert panels.open_message(SAML, trace.id)
+        detail = panels.tracer.detail
+        assert detail.badge.text() == "Accepted" and not detail.fix.isVisible() and not detail.reason.isVisible()
+        sent = {item.text() for row in range(detail.attributes.rowCount()) if (item := detail.attributes.item(row, 0))}
+        assert "email" not in sent and {"firstname", "lastname"} <= sent
+        assert detail.values["name_id"].text() == END_USER.email
 
-    press(dock.missing_attribute)
-    assert dock.summary.text() == "Everything behaves normally."
-    click(end_user, "button.link", "Log out")
-    wait_for_page(end_user, "Log in to Acme", host=sandbox.blogin.host, path="/login")
+        press(dock.missing_attribute)
+        assert dock.summary.text() == "Everything behaves normally."
+        click(end_user, "button.link", "Log out")
+        wait_for_page(end_user, "Log in to Acme", host=sandbox.blogin.host, path="/login")
+    finally:
+        dock.all_off()
 
 
 def set_blogin_allowed_skew(walk: Walk, seconds: int) -> None:
