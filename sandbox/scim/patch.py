@@ -22,8 +22,17 @@ def operations_of(body: Any) -> list[dict[str, Any]]:
     """The ``Operations`` list of a PatchOp request, checked for shape."""
     if not isinstance(body, dict):
         raise invalid_syntax("A PATCH request must be a JSON object with 'Operations'.")
+    # RFC 7644 §3.5.2: the body MUST name the PatchOp message schema (URIs compared ignoring case).
     schemas = body.get("schemas")
-    if schemas is not None and (not isinstance(schemas, list) or PATCH_OP_SCHEMA not in schemas):
+    if schemas is None:
+        schemas = next((v for k, v in body.items() if isinstance(k, str) and k.lower() == "schemas"), None)
+    if schemas is None:
+        raise invalid_syntax(
+            f'\'schemas\' is required in a PATCH request (RFC 7644 §3.5.2): send "schemas": ["{PATCH_OP_SCHEMA}"].'
+        )
+    if not isinstance(schemas, list) or not any(
+        isinstance(uri, str) and (uri == PATCH_OP_SCHEMA or uri.lower() == PATCH_OP_SCHEMA.lower()) for uri in schemas
+    ):
         raise invalid_syntax(f"A PATCH request's 'schemas' must be [\"{PATCH_OP_SCHEMA}\"].")
     operations = next((v for k, v in body.items() if isinstance(k, str) and k.lower() == "operations"), None)
     if not isinstance(operations, list) or not operations:
@@ -242,7 +251,9 @@ def _key(attribute: Attribute, item: Any) -> Any:
 def _merged(attribute: Attribute, items: list[Any], value: Any) -> list[Any]:
     """Add values, merging into an equal value instead of repeating it (clients do repeat adds)."""
     merged = [dict(i) if isinstance(i, dict) else i for i in items]
-    for item in _as_items(attribute, value):
+    added = _as_items(attribute, value)
+    _one_primary_given(attribute, added)
+    for item in added:
         key = _key(attribute, item)
         same = next(
             (
@@ -276,6 +287,18 @@ def _without(attribute: Attribute, items: list[Any], value: Any) -> list[Any]:
         _key(attribute, {"value": v.get("value")} if isinstance(v, dict) else v) for v in _as_items(attribute, value)
     ]
     return [i for i in items if _key(attribute, {"value": i.get("value")} if isinstance(i, dict) else i) not in doomed]
+
+
+def _one_primary_given(attribute: Attribute, items: list[Any]) -> None:
+    """RFC 7643 §2.4 on the values one operation gives: two marked primary is refused, as in a POST or PUT (the
+    server unmarks a value already there when a new one is made primary, RFC 7644 §3.5.2, but cannot choose
+    between two the client sent together)."""
+    marked = [str(i.get("value")) for i in items if isinstance(i, dict) and i.get("primary") is True]
+    if len(marked) > 1:
+        raise invalid_value(
+            f"'{attribute.name}' has {len(marked)} values marked \"primary\": true ({', '.join(marked)}); "
+            "at most one value may be primary (RFC 7643 §2.4)."
+        )
 
 
 def _primary_once(items: list[Any]) -> list[Any]:

@@ -2,22 +2,74 @@
 
 Clients spell attribute names in any case (RFC 7643 §2.1); the server keeps the schema's spelling.
 Unknown attributes are ignored and read-only ones dropped, as RFC 7644 §3.3 and §3.5.1 allow.
+
+A value must have its attribute's JSON type (RFC 7643 §2.3): a number or a boolean where a string belongs is
+refused rather than stored as text, so a client that would fail against a strict server fails here too. A
+POST or PUT body names the resource's core schema in ``schemas`` (RFC 7643 §3) and marks at most one value of
+a multi-valued attribute primary (RFC 7643 §2.4).
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from sandbox.scim.errors import invalid_value
+from sandbox.scim.errors import invalid_syntax, invalid_value
 from sandbox.scim.schemas import Attribute, ResourceType, Schema
 
 _TRUE = {"true": True, "false": False}
 
 
 def normalize(rtype: ResourceType, body: Any) -> dict[str, Any]:
-    """The writable part of ``body`` with canonical names and checked values; raises invalidValue/invalidSyntax."""
+    """The writable part of a POST or PUT ``body`` with canonical names and checked values; raises
+    invalidValue/invalidSyntax. The body names ``rtype``'s core schema and marks at most one value primary."""
     if not isinstance(body, dict):
         raise invalid_value(f"A {rtype.name} must be a JSON object.")
+    _check_schemas(rtype, body)
+    result = _checked(rtype, body)
+    for name in rtype.schema.with_primary:
+        _check_one_primary(name, result.get(name))
+    return result
+
+
+def normalize_patched(rtype: ResourceType, resource: dict[str, Any]) -> dict[str, Any]:
+    """The writable part of a representation a PATCH produced, checked as :func:`normalize` checks a body but
+    for ``schemas`` (the server's own) and the one primary value (the PATCH keeps that, RFC 7644 §3.5.2)."""
+    return _checked(rtype, resource)
+
+
+def _check_schemas(rtype: ResourceType, body: dict[str, Any]) -> None:
+    """RFC 7643 §3: ``schemas`` is required and lists the resource's core schema (URIs compared ignoring case,
+    as attribute names are)."""
+    schemas = body.get("schemas")
+    if schemas is None:
+        schemas = next((v for k, v in body.items() if isinstance(k, str) and k.lower() == "schemas"), None)
+    wanted = rtype.schema.id
+    example = f'"schemas": ["{wanted}"]'
+    if schemas is None:
+        raise invalid_syntax(f"'schemas' is required (RFC 7643 §3): a {rtype.name} is sent with {example}.")
+    if not isinstance(schemas, list) or not all(isinstance(uri, str) for uri in schemas):
+        raise invalid_syntax(f"'schemas' must be a list of schema URIs, such as {example}.")
+    if wanted not in schemas and wanted.lower() not in {uri.lower() for uri in schemas}:
+        raise invalid_syntax(
+            f"'schemas' must include the {rtype.name} core schema {wanted!r} (RFC 7643 §3); "
+            f"got {json.dumps(schemas, ensure_ascii=False)}."
+        )
+
+
+def _check_one_primary(name: str, values: Any) -> None:
+    """RFC 7643 §2.4: the primary attribute value "true" MUST appear no more than once."""
+    if not isinstance(values, list) or len(values) < 2:
+        return
+    marked = [str(v.get("value")) for v in values if isinstance(v, dict) and v.get("primary") is True]
+    if len(marked) > 1:
+        raise invalid_value(
+            f"'{name}' has {len(marked)} values marked \"primary\": true ({', '.join(marked)}); "
+            "at most one value may be primary (RFC 7643 §2.4)."
+        )
+
+
+def _checked(rtype: ResourceType, body: dict[str, Any]) -> dict[str, Any]:
     result: dict[str, Any] = {}
     for key, value in body.items():
         if not isinstance(key, str):
@@ -67,8 +119,9 @@ def _single(attribute: Attribute, value: Any, where: str) -> Any:
     kind = attribute.type
     if kind == "complex":
         if not isinstance(value, dict):
-            if attribute.multi_valued and attribute.sub("value") is not None and isinstance(value, str | int):
-                return {"value": str(value)}
+            # A bare value stands for {"value": ...}; only as the sub-attribute's own type (a string).
+            if attribute.multi_valued and attribute.sub("value") is not None and isinstance(value, str):
+                return {"value": value}
             raise invalid_value(f"'{where}' must be a JSON object with sub-attributes.")
         result: dict[str, Any] = {}
         for key, item in value.items():
@@ -92,12 +145,31 @@ def _single(attribute: Attribute, value: Any, where: str) -> Any:
         if isinstance(value, int | float) and not isinstance(value, bool):
             return value
         raise invalid_value(f"'{where}' must be a number.")
-    if isinstance(value, bool) or not isinstance(value, str | int | float):
-        raise invalid_value(f"'{where}' must be a string.")
-    text = value if isinstance(value, str) else str(value)
-    if len(text) > 4096:
+    if not isinstance(value, str):
+        raise invalid_value(f"'{where}' must be a string; got {_json_kind(value)} {_shown(value)}.")
+    if len(value) > 4096:
         raise invalid_value(f"'{where}' is longer than 4096 characters.")
-    return text
+    return value
+
+
+def _json_kind(value: Any) -> str:
+    """What JSON calls the type of ``value``, for an error detail."""
+    if isinstance(value, bool):
+        return "the boolean"
+    if isinstance(value, int | float):
+        return "the number"
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, list):
+        return "an array"
+    return "the value"
+
+
+def _shown(value: Any) -> str:
+    """``value`` as the client wrote it (JSON), cut short when long; a string attribute's value is sent quoted."""
+    text = json.dumps(value, ensure_ascii=False, default=str)
+    text = text if len(text) <= 60 else text[:57] + "..."
+    return text + (f' (send it as "{text}")' if isinstance(value, int | float) and not isinstance(value, bool) else "")
 
 
 def _present(value: Any) -> bool:

@@ -82,9 +82,13 @@ class Schema:
     description: str
     attributes: tuple[Attribute, ...]
     _index: dict[str, Attribute] = field(default_factory=dict, compare=False, repr=False)
+    # The multi-valued attributes with a "primary" sub-attribute, at most one of whose values is primary.
+    with_primary: tuple[str, ...] = field(default=(), init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         self._index.update({a.name.lower(): a for a in self.attributes})
+        primaried = tuple(a.name for a in self.attributes if a.multi_valued and a.sub("primary") is not None)
+        object.__setattr__(self, "with_primary", primaried)
 
     def attribute(self, name: str) -> Attribute | None:
         return self._index.get(name.lower())

@@ -20,7 +20,7 @@ from sandbox.blogin.services.audit import record_audit
 from sandbox.events import utc_now
 from sandbox.scim.errors import invalid_value, not_found, uniqueness
 from sandbox.scim.patch import apply_patch, operations_of
-from sandbox.scim.resources import normalize
+from sandbox.scim.resources import normalize, normalize_patched
 from sandbox.scim.schemas import GROUP_TYPE
 
 # Statements every group write runs, built once (SQLAlchemy then finds each compiled in its cache
@@ -147,7 +147,7 @@ def patch_team(session: Session, team: Team, body: Any, base: str) -> bool:
     patched = _members_patched(current, operations)
     if patched is None:
         patched = apply_patch(GROUP_TYPE, current, operations)
-    return _write(session, team, normalize(GROUP_TYPE, patched), "updated")
+    return _write(session, team, normalize_patched(GROUP_TYPE, patched), "updated")
 
 
 def _members_patched(current: dict[str, Any], operations: list[Any]) -> dict[str, Any] | None:

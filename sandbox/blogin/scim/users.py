@@ -28,9 +28,9 @@ from sandbox.blogin.services.user_claims import claim_user_names
 from sandbox.direct_sql import DirectSelect, DirectWrite, Work
 from sandbox.events import utc_now
 from sandbox.passwords import hash_password
-from sandbox.scim.errors import invalid_value, mutability, not_found, uniqueness
+from sandbox.scim.errors import mutability, not_found, uniqueness
 from sandbox.scim.patch import apply_patch, operations_of
-from sandbox.scim.resources import normalize
+from sandbox.scim.resources import normalize, normalize_patched
 from sandbox.scim.schemas import USER_TYPE
 
 ACTOR = "SCIM provisioning"
@@ -183,7 +183,6 @@ class NewUser:
 
     columns: dict[str, Any]
     password_hash: str | None
-    password_error: str | None
 
 
 def new_user(body: Any) -> NewUser:
@@ -192,11 +191,9 @@ def new_user(body: Any) -> NewUser:
     data = normalize(USER_TYPE, body)
     columns = user_columns(data)
     check_user_columns(columns)
+    # normalize() took only a string as the password.
     password = data.get("password")
-    if password is not None and not isinstance(password, str):
-        # Reported after the userName check, as before: a taken userName is the first thing said.
-        return NewUser(columns, None, "'password' must be a string.")
-    return NewUser(columns, hash_password(password) if password else None, None)
+    return NewUser(columns, hash_password(password) if password else None)
 
 
 def create_user(session: Work, user: NewUser) -> tuple[Any, Teams, int]:
@@ -214,8 +211,6 @@ def create_user(session: Work, user: NewUser) -> tuple[Any, Teams, int]:
     [facts] = _CREATE_FACTS.all(session, {"key": columns["user_name_key"], "email": columns["email"]})
     if facts.holder is not None:
         _taken(columns["user_name_key"], facts.holder)
-    if user.password_error is not None:
-        raise invalid_value(user.password_error)
     if columns["email"] and facts.jit_accounts == 1:
         return _link_jit_account(session, facts.jit_account, columns, user.password_hash)
     now = utc_now()
@@ -296,7 +291,7 @@ def patch_user(session: Work, row: Any, teams: Teams, body: Any, base: str) -> t
     operations = operations_of(body)
     current = user_resource(row, base, teams)
     patched = apply_patch(USER_TYPE, current, operations)
-    data = normalize(USER_TYPE, patched)
+    data = normalize_patched(USER_TYPE, patched)
     if "active" not in data:
         raise mutability(
             "BlogIn cannot hold a user without 'active': every user is either active or deactivated. "
@@ -337,8 +332,6 @@ def _write(session: Work, row: Any, data: dict[str, Any], verb: str) -> tuple[An
     changes = {name: value for name, value in columns.items() if getattr(row, name) != value}
     changed = sorted(changes)
     password = data.get("password")
-    if password is not None and not isinstance(password, str):
-        raise invalid_value("'password' must be a string.")
     if not changes and not password:
         return row, row.version
     if row.active and not columns["active"]:

@@ -69,6 +69,20 @@ def scim(running: Sandbox, token: str) -> Iterator[Scim]:
         yield Scim(client, f"{running.blogin.base_url}/sso/scim/V2", token)
 
 
+USER_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:User"
+GROUP_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:Group"
+
+
+def core_user(**attributes: Any) -> dict[str, Any]:
+    """A User body with only the core schema named and ``attributes``."""
+    return {"schemas": [USER_SCHEMA], **attributes}
+
+
+def group_body(**attributes: Any) -> dict[str, Any]:
+    """A Group body: the Group schema named and ``attributes``."""
+    return {"schemas": [GROUP_SCHEMA], **attributes}
+
+
 def user_body(user_name: str, **extra: Any) -> dict[str, Any]:
     """A create body shaped like JumpCloud's (REFERENCE.md)."""
     body: dict[str, Any] = {

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.integration.blogin_scim.conftest import Scim, assert_scim_error, user_body
+from tests.integration.blogin_scim.conftest import Scim, assert_scim_error, group_body, user_body
 
 
 @pytest.fixture(scope="module")
@@ -26,7 +26,7 @@ def person(scim: Scim) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def team(scim: Scim, person: dict[str, Any]) -> dict[str, Any]:
-    created = scim.post("/Groups", {"displayName": "Client Devs", "members": [{"value": person["id"]}]})
+    created = scim.post("/Groups", group_body(displayName="Client Devs", members=[{"value": person["id"]}]))
     assert created.status_code == 201, created.text
     assert created.headers["Location"] == created.json()["meta"]["location"]
     return dict(created.json())
@@ -62,7 +62,7 @@ def test_a_stale_group_etag_changes_nothing(scim: Scim, person: dict[str, Any], 
     assert scim.get(path, headers={"If-None-Match": version}).status_code == 304
     stale = {"If-Match": 'W/"99"'}
     assert_scim_error(scim.patch(path, [{"op": "remove", "path": "members"}], headers=stale), 412)
-    assert_scim_error(scim.put(path, {"displayName": "Renamed"}, headers=stale), 412)
+    assert_scim_error(scim.put(path, group_body(displayName="Renamed"), headers=stale), 412)
     assert_scim_error(scim.delete(path, headers=stale), 412)
     after = scim.get(path)
     assert after.headers["ETag"] == version

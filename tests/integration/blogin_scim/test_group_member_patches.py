@@ -12,7 +12,7 @@ from sandbox.app import Sandbox
 from sandbox.blogin.scim.groups import _members_patched
 from sandbox.scim.patch import apply_patch
 from sandbox.scim.schemas import GROUP_TYPE
-from tests.integration.blogin_scim.conftest import Scim, user_body
+from tests.integration.blogin_scim.conftest import Scim, group_body, user_body
 
 IDS = st.sampled_from(["a1", "b2", "c3", "d4", "e5", "A1"])
 
@@ -68,7 +68,7 @@ def test_other_shapes_go_through_the_patch_engine() -> None:
 
 def test_a_large_team_takes_member_changes_as_jumpcloud_sends_them(scim: Scim, running: Sandbox) -> None:
     ids = [scim.post("/Users", user_body(f"member{n:03d}@acme.example")).json()["id"] for n in range(150)]
-    team = scim.post("/Groups", {"displayName": "Large team", "members": [{"value": i} for i in ids[:100]]}).json()
+    team = scim.post("/Groups", group_body(displayName="Large team", members=[{"value": i} for i in ids[:100]])).json()
     patched = scim.patch(
         f"/Groups/{team['id']}",
         [

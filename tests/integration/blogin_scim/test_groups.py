@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.integration.blogin_scim.conftest import Scim, assert_scim_error, user_body
+from tests.integration.blogin_scim.conftest import Scim, assert_scim_error, group_body, user_body
 
 
 def new_user(scim: Scim, name: str) -> str:
@@ -51,8 +51,8 @@ def test_group_lifecycle_with_jumpcloud_member_operations(scim: Scim) -> None:
 
 def test_group_filters_and_member_lookup(scim: Scim) -> None:
     cat = new_user(scim, "cat")
-    scim.post("/Groups", {"displayName": "Design", "members": [{"value": cat}]})
-    scim.post("/Groups", {"displayName": "Finance"})
+    scim.post("/Groups", group_body(displayName="Design", members=[{"value": cat}]))
+    scim.post("/Groups", group_body(displayName="Finance"))
     found = scim.get("/Groups", params={"filter": 'displayName eq "design"'}).json()
     assert [g["displayName"] for g in found["Resources"]] == ["Design"]
     containing = scim.get("/Groups", params={"filter": f'members eq "{cat}"'}).json()
@@ -64,19 +64,19 @@ def test_group_filters_and_member_lookup(scim: Scim) -> None:
 
 
 def test_group_errors(scim: Scim) -> None:
-    scim.post("/Groups", {"displayName": "Support"})
-    assert_scim_error(scim.post("/Groups", {"displayName": "SUPPORT"}), 409, "uniqueness")
+    scim.post("/Groups", group_body(displayName="Support"))
+    assert_scim_error(scim.post("/Groups", group_body(displayName="SUPPORT")), 409, "uniqueness")
     assert_scim_error(
-        scim.post("/Groups", {"displayName": "Ghosts", "members": [{"value": "nobody"}]}), 400, "invalidValue"
+        scim.post("/Groups", group_body(displayName="Ghosts", members=[{"value": "nobody"}])), 400, "invalidValue"
     )
-    assert_scim_error(scim.post("/Groups", {"members": []}), 400, "invalidValue")
+    assert_scim_error(scim.post("/Groups", group_body(members=[])), 400, "invalidValue")
     # The failed create left nothing behind.
     assert scim.get("/Groups", params={"filter": 'displayName eq "Ghosts"'}).json()["totalResults"] == 0
 
 
 def test_put_replaces_membership(scim: Scim) -> None:
     dan, eve = new_user(scim, "dan"), new_user(scim, "eve")
-    group = scim.post("/Groups", {"displayName": "Ops", "members": [{"value": dan}]}).json()
-    replaced = scim.put(f"/Groups/{group['id']}", {"displayName": "Ops", "members": [{"value": eve}]})
+    group = scim.post("/Groups", group_body(displayName="Ops", members=[{"value": dan}])).json()
+    replaced = scim.put(f"/Groups/{group['id']}", group_body(displayName="Ops", members=[{"value": eve}]))
     assert replaced.status_code == 200, replaced.text
     assert member_ids(scim, group["id"]) == [eve]

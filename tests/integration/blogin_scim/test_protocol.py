@@ -6,7 +6,7 @@ import httpx
 
 from sandbox.app import Sandbox
 from sandbox.blogin.scim.settings import regenerate_token, save_status
-from tests.integration.blogin_scim.conftest import Scim, assert_scim_error, user_body
+from tests.integration.blogin_scim.conftest import Scim, assert_scim_error, core_user, user_body
 
 
 def test_discovery_documents_say_what_is_implemented(scim: Scim) -> None:
@@ -60,15 +60,15 @@ def test_malformed_requests_answer_scim_errors_never_500(scim: Scim) -> None:
     assert_scim_error(scim.request("POST", "/Users", content=b""), 400, "invalidSyntax")
     assert_scim_error(scim.request("POST", "/Users", content=b"[1, 2]"), 400, "invalidValue")
     assert_scim_error(scim.request("POST", "/Users", content=b"\xff\xfe"), 400, "invalidSyntax")
-    assert_scim_error(scim.post("/Users", {"userName": ["a"]}), 400, "invalidValue")
-    assert_scim_error(scim.post("/Users", {"userName": "  "}), 400, "invalidValue")
-    assert_scim_error(scim.post("/Users", {"userName": "x@y", "emails": [["nested"]]}), 400, "invalidValue")
+    assert_scim_error(scim.post("/Users", core_user(userName=["a"])), 400, "invalidValue")
+    assert_scim_error(scim.post("/Users", core_user(userName="  ")), 400, "invalidValue")
+    assert_scim_error(scim.post("/Users", core_user(userName="x@y", emails=[["nested"]])), 400, "invalidValue")
     wrong_type = scim.request("POST", "/Users", content=b"userName=x", headers={"Content-Type": "text/plain"})
     assert_scim_error(wrong_type, 415)
     as_json = scim.request(
         "POST",
         "/Users",
-        content=b'{"userName": "plain.json@acme.example"}',
+        content=b'{"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "plain.json@acme.example"}',
         headers={"Content-Type": "application/json"},
     )
     assert as_json.status_code == 201

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.integration.blogin_scim.conftest import Scim, assert_scim_error
+from tests.integration.blogin_scim.conftest import Scim, assert_scim_error, core_user, group_body
 
 SEARCH = "urn:ietf:params:scim:api:messages:2.0:SearchRequest"
 USER = "urn:ietf:params:scim:schemas:core:2.0:User"
@@ -25,12 +25,12 @@ def made(scim: Scim) -> dict[str, Any]:
         ("bo.root@acme.example", "bo rooter"),
         ("cy.root@acme.example", "Cy Root"),
     ]:
-        created = scim.post("/Users", {"userName": user_name, "displayName": display})
+        created = scim.post("/Users", core_user(userName=user_name, displayName=display))
         assert created.status_code == 201, created.text
         users[display] = created.json()
     groups = {}
     for display, members in [("Root Admins", ["Ann Root"]), ("beta roots", ["Cy Root", "bo rooter"])]:
-        body = {"displayName": display, "members": [{"value": users[m]["id"]} for m in members]}
+        body = group_body(displayName=display, members=[{"value": users[m]["id"]} for m in members])
         created = scim.post("/Groups", body)
         assert created.status_code == 201, created.text
         groups[display] = created.json()

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.integration.blogin_scim.conftest import Scim
+from tests.integration.blogin_scim.conftest import Scim, core_user, group_body
 
 ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
 OURS = 'userName ew "@sort.example"'
@@ -27,10 +27,10 @@ def made(scim: Scim) -> None:
     people[0][ENTERPRISE] = {"department": "Sales"}
     people[2][ENTERPRISE] = {"department": "accounts"}
     for person in people:
-        created = scim.post("/Users", person)
+        created = scim.post("/Users", core_user(**person))
         assert created.status_code == 201, created.text
     for name, external_id in [("Sort b", "x2"), ("sort A", None), ("Sort c", "X1")]:
-        body: dict[str, Any] = {"displayName": name}
+        body: dict[str, Any] = group_body(displayName=name)
         if external_id:
             body["externalId"] = external_id
         assert scim.post("/Groups", body).status_code == 201
@@ -94,7 +94,7 @@ def test_groups_sort_by_name_ignoring_case_and_by_case_exact_external_id(scim: S
 
 def test_case_is_ignored_beyond_ascii_letters(scim: Scim) -> None:
     for user_name, display in [("f1@fold.example", "Ézra"), ("f2@fold.example", "éa"), ("f3@fold.example", "Eb")]:
-        assert scim.post("/Users", {"userName": user_name, "displayName": display}).status_code == 201
+        assert scim.post("/Users", core_user(userName=user_name, displayName=display)).status_code == 201
     params = {"filter": 'userName ew "@fold.example"', "sortBy": "displayName", "attributes": "userName"}
     listed = scim.get("/Users", params=params).json()["Resources"]
     # "eb" < "éa" < "ézra": É is folded to é, as Python folds it (SQLite's lower() leaves it).

@@ -17,7 +17,7 @@ from sandbox.blogin.models import User
 from sandbox.blogin.scim import api
 from sandbox.events import SandboxEvent
 from sandbox.http import http_client
-from tests.integration.blogin_scim.conftest import Scim, assert_scim_error, user_body
+from tests.integration.blogin_scim.conftest import Scim, assert_scim_error, core_user, group_body, user_body
 
 
 class Published:
@@ -109,7 +109,7 @@ def test_a_put_replaces_the_user_and_says_what_changed(running: Sandbox, scim: S
     path = f"/Users/{user['id']}"
     replaced = scim.put(
         path,
-        {"userName": "percy.put@acme.example", "name": {"givenName": "Percy"}, "timezone": "Europe/Paris"},
+        core_user(userName="percy.put@acme.example", name={"givenName": "Percy"}, timezone="Europe/Paris"),
         headers={"If-Match": 'W/"1"'},
     )
     assert replaced.status_code == 200, replaced.text
@@ -244,7 +244,7 @@ def test_team_memberships_show_in_the_answer_and_are_not_changed_by_user_writes(
     user = create(scim, "tina.teams@acme.example")
     path = f"/Users/{user['id']}"
     for name in ("Writers", "Editors"):
-        team = scim.post("/Groups", {"displayName": f"{name} of Tina", "members": [{"value": user["id"]}]})
+        team = scim.post("/Groups", group_body(displayName=f"{name} of Tina", members=[{"value": user["id"]}]))
         assert team.status_code == 201, team.text
     groups = scim.get(path).json()["groups"]
     assert [g["display"] for g in groups] == ["Editors of Tina", "Writers of Tina"]
@@ -280,5 +280,5 @@ def test_versions_guard_and_query_parameters_shape_the_answer(
     assert_scim_error(scim.patch("/Users/no-such-user", [{"op": "remove", "path": "title"}]), 404)
     assert_scim_error(scim.put("/Users/no-such-user", user_body("nobody@acme.example")), 404)
     assert_scim_error(scim.request("PATCH", path, content="{not json"), 400, "invalidSyntax")
-    assert_scim_error(scim.put(path, {"userName": ""}), 400, "invalidValue")
+    assert_scim_error(scim.put(path, core_user(userName="")), 400, "invalidValue")
     assert published.types() == ["scim_user_created", "scim_user_updated"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sandbox.app import Sandbox
 from sandbox.blogin.models import User
 from sandbox.http import http_client
-from tests.integration.blogin_scim.conftest import Scim, assert_scim_error, user_body
+from tests.integration.blogin_scim.conftest import Scim, assert_scim_error, core_user, user_body
 
 ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
 
@@ -136,13 +136,13 @@ def test_put_replaces_and_if_match_guards_against_stale_versions(scim: Scim) -> 
     user = create(scim, "putme@acme.example", title="Old title")
     path = f"/Users/{user['id']}"
     replaced = scim.put(
-        path, {"userName": "putme@acme.example", "name": {"givenName": "Put"}}, headers={"If-Match": 'W/"1"'}
+        path, core_user(userName="putme@acme.example", name={"givenName": "Put"}), headers={"If-Match": 'W/"1"'}
     )
     assert replaced.status_code == 200, replaced.text
     body = replaced.json()
     assert "title" not in body and body["name"] == {"givenName": "Put"} and body["active"] is True
     assert body["meta"]["version"] == 'W/"2"'
-    stale = scim.put(path, {"userName": "putme@acme.example"}, headers={"If-Match": 'W/"1"'})
+    stale = scim.put(path, core_user(userName="putme@acme.example"), headers={"If-Match": 'W/"1"'})
     assert_scim_error(stale, 412)
     assert_scim_error(scim.delete(path, headers={"If-Match": 'W/"1"'}), 412)
     assert scim.get(path, headers={"If-None-Match": 'W/"2"'}).status_code == 304
