@@ -80,6 +80,12 @@ GROUP_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:Group"
 PATCH_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
 LIST_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
 
+
+def _with_schemas(body: dict[str, Any], schema: str) -> dict[str, Any]:
+    """``body`` as given when it has ``schemas``; else with ``schemas`` naming ``schema`` first."""
+    return body if "schemas" in body else {"schemas": [schema], **body}
+
+
 # Pages a lookup reads, at most, from a server that ignores its filter and pages through everyone.
 MAX_LOOKUP_PAGES = 50
 
@@ -173,8 +179,11 @@ class ScimClient:
         return settled
 
     def create_user(self, body: dict[str, Any], *, operation: str | None = None, attempt: int = 1) -> ScimUser:
-        """``POST /Users``; the created user as the application answered it (an id is required)."""
-        answer = self._send("POST", "/Users", json_body=body, operation=operation, attempt=attempt)
+        """``POST /Users``; the created user as the application answered it (an id is required). A body without
+        ``schemas`` is sent naming the User schema, which RFC 7643 §3 requires."""
+        answer = self._send(
+            "POST", "/Users", json_body=_with_schemas(body, USER_SCHEMA), operation=operation, attempt=attempt
+        )
         require_id(answer, f"the user it created ({body.get('userName', '')})", self._transport.where)
         return ScimUser.from_body(answer)
 
@@ -224,8 +233,11 @@ class ScimClient:
         return ScimGroup.from_body(found)
 
     def create_group(self, body: dict[str, Any], *, operation: str | None = None, attempt: int = 1) -> ScimGroup:
-        """``POST /Groups``; the created group as the application answered it (an id is required)."""
-        answer = self._send("POST", "/Groups", json_body=body, operation=operation, attempt=attempt)
+        """``POST /Groups``; the created group as the application answered it (an id is required). A body without
+        ``schemas`` is sent naming the Group schema, which RFC 7643 §3 requires."""
+        answer = self._send(
+            "POST", "/Groups", json_body=_with_schemas(body, GROUP_SCHEMA), operation=operation, attempt=attempt
+        )
         require_id(answer, f"the group it created ({body.get('displayName', '')})", self._transport.where)
         return ScimGroup.from_body(answer)
 

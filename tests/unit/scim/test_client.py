@@ -14,6 +14,7 @@ import pytest
 from sandbox.http import LoopbackTransport
 from sandbox.scim.client import (
     CONFLICT,
+    ENTERPRISE_USER_SCHEMA,
     GROUP_SCHEMA,
     INVALID_JSON,
     MISSING_ID,
@@ -466,3 +467,16 @@ def test_a_lookup_gives_up_plainly_after_50_pages_of_other_users() -> None:
             client.find_user("nobody")
         assert len(server.app.requests) == 50
     assert tired.value.kind == REJECTED and "with 50 pages of other users: it ignores the filter" in str(tired.value)
+
+
+def test_a_create_body_without_schemas_goes_out_naming_the_core_schema(scim: ScimServer) -> None:
+    records: list[dict[str, Any]] = []
+    with ScimClient(scim.base_url, scim.token, on_exchange=records.append) as client:
+        user = client.create_user({"userName": "schemaless.user"})
+        group = client.create_group({"displayName": "Schemaless"})
+        kept = client.create_user({"schemas": [USER_SCHEMA, ENTERPRISE_USER_SCHEMA], "userName": "own.schemas"})
+        for made in (user, group, kept):
+            assert made.id
+    sent = [json.loads(r["request_body"]) for r in records if r["method"] == "POST"]
+    assert [body["schemas"] for body in sent] == [[USER_SCHEMA], [GROUP_SCHEMA], [USER_SCHEMA, ENTERPRISE_USER_SCHEMA]]
+    assert sent[0]["userName"] == "schemaless.user" and sent[1]["displayName"] == "Schemaless"
