@@ -30,8 +30,9 @@ def operations_of(body: Any) -> list[dict[str, Any]]:
         raise invalid_syntax(
             f'\'schemas\' is required in a PATCH request (RFC 7644 §3.5.2): send "schemas": ["{PATCH_OP_SCHEMA}"].'
         )
-    if not isinstance(schemas, list) or not any(
-        isinstance(uri, str) and (uri == PATCH_OP_SCHEMA or uri.lower() == PATCH_OP_SCHEMA.lower()) for uri in schemas
+    if not isinstance(schemas, list) or (
+        PATCH_OP_SCHEMA not in schemas
+        and PATCH_OP_SCHEMA.lower() not in {uri.lower() for uri in schemas if isinstance(uri, str)}
     ):
         raise invalid_syntax(f"A PATCH request's 'schemas' must be [\"{PATCH_OP_SCHEMA}\"].")
     operations = next((v for k, v in body.items() if isinstance(k, str) and k.lower() == "operations"), None)
