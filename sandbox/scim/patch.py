@@ -294,7 +294,7 @@ def _one_primary_given(attribute: Attribute, items: list[Any]) -> None:
     """RFC 7643 §2.4 on the values one operation gives: two marked primary is refused, as in a POST or PUT (the
     server unmarks a value already there when a new one is made primary, RFC 7644 §3.5.2, but cannot choose
     between two the client sent together)."""
-    marked = [str(i.get("value")) for i in items if isinstance(i, dict) and i.get("primary") is True]
+    marked = [str(i.get("value")) for i in items if _marked_primary(i)]
     if len(marked) > 1:
         raise invalid_value(
             f"'{attribute.name}' has {len(marked)} values marked \"primary\": true ({', '.join(marked)}); "
@@ -304,7 +304,16 @@ def _one_primary_given(attribute: Attribute, items: list[Any]) -> None:
 
 def _primary_once(items: list[Any]) -> list[Any]:
     """RFC 7643 §2.4: at most one value is primary; the last one set wins."""
-    primaries = [i for i, item in enumerate(items) if isinstance(item, dict) and item.get("primary") is True]
+    primaries = [i for i, item in enumerate(items) if _marked_primary(item)]
     for i in primaries[:-1]:
         items[i]["primary"] = False
     return items
+
+
+def _marked_primary(item: Any) -> bool:
+    """Whether a value is marked primary: ``true``, or the string ``"True"`` some clients send (the check of the
+    result takes it as true too)."""
+    if not isinstance(item, dict):
+        return False
+    primary = item.get("primary")
+    return primary is True or (isinstance(primary, str) and primary.strip().lower() == "true")

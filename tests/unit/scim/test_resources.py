@@ -103,7 +103,7 @@ def test_a_patched_representation_is_checked_for_types_but_keeps_the_patch_prima
 
 
 def test_one_patch_value_with_two_primaries_is_refused() -> None:
-    two = [{"value": "b@x.example", "primary": True}, {"value": "c@x.example", "primary": True}]
+    two = [{"value": "b@x.example", "primary": True}, {"value": "c@x.example", "primary": "True"}]
     for op in ("add", "replace"):
         with pytest.raises(ScimError) as raised:
             apply_patch(USER_TYPE, {"userName": "ann"}, [{"op": op, "path": "emails", "value": two}])
@@ -117,3 +117,10 @@ def test_a_patch_request_must_name_the_patch_op_schema() -> None:
     assert raised.value.scim_type == "invalidSyntax" and PATCH_OP_SCHEMA in raised.value.detail
     assert "'schemas' is required" in raised.value.detail
     assert operations_of({"schemas": [PATCH_OP_SCHEMA.lower()], "Operations": operations}) == operations
+
+
+def test_a_new_primary_sent_as_the_string_true_unmarks_the_old_one() -> None:
+    stored = {"userName": "ann", "emails": [{"value": "a@x.example", "primary": True}]}
+    added = [{"value": "b@x.example", "primary": "True"}]
+    patched = apply_patch(USER_TYPE, stored, [{"op": "add", "path": "emails", "value": added}])
+    assert [e["primary"] for e in normalize_patched(USER_TYPE, patched)["emails"]] == [False, True]
