@@ -125,7 +125,12 @@ def test_steps_tick_themselves_as_the_guide_is_followed(
         created = scim.post(
             f"{base_url.rstrip('/')}/Users",
             headers={"Authorization": f"Bearer {token}"},
-            json={"userName": RAVI, "name": {"givenName": "Ravi", "familyName": "Shah"}, "emails": [{"value": RAVI}]},
+            json={
+                "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+                "userName": RAVI,
+                "name": {"givenName": "Ravi", "familyName": "Shah"},
+                "emails": [{"value": RAVI}],
+            },
         )
     assert created.status_code == 201, created.text
     import_url = f"{sandbox.jumpcloud.base_url}/applications/{rehearsal.application_id}/identity-management/import"
