@@ -5,18 +5,14 @@ from __future__ import annotations
 from html import escape
 
 from PySide6.QtCore import QPoint, Qt
-from PySide6.QtGui import QBrush, QColor, QGuiApplication
+from PySide6.QtGui import QGuiApplication, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QFormLayout,
     QFrame,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPushButton,
     QScrollArea,
-    QTableWidget,
-    QTableWidgetItem,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -26,15 +22,19 @@ from sandbox.desktop.theme import FAILING_RED, HEALTHY_GREEN, MUTED_GREY
 from sandbox.desktop.tracer.fixes import FailedCheck, failed_check
 from sandbox.desktop.tracer.message import TracedMessage
 from sandbox.desktop.tracer.signature import SignatureStatus
+from sandbox.desktop.tracer.tables import ReceiverChecks, detail_table, fill_attributes
 from sandbox.desktop.tracer.timeline import ValidityTimeline
 from sandbox.desktop.tracer.xml_view import XmlView
 
 BADGE_COLOURS = {"accepted": HEALTHY_GREEN, "rejected": FAILING_RED, "sent": "#4a5bb8"}
-FAILED_ROW = QColor("#fdecec")
 #: how an offending value stands out in the summary: the receiver refused the message over it
 OFFENDING_STYLE = f"color:{FAILING_RED}; font-weight:600; background:#fdecec; border-radius:3px;"
 FIX_STYLE = "background:#fff8e6; color:#5c3d00; border:1px solid #f5d48a; border-radius:5px; padding:5px 8px;"
-ATTRIBUTE_VALUES_SHOWN = 50
+#: the most of the detail's height the receiver's verdict and what to fix take before they scroll: in a
+#: short dock (1280×720 with larger text) the Summary, XML and checks below keep the rest
+VERDICT_SHARE = 0.3
+#: the receiver's checks tab, which brings the failed check into view when it is shown
+CHECKS_TAB = 2
 SUMMARY_FIELDS = (
     ("binding", "Binding"),
     ("endpoint", "Endpoint"),
@@ -77,20 +77,6 @@ def signature_html(status: SignatureStatus, receiver: str, expected: str | None 
     if status.problem:
         lines.append(f'<span style="color:{FAILING_RED}">{escape(status.problem)}</span>')
     return "<br>".join(lines)
-
-
-def _table(headers: tuple[str, ...], name: str) -> QTableWidget:
-    table = QTableWidget(0, len(headers))
-    table.setObjectName(name)
-    table.setHorizontalHeaderLabels(list(headers))
-    table.verticalHeader().hide()
-    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    table.setAlternatingRowColors(True)
-    table.setShowGrid(False)
-    table.horizontalHeader().setStretchLastSection(True)
-    table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
-    return table
 
 
 class MessageDetail(QWidget):
@@ -142,7 +128,7 @@ class MessageDetail(QWidget):
         self.validity.setObjectName("samlValidity")
         self.validity.setWordWrap(True)
         self.timeline = ValidityTimeline()
-        self.attributes = _table(("Attribute", "Values"), "samlAttributes")
+        self.attributes = detail_table(("Attribute", "Values"), "samlAttributes")
         self.signatures = QLabel()
         self.signatures.setObjectName("samlSignatures")
         self.signatures.setWordWrap(True)
@@ -166,7 +152,7 @@ class MessageDetail(QWidget):
         scroll.setWidget(summary)
         self.summary_scroll = scroll
 
-        self.checks = _table(("Check", "Result", "Detail"), "samlChecks")
+        self.checks = ReceiverChecks()
         self.xml = XmlView()
         self.tabs = QTabWidget()
         self.tabs.setObjectName("samlTabs")
@@ -185,14 +171,29 @@ class MessageDetail(QWidget):
         self.placeholder.setStyleSheet(f"color:{MUTED_GREY}; padding-top:6px;")
         self.tabs.hide()
 
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(8, 6, 8, 6)
-        layout.addLayout(heading)
+        # The verdict (why the receiver refused the message, what to fix) scrolls when it would take more
+        # than its share of a short dock, instead of squeezing the tabs below to a line or two.
+        verdict = QWidget()
+        verdict_layout = QVBoxLayout(verdict)
+        verdict_layout.setContentsMargins(0, 0, 0, 0)
         reason_row = QHBoxLayout()
         reason_row.addWidget(self.reason, 1)
         reason_row.addWidget(self.copy_reason_button, 0, Qt.AlignmentFlag.AlignTop)
-        layout.addLayout(reason_row)
-        layout.addWidget(self.fix)
+        verdict_layout.addLayout(reason_row)
+        verdict_layout.addWidget(self.fix)
+        self.verdict_scroll = QScrollArea()
+        self.verdict_scroll.setObjectName("samlVerdictArea")
+        self.verdict_scroll.setWidgetResizable(True)
+        self.verdict_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.verdict_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.verdict_scroll.setWidget(verdict)
+        self.verdict_scroll.hide()
+        self.tabs.currentChanged.connect(self._tab_shown)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 6, 8, 6)
+        layout.addLayout(heading)
+        layout.addWidget(self.verdict_scroll)
         layout.addWidget(self.placeholder, 1)
         layout.addWidget(self.tabs, 1)
 
@@ -277,10 +278,51 @@ class MessageDetail(QWidget):
             )
         else:
             self.signatures.setText(f'<span style="color:{MUTED_GREY}">This message is not signed.</span>')
-        self._fill_attributes(summary.attributes if summary else {})
-        self._fill_checks(judged.checks)
+        fill_attributes(self.attributes, summary.attributes if summary else {})
+        self.checks.fill(judged.checks, self.failed.fix if self.failed is not None else None)
         self.xml.show_xml(message.xml, message.pretty_xml or None)
+        self.verdict_scroll.setVisible(not (self.reason.isHidden() and self.fix.isHidden()))
+        self.fit_verdict()
         self._bring_offending_into_view()
+
+    def show_problem(self, text: str) -> None:
+        """Say in red, where the verdict goes, that something went wrong with the message (not saved…)."""
+        self.reason.setText(text)
+        self.reason.setStyleSheet(f"color:{FAILING_RED};")
+        self.reason.show()
+        self.verdict_scroll.show()
+        self.fit_verdict()
+
+    def fit_verdict(self) -> None:
+        """The verdict as tall as its text, up to its share of the detail's height (it scrolls beyond)."""
+        scroll = self.verdict_scroll
+        inner = scroll.widget()
+        layout = inner.layout() if inner is not None else None
+        if scroll.isHidden() or layout is None:
+            return
+        bar = scroll.verticalScrollBar()
+        width = max(scroll.width(), 200)
+        wanted = layout.totalHeightForWidth(width)
+        room = round(self.height() * VERDICT_SHARE)
+        if wanted > room:
+            # Scrolling: the bar takes some of the width, so the text wraps to more lines.
+            wanted = layout.totalHeightForWidth(width - bar.sizeHint().width())
+        scroll.setFixedHeight(max(1, min(wanted, max(room, self.reason.fontMetrics().lineSpacing() * 2))))
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self.fit_verdict()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self.fit_verdict()
+        self._tab_shown(self.tabs.currentIndex())
+
+    def _tab_shown(self, index: int) -> None:
+        # A table scrolled while hidden (another tab shown) has no height to scroll in: the failed check
+        # is brought into view again when its tab comes up.
+        if index == CHECKS_TAB:
+            self.checks.show_failed_check()
 
     def _bring_offending_into_view(self) -> None:
         """Scroll the summary to the part the receiver refused, so a short dock still shows it."""
@@ -315,40 +357,6 @@ class MessageDetail(QWidget):
                 lines.append(f"Failed check: {self.failed.name}")
             lines.append(f"What to fix: {self.failed.fix}")
         return "\n".join(lines)
-
-    def _fill_attributes(self, attributes: dict[str, list[str]]) -> None:
-        self.attributes.setRowCount(len(attributes))
-        for row, (name, values) in enumerate(attributes.items()):
-            self.attributes.setItem(row, 0, QTableWidgetItem(name))
-            shown = ", ".join(values[:ATTRIBUTE_VALUES_SHOWN])
-            if len(values) > ATTRIBUTE_VALUES_SHOWN:
-                shown += f" … and {len(values) - ATTRIBUTE_VALUES_SHOWN:,} more (see the XML tab)"
-            self.attributes.setItem(row, 1, QTableWidgetItem(shown))
-
-    def _fill_checks(self, checks: list[dict[str, object]]) -> None:
-        self.checks.setRowCount(len(checks))
-        failed_row = -1
-        for row, check in enumerate(checks):
-            ok = bool(check.get("ok"))
-            result = QTableWidgetItem("✔ passed" if ok else "✘ failed")
-            result.setForeground(Qt.GlobalColor.darkGreen if ok else Qt.GlobalColor.red)
-            items = (
-                QTableWidgetItem(str(check.get("name", ""))),
-                result,
-                QTableWidgetItem(str(check.get("detail", ""))),
-            )
-            for column, item in enumerate(items):
-                if not ok:
-                    # The failed row stands out, and its tooltip says what to fix.
-                    item.setBackground(QBrush(FAILED_ROW))
-                    if self.failed is not None:
-                        item.setToolTip(f"{check.get('detail', '')}\n\nWhat to fix: {self.failed.fix}")
-                self.checks.setItem(row, column, item)
-            if not ok and failed_row < 0:
-                failed_row = row
-        self.checks.resizeRowsToContents()
-        if failed_row >= 0:
-            self.checks.scrollTo(self.checks.model().index(failed_row, 0))
 
 
 _HEADING_STYLE = "font-weight:600; color:#3d4852; margin-top:8px; border-bottom:1px solid #d9dee5;"

@@ -171,8 +171,7 @@ class SamlTracerDock(QDockWidget):
             target.write_text(self.current.xml, encoding="utf-8")
         except OSError as error:
             log.warning("could not save the SAML message to %s: %s", target, error)
-            self.detail.reason.setText(f"Could not save to {target}: {error.strerror or error}")
-            self.detail.reason.show()
+            self.detail.show_problem(f"Could not save to {target}: {error.strerror or error}")
             return None
         return target
 
