@@ -1,6 +1,12 @@
 """A SCIM create runs on one pooled SQLite connection of its own: it still takes SQLite's write lock before
 reading, gives it back when it ends or is interrupted, keeps userNames unique under concurrent creates, and
-publishes its audit event only once the create is committed."""
+publishes its audit event only once the create is committed.
+
+Tests that replace a function for a moment (to watch a create or to make its commit fail) replace it for
+the whole process, so the replacement acts only for this module's sandbox and hands every other call to
+the original: another sandbox serving in the same process meanwhile is not disturbed, and does not
+disturb what the test sees.
+"""
 
 from __future__ import annotations
 
@@ -64,8 +70,10 @@ def test_a_create_holds_sqlite_write_lock_until_it_ends(running: Sandbox, token:
     call = api.ScimCall(ScimRequest(environ, None), system)
     try:
         assert api.authenticate(call, gate) is None
-        # The body is read and checked (and a password hashed) before the create queues for the lock.
-        assert _write_lock_free(path) and not call.write_locked
+        # The body is read and checked (and a password hashed) before the create queues for the lock. (The
+        # trace writer may be storing an earlier test's exchanges this very moment: a lock this create had
+        # taken would never come free while this thread waits, one of the writer's does within moments.)
+        assert _write_lock_freed(path) and not call.write_locked
         call.transaction  # noqa: B018  (its first statement runs here)
         assert not _write_lock_free(path) and call.write_locked
         with pytest.raises(RuntimeError):
@@ -140,11 +148,14 @@ def test_a_create_is_committed_and_its_lock_free_before_its_answer_is_built(
     build = routes.user_resource
 
     def watched(row: object, base: str, teams: list[tuple[str, str]]) -> dict[str, object]:
+        if base != scim.base:
+            return build(row, base, teams)  # another sandbox's answer
         # Another connection sees the new user, and may write, while the answer is being made.
         with sqlite3.connect(path, timeout=0) as other:
             visible = other.execute("SELECT count(*) FROM users WHERE id = ?", (getattr(row, "id", ""),)).fetchone()
-        # The SCIM write lock is re-entrant: whether it is free shows from another thread.
-        seen.append((_write_lock_free(path), _lock_free_elsewhere(running.blogin.traces.write_lock), visible[0]))
+        # Both locks are waited for a moment, as the trace writer may be storing earlier exchanges right now:
+        # a lock this create still held would never come free while its own thread waits here.
+        seen.append((_write_lock_freed(path), _lock_freed_elsewhere(running.blogin.traces.write_lock), visible[0]))
         return build(row, base, teams)
 
     monkeypatch.setattr(routes, "user_resource", watched)
@@ -158,11 +169,13 @@ def test_a_create_is_committed_and_its_lock_free_before_its_answer_is_built(
     assert trace.summary == "POST /Users → 201" and trace.related_id is not None
 
 
-def _lock_free_elsewhere(lock: object) -> bool:
+def _lock_free_elsewhere(lock: object, within_s: float = 0.0) -> bool:
+    """Whether another thread can take ``lock`` (a re-entrant one is always free to its holder), waiting up
+    to ``within_s`` for it."""
     result: list[bool] = []
 
     def probe() -> None:
-        taken = lock.acquire(blocking=False)  # type: ignore[attr-defined]
+        taken = lock.acquire(timeout=within_s)  # type: ignore[attr-defined]
         if taken:
             lock.release()  # type: ignore[attr-defined]
         result.append(bool(taken))
@@ -173,6 +186,11 @@ def _lock_free_elsewhere(lock: object) -> bool:
     return result[0]
 
 
+def _lock_freed_elsewhere(lock: object, within_s: float = 2.0) -> bool:
+    """As :func:`_lock_free_elsewhere`, for a lock another writer may hold for a moment of its own."""
+    return _lock_free_elsewhere(lock, within_s)
+
+
 def test_a_create_whose_commit_fails_answers_500_and_saves_nothing(
     running: Sandbox, scim: Scim, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -180,8 +198,11 @@ def test_a_create_whose_commit_fails_answers_500_and_saves_nothing(
 
     published: list[SandboxEvent] = []
     subscription = running.bus.subscribe(published.append)
+    engine, commit = running.blogin.database.engine, DirectWork.commit
 
     def failing_commit(self: DirectWork) -> None:
+        if self.engine is not engine:
+            return commit(self)  # another sandbox's change
         raise sqlite3.OperationalError("disk I/O error")
 
     monkeypatch.setattr(DirectWork, "commit", failing_commit)
