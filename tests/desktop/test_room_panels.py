@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QApplication, QTableView
 from pytestqt.qtbot import QtBot
 
 from sandbox.app import Sandbox
+from sandbox.desktop.drift.model import COLUMNS
 from sandbox.desktop.window import MainWindow
 from sandbox.events import SandboxEvent
 from sandbox.scenarios.rehearsal import DirectoryUser, Rehearsal
@@ -67,10 +68,34 @@ def room(window: MainWindow, module_sandbox: Sandbox) -> Iterator[Room]:
         sandbox.jumpcloud.set_edge_cases(application_id, {"wrongAudience": True})
         rehearsal.idp_initiated_sign_in(GRACE.username)
         sandbox.jumpcloud.set_edge_cases(application_id, {"wrongAudience": False})
+        # BlogIn's Users endpoint answers 503 while Ada's job title changes: that change does not get through.
+        sandbox.blogin.set_scim_fault("Users", status=503)
+        change_job_title(rehearsal, ADA.username, "Managing editor of the quarterly engineering review")
+        wait_for(lambda: _failed_exchange(window) is not None, 20_000)
         window.resize(*ROOM)
         window.view_controls.text_size_actions["large"].trigger()
         wait_for(lambda: _rejected_response(window) is not None, 10_000)
         yield Room(window, sandbox, rehearsal, application_id)
+
+
+def change_job_title(rehearsal: Rehearsal, username: str, title: str) -> None:
+    """Change a JumpCloud user's job title through JumpCloud's API, as an administrator's script would."""
+    headers = {"x-api-key": rehearsal.api_key}
+    users = rehearsal.jumpcloud_admin.get(
+        f"{rehearsal.jumpcloud_url}/api/systemusers",
+        headers=headers,
+        params={"filter": f"username:$eq:{username}"},
+    ).json()["results"]
+    changed = rehearsal.jumpcloud_admin.put(
+        f"{rehearsal.jumpcloud_url}/api/systemusers/{users[0]['_id']}", headers=headers, json={"jobTitle": title}
+    )
+    assert changed.status_code == 200, changed.text
+
+
+def _failed_exchange(window: MainWindow) -> SandboxEvent | None:
+    window.bridge.drain()
+    traces = window.traffic_panels.scim_model.traces()
+    return next((t for t in reversed(traces) if t.system == "jumpcloud" and t.data.get("status") == 503), None)
 
 
 def _rejected_response(window: MainWindow) -> SandboxEvent | None:
@@ -140,3 +165,51 @@ def test_a_message_that_cannot_be_saved_says_so_where_the_verdict_goes(
     settle(qtbot)
     assert tracer.detail.reason.isVisible()
     assert tracer.detail.reason.text().startswith("Could not save to ")
+
+
+# -- Drift view ----------------------------------------------------------------------------------
+
+
+def selected_in_drift(room: Room) -> list[str]:
+    """The user names of the drift view's selected rows, as highlighted."""
+    drift = room.window.panels.drift
+    rows = drift.table.selectionModel().selectedRows()
+    return [drift.model.rows[index.row()].user_name for index in rows]
+
+
+def drift_row(room: Room, user_name: str) -> int:
+    rows = room.window.panels.drift.model.rows
+    return next(row for row, found in enumerate(rows) if found.user_name == user_name)
+
+
+def test_the_drift_views_columns_leave_the_room_to_the_differences(room: Room, qtbot: QtBot) -> None:
+    drift = room.window.panels.drift
+    drift.raise_()
+    drift.refresh()
+    settle(qtbot)
+    table, header = drift.table, drift.table.horizontalHeader()
+    differences = COLUMNS.index("Differences")
+    ada = drift.model.index(drift_row(room, ADA.username), differences)
+    shown = table.fontMetrics().horizontalAdvance(str(ada.data()))
+    assert "Managing editor" in str(ada.data())
+    if shown > header.sectionSize(differences):
+        # The difference is cut short: no other column may keep more room than its text and title need.
+        for column in range(len(COLUMNS)):
+            if column == differences:
+                continue
+            needed = max(table.sizeHintForColumn(column), header.sectionSizeHint(column))
+            assert header.sectionSize(column) <= needed + 2, COLUMNS[column]
+
+
+def test_the_drift_views_selection_stays_when_new_events_arrive(room: Room, qtbot: QtBot) -> None:
+    drift = room.window.panels.drift
+    drift.raise_()
+    drift.refresh()
+    settle(qtbot)
+    drift.table.selectRow(drift_row(room, GRACE.username))
+    assert selected_in_drift(room) == [GRACE.username]
+    with qtbot.waitSignal(drift.model.modelReset, timeout=10_000):
+        # Any change in JumpCloud: its events reach the window, which reads both systems again.
+        room.rehearsal.create_user(DirectoryUser("linus", "linus@example.org", "Linus", "Torvalds"))
+    settle(qtbot)
+    assert selected_in_drift(room) == [GRACE.username]

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QItemSelectionModel, Qt, QTimer
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QDockWidget,
     QHBoxLayout,
     QHeaderView,
@@ -22,6 +23,9 @@ from sandbox.desktop.drift.compare import compare
 from sandbox.desktop.drift.model import DIFFERENCES_COLUMN, DriftModel
 
 log = logging.getLogger("sandbox.desktop.drift")
+
+#: the widest each column but Differences grows to fit its text (a longer list of groups is elided)
+COLUMN_CAPS = (220, 170, 230, 110, 90, 0, 340)
 
 
 class DriftDock(QDockWidget):
@@ -53,12 +57,16 @@ class DriftDock(QDockWidget):
         header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(False)
-        # The differences are the longest text: that column takes the room left over. A long list of
-        # groups is elided; its hover names them all.
+        # The differences are the longest text: that column takes the room left over, the others are
+        # as wide as their text (up to a cap). A long list of groups is elided; its hover names them all.
         self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
         for column, width in enumerate((150, 140, 230, 70, 64, 300, 360)):
             self.table.setColumnWidth(column, width)
         header.setSectionResizeMode(DIFFERENCES_COLUMN, QHeaderView.ResizeMode.Stretch)
+        #: columns the reader sized by hand: left as they are
+        self._sized_by_hand: set[int] = set()
+        self._fitting = False
+        header.sectionResized.connect(self._section_resized)
         body = QWidget()
         layout = QVBoxLayout(body)
         layout.setContentsMargins(8, 6, 8, 6)
@@ -77,6 +85,44 @@ class DriftDock(QDockWidget):
     def schedule_refresh(self, *_args: object) -> None:
         self._timer.start()
 
+    def set_text_scale(self, _scale: float) -> None:
+        """View › Panel text size: the columns fit their text at its new size."""
+        self.fit_columns()
+
+    def fit_columns(self) -> None:
+        """Each column but Differences as wide as its text and title (up to its cap), unless sized by hand."""
+        if self.model.rowCount() == 0:
+            return
+        header = self.table.horizontalHeader()
+        self._fitting = True
+        try:
+            for column, cap in enumerate(COLUMN_CAPS):
+                if column == DIFFERENCES_COLUMN or column in self._sized_by_hand:
+                    continue
+                needed = max(self.table.sizeHintForColumn(column), header.sectionSizeHint(column))
+                header.resizeSection(column, min(needed, cap))
+        finally:
+            self._fitting = False
+
+    def _section_resized(self, column: int, _old: int, _new: int) -> None:
+        # Dragged by the reader (a button held on the header), not fitted by the panel or the text size.
+        if not self._fitting and QApplication.mouseButtons() & Qt.MouseButton.LeftButton:
+            self._sized_by_hand.add(column)
+
+    def selected_user(self) -> str | None:
+        """The user name of the selected row, if any."""
+        rows = self.table.selectionModel().selectedRows()
+        if not rows or not 0 <= rows[0].row() < len(self.model.rows):
+            return None
+        return self.model.rows[rows[0].row()].user_name
+
+    def _select_user(self, user_name: str) -> None:
+        row = next((i for i, found in enumerate(self.model.rows) if found.user_name == user_name), None)
+        if row is None:
+            return
+        flags = QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
+        self.table.selectionModel().setCurrentIndex(self.model.index(row, 0), flags)
+
     def refresh(self) -> None:
         try:
             app = self.sandbox.jumpcloud.integration_state().application("blogin")
@@ -88,7 +134,15 @@ class DriftDock(QDockWidget):
         idm_active = app is not None and app.idm_status == "active"
         label = app.display_label if app is not None else "BlogIn"
         rows = compare(jumpcloud_users, blogin_users, idm_active=idm_active, application=label)
+        # Refreshed at every event: the row the reader selected, and where they scrolled, stay.
+        selected = self.selected_user()
+        scrolled = self.table.verticalScrollBar().value()
         self.model.set_rows(rows)
+        if selected is not None:
+            self._select_user(selected)
+        self.table.doItemsLayout()  # the scroll range of the new rows, before scrolling back
+        self.table.verticalScrollBar().setValue(scrolled)
+        self.fit_columns()
         if app is None:
             self.summary.setText(
                 "Not yet configured: add the BlogIn application in JumpCloud. Listed: BlogIn's users only."
