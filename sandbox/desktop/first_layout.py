@@ -1,16 +1,22 @@
-"""Room for the docks: the window's first layout, before the user has arranged one, and more room when
-View › Panel text size makes their text larger.
+"""Room for the docks: the window's first layout, before the user has arranged one, more room when
+View › Panel text size makes their text larger, and the docks' sizes kept when it changes.
 
 The first layout is given once the window is on screen at the size it got (the right-hand docks once they
 are built); a layout the window remembers is restored instead and that does nothing.
+
+Larger text makes the tabs under the docks and the status bar taller, and the main window then lays its
+docks out again: left alone it takes that height from the docks, and going back to Normal does not give
+it back to them. :class:`KeptDockSizes` around the change keeps every dock as it was, the persona area
+taking the difference; where the window has no room for that (the walkthrough's larger text needs its
+height beside the personas on a 720 px window) the dock gets its size back at the next change.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDockWidget
+from PySide6.QtCore import QEvent, Qt
+from PySide6.QtWidgets import QApplication, QDockWidget, QMainWindow
 
 if TYPE_CHECKING:
     from sandbox.desktop.window import MainWindow
@@ -77,7 +83,7 @@ def make_room_for_text(window: MainWindow, scale: float) -> None:
         room = window.area.width() + right[0].width() - MIN_PERSONA_WIDTH
         wanted = min(round(RIGHT_DOCK_WIDTH * scale), room)
         if right[0].width() < wanted:
-            window.resizeDocks(right[:1], [wanted], Qt.Orientation.Horizontal)
+            resize_docks(window, {right[0]: wanted}, Qt.Orientation.Horizontal)
     below = [
         dock
         for dock in window.findChildren(QDockWidget)
@@ -88,9 +94,102 @@ def make_room_for_text(window: MainWindow, scale: float) -> None:
         room = window.area.height() + current - MIN_PERSONA_HEIGHT
         height = min(round(window.height() * BOTTOM_DOCK_SHARE * scale), room)
         if height > current:
-            window.resizeDocks(below[:1], [height], Qt.Orientation.Vertical)
+            resize_docks(window, {below[0]: height}, Qt.Orientation.Vertical)
 
 
-def _docked(window: MainWindow, dock: QDockWidget) -> bool:
+#: a dock on screen, with the direction of its size across its area (height above or below the personas,
+#: width beside them) and that size
+DockSizes = dict[QDockWidget, tuple[Qt.Orientation, int]]
+
+
+def dock_sizes(window: QMainWindow) -> DockSizes:
+    """The size across its area of each dock on screen in ``window`` (floating and hidden ones aside)."""
+    sizes: DockSizes = {}
+    for dock in window.findChildren(QDockWidget):
+        if not _docked(window, dock):
+            continue
+        area = window.dockWidgetArea(dock)
+        if area in (Qt.DockWidgetArea.TopDockWidgetArea, Qt.DockWidgetArea.BottomDockWidgetArea):
+            sizes[dock] = (Qt.Orientation.Vertical, dock.height())
+        elif area in (Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea):
+            sizes[dock] = (Qt.Orientation.Horizontal, dock.width())
+    return sizes
+
+
+class KeptDockSizes:
+    """What the docks on screen should measure across View › Panel text size changes, for one window."""
+
+    def __init__(self) -> None:
+        self._wanted: DockSizes = {}
+        self._left: DockSizes = {}
+
+    def wanted(self, window: QMainWindow) -> DockSizes:
+        """Each dock on screen with the size to keep: its own, unless the last change left it smaller than
+        it should have been and the reader has not sized it since: then the size it should have."""
+        sizes = dock_sizes(window)
+        for dock, size in sizes.items():
+            wanted = self._wanted.get(dock)
+            if wanted is not None and self._left.get(dock) == size and wanted[0] == size[0]:
+                sizes[dock] = wanted
+        return sizes
+
+    def note(self, window: QMainWindow, wanted: DockSizes) -> None:
+        """The change is done: what the docks should measure (``wanted``, or more where they grew for the
+        text) and what they do measure, to tell the reader's own sizing from it next time."""
+        self._left = dock_sizes(window)
+        self._wanted = {
+            dock: (orientation, max(size, self._left[dock][1]))
+            for dock, (orientation, size) in wanted.items()
+            if dock in self._left and self._left[dock][0] == orientation
+        }
+
+
+def keep_dock_sizes(window: QMainWindow, sizes: DockSizes) -> None:
+    """Give the docks of :func:`dock_sizes` their sizes back after the window laid itself out again.
+
+    The window's pending layout is done first, so that what is measured is what the reader would see.
+    """
+    settle_layout(window)
+    for orientation in (Qt.Orientation.Vertical, Qt.Orientation.Horizontal):
+        wanted = {
+            dock: size
+            for dock, (direction, size) in sizes.items()
+            if direction == orientation and _docked(window, dock) and _size(dock, orientation) != size
+        }
+        if wanted:
+            resize_docks(window, wanted, orientation)
+
+
+def resize_docks(window: QMainWindow, sizes: dict[QDockWidget, int], orientation: Qt.Orientation) -> None:
+    """Make each dock of ``sizes`` that size (height with :attr:`Qt.Orientation.Vertical`), as far as the
+    window has room.
+
+    ``QMainWindow.resizeDocks`` sizes the place a dock is in, which for docks sharing a place includes the
+    tabs under them: asked again by what was missing, the dock itself gets the size.
+    """
+    docks = list(sizes)
+    asked = [sizes[dock] for dock in docks]
+    window.resizeDocks(docks, asked, orientation)
+    settle_layout(window)
+    missing = [sizes[dock] - _size(dock, orientation) for dock in docks]
+    if any(missing):
+        window.resizeDocks(docks, [size + short for size, short in zip(asked, missing, strict=True)], orientation)
+        settle_layout(window)
+
+
+def settle_layout(window: QMainWindow) -> None:
+    """Lay the window out now rather than at the next turn of the event loop (layouts wait for it)."""
+    for _ in range(3):
+        QApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
+    layout = window.layout()
+    if layout is not None:
+        layout.activate()
+
+
+def _size(dock: QDockWidget, orientation: Qt.Orientation) -> int:
+    return dock.height() if orientation == Qt.Orientation.Vertical else dock.width()
+
+
+def _docked(window: QMainWindow, dock: QDockWidget) -> bool:
     # On screen in the window: a dock tabbed behind another counts as visible, but shows nothing.
     return dock.isVisible() and not dock.isFloating() and not dock.visibleRegion().isEmpty()

@@ -8,7 +8,8 @@ its family. Tables with fixed row heights grow with their text. A dock that draw
 ``set_text_scale(scale)`` method, called after.
 
 The window's dialogs (Help › About, Reset sandbox…, the no-browser dialog, error messages) follow the
-same choice: the window remembers it, and each dialog is scaled from it before it is shown.
+same choice: the window remembers it, and each dialog is scaled from it before it is shown. So does the
+status bar: its message, both systems' health lights and the edge-case indicator.
 """
 
 from __future__ import annotations
@@ -16,8 +17,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QSettings
-from PySide6.QtWidgets import QApplication, QHeaderView, QTableView, QWidget
+from PySide6.QtCore import QEvent, QSettings
+from PySide6.QtWidgets import QApplication, QHeaderView, QStatusBar, QTableView, QWidget
 
 
 @dataclass(frozen=True)
@@ -115,6 +116,19 @@ def scale_dock_tabs(window: QWidget, scale: float) -> None:
         return  # never scaled: nothing to undo
     window.setProperty(_TABS_SCALED, scale)
     window.setStyleSheet("" if scale == 1.0 else f"QMainWindow > QTabBar {{ font-size: {points(scale)}; }}")
+
+
+def scale_status_bar(bar: QStatusBar, scale: float) -> None:
+    """The status bar's message and the indicators in it ``scale`` times larger, its height following at once.
+
+    Qt sizes a status bar from its widgets only when it next handles a layout request, and a widget never
+    shown yet (the edge-case indicator while nothing is on) takes a new font only when polished: both are
+    done here, so the window lays itself out once, with the bar's new height, before anything measures it.
+    """
+    scale_text(bar, scale)
+    for widget in bar.findChildren(QWidget):
+        widget.ensurePolished()
+    QApplication.sendEvent(bar, QEvent(QEvent.Type.LayoutRequest))
 
 
 def _scale_rows(table: QTableView, scale: float) -> None:

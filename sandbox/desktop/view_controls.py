@@ -15,7 +15,7 @@ from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QApplication, QDialog, QDockWidget, QMenu, QWidget
 
 from sandbox.desktop.browser import ZOOM_IN, ZOOM_OUT, ZOOM_RESET, PersonaBrowser
-from sandbox.desktop.first_layout import make_room_for_text
+from sandbox.desktop.first_layout import KeptDockSizes, keep_dock_sizes, make_room_for_text
 from sandbox.desktop.panel_text import (
     NORMAL,
     PANEL_TEXT_KEY,
@@ -23,6 +23,7 @@ from sandbox.desktop.panel_text import (
     TextSize,
     remember_text_scale,
     scale_dock_tabs,
+    scale_status_bar,
     scale_text,
     text_size,
 )
@@ -71,6 +72,7 @@ class ViewControls(QObject):
         self.window = window
         self.zoom_all = False
         self.text_size: TextSize = NORMAL
+        self._dock_sizes = KeptDockSizes()
         self._last_focused: PersonaBrowser | None = None
         app = QApplication.instance()
         if isinstance(app, QApplication):
@@ -209,22 +211,38 @@ class ViewControls(QObject):
     # -- panel text -------------------------------------------------------------------------------
 
     def set_text_size(self, size: TextSize) -> None:
-        """View › Panel text size: every dock (and the guide, when open) at ``size``."""
-        self.text_size = size
-        self.text_size_actions[size.key].setChecked(True)
-        self.apply_text_size()
+        """Every dock, the status bar (and the guide, when open) at ``size``.
+
+        The docks on screen keep their sizes: the taller or shorter tabs and status bar change the
+        persona area's height instead (see first_layout.py).
+        """
+        self._change_text_size(size, make_room=False)
 
     def choose_text_size(self, size: TextSize) -> None:
         """View › Panel text size chosen: the text at ``size``, and the docks given room for it (never less
         than the reader gave them; see first_layout.py)."""
-        self.set_text_size(size)
-        make_room_for_text(self.window, size.scale)
+        self._change_text_size(size, make_room=True)
+
+    def _change_text_size(self, size: TextSize, *, make_room: bool) -> None:
+        self.text_size = size
+        self.text_size_actions[size.key].setChecked(True)
+        # Before the window has been laid out there is nothing to keep.
+        wanted = self._dock_sizes.wanted(self.window) if self.window.isVisible() else {}
+        self.apply_text_size()
+        if wanted:
+            keep_dock_sizes(self.window, wanted)
+        if make_room:
+            make_room_for_text(self.window, size.scale)
+        if wanted:
+            self._dock_sizes.note(self.window, wanted)
 
     def apply_text_size(self) -> None:
-        """Scale the docks' text, and that of the window's dialogs, to the chosen size (again after docks
-        were added). Dialogs opened later take it from the window (panel_text.follow_panel_text)."""
+        """Scale the docks' text, the status bar's and that of the window's dialogs, to the chosen size
+        (again after docks were added). Dialogs opened later take it from the window
+        (panel_text.follow_panel_text)."""
         remember_text_scale(self.window, self.text_size.scale)
         scale_dock_tabs(self.window, self.text_size.scale)
+        scale_status_bar(self.window.statusBar(), self.text_size.scale)
         roots: list[QWidget] = [*self.window.findChildren(QDockWidget)]
         roots += self.window.findChildren(QDialog)
         for root in roots:

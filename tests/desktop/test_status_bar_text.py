@@ -1,0 +1,182 @@
+"""The status bar follows View › Panel text size: its message, both systems' health lights and the
+edge-case indicator read at the size chosen, without taking room from the docks."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QApplication, QDockWidget, QLabel
+from pytestqt.qtbot import QtBot
+
+from sandbox.app import Sandbox
+from sandbox.desktop.first_layout import DEFAULT_SIZE
+from sandbox.desktop.main import close_window
+from sandbox.desktop.panel_text import EXTRA_LARGE, LARGE, NORMAL, TextSize
+from sandbox.desktop.persona_area import SPLIT, TABS
+from sandbox.desktop.theme import HEALTHY_GREEN
+from sandbox.desktop.window import MainWindow
+
+NARROW = (1280, 720)
+
+
+@pytest.fixture
+def bar_window(qtbot: QtBot, window: MainWindow, module_sandbox: Sandbox) -> Iterator[MainWindow]:
+    """The shared window in split view with both systems answering; afterwards at Normal, its default size,
+    with no edge case on."""
+    window.area.set_mode(SPLIT)
+    qtbot.waitUntil(lambda: all(health.healthy for health in window.health.values()), timeout=10_000)
+    yield window
+    window.view_controls.text_size_actions[NORMAL.key].trigger()
+    module_sandbox.blogin.clear_scim_faults()
+    window.panels.edge_cases.refresh()
+    window.statusBar().clearMessage()
+    window.area.set_mode(SPLIT)
+    window.resize(*DEFAULT_SIZE)
+    qtbot.wait(50)
+
+
+def choose(qtbot: QtBot, window: MainWindow, size: TextSize) -> None:
+    """View › Panel text size › ``size``, as the reader picks it, and the window's layout after it."""
+    window.view_controls.text_size_actions[size.key].trigger()
+    qtbot.wait(50)
+
+
+def dot_height(label: QLabel) -> int:
+    """How tall the health light's green dot is drawn, in pixels."""
+    image = label.grab().toImage()
+    green = QColor(HEALTHY_GREEN)
+    rows = [y for y in range(image.height()) for x in range(image.width()) if _near(image.pixelColor(x, y), green)]
+    return max(rows) - min(rows) + 1 if rows else 0
+
+
+def _near(colour: QColor, wanted: QColor) -> bool:
+    return (
+        abs(colour.red() - wanted.red()) + abs(colour.green() - wanted.green()) + abs(colour.blue() - wanted.blue())
+        < 60
+    )
+
+
+def docks_on_screen(window: MainWindow) -> dict[str, int]:
+    """Each dock the reader sees in the window, by name, with the size the reader gives it by dragging its
+    edge: the height of a dock below the personas, the width of one beside them."""
+    sizes: dict[str, int] = {}
+    for dock in window.findChildren(QDockWidget):
+        if dock.isVisible() and not dock.isFloating() and not dock.visibleRegion().isEmpty():
+            below = window.dockWidgetArea(dock) == Qt.DockWidgetArea.BottomDockWidgetArea
+            sizes[dock.objectName()] = dock.height() if below else dock.width()
+    return sizes
+
+
+def not_smaller(now: dict[str, int], before: dict[str, int]) -> list[str]:
+    """The docks of ``before`` that are smaller ``now``, described."""
+    return [f"{name}: {before[name]} -> {size}" for name, size in now.items() if size < before.get(name, 0)]
+
+
+def test_the_status_bar_message_and_indicators_read_at_the_panel_text_size(
+    qtbot: QtBot, bar_window: MainWindow, module_sandbox: Sandbox
+) -> None:
+    window, bar = bar_window, bar_window.statusBar()
+    module_sandbox.blogin.set_scim_fault("Users", status=503)
+    indicator = window.panels.indicator
+    qtbot.waitUntil(lambda: not indicator.isHidden() and "503" in indicator.text(), timeout=10_000)
+    base = QApplication.font().pointSizeF()
+    jumpcloud, blogin = window.health["jumpcloud"], window.health["blogin"]
+    normal_height, normal_dot = bar.height(), dot_height(jumpcloud)
+    normal_widths = [label.sizeHint().width() for label in (jumpcloud, blogin, indicator)]
+    assert bar.font().pointSizeF() == pytest.approx(base)
+    assert normal_dot >= 6
+
+    choose(qtbot, window, EXTRA_LARGE)
+    # The message ("Ready", a zoom level…) is drawn in the bar's own font.
+    assert bar.font().pointSizeF() == pytest.approx(base * 1.5)
+    for label in (jumpcloud, blogin, indicator):
+        assert label.font().pointSizeF() == pytest.approx(base * 1.5)
+    widths = [label.sizeHint().width() for label in (jumpcloud, blogin, indicator)]
+    assert all(large > normal * 1.3 for large, normal in zip(widths, normal_widths, strict=True))
+    assert dot_height(jumpcloud) >= normal_dot * 1.3
+    assert dot_height(blogin) >= normal_dot * 1.3
+    assert bar.height() > normal_height  # the taller text is not cut off
+    assert all(label.height() >= label.sizeHint().height() for label in (jumpcloud, blogin, indicator))
+
+    choose(qtbot, window, LARGE)
+    assert bar.font().pointSizeF() == pytest.approx(base * 1.25)
+    assert jumpcloud.font().pointSizeF() == pytest.approx(base * 1.25)
+
+    choose(qtbot, window, NORMAL)
+    assert bar.font().pointSizeF() == pytest.approx(base)
+    assert [label.font().pointSizeF() for label in (jumpcloud, blogin, indicator)] == pytest.approx([base] * 3)
+    assert [label.sizeHint().width() for label in (jumpcloud, blogin, indicator)] == normal_widths
+    assert dot_height(jumpcloud) == normal_dot
+    assert bar.height() == normal_height
+
+
+@pytest.mark.parametrize("mode", [SPLIT, TABS])
+@pytest.mark.parametrize("size", [DEFAULT_SIZE, NARROW], ids=["default-size", "1280x720"])
+def test_the_taller_status_bar_never_makes_a_dock_smaller(
+    qtbot: QtBot, bar_window: MainWindow, mode: str, size: tuple[int, int]
+) -> None:
+    window, bar = bar_window, bar_window.statusBar()
+    window.resize(*size)
+    window.area.set_mode(mode)
+    qtbot.waitUntil(lambda: (window.width(), window.height()) == size)
+    qtbot.wait(50)
+    normal_bar = bar.height()
+    before = docks_on_screen(window)
+    assert {"eventLogDock", "walkthroughDock"} <= set(before)
+
+    steps: list[dict[str, int]] = []
+    for text_size in (EXTRA_LARGE, NORMAL, LARGE, EXTRA_LARGE, LARGE, NORMAL):
+        choose(qtbot, window, text_size)
+        if text_size == EXTRA_LARGE:
+            assert bar.height() > normal_bar
+        steps.append(docks_on_screen(window))
+
+    assert bar.height() == normal_bar
+    assert not_smaller(steps[-1], before) == []  # back at Normal: every dock at least as large as it was
+    assert not_smaller(steps[1], before) == []
+    if size == DEFAULT_SIZE:
+        # With room to spare, no step makes a dock smaller: the persona area gives the status bar and the
+        # docks' tabs the height their larger text needs.
+        for previous, now in zip([before, *steps], steps, strict=False):
+            assert not_smaller(now, previous) == []
+
+
+def test_at_1280_px_and_extra_large_the_indicators_show_both_urls_in_full(
+    qtbot: QtBot, bar_window: MainWindow, module_sandbox: Sandbox
+) -> None:
+    window, bar = bar_window, bar_window.statusBar()
+    window.resize(*NARROW)
+    module_sandbox.blogin.set_scim_fault("Users", status=503)
+    indicator = window.panels.indicator
+    qtbot.waitUntil(lambda: not indicator.isHidden() and "503" in indicator.text(), timeout=10_000)
+    choose(qtbot, window, EXTRA_LARGE)
+    qtbot.wait(50)
+
+    assert window.width() == NARROW[0]  # the larger status bar does not push the window wider
+    for key, system in (("jumpcloud", module_sandbox.jumpcloud), ("blogin", module_sandbox.blogin)):
+        label = window.health[key]
+        assert label.font().pointSizeF() == pytest.approx(QApplication.font().pointSizeF() * 1.5)
+        assert system.base_url in label.text()
+        # Drawn whole: as wide as its text needs, and inside the bar.
+        assert label.width() >= label.sizeHint().width()
+        assert label.x() >= 0 and label.geometry().right() <= bar.width()
+    assert indicator.isVisible() and indicator.geometry().right() <= bar.width()
+
+
+def test_the_status_bar_text_size_is_remembered_for_the_next_window(
+    bar_window: MainWindow, module_sandbox: Sandbox
+) -> None:
+    bar_window.view_controls.set_text_size(EXTRA_LARGE)
+    bar_window.save_layout()
+    second = MainWindow(module_sandbox)
+    try:
+        base = QApplication.font().pointSizeF()
+        assert second.statusBar().font().pointSizeF() == pytest.approx(base * 1.5)
+        assert second.health["blogin"].font().pointSizeF() == pytest.approx(base * 1.5)
+    finally:
+        close_window(second)
+        bar_window.view_controls.set_text_size(NORMAL)
+        bar_window.save_layout()
