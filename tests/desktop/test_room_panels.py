@@ -213,3 +213,31 @@ def test_the_drift_views_selection_stays_when_new_events_arrive(room: Room, qtbo
         room.rehearsal.create_user(DirectoryUser("linus", "linus@example.org", "Linus", "Torvalds"))
     settle(qtbot)
     assert selected_in_drift(room) == [GRACE.username]
+
+
+# -- Edge cases ----------------------------------------------------------------------------------
+
+
+def test_fault_settings_that_do_nothing_without_their_status_are_greyed_out(room: Room, qtbot: QtBot) -> None:
+    dock = room.window.panels.edge_cases
+    dock.raise_()
+    dock.refresh()
+    latency, status, nth, retry = dock.fault_rows["Users"]
+    assert status.currentData() == 503
+    # 503 on every call: which call may be chosen, Retry-After (sent only with 429) may not.
+    assert latency.isEnabled() and nth.isEnabled()
+    assert not retry.isEnabled()
+    groups_latency, groups_status, groups_nth, groups_retry = dock.fault_rows["Groups"]
+    assert groups_status.currentData() is None
+    assert groups_latency.isEnabled()
+    assert not groups_nth.isEnabled() and not groups_retry.isEnabled()
+
+    status.setCurrentIndex(status.findData(429))
+    status.activated.emit(status.currentIndex())
+    try:
+        assert retry.isEnabled() and nth.isEnabled()
+        faults = {fault.endpoint: fault for fault in room.sandbox.blogin.integration_state().faults}
+        assert faults["Users"].status == 429
+    finally:
+        dock.set_fault("Users", status=503)
+    assert not retry.isEnabled()

@@ -175,6 +175,7 @@ class EdgeCasesDock(QDockWidget):
                 widget.editingFinished.connect(lambda endpoint=endpoint: self._apply_fault(endpoint))
             status.setObjectName(f"{endpoint}-status")
             status.activated.connect(lambda _index, endpoint=endpoint: self._apply_fault(endpoint))
+            status.currentIndexChanged.connect(lambda _index, endpoint=endpoint: self._enable_tuning(endpoint))
             name = QLabel(f"/{endpoint}" if endpoint != "Discovery" else "Discovery")
             name.setStyleSheet("font-weight: 600;")
             grid.addWidget(name, row, 0)
@@ -185,7 +186,16 @@ class EdgeCasesDock(QDockWidget):
                 tuning.addWidget(widget, 1)
             grid.addLayout(tuning, row + 1, 0, 1, 4)
             self.fault_rows[endpoint] = (latency, status, nth, retry)
+            self._enable_tuning(endpoint)
         return box
+
+    def _enable_tuning(self, endpoint: str) -> None:
+        # Which call gets the status means something only with a status forced, Retry-After only with
+        # 429: otherwise they are greyed out, so "Retry 5 s" is not read as being sent.
+        _latency, status, nth, retry = self.fault_rows[endpoint]
+        forced = status.currentData()
+        nth.setEnabled(forced is not None)
+        retry.setEnabled(forced == 429)
 
     def _assertion_box(self) -> QGroupBox:
         box = QGroupBox("JumpCloud IdP assertion (BlogIn application)")
