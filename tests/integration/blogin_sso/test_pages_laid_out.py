@@ -3,19 +3,13 @@ nothing runs out of sight, hints line up, cards end at their padding."""
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from sandbox.app import Sandbox
 from sandbox.blogin.models import Team, User, team_members
-
-PROBE = Path(__file__).with_name("layout_probe.py")
+from tests.integration.blogin_sso.layout_probe import measure
 
 # Where the first line of a label's words and each line of its hint start (a Range measures text nodes).
 IDP_INITIATED = """(() => {
@@ -53,24 +47,10 @@ JSON_BOX = """(() => { const box = document.querySelector('.json-scroll');
 def laid_out(sandbox: Sandbox, pages: list[tuple[str, int, str]]) -> list[Any]:
     """Each (path, width, expression)'s value, measured in one QtWebEngine process signed in as the administrator."""
     base = sandbox.blogin.base_url
-    order = {
-        "sign_in": sandbox.blogin.admin_login_link(),
-        "pages": [{"url": base + path, "width": width, "script": script} for path, width, script in pages],
-    }
-    environment = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "QTWEBENGINE_DISABLE_SANDBOX": "1"}
-    done = subprocess.run(
-        [sys.executable, str(PROBE)],
-        input=json.dumps(order),
-        capture_output=True,
-        text=True,
-        timeout=90,
-        env=environment,
-        check=False,
+    return measure(
+        sandbox.blogin.admin_login_link(),
+        [{"url": base + path, "width": width, "script": script} for path, width, script in pages],
     )
-    assert done.returncode == 0, done.stderr[-2000:]
-    results: list[Any] = json.loads(done.stdout.strip().splitlines()[-1])
-    assert len(results) == len(pages), done.stderr[-2000:]
-    return results
 
 
 @pytest.fixture(scope="module")

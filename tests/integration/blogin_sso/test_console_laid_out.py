@@ -1,0 +1,89 @@
+"""BlogIn's pages beyond the guide's steps as QtWebEngine lays them out in a projector's persona pane (470 px) and at
+1280 px: the page a rejected assertion shows, the User Provisioning tab's credentials, an error page's button.
+
+Each page is measured in one probe process: nothing scrolls the page sideways, and the value that used to run out
+of sight is seen whole.
+"""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from sandbox.app import Sandbox
+from sandbox.saml.keys import KeyPair
+from tests.integration.blogin_sso.conftest import configure, sp
+from tests.integration.blogin_sso.idp import TestIdentityProvider
+from tests.integration.blogin_sso.layout_probe import measure
+
+PANE = 470
+WIDE = 1280
+
+# The failed check's reason quotes two SHA-256 fingerprints: it must end inside its alert, the alert inside the card.
+REFUSAL = """(() => {
+  const alert = document.querySelector('.sso-refused .alert-error').getBoundingClientRect();
+  const card = document.querySelector('.sso-refused').getBoundingClientRect();
+  const reason = document.querySelector('.sso-refused .reason');
+  return {page: document.documentElement.scrollWidth, view: innerWidth,
+          reason_right: reason.getBoundingClientRect().right, alert_right: alert.right, card_right: card.right,
+          reason_cut: reason.scrollWidth - reason.clientWidth, text: reason.innerText};
+})()"""
+# The Base (Tenant) URL and the Secret (Bearer) token: how much of each the field leaves out of sight.
+CREDENTIALS = """(() => ({page: document.documentElement.scrollWidth, view: innerWidth,
+  hidden: ['base-url', 'bearer-token'].map(id => { const f = document.getElementById(id);
+    return {id: id, hidden: f.scrollWidth - f.clientWidth, right: f.getBoundingClientRect().right}; }),
+  copy_right: Math.max(...[...document.querySelectorAll('[data-copy]')].map(b => b.getBoundingClientRect().right)),
+}))()"""
+ERROR_BUTTON = """(() => { const button = document.querySelector('.error-panel a.btn');
+  return {text: button.innerText.trim(), underline: getComputedStyle(button).textDecorationLine,
+          page: document.documentElement.scrollWidth, view: innerWidth}; })()"""
+
+
+@pytest.fixture(scope="module")
+def configured(sso_sandbox: Sandbox, admin: httpx.Client, idp: TestIdentityProvider) -> Sandbox:
+    """Single sign-on with the test IdP, and User Provisioning On (its token generated)."""
+    assert configure(admin, sso_sandbox, idp.metadata()).status_code == 302
+    turned_on = admin.post(f"{sso_sandbox.blogin.base_url}/settings/sso/provisioning", data={"enabled": "on"})
+    assert turned_on.status_code in (302, 303), turned_on.text[:300]
+    return sso_sandbox
+
+
+def test_console_pages_in_a_pane_and_wide(configured: Sandbox, idp: TestIdentityProvider, other_keys: KeyPair) -> None:
+    base = configured.blogin.base_url
+    acs = f"{base}/sso/saml/callback"
+
+    service_provider = sp(configured)
+
+    def wrongly_signed() -> dict[str, str]:
+        # A fresh Response each time: one posted is not taken twice.
+        signed = idp.signed_response(
+            email="x@acme.example",
+            keys=other_keys,
+            sp_entity_id=service_provider["sp_entity_id"],
+            acs_url=service_provider["acs_url"],
+        )
+        return {"SAMLResponse": signed}
+
+    refused_pane, refused_wide, credentials, error_page = measure(
+        configured.blogin.admin_login_link(),
+        [
+            {"url": acs, "form": wrongly_signed(), "width": PANE, "script": REFUSAL},
+            {"url": acs, "form": wrongly_signed(), "width": WIDE, "script": REFUSAL},
+            {"url": f"{base}/settings/sso/provisioning", "width": PANE, "script": CREDENTIALS},
+            {"url": f"{base}/no-such-page", "width": PANE, "script": ERROR_BUTTON},
+        ],
+    )
+    # "Single sign-on failed" for a wrong certificate: its reason wraps inside the alert, in a pane and wide.
+    for refused in (refused_pane, refused_wide):
+        assert "fingerprint is" in refused["text"]
+        assert refused["page"] <= refused["view"], refused
+        assert refused["reason_cut"] <= 0, refused
+        assert refused["reason_right"] <= refused["alert_right"] + 0.5 <= refused["card_right"] + 0.5, refused
+    # The User Provisioning tab in a pane: the Base (Tenant) URL and the token show whole, Copy within the pane.
+    assert credentials["page"] <= credentials["view"], credentials
+    assert [field["hidden"] for field in credentials["hidden"]] == [0, 0], credentials
+    assert credentials["copy_right"] <= credentials["view"], credentials
+    # An error page's way back is a button, not an underlined link.
+    assert error_page["text"] == "Back to BlogIn"
+    assert error_page["underline"] == "none", error_page
+    assert error_page["page"] <= error_page["view"]
