@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QTableView
 from pytestqt.qtbot import QtBot
 
@@ -241,3 +243,19 @@ def test_fault_settings_that_do_nothing_without_their_status_are_greyed_out(room
     finally:
         dock.set_fault("Users", status=503)
     assert not retry.isEnabled()
+
+
+# -- Guided walkthrough --------------------------------------------------------------------------
+
+
+def test_enter_on_a_walkthrough_step_shows_its_page(room: Room, qtbot: QtBot) -> None:
+    walkthrough = room.window.panels.walkthrough
+    walkthrough.raise_()
+    steps = walkthrough.list
+    row = next(row for row in range(walkthrough.model.rowCount()) if walkthrough.model.steps[row].key == "authorize")
+    steps.setFocus(Qt.FocusReason.TabFocusReason)
+    steps.setCurrentIndex(walkthrough.model.index(row, 0))
+    admin = room.window.browsers["jumpcloud-admin"]
+    QTest.keyClick(steps, Qt.Key.Key_Return)
+    wanted = f"/applications/{room.application_id}/groups"
+    qtbot.waitUntil(lambda: admin.view.url().path() == wanted, timeout=10_000)

@@ -113,6 +113,8 @@ class WalkthroughDock(QDockWidget):
         self.list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.list.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.list.selectionModel().selectionChanged.connect(self._selection_changed)
+        # Enter (or a double click) on a step is Show me: a trainer walks the guide from the keyboard.
+        self.list.activated.connect(lambda _index: self.show_me())
 
         self.step_title = QLabel()
         self.step_title.setObjectName("stepTitle")
@@ -126,6 +128,7 @@ class WalkthroughDock(QDockWidget):
         self.show_me_button = QPushButton("Show me")
         self.show_me_button.setObjectName("showMe")
         self.show_me_button.setDefault(True)
+        self.show_me_button.setToolTip("Open this step's page in the right persona (Enter on a step does the same)")
         self.show_me_button.clicked.connect(self.show_me)
         detail = QWidget()
         detail_layout = QVBoxLayout(detail)
