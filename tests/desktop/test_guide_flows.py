@@ -2,42 +2,36 @@
 
 The JumpCloud Admin adds BlogIn in the guide's words; SSO is then configured both ways over HTTP; the
 End User launches BlogIn from the User Console tile (IdP-initiated) and later, signed out everywhere,
-starts at BlogIn's login page with "Log in with SSO" (SP-initiated). The steps build on each other,
-so they run in order on one window and one sandbox.
+starts at BlogIn's login page with "Log in with SSO" (SP-initiated). The tests share one window and one
+sandbox, in any order: each asks ``GuideStates`` for the state its step starts from, which the step before
+it in the guide usually left already, and which is otherwise reached through the portals' own HTTP.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from collections.abc import Iterator
 
 import pytest
 from pytestqt.qtbot import QtBot
 
 from sandbox.app import Sandbox
 from sandbox.desktop.window import MainWindow
-from sandbox.scenarios.rehearsal import USER_PASSWORD, DirectoryUser, Rehearsal
+from sandbox.scenarios.rehearsal import USER_PASSWORD
 from tests.desktop.clicking import click, evaluate, go_to, press_enter, reload_page, type_into, wait_for_page
-
-END_USER = DirectoryUser("jane.doe", "jane.doe@acme.example", "Jane", "Doe", "Staff Writer")
-
-
-@dataclass
-class Journey:
-    """What earlier steps left for later ones."""
-
-    application_id: str | None = None
-    configured: bool = False
-    launched: bool = False
+from tests.desktop.guide_states import END_USER, GROUP, SIGNED_IN, GuideStates
 
 
 @pytest.fixture(scope="module")
-def journey() -> Journey:
-    return Journey()
+def guide(window: MainWindow, module_sandbox: Sandbox) -> Iterator[GuideStates]:
+    states = GuideStates(module_sandbox, window)
+    yield states
+    states.close()
 
 
-def test_admin_adds_blogin_following_the_guide(window: MainWindow, module_sandbox: Sandbox, journey: Journey) -> None:
+def test_admin_adds_blogin_following_the_guide(window: MainWindow, module_sandbox: Sandbox, guide: GuideStates) -> None:
+    guide.without_applications()
     admin = window.browsers["jumpcloud-admin"]
     host = module_sandbox.jumpcloud.host
     wait_for_page(admin, "admin@example.com", host=host)
@@ -74,29 +68,27 @@ def test_admin_adds_blogin_following_the_guide(window: MainWindow, module_sandbo
     assert "https://sso.jumpcloud.com/saml2/blogin" in saved
     match = re.fullmatch(r"/applications/([0-9a-f]{24})/created", admin.view.url().path())
     assert match is not None, admin.view.url().toString()
-    journey.application_id = match.group(1)
+    application_id = match.group(1)
+    guide.added(application_id)
 
     click(admin, "a.btn", "Configure Application")
     panel = wait_for_page(
-        admin, "Single Sign-On Configuration", "Upload Metadata", path=f"/applications/{journey.application_id}/sso"
+        admin, "Single Sign-On Configuration", "Upload Metadata", path=f"/applications/{application_id}/sso"
     )
     for tab in ("SSO", "User Groups", "Identity Management"):
         assert tab in panel
     assert evaluate(admin, "document.querySelector('textarea[name=description]').value") == "Company blog"
 
 
-def test_sso_configured_both_ways(qtbot: QtBot, window: MainWindow, module_sandbox: Sandbox, journey: Journey) -> None:
-    assert journey.application_id, "BlogIn was not added by the admin's clicks"
-    with Rehearsal(module_sandbox.jumpcloud.base_url, module_sandbox.blogin.base_url) as rehearsal:
-        rehearsal.sign_in_admins()
-        rehearsal.application_id = journey.application_id
-        rehearsal.configure_sso()  # BlogIn's SP metadata to JumpCloud, JumpCloud's metadata URL to BlogIn
-        user_id = rehearsal.create_user(END_USER)
-        group_id = rehearsal.create_group("Bloggers", [user_id])
-        rehearsal.authorize_groups([group_id])
+def test_sso_configured_both_ways(qtbot: QtBot, module_sandbox: Sandbox, guide: GuideStates) -> None:
+    application_id = guide.application()
+    admin = guide.admin_on_sso_panel(application_id)
+    rehearsal = guide.rehearsal
+    rehearsal.configure_sso()  # BlogIn's SP metadata to JumpCloud, JumpCloud's metadata URL to BlogIn
+    rehearsal.authorize_groups([guide.bloggers()])  # the End User, in the Bloggers group
+    guide.configured(application_id)
 
     # The admin sees what the upload filled in, and the group ticked on the User Groups tab.
-    admin = window.browsers["jumpcloud-admin"]
     reload_page(admin)
     wait_for_page(admin, "Single Sign-On Configuration", "SSO active")
     # SP Entity ID and ACS URLs come from BlogIn's metadata.
@@ -107,17 +99,14 @@ def test_sso_configured_both_ways(qtbot: QtBot, window: MainWindow, module_sandb
     assert f"{module_sandbox.blogin.base_url}/" in filled
     assert f"{module_sandbox.blogin.base_url}/sso/saml/callback" in filled
     click(admin, ".tabs a", "User Groups")
-    wait_for_page(admin, "Bloggers", "implicitly denied", path=f"/applications/{journey.application_id}/groups")
+    wait_for_page(admin, GROUP, "implicitly denied", path=f"/applications/{application_id}/groups")
     ticked = "JSON.stringify([...document.querySelectorAll('tr:has(input:checked) label')].map(l => l.innerText))"
-    assert json.loads(evaluate(admin, ticked)) == ["Bloggers"]
-    journey.configured = True
+    assert json.loads(evaluate(admin, ticked)) == [GROUP]
 
 
-def test_end_user_launches_blogin_from_the_user_console(
-    window: MainWindow, module_sandbox: Sandbox, journey: Journey
-) -> None:
-    assert journey.configured, "SSO was not configured"
-    end_user = window.browsers["end-user"]
+def test_end_user_launches_blogin_from_the_user_console(module_sandbox: Sandbox, guide: GuideStates) -> None:
+    guide.sso_configured()
+    end_user = guide.end_user_signed_out()
     jumpcloud, blogin = module_sandbox.jumpcloud.host, module_sandbox.blogin.host
     go_to(end_user, f"{module_sandbox.jumpcloud.base_url}/userconsole")
     wait_for_page(end_user, "User Console", "User Login", host=jumpcloud)
@@ -133,14 +122,12 @@ def test_end_user_launches_blogin_from_the_user_console(
     home = wait_for_page(end_user, "Latest posts", "Signed in as", "Jane Doe", host=blogin, path="/")
     assert f"{END_USER.email} · Reader" in home  # JIT-created with the Default User Role
     assert "Log out" in home
-    journey.launched = True
+    guide.end_user_left(SIGNED_IN)
 
 
-def test_end_user_signs_in_from_blogins_login_page(
-    window: MainWindow, module_sandbox: Sandbox, journey: Journey
-) -> None:
-    assert journey.launched, "the IdP-initiated sign-in did not finish"
-    end_user = window.browsers["end-user"]
+def test_end_user_signs_in_from_blogins_login_page(module_sandbox: Sandbox, guide: GuideStates) -> None:
+    # Where the IdP-initiated sign-in leaves the End User: signed in to the User Console and to BlogIn.
+    end_user = guide.end_user_signed_in()
     jumpcloud, blogin = module_sandbox.jumpcloud.host, module_sandbox.blogin.host
 
     # Signed out of BlogIn, and of JumpCloud's User Console, so JumpCloud must ask who this is.
@@ -169,3 +156,4 @@ def test_end_user_signs_in_from_blogins_login_page(
     assert END_USER.email in profile
     click(end_user, ".topnav a", "Home")
     assert "Jane Doe" in wait_for_page(end_user, "Latest posts", "Signed in as", host=blogin, path="/")
+    guide.end_user_left(SIGNED_IN)
