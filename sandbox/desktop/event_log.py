@@ -8,6 +8,7 @@ from typing import Any
 from PySide6.QtCore import QItemSelection, QModelIndex, Qt, QTimer
 from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QCheckBox,
     QComboBox,
     QDockWidget,
@@ -140,8 +141,12 @@ class EventLogDock(QDockWidget):
         self._update_count()
 
     def apply_filter(self) -> None:
-        """Show the events matching the system, type and text chosen above the table."""
+        """Show the events matching the system, type and text chosen above the table.
+
+        The selected event stays selected, and in sight, when the filter keeps it.
+        """
         self._text_timer.stop()
+        selected = self.selected_event()
         self.model.set_filter(
             EventFilter(
                 system=self.system_filter.currentData(),
@@ -150,9 +155,19 @@ class EventLogDock(QDockWidget):
                 failures_only=self.failures_filter.isChecked(),
             )
         )
-        self.detail.clear()
-        self.reason.hide()
-        self.table.scrollToBottom()
+        row = self.model.row_of_event(selected.id) if selected is not None else None
+        if row is None:
+            self.detail.clear()
+            self.reason.hide()
+            self.table.scrollToBottom()
+            return
+        self.table.selectRow(row)
+        self.table.scrollTo(self.model.index(row, 0), QAbstractItemView.ScrollHint.PositionAtCenter)
+
+    def selected_event(self) -> SandboxEvent | None:
+        """The event of the selected row, if any."""
+        rows = self.table.selectionModel().selectedRows()
+        return self.model.event_at(rows[0].row()) if rows else None
 
     def _refresh_types(self) -> None:
         current = self.type_filter.currentData()

@@ -259,3 +259,38 @@ def test_enter_on_a_walkthrough_step_shows_its_page(room: Room, qtbot: QtBot) ->
     QTest.keyClick(steps, Qt.Key.Key_Return)
     wanted = f"/applications/{room.application_id}/groups"
     qtbot.waitUntil(lambda: admin.view.url().path() == wanted, timeout=10_000)
+
+
+# -- Event log -----------------------------------------------------------------------------------
+
+
+def selected_in_log(room: Room) -> list[SandboxEvent | None]:
+    """The events of the event log's selected rows, as highlighted."""
+    log = room.window.event_log
+    return [log.model.event_at(index.row()) for index in log.table.selectionModel().selectedRows()]
+
+
+def test_the_selected_event_stays_selected_when_a_filter_keeps_it(room: Room, qtbot: QtBot) -> None:
+    log = room.window.event_log
+    model = room.window.event_model
+    log.raise_()
+    failed = [row for row in range(model.rowCount()) if not model.event_at(row).success]  # type: ignore[union-attr]
+    assert failed, "the refused sign-in and the SCIM fault's failures are logged"
+    chosen = model.event_at(failed[0])
+    assert chosen is not None
+    log.table.selectRow(failed[0])
+    record = log.detail.toPlainText()
+    assert record
+    try:
+        log.failures_filter.click()  # Failures only: the failed event is still listed …
+        settle(qtbot)
+        assert selected_in_log(room) == [chosen]
+        assert log.detail.toPlainText() == record
+        row = model.row_of_event(chosen.id)
+        assert row is not None and row_in_sight(log.table, row)
+    finally:
+        log.failures_filter.click()
+    settle(qtbot)
+    assert selected_in_log(room) == [chosen]  # … and still selected, and in sight, with every event shown again
+    row = model.row_of_event(chosen.id)
+    assert row is not None and row_in_sight(log.table, row)
