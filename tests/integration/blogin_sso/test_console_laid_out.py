@@ -1,5 +1,6 @@
 """BlogIn's pages beyond the guide's steps as QtWebEngine lays them out in a projector's persona pane (470 px) and at
-1280 px: the page a rejected assertion shows, the User Provisioning tab's credentials, an error page's button.
+1280 px: the page a rejected assertion shows, the User Provisioning tab's credentials, an error page's button, the
+Teams list's search.
 
 Each page is measured in one probe process: nothing scrolls the page sideways, and the value that used to run out
 of sight is seen whole.
@@ -34,6 +35,11 @@ CREDENTIALS = """(() => ({page: document.documentElement.scrollWidth, view: inne
     return {id: id, hidden: f.scrollWidth - f.clientWidth, right: f.getBoundingClientRect().right}; }),
   copy_right: Math.max(...[...document.querySelectorAll('[data-copy]')].map(b => b.getBoundingClientRect().right)),
 }))()"""
+SEARCH = """(() => { const field = document.querySelector('.toolbar input[type=search]').getBoundingClientRect();
+  const button = [...document.querySelectorAll('.toolbar button')].find(b => b.innerText.trim() === 'Search')
+    .getBoundingClientRect();
+  return {same_row: Math.abs(button.top - field.top) < 8, after: button.left >= field.right, right: button.right,
+          view: innerWidth}; })()"""
 ERROR_BUTTON = """(() => { const button = document.querySelector('.error-panel a.btn');
   return {text: button.innerText.trim(), underline: getComputedStyle(button).textDecorationLine,
           page: document.documentElement.scrollWidth, view: innerWidth}; })()"""
@@ -64,13 +70,14 @@ def test_console_pages_in_a_pane_and_wide(configured: Sandbox, idp: TestIdentity
         )
         return {"SAMLResponse": signed}
 
-    refused_pane, refused_wide, credentials, error_page = measure(
+    refused_pane, refused_wide, credentials, error_page, teams_search = measure(
         configured.blogin.admin_login_link(),
         [
             {"url": acs, "form": wrongly_signed(), "width": PANE, "script": REFUSAL},
             {"url": acs, "form": wrongly_signed(), "width": WIDE, "script": REFUSAL},
             {"url": f"{base}/settings/sso/provisioning", "width": PANE, "script": CREDENTIALS},
             {"url": f"{base}/no-such-page", "width": PANE, "script": ERROR_BUTTON},
+            {"url": f"{base}/teams", "width": PANE, "script": SEARCH},
         ],
     )
     # "Single sign-on failed" for a wrong certificate: its reason wraps inside the alert, in a pane and wide.
@@ -87,3 +94,6 @@ def test_console_pages_in_a_pane_and_wide(configured: Sandbox, idp: TestIdentity
     assert error_page["text"] == "Back to BlogIn"
     assert error_page["underline"] == "none", error_page
     assert error_page["page"] <= error_page["view"]
+    # Teams in a pane: Search stays beside its field, as wide, instead of on a row of its own.
+    assert teams_search["same_row"] and teams_search["after"], teams_search
+    assert teams_search["right"] <= teams_search["view"], teams_search
