@@ -21,6 +21,7 @@ from pytestqt.qtbot import QtBot
 
 from sandbox.app import Sandbox
 from sandbox.desktop.drift.model import COLUMNS
+from sandbox.desktop.theme import FAILING_RED
 from sandbox.desktop.window import MainWindow
 from sandbox.events import SandboxEvent
 from sandbox.scenarios.rehearsal import DirectoryUser, Rehearsal
@@ -294,3 +295,28 @@ def test_the_selected_event_stays_selected_when_a_filter_keeps_it(room: Room, qt
     assert selected_in_log(room) == [chosen]  # … and still selected, and in sight, with every event shown again
     row = model.row_of_event(chosen.id)
     assert row is not None and row_in_sight(log.table, row)
+
+
+# -- Flow diagram --------------------------------------------------------------------------------
+
+
+def test_a_refused_sign_in_and_failed_requests_are_marked_in_the_flow_chooser(room: Room, qtbot: QtBot) -> None:
+    flow = room.window.traffic_panels.flow
+    flow.raise_()
+    chooser = flow.chooser
+    listed = [chooser.itemText(index) for index in range(chooser.count())]
+    logins = [text for text in listed if text.startswith("SSO login at ")]
+    assert len(logins) == 2, listed
+    accepted, refused = logins
+    assert "refused" not in accepted and "✘" not in accepted
+    assert refused.endswith("— ✘ sign-in refused")
+    runs = [text for text in listed if text.startswith("Provisioning run at ")]
+    assert any("✘" in text and "failed" in text for text in runs), runs
+    # In the list that drops down, the refused sign-in reads red; the one that went through does not.
+    red = {chooser.itemData(index, Qt.ItemDataRole.ForegroundRole) is not None for index in range(chooser.count())}
+    assert red == {True, False}
+    index = listed.index(refused)
+    flow.choose(index)
+    settle(qtbot)
+    title = next(item for item in flow.scene.items() if getattr(item, "text", lambda: "")() == refused)
+    assert title.brush().color().name() == FAILING_RED.lower()  # type: ignore[attr-defined]

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from PySide6.QtCore import QRect, QRectF, Qt, Signal
-from PySide6.QtGui import QPainter, QResizeEvent, QTransform, QWheelEvent
+from PySide6.QtGui import QBrush, QColor, QPainter, QResizeEvent, QTransform, QWheelEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QDockWidget,
@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 from sandbox.desktop.flow.scene import FlowScene
 from sandbox.desktop.flow.steps import Flow, FlowRecorder, Step
 from sandbox.desktop.layout import column
+from sandbox.desktop.theme import FAILING_RED
 from sandbox.events import SandboxEvent
 
 log = logging.getLogger("sandbox.desktop.flow")
@@ -169,7 +170,7 @@ class FlowDiagramDock(QDockWidget):
         else:
             for index, flow in enumerate(flows):
                 if self.chooser.itemText(index) != flow.caption():
-                    self.chooser.setItemText(index, flow.caption())
+                    self._label(index, flow)
         if self._following:
             # Like a log being tailed: the newest arrow stays in sight unless the reader scrolled up.
             self.chooser.setCurrentIndex(self.chooser.count() - 1)
@@ -196,10 +197,17 @@ class FlowDiagramDock(QDockWidget):
     def _refill_chooser(self) -> None:
         self.chooser.blockSignals(True)
         self.chooser.clear()
-        for flow in self.recorder.flows:
-            self.chooser.addItem(flow.caption())
+        for index, flow in enumerate(self.recorder.flows):
+            self.chooser.addItem("")
+            self._label(index, flow)
         self._listed = list(self.recorder.flows)
         self.chooser.blockSignals(False)
+
+    def _label(self, index: int, flow: Flow) -> None:
+        # A flow that failed reads red in the list, so a refused sign-in is found among the others.
+        self.chooser.setItemText(index, flow.caption())
+        colour = QBrush(QColor(FAILING_RED)) if flow.failures else None
+        self.chooser.setItemData(index, colour, Qt.ItemDataRole.ForegroundRole)
 
     def choose(self, index: int) -> None:
         """Show the flow at ``index`` of the chooser, as picking it there does."""

@@ -177,7 +177,7 @@ class FlowScene(QGraphicsScene):
         bold = QFont(title.font())
         bold.setBold(True)
         title.setFont(bold)
-        title.setBrush(QBrush(QColor(NEUTRAL)))
+        title.setBrush(QBrush(QColor(FAILING_RED if flow is not None and flow.failures else NEUTRAL)))
         title.setPos(LEFT, 0)
         self.addItem(title)
         self._title = title
@@ -245,6 +245,7 @@ class FlowScene(QGraphicsScene):
             line = lifeline.line()
             lifeline.setLine(line.x1(), line.y1(), line.x2(), bottom)
         title.setText(flow.caption())
+        title.setBrush(QBrush(QColor(FAILING_RED if flow.failures else NEUTRAL)))
         self.setSceneRect(QRectF(0, 0, max(self.sceneRect().width(), right + LEFT), bottom + 20))
         return True
 

@@ -75,10 +75,27 @@ class Flow:
         """A line under the title saying what kind of flow this is, where the title alone may mislead."""
         return SUBTITLES.get(self.title, "")
 
+    @property
+    def failures(self) -> int:
+        """How many arrows failed: a message or sign-in refused, an error status answered."""
+        return sum(1 for step in self.steps if step.ok is False)
+
+    def outcome(self) -> str:
+        """What went wrong, in a few words ('' when nothing did)."""
+        failures = self.failures
+        if not failures:
+            return ""
+        if self.title == SSO_LOGIN:
+            return "sign-in refused"
+        return f"{failures} failed"
+
     def caption(self) -> str:
+        """The flow in the chooser and above the diagram: what, when, how long, and whether it failed."""
         moment = self.started.timestamp.astimezone().strftime("%H:%M:%S")
         arrows = len(self.steps)
-        return f"{self.title} at {moment} ({arrows} {'arrow' if arrows == 1 else 'arrows'})"
+        caption = f"{self.title} at {moment} ({arrows} {'arrow' if arrows == 1 else 'arrows'})"
+        outcome = self.outcome()
+        return f"{caption} — ✘ {outcome}" if outcome else caption
 
 
 def _saml_steps(trace: SandboxEvent) -> list[Step]:
