@@ -8,7 +8,6 @@ from typing import Any
 from PySide6.QtCore import QItemSelection, QModelIndex, Qt, QTimer
 from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QComboBox,
     QDockWidget,
@@ -31,7 +30,7 @@ from sandbox.desktop.event_model import (
     EventLogModel,
 )
 from sandbox.desktop.layout import column, side_by_side
-from sandbox.desktop.list_view import filter_bar, list_table
+from sandbox.desktop.list_view import filter_bar, list_table, select_in_sight
 from sandbox.desktop.theme import FAILING_RED, dot_icon
 from sandbox.events import SandboxEvent
 
@@ -155,14 +154,10 @@ class EventLogDock(QDockWidget):
                 failures_only=self.failures_filter.isChecked(),
             )
         )
-        row = self.model.row_of_event(selected.id) if selected is not None else None
-        if row is None:
+        if not select_in_sight(self.table, self.model.row_of_event(selected.id) if selected is not None else None):
             self.detail.clear()
             self.reason.hide()
             self.table.scrollToBottom()
-            return
-        self.table.selectRow(row)
-        self.table.scrollTo(self.model.index(row, 0), QAbstractItemView.ScrollHint.PositionAtCenter)
 
     def selected_event(self) -> SandboxEvent | None:
         """The event of the selected row, if any."""

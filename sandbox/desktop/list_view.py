@@ -95,3 +95,13 @@ def list_table(
     else:
         header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
     return table
+
+
+def select_in_sight(table: QTableView, row: int | None) -> bool:
+    """Select ``row`` (when there is one) and scroll it to the middle of ``table``; whether it was."""
+    model = table.model()
+    if row is None or model is None or not 0 <= row < model.rowCount():
+        return False
+    table.selectRow(row)
+    table.scrollTo(model.index(row, 0), QAbstractItemView.ScrollHint.PositionAtCenter)
+    return True

@@ -22,6 +22,7 @@ from pytestqt.qtbot import QtBot
 from sandbox.app import Sandbox
 from sandbox.desktop.drift.model import COLUMNS
 from sandbox.desktop.theme import FAILING_RED
+from sandbox.desktop.trace_model import TraceTableModel
 from sandbox.desktop.window import MainWindow
 from sandbox.events import SandboxEvent
 from sandbox.scenarios.rehearsal import DirectoryUser, Rehearsal
@@ -320,3 +321,46 @@ def test_a_refused_sign_in_and_failed_requests_are_marked_in_the_flow_chooser(ro
     settle(qtbot)
     title = next(item for item in flow.scene.items() if getattr(item, "text", lambda: "")() == refused)
     assert title.brush().color().name() == FAILING_RED.lower()  # type: ignore[attr-defined]
+
+
+# -- Selections through the tracer's and the traffic panel's filters -------------------------------
+
+
+def selected_traces(table: QTableView, model: TraceTableModel) -> list[str]:
+    """The ids of the traces in the table's selected rows, as highlighted."""
+    rows = table.selectionModel().selectedRows()
+    return [trace.id for index in rows if (trace := model.trace_at(index.row())) is not None]
+
+
+def test_the_selected_message_stays_selected_through_the_tracers_filter(room: Room, qtbot: QtBot) -> None:
+    tracer = room.window.traffic_panels.tracer
+    rejected = _rejected_response(room.window)
+    assert rejected is not None
+    tracer.show_filter.setCurrentIndex(0)
+    tracer.show_trace(rejected.id)
+    try:
+        tracer.show_filter.setCurrentIndex(tracer.show_filter.findText("Rejected only"))
+        settle(qtbot)
+        assert selected_traces(tracer.table, tracer.model) == [rejected.id]
+    finally:
+        tracer.show_filter.setCurrentIndex(0)
+    settle(qtbot)
+    assert selected_traces(tracer.table, tracer.model) == [rejected.id]
+    row = tracer.model.row_of(rejected.id)
+    assert row is not None and row_in_sight(tracer.table, row)
+
+
+def test_the_selected_exchange_stays_selected_through_the_traffic_filters(room: Room, qtbot: QtBot) -> None:
+    traffic = room.window.traffic_panels.traffic
+    failed = _failed_exchange(room.window)
+    assert failed is not None
+    traffic.show_trace(failed.id)
+    try:
+        traffic.status_filter.setCurrentIndex(traffic.status_filter.findData("5xx"))
+        settle(qtbot)
+        assert selected_traces(traffic.table, traffic.model) == [failed.id]
+    finally:
+        traffic.status_filter.setCurrentIndex(0)
+    settle(qtbot)
+    assert selected_traces(traffic.table, traffic.model) == [failed.id]
+    assert traffic.error.isVisible() and "503" in traffic.error.text()

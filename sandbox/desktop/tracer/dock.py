@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from sandbox.desktop.layout import column, side_by_side
-from sandbox.desktop.list_view import filter_bar, list_table
+from sandbox.desktop.list_view import filter_bar, list_table, select_in_sight
 from sandbox.desktop.tracer.detail import MessageDetail
 from sandbox.desktop.tracer.message import TracedMessage, read_message
 from sandbox.desktop.tracer.model import COLUMNS, DIRECTION, SYSTEM, TIME, TYPE, VERDICT, SamlMessageModel
@@ -83,8 +83,11 @@ class SamlTracerDock(QDockWidget):
     # -- list -------------------------------------------------------------------------------------
 
     def apply_filter(self) -> None:
+        """Show the messages of the chosen verdict; the open message stays selected when it is one."""
         verdict = self.show_filter.currentData()
         self.model.set_filter(None if verdict is None else lambda trace: trace.data.get("verdict") == verdict)
+        if self.current is not None:
+            select_in_sight(self.table, self.model.row_of(self.current.trace.id))
 
     def _update_count(self) -> None:
         shown, total = self.model.visible_count(), self.model.total_count()

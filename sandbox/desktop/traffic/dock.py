@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 
 from sandbox.desktop.flow.steps import CONNECTION_TEST_OPERATIONS
 from sandbox.desktop.layout import column, side_by_side
-from sandbox.desktop.list_view import filter_bar, list_table
+from sandbox.desktop.list_view import filter_bar, list_table, select_in_sight
 from sandbox.desktop.theme import FAILING_RED, MUTED_GREY
 from sandbox.desktop.trace_model import system_label
 from sandbox.desktop.traffic.model import (
@@ -151,9 +151,11 @@ class ScimTrafficDock(QDockWidget):
     # -- list -------------------------------------------------------------------------------------
 
     def apply_filter(self) -> None:
-        """Show the exchanges of the chosen status class and resource."""
+        """Show the exchanges of the chosen status class and resource; the open one stays selected when kept."""
         wanted = TrafficFilter(self.status_filter.currentData(), self.resource_filter.currentData())
         self.model.set_filter(None if wanted == TrafficFilter() else wanted)
+        if self.current is not None:
+            select_in_sight(self.table, self.model.row_of(self.current.id))
 
     def _refresh(self) -> None:
         shown, total = self.model.visible_count(), self.model.total_count()
