@@ -1,6 +1,6 @@
 """BlogIn's pages beyond the guide's steps as QtWebEngine lays them out in a projector's persona pane (470 px) and at
 1280 px: the page a rejected assertion shows, the User Provisioning tab's credentials, an error page's button, the
-Teams list's search.
+Teams list's search, and a member's profile listing what the SAML assertion delivered.
 
 Each page is measured in one probe process: nothing scrolls the page sideways, and the value that used to run out
 of sight is seen whole.
@@ -40,6 +40,14 @@ SEARCH = """(() => { const field = document.querySelector('.toolbar input[type=s
     .getBoundingClientRect();
   return {same_row: Math.abs(button.top - field.top) < 8, after: button.left >= field.right, right: button.right,
           view: innerWidth}; })()"""
+# An identity provider may name an attribute by a claim URI: on the member's profile its name wraps in its column.
+CLAIM = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress"
+PROFILE = """(() => {
+  const name = [...document.querySelectorAll('.table.kv th')].find(th => th.innerText.includes('claims'));
+  const card = name.closest('.card').getBoundingClientRect();
+  return {page: document.documentElement.scrollWidth, view: innerWidth, name_right: name.getBoundingClientRect().right,
+          name_width: name.getBoundingClientRect().width, card_right: card.right, text: name.innerText}; })()"""
+SIGNED_IN = "location.pathname"
 ERROR_BUTTON = """(() => { const button = document.querySelector('.error-panel a.btn');
   return {text: button.innerText.trim(), underline: getComputedStyle(button).textDecorationLine,
           page: document.documentElement.scrollWidth, view: innerWidth}; })()"""
@@ -70,7 +78,14 @@ def test_console_pages_in_a_pane_and_wide(configured: Sandbox, idp: TestIdentity
         )
         return {"SAMLResponse": signed}
 
-    refused_pane, refused_wide, credentials, error_page, teams_search = measure(
+    member = {"email": ["claims.member@acme.example"], "firstname": ["Clara"], CLAIM: ["claims.member@acme.example"]}
+    signed = idp.signed_response(
+        email="claims.member@acme.example",
+        attributes=member,
+        sp_entity_id=service_provider["sp_entity_id"],
+        acs_url=service_provider["acs_url"],
+    )
+    (refused_pane, refused_wide, credentials, error_page, teams_search, landed, profile_pane, profile_wide) = measure(
         configured.blogin.admin_login_link(),
         [
             {"url": acs, "form": wrongly_signed(), "width": PANE, "script": REFUSAL},
@@ -78,6 +93,10 @@ def test_console_pages_in_a_pane_and_wide(configured: Sandbox, idp: TestIdentity
             {"url": f"{base}/settings/sso/provisioning", "width": PANE, "script": CREDENTIALS},
             {"url": f"{base}/no-such-page", "width": PANE, "script": ERROR_BUTTON},
             {"url": f"{base}/teams", "width": PANE, "script": SEARCH},
+            # The member signs in by single sign-on (JIT creates the account); the profile is theirs.
+            {"url": acs, "form": {"SAMLResponse": signed}, "width": PANE, "script": SIGNED_IN},
+            {"url": f"{base}/profile", "width": PANE, "script": PROFILE},
+            {"url": f"{base}/profile", "width": WIDE, "script": PROFILE},
         ],
     )
     # "Single sign-on failed" for a wrong certificate: its reason wraps inside the alert, in a pane and wide.
@@ -97,3 +116,10 @@ def test_console_pages_in_a_pane_and_wide(configured: Sandbox, idp: TestIdentity
     # Teams in a pane: Search stays beside its field, as wide, instead of on a row of its own.
     assert teams_search["same_row"] and teams_search["after"], teams_search
     assert teams_search["right"] <= teams_search["view"], teams_search
+    # What the SAML assertion delivered: the claim URI wraps inside the card in a pane, and in its 200 px column wide.
+    assert landed != "/login", "the member's single sign-on was refused"
+    for profile in (profile_pane, profile_wide):
+        assert profile["text"] == CLAIM
+        assert profile["page"] <= profile["view"], profile
+        assert profile["name_right"] <= profile["card_right"], profile
+    assert profile_wide["name_width"] <= 201, profile_wide
