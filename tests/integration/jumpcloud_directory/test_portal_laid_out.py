@@ -1,0 +1,172 @@
+"""The Admin Portal's pages as QtWebEngine lays them out (offscreen), in a 470 px persona pane (the window split
+in two on a projector) and at 1280 px, with long names, addresses and labels in them: the page never scrolls
+sideways, buttons, tabs, badges and Home's stat cards show their words whole and in sight, and a list's state,
+status and actions stay inside its panel instead of behind a sideways scroll.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from sandbox.app import Sandbox
+from sandbox.http import http_client
+from sandbox.jumpcloud.services.provisioning.mailbox import send_mail
+from sandbox.scenarios.rehearsal import DirectoryUser, Rehearsal
+
+PANE = 470
+WIDE = 1280
+
+# BlogIn's own layout probe: a QtWebEngine process of its own, found without importing it (it imports Qt).
+_PROBE = importlib.util.find_spec("tests.integration.blogin_sso.layout_probe")
+assert _PROBE is not None and _PROBE.origin is not None
+PROBE = _PROBE.origin
+
+LONG_USER = DirectoryUser(
+    "maximilian.featherstonehaugh-montgomery",
+    "maximilian.featherstonehaugh-montgomery@engineering.example.org",
+    "Maximilian Alexander",
+    "Featherstonehaugh-Montgomery",
+    "Senior Principal Infrastructure Engineer",
+)
+LONG_GROUP = "Engineering Platform and Infrastructure Team"
+
+# What a person would see wrong, measured on one page. An element is "in sight" when its right edge is
+# inside the page and inside the panel that scrolls it sideways, if any.
+MEASURE = """(() => {
+  const page = document.documentElement;
+  const shown = e => { const r = e.getBoundingClientRect(); return r.width > 0 && r.height > 0; };
+  const name = e => (e.innerText || e.getAttribute('aria-label') || e.className)
+    .trim().replace(/\\s+/g, ' ').slice(0, 60);
+  const edge = e => {
+    const clip = e.parentElement && e.parentElement.closest('.table-scroll, .panel.flush');
+    return Math.min(page.clientWidth, clip ? clip.getBoundingClientRect().right : Infinity);
+  };
+  const whole = [...document.querySelectorAll('.btn, .tabs a, .badge, .stat-card, .crumbs, td.cell-main')]
+    .filter(shown);
+  const lines = e => { const r = document.createRange(); r.selectNodeContents(e);
+    return new Set([...r.getClientRects()].map(b => Math.round(b.top))).size; };
+  return {
+    sideways: page.scrollWidth - page.clientWidth,
+    cut: whole.filter(e => e.scrollWidth > e.clientWidth + 1 || e.scrollHeight > e.clientHeight + 1).map(name),
+    out_of_sight: whole.filter(e => e.getBoundingClientRect().right > edge(e) + 1).map(name),
+    card_labels: [...document.querySelectorAll('.stat-card > span:last-child')].map(s => [s.innerText, lines(s)]),
+  };
+})()"""
+
+
+@dataclass(frozen=True)
+class Built:
+    sandbox: Sandbox
+    user: str
+    group: str
+    application: str
+    mail: str
+
+
+@pytest.fixture(scope="module")
+def built(jc_sandbox: Sandbox) -> Built:
+    """Long names in every list, BlogIn added with Identity Management active, users to import, a mail."""
+    jumpcloud = jc_sandbox.jumpcloud
+    with Rehearsal(jumpcloud.base_url, jc_sandbox.blogin.base_url) as steps:
+        steps.sign_in_admins()
+        long_user = steps.create_user(LONG_USER)
+        pending = steps.create_user(
+            DirectoryUser("ada.laid-out", "ada.laid-out@research.example.org", "Ada", "Lovelace", "Engineer")
+        )
+        group = steps.create_group(LONG_GROUP, [long_user, pending])
+        application = steps.create_blogin_application()
+        steps.authorize_groups([group])
+        base_url, token = steps.enable_blogin_provisioning()
+        steps.activate_identity_management(base_url, token)
+    # BlogIn users JumpCloud does not have: one new with a long name, one whose username it refuses.
+    with http_client(headers={"Authorization": f"Bearer {token}"}) as scim:
+        for user_name, email in [
+            ("dorothy.hodgkin.crystallography@oxford-research.example.ac.uk", None),
+            ("name with spaces", "spaces@example.com"),
+        ]:
+            created = scim.post(
+                f"{base_url.rstrip('/')}/Users",
+                json={
+                    "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+                    "userName": user_name,
+                    "name": {"givenName": "Dorothy", "familyName": "Hodgkin"},
+                    "emails": [{"value": email or user_name, "primary": True}],
+                },
+            )
+            assert created.status_code == 201, created.text
+    with jumpcloud.database.transaction() as session:
+        mail = send_mail(
+            session,
+            "admin@example.com",
+            "Manual import of BlogIn users completed",
+            f"Open {jumpcloud.base_url}/applications/{application}/identity-management/import?new_only=1 to see them.",
+        ).id
+    return Built(jc_sandbox, long_user, group, application, mail)
+
+
+def laid_out(sandbox: Sandbox, pages: list[tuple[str, int]]) -> list[dict[str, Any]]:
+    """What MEASURE finds on each (path, width), in one QtWebEngine process signed in as the administrator."""
+    order = {
+        "sign_in": sandbox.jumpcloud.admin_login_link(),
+        "pages": [
+            {"url": sandbox.jumpcloud.base_url + path, "width": width, "script": MEASURE} for path, width in pages
+        ],
+    }
+    environment = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "QTWEBENGINE_DISABLE_SANDBOX": "1"}
+    done = subprocess.run(
+        [sys.executable, PROBE],
+        input=json.dumps(order),
+        capture_output=True,
+        text=True,
+        timeout=90,
+        env=environment,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    results: list[dict[str, Any]] = json.loads(done.stdout.strip().splitlines()[-1])
+    assert len(results) == len(pages), done.stderr[-2000:]
+    return results
+
+
+def test_admin_portal_pages_fit_a_persona_pane_and_a_full_window(built: Built) -> None:
+    application = f"/applications/{built.application}"
+    paths = [
+        "/",
+        "/users",
+        f"/users/{built.user}",
+        f"/users/{built.user}/delete",
+        "/groups",
+        f"/groups/{built.group}",
+        "/applications",
+        "/applications/new/blogin",
+        f"{application}/sso",
+        f"{application}/identity-management",
+        f"{application}/identity-management/import",
+        "/insights",
+        "/settings",
+        f"/mailbox/{built.mail}",
+    ]
+    pages = [(path, width) for path in paths for width in (PANE, WIDE)]
+    # Between the two: tables that still have their columns (a group's members) fit their panel.
+    pages.append((f"/groups/{built.group}", 800))
+    problems = []
+    for (path, width), found in zip(pages, laid_out(built.sandbox, pages), strict=True):
+        where = f"{path} at {width} px"
+        if found["sideways"] > 0:
+            problems.append(f"{where}: the page scrolls {found['sideways']} px sideways")
+        if found["cut"]:
+            problems.append(f"{where}: cut short: {found['cut']}")
+        if found["out_of_sight"]:
+            problems.append(f"{where}: out of sight: {found['out_of_sight']}")
+        for label, lines in found["card_labels"]:
+            if lines != 1:
+                problems.append(f"{where}: the stat card label {label!r} takes {lines} lines")
+    assert not problems, "\n".join(problems)
