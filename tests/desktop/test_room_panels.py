@@ -364,3 +364,23 @@ def test_the_selected_exchange_stays_selected_through_the_traffic_filters(room: 
     settle(qtbot)
     assert selected_traces(traffic.table, traffic.model) == [failed.id]
     assert traffic.error.isVisible() and "503" in traffic.error.text()
+
+
+def test_the_flow_chooser_shows_a_failed_flows_whole_caption(room: Room, qtbot: QtBot) -> None:
+    flow = room.window.traffic_panels.flow
+    flow.raise_()
+    chooser = flow.chooser
+    runs = [i for i in range(chooser.count()) if chooser.itemText(i).startswith("Provisioning run at ")]
+    failed = next(i for i in runs if chooser.itemText(i).endswith(" failed"))
+    flow.choose(failed)
+    caption = chooser.currentText()
+    sizes = room.window.view_controls.text_size_actions
+    try:
+        for size in ("normal", "large"):
+            sizes[size].trigger()
+            settle(qtbot)
+            # The caption fits in the box beside its drop-down arrow: nothing of it is cut off.
+            room_for_text = chooser.width() - 40
+            assert chooser.fontMetrics().horizontalAdvance(caption) <= room_for_text, (size, chooser.width())
+    finally:
+        sizes["large"].trigger()

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QGraphicsView,
     QHBoxLayout,
     QPushButton,
+    QSizePolicy,
 )
 
 from sandbox.desktop.flow.scene import FlowScene
@@ -135,8 +136,10 @@ class FlowDiagramDock(QDockWidget):
         bar.setObjectName("eventFilterBar")
         bar_layout = QHBoxLayout(bar)
         bar_layout.setContentsMargins(8, 4, 8, 4)
-        bar_layout.addWidget(self.chooser)
-        bar_layout.addStretch(1)
+        # As wide as its longest caption where the bar has room (fit_chooser), narrower where it has not.
+        self.chooser.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        bar_layout.addWidget(self.chooser, 1)
+        bar_layout.addStretch(0)
         bar_layout.addWidget(self.fit_button)
         bar_layout.addWidget(self.png_button)
         bar_layout.addWidget(self.svg_button)
@@ -152,6 +155,16 @@ class FlowDiagramDock(QDockWidget):
     def set_text_scale(self, scale: float) -> None:
         """View › Panel text size: the diagram grows with the other panels' text."""
         self.view.set_text_scale(scale)
+        self.chooser.ensurePolished()
+        self.fit_chooser()
+
+    def fit_chooser(self) -> None:
+        """Let the chooser grow as wide as its longest caption (a failed flow's is the longest), no wider."""
+        metrics = self.chooser.fontMetrics()
+        captions = (self.chooser.itemText(index) for index in range(self.chooser.count()))
+        widest = max((metrics.horizontalAdvance(caption) for caption in captions), default=0)
+        # The frame, the padding and the drop-down arrow around the text.
+        self.chooser.setMaximumWidth(max(self.chooser.minimumSizeHint().width(), widest + 56))
 
     def add_events(self, events: Iterable[SandboxEvent]) -> None:
         """Feed traces and events as they arrive; the live flow is redrawn when it changes."""
@@ -171,6 +184,7 @@ class FlowDiagramDock(QDockWidget):
             for index, flow in enumerate(flows):
                 if self.chooser.itemText(index) != flow.caption():
                     self._label(index, flow)
+            self.fit_chooser()
         if self._following:
             # Like a log being tailed: the newest arrow stays in sight unless the reader scrolled up.
             self.chooser.setCurrentIndex(self.chooser.count() - 1)
@@ -202,6 +216,7 @@ class FlowDiagramDock(QDockWidget):
             self._label(index, flow)
         self._listed = list(self.recorder.flows)
         self.chooser.blockSignals(False)
+        self.fit_chooser()
 
     def _label(self, index: int, flow: Flow) -> None:
         # A flow that failed reads red in the list, so a refused sign-in is found among the others.
