@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Callable
 
-from PySide6.QtCore import QObject, QTimer, QUrl, Signal
+from PySide6.QtCore import QObject, QSize, QTimer, QUrl, Signal
+from PySide6.QtGui import QTextDocument
 from PySide6.QtNetwork import QNetworkAccessManager, QNetworkReply, QNetworkRequest
 from PySide6.QtWidgets import QLabel
 
@@ -15,23 +17,74 @@ log = logging.getLogger("sandbox.desktop.health")
 
 
 class SystemHealth(QLabel):
-    """ "● JumpCloud  http://console.jumpcloud.localhost:47801", green while it answers."""
+    """ "● JumpCloud  http://console.jumpcloud.localhost:47801", green while it answers.
+
+    The dot and the words are text, so they grow with View › Panel text size. When the status bar has no
+    room for a message beside the URL (a narrow window at Extra large), the light shows its name alone
+    until the message goes, the URL in its tooltip (see status_line.py).
+    """
 
     def __init__(self, label: str, base_url: str) -> None:
         super().__init__()
         self.label = label
         self.base_url = base_url
         self.healthy: bool | None = None
+        self.with_url = True
+        self._colour = MUTED_GREY
+        self._detail = "checking…"
         self.setObjectName(f"health-{label}")
-        self._show(MUTED_GREY, "checking…")
+        self._show()
 
     def set_healthy(self, healthy: bool, detail: str) -> None:
         self.healthy = healthy
-        self._show(HEALTHY_GREEN if healthy else FAILING_RED, detail)
+        self._colour = HEALTHY_GREEN if healthy else FAILING_RED
+        self._detail = detail
+        self._show()
 
-    def _show(self, colour: str, detail: str) -> None:
-        self.setText(f'<span style="color:{colour}">●</span> <b>{self.label}</b> &nbsp;{self.base_url}')
-        self.setToolTip(f"{self.label}: {detail}")
+    # -- room in the status bar ---------------------------------------------------------------
+
+    def full_width(self) -> int:
+        """The width the light needs with its URL."""
+        return self._width(with_url=True)
+
+    def narrowest_width(self) -> int:
+        """The width the light needs with its name alone."""
+        return self._width(with_url=False)
+
+    def show_within(self, width: int) -> None:
+        """Show the URL when ``width`` has room for it, the name alone otherwise."""
+        with_url = width >= self.full_width()
+        if with_url != self.with_url:
+            self.with_url = with_url
+            self._show()
+
+    def minimumSizeHint(self) -> QSize:
+        """As narrow as the name alone: a long URL never makes the window wider than the screen."""
+        hint = super().minimumSizeHint()
+        return QSize(min(hint.width(), self.narrowest_width()), hint.height())
+
+    def _width(self, *, with_url: bool) -> int:
+        shown = super().sizeHint().width()
+        if with_url == self.with_url:
+            return shown
+        # The other text measured apart (setting it here would lay the status bar out again and again):
+        # the label's padding is what its size hint has beyond the text it shows.
+        other = self._html_width(self._html(with_url=with_url)) - self._html_width(self.text())
+        return shown + math.ceil(other)
+
+    def _html_width(self, html: str) -> float:
+        document = QTextDocument()
+        document.setDefaultFont(self.font())
+        document.setHtml(html)
+        return document.idealWidth()
+
+    def _html(self, *, with_url: bool) -> str:
+        words = f'<span style="color:{self._colour}">●</span> <b>{self.label}</b>'
+        return f"{words} &nbsp;{self.base_url}" if with_url else words
+
+    def _show(self) -> None:
+        self.setText(self._html(with_url=self.with_url))
+        self.setToolTip(f"{self.label} at {self.base_url}: {self._detail}")
 
 
 class HealthMonitor(QObject):

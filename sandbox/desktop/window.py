@@ -21,6 +21,7 @@ from sandbox.desktop.first_layout import FirstLayout
 from sandbox.desktop.health import HealthMonitor, SystemHealth
 from sandbox.desktop.persona_area import SPLIT, TABS, PersonaArea
 from sandbox.desktop.personas import PERSONAS, Persona
+from sandbox.desktop.status_line import StatusLine
 from sandbox.desktop.view_controls import ViewControls
 
 if TYPE_CHECKING:
@@ -86,6 +87,8 @@ class MainWindow(QMainWindow):
         }
         for indicator in self.health.values():
             self.statusBar().addPermanentWidget(indicator)
+        # The light next to the edge-case indicator gives way first when a message needs the room.
+        self.status_line = StatusLine(self.statusBar(), [self.health["blogin"], self.health["jumpcloud"]])
         self.health_monitor = HealthMonitor(
             {
                 "jumpcloud": (self.health["jumpcloud"], sandbox.jumpcloud.host, sandbox.jumpcloud.port),

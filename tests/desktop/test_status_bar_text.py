@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QApplication, QDockWidget, QLabel
+from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QStatusBar
 from pytestqt.qtbot import QtBot
 
 from sandbox.app import Sandbox
@@ -144,7 +144,18 @@ def test_the_taller_status_bar_never_makes_a_dock_smaller(
             assert not_smaller(now, previous) == []
 
 
-def test_at_1280_px_and_extra_large_the_indicators_show_both_urls_in_full(
+def whole(label: QLabel, bar: QStatusBar) -> bool:
+    """Whether ``label`` is drawn as wide as its text needs, inside the status bar."""
+    return label.width() >= label.sizeHint().width() and label.x() >= 0 and label.geometry().right() < bar.width()
+
+
+def message_room(bar: QStatusBar) -> int:
+    """How wide the status bar's message can be drawn: up to its first permanent widget (Qt's rule)."""
+    shown = [widget for widget in bar.findChildren(QLabel) if widget.isVisible()]
+    return min(widget.x() for widget in shown) - 8
+
+
+def test_at_1280_px_and_extra_large_the_urls_show_in_full_and_give_way_to_a_message(
     qtbot: QtBot, bar_window: MainWindow, module_sandbox: Sandbox
 ) -> None:
     window, bar = bar_window, bar_window.statusBar()
@@ -153,17 +164,64 @@ def test_at_1280_px_and_extra_large_the_indicators_show_both_urls_in_full(
     indicator = window.panels.indicator
     qtbot.waitUntil(lambda: not indicator.isHidden() and "503" in indicator.text(), timeout=10_000)
     choose(qtbot, window, EXTRA_LARGE)
-    qtbot.wait(50)
+    bar.clearMessage()
+    lights = [(window.health["jumpcloud"], module_sandbox.jumpcloud), (window.health["blogin"], module_sandbox.blogin)]
 
+    def urls_whole() -> bool:
+        return all(system.base_url in light.text() and whole(light, bar) for light, system in lights)
+
+    qtbot.waitUntil(urls_whole)
     assert window.width() == NARROW[0]  # the larger status bar does not push the window wider
+    for light, _system in lights:
+        assert light.font().pointSizeF() == pytest.approx(QApplication.font().pointSizeF() * 1.5)
+    assert "503" in indicator.text() and whole(indicator, bar)
+
+    # A message (a zoom level, "Scenario loaded") is read whole: a light shows its name alone meanwhile,
+    # its URL in its tooltip, and the URL comes back when the message goes.
+    message = "JumpCloud Admin: zoom 125 %"
+    bar.showMessage(message)
+    qtbot.waitUntil(
+        lambda: (
+            message_room(bar) >= bar.fontMetrics().horizontalAdvance(message)
+            and all(whole(label, bar) for label in (*(light for light, _system in lights), indicator))
+        )
+    )
+    assert any(system.base_url not in light.text() for light, system in lights)
+    assert all(system.base_url in light.toolTip() for light, system in lights)
+    assert "503" in indicator.text()
+    bar.clearMessage()
+    qtbot.waitUntil(urls_whole)
+    assert window.width() == NARROW[0]
+
+
+def test_a_long_list_of_edge_cases_is_shortened_and_kept_whole_in_its_tooltip(
+    qtbot: QtBot, bar_window: MainWindow, module_sandbox: Sandbox
+) -> None:
+    window, bar = bar_window, bar_window.statusBar()
+    window.resize(*NARROW)
+    choose(qtbot, window, EXTRA_LARGE)
+    bar.clearMessage()
+    indicator = window.panels.indicator
+    module_sandbox.blogin.set_scim_fault("Users", status=503)
+    qtbot.waitUntil(lambda: indicator.isVisible() and "503" in indicator.text(), timeout=10_000)
+    module_sandbox.blogin.set_scim_fault("Groups", status=500)  # the list grows while it is shown
+    qtbot.waitUntil(lambda: not indicator.isHidden() and "500" in indicator.toolTip(), timeout=10_000)
+    qtbot.waitUntil(lambda: indicator.text().endswith("…"))
+
+    lights = [window.health["jumpcloud"], window.health["blogin"]]
+    qtbot.waitUntil(lambda: all(whole(label, bar) for label in [*lights, indicator]))
+    assert window.width() == NARROW[0]
+    assert indicator.text().startswith("⚠ SCIM") and whole(indicator, bar)
+    assert "SCIM Users: 503" in indicator.toolTip() and "SCIM Groups: 500" in indicator.toolTip()
     for key, system in (("jumpcloud", module_sandbox.jumpcloud), ("blogin", module_sandbox.blogin)):
-        label = window.health[key]
-        assert label.font().pointSizeF() == pytest.approx(QApplication.font().pointSizeF() * 1.5)
-        assert system.base_url in label.text()
-        # Drawn whole: as wide as its text needs, and inside the bar.
-        assert label.width() >= label.sizeHint().width()
-        assert label.x() >= 0 and label.geometry().right() <= bar.width()
-    assert indicator.isVisible() and indicator.geometry().right() <= bar.width()
+        assert system.base_url in window.health[key].text() and whole(window.health[key], bar)
+
+    choose(qtbot, window, NORMAL)  # room again: the whole list
+    qtbot.waitUntil(
+        lambda: (
+            "SCIM Users: 503" in indicator.text() and "SCIM Groups: 500" in indicator.text() and whole(indicator, bar)
+        )
+    )
 
 
 def test_the_status_bar_text_size_is_remembered_for_the_next_window(

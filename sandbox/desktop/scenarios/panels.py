@@ -8,12 +8,13 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QFileDialog, QLabel, QMenu
+from PySide6.QtWidgets import QFileDialog, QMenu
 
 from sandbox.desktop.dialogs import guide_text, show_error
 from sandbox.desktop.drift import DriftDock
 from sandbox.desktop.edge_cases import EdgeCasesDock
 from sandbox.desktop.persona_area import SPLIT
+from sandbox.desktop.status_line import ElidedLabel
 from sandbox.desktop.walkthrough import WalkthroughDock
 from sandbox.scenarios import FILE_SUFFIX, SHIPPED, ScenarioError, ShippedScenario, load_scenario, save_scenario
 
@@ -49,7 +50,7 @@ class RehearsalPanels:
         window.bridge.events_arrived.connect(self._events_arrived)
         window.sandbox_replaced.connect(self.refresh)
 
-        self.indicator = QLabel()
+        self.indicator = ElidedLabel()
         self.indicator.setObjectName("edgeCasesIndicator")
         self.indicator.setStyleSheet(
             "QLabel#edgeCasesIndicator { background: #fff4e5; color: #b54708; border: 1px solid #f5c27a;"
@@ -57,6 +58,7 @@ class RehearsalPanels:
         )
         self.indicator.hide()
         window.statusBar().addPermanentWidget(self.indicator)
+        window.status_line.add(self.indicator, gives_way_first=True)
         self.edge_cases.active_changed.connect(self.show_active_edge_cases)
         self.edge_cases.refresh()
         self._add_menus()
@@ -86,8 +88,11 @@ class RehearsalPanels:
 
     def show_active_edge_cases(self, active: list[str]) -> None:
         if active:
-            self.indicator.setText("⚠ " + " · ".join(active))
-            self.indicator.setToolTip("Edge cases on — switch them off in the Edge cases panel (All off)")
+            self.indicator.set_full_text("⚠ " + " · ".join(active))
+            # The whole list also here: a narrow status bar may show only its beginning.
+            self.indicator.setToolTip(
+                "\n".join(["Edge cases on:", *active, "Switch them off in the Edge cases panel (All off)"])
+            )
             self.indicator.show()
         else:
             self.indicator.hide()
