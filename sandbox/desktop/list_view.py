@@ -6,7 +6,17 @@ from collections.abc import Mapping, Sequence
 
 from PySide6.QtCore import QAbstractItemModel, QRect, Qt
 from PySide6.QtGui import QColor, QPainter, QPaintEvent
-from PySide6.QtWidgets import QAbstractItemView, QFrame, QHBoxLayout, QHeaderView, QTableView, QWidget
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDockWidget,
+    QFrame,
+    QHBoxLayout,
+    QHeaderView,
+    QTableView,
+    QWidget,
+)
+
+from sandbox.desktop.panel_text import chosen_text_scale, scale_text
 
 # Styled by the theme and found by the event log's export buttons.
 FILTER_BAR_NAME = "eventFilterBar"
@@ -19,6 +29,34 @@ class ListTable(QTableView):
     def __init__(self) -> None:
         super().__init__()
         self._empty_hint = ""
+        self._had_rows = False
+
+    def watch_rows(self) -> None:
+        """Follow the model's rows coming and going (called once the model is set)."""
+        model = self.model()
+        model.rowsInserted.connect(self._rows_changed)
+        model.modelReset.connect(self._rows_changed)
+        self._had_rows = model.rowCount() > 0
+
+    def _rows_changed(self) -> None:
+        model = self.model()
+        has_rows = model is not None and model.rowCount() > 0
+        if has_rows and not self._had_rows:
+            self._first_rows_arrived()
+        self._had_rows = has_rows
+
+    def _first_rows_arrived(self) -> None:
+        # Larger panel text chosen while the table was empty widened every fixed column by the whole
+        # factor, with no rows to say how much they need: the stretching one (SCIM traffic's Path) was
+        # squeezed to nothing. Its first rows size them again, as wide as the larger text needs.
+        scale = chosen_text_scale(self)
+        if scale == 1.0:
+            return
+        dock = self.parentWidget()
+        while dock is not None and not isinstance(dock, QDockWidget):
+            dock = dock.parentWidget()
+        if dock is not None:
+            scale_text(dock, scale)
 
     @property
     def empty_hint(self) -> str:
@@ -76,6 +114,7 @@ def list_table(
     table.set_empty_hint(empty_hint)
     table.setObjectName(object_name)
     table.setModel(model)
+    table.watch_rows()
     table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
     table.setAlternatingRowColors(True)

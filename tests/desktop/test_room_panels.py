@@ -23,6 +23,7 @@ from sandbox.app import Sandbox
 from sandbox.desktop.drift.model import COLUMNS
 from sandbox.desktop.theme import FAILING_RED
 from sandbox.desktop.trace_model import TraceTableModel
+from sandbox.desktop.traffic.model import PATH as COLUMN_OF_PATH
 from sandbox.desktop.window import MainWindow
 from sandbox.events import SandboxEvent
 from sandbox.scenarios.rehearsal import DirectoryUser, Rehearsal
@@ -383,4 +384,35 @@ def test_the_flow_chooser_shows_a_failed_flows_whole_caption(room: Room, qtbot: 
             room_for_text = chooser.width() - 40
             assert chooser.fontMetrics().horizontalAdvance(caption) <= room_for_text, (size, chooser.width())
     finally:
+        sizes["large"].trigger()
+
+
+# -- Larger text chosen while a list shows nothing ------------------------------------------------
+
+
+def test_a_list_empty_when_the_text_grew_fits_its_columns_once_rows_show(room: Room, qtbot: QtBot) -> None:
+    traffic = room.window.traffic_panels.traffic
+    traffic.raise_()
+    sizes = room.window.view_controls.text_size_actions
+    header = traffic.table.horizontalHeader()
+    path = COLUMN_OF_PATH
+    try:
+        sizes["normal"].trigger()
+        # A filter that lists nothing (no SCIM exchange is redirected), then Large, then every exchange again.
+        traffic.status_filter.setCurrentIndex(traffic.status_filter.findData("3xx"))
+        assert traffic.model.rowCount() == 0
+        sizes["large"].trigger()
+        settle(qtbot)
+        traffic.status_filter.setCurrentIndex(0)
+        settle(qtbot)
+        assert traffic.model.rowCount() > 0
+        # Path, the column that stretches, keeps room for a path: not squeezed behind the others.
+        shortest = min(
+            traffic.table.fontMetrics().horizontalAdvance(str(traffic.model.index(row, path).data()))
+            for row in range(traffic.model.rowCount())
+        )
+        assert header.sectionSize(path) >= max(shortest, header.sectionSizeHint(path))
+        assert not traffic.table.horizontalScrollBar().isVisible()
+    finally:
+        traffic.status_filter.setCurrentIndex(0)
         sizes["large"].trigger()
