@@ -1,6 +1,6 @@
 """BlogIn's pages beyond the guide's steps as QtWebEngine lays them out in a projector's persona pane (470 px) and at
 1280 px: the page a rejected assertion shows, the User Provisioning tab's credentials, an error page's button, the
-Teams list's search, and a member's profile listing what the SAML assertion delivered.
+Teams list's search, and a member's home and profile (what the SAML assertion delivered) after single sign-on.
 
 Each page is measured in one probe process: nothing scrolls the page sideways, and the value that used to run out
 of sight is seen whole.
@@ -47,7 +47,14 @@ PROFILE = """(() => {
   const card = name.closest('.card').getBoundingClientRect();
   return {page: document.documentElement.scrollWidth, view: innerWidth, name_right: name.getBoundingClientRect().right,
           name_width: name.getBoundingClientRect().width, card_right: card.right, text: name.innerText}; })()"""
+# JIT makes the NameID the member's userName: an address with no hyphen to break at.
+MEMBER = "clara.maximiliane.vandenberghe.communications@headquarters.acme.example"
 SIGNED_IN = "location.pathname"
+WHO = """(() => { const card = document.querySelector('.side .card');
+  const name = [...card.querySelectorAll('div')].find(d => d.innerText.includes('@'));
+  return {page: document.documentElement.scrollWidth, view: innerWidth, card_right: card.getBoundingClientRect().right,
+          name_right: name.getBoundingClientRect().right, name_cut: name.scrollWidth - name.clientWidth,
+          text: name.innerText}; })()"""
 ERROR_BUTTON = """(() => { const button = document.querySelector('.error-panel a.btn');
   return {text: button.innerText.trim(), underline: getComputedStyle(button).textDecorationLine,
           page: document.documentElement.scrollWidth, view: innerWidth}; })()"""
@@ -65,7 +72,6 @@ def configured(sso_sandbox: Sandbox, admin: httpx.Client, idp: TestIdentityProvi
 def test_console_pages_in_a_pane_and_wide(configured: Sandbox, idp: TestIdentityProvider, other_keys: KeyPair) -> None:
     base = configured.blogin.base_url
     acs = f"{base}/sso/saml/callback"
-
     service_provider = sp(configured)
 
     def wrongly_signed() -> dict[str, str]:
@@ -78,14 +84,25 @@ def test_console_pages_in_a_pane_and_wide(configured: Sandbox, idp: TestIdentity
         )
         return {"SAMLResponse": signed}
 
-    member = {"email": ["claims.member@acme.example"], "firstname": ["Clara"], CLAIM: ["claims.member@acme.example"]}
+    member = {"email": [MEMBER], "firstname": ["Clara"], CLAIM: [MEMBER]}
     signed = idp.signed_response(
-        email="claims.member@acme.example",
+        email=MEMBER,
         attributes=member,
         sp_entity_id=service_provider["sp_entity_id"],
         acs_url=service_provider["acs_url"],
     )
-    (refused_pane, refused_wide, credentials, error_page, teams_search, landed, profile_pane, profile_wide) = measure(
+    (
+        refused_pane,
+        refused_wide,
+        credentials,
+        error_page,
+        teams_search,
+        landed,
+        home_pane,
+        home_wide,
+        profile_pane,
+        profile_wide,
+    ) = measure(
         configured.blogin.admin_login_link(),
         [
             {"url": acs, "form": wrongly_signed(), "width": PANE, "script": REFUSAL},
@@ -95,6 +112,8 @@ def test_console_pages_in_a_pane_and_wide(configured: Sandbox, idp: TestIdentity
             {"url": f"{base}/teams", "width": PANE, "script": SEARCH},
             # The member signs in by single sign-on (JIT creates the account); the profile is theirs.
             {"url": acs, "form": {"SAMLResponse": signed}, "width": PANE, "script": SIGNED_IN},
+            {"url": f"{base}/", "width": PANE, "script": WHO},
+            {"url": f"{base}/", "width": WIDE, "script": WHO},
             {"url": f"{base}/profile", "width": PANE, "script": PROFILE},
             {"url": f"{base}/profile", "width": WIDE, "script": PROFILE},
         ],
@@ -116,8 +135,13 @@ def test_console_pages_in_a_pane_and_wide(configured: Sandbox, idp: TestIdentity
     # Teams in a pane: Search stays beside its field, as wide, instead of on a row of its own.
     assert teams_search["same_row"] and teams_search["after"], teams_search
     assert teams_search["right"] <= teams_search["view"], teams_search
-    # What the SAML assertion delivered: the claim URI wraps inside the card in a pane, and in its 200 px column wide.
     assert landed != "/login", "the member's single sign-on was refused"
+    # Home: "Signed in as" wraps the member's userName inside its card, above the posts in a pane and beside them.
+    for home in (home_pane, home_wide):
+        assert MEMBER in home["text"], home
+        assert home["page"] <= home["view"], home
+        assert home["name_cut"] <= 0 and home["name_right"] <= home["card_right"], home
+    # What the SAML assertion delivered: the claim URI wraps inside the card in a pane, and in its 200 px column wide.
     for profile in (profile_pane, profile_wide):
         assert profile["text"] == CLAIM
         assert profile["page"] <= profile["view"], profile
