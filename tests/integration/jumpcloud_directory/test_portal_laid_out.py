@@ -39,16 +39,18 @@ LONG_USER = DirectoryUser(
 LONG_GROUP = "Engineering Platform and Infrastructure Team"
 
 # What a person would see wrong, measured on one page. An element is "in sight" when its right edge is
-# inside the page and inside the panel that scrolls it sideways, if any.
+# inside the page and inside its panel, or the part of the panel that scrolls it sideways.
 MEASURE = """(() => {
   const page = document.documentElement;
   const shown = e => { const r = e.getBoundingClientRect(); return r.width > 0 && r.height > 0; };
   const name = e => (e.innerText || e.getAttribute('aria-label') || e.className)
     .trim().replace(/\\s+/g, ' ').slice(0, 60);
-  const edge = e => {
-    const clip = e.parentElement && e.parentElement.closest('.table-scroll, .panel.flush');
-    return Math.min(page.clientWidth, clip ? clip.getBoundingClientRect().right : Infinity);
+  const right = (e, selector) => {
+    const box = e.parentElement && e.parentElement.closest(selector);
+    return box ? box.getBoundingClientRect().right : Infinity;
   };
+  const edge = e => Math.min(
+    page.clientWidth, right(e, '.table-scroll, .panel.flush'), right(e, '.panel, .idm-section'));
   const whole = [...document.querySelectorAll('.btn, .tabs a, .badge, .stat-card, .crumbs, td.cell-main')]
     .filter(shown);
   const lines = e => { const r = document.createRange(); r.selectNodeContents(e);
