@@ -125,6 +125,8 @@ def scale_status_bar(bar: QStatusBar, scale: float) -> None:
     shown yet (the edge-case indicator while nothing is on) takes a new font only when polished: both are
     done here, so the window lays itself out once, with the bar's new height, before anything measures it.
     """
+    if bar.property(_SCALED) is None and scale == 1.0:
+        return  # never scaled: nothing to undo (a window's start-up does no work for it)
     scale_text(bar, scale)
     for widget in bar.findChildren(QWidget):
         widget.ensurePolished()

@@ -4,8 +4,9 @@ the edge-case indicator, at any View › Panel text size.
 At Extra large the lights' URLs and the list of edge cases on take most of a 1280 px window, and Qt
 would then leave a message ("JumpCloud Admin: zoom 125 %") a few letters, or make the window wider than
 the screen. The line is fitted instead: everything whole while there is room; otherwise the edge-case
-indicator shortens first (its whole list in its tooltip), then the lights show their names alone, their
-URLs in their tooltips, until the message has gone and the room is back.
+indicator shortens first (its first items and how many more, the whole list in its tooltip), then the
+lights show their names alone, their URLs in their tooltips, until the message has gone and the room
+is back.
 """
 
 from __future__ import annotations
@@ -32,11 +33,13 @@ class Fitting(Protocol):
 
 
 class ElidedLabel(QLabel):
-    """A one-line label that, given less than its text's width, ends its text with "…"."""
+    """A one-line list ("⚠ SCIM Users: 503 · SCIM Groups: 500") that, given less than its width, shows
+    its first items and how many more ("⚠ SCIM Users: 503 +1 more"), or its first item ending in "…"."""
 
-    def __init__(self) -> None:
+    def __init__(self, separator: str = " · ") -> None:
         super().__init__()
         self.setTextFormat(Qt.TextFormat.PlainText)
+        self.separator = separator
         self.full_text = ""
 
     def set_full_text(self, text: str) -> None:
@@ -46,20 +49,27 @@ class ElidedLabel(QLabel):
 
     def full_width(self) -> int:
         """The width the whole text needs."""
-        return self._padding() + self.fontMetrics().horizontalAdvance(self.full_text)
+        return self._width(self.full_text)
 
     def narrowest_width(self) -> int:
         """The width of its first word and "…"."""
-        return self._padding() + self.fontMetrics().horizontalAdvance(self._shortest())
+        return self._width(self._shortest())
 
     def show_within(self, width: int) -> None:
-        """The whole text when ``width`` has room for it, else as much of it as fits, ending in "…"."""
-        if width >= self.full_width():
-            shown = self.full_text
-        else:
-            room = width - self._padding()
+        """As much of the list as fits in ``width``: whole, its first items and a count, or cut short."""
+        items = self.full_text.split(self.separator)
+        firsts = [self.separator.join(items[:count]) for count in range(len(items) - 1, 0, -1)]
+        candidates = [
+            self.full_text,
+            *(f"{first} +{len(items) - first.count(self.separator) - 1} more" for first in firsts),
+            *(f"{first} …" for first in firsts),
+        ]
+        shown = next((text for text in candidates if self._width(text) <= width), "")
+        if not shown:
+            # Not even the first item whole: as much of it as fits, ending in "…".
+            room = width - self._width("")
             shown = self.fontMetrics().elidedText(self.full_text, Qt.TextElideMode.ElideRight, room)
-            if self.fontMetrics().horizontalAdvance(shown) < self.fontMetrics().horizontalAdvance(self._shortest()):
+            if self._width(shown) < self.narrowest_width():
                 shown = self._shortest()
         self.setText(shown)
 
@@ -68,9 +78,10 @@ class ElidedLabel(QLabel):
         hint = super().minimumSizeHint()
         return QSize(min(hint.width(), self.narrowest_width()), hint.height())
 
-    def _padding(self) -> int:
-        # What the label's size hint has beyond the text it shows: its padding and border.
-        return super().sizeHint().width() - self.fontMetrics().horizontalAdvance(self.text())
+    def _width(self, text: str) -> int:
+        # The label's padding and border are what its size hint has beyond the text it shows.
+        padding = super().sizeHint().width() - self.fontMetrics().horizontalAdvance(self.text())
+        return padding + self.fontMetrics().horizontalAdvance(text)
 
     def _shortest(self) -> str:
         return self.full_text.split(" ", 1)[0] + " …"
