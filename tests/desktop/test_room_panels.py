@@ -416,3 +416,27 @@ def test_a_list_empty_when_the_text_grew_fits_its_columns_once_rows_show(room: R
     finally:
         traffic.status_filter.setCurrentIndex(0)
         sizes["large"].trigger()
+
+
+def test_the_clock_skew_slider_moved_by_the_keyboard_is_applied(room: Room, qtbot: QtBot) -> None:
+    dock = room.window.panels.edge_cases
+    dock.raise_()
+    dock.refresh()
+    slider = dock.skew_slider
+    assert slider.isEnabled() and slider.value() == 0
+
+    def skew() -> int:
+        application = room.sandbox.jumpcloud.integration_state().application("blogin")
+        assert application is not None
+        return int(application.edge_cases.get("clockSkewMinutes") or 0)
+
+    slider.setFocus(Qt.FocusReason.TabFocusReason)
+    try:
+        for _ in range(3):
+            QTest.keyClick(slider, Qt.Key.Key_Left)
+        assert dock.skew_value.text() == "-3 min"
+        qtbot.waitUntil(lambda: skew() == -3, timeout=5_000)
+        assert "Assertion: clock skew -3 min" in dock.summary.text()
+    finally:
+        dock.set_cases({"clockSkewMinutes": 0})
+    assert skew() == 0 and slider.value() == 0

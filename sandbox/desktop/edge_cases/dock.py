@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from sandbox.app import Sandbox
-from sandbox.blogin.services.integration_state import ScimFaultState
+from sandbox.desktop.edge_cases.words import active_edge_cases, describe_cases
 from sandbox.jumpcloud.services.integration_state import ApplicationState
 
 log = logging.getLogger("sandbox.desktop.edge_cases")
@@ -46,6 +46,8 @@ STATUS_LABELS = {
 JIT_ATTRIBUTES = ("email", "firstname", "lastname", "title", "phone")
 # Longest hold of the Response the SSO tab allows (sandbox.jumpcloud.web.sso_form.MAX_HOLD_SECONDS).
 MAX_HOLD_SECONDS = 900
+#: how long the clock skew slider rests, moved by keys or the wheel, before the skew is applied
+SKEW_SETTLE_MS = 300
 
 STYLE = """
 QGroupBox { font-weight: 600; border: 1px solid #d9dee5; border-radius: 6px; margin-top: 14px; padding: 4px; }
@@ -55,44 +57,6 @@ QLabel#edgeSummary { color: #2f855a; font-weight: 600; }
 QLabel#edgeSummary[active="true"] { color: #b54708; }
 QPushButton#allOff { font-weight: 600; padding: 4px 14px; }
 """
-
-
-def describe_fault(fault: ScimFaultState) -> str:
-    parts = []
-    if fault.latency_ms:
-        parts.append(f"+{fault.latency_ms} ms")
-    if fault.status is not None:
-        which = f"call #{fault.only_nth} → " if fault.only_nth else ""
-        retry = f" (Retry-After {fault.retry_after_s} s)" if fault.status == 429 else ""
-        parts.append(f"{which}{fault.status}{retry}")
-    return f"SCIM {fault.endpoint}: {', '.join(parts)}"
-
-
-def describe_cases(cases: dict[str, Any]) -> list[str]:
-    names = []
-    if cases.get("clockSkewMinutes"):
-        names.append(f"clock skew {int(cases['clockSkewMinutes']):+d} min")
-    if cases.get("shortValiditySeconds") is not None:
-        names.append(f"valid {cases['shortValiditySeconds']} s")
-    if cases.get("wrongAudience"):
-        names.append("wrong audience")
-    if cases.get("noSignature"):
-        names.append("unsigned")
-    if cases.get("foreignKey"):
-        names.append("wrong key")
-    if cases.get("attributeMode") == "drop" and cases.get("attributeName"):
-        names.append(f"missing attribute {cases['attributeName']}")
-    if cases.get("holdResponseSeconds"):
-        names.append(f"Response held {cases['holdResponseSeconds']} s")
-    return [f"Assertion: {name}" for name in names]
-
-
-def active_edge_cases(sandbox: Sandbox) -> list[str]:
-    """What is bending the systems right now, in words for the status bar."""
-    active = [describe_fault(fault) for fault in sandbox.blogin.integration_state().faults if fault.is_on]
-    for app in sandbox.jumpcloud.integration_state().applications:
-        active.extend(describe_cases(app.edge_cases))
-    return active
 
 
 class EdgeCasesDock(QDockWidget):
@@ -217,6 +181,13 @@ class EdgeCasesDock(QDockWidget):
             lambda value: self.skew_value.setText(f"{value:+d} min" if value else "0 min")
         )
         self.skew_slider.sliderReleased.connect(self._apply_cases)
+        # Moved by the keyboard, the wheel or a click on the groove (no drag to release): applied once it
+        # rests for a moment, not at every step.
+        self._skew_timer = QTimer(self)
+        self._skew_timer.setSingleShot(True)
+        self._skew_timer.setInterval(SKEW_SETTLE_MS)
+        self._skew_timer.timeout.connect(self._apply_cases)
+        self.skew_slider.valueChanged.connect(self._skew_moved)
         skew_row.addWidget(self.skew_slider, 1)
         skew_row.addWidget(self.skew_value)
         form.addRow("Clock skew", skew_row)
@@ -346,6 +317,10 @@ class EdgeCasesDock(QDockWidget):
         self.active_changed.emit(active)
 
     # -- changing ----------------------------------------------------------------------------
+
+    def _skew_moved(self, _value: int) -> None:
+        if not self._loading and not self.skew_slider.isSliderDown():
+            self._skew_timer.start()
 
     def _apply_fault(self, endpoint: str) -> None:
         if self._loading:

@@ -1,0 +1,48 @@
+"""What is bending the systems, in words: for the Edge cases panel's summary and the status bar."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sandbox.app import Sandbox
+from sandbox.blogin.services.integration_state import ScimFaultState
+
+
+def describe_fault(fault: ScimFaultState) -> str:
+    """One SCIM endpoint's fault: its latency, its forced status and which call gets it."""
+    parts = []
+    if fault.latency_ms:
+        parts.append(f"+{fault.latency_ms} ms")
+    if fault.status is not None:
+        which = f"call #{fault.only_nth} → " if fault.only_nth else ""
+        retry = f" (Retry-After {fault.retry_after_s} s)" if fault.status == 429 else ""
+        parts.append(f"{which}{fault.status}{retry}")
+    return f"SCIM {fault.endpoint}: {', '.join(parts)}"
+
+
+def describe_cases(cases: dict[str, Any]) -> list[str]:
+    """The assertion edge cases that are on for one application, one phrase each."""
+    names = []
+    if cases.get("clockSkewMinutes"):
+        names.append(f"clock skew {int(cases['clockSkewMinutes']):+d} min")
+    if cases.get("shortValiditySeconds") is not None:
+        names.append(f"valid {cases['shortValiditySeconds']} s")
+    if cases.get("wrongAudience"):
+        names.append("wrong audience")
+    if cases.get("noSignature"):
+        names.append("unsigned")
+    if cases.get("foreignKey"):
+        names.append("wrong key")
+    if cases.get("attributeMode") == "drop" and cases.get("attributeName"):
+        names.append(f"missing attribute {cases['attributeName']}")
+    if cases.get("holdResponseSeconds"):
+        names.append(f"Response held {cases['holdResponseSeconds']} s")
+    return [f"Assertion: {name}" for name in names]
+
+
+def active_edge_cases(sandbox: Sandbox) -> list[str]:
+    """What is bending the systems right now, in words for the status bar."""
+    active = [describe_fault(fault) for fault in sandbox.blogin.integration_state().faults if fault.is_on]
+    for app in sandbox.jumpcloud.integration_state().applications:
+        active.extend(describe_cases(app.edge_cases))
+    return active
