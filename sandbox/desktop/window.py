@@ -12,7 +12,6 @@ from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence, QSho
 from PySide6.QtWebEngineCore import QWebEngineProfile
 from PySide6.QtWidgets import QApplication, QDialog, QMainWindow
 
-from sandbox.app import Sandbox
 from sandbox.desktop.bridge import EventBridge
 from sandbox.desktop.browser import PersonaBrowser
 from sandbox.desktop.event_log import EventLogDock
@@ -25,6 +24,9 @@ from sandbox.desktop.status_line import StatusLine
 from sandbox.desktop.view_controls import ViewControls
 
 if TYPE_CHECKING:
+    # Only a type here: the window's modules load before the systems' (see scripts/bench_progressive_start.py).
+    from sandbox.app import Sandbox
+
     # The docks' and dialogs' modules load when they are first built (see install_docks).
     from sandbox.desktop.dialogs import GuideDialog
     from sandbox.desktop.scenarios import RehearsalPanels

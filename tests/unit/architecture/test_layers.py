@@ -4,6 +4,9 @@ and nothing outside the desktop imports Qt."""
 from __future__ import annotations
 
 import ast
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -59,3 +62,20 @@ def test_core_layers_import_neither_flask_nor_a_system() -> None:
         if module.split(".")[0] == "flask" or module.startswith(("sandbox.jumpcloud", "sandbox.blogin"))
     ]
     assert offenders == []
+
+
+def test_the_window_loads_before_the_systems() -> None:
+    """The window's modules name the sandbox only as a type: importing them loads neither system nor the ORM.
+
+    Building the window does not wait for SQLAlchemy and the systems' models (most of the first page's
+    CPU time); ``scripts/bench_progressive_start.py`` measures a start that relies on it.
+    """
+    probe = (
+        "import sys; import sandbox.desktop.window; "
+        "print(sorted(m for m in ('sqlalchemy', 'sandbox.app', 'sandbox.jumpcloud', 'sandbox.blogin', 'flask') "
+        "if m in sys.modules))"
+    )
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip().splitlines()[-1] == "[]"
