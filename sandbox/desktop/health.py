@@ -32,6 +32,7 @@ class SystemHealth(QLabel):
         self.with_url = True
         self._colour = MUTED_GREY
         self._detail = "checking…"
+        self._other_width: tuple[tuple[str, str], int] | None = None
         self.setObjectName(f"health-{label}")
         self._show()
 
@@ -68,9 +69,13 @@ class SystemHealth(QLabel):
         if with_url == self.with_url:
             return shown
         # The other text measured apart (setting it here would lay the status bar out again and again):
-        # the label's padding is what its size hint has beyond the text it shows.
-        other = self._html_width(self._html(with_url=with_url)) - self._html_width(self.text())
-        return shown + math.ceil(other)
+        # the label's padding is what its size hint has beyond the text it shows. Kept until the font or
+        # the text changes, as the status bar asks on every layout.
+        key = (self.font().key(), self.text())
+        if self._other_width is None or self._other_width[0] != key:
+            other = self._html_width(self._html(with_url=with_url)) - self._html_width(self.text())
+            self._other_width = (key, math.ceil(other))
+        return shown + self._other_width[1]
 
     def _html_width(self, html: str) -> float:
         document = QTextDocument()
