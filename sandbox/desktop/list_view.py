@@ -30,13 +30,21 @@ class ListTable(QTableView):
         super().__init__()
         self._empty_hint = ""
         self._had_rows = False
+        #: keep the newest rows in sight as they arrive, unless the reader scrolled up from them
+        self.follows_new_rows = False
+        self._was_at_bottom = True
 
     def watch_rows(self) -> None:
         """Follow the model's rows coming and going (called once the model is set)."""
         model = self.model()
-        model.rowsInserted.connect(self._rows_changed)
+        model.rowsAboutToBeInserted.connect(self._remember_scroll)
+        model.rowsInserted.connect(self._rows_inserted)
         model.modelReset.connect(self._rows_changed)
         self._had_rows = model.rowCount() > 0
+
+    def _remember_scroll(self) -> None:
+        bar = self.verticalScrollBar()
+        self._was_at_bottom = bar.value() >= bar.maximum() - 2
 
     def _rows_changed(self) -> None:
         model = self.model()
@@ -44,6 +52,12 @@ class ListTable(QTableView):
         if has_rows and not self._had_rows:
             self._first_rows_arrived()
         self._had_rows = has_rows
+
+    def _rows_inserted(self) -> None:
+        self._rows_changed()
+        if self.follows_new_rows and self._was_at_bottom:
+            # Like a log being tailed: a new message or exchange comes into sight as it arrives.
+            self.scrollToBottom()
 
     def _first_rows_arrived(self) -> None:
         # Larger panel text chosen while the table was empty widened every fixed column by the whole
@@ -104,17 +118,20 @@ def list_table(
     widths: Mapping[int, int],
     stretch: int | None = None,
     empty_hint: str = "",
+    follow: bool = False,
 ) -> ListTable:
     """A one-row-at-a-time table over ``model`` with fixed row heights (cheap to scroll at 100,000 rows).
 
     ``widths`` sets the starting width of columns; ``stretch`` takes the remaining room (the last
-    column when ``None``); ``empty_hint`` is shown while the table has no rows.
+    column when ``None``); ``empty_hint`` is shown while the table has no rows; ``follow`` keeps the
+    newest rows in sight as they arrive while the reader is at the end of the list.
     """
     table = ListTable()
     table.set_empty_hint(empty_hint)
     table.setObjectName(object_name)
     table.setModel(model)
     table.watch_rows()
+    table.follows_new_rows = follow
     table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
     table.setAlternatingRowColors(True)

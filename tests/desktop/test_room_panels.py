@@ -440,3 +440,39 @@ def test_the_clock_skew_slider_moved_by_the_keyboard_is_applied(room: Room, qtbo
     finally:
         dock.set_cases({"clockSkewMinutes": 0})
     assert skew() == 0 and slider.value() == 0
+
+
+# -- New messages and exchanges come into sight --------------------------------------------------
+
+
+def sign_in_and_wait(room: Room, qtbot: QtBot) -> None:
+    """Ada signs in from the User Console tile; both systems' captures of it reach the tracer."""
+    model = room.window.traffic_panels.saml_model
+    before = model.total_count()
+    room.rehearsal.idp_initiated_sign_in(ADA.username)
+
+    def arrived() -> bool:
+        room.window.bridge.drain()
+        return model.total_count() >= before + 2
+
+    qtbot.waitUntil(arrived, timeout=10_000)
+    settle(qtbot)
+
+
+def test_a_new_sign_ins_messages_come_into_sight_in_the_tracer(room: Room, qtbot: QtBot) -> None:
+    tracer = room.window.traffic_panels.tracer
+    tracer.raise_()
+    tracer.show_filter.setCurrentIndex(0)
+    settle(qtbot)
+    table = tracer.table
+    while tracer.model.rowCount() * table.rowHeight(0) <= table.viewport().height():
+        sign_in_and_wait(room, qtbot)  # more messages than the panel shows
+    table.scrollToBottom()
+    settle(qtbot)
+    sign_in_and_wait(room, qtbot)
+    assert row_in_sight(table, tracer.model.rowCount() - 1)
+    # Scrolled up to read an older message, the reader stays where they are.
+    table.scrollToTop()
+    settle(qtbot)
+    sign_in_and_wait(room, qtbot)
+    assert row_in_sight(table, 0)

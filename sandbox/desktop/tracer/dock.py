@@ -49,7 +49,9 @@ class SamlTracerDock(QDockWidget):
         self.count_label = QLabel()
         self.count_label.setObjectName("samlCount")
         bar = filter_bar([self.show_filter, None, self.count_label])
-        self.table = list_table(model, "samlTable", {TIME: 100, SYSTEM: 100, DIRECTION: 80, TYPE: 110, VERDICT: 80})
+        self.table = list_table(
+            model, "samlTable", {TIME: 100, SYSTEM: 100, DIRECTION: 80, TYPE: 110, VERDICT: 80}, follow=True
+        )
 
         self.copy_xml_button = QPushButton("Copy as XML")
         self.copy_xml_button.setToolTip("The message exactly as it travelled (re-indenting would break its signature).")

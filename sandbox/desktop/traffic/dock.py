@@ -87,7 +87,11 @@ class ScimTrafficDock(QDockWidget):
         self.count_label.setObjectName("scimCount")
         bar = filter_bar([self.status_filter, self.resource_filter, None, self.count_label])
         self.table = list_table(
-            model, "scimTable", {TIME: 100, RECORDED_BY: 150, METHOD: 70, STATUS: 90, LATENCY: 80}, stretch=PATH
+            model,
+            "scimTable",
+            {TIME: 100, RECORDED_BY: 150, METHOD: 70, STATUS: 90, LATENCY: 80},
+            stretch=PATH,
+            follow=True,
         )
 
         self.title = QLabel("Select an exchange to see its request and response.")
