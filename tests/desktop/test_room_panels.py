@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QTableView
+from PySide6.QtWidgets import QApplication, QLabel, QTableView
 from pytestqt.qtbot import QtBot
 
 from sandbox.app import Sandbox
@@ -476,3 +476,13 @@ def test_a_new_sign_ins_messages_come_into_sight_in_the_tracer(room: Room, qtbot
     settle(qtbot)
     sign_in_and_wait(room, qtbot)
     assert row_in_sight(table, 0)
+
+
+def test_the_scim_faults_say_they_are_blogins_test_faults_as_its_errors_do(room: Room) -> None:
+    failed = _failed_exchange(room.window)
+    assert failed is not None
+    error = str(failed.data.get("response_body") or "")
+    assert "Test faults page" in error  # what BlogIn answers JumpCloud, in the traffic panel and the event log
+    dock = room.window.panels.edge_cases
+    hints = [label.text() for label in dock.findChildren(QLabel) if label.objectName() == "edgeHint"]
+    assert any("Test faults page" in hint for hint in hints), hints

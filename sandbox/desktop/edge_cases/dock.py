@@ -106,7 +106,11 @@ class EdgeCasesDock(QDockWidget):
         grid.setHorizontalSpacing(6)
         grid.setContentsMargins(6, 6, 6, 6)
         grid.setColumnStretch(1, 1)
-        hint = QLabel("What BlogIn's SCIM API does to JumpCloud's next requests.")
+        # The errors BlogIn answers name its own page for these settings: said here, so they are recognised.
+        hint = QLabel(
+            "What BlogIn's SCIM API does to JumpCloud's next requests: the settings of BlogIn's "
+            "Settings › Test faults page, which its error answers name."
+        )
         hint.setObjectName("edgeHint")
         hint.setWordWrap(True)
         grid.addWidget(hint, 0, 0, 1, 4)
