@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QRect, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QLabel, QTableView
 from pytestqt.qtbot import QtBot
@@ -486,3 +486,30 @@ def test_the_scim_faults_say_they_are_blogins_test_faults_as_its_errors_do(room:
     dock = room.window.panels.edge_cases
     hints = [label.text() for label in dock.findChildren(QLabel) if label.objectName() == "edgeHint"]
     assert any("Test faults page" in hint for hint in hints), hints
+
+
+def test_the_messages_buttons_share_the_row_of_its_tabs_at_every_text_size(room: Room, qtbot: QtBot) -> None:
+    tracer = room.window.traffic_panels.tracer
+    rejected = _rejected_response(room.window)
+    assert rejected is not None
+    tracer.show_filter.setCurrentIndex(0)
+    tracer.show_trace(rejected.id)
+    sizes = room.window.view_controls.text_size_actions
+    tabs = tracer.detail.tabs
+    buttons = (tracer.copy_xml_button, tracer.copy_base64_button, tracer.save_button)
+    try:
+        for size in ("normal", "large", "extra-large"):
+            sizes[size].trigger()
+            settle(qtbot)
+            bar = tabs.tabBar()
+            row = QRect(bar.mapTo(tracer, bar.rect().topLeft()), bar.size())
+            for button in buttons:
+                assert button.isVisible() and button.isEnabled()
+                middle = button.mapTo(tracer, button.rect().center()).y()
+                # No row of their own above the message: the Summary, XML and checks keep that room.
+                assert row.top() <= middle <= row.bottom(), (size, button.text())
+                assert button.fontMetrics().horizontalAdvance(button.text()) < button.width(), (size, button.text())
+            # Every tab whole beside them, none behind scroll arrows.
+            assert bar.width() >= bar.sizeHint().width(), size
+    finally:
+        sizes["large"].trigger()

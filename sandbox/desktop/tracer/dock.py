@@ -6,7 +6,7 @@ import logging
 from collections import OrderedDict
 from pathlib import Path
 
-from PySide6.QtCore import QItemSelection
+from PySide6.QtCore import QEvent, QItemSelection, QObject, Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QWidget,
 )
 
 from sandbox.desktop.layout import column, side_by_side
@@ -28,6 +29,8 @@ from sandbox.events import SandboxEvent
 log = logging.getLogger("sandbox.desktop.tracer")
 
 READ_MESSAGES_KEPT = 32
+#: the message's buttons, in full and as they read where the row of tabs is short of room
+ACTION_WORDS = (("Copy as XML", "Copy XML"), ("Copy as base64", "Copy base64"), ("Save to file…", "Save…"))
 SHOW_CHOICES = (("All messages", None), ("Rejected only", "rejected"), ("Accepted only", "accepted"))
 
 
@@ -58,20 +61,27 @@ class SamlTracerDock(QDockWidget):
         self.copy_base64_button = QPushButton("Copy as base64")
         self.copy_base64_button.setToolTip("The SAMLRequest / SAMLResponse value of the HTTP-POST binding.")
         self.save_button = QPushButton("Save to file…")
-        for button in (self.copy_xml_button, self.copy_base64_button, self.save_button):
+        self._actions = (self.copy_xml_button, self.copy_base64_button, self.save_button)
+        for button in self._actions:
             button.setEnabled(False)
         self.copy_xml_button.clicked.connect(self.copy_xml)
         self.copy_base64_button.clicked.connect(self.copy_base64)
         self.save_button.clicked.connect(self.save_to_file)
-        actions = QHBoxLayout()
-        actions.setContentsMargins(8, 4, 8, 0)
-        actions.addStretch(1)
+        # On the row of the Summary, XML and checks tabs, beside them: a row of their own above the message
+        # cost a short dock (1280×720, larger text) two lines of its XML.
+        actions = QWidget()
+        actions.setObjectName("samlActions")
+        actions_layout = QHBoxLayout(actions)
+        actions_layout.setContentsMargins(0, 0, 0, 2)
+        actions_layout.setSpacing(4)
         for button in (self.copy_xml_button, self.copy_base64_button, self.save_button):
-            actions.addWidget(button)
+            actions_layout.addWidget(button)
 
         self.detail = MessageDetail()
+        self.detail.tabs.setCornerWidget(actions, Qt.Corner.TopRightCorner)
+        self.detail.tabs.installEventFilter(self)
         self.splitter = side_by_side(
-            "samlTracerSplitter", column(bar, self.table), column(actions, self.detail), (480, 720), stretch=(2, 3)
+            "samlTracerSplitter", column(bar, self.table), self.detail, (480, 720), stretch=(2, 3)
         )
         self.setWidget(self.splitter)
 
@@ -81,6 +91,31 @@ class SamlTracerDock(QDockWidget):
         model.traces_added.connect(self._update_count)
         model.modelReset.connect(self._update_count)
         self._update_count()
+
+    # -- the message's buttons ---------------------------------------------------------------------
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.detail.tabs and event.type() in (QEvent.Type.Resize, QEvent.Type.Show):
+            self.fit_actions()
+        return super().eventFilter(watched, event)
+
+    def set_text_scale(self, _scale: float) -> None:
+        """View › Panel text size: the buttons beside the tabs keep their words short enough to fit."""
+        self.detail.tabs.ensurePolished()
+        for button in self._actions:
+            button.ensurePolished()
+        self.fit_actions()
+
+    def fit_actions(self) -> None:
+        """The buttons' full words where the tabs' row has room for them, shorter ones where it has not."""
+        tabs = self.detail.tabs
+        wide = sum(button.fontMetrics().horizontalAdvance(words) + 28 for button, (words, _) in self._words())
+        short = wide > tabs.width() - tabs.tabBar().sizeHint().width() - 12
+        for button, (words, brief) in self._words():
+            button.setText(brief if short else words)
+
+    def _words(self) -> list[tuple[QPushButton, tuple[str, str]]]:
+        return list(zip(self._actions, ACTION_WORDS, strict=True))
 
     # -- list -------------------------------------------------------------------------------------
 
