@@ -100,11 +100,28 @@ class SamlTracerDock(QDockWidget):
         return super().eventFilter(watched, event)
 
     def set_text_scale(self, _scale: float) -> None:
-        """View › Panel text size: the buttons beside the tabs keep their words short enough to fit."""
+        """View › Panel text size: the list widens for its columns' larger text, the buttons beside the tabs
+        keep their words short enough to fit."""
         self.detail.tabs.ensurePolished()
         for button in self._actions:
             button.ensurePolished()
         self.fit_actions()
+        self.widen_list()
+
+    def widen_list(self) -> None:
+        """Give the list the width of its columns (it only grows), so that Verdict is not cut off."""
+        table = self.table
+        wanted = (
+            table.horizontalHeader().length() + table.verticalScrollBar().sizeHint().width() + 2 * table.frameWidth()
+        )
+        sizes = self.splitter.sizes()
+        total = sum(sizes)
+        if len(sizes) != 2 or total <= 0 or sizes[0] >= wanted:
+            return
+        # The message keeps at least half of the panel: a narrow window scrolls the list instead.
+        left = min(wanted, total // 2)
+        if left > sizes[0]:
+            self.splitter.setSizes([left, total - left])
 
     def fit_actions(self) -> None:
         """The buttons' full words where the tabs' row has room for them, shorter ones where it has not."""
