@@ -513,20 +513,3 @@ def test_the_messages_buttons_share_the_row_of_its_tabs_at_every_text_size(room:
             assert bar.width() >= bar.sizeHint().width(), size
     finally:
         sizes["large"].trigger()
-
-
-def test_the_tracers_list_widens_for_its_columns_at_extra_large(room: Room, qtbot: QtBot) -> None:
-    tracer = room.window.traffic_panels.tracer
-    tracer.raise_()
-    tracer.show_filter.setCurrentIndex(0)
-    sizes = room.window.view_controls.text_size_actions
-    try:
-        sizes["extra-large"].trigger()
-        settle(qtbot)
-        table = tracer.table
-        # Every column whole (Verdict last): no scroll bar along the list's bottom edge.
-        assert not table.horizontalScrollBar().isVisible()
-        assert table.horizontalHeader().length() <= table.viewport().width()
-        assert tracer.detail.width() >= tracer.splitter.width() // 2 - 8
-    finally:
-        sizes["large"].trigger()

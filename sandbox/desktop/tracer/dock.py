@@ -100,36 +100,22 @@ class SamlTracerDock(QDockWidget):
         return super().eventFilter(watched, event)
 
     def set_text_scale(self, _scale: float) -> None:
-        """View › Panel text size: the list widens for its columns' larger text, the buttons beside the tabs
-        keep their words short enough to fit."""
+        """View › Panel text size: the buttons beside the tabs keep their words short enough to fit."""
         self.detail.tabs.ensurePolished()
         for button in self._actions:
             button.ensurePolished()
         self.fit_actions()
-        self.widen_list()
-
-    def widen_list(self) -> None:
-        """Give the list the width of its columns (it only grows), so that Verdict is not cut off."""
-        table = self.table
-        wanted = (
-            table.horizontalHeader().length() + table.verticalScrollBar().sizeHint().width() + 2 * table.frameWidth()
-        )
-        sizes = self.splitter.sizes()
-        total = sum(sizes)
-        if len(sizes) != 2 or total <= 0 or sizes[0] >= wanted:
-            return
-        # The message keeps at least half of the panel: a narrow window scrolls the list instead.
-        left = min(wanted, total // 2)
-        if left > sizes[0]:
-            self.splitter.setSizes([left, total - left])
 
     def fit_actions(self) -> None:
         """The buttons' full words where the tabs' row has room for them, shorter ones where it has not."""
         tabs = self.detail.tabs
-        wide = sum(button.fontMetrics().horizontalAdvance(words) + 28 for button, (words, _) in self._words())
-        short = wide > tabs.width() - tabs.tabBar().sizeHint().width() - 12
-        for button, (words, brief) in self._words():
-            button.setText(brief if short else words)
+        for button, (words, _brief) in self._words():
+            button.setText(words)
+        corner = tabs.cornerWidget(Qt.Corner.TopRightCorner)
+        wanted = tabs.tabBar().sizeHint().width() + (corner.sizeHint().width() if corner is not None else 0)
+        if wanted + 8 > tabs.width():
+            for button, (_words, brief) in self._words():
+                button.setText(brief)
 
     def _words(self) -> list[tuple[QPushButton, tuple[str, str]]]:
         return list(zip(self._actions, ACTION_WORDS, strict=True))
