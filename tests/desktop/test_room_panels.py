@@ -418,6 +418,9 @@ def test_a_list_empty_when_the_text_grew_fits_its_columns_once_rows_show(room: R
         sizes["large"].trigger()
 
 
+# -- Edge cases from the keyboard ------------------------------------------------------------------
+
+
 def test_the_clock_skew_slider_moved_by_the_keyboard_is_applied(room: Room, qtbot: QtBot) -> None:
     dock = room.window.panels.edge_cases
     dock.raise_()
@@ -478,6 +481,9 @@ def test_a_new_sign_ins_messages_come_into_sight_in_the_tracer(room: Room, qtbot
     assert row_in_sight(table, 0)
 
 
+# -- Words the panels share with BlogIn ------------------------------------------------------------
+
+
 def test_the_scim_faults_say_they_are_blogins_test_faults_as_its_errors_do(room: Room) -> None:
     failed = _failed_exchange(room.window)
     assert failed is not None
@@ -486,6 +492,9 @@ def test_the_scim_faults_say_they_are_blogins_test_faults_as_its_errors_do(room:
     dock = room.window.panels.edge_cases
     hints = [label.text() for label in dock.findChildren(QLabel) if label.objectName() == "edgeHint"]
     assert any("Test faults page" in hint for hint in hints), hints
+
+
+# -- The SAML tracer's buttons at every text size --------------------------------------------------
 
 
 def test_the_messages_buttons_share_the_row_of_its_tabs_at_every_text_size(room: Room, qtbot: QtBot) -> None:
