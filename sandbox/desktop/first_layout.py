@@ -9,6 +9,11 @@ docks out again: left alone it takes that height from the docks, and going back 
 it back to them. :class:`KeptDockSizes` around the change keeps every dock as it was, the persona area
 taking the difference; where the window has no room for that (the walkthrough's larger text needs its
 height beside the personas on a 720 px window) the dock gets its size back at the next change.
+
+On a projector's 1280 × 720 or 1366 × 768 the personas come first, since the guide's steps happen in them:
+the first layout gives the docks below them less than their share, down to a few rows of the event log,
+and a text size that makes the status bar and the dock tabs taller takes that height from the docks below
+the personas rather than leaving the personas under :data:`MIN_PERSONA_HEIGHT` (:func:`keep_persona_height`).
 """
 
 from __future__ import annotations
@@ -25,8 +30,12 @@ DEFAULT_SIZE = (1600, 1000)
 #: the docks below the personas, until the user sizes them: at the default size ten rows of the event
 #: log and more, or the SAML tracer's reason with the XML below it
 BOTTOM_DOCK_SHARE = 0.37
-#: what the persona browsers keep (their header and address bar included) when the bottom docks grow
+#: what the persona browsers keep (their header and address bar included) when the bottom docks grow,
+#: and what a small window's first layout gives them (about 400 px of page)
 MIN_PERSONA_HEIGHT = 480
+#: what a small window's first layout leaves the event log at the least, personas or not: the latest
+#: events in sight (at 1280 × 720 the personas keep their height with this many; taller windows show more)
+MIN_EVENT_LOG_ROWS = 3
 #: the walkthrough and edge-case docks' default width: their longest step name whole, the personas wide
 RIGHT_DOCK_WIDTH = 380
 #: what the persona browsers keep of the width when the right-hand docks grow for larger text: two pages
@@ -54,7 +63,12 @@ class FirstLayout:
 
     def apply(self, window: MainWindow) -> None:
         """Below the personas about a third of the height, the personas keeping a usable height; on the
-        right the walkthrough's width. Each once: after that the user's sizes stand."""
+        right the walkthrough's width. Each once: after that the user's sizes stand.
+
+        On a small window (1280 × 720) the docks below start smaller than they would of themselves, so
+        that the personas get :data:`MIN_PERSONA_HEIGHT`, never below :data:`MIN_EVENT_LOG_ROWS` rows of
+        the event log; again once the later docks' tabs have taken their height.
+        """
         if not window.isVisible():
             return
         if self.bottom_pending:
@@ -64,9 +78,30 @@ class FirstLayout:
             height = min(round(window.height() * BOTTOM_DOCK_SHARE), room)
             if height > bottom:
                 window.resizeDocks([window.event_log], [height], Qt.Orientation.Vertical)
+            else:
+                _fit_below_personas(window)
         if self.right_pending and window.docks_installed:
             self.right_pending = False
             window.resizeDocks([window.panels.walkthrough], [RIGHT_DOCK_WIDTH], Qt.Orientation.Horizontal)
+            # The tabs under the docks built with them (SAML tracer, SCIM traffic…) took their height.
+            _fit_below_personas(window)
+
+
+def _fit_below_personas(window: MainWindow) -> None:
+    """The event log, on a window too low for its share and the personas' height, made low enough for the
+    personas to have :data:`MIN_PERSONA_HEIGHT`, keeping :data:`MIN_EVENT_LOG_ROWS` rows in sight."""
+    log = window.event_log
+    if not _docked(window, log):
+        return
+    settle_layout(window)
+    short = MIN_PERSONA_HEIGHT - window.area.height()
+    if short <= 0:
+        return
+    table = log.table
+    rows_height = (
+        log.height() - table.viewport().height() + MIN_EVENT_LOG_ROWS * table.verticalHeader().defaultSectionSize()
+    )
+    _lower_for_personas(window, log, MIN_PERSONA_HEIGHT, rows_height)
 
 
 def make_room_for_text(window: MainWindow, scale: float) -> None:
@@ -84,17 +119,46 @@ def make_room_for_text(window: MainWindow, scale: float) -> None:
         wanted = min(round(RIGHT_DOCK_WIDTH * scale), room)
         if right[0].width() < wanted:
             resize_docks(window, {right[0]: wanted}, Qt.Orientation.Horizontal)
-    below = [
-        dock
-        for dock in window.findChildren(QDockWidget)
-        if _docked(window, dock) and window.dockWidgetArea(dock) == Qt.DockWidgetArea.BottomDockWidgetArea
-    ]
+    below = _below(window)
     if below:
         current = below[0].height()
         room = window.area.height() + current - MIN_PERSONA_HEIGHT
         height = min(round(window.height() * BOTTOM_DOCK_SHARE * scale), room)
         if height > current:
             resize_docks(window, {below[0]: height}, Qt.Orientation.Vertical)
+
+
+def keep_persona_height(window: MainWindow, persona_height: int) -> None:
+    """After a text size change: the personas back to ``persona_height`` (their height in the reader's
+    layout, at most :data:`MIN_PERSONA_HEIGHT`) where the taller status bar and dock tabs, or a dock's
+    size kept for the reader, took it, from the dock below them, as far as that dock can be made lower.
+
+    A dock the reader sized is made lower only here, where the personas would otherwise fall under their
+    minimum; :class:`KeptDockSizes` gives it its size back at the next change that has room for it.
+    """
+    below = _below(window)
+    if below:
+        _lower_for_personas(window, below[0], min(persona_height, MIN_PERSONA_HEIGHT), 0)
+
+
+def _lower_for_personas(window: MainWindow, dock: QDockWidget, persona_height: int, floor: int) -> None:
+    """Make ``dock`` (below the personas) as much lower as the personas lack of ``persona_height``, not under
+    ``floor`` nor its own minimum, and no more.
+
+    Asked for a height, ``QMainWindow.resizeDocks`` sizes the dock's place, the tabs under docks sharing
+    it included: what the dock got short of each try is asked more at the next, a few times at most.
+    """
+    settle_layout(window)
+    highest = dock.height()
+    lowest = max(floor, dock.minimumSizeHint().height())
+    tabs = 0
+    for _ in range(4):
+        height = min(highest, max(lowest, dock.height() - (persona_height - window.area.height())))
+        if height == dock.height():
+            return
+        window.resizeDocks([dock], [height + tabs], Qt.Orientation.Vertical)
+        settle_layout(window)
+        tabs += height - dock.height()
 
 
 #: a dock on screen, with the direction of its size across its area (height above or below the personas,
@@ -122,6 +186,8 @@ class KeptDockSizes:
     def __init__(self) -> None:
         self._wanted: DockSizes = {}
         self._left: DockSizes = {}
+        self._personas: int | None = None
+        self._window_size: tuple[int, int] | None = None
 
     def wanted(self, window: QMainWindow) -> DockSizes:
         """Each dock on screen with the size to keep: its own, unless the last change left it smaller than
@@ -133,9 +199,22 @@ class KeptDockSizes:
                 sizes[dock] = wanted
         return sizes
 
-    def note(self, window: QMainWindow, wanted: DockSizes) -> None:
+    def persona_height(self, window: QMainWindow, now: int) -> int:
+        """How high the reader's own layout has the personas: ``now`` (their height before this change)
+        where the reader has sized a dock or the window since the last change, or there was none; else
+        what it was then, which the last change may have changed for the text (a larger size's docks
+        making way for the personas, or the walkthrough's larger minimum height pushing them up)."""
+        size = (window.width(), window.height())
+        if self._personas is None or size != self._window_size or dock_sizes(window) != self._left:
+            return now
+        return self._personas
+
+    def note(self, window: QMainWindow, wanted: DockSizes, persona_height: int) -> None:
         """The change is done: what the docks should measure (``wanted``, or more where they grew for the
-        text) and what they do measure, to tell the reader's own sizing from it next time."""
+        text) and what they do measure, to tell the reader's own sizing from it next time; and the
+        personas' height in the reader's layout (:meth:`persona_height`)."""
+        self._personas = persona_height
+        self._window_size = (window.width(), window.height())
         self._left = dock_sizes(window)
         self._wanted = {
             dock: (orientation, max(size, self._left[dock][1]))
@@ -188,6 +267,15 @@ def settle_layout(window: QMainWindow) -> None:
 
 def _size(dock: QDockWidget, orientation: Qt.Orientation) -> int:
     return dock.height() if orientation == Qt.Orientation.Vertical else dock.width()
+
+
+def _below(window: QMainWindow) -> list[QDockWidget]:
+    # The docks on screen below the personas: those sharing a place show one at a time, one height.
+    return [
+        dock
+        for dock in window.findChildren(QDockWidget)
+        if _docked(window, dock) and window.dockWidgetArea(dock) == Qt.DockWidgetArea.BottomDockWidgetArea
+    ]
 
 
 def _docked(window: QMainWindow, dock: QDockWidget) -> bool:

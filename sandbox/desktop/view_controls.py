@@ -15,7 +15,7 @@ from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QApplication, QDialog, QDockWidget, QMenu, QWidget
 
 from sandbox.desktop.browser import ZOOM_IN, ZOOM_OUT, ZOOM_RESET, PersonaBrowser
-from sandbox.desktop.first_layout import KeptDockSizes, keep_dock_sizes, make_room_for_text
+from sandbox.desktop.first_layout import KeptDockSizes, keep_dock_sizes, keep_persona_height, make_room_for_text
 from sandbox.desktop.panel_text import (
     NORMAL,
     PANEL_TEXT_KEY,
@@ -214,7 +214,8 @@ class ViewControls(QObject):
         """Every dock, the status bar (and the guide, when open) at ``size``.
 
         The docks on screen keep their sizes: the taller or shorter tabs and status bar change the
-        persona area's height instead (see first_layout.py).
+        persona area's height instead, unless that would take the personas under their minimum height:
+        then the docks below them give it (see first_layout.py).
         """
         self._change_text_size(size, make_room=False)
 
@@ -227,14 +228,18 @@ class ViewControls(QObject):
         self.text_size = size
         self.text_size_actions[size.key].setChecked(True)
         # Before the window has been laid out there is nothing to keep.
-        wanted = self._dock_sizes.wanted(self.window) if self.window.isVisible() else {}
+        if not self.window.isVisible():
+            self.apply_text_size()
+            return
+        wanted = self._dock_sizes.wanted(self.window)
+        persona_height = self._dock_sizes.persona_height(self.window, self.window.area.height())
         self.apply_text_size()
         if wanted:
             keep_dock_sizes(self.window, wanted)
         if make_room:
             make_room_for_text(self.window, size.scale)
-        if wanted:
-            self._dock_sizes.note(self.window, wanted)
+        keep_persona_height(self.window, persona_height)
+        self._dock_sizes.note(self.window, wanted, persona_height)
 
     def apply_text_size(self) -> None:
         """Scale the docks' text, the status bar's and that of the window's dialogs, to the chosen size

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QApplication, QDockWidget, QLabel, QStatusBar
 from pytestqt.qtbot import QtBot
 
 from sandbox.app import Sandbox
-from sandbox.desktop.first_layout import DEFAULT_SIZE
+from sandbox.desktop.first_layout import DEFAULT_SIZE, MIN_PERSONA_HEIGHT
 from sandbox.desktop.main import close_window
 from sandbox.desktop.panel_text import EXTRA_LARGE, LARGE, NORMAL, TextSize
 from sandbox.desktop.persona_area import SPLIT, TABS
@@ -125,6 +125,7 @@ def test_the_taller_status_bar_never_makes_a_dock_smaller(
     qtbot.wait(50)
     normal_bar = bar.height()
     before = docks_on_screen(window)
+    personas = [window.area.height()]
     assert {"eventLogDock", "walkthroughDock"} <= set(before)
 
     steps: list[dict[str, int]] = []
@@ -133,15 +134,23 @@ def test_the_taller_status_bar_never_makes_a_dock_smaller(
         if text_size == EXTRA_LARGE:
             assert bar.height() > normal_bar
         steps.append(docks_on_screen(window))
+        personas.append(window.area.height())
 
     assert bar.height() == normal_bar
     assert not_smaller(steps[-1], before) == []  # back at Normal: every dock at least as large as it was
     assert not_smaller(steps[1], before) == []
+    # No step takes the personas under their minimum height, or under what the reader left them below it.
+    assert min(personas) >= min(MIN_PERSONA_HEIGHT, personas[0]), personas
     if size == DEFAULT_SIZE:
-        # With room to spare, no step makes a dock smaller: the persona area gives the status bar and the
-        # docks' tabs the height their larger text needs.
-        for previous, now in zip([before, *steps], steps, strict=False):
-            assert not_smaller(now, previous) == []
+        # With room to spare the persona area gives the status bar and the docks' tabs the height their larger
+        # text needs; a dock below is made smaller only where the personas would otherwise go under their
+        # minimum (Extra large right after Large, which grew the docks below up to it), and only by what the
+        # taller text took.
+        for previous, now, height in zip([before, *steps], steps, personas[1:], strict=False):
+            smaller = not_smaller(now, previous)
+            if smaller:
+                assert height == MIN_PERSONA_HEIGHT, smaller
+                assert all(previous[name] - shown <= 20 for name, shown in now.items() if name in previous), smaller
 
 
 def whole(label: QLabel, bar: QStatusBar) -> bool:
