@@ -21,7 +21,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, Qt
-from PySide6.QtWidgets import QApplication, QDockWidget, QMainWindow
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QApplication, QDockWidget, QMainWindow, QWidget
 
 if TYPE_CHECKING:
     from sandbox.desktop.window import MainWindow
@@ -44,6 +45,22 @@ RIGHT_DOCK_WIDTH = 380
 MIN_PERSONA_WIDTH = 700
 
 
+def first_window_size(window: QWidget) -> tuple[int, int]:
+    """:data:`DEFAULT_SIZE`, within the room the window's screen has for windows (its taskbars left out).
+
+    A projector's 1280 × 720 would otherwise get a window larger than itself, its status bar and the
+    docks' edges off screen where no window manager fits it. The offscreen platform's screen is a fixed
+    800 × 800 stand-in for none at all, so there the window keeps the default size its pictures are made at.
+    """
+    screen = window.screen() or QGuiApplication.primaryScreen()
+    if screen is None or QGuiApplication.platformName() == "offscreen":
+        return DEFAULT_SIZE
+    room = screen.availableGeometry()
+    if room.width() <= 0 or room.height() <= 0:
+        return DEFAULT_SIZE
+    return min(DEFAULT_SIZE[0], room.width()), min(DEFAULT_SIZE[1], room.height())
+
+
 class FirstLayout:
     """Whether the window still has its first layout to give, and giving it."""
 
@@ -56,9 +73,11 @@ class FirstLayout:
         return self.bottom_pending or self.right_pending
 
     def start(self, window: MainWindow) -> None:
-        """No layout was remembered: the default size now, the docks' room once on screen."""
-        window.resize(*DEFAULT_SIZE)
-        window.area.set_split_sizes([DEFAULT_SIZE[0] // 2, DEFAULT_SIZE[0] // 2])
+        """No layout was remembered: the default size (as much of it as the screen has) now, the docks'
+        room once on screen."""
+        width, height = first_window_size(window)
+        window.resize(width, height)
+        window.area.set_split_sizes([width // 2, width // 2])
         self.bottom_pending = self.right_pending = True
 
     def apply(self, window: MainWindow) -> None:

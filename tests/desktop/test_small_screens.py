@@ -12,7 +12,8 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from sandbox.app import Sandbox
-from sandbox.desktop.first_layout import MIN_EVENT_LOG_ROWS, MIN_PERSONA_HEIGHT
+from sandbox.desktop import first_layout
+from sandbox.desktop.first_layout import DEFAULT_SIZE, MIN_EVENT_LOG_ROWS, MIN_PERSONA_HEIGHT
 from sandbox.desktop.main import close_window
 from sandbox.desktop.panel_text import EXTRA_LARGE, LARGE, NORMAL
 from sandbox.desktop.theme import apply_theme
@@ -111,4 +112,25 @@ def test_a_log_the_reader_made_taller_gives_the_personas_only_what_the_text_took
         assert (log.height(), window.area.height()) == (chosen, personas)  # the reader's own sizes back
     finally:
         window.view_controls.text_size_actions[NORMAL.key].trigger()
+        close_window(window)
+
+
+def test_a_first_window_is_no_larger_than_its_screen(
+    qtbot: QtBot, fresh: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On a screen with less room than the default size the first window takes the room there is.
+
+    The offscreen platform's 800 × 800 screen stands in for no screen at all, so the window opens at the
+    default size there; named as a real platform, the same screen is a small one.
+    """
+    window = MainWindow(fresh, docks_after_first_page=False)
+    try:
+        room = window.screen().availableGeometry()
+        assert room.width() < DEFAULT_SIZE[0] and room.height() < DEFAULT_SIZE[1]
+        assert (window.width(), window.height()) == DEFAULT_SIZE
+        monkeypatch.setattr(first_layout.QGuiApplication, "platformName", staticmethod(lambda: "xcb"))
+        window.first_layout.start(window)
+        assert (window.width(), window.height()) == (room.width(), room.height())
+        assert sum(window.area.splitter.sizes()) <= room.width()
+    finally:
         close_window(window)
