@@ -38,6 +38,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from launch_env import environment, python
+
 ROOT = Path(__file__).resolve().parent.parent
 
 # The child: the app's desktop start with the systems replaced, until the first page, by a page server.
@@ -197,23 +199,6 @@ window.close()
 window.shutdown()
 os._exit(0)
 """
-
-
-def python() -> str:
-    venv = ROOT / ".venv" / "bin" / "python"
-    return str(venv) if venv.exists() else sys.executable
-
-
-def environment(bytecode_cache: Path) -> dict[str, str]:
-    """The same environment as ``./scripts/bench`` gives the app."""
-    env = dict(os.environ)
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
-    env["PYTHONPYCACHEPREFIX"] = str(bytecode_cache)
-    if not env.get("DISPLAY") and not env.get("WAYLAND_DISPLAY"):
-        env.setdefault("QT_QPA_PLATFORM", "offscreen")
-    if hasattr(os, "geteuid") and os.geteuid() == 0:
-        env.setdefault("QTWEBENGINE_DISABLE_SANDBOX", "1")
-    return env
 
 
 def render_login_page(data_dir: Path) -> bytes:

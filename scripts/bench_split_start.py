@@ -33,10 +33,11 @@ import json
 import os
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
+
+from launch_env import environment, python
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -151,23 +152,6 @@ for view, page, profile in pages:
     view.setPage(None)
     del page
 """
-
-
-def python() -> str:
-    venv = ROOT / ".venv" / "bin" / "python"
-    return str(venv) if venv.exists() else sys.executable
-
-
-def environment(bytecode_cache: Path) -> dict[str, str]:
-    """The same environment as ``./scripts/bench`` gives the app."""
-    env = dict(os.environ)
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
-    env["PYTHONPYCACHEPREFIX"] = str(bytecode_cache)
-    if not env.get("DISPLAY") and not env.get("WAYLAND_DISPLAY"):
-        env.setdefault("QT_QPA_PLATFORM", "offscreen")
-    if hasattr(os, "geteuid") and os.geteuid() == 0:
-        env.setdefault("QTWEBENGINE_DISABLE_SANDBOX", "1")
-    return env
 
 
 def launch(database_url: str, bytecode_cache: Path, server: str = _JUMPCLOUD) -> float:
