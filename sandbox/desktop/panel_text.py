@@ -149,18 +149,23 @@ def _scale_rows(table: QTableView, scale: float) -> None:
         factor = float(previous) if previous else 1.0
         widths = [round(columns.sectionSize(index) / factor) for index in range(columns.count())]
         table.setProperty(_BASE_WIDTHS, widths)
-    last = columns.count() - 1
+    # The column that fills the rest is the last one in sight, wherever the reader or the dock moved it.
+    last = columns.logicalIndex(columns.count() - 1)
     model = table.model()
-    listed = scale > 1.0 and model is not None and model.rowCount() > 0
+    listed = model is not None and model.rowCount() > 0
     for index, width in enumerate(widths):
         stretched = columns.sectionResizeMode(index) != QHeaderView.ResizeMode.Interactive
         if stretched or (index == last and columns.stretchLastSection()):
             continue
         wanted = round(int(width) * scale)
-        if listed:
-            # Only as much wider as its rows' larger text needs: the room saved goes to the column that
-            # stretches (the event log's Summary), which a narrow window at Extra large left none.
-            needed = max(table.sizeHintForColumn(index), columns.sectionSizeHint(index))
-            wanted = min(wanted, max(int(width), needed))
+        if scale > 1.0:
+            # Only as wide as its larger text needs (its heading's, and its rows' when it has any), never
+            # wider than the whole factor: the room saved goes to the column that stretches (SCIM traffic's
+            # Path, the event log's Summary), which a narrow window at Large or Extra large left none, with
+            # rows or still empty. At Normal the columns keep the widths they were built with.
+            needed = columns.sectionSizeHint(index)
+            if listed:
+                needed = max(needed, table.sizeHintForColumn(index))
+            wanted = min(wanted, needed)
         columns.resizeSection(index, wanted)
     table.setProperty(_SCALED_COLUMNS, scale)

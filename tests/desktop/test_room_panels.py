@@ -23,7 +23,11 @@ from sandbox.app import Sandbox
 from sandbox.desktop.drift.model import COLUMNS
 from sandbox.desktop.theme import FAILING_RED
 from sandbox.desktop.trace_model import TraceTableModel
+from sandbox.desktop.tracer.model import VERDICT
+from sandbox.desktop.traffic.model import LATENCY as TRAFFIC_LATENCY
+from sandbox.desktop.traffic.model import METHOD as TRAFFIC_METHOD
 from sandbox.desktop.traffic.model import PATH as COLUMN_OF_PATH
+from sandbox.desktop.traffic.model import STATUS as TRAFFIC_STATUS
 from sandbox.desktop.window import MainWindow
 from sandbox.events import SandboxEvent
 from sandbox.scenarios.rehearsal import DirectoryUser, Rehearsal
@@ -520,5 +524,72 @@ def test_the_messages_buttons_share_the_row_of_its_tabs_at_every_text_size(room:
                 assert button.fontMetrics().horizontalAdvance(button.text()) < button.width(), (size, button.text())
             # Every tab whole beside them, none behind scroll arrows.
             assert bar.width() >= bar.sizeHint().width(), size
+    finally:
+        sizes["large"].trigger()
+
+
+# -- List columns at larger panel text -------------------------------------------------------------
+
+
+def test_an_empty_list_fits_its_columns_at_larger_text(room: Room, qtbot: QtBot) -> None:
+    traffic = room.window.traffic_panels.traffic
+    traffic.raise_()
+    sizes = room.window.view_controls.text_size_actions
+    header = traffic.table.horizontalHeader()
+    try:
+        sizes["normal"].trigger()
+        traffic.status_filter.setCurrentIndex(traffic.status_filter.findData("3xx"))
+        assert traffic.model.rowCount() == 0
+        for size in ("large", "extra-large"):
+            sizes[size].trigger()
+            settle(qtbot)
+            # Every heading whole in the empty list, none behind a horizontal scroll bar, Path not squeezed.
+            assert not traffic.table.horizontalScrollBar().isVisible(), size
+            for column in range(header.count()):
+                assert header.sectionSize(column) >= header.sectionSizeHint(column) - 2, (size, column)
+    finally:
+        traffic.status_filter.setCurrentIndex(0)
+        sizes["large"].trigger()
+
+
+def test_the_tracers_verdict_is_in_sight_at_extra_large_on_a_1280_px_window(room: Room, qtbot: QtBot) -> None:
+    tracer = room.window.traffic_panels.tracer
+    tracer.raise_()
+    tracer.show_filter.setCurrentIndex(0)
+    sizes = room.window.view_controls.text_size_actions
+    table = tracer.table
+    rejected = _rejected_response(room.window)
+    assert rejected is not None
+    row = tracer.model.row_of(rejected.id)
+    assert row is not None
+    try:
+        for size in ("normal", "large", "extra-large"):
+            sizes[size].trigger()
+            settle(qtbot)
+            table.horizontalScrollBar().setValue(0)
+            cell = table.visualRect(tracer.model.index(row, VERDICT))
+            # The whole word "Rejected" in sight without scrolling sideways.
+            words = table.fontMetrics().horizontalAdvance("Rejected")
+            assert cell.left() >= 0 and cell.left() + words <= table.viewport().width(), (size, cell)
+            assert tracer.model.index(row, VERDICT).data() == "Rejected"
+    finally:
+        sizes["large"].trigger()
+
+
+def test_scim_traffics_fixed_columns_take_no_more_than_their_text_at_large(room: Room, qtbot: QtBot) -> None:
+    traffic = room.window.traffic_panels.traffic
+    traffic.raise_()
+    sizes = room.window.view_controls.text_size_actions
+    table = traffic.table
+    header = table.horizontalHeader()
+    try:
+        sizes["normal"].trigger()
+        sizes["large"].trigger()
+        settle(qtbot)
+        assert traffic.model.rowCount() > 0
+        for column in (TRAFFIC_STATUS, TRAFFIC_LATENCY, TRAFFIC_METHOD):
+            needed = max(header.sectionSizeHint(column), table.sizeHintForColumn(column))
+            # Whole, and no wider: the room left goes to Path.
+            assert needed - 2 <= header.sectionSize(column) <= needed + 2, (column, header.sectionSize(column), needed)
     finally:
         sizes["large"].trigger()

@@ -55,6 +55,10 @@ class SamlTracerDock(QDockWidget):
         self.table = list_table(
             model, "samlTable", {TIME: 100, SYSTEM: 100, DIRECTION: 80, TYPE: 110, VERDICT: 80}, follow=True
         )
+        # The verdict right after the time, where it is in sight however narrow the list is (at the end it
+        # went behind a horizontal scroll bar on a 1280 px window); the message's type, last, takes the rest.
+        columns = self.table.horizontalHeader()
+        columns.moveSection(columns.visualIndex(VERDICT), columns.visualIndex(SYSTEM))
 
         self.copy_xml_button = QPushButton("Copy as XML")
         self.copy_xml_button.setToolTip("The message exactly as it travelled (re-indenting would break its signature).")
