@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from PySide6.QtCore import QAbstractItemModel, QRect, Qt
+from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, QRect, Qt
 from PySide6.QtGui import QColor, QPainter, QPaintEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from sandbox.desktop.panel_text import chosen_text_scale, scale_text
+from sandbox.desktop.panel_text import chosen_text_scale, scale_text, widen_for_new_rows
 
 # Styled by the theme and found by the event log's export buttons.
 FILTER_BAR_NAME = "eventFilterBar"
@@ -53,8 +53,12 @@ class ListTable(QTableView):
             self._first_rows_arrived()
         self._had_rows = has_rows
 
-    def _rows_inserted(self) -> None:
+    def _rows_inserted(self, _parent: QModelIndex | QPersistentModelIndex, first: int, last: int) -> None:
+        had_rows = self._had_rows
         self._rows_changed()
+        if had_rows:
+            # The first rows sized the columns already; later ones only widen a column too narrow for them.
+            widen_for_new_rows(self, first, last)
         if self.follows_new_rows and self._was_at_bottom:
             # Like a log being tailed: a new message or exchange comes into sight as it arrives.
             self.scrollToBottom()

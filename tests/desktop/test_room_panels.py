@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -21,13 +22,16 @@ from pytestqt.qtbot import QtBot
 
 from sandbox.app import Sandbox
 from sandbox.desktop.drift.model import COLUMNS
+from sandbox.desktop.panel_text import LARGE, scale_text
 from sandbox.desktop.theme import FAILING_RED
 from sandbox.desktop.trace_model import TraceTableModel
 from sandbox.desktop.tracer.model import VERDICT
+from sandbox.desktop.traffic.dock import ScimTrafficDock
 from sandbox.desktop.traffic.model import LATENCY as TRAFFIC_LATENCY
 from sandbox.desktop.traffic.model import METHOD as TRAFFIC_METHOD
 from sandbox.desktop.traffic.model import PATH as COLUMN_OF_PATH
 from sandbox.desktop.traffic.model import STATUS as TRAFFIC_STATUS
+from sandbox.desktop.traffic.model import ScimTrafficModel
 from sandbox.desktop.window import MainWindow
 from sandbox.events import SandboxEvent
 from sandbox.scenarios.rehearsal import DirectoryUser, Rehearsal
@@ -572,6 +576,8 @@ def test_the_tracers_verdict_is_in_sight_at_extra_large_on_a_1280_px_window(room
             words = table.fontMetrics().horizontalAdvance("Rejected")
             assert cell.left() >= 0 and cell.left() + words <= table.viewport().width(), (size, cell)
             assert tracer.model.index(row, VERDICT).data() == "Rejected"
+            # Nothing else behind a horizontal scroll bar: the message's type is the column that gives way.
+            assert not table.horizontalScrollBar().isVisible(), size
     finally:
         sizes["large"].trigger()
 
@@ -593,3 +599,36 @@ def test_scim_traffics_fixed_columns_take_no_more_than_their_text_at_large(room:
             assert needed - 2 <= header.sectionSize(column) <= needed + 2, (column, header.sectionSize(column), needed)
     finally:
         sizes["large"].trigger()
+
+
+def test_a_later_exchanges_longer_status_is_whole_at_large(room: Room, qtbot: QtBot) -> None:
+    answered = [t for t in room.window.traffic_panels.scim_model.traces() if t.data.get("status") is not None]
+    model = ScimTrafficModel()
+    dock = ScimTrafficDock(model)
+    qtbot.addWidget(dock)
+    dock.resize(1000, 300)
+    dock.show()
+    model.append_traces(answered)
+    scale_text(dock, LARGE.scale)
+    settle(qtbot)
+    # The columns fitted to "201" and "503"; then a request that never got an answer.
+    unanswered = replace(
+        answered[-1],
+        id="unanswered",
+        timestamp=answered[-1].timestamp + timedelta(seconds=1),
+        data={
+            **answered[-1].data,
+            "status": None,
+            "response_headers": {},
+            "response_body": None,
+            "latency_ms": 30012.0,
+        },
+    )
+    model.append_traces([unanswered])
+    settle(qtbot)
+    row = model.row_of("unanswered")
+    assert row is not None
+    table = dock.table
+    for column in (TRAFFIC_STATUS, TRAFFIC_LATENCY):
+        index = model.index(row, column)
+        assert table.horizontalHeader().sectionSize(column) >= table.sizeHintForIndex(index).width(), index.data()

@@ -53,10 +53,11 @@ class SamlTracerDock(QDockWidget):
         self.count_label.setObjectName("samlCount")
         bar = filter_bar([self.show_filter, None, self.count_label])
         self.table = list_table(
-            model, "samlTable", {TIME: 100, SYSTEM: 100, DIRECTION: 80, TYPE: 110, VERDICT: 80}, follow=True
+            model, "samlTable", {TIME: 100, SYSTEM: 100, DIRECTION: 80, VERDICT: 80}, stretch=TYPE, follow=True
         )
         # The verdict right after the time, where it is in sight however narrow the list is (at the end it
-        # went behind a horizontal scroll bar on a 1280 px window); the message's type, last, takes the rest.
+        # went behind a horizontal scroll bar on a 1280 px window); the message's type, last, takes the rest
+        # and is the one elided where there is too little (its tooltip names the message).
         columns = self.table.horizontalHeader()
         columns.moveSection(columns.visualIndex(VERDICT), columns.visualIndex(SYSTEM))
 
