@@ -18,7 +18,7 @@ from sandbox.desktop.main import close_window
 from sandbox.desktop.none_refcount import keep_none_alive
 from sandbox.desktop.startup import load_before_chromium
 from sandbox.desktop.theme import apply_theme
-from sandbox.desktop.window import MainWindow
+from sandbox.desktop.window import LAYOUT_FILE, MainWindow
 from sandbox.settings import Settings
 
 keep_none_alive()
@@ -29,6 +29,16 @@ load_before_chromium()
 #: test's processes held to a fifth of a core and 21 s to a tenth, and two workers start theirs at once
 #: on CI's two cores. Generous: a wait that passes costs nothing more.
 LOAD_TIMEOUT_MS = 120_000
+
+
+@pytest.fixture
+def fresh(qapp: QApplication, module_sandbox: Sandbox) -> Iterator[Sandbox]:
+    """The module's sandbox with no layout remembered, as on a first launch."""
+    apply_theme(qapp)
+    layout_file: Path = module_sandbox.settings.data_dir / LAYOUT_FILE
+    layout_file.unlink(missing_ok=True)
+    yield module_sandbox
+    layout_file.unlink(missing_ok=True)
 
 
 @pytest.fixture(scope="module")

@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from sandbox.app import Sandbox
@@ -19,18 +15,7 @@ from sandbox.desktop.first_layout import (
 )
 from sandbox.desktop.main import close_window
 from sandbox.desktop.panel_text import EXTRA_LARGE, NORMAL
-from sandbox.desktop.theme import apply_theme
-from sandbox.desktop.window import LAYOUT_FILE, MainWindow
-
-
-@pytest.fixture
-def fresh(qapp: QApplication, module_sandbox: Sandbox) -> Iterator[Sandbox]:
-    """The module's sandbox with no layout remembered, as on a first launch."""
-    apply_theme(qapp)
-    layout_file: Path = module_sandbox.settings.data_dir / LAYOUT_FILE
-    layout_file.unlink(missing_ok=True)
-    yield module_sandbox
-    layout_file.unlink(missing_ok=True)
+from sandbox.desktop.window import MainWindow
 
 
 def _shown(qtbot: QtBot, window: MainWindow) -> None:

@@ -35,7 +35,7 @@ from sandbox.desktop.traffic.model import ScimTrafficModel
 from sandbox.events import SandboxEvent
 from sandbox.scenarios.rehearsal import DirectoryUser, Rehearsal
 from sandbox.settings import Settings
-from tests.desktop.traffic_fixtures import events_of
+from tests.desktop.traffic_fixtures import events_of, provisioned
 
 pytestmark = pytest.mark.desktop
 
@@ -51,15 +51,6 @@ class Runs:
     sp_status: int
     audience_status: int
     token: str
-
-
-def _provisioned(sandbox: Sandbox, emails: set[str]) -> bool:
-    created = [
-        str(trace.data.get("request_body") or "")
-        for trace in sandbox.jumpcloud.recent_traces("scim")
-        if trace.data.get("method") == "POST" and trace.data.get("status") == 201
-    ]
-    return all(any(f'"{email}"' in body for body in created) for email in emails)
 
 
 @pytest.fixture(scope="module")
@@ -82,7 +73,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runs]:
         base_url, token = guide.enable_blogin_provisioning()
         guide.activate_identity_management(base_url, token)
         deadline = time.monotonic() + 30
-        while not _provisioned(sandbox, {GRACE.email, ALAN.email}):
+        while not provisioned(sandbox, {GRACE.email, ALAN.email}):
             summaries = [t.summary for t in sandbox.jumpcloud.recent_traces("scim")]
             assert time.monotonic() < deadline, f"JumpCloud provisioned nobody: {summaries}"
             time.sleep(0.1)

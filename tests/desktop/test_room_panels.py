@@ -36,6 +36,7 @@ from sandbox.desktop.window import MainWindow
 from sandbox.events import SandboxEvent
 from sandbox.scenarios.rehearsal import DirectoryUser, Rehearsal
 from tests.desktop.conftest import wait_for
+from tests.desktop.traffic_fixtures import provisioned
 
 pytestmark = pytest.mark.desktop
 
@@ -52,15 +53,6 @@ class Room:
     application_id: str
 
 
-def _provisioned(sandbox: Sandbox, emails: set[str]) -> bool:
-    created = [
-        str(trace.data.get("request_body") or "")
-        for trace in sandbox.jumpcloud.recent_traces("scim")
-        if trace.data.get("method") == "POST" and trace.data.get("status") == 201
-    ]
-    return all(any(f'"{email}"' in body for body in created) for email in emails)
-
-
 @pytest.fixture(scope="module")
 def room(window: MainWindow, module_sandbox: Sandbox) -> Iterator[Room]:
     """The rehearsal done, the window at 1280×720 with Large panel text."""
@@ -74,7 +66,7 @@ def room(window: MainWindow, module_sandbox: Sandbox) -> Iterator[Room]:
         base_url, token = rehearsal.enable_blogin_provisioning()
         rehearsal.activate_identity_management(base_url, token)
         deadline = time.monotonic() + 30
-        while not _provisioned(sandbox, {ADA.email, GRACE.email}):
+        while not provisioned(sandbox, {ADA.email, GRACE.email}):
             assert time.monotonic() < deadline, "JumpCloud provisioned nobody"
             time.sleep(0.1)
         rehearsal.idp_initiated_sign_in(ADA.username)

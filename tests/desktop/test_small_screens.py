@@ -3,12 +3,8 @@ readable height on a first launch and through View › Panel text size, the even
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from sandbox.app import Sandbox
@@ -16,18 +12,7 @@ from sandbox.desktop import first_layout
 from sandbox.desktop.first_layout import DEFAULT_SIZE, MIN_EVENT_LOG_ROWS, MIN_PERSONA_HEIGHT
 from sandbox.desktop.main import close_window
 from sandbox.desktop.panel_text import EXTRA_LARGE, LARGE, NORMAL
-from sandbox.desktop.theme import apply_theme
-from sandbox.desktop.window import LAYOUT_FILE, MainWindow
-
-
-@pytest.fixture
-def fresh(qapp: QApplication, module_sandbox: Sandbox) -> Iterator[Sandbox]:
-    """The module's sandbox with no layout remembered, as on a first launch."""
-    apply_theme(qapp)
-    layout_file: Path = module_sandbox.settings.data_dir / LAYOUT_FILE
-    layout_file.unlink(missing_ok=True)
-    yield module_sandbox
-    layout_file.unlink(missing_ok=True)
+from sandbox.desktop.window import MainWindow
 
 
 def first_launch(qtbot: QtBot, sandbox: Sandbox, size: tuple[int, int], *, docks_later: bool) -> MainWindow:

@@ -294,3 +294,13 @@ def events_of(sandbox: Sandbox) -> list[SandboxEvent]:
         *sandbox.blogin.recent_traces("scim"),
     ]
     return sorted(found, key=lambda event: event.timestamp)
+
+
+def provisioned(sandbox: Sandbox, emails: set[str]) -> bool:
+    """Whether JumpCloud has created a user with each of ``emails`` in BlogIn (a 201 to its SCIM POST)."""
+    created = [
+        str(trace.data.get("request_body") or "")
+        for trace in sandbox.jumpcloud.recent_traces("scim")
+        if trace.data.get("method") == "POST" and trace.data.get("status") == 201
+    ]
+    return all(any(f'"{email}"' in body for body in created) for email in emails)
