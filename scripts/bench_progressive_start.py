@@ -29,16 +29,13 @@ measures the start only.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-from launch_env import environment, python
+from launch_env import run_child
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -223,20 +220,7 @@ def render_login_page(data_dir: Path) -> bytes:
 def launch(login_page: Path, data_dir: Path, bytecode_cache: Path) -> tuple[float, float, float, float]:
     """One launch: (first page, its CPU, systems serving, their CPU), in seconds from the launch."""
     static = ROOT / "sandbox" / "jumpcloud" / "web" / "static"
-    started = time.monotonic()
-    done = subprocess.run(
-        [python(), "-c", _LAUNCH, str(login_page), str(data_dir), str(static)],
-        cwd=ROOT,
-        env=environment(bytecode_cache),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
-    if done.returncode != 0 or not lines:
-        raise SystemExit(f"the launch failed (exit {done.returncode}):\n{done.stderr[-3000:]}")
-    times = json.loads(lines[-1])
+    started, times = run_child(_LAUNCH, [str(login_page), str(data_dir), str(static)], bytecode_cache, timeout=120)
     if times.get("loaded", [None])[0] != ["end-user", True]:
         raise SystemExit(f"the End User's login page was not the first page, or did not load: {times}")
     (first, first_cpu), (serving, serving_cpu) = times["first_page"], times["serving"]

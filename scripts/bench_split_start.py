@@ -29,17 +29,12 @@ show, whatever the systems do.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
-import subprocess
 import tempfile
-import time
 from pathlib import Path
 
-from launch_env import environment, python
-
-ROOT = Path(__file__).resolve().parent.parent
+from launch_env import run_child
 
 # JumpCloud alone: bind and announce the port first, so the browser's request waits in the listen queue
 # while the app is built, then serve until stdin closes.
@@ -156,20 +151,7 @@ for view, page, profile in pages:
 
 def launch(database_url: str, bytecode_cache: Path, server: str = _JUMPCLOUD) -> float:
     """One launch: seconds from starting the window process to the User Console's loadFinished."""
-    started = time.monotonic()
-    done = subprocess.run(
-        [python(), "-c", _WINDOW, server, database_url],
-        cwd=ROOT,
-        env=environment(bytecode_cache),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
-    if done.returncode != 0 or not lines:
-        raise SystemExit(f"the launch failed (exit {done.returncode}):\n{done.stderr[-3000:]}")
-    result = json.loads(lines[-1])
+    started, result = run_child(_WINDOW, [server, database_url], bytecode_cache, timeout=60)
     if not result["ok"]:
         raise SystemExit("the User Console did not load")
     return float(result["first_page"]) - started

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import os
+import subprocess
 import sys
+import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -31,3 +35,25 @@ def environment(bytecode_cache: Path) -> dict[str, str]:
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         env.setdefault("QTWEBENGINE_DISABLE_SANDBOX", "1")
     return env
+
+
+def run_child(code: str, args: list[str], bytecode_cache: Path, timeout: float) -> tuple[float, dict[str, Any]]:
+    """Run ``code`` in a fresh Python with ``args``; its launch time and the last JSON object it printed.
+
+    Exits with the child's error output when it fails or prints no JSON line.
+    """
+    started = time.monotonic()
+    done = subprocess.run(
+        [python(), "-c", code, *args],
+        cwd=ROOT,
+        env=environment(bytecode_cache),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
+    if done.returncode != 0 or not lines:
+        raise SystemExit(f"the launch failed (exit {done.returncode}):\n{done.stderr[-3000:]}")
+    result: dict[str, Any] = json.loads(lines[-1])
+    return started, result
