@@ -11,6 +11,9 @@ JUMPCLOUD_HOST = "console.jumpcloud.localhost"
 BLOGIN_HOST = "acme.blogin.localhost"
 DEFAULT_JUMPCLOUD_PORT = 47801
 DEFAULT_BLOGIN_PORT = 47802
+#: the sandbox administrator of each system, whom the desktop's sign-in links open its portal as
+JUMPCLOUD_ADMIN_EMAIL = "admin@example.com"
+BLOGIN_ADMIN_EMAIL = "admin@acme.example"
 
 
 def default_data_dir() -> Path:

@@ -1,4 +1,4 @@
-"""``run_desktop``: start both systems, then the window; stop everything when it closes."""
+"""``run_desktop``: bind both ports, open the window, then load the systems; stop everything when it closes."""
 
 from __future__ import annotations
 
@@ -19,6 +19,8 @@ from sandbox.errors import SandboxStartupError
 from sandbox.settings import Settings
 
 if TYPE_CHECKING:
+    from PySide6.QtWidgets import QWidget
+
     from sandbox.desktop.window import MainWindow
 
 log = logging.getLogger("sandbox.desktop")
@@ -42,7 +44,7 @@ def _run_desktop(settings: Settings) -> int:
     configure_chromium()
     # QtWebEngine must be imported before the QApplication exists.
     from PySide6 import QtWebEngineWidgets  # noqa: F401
-    from PySide6.QtWidgets import QApplication, QMessageBox
+    from PySide6.QtWidgets import QApplication
 
     from sandbox.desktop.theme import apply_theme
 
@@ -54,55 +56,56 @@ def _run_desktop(settings: Settings) -> int:
     apply_theme(app)
 
     load_before_chromium()
+    from sandbox.desktop.personas import END_USER
     from sandbox.desktop.splash import StartupSplash
 
     # Painted by the event loop the start below runs while it waits for JumpCloud.
     splash = StartupSplash()
     splash.show()
     warm_up = WebEngineWarmUp()
-    # JumpCloud serves first (the personas first on screen start there); BlogIn follows once the
-    # first page is up. The window's modules load in the worker too, while Chromium starts.
+    # Both ports are bound first (a busy port is reported before the window opens); the systems load
+    # once the first persona page is up (see startup.py). The window's modules load in the worker
+    # meanwhile, while Chromium starts.
     starter = SandboxStarter(settings, first="jumpcloud", preload=("sandbox.desktop.window",))
     try:
         sandbox = starter.run()
     except SandboxStartupError as error:
         splash.close()
         warm_up.dispose()
-        log.error("%s", error)
-        print(f"sso-sandbox: {error}", file=sys.stderr)
-        from sandbox.desktop.dialogs import answered, message_box
-        from sandbox.desktop.panel_text import stored_text_size
-        from sandbox.desktop.window import LAYOUT_FILE
-
-        # No window yet: the text size the reader chose in it last time, from its layout file.
-        scale = stored_text_size(settings.data_dir / LAYOUT_FILE).scale
-        box = message_box(
-            None, "startupError", "SSO Sandbox cannot start", str(error), icon=QMessageBox.Icon.Critical, scale=scale
-        )
-        box.addButton(QMessageBox.StandardButton.Ok)
-        answered(box)
+        _cannot_start(None, settings, str(error))
         return 2
 
     from sandbox.desktop.heap_trim import HeapTrim
     from sandbox.desktop.window import MainWindow
 
-    # The docks below the personas are built once the first persona page is up: that page comes first.
+    # The docks below the personas are built once the first persona page is up and the systems are open.
     window = MainWindow(sandbox, docks_after_first_page=True)
     window.first_page_loaded.connect(warm_up.dispose)
     window.first_page_loaded.connect(settle_after_start_up)
     window.first_page_loaded.connect(starter.continue_start)
+    starter.opened.connect(window.systems_opened)
     starter.served.connect(window.system_served)
     # Start-up frees much of what it built (glibc keeps it): given back once every page and system is up.
     heap_trim = HeapTrim(window, sandbox)
     starter.served.connect(heap_trim.system_served)
     starter.failed.connect(window.system_failed)
+
+    def cannot_start(message: str) -> None:
+        _cannot_start(window, settings, message)
+        app.exit(2)
+
+    starter.cannot_start.connect(cannot_start)
     stop_on_signal = _QuitOnSignal(window.close)
     try:
         window.show()
         splash.hand_over_to(window)
         window.start()
-        if any(not sandbox.serving(browser.persona.system) for browser in window.area.visible_browsers()):
-            starter.continue_start()  # a persona on screen waits for the system still starting
+        visible = window.area.visible_browsers()
+        if not (sandbox.answers_first_page and any(b.persona.key == END_USER.key for b in visible)):
+            # No page on screen can be answered before the systems load: they load now.
+            starter.open_now()
+            if any(browser.persona.system != starter.first for browser in visible):
+                starter.continue_start()  # a persona on screen waits for the system served second
         code = app.exec()
     finally:
         stop_on_signal.restore()
@@ -112,6 +115,25 @@ def _run_desktop(settings: Settings) -> int:
         sandbox.stop()
     log.info("desktop closed")
     return int(code)
+
+
+def _cannot_start(window: QWidget | None, settings: Settings, message: str) -> None:
+    """The "SSO Sandbox cannot start" message, logged, on standard error and in a dialog; answered OK."""
+    from PySide6.QtWidgets import QMessageBox
+
+    from sandbox.desktop.dialogs import answered, message_box
+    from sandbox.desktop.panel_text import stored_text_size
+    from sandbox.desktop.window import LAYOUT_FILE
+
+    log.error("%s", message)
+    print(f"sso-sandbox: {message}", file=sys.stderr)
+    # The text size the reader chose in the window last time, from its layout file.
+    scale = stored_text_size(settings.data_dir / LAYOUT_FILE).scale
+    box = message_box(
+        window, "startupError", "SSO Sandbox cannot start", message, icon=QMessageBox.Icon.Critical, scale=scale
+    )
+    box.addButton(QMessageBox.StandardButton.Ok)
+    answered(box)
 
 
 def close_window(window: MainWindow) -> None:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    # Only a type here: the window's modules load before the systems' (see scripts/bench_progressive_start.py).
+    # Only a type here: the window is built before the systems load (see sandbox/desktop/startup.py).
     from sandbox.app import Sandbox
 
 JUMPCLOUD_TEAL = "#1a9d9b"
@@ -31,15 +31,15 @@ class Persona:
 
 
 def _jumpcloud_admin_start(sandbox: Sandbox) -> str:
-    return sandbox.jumpcloud.admin_login_link()
+    return sandbox.addresses["jumpcloud"].admin_login_link()
 
 
 def _end_user_start(sandbox: Sandbox) -> str:
-    return f"{sandbox.jumpcloud.base_url}/userconsole"
+    return f"{sandbox.addresses['jumpcloud'].base_url}/userconsole"
 
 
 def _blogin_admin_start(sandbox: Sandbox) -> str:
-    return sandbox.blogin.admin_login_link()
+    return sandbox.addresses["blogin"].admin_login_link()
 
 
 JUMPCLOUD_ADMIN = Persona(

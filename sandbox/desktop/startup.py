@@ -1,16 +1,26 @@
-"""A faster start: QtWebEngine warms up while both systems start in a worker thread.
+"""A faster start: the first persona page comes first, the systems load after it.
 
-Chromium's helper processes (zygote, GPU, a first renderer) take a good part of a second to come
-up, and so does starting both systems (databases, seeding, servers). Neither needs the other, so
-they overlap: the GUI thread runs an event loop (releasing the GIL) while a throw-away page makes
-QtWebEngine start its processes, and a worker thread starts the systems. The first persona pages
-are JumpCloud's, so JumpCloud is served first and BlogIn's web layer is built once the first page
-has loaded (both ports are bound and both databases open before the window appears).
+Chromium's helper processes (zygote, GPU, a first renderer) take a good part of a second to come up,
+and loading both systems (SQLAlchemy, their models, databases, Flask apps) takes about as long in the
+window's own process, whose interpreter lock the window's start shares. So the start goes in steps:
 
-The worker thread also imports the window's modules (a few seconds of CPU on a slow machine), so
-that work overlaps Chromium's start too. Only ``xmlsec`` is imported first, on the GUI thread: it
-refuses to load ("lxml & xmlsec libxml2 library version mismatch") once Chromium has initialised,
-and everything that signs or verifies SAML messages needs it.
+1. a worker thread binds both ports (a busy port is reported before the window opens) and imports the
+   window's modules, while the GUI thread runs an event loop and a throw-away page makes QtWebEngine
+   start its processes;
+2. the window opens; the End User's first page (the User Console's login) is answered on JumpCloud's
+   port from what JumpCloud answered in an earlier run (``sandbox.first_page``); the other personas'
+   pages wait on their ports;
+3. once that page has loaded (:meth:`SandboxStarter.continue_start`), the worker loads both systems,
+   opens their databases (an unreadable one is reported then, :attr:`SandboxStarter.cannot_start`)
+   and serves JumpCloud, then BlogIn.
+
+When nothing on screen can be answered before the systems load (a first run, or only an admin persona
+on screen), the desktop lets the worker go on at once (:meth:`SandboxStarter.open_now`): JumpCloud is
+served first and BlogIn once the first page is up, unless a BlogIn persona is on screen.
+
+Only ``xmlsec`` is imported first, on the GUI thread: it refuses to load ("lxml & xmlsec libxml2
+library version mismatch") once Chromium has initialised, and everything that signs or verifies SAML
+messages needs it.
 """
 
 from __future__ import annotations
@@ -78,20 +88,24 @@ class WebEngineWarmUp:
 
 
 class _Progress(QObject):
-    first_served = Signal()
+    bound = Signal()
+    opened = Signal()
     served = Signal(str)  # system key
     failed = Signal(str)  # message
+    cannot_start = Signal(str)  # message
 
 
 class SandboxStarter:
-    """Imports the app and starts the sandbox in a worker thread; the GUI thread keeps turning.
+    """Binds the ports and starts the sandbox in a worker thread; the GUI thread keeps turning.
 
-    The worker binds both systems' ports and opens both databases (so every start-up error is
-    reported before the window opens), serves ``first`` and imports ``preload`` (the window's
-    modules); :meth:`run` returns then. The other system is served once :meth:`continue_start`
-    is called (the desktop calls it when its first page has loaded, or at once when a persona
-    on screen needs that system), so building it does not compete with the first page for the
-    interpreter. :attr:`served` tells when it serves; :meth:`finish` waits for the worker.
+    :meth:`run` returns the :class:`Sandbox` once both ports are bound and ``preload`` (the window's
+    modules) is imported; it raises the start-up error (a port in use) if binding failed. The worker
+    then waits: :meth:`open_now` lets it load both systems and serve ``first``, :meth:`continue_start`
+    lets it go on to the end (the desktop calls it once the first page has loaded). :attr:`opened`
+    tells when both databases are open, :attr:`served` when a system serves, :attr:`failed` when one
+    could not be served and :attr:`cannot_start` when the systems could not be opened (an unreadable
+    database, a scenario that cannot be loaded): nothing is left running then.
+    :meth:`finish` waits for the worker.
     """
 
     def __init__(self, settings: Settings, first: str = "jumpcloud", preload: tuple[str, ...] = ()) -> None:
@@ -101,9 +115,12 @@ class SandboxStarter:
         self.sandbox: Sandbox | None = None
         self.error: BaseException | None = None
         self._progress = _Progress()
+        self.opened = self._progress.opened
         self.served = self._progress.served
         self.failed = self._progress.failed
-        self._first_done = threading.Event()
+        self.cannot_start = self._progress.cannot_start
+        self._bound = threading.Event()
+        self._open = threading.Event()
         self._go_on = threading.Event()
         self._cancelled = False
         self._thread = threading.Thread(target=self._run, name="sandbox-start", daemon=True)
@@ -112,9 +129,8 @@ class SandboxStarter:
         try:
             from sandbox.app import Sandbox
 
-            running = Sandbox(self.settings)
-            running.bind()
-            running.serve(self.first)
+            running = Sandbox(self.settings, first_page=True)
+            running.bind_ports()
             self.sandbox = running
             for module in self.preload:
                 importlib.import_module(module)
@@ -122,21 +138,26 @@ class SandboxStarter:
             self.error = error
             return
         finally:
-            self._first_done.set()
-            self._progress.first_served.emit()
-        self._serve_the_rest(running)
+            self._bound.set()
+            self._progress.bound.emit()
+        self._open.wait()
+        if self._cancelled:
+            return
+        try:
+            running.open_systems()
+        except Exception as error:
+            log.exception("the sandbox could not open its systems")
+            self.cannot_start.emit(str(error))
+            return
+        self.opened.emit()
+        self._serve(running)
 
-    def _serve_the_rest(self, running: Sandbox) -> None:
+    def _serve(self, running: Sandbox) -> None:
         from sandbox.app import SYSTEMS
 
-        try:
-            running.prepare(self.first)
-        except Exception:  # the first request would meet the same error, and report it
-            log.exception("could not set up %s's mappers ahead of its first request", self.first)
-        self._go_on.wait()
-        for key in SYSTEMS:
-            if running.serving(key):
-                continue
+        for key in (self.first, *(key for key in SYSTEMS if key != self.first)):
+            if key != self.first:
+                self._go_on.wait()
             if self._cancelled:
                 return
             try:
@@ -148,27 +169,33 @@ class SandboxStarter:
                 return
             self.served.emit(key)
 
+    def open_now(self) -> None:
+        """Load the systems and serve the first now, without waiting for a first page (once)."""
+        self._open.set()
+
     def continue_start(self) -> None:
-        """Serve the other system now (once; later calls do nothing)."""
+        """Load the systems, if not yet, and serve both (once; later calls do nothing)."""
+        self._open.set()
         self._go_on.set()
 
     def finish(self) -> None:
-        """Before stopping the sandbox: let the worker end (a system being served finishes first)."""
+        """Before stopping the sandbox: let the worker end (a system being opened or served finishes first)."""
         self._cancelled = True
+        self._open.set()
         self._go_on.set()
         if self._thread.is_alive():
             self._thread.join()
 
     def run(self) -> Sandbox:
-        """Start and wait until the first system serves, processing GUI events meanwhile.
+        """Bind the ports and wait until they are, processing GUI events meanwhile.
 
-        Re-raises what the start raised (nothing is left running then).
+        Re-raises what binding raised (nothing is left bound then).
         """
         loop = QEventLoop()
-        self._progress.first_served.connect(loop.quit)
+        self._progress.bound.connect(loop.quit)
         self._thread.start()
         # The signal may have fired before the loop runs; the worker's state decides.
-        if not self._first_done.is_set():
+        if not self._bound.is_set():
             loop.exec()
         if self.error is not None:
             self._thread.join()

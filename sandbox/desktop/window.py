@@ -24,7 +24,7 @@ from sandbox.desktop.status_line import StatusLine
 from sandbox.desktop.view_controls import ViewControls
 
 if TYPE_CHECKING:
-    # Only a type here: the window's modules load before the systems' (see scripts/bench_progressive_start.py).
+    # Only a type here: the window is built before the systems load (see sandbox/desktop/startup.py).
     from sandbox.app import Sandbox
 
     # The docks' and dialogs' modules load when they are first built (see install_docks).
@@ -83,9 +83,11 @@ class MainWindow(QMainWindow):
         if not docks_after_first_page:
             self.load_event_history()
 
+        # Where the systems serve is known before they load (the ports are bound first).
+        jumpcloud, blogin = sandbox.addresses["jumpcloud"], sandbox.addresses["blogin"]
         self.health = {
-            "jumpcloud": SystemHealth("JumpCloud", sandbox.jumpcloud.base_url),
-            "blogin": SystemHealth("BlogIn", sandbox.blogin.base_url),
+            "jumpcloud": SystemHealth("JumpCloud", jumpcloud.base_url),
+            "blogin": SystemHealth("BlogIn", blogin.base_url),
         }
         for indicator in self.health.values():
             self.statusBar().addPermanentWidget(indicator)
@@ -93,8 +95,8 @@ class MainWindow(QMainWindow):
         self.status_line = StatusLine(self.statusBar(), [self.health["blogin"], self.health["jumpcloud"]])
         self.health_monitor = HealthMonitor(
             {
-                "jumpcloud": (self.health["jumpcloud"], sandbox.jumpcloud.host, sandbox.jumpcloud.port),
-                "blogin": (self.health["blogin"], sandbox.blogin.host, sandbox.blogin.port),
+                "jumpcloud": (self.health["jumpcloud"], jumpcloud.host, jumpcloud.port),
+                "blogin": (self.health["blogin"], blogin.host, blogin.port),
             },
             serving=sandbox.serving,
         )
@@ -134,8 +136,8 @@ class MainWindow(QMainWindow):
             self.restoreState(state)
 
     def _local_ports(self) -> dict[str, int]:
-        systems = (self.sandbox.jumpcloud, self.sandbox.blogin)
-        return {system.host: system.port for system in systems if system.port}
+        addresses = self.sandbox.addresses.values()
+        return {address.host: address.port for address in addresses if address.port}
 
     def _start_url_of(self, persona: Persona) -> Callable[[], str]:
         return lambda: persona.start_url(self.sandbox)
@@ -173,6 +175,20 @@ class MainWindow(QMainWindow):
         for browser in self.area.visible_browsers():
             browser.start()
 
+    @Slot()
+    def systems_opened(self) -> None:
+        """Both systems' databases are open (they load after the first page): the stored events are
+        read and the docks built, once the first page is up."""
+        self.reset_action.setEnabled(True)
+        if self._loaded:
+            self._systems_ready()
+
+    def _systems_ready(self) -> None:
+        if self._history_after_first_page:
+            self._history_after_first_page = False
+            self.reload_event_history()
+        self.install_docks()
+
     @Slot(str)
     def system_served(self, _key: str) -> None:
         """A system that was still starting when the window opened now serves: its light is checked now."""
@@ -200,10 +216,8 @@ class MainWindow(QMainWindow):
             self.first_page_loaded.emit()
             for browser in self.browsers.values():
                 browser.start()
-            if self._history_after_first_page:
-                self._history_after_first_page = False
-                self.reload_event_history()
-            self.install_docks()
+            if self.sandbox.opened:
+                self._systems_ready()
         if self.all_personas_loaded:
             log.info("all personas loaded")
 
@@ -213,6 +227,7 @@ class MainWindow(QMainWindow):
         file_menu = self.menuBar().addMenu("&File")
         self.reset_action = QAction("&Reset sandbox…", self)
         self.reset_action.triggered.connect(self.reset_sandbox)
+        self.reset_action.setEnabled(self.sandbox.opened)  # until the systems have loaded
         file_menu.addAction(self.reset_action)
         file_menu.addSeparator()
         quit_action = QAction("&Quit", self)
@@ -264,8 +279,9 @@ class MainWindow(QMainWindow):
         """Help › About: the version, both systems' addresses and the data folder."""
         from sandbox.desktop.dialogs import show_about
 
+        addresses = self.sandbox.addresses
         show_about(
-            self, self.sandbox.jumpcloud.base_url, self.sandbox.blogin.base_url, str(self.sandbox.settings.data_dir)
+            self, addresses["jumpcloud"].base_url, addresses["blogin"].base_url, str(self.sandbox.settings.data_dir)
         )
 
     def show_guide(self) -> GuideDialog:

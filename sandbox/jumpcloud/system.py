@@ -23,13 +23,13 @@ from sandbox.jumpcloud.services.integration_state import (
 )
 from sandbox.jumpcloud.services.provisioning import Provisioning
 from sandbox.passwords import hash_password
-from sandbox.settings import JUMPCLOUD_HOST
+from sandbox.settings import JUMPCLOUD_ADMIN_EMAIL, JUMPCLOUD_HOST
 from sandbox.snapshot import StringRewrite
 from sandbox.system import MockSystem
 
 log = logging.getLogger("sandbox.jumpcloud")
 
-SANDBOX_ADMIN_EMAIL = "admin@example.com"
+SANDBOX_ADMIN_EMAIL = JUMPCLOUD_ADMIN_EMAIL
 SANDBOX_ADMIN_PASSWORD = "sandbox"
 
 

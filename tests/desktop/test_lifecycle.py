@@ -188,38 +188,47 @@ def _descendants(pid: int) -> set[int]:
     return found
 
 
-def test_quitting_leaves_no_process_or_port_behind(tmp_path: Path) -> None:
+def _launch(data_dir: Path) -> subprocess.Popen[str]:
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "sandbox", "--data-dir", str(tmp_path), "--jumpcloud-port", "0", "--blogin-port", "0"],
+    return subprocess.Popen(
+        [sys.executable, "-m", "sandbox", "--data-dir", str(data_dir), "--jumpcloud-port", "0", "--blogin-port", "0"],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
     )
+
+
+def _log_until_all_personas_loaded(process: subprocess.Popen[str]) -> list[str]:
+    assert process.stderr is not None
+    lines: list[str] = []
+    deadline = time.monotonic() + 60
+    for line in process.stderr:
+        lines.append(line)
+        if "all personas loaded" in line or time.monotonic() > deadline:
+            break
+    return lines
+
+
+def _quit(process: subprocess.Popen[str]) -> None:
     try:
-        ports: list[int] = []
-        assert process.stderr is not None
-        deadline = time.monotonic() + 60
-        first_page_before_blogin = None
-        for line in process.stderr:
-            if "listening on 127.0.0.1:" in line:
-                ports.append(int(line.rsplit(":", 1)[1]))
-                if "BlogIn" in line:
-                    first_page_before_blogin = first_page_before_blogin or False
-            if "loaded its first page" in line and first_page_before_blogin is None:
-                first_page_before_blogin = True
-            if "all personas loaded" in line or time.monotonic() > deadline:
-                break
-        # The personas first on screen are JumpCloud's: BlogIn's web layer is built after that page.
-        assert first_page_before_blogin
-        engine_processes = _descendants(process.pid)
-        assert engine_processes, "QtWebEngine runs in child processes"
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=20) == 0
     finally:
         if process.poll() is None:
             process.kill()
+
+
+def test_quitting_leaves_no_process_or_port_behind(tmp_path: Path) -> None:
+    process = _launch(tmp_path)
+    try:
+        lines = _log_until_all_personas_loaded(process)
+        ports = [int(line.rsplit(":", 1)[1]) for line in lines if "listening on 127.0.0.1:" in line]
+        assert any("all personas loaded" in line for line in lines), lines[-20:]
+        engine_processes = _descendants(process.pid)
+        assert engine_processes, "QtWebEngine runs in child processes"
+    finally:
+        _quit(process)
     deadline = time.monotonic() + 5
     while any(Path(f"/proc/{pid}").exists() for pid in engine_processes) and time.monotonic() < deadline:
         time.sleep(0.1)
@@ -229,15 +238,45 @@ def test_quitting_leaves_no_process_or_port_behind(tmp_path: Path) -> None:
         _assert_unbound(port)
 
 
-def test_jumpcloud_serves_first_and_blogin_once_asked(qtbot: QtBot, tmp_path: Path) -> None:
+def test_from_the_second_start_the_end_users_page_shows_before_the_systems_load(tmp_path: Path) -> None:
+    first = _launch(tmp_path)
+    try:
+        _log_until_all_personas_loaded(first)
+    finally:
+        _quit(first)
+    second = _launch(tmp_path)
+    try:
+        lines = _log_until_all_personas_loaded(second)
+    finally:
+        _quit(second)
+
+    def at(text: str) -> int:
+        return next(number for number, line in enumerate(lines) if text in line)
+
+    # The login page the first start's JumpCloud answered, before SQLAlchemy, a database or Flask loaded.
+    shown = at("persona end-user loaded its first page")
+    assert shown < at("JumpCloud database ready") < at("JumpCloud serving at") < at("BlogIn serving at")
+    assert shown < at("BlogIn database ready")
+    assert "all personas loaded" in lines[-1]
+
+
+def test_the_ports_are_bound_first_and_the_systems_load_once_asked(qtbot: QtBot, tmp_path: Path) -> None:
     starter = SandboxStarter(Settings(data_dir=tmp_path / "data", jumpcloud_port=0, blogin_port=0))
     sandbox = starter.run()
     try:
-        assert sandbox.serving("jumpcloud") and not sandbox.serving("blogin")
+        assert not sandbox.opened and not sandbox.serving("jumpcloud") and not sandbox.serving("blogin")
+        # Both ports are bound already, so a page asked for now waits for its system instead of failing.
+        _assert_bound(sandbox.addresses["jumpcloud"].port)
+        _assert_bound(sandbox.addresses["blogin"].port)
+        opened: list[bool] = []
+        starter.opened.connect(lambda: opened.append(not sandbox.serving("jumpcloud")))
+        with qtbot.waitSignal(starter.served, timeout=30_000) as served:
+            starter.open_now()
+        assert opened == [True], "the databases open before JumpCloud serves"
+        assert served.args == ["jumpcloud"]
+        assert sandbox.opened and sandbox.serving("jumpcloud") and not sandbox.serving("blogin")
         with http_client() as client:
             assert client.get(f"{sandbox.jumpcloud.base_url}/health").status_code == 200
-            # BlogIn's port is bound already, so a page asked for now waits for it instead of failing.
-            _assert_bound(sandbox.blogin.port)
             with qtbot.waitSignal(starter.served, timeout=30_000) as served:
                 starter.continue_start()
             assert served.args == ["blogin"]
@@ -246,16 +285,17 @@ def test_jumpcloud_serves_first_and_blogin_once_asked(qtbot: QtBot, tmp_path: Pa
     finally:
         starter.finish()
         sandbox.stop()
-    _assert_unbound(sandbox.blogin.port)
+    _assert_unbound(sandbox.addresses["blogin"].port)
 
 
-def test_quitting_before_blogin_serves_leaves_nothing_behind(qtbot: QtBot, tmp_path: Path) -> None:
+def test_quitting_before_the_systems_load_leaves_nothing_behind(qtbot: QtBot, tmp_path: Path) -> None:
     starter = SandboxStarter(Settings(data_dir=tmp_path / "data", jumpcloud_port=0, blogin_port=0))
     sandbox = starter.run()
-    ports = (sandbox.jumpcloud.port, sandbox.blogin.port)
+    ports = [address.port for address in sandbox.addresses.values()]
     starter.finish()
     sandbox.stop()
-    assert not sandbox.serving("blogin")
+    assert not sandbox.opened and not sandbox.serving("jumpcloud")
+    assert not (tmp_path / "data" / "jumpcloud.sqlite").exists()
     for port in ports:
         _assert_unbound(port)
 
@@ -271,28 +311,12 @@ def test_a_blogin_persona_on_screen_at_launch_loads_first(tmp_path: Path) -> Non
     layout.setValue("personas/mode", TABS)
     layout.setValue("personas/tab", 2)
     layout.sync()
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "sandbox", "--data-dir", str(tmp_path), "--jumpcloud-port", "0", "--blogin-port", "0"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    loaded: list[str] = []
+    process = _launch(tmp_path)
     try:
-        assert process.stderr is not None
-        deadline = time.monotonic() + 60
-        for line in process.stderr:
-            if "loaded its first page" in line:
-                loaded.append(line.split("persona ", 1)[1].split()[0])
-            if "all personas loaded" in line or time.monotonic() > deadline:
-                break
-        process.send_signal(signal.SIGTERM)
-        assert process.wait(timeout=20) == 0
+        lines = _log_until_all_personas_loaded(process)
     finally:
-        if process.poll() is None:
-            process.kill()
+        _quit(process)
+    loaded = [line.split("persona ", 1)[1].split()[0] for line in lines if "loaded its first page" in line]
     assert loaded[0] == "blogin-admin"
     assert sorted(loaded) == ["blogin-admin", "end-user", "jumpcloud-admin"]
 

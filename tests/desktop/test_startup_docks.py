@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QDockWidget
 from pytestqt.qtbot import QtBot
@@ -10,7 +12,9 @@ from sandbox.app import Sandbox
 from sandbox.desktop.main import close_window
 from sandbox.desktop.theme import apply_theme
 from sandbox.desktop.window import HISTORY_LIMIT, MainWindow
-from tests.desktop.conftest import LOAD_TIMEOUT_MS
+from sandbox.http import http_client
+from sandbox.settings import Settings
+from tests.desktop.conftest import LOAD_TIMEOUT_MS, page_text
 
 TRACER = "samlTracerDock"
 
@@ -95,3 +99,42 @@ def test_stored_events_fill_the_log_right_after_the_first_page_without_repeats(
         assert [event.timestamp for event in shown] == sorted(event.timestamp for event in shown)
     finally:
         close_window(window)
+
+
+def test_the_window_shows_the_login_page_before_the_systems_load_and_builds_its_docks_once_they_have(
+    qtbot: QtBot, qapp: QApplication, tmp_path: Path
+) -> None:
+    apply_theme(qapp)
+    settings = Settings(data_dir=tmp_path / "data", jumpcloud_port=0, blogin_port=0)
+    with Sandbox(settings, first_page=True) as earlier, http_client() as client:
+        # An earlier run, which kept the End User's first page; its administrator signed in.
+        signed_in = client.post(
+            f"{earlier.jumpcloud.base_url}/login", data={"email": "admin@example.com", "password": "sandbox"}
+        )
+        assert signed_in.status_code == 302
+    sandbox = Sandbox(settings, first_page=True)
+    sandbox.bind_ports()
+    window = MainWindow(sandbox, docks_after_first_page=True)
+    try:
+        assert not window.reset_action.isEnabled(), "nothing to reset before the systems load"
+        window.show()
+        with qtbot.waitSignal(window.first_page_loaded, timeout=LOAD_TIMEOUT_MS):
+            window.start()
+        end_user = window.browsers["end-user"]
+        assert end_user.view.url().path() == "/userconsole/login"
+        assert "User Console" in page_text(qtbot, end_user)
+        assert not sandbox.opened and not window.docks_installed and window.event_model.total_count() == 0
+        assert not window.all_personas_loaded  # the admins' sign-in links wait for their systems
+
+        sandbox.open_systems()
+        window.systems_opened()
+        assert window.docks_installed and window.reset_action.isEnabled()
+        assert window.event_model.total_count() > 0  # the earlier run's sign-in
+        sandbox.serve("jumpcloud")
+        sandbox.serve("blogin")
+        qtbot.waitUntil(lambda: window.all_personas_loaded, timeout=LOAD_TIMEOUT_MS)
+        admin = window.browsers["jumpcloud-admin"]
+        assert "Directory Insights" in page_text(qtbot, admin)  # signed in by the link issued before JumpCloud loaded
+    finally:
+        close_window(window)
+        sandbox.stop()

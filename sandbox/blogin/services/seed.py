@@ -10,8 +10,9 @@ from sqlalchemy.orm import Session
 from sandbox.blogin.models import Post, User
 from sandbox.events import utc_now
 from sandbox.passwords import hash_password
+from sandbox.settings import BLOGIN_ADMIN_EMAIL
 
-SANDBOX_ADMIN_EMAIL = "admin@acme.example"
+SANDBOX_ADMIN_EMAIL = BLOGIN_ADMIN_EMAIL
 SANDBOX_ADMIN_PASSWORD = "sandbox"
 
 _POSTS = (
