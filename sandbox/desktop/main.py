@@ -90,9 +90,16 @@ def _run_desktop(settings: Settings) -> int:
     starter.served.connect(heap_trim.system_served)
     starter.failed.connect(window.system_failed)
 
+    # The window's own loop rather than app.exec(): leaving it (the window closed, or the systems could not
+    # be opened) ends the run without QCoreApplication.exit(), whose aboutToQuit QtWebEngine answers by
+    # tearing itself down for good: nothing in the process could use it afterwards (the tests run the
+    # desktop many times in one process).
+    running = QEventLoop()
+    window.closed.connect(lambda: running.exit(0))
+
     def cannot_start(message: str) -> None:
         _cannot_start(window, settings, message)
-        app.exit(2)
+        running.exit(2)
 
     starter.cannot_start.connect(cannot_start)
     stop_on_signal = _QuitOnSignal(window.close)
@@ -106,7 +113,7 @@ def _run_desktop(settings: Settings) -> int:
             starter.open_now()
             if any(browser.persona.system != starter.first for browser in visible):
                 starter.continue_start()  # a persona on screen waits for the system served second
-        code = app.exec()
+        code = running.exec()
     finally:
         stop_on_signal.restore()
         warm_up.dispose()

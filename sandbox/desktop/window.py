@@ -42,6 +42,8 @@ class MainWindow(QMainWindow):
     """SSO Sandbox's window over a running :class:`Sandbox`."""
 
     first_page_loaded = Signal()
+    #: the window was closed (File › Quit, the close button, a signal): the app ends
+    closed = Signal()
     #: both systems' state was replaced (File › Reset sandbox…, a scenario opened): panels start again
     sandbox_replaced = Signal()
 
@@ -389,6 +391,7 @@ class MainWindow(QMainWindow):
                 dialog.reject()
         self.save_layout()
         super().closeEvent(event)
+        self.closed.emit()
 
     def shutdown(self) -> None:
         """Stop listening and free every browser: pages are deleted before their profiles."""

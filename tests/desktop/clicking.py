@@ -26,6 +26,8 @@ STEP_TIMEOUT_MS = 60_000
 #: every :data:`RESEND_MS` in case the page it went to was replaced
 READ_TIMEOUT_MS = 10_000
 RESEND_MS = 2_000
+#: a click meant to open another page is given this long to start loading it before it is made again
+CLICK_AGAIN_MS = 10_000
 
 
 class PageNotReady(AssertionError):
@@ -174,6 +176,34 @@ def click(browser: PersonaBrowser, selector: str, text: str | None = None, *, co
     spin(30)
     QTest.mouseClick(widget, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, point)
     spin(30)
+
+
+def follow(browser: PersonaBrowser, selector: str, text: str | None = None, *, contains: bool = False) -> None:
+    """Click a link (or a form's button) that opens another page; return once that page has begun to load.
+
+    A click can land before the page is ready for it (its first frame not on screen yet, a late style
+    sheet moving the element) and then nothing happens; a person clicks again, and so does this, but
+    only while no page has begun to load, so it never starts a second navigation.
+    """
+    started: list[bool] = []
+
+    def began() -> None:
+        started.append(True)
+
+    browser.view.loadStarted.connect(began)
+    try:
+        deadline = QDeadlineTimer(STEP_TIMEOUT_MS)
+        while True:
+            click(browser, selector, text, contains=contains)
+            again = QDeadlineTimer(CLICK_AGAIN_MS)
+            while not started and not again.hasExpired():
+                spin(20)
+            if started:
+                return
+            if deadline.hasExpired():
+                raise PageNotReady(f"clicking {Target(selector, text, contains)} opened nothing")
+    finally:
+        browser.view.loadStarted.disconnect(began)
 
 
 def type_into(browser: PersonaBrowser, selector: str, text: str) -> None:

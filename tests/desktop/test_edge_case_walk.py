@@ -27,7 +27,7 @@ from sandbox.desktop.window import MainWindow
 from sandbox.events import SandboxEvent
 from sandbox.events.traces import SAML
 from sandbox.scenarios.rehearsal import USER_PASSWORD, DirectoryUser, Rehearsal
-from tests.desktop.clicking import click, go_to, type_into, wait_for_page
+from tests.desktop.clicking import click, follow, go_to, type_into, wait_for_page
 from tests.desktop.conftest import wait_for
 from tests.integration.jumpcloud_idp.html_forms import form_with
 
@@ -290,14 +290,14 @@ def test_each_assertion_toggle_fails_both_sign_ins_and_every_panel_says_why(walk
         # IdP-initiated: the User Console tile; BlogIn refuses and says which check failed.
         known = received_ids(walk)
         go_to(end_user, f"{sandbox.jumpcloud.base_url}/userconsole")
-        click(end_user, "a.tile", "BlogIn", contains=True)
+        follow(end_user, "a.tile", "BlogIn", contains=True)
         page = wait_for_page(end_user, "Single sign-on failed", f"Failed check: {toggle.check}", host=blogin)
         check_the_panels(walk, toggle, page, known)
 
         # SP-initiated: BlogIn's login page › Log in with SSO › JumpCloud (already signed in) › refused again.
         known = received_ids(walk)
         go_to(end_user, f"{sandbox.blogin.base_url}/login")
-        click(end_user, "a", "Log in with SSO")
+        follow(end_user, "a", "Log in with SSO")
         page = wait_for_page(end_user, "Single sign-on failed", f"Failed check: {toggle.check}", host=blogin)
         checks = newest_response_at_blogin(walk, known).data.get("checks") or []
         assert any(check.get("name") == toggle.check and not check.get("ok") for check in checks)
@@ -310,7 +310,7 @@ def test_each_assertion_toggle_fails_both_sign_ins_and_every_panel_says_why(walk
         known = received_ids(walk)
         go_to(end_user, f"{sandbox.jumpcloud.base_url}/userconsole")
         wait_for_page(end_user, "Applications", host=jumpcloud, path="/userconsole")
-        click(end_user, "a.tile", "BlogIn", contains=True)
+        follow(end_user, "a.tile", "BlogIn", contains=True)
         wait_for_page(end_user, "Latest posts", "Signed in as", "Jane Doe", host=blogin, path="/")
         assert newest_response_at_blogin(walk, known).data.get("verdict") == "accepted"
         click(end_user, "button.link", "Log out")
@@ -343,7 +343,7 @@ def test_a_dropped_email_attribute_still_signs_in_as_the_panel_says(walk: Walk) 
 
         known = received_ids(walk)
         go_to(end_user, f"{sandbox.jumpcloud.base_url}/userconsole")
-        click(end_user, "a.tile", "BlogIn", contains=True)
+        follow(end_user, "a.tile", "BlogIn", contains=True)
         wait_for_page(end_user, "Latest posts", "Signed in as", "Jane Doe", host=sandbox.blogin.host, path="/")
         trace = newest_response_at_blogin(walk, known)
         panels = walk.window.traffic_panels
@@ -399,7 +399,7 @@ def test_a_held_response_expires_on_its_way_and_post_now_beats_the_clock(walk: W
         # Post now, while the assertion is still valid: BlogIn signs Jane in.
         known = received_ids(walk)
         go_to(end_user, f"{sandbox.jumpcloud.base_url}/userconsole")
-        click(end_user, "a.tile", "BlogIn", contains=True)
+        follow(end_user, "a.tile", "BlogIn", contains=True)
         wait_for_page(end_user, "Hold the Response before posting it", "Posting in", "valid for", host=jumpcloud)
         click(end_user, "button", "Post now")
         wait_for_page(end_user, "Latest posts", "Signed in as", "Jane Doe", host=blogin, path="/")
@@ -410,7 +410,7 @@ def test_a_held_response_expires_on_its_way_and_post_now_beats_the_clock(walk: W
         # Left to count down: the page posts by itself after NotOnOrAfter, and BlogIn refuses it as expired.
         known = received_ids(walk)
         go_to(end_user, f"{sandbox.jumpcloud.base_url}/userconsole")
-        click(end_user, "a.tile", "BlogIn", contains=True)
+        follow(end_user, "a.tile", "BlogIn", contains=True)
         wait_for_page(end_user, "Posting in", host=jumpcloud)
         page = wait_for_page(end_user, "Single sign-on failed", "Failed check: validity window", host=blogin)
         assert "The assertion expired at" in page and "allowed skew 0 s" in page

@@ -23,7 +23,7 @@ from sandbox.desktop.window import MainWindow
 from sandbox.events import SandboxEvent
 from sandbox.events.traces import SCIM
 from sandbox.scenarios.rehearsal import USER_PASSWORD, DirectoryUser, Rehearsal
-from tests.desktop.clicking import click, go_to, spin, type_into, wait_for_page
+from tests.desktop.clicking import click, follow, go_to, spin, type_into, wait_for_page
 from tests.desktop.conftest import wait_for
 
 pytestmark = pytest.mark.desktop
@@ -228,7 +228,7 @@ def test_a_user_in_no_granting_group_is_refused_by_jumpcloud_and_the_log_says_wh
     provisioning.rehearsal.create_user(outsider)
     end_user = window.browsers["end-user"]
     go_to(end_user, f"{sandbox.blogin.base_url}/login")
-    click(end_user, "a", "Log in with SSO")
+    follow(end_user, "a", "Log in with SSO")
     wait_for_page(end_user, "User Login", host=sandbox.jumpcloud.host)
     type_into(end_user, "input[name=login]", outsider.username)
     type_into(end_user, "input[name=password]", USER_PASSWORD)

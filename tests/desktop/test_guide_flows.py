@@ -19,7 +19,7 @@ from pytestqt.qtbot import QtBot
 from sandbox.app import Sandbox
 from sandbox.desktop.window import MainWindow
 from sandbox.scenarios.rehearsal import USER_PASSWORD
-from tests.desktop.clicking import click, evaluate, go_to, press_enter, reload_page, type_into, wait_for_page
+from tests.desktop.clicking import click, evaluate, follow, go_to, press_enter, reload_page, type_into, wait_for_page
 from tests.desktop.guide_states import END_USER, GROUP, SIGNED_IN, GuideStates
 
 
@@ -118,7 +118,7 @@ def test_end_user_launches_blogin_from_the_user_console(module_sandbox: Sandbox,
     assert "BlogIn" in console and "Company blog" in console
 
     # JumpCloud asserts the user's identity to BlogIn, no BlogIn login on the way.
-    click(end_user, "a.tile", "BlogIn", contains=True)
+    follow(end_user, "a.tile", "BlogIn", contains=True)
     home = wait_for_page(end_user, "Latest posts", "Signed in as", "Jane Doe", host=blogin, path="/")
     assert f"{END_USER.email} · Reader" in home  # JIT-created with the Default User Role
     assert "Log out" in home
@@ -142,7 +142,7 @@ def test_end_user_signs_in_from_blogins_login_page(module_sandbox: Sandbox, guid
     go_to(end_user, f"{module_sandbox.blogin.base_url}/profile")
     login = wait_for_page(end_user, "Log in to Acme", "Log in with SSO", host=blogin, path="/login")
     assert "or log in with your BlogIn password" in login
-    click(end_user, "a", "Log in with SSO")
+    follow(end_user, "a", "Log in with SSO")
 
     wait_for_page(end_user, "User Console", "User Login", host=jumpcloud)
     type_into(end_user, "input[name=login]", END_USER.email)

@@ -18,7 +18,7 @@ from PySide6.QtWebEngineCore import QWebEngineUrlRequestInfo, QWebEngineUrlReque
 from sandbox.app import Sandbox
 from sandbox.desktop.window import MainWindow
 from sandbox.scenarios.rehearsal import USER_PASSWORD, DirectoryUser, Rehearsal
-from tests.desktop.clicking import click, go_to, type_into, wait_for_page
+from tests.desktop.clicking import click, follow, go_to, type_into, wait_for_page
 
 pytestmark = pytest.mark.desktop
 
@@ -95,7 +95,7 @@ def test_the_sign_in_reaches_blogin_while_the_application_image_never_arrives(
     interceptor = ImagesToNowhere(silent_server.port)
     profile.setUrlRequestInterceptor(interceptor)
     try:
-        click(end_user, "a.tile", "BlogIn", contains=True)
+        follow(end_user, "a.tile", "BlogIn", contains=True)
         home = wait_for_page(end_user, "Latest posts", "Signed in as", "Ann Lee", host=blogin, path="/")
     finally:
         profile.setUrlRequestInterceptor(None)
