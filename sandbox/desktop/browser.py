@@ -166,6 +166,8 @@ class PersonaBrowser(QWidget):
         """Open the persona's start page (once; later calls do nothing)."""
         if self._started_at is None:
             self._started_at = time.monotonic()
+            # Until the start page has loaded (its system may still be starting), the empty field says so.
+            self.address.setPlaceholderText(f"Opening {self.persona.subtitle}…")
             self.go_home()
 
     def go_home(self) -> None:
@@ -269,6 +271,7 @@ class PersonaBrowser(QWidget):
         self._update_history_buttons()
         if not self._first_load_reported and self._started_at is not None:
             self._first_load_reported = True
+            self.address.setPlaceholderText("Address")
             log.info(
                 "persona %s loaded its first page in %.0f ms (%s)",
                 self.persona.key,

@@ -137,6 +137,7 @@ class EventLogDock(QDockWidget):
         model.rowsInserted.connect(self._update_count)
         model.modelReset.connect(self._update_count)
         self._was_at_bottom = True
+        self._reading_history = False
         self._update_count()
 
     def apply_filter(self) -> None:
@@ -190,12 +191,22 @@ class EventLogDock(QDockWidget):
         shown, total = self.model.rowCount(), self.model.total_count()
         noun = "event" if total == 1 else "events"
         self.count_label.setText(f"{total:,} {noun}" if shown == total else f"{shown:,} of {total:,} {noun}")
-        self.table.set_empty_hint(
-            "No events yet. What the administrators and end users do in JumpCloud and BlogIn appears here."
-            if total == 0
-            else "No event matches these filters. Choose All systems and All event types, clear the text, "
-            "or untick Failures only."
-        )
+        if total == 0 and self._reading_history:
+            hint = "Reading the events JumpCloud and BlogIn have stored…"
+        elif total == 0:
+            hint = "No events yet. What the administrators and end users do in JumpCloud and BlogIn appears here."
+        else:
+            hint = (
+                "No event matches these filters. Choose All systems and All event types, clear the text, "
+                "or untick Failures only."
+            )
+        self.table.set_empty_hint(hint)
+
+    def set_reading_history(self, reading: bool) -> None:
+        """While the stored events are still to be read (the systems start after the first page), the empty
+        log says so rather than that there are none."""
+        self._reading_history = reading
+        self._update_count()
 
     def _selection_changed(self, selected: QItemSelection, _deselected: QItemSelection) -> None:
         indexes = selected.indexes()

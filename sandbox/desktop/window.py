@@ -82,6 +82,7 @@ class MainWindow(QMainWindow):
         # Reading the stored events sets up both systems' ORM mappers (a good part of the window's
         # start-up work), which the first page does not need: in a fast start they load right after it.
         self._history_after_first_page = docks_after_first_page
+        self.event_log.set_reading_history(docks_after_first_page)
         if not docks_after_first_page:
             self.load_event_history()
 
@@ -189,6 +190,7 @@ class MainWindow(QMainWindow):
         if self._history_after_first_page:
             self._history_after_first_page = False
             self.reload_event_history()
+            self.event_log.set_reading_history(False)
         self.install_docks()
 
     @Slot(str)

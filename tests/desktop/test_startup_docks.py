@@ -125,16 +125,20 @@ def test_the_window_shows_the_login_page_before_the_systems_load_and_builds_its_
         assert "User Console" in page_text(qtbot, end_user)
         assert not sandbox.opened and not window.docks_installed and window.event_model.total_count() == 0
         assert not window.all_personas_loaded  # the admins' sign-in links wait for their systems
+        assert window.browsers["jumpcloud-admin"].address.placeholderText() == "Opening Admin Portal…"
+        assert window.event_log.table.empty_hint.startswith("Reading the events JumpCloud and BlogIn have stored")
 
         sandbox.open_systems()
         window.systems_opened()
         assert window.docks_installed and window.reset_action.isEnabled()
         assert window.event_model.total_count() > 0  # the earlier run's sign-in
+        assert not window.event_log.table.empty_hint.startswith("Reading")
         sandbox.serve("jumpcloud")
         sandbox.serve("blogin")
         qtbot.waitUntil(lambda: window.all_personas_loaded, timeout=LOAD_TIMEOUT_MS)
         admin = window.browsers["jumpcloud-admin"]
         assert "Directory Insights" in page_text(qtbot, admin)  # signed in by the link issued before JumpCloud loaded
+        assert admin.address.placeholderText() == "Address"
     finally:
         close_window(window)
         sandbox.stop()
