@@ -289,7 +289,8 @@ class Sandbox:
         self.jumpcloud.start_background()
         log.info("ready: JumpCloud %s, BlogIn %s", self.jumpcloud.base_url, self.blogin.base_url)
         slot = self._slots.get("jumpcloud")
-        if self.keeps_first_page and slot is not None and slot.app is not None:
+        # Recorded once per version of the code: a page kept by this code is not written again.
+        if self.keeps_first_page and slot is not None and slot.app is not None and slot.first_page is None:
             from sandbox.first_page import record
 
             address = self.addresses["jumpcloud"]

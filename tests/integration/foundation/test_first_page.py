@@ -143,6 +143,18 @@ def test_pages_kept_by_other_code_are_not_answered(settings: Settings, recorded:
         assert not second.answers_first_page
     finally:
         second.stop()
+    # The next start that serves JumpCloud records the page again, for the code running now.
+    with Sandbox(settings, first_page=True):
+        pass
+    assert load(settings.data_dir, JUMPCLOUD_HOST) is not None
+
+
+def test_a_page_kept_by_this_code_is_not_written_again(settings: Settings, recorded: dict[str, httpx.Response]) -> None:
+    kept = settings.data_dir / FILE_NAME
+    written = kept.stat().st_mtime_ns
+    with Sandbox(settings, first_page=True) as again:
+        assert again.answers_first_page
+    assert kept.stat().st_mtime_ns == written
 
 
 def test_a_start_that_does_not_keep_the_first_page_writes_nothing(settings: Settings) -> None:
