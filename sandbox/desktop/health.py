@@ -117,6 +117,8 @@ class HealthMonitor(QObject):
         self._timer.setInterval(interval_ms)
         self._timer.timeout.connect(self.check_now)
         self._in_flight: set[str] = set()
+        self._replies: set[QNetworkReply] = set()
+        self._stopped = False
 
     def start(self) -> None:
         self.check_now()
@@ -124,10 +126,16 @@ class HealthMonitor(QObject):
 
     def stop(self) -> None:
         """Stop polling and drop kept-alive connections, so the servers can stop at once."""
+        self._stopped = True
         self._timer.stop()
+        # A check still on its way is dropped: its answer would reach lights that are gone with the window.
+        for reply in list(self._replies):
+            reply.abort()
         self._network.clearConnectionCache()
 
     def check_now(self) -> None:
+        if self._stopped:
+            return
         for name, (_indicator, host, port) in self._indicators.items():
             if name in self._in_flight or (self._serving is not None and not self._serving(name)):
                 continue
@@ -135,11 +143,16 @@ class HealthMonitor(QObject):
             request.setRawHeader(b"Host", f"{host}:{port}".encode())
             request.setTransferTimeout(2000)
             reply = self._network.get(request)
+            self._replies.add(reply)
             self._in_flight.add(name)
             reply.finished.connect(lambda reply=reply, name=name: self._finished(name, reply))
 
     def _finished(self, name: str, reply: QNetworkReply) -> None:
         self._in_flight.discard(name)
+        self._replies.discard(reply)
+        if self._stopped:
+            reply.deleteLater()
+            return
         indicator = self._indicators[name][0]
         status = reply.attribute(QNetworkRequest.Attribute.HttpStatusCodeAttribute)
         healthy = reply.error() == QNetworkReply.NetworkError.NoError and status == 200
