@@ -7,6 +7,7 @@ import logging
 import signal
 import socket
 import sys
+import threading
 from types import FrameType
 from typing import TYPE_CHECKING
 
@@ -97,7 +98,11 @@ def _run_desktop(settings: Settings) -> int:
     running = QEventLoop()
     window.closed.connect(lambda: running.exit(0))
 
+    over = threading.Event()
+
     def cannot_start(message: str) -> None:
+        if over.is_set():
+            return  # the window has closed meanwhile: the run is over, there is nothing to say it over
         _cannot_start(window, settings, message)
         running.exit(2)
 
@@ -115,6 +120,7 @@ def _run_desktop(settings: Settings) -> int:
                 starter.continue_start()  # a persona on screen waits for the system served second
         code = running.exec()
     finally:
+        over.set()
         stop_on_signal.restore()
         warm_up.dispose()
         close_window(window)
