@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from sandbox.app import Sandbox
+from sandbox.blogin.models import Team, User, team_members
 from sandbox.saml.keys import KeyPair
 from tests.integration.blogin_sso.conftest import configure, sp
 from tests.integration.blogin_sso.idp import TestIdentityProvider
@@ -41,7 +42,11 @@ REFUSAL = """(() => {
       read += node.data[i];
     }
   }
+  // The checks' names and details each start at one left edge, the failed one's (with the longest detail) too.
+  const lefts = (part) => [...document.querySelectorAll('.checklist .' + part)]
+    .map(e => Math.round(e.getBoundingClientRect().left));
   return {page: document.documentElement.scrollWidth, view: innerWidth, split_bytes: split_bytes,
+          names: lefts('name'), details: lefts('detail'),
           reason_right: reason.getBoundingClientRect().right, alert_right: alert.right, card_right: card.right,
           reason_cut: reason.scrollWidth - reason.clientWidth, text: reason.innerText};
 })()"""
@@ -142,6 +147,8 @@ def test_console_pages_in_a_pane_and_wide(configured: Sandbox, idp: TestIdentity
         assert refused["reason_right"] <= refused["alert_right"] + 0.5 <= refused["card_right"] + 0.5, refused
         # It breaks after a colon between two bytes of a fingerprint, never inside a byte.
         assert refused["split_bytes"] == [], refused
+        # The failed check's mark keeps its width beside a long detail: its name and detail line up with the others'.
+        assert len(set(refused["names"])) == 1 and len(set(refused["details"])) == 1, refused
     # The User Provisioning tab in a pane: the Base (Tenant) URL and the token show whole, Copy within the pane.
     assert credentials["page"] <= credentials["view"], credentials
     assert [field["hidden"] for field in credentials["hidden"]] == [0, 0], credentials
@@ -165,3 +172,79 @@ def test_console_pages_in_a_pane_and_wide(configured: Sandbox, idp: TestIdentity
         assert profile["page"] <= profile["view"], profile
         assert profile["name_right"] <= profile["card_right"], profile
     assert profile_wide["name_width"] <= 201, profile_wide
+
+
+# Between a persona pane and a full window: a single persona beside the walkthrough is about 700 to 900 px wide.
+BESIDE = 700
+WALKTHROUGH = 900
+FULL = 1000
+# Nothing scrolls the page sideways, and a list or the faults' table ends inside its card.
+FITS = """(() => { const table = document.querySelector('#users, .fault-table');
+  const card = table.closest('.card');
+  const inner = card.getBoundingClientRect().right - parseFloat(getComputedStyle(card).paddingRight);
+  return {page: document.documentElement.scrollWidth, view: innerWidth, table_over: table.getBoundingClientRect().right
+          - inner, card_scroll: card.scrollWidth - card.clientWidth}; })()"""
+# Each key-value row: how far its name's first line stands from its value's first line (bottom to bottom).
+FIRST_LINES = """(() => {
+  const first = (cell) => { const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+    while (walker.nextNode()) { if (walker.currentNode.data.trim()) { const range = document.createRange();
+      range.selectNodeContents(walker.currentNode); return range.getClientRects()[0]; } } return null; };
+  return [...document.querySelectorAll('.table.kv tr')]
+    .filter(row => row.cells.length === 2 && row.cells[0].tagName === 'TH')
+    .map(row => ({name: row.cells[0].innerText.trim(),
+                  apart: Math.round(first(row.cells[1]).bottom - first(row.cells[0]).bottom)}));
+})()"""
+PERSON = """({page: document.documentElement.scrollWidth, view: innerWidth})"""
+LONG_NAME = "maximilian.oberhausen-vandenberghe@headquarters.acme.example"
+
+
+@pytest.fixture(scope="module")
+def teamed(configured: Sandbox) -> str:
+    """A provisioned person with a long userName, in a team with a long name (as JumpCloud's groups often have)."""
+    with configured.blogin.database.transaction() as session:
+        person = User(
+            user_name=LONG_NAME,
+            user_name_key=LONG_NAME,
+            email=LONG_NAME,
+            given_name="Maximilian",
+            family_name="Oberhausen",
+            source="SCIM",
+        )
+        team = Team(
+            display_name="Engineering and Developer Relations EMEA",
+            display_name_key="engineering and developer relations emea",
+            source="SCIM",
+        )
+        session.add_all([person, team])
+        session.flush()
+        session.execute(team_members.insert().values(team_id=team.id, user_id=person.id))
+        return person.id
+
+
+def test_console_beside_the_walkthrough(configured: Sandbox, teamed: str) -> None:
+    base = configured.blogin.base_url
+    users_beside, users_walkthrough, faults_walkthrough, faults_full, person_beside, sso_full, person_full = measure(
+        configured.blogin.admin_login_link(),
+        [
+            {"url": f"{base}/users", "width": BESIDE, "script": FITS},
+            {"url": f"{base}/users", "width": WALKTHROUGH, "script": FITS},
+            {"url": f"{base}/settings/test-faults", "width": WALKTHROUGH, "script": FITS},
+            {"url": f"{base}/settings/test-faults", "width": FULL, "script": FITS},
+            {"url": f"{base}/users/{teamed}", "width": BESIDE, "script": PERSON},
+            {"url": f"{base}/settings/sso", "width": FULL, "script": FIRST_LINES},
+            {"url": f"{base}/users/{teamed}", "width": FULL, "script": FIRST_LINES},
+        ],
+    )
+    # The Users list and the Test faults table fit their card: no sideways scroll of the page, none inside the card.
+    for fits in (users_beside, users_walkthrough, faults_walkthrough, faults_full):
+        assert fits["page"] <= fits["view"], fits
+        assert fits["table_over"] <= 0.5 and fits["card_scroll"] <= 0, fits
+    # A person's page: the SCIM path's 32-digit id wraps, the attributes take the width above the representation.
+    assert person_beside["page"] <= person_beside["view"], person_beside
+    # Each row's name stands on its value's first line: the IdP's certificate, whose fingerprint box has its expiry
+    # under it, and a person's long userName, which wraps.
+    names = [row["name"] for row in sso_full]
+    assert "SP certificate" in names and "Certificate" in names, sso_full
+    assert "userName" in [row["name"] for row in person_full], person_full
+    for row in sso_full + person_full:
+        assert abs(row["apart"]) <= 3, row
