@@ -19,6 +19,8 @@ from tests.integration.blogin_sso.idp import TestIdentityProvider
 from tests.integration.blogin_sso.layout_probe import measure
 
 PANE = 470
+# Two personas beside the walkthrough on a 1280 px window leave each page about 430 px.
+NARROWEST = 430
 WIDE = 1280
 
 # The failed check's reason quotes two SHA-256 fingerprints: it must end inside its alert, the alert inside the card.
@@ -116,6 +118,7 @@ def test_console_pages_in_a_pane_and_wide(configured: Sandbox, idp: TestIdentity
         refused_pane,
         refused_wide,
         credentials,
+        credentials_narrowest,
         error_page,
         teams_search,
         landed,
@@ -129,6 +132,7 @@ def test_console_pages_in_a_pane_and_wide(configured: Sandbox, idp: TestIdentity
             {"url": acs, "form": wrongly_signed(), "width": PANE, "script": REFUSAL},
             {"url": acs, "form": wrongly_signed(), "width": WIDE, "script": REFUSAL},
             {"url": f"{base}/settings/sso/provisioning", "width": PANE, "script": CREDENTIALS},
+            {"url": f"{base}/settings/sso/provisioning", "width": NARROWEST, "script": CREDENTIALS},
             {"url": f"{base}/no-such-page", "width": PANE, "script": ERROR_BUTTON},
             {"url": f"{base}/teams", "width": PANE, "script": SEARCH},
             # The member signs in by single sign-on (JIT creates the account); the profile is theirs.
@@ -149,10 +153,12 @@ def test_console_pages_in_a_pane_and_wide(configured: Sandbox, idp: TestIdentity
         assert refused["split_bytes"] == [], refused
         # The failed check's mark keeps its width beside a long detail: its name and detail line up with the others'.
         assert len(set(refused["names"])) == 1 and len(set(refused["details"])) == 1, refused
-    # The User Provisioning tab in a pane: the Base (Tenant) URL and the token show whole, Copy within the pane.
-    assert credentials["page"] <= credentials["view"], credentials
-    assert [field["hidden"] for field in credentials["hidden"]] == [0, 0], credentials
-    assert credentials["copy_right"] <= credentials["view"], credentials
+    # The User Provisioning tab in a pane, the narrowest too: the Base (Tenant) URL (its port has five digits) and
+    # the token show whole, Copy within the pane.
+    for shown in (credentials, credentials_narrowest):
+        assert shown["page"] <= shown["view"], shown
+        assert [field["hidden"] for field in shown["hidden"]] == [0, 0], shown
+        assert shown["copy_right"] <= shown["view"], shown
     # An error page's way back is a button, not an underlined link.
     assert error_page["text"] == "Back to BlogIn"
     assert error_page["underline"] == "none", error_page
