@@ -201,6 +201,12 @@ FIRST_LINES = """(() => {
                   apart: Math.round(first(row.cells[1]).bottom - first(row.cells[0]).bottom)}));
 })()"""
 PERSON = """({page: document.documentElement.scrollWidth, view: innerWidth})"""
+# The metadata file's field: its type and its button's, beside the page's own.
+FILE_FIELD = """(() => { const field = document.querySelector('input[type=file][name=metadata_file]');
+  const button = getComputedStyle(field, '::file-selector-button');
+  return {page: getComputedStyle(document.body).fontFamily, field: getComputedStyle(field).fontFamily,
+          button_radius: button.borderTopLeftRadius, button_background: button.backgroundColor,
+          card: getComputedStyle(field.closest('.card')).backgroundColor}; })()"""
 LONG_NAME = "maximilian.oberhausen-vandenberghe@headquarters.acme.example"
 
 
@@ -229,7 +235,16 @@ def teamed(configured: Sandbox) -> str:
 
 def test_console_beside_the_walkthrough(configured: Sandbox, teamed: str) -> None:
     base = configured.blogin.base_url
-    users_beside, users_walkthrough, faults_walkthrough, faults_full, person_beside, sso_full, person_full = measure(
+    (
+        users_beside,
+        users_walkthrough,
+        faults_walkthrough,
+        faults_full,
+        person_beside,
+        sso_full,
+        person_full,
+        file_field,
+    ) = measure(
         configured.blogin.admin_login_link(),
         [
             {"url": f"{base}/users", "width": BESIDE, "script": FITS},
@@ -239,6 +254,7 @@ def test_console_beside_the_walkthrough(configured: Sandbox, teamed: str) -> Non
             {"url": f"{base}/users/{teamed}", "width": BESIDE, "script": PERSON},
             {"url": f"{base}/settings/sso", "width": FULL, "script": FIRST_LINES},
             {"url": f"{base}/users/{teamed}", "width": FULL, "script": FIRST_LINES},
+            {"url": f"{base}/settings/sso", "width": PANE, "script": FILE_FIELD},
         ],
     )
     # The Users list and the Test faults table fit their card: no sideways scroll of the page, none inside the card.
@@ -254,3 +270,6 @@ def test_console_beside_the_walkthrough(configured: Sandbox, teamed: str) -> Non
     assert "userName" in [row["name"] for row in person_full], person_full
     for row in sso_full + person_full:
         assert abs(row["apart"]) <= 3, row
+    # The metadata file's field is in the page's type, its button a rounded white button like the page's others.
+    assert file_field["field"] == file_field["page"], file_field
+    assert file_field["button_radius"] == "6px" and file_field["button_background"] == file_field["card"], file_field
