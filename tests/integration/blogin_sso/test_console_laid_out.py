@@ -52,6 +52,23 @@ REFUSAL = """(() => {
           reason_right: reason.getBoundingClientRect().right, alert_right: alert.right, card_right: card.right,
           reason_cut: reason.scrollWidth - reason.clientWidth, text: reason.innerText};
 })()"""
+# Where a line of the checks, the reason or what the message said starts: the character before it and its first.
+LINE_STARTS = """(() => { const starts = [];
+  for (const element of document.querySelectorAll('.sso-refused .reason, .sso-refused .detail, .sso-refused td')) {
+    const walker = document.createTreeWalker(element, NodeFilter.SHOW_TEXT);
+    let read = '', top = null;
+    while (walker.nextNode()) {
+      const node = walker.currentNode;
+      for (let i = 0; i < node.length; i++) {
+        const range = document.createRange(); range.setStart(node, i); range.setEnd(node, i + 1);
+        const rect = range.getClientRects()[0];
+        if (rect && top !== null && rect.top > top + 2) starts.push(read.slice(-12) + '|' + node.data.slice(i, i + 6));
+        if (rect) top = rect.top;
+        read += node.data[i];
+      }
+    }
+  }
+  return starts; })()"""
 # The Base (Tenant) URL and the Secret (Bearer) token: how much of each the field leaves out of sight.
 CREDENTIALS = """(() => ({page: document.documentElement.scrollWidth, view: innerWidth,
   hidden: ['base-url', 'bearer-token'].map(id => { const f = document.getElementById(id);
@@ -117,6 +134,7 @@ def test_console_pages_in_a_pane_and_wide(configured: Sandbox, idp: TestIdentity
     (
         refused_pane,
         refused_wide,
+        refused_narrowest,
         credentials,
         credentials_narrowest,
         error_page,
@@ -131,6 +149,7 @@ def test_console_pages_in_a_pane_and_wide(configured: Sandbox, idp: TestIdentity
         [
             {"url": acs, "form": wrongly_signed(), "width": PANE, "script": REFUSAL},
             {"url": acs, "form": wrongly_signed(), "width": WIDE, "script": REFUSAL},
+            {"url": acs, "form": wrongly_signed(), "width": NARROWEST, "script": LINE_STARTS},
             {"url": f"{base}/settings/sso/provisioning", "width": PANE, "script": CREDENTIALS},
             {"url": f"{base}/settings/sso/provisioning", "width": NARROWEST, "script": CREDENTIALS},
             {"url": f"{base}/no-such-page", "width": PANE, "script": ERROR_BUTTON},
@@ -153,6 +172,10 @@ def test_console_pages_in_a_pane_and_wide(configured: Sandbox, idp: TestIdentity
         assert refused["split_bytes"] == [], refused
         # The failed check's mark keeps its width beside a long detail: its name and detail line up with the others'.
         assert len(set(refused["names"])) == 1 and len(set(refused["details"])) == 1, refused
+    # In the narrowest pane a URL (the destination check's, the ACS URL) breaks after a slash, never inside a word
+    # ("…/sso/saml/callb" over "ack"); a fingerprint after a colon, words at a space or a hyphen.
+    assert refused_narrowest, "nothing wrapped at 430 px"
+    assert [start for start in refused_narrowest if start.split("|")[0][-1] not in " /:-"] == [], refused_narrowest
     # The User Provisioning tab in a pane, the narrowest too: the Base (Tenant) URL (its port has five digits) and
     # the token show whole, Copy within the pane.
     for shown in (credentials, credentials_narrowest):
