@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import shiboken6
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence, QShowEvent
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence, QResizeEvent, QShowEvent
 from PySide6.QtWebEngineCore import QWebEngineProfile
 from PySide6.QtWidgets import QApplication, QDialog, QMainWindow
 
@@ -36,6 +36,10 @@ log = logging.getLogger("sandbox.desktop.window")
 
 LAYOUT_FILE = "desktop.ini"
 HISTORY_LIMIT = 5000
+#: from this width the docks on the right run the window's whole height, beside the docks below the personas
+#: (the walkthrough's steps and their detail both in sight on a 1920 px screen); narrower, the docks
+#: below take the whole width, which the event log's columns need (its summaries whole at 1600 px)
+WIDE_WINDOW = 1800
 
 
 class MainWindow(QMainWindow):
@@ -373,6 +377,16 @@ class MainWindow(QMainWindow):
         store.setValue("eventlog/sizes", self.event_log.splitter.sizes())
         self.view_controls.save(store)
         store.sync()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        corner = (
+            Qt.DockWidgetArea.RightDockWidgetArea
+            if self.width() >= WIDE_WINDOW
+            else Qt.DockWidgetArea.BottomDockWidgetArea
+        )
+        if self.corner(Qt.Corner.BottomRightCorner) != corner:
+            self.setCorner(Qt.Corner.BottomRightCorner, corner)
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)

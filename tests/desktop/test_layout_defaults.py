@@ -105,3 +105,25 @@ def test_extra_large_text_on_a_narrow_window_leaves_the_personas_their_width(qtb
     finally:
         window.view_controls.text_size_actions[NORMAL.key].trigger()
         close_window(window)
+
+
+def test_on_a_wide_screen_the_walkthrough_runs_the_whole_height(qtbot: QtBot, fresh: Sandbox) -> None:
+    window = MainWindow(fresh)
+    try:
+        _shown(qtbot, window)
+        walkthrough, log = window.panels.walkthrough, window.event_log
+        qtbot.waitUntil(walkthrough.isVisible)
+        # At the default 1600 px the event log takes the whole width, its summaries whole.
+        assert log.geometry().right() > walkthrough.geometry().left()
+        assert walkthrough.geometry().bottom() < log.geometry().top()
+
+        window.resize(1920, 1080)  # a 1080p projector
+        qtbot.waitUntil(lambda: walkthrough.geometry().bottom() > log.geometry().top())
+        assert log.geometry().right() < walkthrough.geometry().left()
+        # Every step and a good part of the open step's instructions in sight at once.
+        assert walkthrough.height() >= window.area.height() + log.height() - 40
+
+        window.resize(1600, 1000)  # back to a narrower window: the log has the width again
+        qtbot.waitUntil(lambda: log.geometry().right() > walkthrough.geometry().left())
+    finally:
+        close_window(window)
