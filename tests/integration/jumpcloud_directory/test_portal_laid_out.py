@@ -1,7 +1,8 @@
 """The Admin Portal's pages as QtWebEngine lays them out (offscreen), in a 470 px persona pane (the window split
 in two on a projector) and at 1280 px, with long names, addresses and labels in them: the page never scrolls
-sideways, buttons, tabs, badges and Home's stat cards show their words whole and in sight, and a list's state,
-status and actions stay inside its panel instead of behind a sideways scroll.
+sideways, buttons, tabs, badges and Home's stat cards show their words whole and in sight, a list's state,
+status and actions stay inside its panel instead of behind a sideways scroll, an event's type (admin_login_attempt)
+is never broken inside, and a search field's placeholder is read whole.
 """
 
 from __future__ import annotations
@@ -60,6 +61,19 @@ MEASURE = """(() => {
     cut: whole.filter(e => e.scrollWidth > e.clientWidth + 1 || e.scrollHeight > e.clientHeight + 1).map(name),
     out_of_sight: whole.filter(e => e.getBoundingClientRect().right > edge(e) + 1).map(name),
     card_labels: [...document.querySelectorAll('.stat-card > span:last-child')].map(s => [s.innerText, lines(s)]),
+    // An event's type (Home, Directory Insights) is an identifier: on one line and whole, or it is broken.
+    broken_event_types: [...document.querySelectorAll('table.stack-narrow:not(.idm-failures) td.cell-main')]
+      .filter(shown).map(td => td.querySelector('.etype') || td)
+      .filter(e => lines(e) > 1 || e.scrollWidth > e.clientWidth + 1).map(name),
+    // A search field's placeholder (shown while it is empty) fits inside the field.
+    cut_placeholders: [...document.querySelectorAll('input[placeholder]')]
+      .filter(i => i.value === '' && i.checkVisibility()).filter(i => {
+        const style = getComputedStyle(i);
+        const pen = document.createElement('canvas').getContext('2d');
+        pen.font = `${style.fontStyle} ${style.fontWeight} ${style.fontSize} ${style.fontFamily}`;
+        const room = i.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+        return pen.measureText(i.placeholder).width > room + 0.5;
+      }).map(i => i.placeholder),
   };
 })()"""
 
@@ -143,13 +157,16 @@ def test_admin_portal_pages_fit_a_persona_pane_and_a_full_window(built: Built) -
     paths = [
         "/",
         "/users",
+        "/users/new",
         f"/users/{built.user}",
         f"/users/{built.user}/delete",
         "/groups",
         f"/groups/{built.group}",
         "/applications",
+        "/applications/new",
         "/applications/new/blogin",
         f"{application}/sso",
+        f"{application}/groups",
         f"{application}/identity-management",
         f"{application}/identity-management/import",
         "/insights",
@@ -168,6 +185,10 @@ def test_admin_portal_pages_fit_a_persona_pane_and_a_full_window(built: Built) -
             problems.append(f"{where}: cut short: {found['cut']}")
         if found["out_of_sight"]:
             problems.append(f"{where}: out of sight: {found['out_of_sight']}")
+        if found["broken_event_types"]:
+            problems.append(f"{where}: event types broken or cut: {found['broken_event_types']}")
+        if found["cut_placeholders"]:
+            problems.append(f"{where}: placeholders cut: {found['cut_placeholders']}")
         for label, lines in found["card_labels"]:
             if lines != 1:
                 problems.append(f"{where}: the stat card label {label!r} takes {lines} lines")
