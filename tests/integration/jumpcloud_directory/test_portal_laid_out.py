@@ -2,7 +2,8 @@
 in two on a projector) and at 1280 px, with long names, addresses and labels in them: the page never scrolls
 sideways, buttons, tabs, badges and Home's stat cards show their words whole and in sight, a list's state,
 status and actions stay inside its panel instead of behind a sideways scroll, an event's type (admin_login_attempt)
-is never broken inside, and a search field's placeholder is read whole.
+and a username or an address in a trail or a list is never broken inside a word, a search field's placeholder is
+read whole, and so is an address shown to copy (SSO IdP URL, IdP-initiated URL).
 """
 
 from __future__ import annotations
@@ -54,6 +55,22 @@ MEASURE = """(() => {
     page.clientWidth, right(e, '.table-scroll, .panel.flush'), right(e, '.panel, .idm-section'));
   const whole = [...document.querySelectorAll('.btn, .tabs a, .badge, .stat-card, .crumbs, td.cell-main')]
     .filter(shown);
+  const brokenInside = e => {
+    const texts = document.createTreeWalker(e, NodeFilter.SHOW_TEXT);
+    const range = document.createRange();
+    const word = /[\\p{L}\\p{N}]/u;
+    let top = null, before = '';
+    for (let text = texts.nextNode(); text; text = texts.nextNode()) {
+      for (let i = 0; i < text.length; i++) {
+        range.setStart(text, i); range.setEnd(text, i + 1);
+        const box = range.getClientRects()[0];
+        if (!box) continue;
+        if (top !== null && box.top > top + 2 && word.test(before) && word.test(text.data[i])) return true;
+        top = box.top; before = text.data[i];
+      }
+    }
+    return false;
+  };
   const lines = e => { const r = document.createRange(); r.selectNodeContents(e);
     return new Set([...r.getClientRects()].map(b => Math.round(b.top))).size; };
   return {
@@ -65,6 +82,13 @@ MEASURE = """(() => {
     broken_event_types: [...document.querySelectorAll('table.stack-narrow:not(.idm-failures) td.cell-main')]
       .filter(shown).map(td => td.querySelector('.etype') || td)
       .filter(e => lines(e) > 1 || e.scrollWidth > e.clientWidth + 1).map(name),
+    // A trail or a list's username and address wraps at its punctuation, never between two letters or digits.
+    broken_words: [...document.querySelectorAll('.crumbs, .cell-sub > span')].filter(shown).filter(brokenInside)
+      .map(name),
+    // An address shown to read or copy (SSO IdP URL, IdP-initiated URL) is whole in its field.
+    cut_values: [...document.querySelectorAll('input[readonly]:not(#api-key-value), textarea[readonly]')]
+      .filter(e => e.checkVisibility())
+      .filter(e => e.scrollWidth > e.clientWidth + 1 || e.scrollHeight > e.clientHeight + 1).map(e => e.value),
     // A search field's placeholder (shown while it is empty) fits inside the field.
     cut_placeholders: [...document.querySelectorAll('input[placeholder]')]
       .filter(i => i.value === '' && i.checkVisibility()).filter(i => {
@@ -187,6 +211,10 @@ def test_admin_portal_pages_fit_a_persona_pane_and_a_full_window(built: Built) -
             problems.append(f"{where}: out of sight: {found['out_of_sight']}")
         if found["broken_event_types"]:
             problems.append(f"{where}: event types broken or cut: {found['broken_event_types']}")
+        if found["broken_words"]:
+            problems.append(f"{where}: a word broken inside: {found['broken_words']}")
+        if found["cut_values"]:
+            problems.append(f"{where}: values cut at the field's edge: {found['cut_values']}")
         if found["cut_placeholders"]:
             problems.append(f"{where}: placeholders cut: {found['cut_placeholders']}")
         for label, lines in found["card_labels"]:
