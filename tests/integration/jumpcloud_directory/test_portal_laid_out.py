@@ -24,6 +24,7 @@ from sandbox.jumpcloud.services.provisioning.mailbox import send_mail
 from sandbox.scenarios.rehearsal import DirectoryUser, Rehearsal
 
 PANE = 470
+WINDOW = 1000
 WIDE = 1280
 
 # BlogIn's own layout probe: a QtWebEngine process of its own, found without importing it (it imports Qt).
@@ -55,6 +56,11 @@ MEASURE = """(() => {
     page.clientWidth, right(e, '.table-scroll, .panel.flush'), right(e, '.panel, .idm-section'));
   const whole = [...document.querySelectorAll('.btn, .tabs a, .badge, .stat-card, .crumbs, td.cell-main')]
     .filter(shown);
+  const rows = e => { const r = document.createRange(); r.selectNodeContents(e);
+    const boxes = [...r.getClientRects()].filter(b => b.width > 0).sort((a, b) => a.top - b.top);
+    let count = 0, bottom = -Infinity;
+    for (const b of boxes) { if (b.top >= bottom - 1) { count += 1; } bottom = Math.max(bottom, b.bottom); }
+    return count; };
   const brokenInside = e => {
     const texts = document.createTreeWalker(e, NodeFilter.SHOW_TEXT);
     const range = document.createRange();
@@ -89,6 +95,9 @@ MEASURE = """(() => {
     cut_values: [...document.querySelectorAll('input[readonly]:not(#api-key-value), textarea[readonly]')]
       .filter(e => e.checkVisibility())
       .filter(e => e.scrollWidth > e.clientWidth + 1 || e.scrollHeight > e.clientHeight + 1).map(e => e.value),
+    // A list's column names on one line (a sort arrow, smaller, sits on the same line).
+    wrapped_headings: [...document.querySelectorAll('.panel-flush .table th, .panel.flush .table th, .import-table th')]
+      .filter(shown).filter(th => !th.querySelector('.visually-hidden') && rows(th) > 1).map(name),
     // A search field's placeholder (shown while it is empty) fits inside the field.
     cut_placeholders: [...document.querySelectorAll('input[placeholder]')]
       .filter(i => i.value === '' && i.checkVisibility()).filter(i => {
@@ -198,8 +207,10 @@ def test_admin_portal_pages_fit_a_persona_pane_and_a_full_window(built: Built) -
         f"/mailbox/{built.mail}",
     ]
     pages = [(path, width) for path in paths for width in (PANE, WIDE)]
-    # Between the two: tables that still have their columns (a group's members) fit their panel.
+    # Between the two: tables that still have their columns (a group's members) fit their panel, and a persona on
+    # its own (1000 px) has the lists whole.
     pages.append((f"/groups/{built.group}", 800))
+    pages += [(path, WINDOW) for path in ("/applications", f"{application}/identity-management/import")]
     problems = []
     for (path, width), found in zip(pages, laid_out(built.sandbox, pages), strict=True):
         where = f"{path} at {width} px"
@@ -215,6 +226,8 @@ def test_admin_portal_pages_fit_a_persona_pane_and_a_full_window(built: Built) -
             problems.append(f"{where}: a word broken inside: {found['broken_words']}")
         if found["cut_values"]:
             problems.append(f"{where}: values cut at the field's edge: {found['cut_values']}")
+        if found["wrapped_headings"]:
+            problems.append(f"{where}: column names on two lines: {found['wrapped_headings']}")
         if found["cut_placeholders"]:
             problems.append(f"{where}: placeholders cut: {found['cut_placeholders']}")
         for label, lines in found["card_labels"]:
