@@ -210,7 +210,9 @@ def test_admin_portal_pages_fit_a_persona_pane_and_a_full_window(built: Built) -
     # Between the two: tables that still have their columns (a group's members) fit their panel, and a persona on
     # its own (1000 px) has the lists whole.
     pages.append((f"/groups/{built.group}", 800))
-    pages += [(path, WINDOW) for path in ("/users", "/applications", f"{application}/identity-management/import")]
+    pages += [
+        (path, WINDOW) for path in ("/users", "/applications", f"{application}/identity-management/import", "/insights")
+    ]
     problems = []
     for (path, width), found in zip(pages, laid_out(built.sandbox, pages), strict=True):
         where = f"{path} at {width} px"
