@@ -95,6 +95,9 @@ MEASURE = """(() => {
     cut_values: [...document.querySelectorAll('input[readonly]:not(#api-key-value), textarea[readonly]')]
       .filter(e => e.checkVisibility())
       .filter(e => e.scrollWidth > e.clientWidth + 1 || e.scrollHeight > e.clientHeight + 1).map(e => e.value),
+    // A catalog entry's name and description take at least half its card (not a column a word wide beside badges).
+    squeezed_entries: [...document.querySelectorAll('.catalog-entry')].filter(shown)
+      .filter(e => e.querySelector(':scope > span').getBoundingClientRect().width < e.clientWidth / 2).map(name),
     // A list's column names on one line (a sort arrow, smaller, sits on the same line).
     wrapped_headings: [...document.querySelectorAll('.panel-flush .table th, .panel.flush .table th, .import-table th')]
       .filter(shown).filter(th => !th.querySelector('.visually-hidden') && rows(th) > 1).map(name),
@@ -211,8 +214,10 @@ def test_admin_portal_pages_fit_a_persona_pane_and_a_full_window(built: Built) -
     # its own (1000 px) has the lists whole.
     pages.append((f"/groups/{built.group}", 800))
     pages += [
-        (path, WINDOW) for path in ("/users", "/applications", f"{application}/identity-management/import", "/insights")
+        (path, WINDOW)
+        for path in ("/users", "/applications", "/applications/new", f"{application}/identity-management/import")
     ]
+    pages.append(("/insights", WINDOW))
     problems = []
     for (path, width), found in zip(pages, laid_out(built.sandbox, pages), strict=True):
         where = f"{path} at {width} px"
@@ -228,6 +233,8 @@ def test_admin_portal_pages_fit_a_persona_pane_and_a_full_window(built: Built) -
             problems.append(f"{where}: a word broken inside: {found['broken_words']}")
         if found["cut_values"]:
             problems.append(f"{where}: values cut at the field's edge: {found['cut_values']}")
+        if found["squeezed_entries"]:
+            problems.append(f"{where}: catalog descriptions squeezed: {found['squeezed_entries']}")
         if found["wrapped_headings"]:
             problems.append(f"{where}: column names on two lines: {found['wrapped_headings']}")
         if found["cut_placeholders"]:
