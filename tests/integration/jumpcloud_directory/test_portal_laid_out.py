@@ -98,6 +98,21 @@ MEASURE = """(() => {
     // A catalog entry's name and description take at least half its card (not a column a word wide beside badges).
     squeezed_entries: [...document.querySelectorAll('.catalog-entry')].filter(shown)
       .filter(e => e.querySelector(':scope > span').getBoundingClientRect().width < e.clientWidth / 2).map(name),
+    // Identity Management's last sync breaks between its date and its time, if it must, never before its UTC.
+    orphaned_utc: [...document.querySelectorAll('.idm-stat')].filter(shown).filter(e => {
+      const placed = [];
+      const texts = document.createTreeWalker(e, NodeFilter.SHOW_TEXT);
+      const range = document.createRange();
+      for (let text = texts.nextNode(); text; text = texts.nextNode()) {
+        for (let i = 0; i < text.length; i++) {
+          range.setStart(text, i); range.setEnd(text, i + 1);
+          const box = range.getClientRects()[0];
+          if (box) placed.push([text.data[i], box.top]);
+        }
+      }
+      const written = placed.map(([c]) => c).join('');
+      return written.endsWith(' UTC') && placed.at(-3)[1] > placed.at(-5)[1] + 2;
+    }).map(name),
     // A list's column names on one line (a sort arrow, smaller, sits on the same line).
     wrapped_headings: [...document.querySelectorAll('.panel-flush .table th, .panel.flush .table th, .import-table th')]
       .filter(shown).filter(th => !th.querySelector('.visually-hidden') && rows(th) > 1).map(name),
@@ -218,6 +233,8 @@ def test_admin_portal_pages_fit_a_persona_pane_and_a_full_window(built: Built) -
         for path in ("/users", "/applications", "/applications/new", f"{application}/identity-management/import")
     ]
     pages.append(("/insights", WINDOW))
+    # The default window's persona pane (520 px), where the last sync's UTC once went to a line of its own.
+    pages.append((f"{application}/identity-management", 520))
     problems = []
     for (path, width), found in zip(pages, laid_out(built.sandbox, pages), strict=True):
         where = f"{path} at {width} px"
@@ -235,6 +252,8 @@ def test_admin_portal_pages_fit_a_persona_pane_and_a_full_window(built: Built) -
             problems.append(f"{where}: values cut at the field's edge: {found['cut_values']}")
         if found["squeezed_entries"]:
             problems.append(f"{where}: catalog descriptions squeezed: {found['squeezed_entries']}")
+        if found["orphaned_utc"]:
+            problems.append(f"{where}: UTC alone on a line: {found['orphaned_utc']}")
         if found["wrapped_headings"]:
             problems.append(f"{where}: column names on two lines: {found['wrapped_headings']}")
         if found["cut_placeholders"]:
