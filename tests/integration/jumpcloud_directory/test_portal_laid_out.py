@@ -98,8 +98,8 @@ MEASURE = """(() => {
     // A catalog entry's name and description take at least half its card (not a column a word wide beside badges).
     squeezed_entries: [...document.querySelectorAll('.catalog-entry')].filter(shown)
       .filter(e => e.querySelector(':scope > span').getBoundingClientRect().width < e.clientWidth / 2).map(name),
-    // Identity Management's last sync breaks between its date and its time, if it must, never before its UTC.
-    orphaned_utc: [...document.querySelectorAll('.idm-stat')].filter(shown).filter(e => {
+    // Identity Management's last sync and a mail's date break between date and time, if they must, never before UTC.
+    orphaned_utc: [...document.querySelectorAll('.idm-stat, .mail-body > .small')].filter(shown).filter(e => {
       const placed = [];
       const texts = document.createTreeWalker(e, NodeFilter.SHOW_TEXT);
       const range = document.createRange();
