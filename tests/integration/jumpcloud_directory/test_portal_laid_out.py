@@ -23,6 +23,7 @@ from sandbox.http import http_client
 from sandbox.jumpcloud.services.provisioning.mailbox import send_mail
 from sandbox.scenarios.rehearsal import DirectoryUser, Rehearsal
 
+NARROWEST = 430
 PANE = 470
 WINDOW = 1000
 WIDE = 1280
@@ -95,9 +96,11 @@ MEASURE = """(() => {
     cut_values: [...document.querySelectorAll('input[readonly]:not(#api-key-value), textarea[readonly]')]
       .filter(e => e.checkVisibility())
       .filter(e => e.scrollWidth > e.clientWidth + 1 || e.scrollHeight > e.clientHeight + 1).map(e => e.value),
-    // A catalog entry's name and description take at least half its card (not a column a word wide beside badges).
-    squeezed_entries: [...document.querySelectorAll('.catalog-entry')].filter(shown)
-      .filter(e => e.querySelector(':scope > span').getBoundingClientRect().width < e.clientWidth / 2).map(name),
+    // A catalog entry's name and description run to its card's edge (no column of badges squeezing them).
+    squeezed_entries: [...document.querySelectorAll('.catalog-entry')].filter(shown).filter(e => {
+      const end = e.getBoundingClientRect().right - parseFloat(getComputedStyle(e).paddingRight) - e.clientLeft;
+      return e.querySelector(':scope > span').getBoundingClientRect().right < end - 2;
+    }).map(name),
     // Identity Management's last sync and a mail's date break between date and time, if they must, never before UTC.
     orphaned_utc: [...document.querySelectorAll('.idm-stat, .mail-body > .small')].filter(shown).filter(e => {
       const placed = [];
@@ -233,6 +236,8 @@ def test_admin_portal_pages_fit_a_persona_pane_and_a_full_window(built: Built) -
         for path in ("/users", "/applications", "/applications/new", f"{application}/identity-management/import")
     ]
     pages.append(("/insights", WINDOW))
+    # A 1280 x 720 window split in two beside the Guided walkthrough leaves each persona a page about 430 px wide.
+    pages += [(path, NARROWEST) for path in ("/", "/users", "/applications/new", f"{application}/sso", "/insights")]
     # The default window's persona pane (520 px), where the last sync's UTC once went to a line of its own.
     pages.append((f"{application}/identity-management", 520))
     problems = []
