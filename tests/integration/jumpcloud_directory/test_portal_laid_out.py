@@ -206,6 +206,20 @@ def laid_out(sandbox: Sandbox, pages: list[tuple[str, int]]) -> list[dict[str, A
     return results
 
 
+#: what the probe reports of a page, and how a failure names it
+_FINDINGS = (
+    ("cut", "cut short"),
+    ("out_of_sight", "out of sight"),
+    ("broken_event_types", "event types broken or cut"),
+    ("broken_words", "a word broken inside"),
+    ("cut_values", "values cut at the field's edge"),
+    ("squeezed_entries", "catalog descriptions squeezed"),
+    ("orphaned_utc", "UTC alone on a line"),
+    ("wrapped_headings", "column names on two lines"),
+    ("cut_placeholders", "placeholders cut"),
+)
+
+
 def test_admin_portal_pages_fit_a_persona_pane_and_a_full_window(built: Built) -> None:
     application = f"/applications/{built.application}"
     paths = [
@@ -245,24 +259,7 @@ def test_admin_portal_pages_fit_a_persona_pane_and_a_full_window(built: Built) -
         where = f"{path} at {width} px"
         if found["sideways"] > 0:
             problems.append(f"{where}: the page scrolls {found['sideways']} px sideways")
-        if found["cut"]:
-            problems.append(f"{where}: cut short: {found['cut']}")
-        if found["out_of_sight"]:
-            problems.append(f"{where}: out of sight: {found['out_of_sight']}")
-        if found["broken_event_types"]:
-            problems.append(f"{where}: event types broken or cut: {found['broken_event_types']}")
-        if found["broken_words"]:
-            problems.append(f"{where}: a word broken inside: {found['broken_words']}")
-        if found["cut_values"]:
-            problems.append(f"{where}: values cut at the field's edge: {found['cut_values']}")
-        if found["squeezed_entries"]:
-            problems.append(f"{where}: catalog descriptions squeezed: {found['squeezed_entries']}")
-        if found["orphaned_utc"]:
-            problems.append(f"{where}: UTC alone on a line: {found['orphaned_utc']}")
-        if found["wrapped_headings"]:
-            problems.append(f"{where}: column names on two lines: {found['wrapped_headings']}")
-        if found["cut_placeholders"]:
-            problems.append(f"{where}: placeholders cut: {found['cut_placeholders']}")
+        problems += [f"{where}: {what}: {found[key]}" for key, what in _FINDINGS if found[key]]
         for label, lines in found["card_labels"]:
             if lines != 1:
                 problems.append(f"{where}: the stat card label {label!r} takes {lines} lines")
