@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from sandbox.app import Sandbox
-from sandbox.desktop.edge_cases.words import active_edge_cases, describe_cases
+from sandbox.desktop.edge_cases.words import active_edge_cases, describe_cases, in_a_line
 from sandbox.jumpcloud.services.integration_state import ApplicationState
 
 log = logging.getLogger("sandbox.desktop.edge_cases")
@@ -311,7 +311,7 @@ class EdgeCasesDock(QDockWidget):
         finally:
             self._loading = False
         active = active_edge_cases(self.sandbox)
-        self.summary.setText(f"On: {'; '.join(active)}" if active else "Everything behaves normally.")
+        self.summary.setText(f"On: {in_a_line(active)}" if active else "Everything behaves normally.")
         # Amber while something is on, green when all is normal (the style sheet reads the property).
         if self.summary.property("active") != bool(active):
             self.summary.setProperty("active", bool(active))

@@ -46,3 +46,12 @@ def active_edge_cases(sandbox: Sandbox) -> list[str]:
     for app in sandbox.jumpcloud.integration_state().applications:
         active.extend(describe_cases(app.edge_cases))
     return active
+
+
+def in_a_line(active: list[str]) -> str:
+    """``active`` as one line, each subject named once: "Assertion: valid 60 s, Response held 5 s; SCIM Users: 503"."""
+    grouped: dict[str, list[str]] = {}
+    for phrase in active:
+        subject, _, what = phrase.partition(": ")
+        grouped.setdefault(subject, []).append(what)
+    return "; ".join(f"{subject}: {', '.join(whats)}" for subject, whats in grouped.items())
