@@ -58,7 +58,6 @@ class SystemAddress:
     loaded, for a persona's first page, still signs in).
     """
 
-    key: str
     label: str
     host: str
     admin_email: str
@@ -122,8 +121,8 @@ class Sandbox:
         self.settings = settings
         self.bus = EventBus()
         self.addresses = {
-            "jumpcloud": SystemAddress("jumpcloud", "JumpCloud", JUMPCLOUD_HOST, JUMPCLOUD_ADMIN_EMAIL),
-            "blogin": SystemAddress("blogin", "BlogIn", BLOGIN_HOST, BLOGIN_ADMIN_EMAIL),
+            "jumpcloud": SystemAddress("JumpCloud", JUMPCLOUD_HOST, JUMPCLOUD_ADMIN_EMAIL),
+            "blogin": SystemAddress("BlogIn", BLOGIN_HOST, BLOGIN_ADMIN_EMAIL),
         }
         self.keeps_first_page = first_page
         self._systems: dict[str, MockSystem] = {}

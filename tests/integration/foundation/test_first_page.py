@@ -146,7 +146,7 @@ def test_pages_kept_by_other_code_are_not_answered(settings: Settings, recorded:
         second.stop()
     # The next start that serves JumpCloud records the page again, for the code running now.
     with Sandbox(settings, first_page=True):
-        pass
+        pass  # a whole run: both systems served, then stopped
     assert load(settings.data_dir, JUMPCLOUD_HOST) is not None
 
 
@@ -160,5 +160,5 @@ def test_a_page_kept_by_this_code_is_not_written_again(settings: Settings, recor
 
 def test_a_start_that_does_not_keep_the_first_page_writes_nothing(settings: Settings) -> None:
     with Sandbox(settings):
-        pass
+        pass  # a whole run (as `sso-sandbox serve` and the tests make): both systems served, then stopped
     assert not (settings.data_dir / FILE_NAME).exists()
