@@ -70,8 +70,7 @@ class SystemAddress:
 
     def admin_login_link(self) -> str:
         """A single-use URL that opens the portal signed in as the sandbox administrator."""
-        token = self.login_links.issue(self.admin_email)
-        return f"{self.base_url}/login/link?token={token}"
+        return self.login_links.signed_in_url(self.base_url, self.admin_email)
 
 
 class _AppSlot:

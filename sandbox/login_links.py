@@ -28,3 +28,7 @@ class LoginLinks:
         if entry is None or entry[1] < time.monotonic():
             return None
         return entry[0]
+
+    def signed_in_url(self, base_url: str, subject: str) -> str:
+        """A single-use URL of the portal at ``base_url`` that opens it signed in as ``subject``."""
+        return f"{base_url}/login/link?token={self.issue(subject)}"

@@ -68,8 +68,7 @@ class MockSystem(ABC):
 
     def admin_login_link(self) -> str:
         """A single-use URL that opens the portal signed in as the sandbox administrator."""
-        token = self.login_links.issue(self.admin_email)
-        return f"{self.base_url}/login/link?token={token}"
+        return self.login_links.signed_in_url(self.base_url, self.admin_email)
 
     # The system's own event store, as the desktop's event log reads it.
     @abstractmethod
