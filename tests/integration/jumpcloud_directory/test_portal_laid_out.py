@@ -62,12 +62,14 @@ MEASURE = """(() => {
     let count = 0, bottom = -Infinity;
     for (const b of boxes) { if (b.top >= bottom - 1) { count += 1; } bottom = Math.max(bottom, b.bottom); }
     return count; };
-  const brokenInside = e => {
+  // Only the element's own text counts when `own` (a cell whose details under it are a block of their own).
+  const brokenInside = (e, own = false) => {
     const texts = document.createTreeWalker(e, NodeFilter.SHOW_TEXT);
     const range = document.createRange();
     const word = /[\\p{L}\\p{N}]/u;
     let top = null, before = '';
     for (let text = texts.nextNode(); text; text = texts.nextNode()) {
+      if (own && text.parentElement !== e) continue;
       for (let i = 0; i < text.length; i++) {
         range.setStart(text, i); range.setEnd(text, i + 1);
         const box = range.getClientRects()[0];
@@ -90,8 +92,15 @@ MEASURE = """(() => {
       .filter(shown).map(td => td.querySelector('.etype') || td)
       .filter(e => lines(e) > 1 || e.scrollWidth > e.clientWidth + 1).map(name),
     // A trail or a list's username and address wraps at its punctuation, never between two letters or digits.
-    broken_words: [...document.querySelectorAll('.crumbs, .cell-sub > span')].filter(shown).filter(brokenInside)
+    broken_words: [...document.querySelectorAll('.crumbs, .cell-sub > span')].filter(shown).filter(e => brokenInside(e))
       .map(name),
+    // The same in a full-width list's own columns (Users, a group's members, manual import): "jan|e.doe" is broken.
+    broken_cells: [...document.querySelectorAll(
+      '.table td.username, .table td.narrow-hide, .import-table td.import-user, .import-table td.import-value')]
+      .filter(shown).filter(e => brokenInside(e, true)).map(name),
+    // Manual import's cells hold their text: none runs under its neighbour.
+    overflowing_cells: [...document.querySelectorAll('.import-table td')].filter(shown)
+      .filter(td => td.scrollWidth > td.clientWidth + 1).map(name),
     // An address shown to read or copy (SSO IdP URL, IdP-initiated URL) is whole in its field.
     cut_values: [...document.querySelectorAll('input[readonly]:not(#api-key-value), textarea[readonly]')]
       .filter(e => e.checkVisibility())
@@ -119,6 +128,27 @@ MEASURE = """(() => {
     // A list's column names on one line (a sort arrow, smaller, sits on the same line).
     wrapped_headings: [...document.querySelectorAll('.panel-flush .table th, .panel.flush .table th, .import-table th')]
       .filter(shown).filter(th => !th.querySelector('.visually-hidden') && rows(th) > 1).map(name),
+    // The SSO tab's attribute tables: a column name ("Service Provider Attribute Name") reads in two lines at most.
+    tall_headings: [...document.querySelectorAll('.attr-table th')].filter(shown).filter(th => rows(th) > 2).map(name),
+    // A choice is read whole: in its field, or written out (data-shows) where the field is too narrow for it (the
+    // NameID Format's urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress).
+    cut_choices: [...document.querySelectorAll('select')].filter(s => s.checkVisibility() && s.selectedOptions.length)
+      .filter(s => {
+        const style = getComputedStyle(s);
+        const pen = document.createElement('canvas').getContext('2d');
+        pen.font = `${style.fontStyle} ${style.fontWeight} ${style.fontSize} ${style.fontFamily}`;
+        const text = s.selectedOptions[0].text;
+        // The drop-down arrow takes about 20 px of the field's content box.
+        const room = s.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight) - 20;
+        if (pen.measureText(text).width <= room) return false;
+        const shownElsewhere = s.id && document.querySelector(`[data-shows="${s.id}"]`);
+        return !(shownElsewhere && shownElsewhere.checkVisibility() && shownElsewhere.textContent.trim() === text
+          && shownElsewhere.scrollWidth <= shownElsewhere.clientWidth + 1
+          && shownElsewhere.getBoundingClientRect().right <= page.clientWidth);
+      }).map(s => s.selectedOptions[0].text),
+    // How much of the page's width the page itself has beside the navigation.
+    content_share: (() => { const main = document.querySelector('.shell > .main');
+      return main ? main.getBoundingClientRect().width / page.clientWidth : 1; })(),
     // A search field's placeholder (shown while it is empty) fits inside the field.
     cut_placeholders: [...document.querySelectorAll('input[placeholder]')]
       .filter(i => i.value === '' && i.checkVisibility()).filter(i => {
@@ -182,12 +212,12 @@ def built(jc_sandbox: Sandbox) -> Built:
     return Built(jc_sandbox, long_user, group, application, mail)
 
 
-def laid_out(sandbox: Sandbox, pages: list[tuple[str, int]]) -> list[dict[str, Any]]:
-    """What MEASURE finds on each (path, width), in one QtWebEngine process signed in as the administrator."""
+def laid_out(sandbox: Sandbox, pages: list[tuple[str, int]], script: str = MEASURE) -> list[dict[str, Any]]:
+    """What ``script`` finds on each (path, width), in one QtWebEngine process signed in as the administrator."""
     order = {
         "sign_in": sandbox.jumpcloud.admin_login_link(),
         "pages": [
-            {"url": sandbox.jumpcloud.base_url + path, "width": width, "script": MEASURE} for path, width in pages
+            {"url": sandbox.jumpcloud.base_url + path, "width": width, "script": script} for path, width in pages
         ],
     }
     environment = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "QTWEBENGINE_DISABLE_SANDBOX": "1"}
@@ -212,6 +242,10 @@ _FINDINGS = (
     ("out_of_sight", "out of sight"),
     ("broken_event_types", "event types broken or cut"),
     ("broken_words", "a word broken inside"),
+    ("broken_cells", "a username, an address or a name broken inside a word in its column"),
+    ("overflowing_cells", "cells whose text runs out of them"),
+    ("tall_headings", "column names on more than two lines"),
+    ("cut_choices", "a choice cut in its field"),
     ("cut_values", "values cut at the field's edge"),
     ("squeezed_entries", "catalog descriptions squeezed"),
     ("orphaned_utc", "UTC alone on a line"),
@@ -251,16 +285,72 @@ def test_admin_portal_pages_fit_a_persona_pane_and_a_full_window(built: Built) -
     ]
     pages.append(("/insights", WINDOW))
     # A 1280 x 720 window split in two beside the Guided walkthrough leaves each persona a page about 430 px wide.
-    pages += [(path, NARROWEST) for path in ("/", "/users", "/applications/new", f"{application}/sso", "/insights")]
+    pages += [
+        (path, NARROWEST)
+        for path in (
+            "/",
+            "/users",
+            "/applications/new",
+            f"{application}/sso",
+            "/insights",
+            f"{application}/identity-management/import",
+        )
+    ]
     # The default window's persona pane (520 px), where the last sync's UTC once went to a line of its own.
     pages.append((f"{application}/identity-management", 520))
+    # Manual import between a persona pane and a full window, where its four columns were squeezed to a few letters.
+    pages += [(f"{application}/identity-management/import", width) for width in (761, 800, 900, 999)]
+    # The SSO tab between a pane and a full window; a group's members and Users in a persona on its own.
+    pages += [(f"{application}/sso", width) for width in (520, 800, WINDOW)]
+    pages += [(f"/groups/{built.group}", WINDOW), ("/users", 800), ("/users", 901)]
     problems = []
     for (path, width), found in zip(pages, laid_out(built.sandbox, pages), strict=True):
         where = f"{path} at {width} px"
         if found["sideways"] > 0:
             problems.append(f"{where}: the page scrolls {found['sideways']} px sideways")
         problems += [f"{where}: {what}: {found[key]}" for key, what in _FINDINGS if found[key]]
+        # Under 520 px the side navigation folds into a bar above the page (it took about 40 % of a 430 px page).
+        if width < 520 and found["content_share"] < 0.9:
+            problems.append(f"{where}: the page has {found['content_share']:.0%} of the width beside the navigation")
         for label, lines in found["card_labels"]:
             if lines != 1:
                 problems.append(f"{where}: the stat card label {label!r} takes {lines} lines")
     assert not problems, "\n".join(problems)
+
+
+# The navigation in the narrowest pane: what shows before and after Menu, and what the keyboard reaches.
+NAVIGATION = """(() => {
+  const nav = document.querySelector('.sidenav');
+  const toggle = nav.querySelector('.nav-toggle');
+  const items = [...nav.querySelectorAll('a.nav-item')];
+  const seen = () => items.filter(a => a.checkVisibility()).map(a => a.innerText.trim());
+  const state = () => ({items: seen(), expanded: toggle.getAttribute('aria-expanded'),
+                        height: Math.round(nav.getBoundingClientRect().height)});
+  const closed = state();
+  const toggle_shown = toggle.checkVisibility();
+  toggle.click();
+  const opened = state();
+  // Tab from Menu reaches the items in order: each follows the button, is a link with a name, and none is taken out.
+  const after_toggle = items.every(a => toggle.compareDocumentPosition(a) & Node.DOCUMENT_POSITION_FOLLOWING);
+  const named = items.filter(a => a.checkVisibility()).every(a => a.href && a.innerText.trim() && a.tabIndex >= 0);
+  items[2].focus();
+  items[2].dispatchEvent(new KeyboardEvent('keydown', {key: 'Escape', bubbles: true}));
+  const escaped = state();
+  return {closed, opened, escaped, toggle_shown, after_toggle, named,
+          toggle_name: toggle.innerText.trim(), controls: toggle.getAttribute('aria-controls'),
+          focus_back: document.activeElement === toggle};
+})()"""
+EVERY_ITEM = ["Home", "Users", "User Groups", "SSO Applications", "Directory Insights", "Mailbox", "Settings"]
+
+
+def test_the_narrowest_pane_folds_the_navigation_behind_menu(built: Built) -> None:
+    narrow, pane = laid_out(built.sandbox, [("/users", NARROWEST), ("/users", 520)], NAVIGATION)
+    # At 430 px only the bar shows (the brand and Menu); Menu opens every item, Escape closes it again.
+    assert narrow["toggle_shown"] and narrow["toggle_name"] == "Menu", narrow
+    assert narrow["closed"]["items"] == [] and narrow["closed"]["expanded"] == "false", narrow
+    assert narrow["closed"]["height"] <= 60, narrow
+    assert narrow["opened"]["items"] == EVERY_ITEM and narrow["opened"]["expanded"] == "true", narrow
+    assert narrow["after_toggle"] and narrow["named"] and narrow["controls"] == "nav-items", narrow
+    assert narrow["escaped"]["items"] == [] and narrow["focus_back"], narrow
+    # At 520 px (the default window's pane) the side navigation stays as it is, every item in sight, no Menu.
+    assert not pane["toggle_shown"] and pane["closed"]["items"] == EVERY_ITEM, pane
