@@ -2,8 +2,8 @@
 
 Tests call :func:`measure`. It runs this file as ``python layout_probe.py`` with a JSON document on stdin:
 ``{"sign_in": URL, "pages": [{"url": URL, "width": PX, "script": JS}]}``. ``sign_in`` is loaded first (a sign-in
-link sets the session cookie); each page is then loaded at ``width`` px and ``script``, an expression, is
-evaluated in it. Prints the expressions' values as one JSON list.
+link sets the session cookie); each page is then loaded at ``width`` px (and ``zoom``, 1 unless given) and
+``script``, an expression, is evaluated in it. Prints the expressions' values as one JSON list.
 
 ``sign_in`` and a page may also be dicts: ``{"url": URL, "form": {name: value}}`` posts the form there (as an
 identity provider's hand-off page posts a SAML Response to an ACS URL, from another site); ``{"url": URL, "fill":
@@ -103,6 +103,8 @@ def main() -> None:
         if "fill" in current:
             current["submit"] = True
         view.resize(int(current.get("width", 1280)), 860)
+        # A trainer's Ctrl+= (125 %): the page is laid out in width / zoom CSS pixels.
+        view.setZoomFactor(float(current.get("zoom", 1)))
         view.load(request(current))
 
     view.loadFinished.connect(loaded)

@@ -95,6 +95,29 @@ WHO = """(() => { const card = document.querySelector('.side .card');
   return {page: document.documentElement.scrollWidth, view: innerWidth, card_right: card.getBoundingClientRect().right,
           name_right: name.getBoundingClientRect().right, name_cut: name.scrollWidth - name.clientWidth,
           text: name.innerText}; })()"""
+# The User Authentication page's sign-in address: it ends inside its card.
+LOGIN_ADDRESS = """(() => { const code = document.querySelector('.card p code'); const card = code.closest('.card');
+  const inner = card.getBoundingClientRect().right - parseFloat(getComputedStyle(card).paddingRight);
+  return {page: document.documentElement.scrollWidth, view: innerWidth, text: code.textContent,
+          over: code.getBoundingClientRect().right - inner}; })()"""
+# Where the bar's ends, the page's content, Home's first post and the card beside it, and a person's first attribute
+# stand (left edges, right edges, tops).
+ALIGNED = """(() => {
+  const box = selector => { const e = document.querySelector(selector); return e ? e.getBoundingClientRect() : null; };
+  const page = document.querySelector('main .page');
+  const style = getComputedStyle(page);
+  const content = page.getBoundingClientRect();
+  const post = box('.feed .post'), side = box('.side .card');
+  const attributes = document.querySelector('#attributes');
+  const first = attributes && (() => { const range = document.createRange();
+    range.selectNodeContents(attributes.querySelector('th')); return range.getClientRects()[0]; })();
+  return {brand_left: box('.topbar .brand').left, account_right: box('.topbar .account').right,
+          content_left: content.left + parseFloat(style.paddingLeft),
+          content_right: content.right - parseFloat(style.paddingRight),
+          post_top: post && post.top, side_top: side && side.top,
+          heading_left: attributes && attributes.closest('.card').querySelector('h2').getBoundingClientRect().left,
+          label_left: first && first.left};
+})()"""
 ERROR_BUTTON = """(() => { const button = document.querySelector('.error-panel a.btn');
   return {text: button.innerText.trim(), underline: getComputedStyle(button).textDecorationLine,
           page: document.documentElement.scrollWidth, view: innerWidth}; })()"""
@@ -137,11 +160,15 @@ def test_console_pages_in_a_pane_and_wide(configured: Sandbox, idp: TestIdentity
         refused_narrowest,
         credentials,
         credentials_narrowest,
+        credentials_zoomed,
+        login_address_zoomed,
         error_page,
         teams_search,
         landed,
         home_pane,
         home_wide,
+        home_window_aligned,
+        home_wide_aligned,
         profile_pane,
         profile_wide,
     ) = measure(
@@ -152,12 +179,17 @@ def test_console_pages_in_a_pane_and_wide(configured: Sandbox, idp: TestIdentity
             {"url": acs, "form": wrongly_signed(), "width": NARROWEST, "script": LINE_STARTS},
             {"url": f"{base}/settings/sso/provisioning", "width": PANE, "script": CREDENTIALS},
             {"url": f"{base}/settings/sso/provisioning", "width": NARROWEST, "script": CREDENTIALS},
+            # A trainer's 125 % in the narrowest pane: about 345 CSS px.
+            {"url": f"{base}/settings/sso/provisioning", "width": NARROWEST, "zoom": 1.25, "script": CREDENTIALS},
+            {"url": f"{base}/settings/user-authentication", "width": NARROWEST, "zoom": 1.25, "script": LOGIN_ADDRESS},
             {"url": f"{base}/no-such-page", "width": PANE, "script": ERROR_BUTTON},
             {"url": f"{base}/teams", "width": PANE, "script": SEARCH},
             # The member signs in by single sign-on (JIT creates the account); the profile is theirs.
             {"url": acs, "form": {"SAMLResponse": signed}, "width": PANE, "script": SIGNED_IN},
             {"url": f"{base}/", "width": PANE, "script": WHO},
             {"url": f"{base}/", "width": WIDE, "script": WHO},
+            {"url": f"{base}/", "width": 1000, "script": ALIGNED},
+            {"url": f"{base}/", "width": WIDE, "script": ALIGNED},
             {"url": f"{base}/profile", "width": PANE, "script": PROFILE},
             {"url": f"{base}/profile", "width": WIDE, "script": PROFILE},
         ],
@@ -178,10 +210,14 @@ def test_console_pages_in_a_pane_and_wide(configured: Sandbox, idp: TestIdentity
     assert [start for start in refused_narrowest if start.split("|")[0][-1] not in " /:-"] == [], refused_narrowest
     # The User Provisioning tab in a pane, the narrowest too: the Base (Tenant) URL (its port has five digits) and
     # the token show whole, Copy within the pane.
-    for shown in (credentials, credentials_narrowest):
+    for shown in (credentials, credentials_narrowest, credentials_zoomed):
         assert shown["page"] <= shown["view"], shown
         assert [field["hidden"] for field in shown["hidden"]] == [0, 0], shown
         assert shown["copy_right"] <= shown["view"], shown
+    # At 125 % the User Authentication page's sign-in address wraps at its dots inside its card.
+    assert login_address_zoomed["text"].endswith("/login"), login_address_zoomed
+    assert login_address_zoomed["page"] <= login_address_zoomed["view"], login_address_zoomed
+    assert login_address_zoomed["over"] <= 0.5, login_address_zoomed
     # An error page's way back is a button, not an underlined link.
     assert error_page["text"] == "Back to BlogIn"
     assert error_page["underline"] == "none", error_page
@@ -195,6 +231,12 @@ def test_console_pages_in_a_pane_and_wide(configured: Sandbox, idp: TestIdentity
         assert MEMBER in home["text"], home
         assert home["page"] <= home["view"], home
         assert home["name_cut"] <= 0 and home["name_right"] <= home["card_right"], home
+    # Home beside a persona's whole width and at 1280 px: the bar's brand and Log out line up with the page under them,
+    # and who is signed in starts level with the first post.
+    for aligned in (home_window_aligned, home_wide_aligned):
+        assert abs(aligned["brand_left"] - aligned["content_left"]) <= 1, aligned
+        assert abs(aligned["account_right"] - aligned["content_right"]) <= 1, aligned
+        assert abs(aligned["side_top"] - aligned["post_top"]) <= 1, aligned
     # What the SAML assertion delivered: the claim URI wraps inside the card in a pane, and in its 200 px column wide.
     for profile in (profile_pane, profile_wide):
         assert profile["text"] == CLAIM
@@ -267,6 +309,8 @@ def test_console_beside_the_walkthrough(configured: Sandbox, teamed: str) -> Non
         sso_full,
         person_full,
         file_field,
+        person_full_aligned,
+        person_wide_aligned,
     ) = measure(
         configured.blogin.admin_login_link(),
         [
@@ -278,6 +322,8 @@ def test_console_beside_the_walkthrough(configured: Sandbox, teamed: str) -> Non
             {"url": f"{base}/settings/sso", "width": FULL, "script": FIRST_LINES},
             {"url": f"{base}/users/{teamed}", "width": FULL, "script": FIRST_LINES},
             {"url": f"{base}/settings/sso", "width": PANE, "script": FILE_FIELD},
+            {"url": f"{base}/users/{teamed}", "width": FULL, "script": ALIGNED},
+            {"url": f"{base}/users/{teamed}", "width": 1280, "script": ALIGNED},
         ],
     )
     # The Users list and the Test faults table fit their card: no sideways scroll of the page, none inside the card.
@@ -296,3 +342,8 @@ def test_console_beside_the_walkthrough(configured: Sandbox, teamed: str) -> Non
     # The metadata file's field is in the page's type, its button a rounded white button like the page's others.
     assert file_field["field"] == file_field["page"], file_field
     assert file_field["button_radius"] == "6px" and file_field["button_background"] == file_field["card"], file_field
+    # A person's page: the bar lines up with the page, and the attributes start under their card's heading.
+    for aligned in (person_full_aligned, person_wide_aligned):
+        assert abs(aligned["brand_left"] - aligned["content_left"]) <= 1, aligned
+        assert abs(aligned["account_right"] - aligned["content_right"]) <= 1, aligned
+        assert abs(aligned["label_left"] - aligned["heading_left"]) <= 1, aligned
