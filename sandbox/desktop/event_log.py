@@ -30,11 +30,13 @@ from sandbox.desktop.event_model import (
     EventLogModel,
 )
 from sandbox.desktop.layout import column, side_by_side
-from sandbox.desktop.list_view import filter_bar, list_table, select_in_sight
+from sandbox.desktop.list_view import filter_bar, list_table, select_in_sight, share_dock
 from sandbox.desktop.theme import FAILING_RED, dot_icon
 from sandbox.events import SandboxEvent
 
 ALL_TYPES = "All event types"
+#: the most of the dock the list takes at larger text, its summaries whole: the record beside it keeps the rest
+LIST_SHARE_MOST = 0.8
 REASON_STYLE = (
     f"color:{FAILING_RED}; font-weight:600; background:#fdecec; border:1px solid #f3b8b8;"
     " border-radius:5px; padding:5px 8px;"
@@ -90,9 +92,14 @@ class EventLogDock(QDockWidget):
         bar = filter_bar(
             [self.system_filter, self.type_filter, self.text_filter, self.failures_filter, self.count_label]
         )
-        # Event types run to 34 characters (scim_provisioning_status_changed): wide enough for them.
+        # Event types run to 34 characters (scim_provisioning_status_changed): wide enough for them. The
+        # short columns are only as wide as their words; the summary, which says what happened, takes the rest.
         self.table = list_table(
-            model, "eventTable", {TIME: 150, SYSTEM: 110, EVENT_TYPE: 250, RESULT: 80}, stretch=SUMMARY
+            model,
+            "eventTable",
+            {TIME: 150, SYSTEM: 110, EVENT_TYPE: 250, RESULT: 80},
+            stretch=SUMMARY,
+            elide_middle={EVENT_TYPE},
         )
 
         self.detail = QPlainTextEdit()
@@ -117,7 +124,11 @@ class EventLogDock(QDockWidget):
         detail_layout.addWidget(self.reason)
         detail_layout.addWidget(self.detail, 1)
 
+        # At larger text the event type gives way to the summary, keeping its start and end (its tooltip
+        # names it whole).
+        self.table.gives_way = EVENT_TYPE
         self.splitter = side_by_side("eventLogSplitter", self.table, detail_side, (900, 360), stretch=(3, 1))
+        share_dock(self.splitter, self.table, LIST_SHARE_MOST)
         self.setWidget(column(bar, self.splitter))
 
         # Typing in the text filter re-filters after a short pause, not on every key.
@@ -139,6 +150,10 @@ class EventLogDock(QDockWidget):
         self._was_at_bottom = True
         self._reading_history = False
         self._update_count()
+
+    def set_text_scale(self, scale: float) -> None:
+        """View › Panel text size: the short columns fitted to their larger words, the summary given the room."""
+        self.table.fit_columns(scale)
 
     def apply_filter(self) -> None:
         """Show the events matching the system, type and text chosen above the table.

@@ -18,6 +18,7 @@ from array import array
 from bisect import bisect_left
 from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, replace
+from datetime import date
 from itertools import compress, count, repeat
 from operator import attrgetter, contains, eq, not_, or_
 from typing import Any
@@ -70,16 +71,27 @@ class EventFilter:
 
 
 def cell_text(event: SandboxEvent, column: int) -> str:
-    """What the log shows for ``event`` in ``column``."""
+    """What the log shows for ``event`` in ``column``.
+
+    An event of today shows its time only: the date took the width a summary needs at larger text (its
+    tooltip, and its record beside the list, give the whole timestamp); an older one shows its date too.
+    """
     if column == SUMMARY:
         return event.summary
     if column == EVENT_TYPE:
         return event.event_type
     if column == TIME:
-        return event.timestamp.astimezone().strftime("%Y-%m-%d %H:%M:%S")
+        local = event.timestamp.astimezone()
+        return local.strftime("%H:%M:%S" if local.date() == date.today() else "%Y-%m-%d %H:%M:%S")
     if column == SYSTEM:
         return SYSTEM_LABELS.get(event.system, event.system)
     return "Success" if event.success else "Failure"
+
+
+def full_time(event: SandboxEvent) -> str:
+    """When ``event`` happened, in full: its date and time on this computer's clock, then as recorded (UTC)."""
+    local = event.timestamp.astimezone()
+    return f"{local.strftime('%Y-%m-%d %H:%M:%S')}, recorded as {event.timestamp_text}"
 
 
 class _Codes:
@@ -162,7 +174,7 @@ class EventLogModel(QAbstractTableModel):
         if role == _DISPLAY:
             return cell_text(event, column)
         if role == _TOOLTIP:
-            return event.timestamp_text if column == TIME else cell_text(event, column)
+            return full_time(event) if column == TIME else cell_text(event, column)
         if role == _DECORATION:
             return self._system_icon(event.system) if column == SYSTEM else None
         if column == RESULT and not event.success:

@@ -2,37 +2,301 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 
-from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, QRect, Qt
-from PySide6.QtGui import QColor, QPainter, QPaintEvent
+from PySide6.QtCore import (
+    QAbstractItemModel,
+    QEvent,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    QRect,
+    Qt,
+    QTimer,
+)
+from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QDockWidget,
     QFrame,
     QHBoxLayout,
     QHeaderView,
+    QSplitter,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
     QTableView,
     QWidget,
 )
-
-from sandbox.desktop.panel_text import chosen_text_scale, scale_text, widen_for_new_rows
 
 # Styled by the theme and found by the event log's export buttons.
 FILTER_BAR_NAME = "eventFilterBar"
 HINT_GREY = "#6b7785"
 
 
+AnyIndex = QModelIndex | QPersistentModelIndex
+#: the newest rows a batch brought that are measured for the short columns (a batch's rows share their shapes)
+ROWS_MEASURED = 64
+#: how much of its width a column that gives way (the event log's Event type) keeps at the least
+GIVE_WAY_FLOOR = 0.6
+
+
+class ListHeader(QHeaderView):
+    """The column headings, noting the columns the reader sized by hand (dragging an edge, or double-clicking
+    it), which the list then leaves as the reader made them."""
+
+    def __init__(self) -> None:
+        super().__init__(Qt.Orientation.Horizontal)
+        #: the columns the reader sized: the width they gave each, and the panel text scale it was given at
+        self.sized_by_reader: dict[int, tuple[int, float]] = {}
+        #: the panel text scale the list is shown at (View › Panel text size)
+        self.text_scale = 1.0
+        self._pressed = False
+        self.sectionResized.connect(self._resized)
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        self._pressed = True
+        super().mousePressEvent(event)
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        super().mouseReleaseEvent(event)
+        self._pressed = False
+
+    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
+        self._pressed = True
+        super().mouseDoubleClickEvent(event)
+        self._pressed = False
+
+    def _resized(self, column: int, _old: int, new: int) -> None:
+        # The column that stretches follows the others: only a column the reader can size counts.
+        if self._pressed and self.sectionResizeMode(column) == QHeaderView.ResizeMode.Interactive:
+            self.sized_by_reader[column] = (new, self.text_scale)
+
+
+class ElidingDelegate(QStyledItemDelegate):
+    """Cells too long for their column lose their middle (a path keeps its resource id's end) or their end
+    (words); the whole value is in the cell's tooltip."""
+
+    def __init__(self, parent: QWidget, middle: Collection[int] = ()) -> None:
+        super().__init__(parent)
+        self.middle = frozenset(middle)
+
+    def initStyleOption(self, option: QStyleOptionViewItem, index: AnyIndex) -> None:
+        super().initStyleOption(option, index)
+        option.textElideMode = (
+            Qt.TextElideMode.ElideMiddle if index.column() in self.middle else Qt.TextElideMode.ElideRight
+        )
+
+
+class ListShare(QObject):
+    """The list's part of its dock, beside the selected row's detail, at larger panel text.
+
+    Larger text makes every column wider and left the column that names the row (a message's type, an
+    exchange's path, an event's summary) too little room to be read. The list then takes what its rows need
+    whole, up to ``most`` of the dock, never less than its part as built; at Normal up to ``most_at_normal``
+    (``None``: the panes are left as built, or as the window restored them). Once the reader has moved the
+    divider themselves, it is theirs.
+    """
+
+    def __init__(self, splitter: QSplitter, table: ListTable, most: float, most_at_normal: float | None) -> None:
+        super().__init__(splitter)
+        self.splitter = splitter
+        self.table = table
+        self.most = most
+        self.most_at_normal = most_at_normal
+        self.moved_by_reader = False
+        built = splitter.sizes()
+        self._built_part = built[0] / max(sum(built), 1)
+        self._changed = False
+        self._scale = 1.0
+        splitter.splitterMoved.connect(self._moved)
+        # The dock made narrower or wider, or shown from behind another tab: again, once the splitter has
+        # shared out its new width as it does.
+        self._again = QTimer(self)
+        self._again.setSingleShot(True)
+        self._again.setInterval(0)
+        self._again.timeout.connect(lambda: self.fit(self._scale))
+        splitter.installEventFilter(self)
+
+    def _moved(self) -> None:
+        self.moved_by_reader = True
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.splitter and event.type() == QEvent.Type.Resize and not self.moved_by_reader:
+            self._again.start()
+        return False
+
+    def fit(self, scale: float) -> None:
+        """The panes for text ``scale`` times the normal size (see the class)."""
+        self._scale = scale
+        splitter = self.splitter
+        sizes = splitter.sizes()
+        total = sum(sizes)
+        if self.moved_by_reader or len(sizes) != 2 or total <= 0:
+            return
+        built = round(total * self._built_part)
+        most = self.most if scale != 1.0 else self.most_at_normal
+        if most is None:
+            if self._changed:
+                self._changed = False
+                splitter.setSizes([built, total - built])
+            return
+        if not splitter.isVisible():
+            return  # a dock behind another tab: once it is shown and laid out (see _again)
+        pane = splitter.widget(0)
+        chrome = pane.width() - self.table.width() if pane is not None and pane is not self.table else 0
+        wanted = min(self.table.wanted_width() + max(chrome, 0), round(total * most))
+        left = max(built, wanted)
+        if left != sizes[0]:
+            self._changed = True
+            splitter.setSizes([left, total - left])
+
+
 class ListTable(QTableView):
-    """A table that says what will appear in it, or why nothing shows, while it has no rows."""
+    """A table that says what will appear in it, or why nothing shows, while it has no rows.
+
+    Its short columns (a time, a method, a status) are as wide as their heading and rows need, never more
+    than they were built times the panel text size, and the column that names the row takes the rest
+    (:meth:`fit_columns`); a column the reader sized stays as they left it.
+    """
 
     def __init__(self) -> None:
         super().__init__()
+        self.setHorizontalHeader(ListHeader())
         self._empty_hint = ""
         self._had_rows = False
         #: keep the newest rows in sight as they arrive, unless the reader scrolled up from them
         self.follows_new_rows = False
         self._was_at_bottom = True
+        #: the column that takes the room the others leave (it names the row)
+        self.room_column = -1
+        #: the short columns' widths as built, at Normal text
+        self.built_widths: dict[int, int] = {}
+        #: the list's part of its dock at larger text, when it shares one with a detail
+        self.share: ListShare | None = None
+        #: a short column that gives way to the one naming the row at larger text, down to GIVE_WAY_FLOOR of
+        #: its width (-1: none)
+        self.gives_way = -1
+        self._needed: dict[int, int] = {}
+
+    @property
+    def header(self) -> ListHeader:
+        header = self.horizontalHeader()
+        assert isinstance(header, ListHeader)
+        return header
+
+    def fit_columns(self, scale: float | None = None) -> None:
+        """Each short column as wide as its heading and rows need, up to its built width times the panel
+        text ``scale`` (the one the list has, when not given); the room left goes to the column that names
+        the row. Then the list's part of its dock."""
+        self.ensurePolished()
+        header = self.header
+        if scale is not None:
+            header.text_scale = scale
+        scale = header.text_scale
+        model = self.model()
+        listed = model is not None and model.rowCount() > 0
+        for column in [*self._short_columns(), self.room_column]:
+            needed = header.sectionSizeHint(column)
+            if listed:
+                needed = max(needed, self.sizeHintForColumn(column))
+            self._needed[column] = needed
+            if column != self.room_column:
+                header.resizeSection(column, min(needed, round(self.built_widths[column] * scale)))
+        # A column the reader sized keeps their width, grown or shrunk with the text since.
+        for column, (width, their_scale) in header.sized_by_reader.items():
+            header.resizeSection(column, round(width * scale / their_scale))
+        if self.share is not None:
+            self.share.fit(scale)
+        self._give_way()
+
+    def _give_way(self) -> None:
+        """At larger text, the column that gives way narrows (to GIVE_WAY_FLOOR of its width at the least)
+        for the column naming the row to be whole; at Normal both have room enough and it keeps its width."""
+        column = self.gives_way
+        header = self.header
+        if column < 0 or column not in self._short_columns():
+            return
+        scale = header.text_scale
+        full = min(self._needed.get(column, 0), round(self.built_widths[column] * scale))
+        if not full:
+            return
+        if scale == 1.0:
+            header.resizeSection(column, full)
+            return
+        others = sum(
+            header.sectionSize(c)
+            for c in range(header.count())
+            if c not in (column, self.room_column) and not header.isSectionHidden(c)
+        )
+        left = self.viewport().width() - others - self._needed.get(self.room_column, 0)
+        header.resizeSection(column, max(min(full, left), round(full * GIVE_WAY_FLOOR)))
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._give_way()
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        # A larger text size reaches a list on a dock's hidden tab when that tab is raised: measured then.
+        if event.type() == QEvent.Type.FontChange and self.built_widths:
+            self.fit_columns()
+
+    def _short_columns(self) -> list[int]:
+        header = self.header
+        return [
+            column
+            for column in self.built_widths
+            if column != self.room_column
+            and column not in header.sized_by_reader
+            and header.sectionResizeMode(column) == QHeaderView.ResizeMode.Interactive
+        ]
+
+    def _widen_for(self, first: int, last: int) -> None:
+        """Rows ``first``…``last`` just listed: a short column too narrow for their text grows to fit it (up to
+        its built width times the text size); none shrinks, so the columns never jump as rows arrive."""
+        model = self.model()
+        header = self.header
+        scale = header.text_scale
+        rows = range(max(first, last - ROWS_MEASURED + 1), last + 1)
+        for column in self._short_columns():
+            if column == self.gives_way and scale != 1.0:
+                continue  # sized by the room the rows' names leave (_give_way)
+            ceiling = round(self.built_widths[column] * scale)
+            current = header.sectionSize(column)
+            if current >= ceiling:
+                continue
+            needed = max(self.sizeHintForIndex(model.index(row, column)).width() for row in rows)
+            if needed > current:
+                header.resizeSection(column, min(ceiling, needed))
+
+    def wanted_width(self) -> int:
+        """How wide the table would be with every column's rows whole (the short ones as they are now)."""
+        header = self.header
+        model = self.model()
+        width = sum(header.sectionSize(c) for c in range(header.count()) if c != self.room_column)
+        if 0 <= self.room_column < header.count():
+            needed = header.sectionSizeHint(self.room_column)
+            if model is not None and model.rowCount() > 0:
+                needed = max(needed, self.sizeHintForColumn(self.room_column))
+            width += needed
+        return width + 2 * self.frameWidth() + self.verticalScrollBar().sizeHint().width()
+
+    def shown_text(self, row: int, column: int) -> str:
+        """The text the reader sees in a cell: its value, shortened with "…" where the column is too narrow."""
+        model = self.model()
+        index = model.index(row, column)
+        option = QStyleOptionViewItem()
+        option.initFrom(self)
+        option.rect = self.visualRect(index)
+        option.font = self.font()
+        option.fontMetrics = self.fontMetrics()
+        delegate = self.itemDelegateForIndex(index)
+        delegate.initStyleOption(option, index)  # type: ignore[attr-defined]
+        area = self.style().subElementRect(QStyle.SubElement.SE_ItemViewItemText, option, self)
+        margin = self.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, self) + 1
+        text = str(option.text)
+        mode = option.textElideMode
+        return self.fontMetrics().elidedText(text, mode, area.width() - 2 * margin)
 
     def watch_rows(self) -> None:
         """Follow the model's rows coming and going (called once the model is set)."""
@@ -58,23 +322,15 @@ class ListTable(QTableView):
         self._rows_changed()
         if had_rows:
             # The first rows sized the columns already; later ones only widen a column too narrow for them.
-            widen_for_new_rows(self, first, last)
+            self._widen_for(first, last)
         if self.follows_new_rows and self._was_at_bottom:
             # Like a log being tailed: a new message or exchange comes into sight as it arrives.
             self.scrollToBottom()
 
     def _first_rows_arrived(self) -> None:
-        # Larger panel text chosen while the table was empty widened every fixed column by the whole
-        # factor, with no rows to say how much they need: the stretching one (SCIM traffic's Path) was
-        # squeezed to nothing. Its first rows size them again, as wide as the larger text needs.
-        scale = chosen_text_scale(self)
-        if scale == 1.0:
-            return
-        dock = self.parentWidget()
-        while dock is not None and not isinstance(dock, QDockWidget):
-            dock = dock.parentWidget()
-        if dock is not None:
-            scale_text(dock, scale)
+        # While the table was empty only the headings said how wide the short columns are: its first rows
+        # size them, and the list's part of its dock, for what they hold.
+        self.fit_columns()
 
     @property
     def empty_hint(self) -> str:
@@ -123,14 +379,18 @@ def list_table(
     stretch: int | None = None,
     empty_hint: str = "",
     follow: bool = False,
+    elide_middle: Collection[int] = (),
 ) -> ListTable:
     """A one-row-at-a-time table over ``model`` with fixed row heights (cheap to scroll at 100,000 rows).
 
-    ``widths`` sets the starting width of columns; ``stretch`` takes the remaining room (the last
-    column when ``None``); ``empty_hint`` is shown while the table has no rows; ``follow`` keeps the
-    newest rows in sight as they arrive while the reader is at the end of the list.
+    ``widths`` sets the widest the short columns get at Normal text (they are as wide as their text needs,
+    see :meth:`ListTable.fit_columns`); ``stretch`` takes the remaining room (the last column when
+    ``None``); ``empty_hint`` is shown while the table has no rows; ``follow`` keeps the newest rows in
+    sight as they arrive while the reader is at the end of the list; the columns of ``elide_middle`` (paths)
+    lose their middle where they are too long, the others their end.
     """
     table = ListTable()
+    table.setItemDelegate(ElidingDelegate(table, elide_middle))
     table.set_empty_hint(empty_hint)
     table.setObjectName(object_name)
     table.setModel(model)
@@ -150,11 +410,23 @@ def list_table(
     header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
     for column, width in widths.items():
         header.resizeSection(column, width)
+    table.built_widths = dict(widths)
     if stretch is None:
         header.setStretchLastSection(True)
+        table.room_column = model.columnCount() - 1
     else:
         header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
+        table.room_column = stretch
+    if model.rowCount() > 0:
+        table.fit_columns()
     return table
+
+
+def share_dock(splitter: QSplitter, table: ListTable, most: float, most_at_normal: float | None = None) -> ListShare:
+    """Let ``table`` (in the first pane of ``splitter``) take up to ``most`` of it at larger text, and up to
+    ``most_at_normal`` at Normal (see ListShare)."""
+    table.share = ListShare(splitter, table, most, most_at_normal)
+    return table.share
 
 
 def select_in_sight(table: QTableView, row: int | None) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -15,7 +16,7 @@ from pytestqt.qtbot import QtBot
 from sandbox.app import Sandbox
 from sandbox.desktop.bridge import EventBridge
 from sandbox.desktop.event_log import EventLogDock
-from sandbox.desktop.event_model import EVENT_ROLE, SUMMARY, EventFilter, EventLogModel
+from sandbox.desktop.event_model import EVENT_ROLE, SUMMARY, TIME, EventFilter, EventLogModel
 from sandbox.events import EventBus, SandboxEvent, utc_now
 from sandbox.events.traces import SAML
 
@@ -64,6 +65,19 @@ def test_rows_show_time_system_type_summary_and_result() -> None:
     assert model.index(1, 4).data() == "Success"
     assert model.index(0, 0).data(Qt.ItemDataRole.ToolTipRole).endswith("Z")
     assert model.index(1, 0).data(EVENT_ROLE).id == "event-1"
+
+
+def test_an_event_of_today_shows_its_time_and_an_older_one_its_date_too() -> None:
+    """The date of today's events left out, their summaries have its width; the tooltip has the whole time."""
+    today, older = make_events(2)
+    older = replace(older, timestamp=older.timestamp - timedelta(days=3))
+    model = EventLogModel()
+    model.append_events([older, today])
+    local = today.timestamp.astimezone()
+    assert model.index(1, TIME).data() == local.strftime("%H:%M:%S")
+    assert model.index(0, TIME).data() == older.timestamp.astimezone().strftime("%Y-%m-%d %H:%M:%S")
+    tip = model.index(1, TIME).data(Qt.ItemDataRole.ToolTipRole)
+    assert tip.startswith(local.strftime("%Y-%m-%d %H:%M:%S")) and tip.endswith(today.timestamp_text)
 
 
 def test_only_events_are_logged_and_each_only_once() -> None:

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from sandbox.desktop.layout import column, side_by_side
-from sandbox.desktop.list_view import filter_bar, list_table, select_in_sight
+from sandbox.desktop.list_view import filter_bar, list_table, select_in_sight, share_dock
 from sandbox.desktop.tracer.detail import MessageDetail
 from sandbox.desktop.tracer.message import TracedMessage, read_message
 from sandbox.desktop.tracer.model import COLUMNS, DIRECTION, SYSTEM, TIME, TYPE, VERDICT, SamlMessageModel
@@ -32,6 +32,8 @@ READ_MESSAGES_KEPT = 32
 #: the message's buttons, in full and as they read where the row of tabs is short of room
 ACTION_WORDS = (("Copy as XML", "Copy XML"), ("Copy as base64", "Copy base64"), ("Save to file…", "Save…"))
 SHOW_CHOICES = (("All messages", None), ("Rejected only", "rejected"), ("Accepted only", "accepted"))
+#: the most of the dock the list takes at larger text, its messages' types whole: the message keeps half
+LIST_SHARE_MOST = 0.5
 
 
 class SamlTracerDock(QDockWidget):
@@ -88,6 +90,7 @@ class SamlTracerDock(QDockWidget):
         self.splitter = side_by_side(
             "samlTracerSplitter", column(bar, self.table), self.detail, (480, 720), stretch=(2, 3)
         )
+        share_dock(self.splitter, self.table, LIST_SHARE_MOST)
         self.setWidget(self.splitter)
 
         self.show_filter.currentIndexChanged.connect(self.apply_filter)
@@ -104,8 +107,10 @@ class SamlTracerDock(QDockWidget):
             self.fit_actions()
         return super().eventFilter(watched, event)
 
-    def set_text_scale(self, _scale: float) -> None:
-        """View › Panel text size: the buttons beside the tabs keep their words short enough to fit."""
+    def set_text_scale(self, scale: float) -> None:
+        """View › Panel text size: the list's short columns fitted to their larger words, the message's type
+        given the room; the buttons beside the tabs keep their words short enough to fit."""
+        self.table.fit_columns(scale)
         self.detail.tabs.ensurePolished()
         for button in self._actions:
             button.ensurePolished()

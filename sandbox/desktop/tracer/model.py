@@ -51,6 +51,10 @@ class SamlMessageModel(TraceTableModel):
             return str(trace.data["reason"])
         if column == TIME:
             return trace.timestamp_text
+        if column == TYPE:
+            # The whole type (the list may shorten it), and what the message was.
+            kind = self.cell(trace, TYPE)
+            return trace.summary if kind in trace.summary else f"{kind}: {trace.summary}"
         return trace.summary
 
     def verdict_colour(self, trace: SandboxEvent) -> str | None:

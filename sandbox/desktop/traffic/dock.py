@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 
 from sandbox.desktop.flow.steps import CONNECTION_TEST_OPERATIONS
 from sandbox.desktop.layout import column, side_by_side
-from sandbox.desktop.list_view import filter_bar, list_table, select_in_sight
+from sandbox.desktop.list_view import filter_bar, list_table, select_in_sight, share_dock
 from sandbox.desktop.theme import FAILING_RED, MUTED_GREY
 from sandbox.desktop.trace_model import system_label
 from sandbox.desktop.traffic.model import (
@@ -42,6 +42,9 @@ from sandbox.events import SandboxEvent
 
 ALL_STATUSES = "All statuses"
 ALL_RESOURCES = "All resources"
+#: the most of the dock the list takes, its paths whole (a user's id too at Normal on a 1280 px window): the
+#: request and response keep a third
+LIST_SHARE_MOST = 2 / 3
 
 
 def _mono_view(name: str) -> QPlainTextEdit:
@@ -92,6 +95,8 @@ class ScimTrafficDock(QDockWidget):
             {TIME: 100, RECORDED_BY: 150, METHOD: 70, STATUS: 90, LATENCY: 80},
             stretch=PATH,
             follow=True,
+            # A path too long for its column keeps its start and the resource id's end.
+            elide_middle={PATH},
         )
 
         self.title = QLabel("Select an exchange to see its request and response.")
@@ -142,6 +147,7 @@ class ScimTrafficDock(QDockWidget):
         right_layout.addWidget(self.placeholder, 1)
         right_layout.addWidget(self.tabs, 1)
         self.splitter = side_by_side("scimTrafficSplitter", column(bar, self.table), right, (620, 620))
+        share_dock(self.splitter, self.table, LIST_SHARE_MOST, most_at_normal=LIST_SHARE_MOST)
         self.setWidget(self.splitter)
 
         self.status_filter.currentIndexChanged.connect(self.apply_filter)
@@ -153,6 +159,10 @@ class ScimTrafficDock(QDockWidget):
         self._refresh()
 
     # -- list -------------------------------------------------------------------------------------
+
+    def set_text_scale(self, scale: float) -> None:
+        """View › Panel text size: the short columns fitted to their larger words, the path given the room."""
+        self.table.fit_columns(scale)
 
     def apply_filter(self) -> None:
         """Show the exchanges of the chosen status class and resource; the open one stays selected when kept."""

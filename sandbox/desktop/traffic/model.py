@@ -110,7 +110,10 @@ class ScimTrafficModel(TraceTableModel):
             if failure:
                 return failure
         if column == PATH:
-            return str(trace.data.get("url") or "")
+            # The whole path (the list may shorten it), then the URL it was sent to.
+            path = readable_path(str(trace.data.get("path") or ""))
+            url = str(trace.data.get("url") or "")
+            return f"{path}\n{url}" if url else path
         if column == METHOD:
             return what_it_did(trace.data)
         return trace.summary
