@@ -258,16 +258,15 @@ class ListTable(QTableView):
         header = self.header
         scale = header.text_scale
         rows = range(max(first, last - ROWS_MEASURED + 1), last + 1)
-        for column in self._short_columns():
-            if column == self.gives_way and scale != 1.0:
-                continue  # sized by the room the rows' names leave (_give_way)
-            ceiling = round(self.built_widths[column] * scale)
-            current = header.sectionSize(column)
-            if current >= ceiling:
-                continue
+        for column in [*self._short_columns(), self.room_column]:
             needed = max(self.sizeHintForIndex(model.index(row, column)).width() for row in rows)
-            if needed > current:
-                header.resizeSection(column, min(ceiling, needed))
+            self._needed[column] = max(self._needed.get(column, 0), needed)
+            if column in (self.room_column, self.gives_way):
+                continue  # the room column takes the rest; the one giving way is sized by it (_give_way)
+            wider = min(round(self.built_widths[column] * scale), needed)
+            if wider > header.sectionSize(column):
+                header.resizeSection(column, wider)
+        self._give_way()
 
     def wanted_width(self) -> int:
         """How wide the table would be with every column's rows whole (the short ones as they are now)."""

@@ -16,10 +16,13 @@ from pytestqt.qtbot import QtBot
 
 from sandbox.app import Sandbox
 from sandbox.blogin.scim.settings import save_status
-from sandbox.desktop.event_model import SUMMARY
+from sandbox.desktop.event_model import COLUMNS as EVENT_COLUMNS
+from sandbox.desktop.event_model import EVENT_TYPE, SUMMARY
 from sandbox.desktop.first_layout import DEFAULT_SIZE
 from sandbox.desktop.panel_text import EXTRA_LARGE, NORMAL, TextSize
+from sandbox.desktop.tracer.model import COLUMNS as TRACER_COLUMNS
 from sandbox.desktop.tracer.model import TYPE
+from sandbox.desktop.traffic.model import COLUMNS as TRAFFIC_COLUMNS
 from sandbox.desktop.traffic.model import METHOD, PATH
 from sandbox.desktop.window import WIDE_WINDOW, MainWindow
 from sandbox.scim.client import ScimClient
@@ -142,6 +145,11 @@ def test_at_extra_large_on_a_1280_px_window_the_lists_name_their_rows_whole(qtbo
     assert table.model().rowCount() >= 8
     assert cut_cells(table, SUMMARY) == []
     assert not table.horizontalScrollBar().isVisible()
+    # The event type gave way to it, keeping its start and end.
+    for row in range(table.model().rowCount()):
+        event_type, shown = str(table.model().index(row, EVENT_TYPE).data()), table.shown_text(row, EVENT_TYPE)
+        head, _, tail = shown.partition("…")
+        assert event_type.startswith(head) and event_type.endswith(tail) and len(head) >= 4, shown
     # The record beside the list keeps room to be read.
     assert window.event_log.splitter.sizes()[1] >= 200
 
@@ -161,10 +169,16 @@ def test_at_normal_text_the_lists_name_their_rows_whole(qtbot: QtBot, at_size: M
     show(qtbot, window, (width, 900), NORMAL)
     panels = window.traffic_panels
     raised(qtbot, panels.tracer)
-    assert cut_cells(panels.tracer.table, TYPE) == []
+    # Every column whole: no short one gives way at Normal.
+    for column in range(len(TRACER_COLUMNS)):
+        assert cut_cells(panels.tracer.table, column) == [], (width, column)
     raised(qtbot, window.event_log)
-    assert cut_cells(window.event_log.table, SUMMARY) == []
+    for column in range(len(EVENT_COLUMNS)):
+        assert cut_cells(window.event_log.table, column) == [], (width, column)
     raised(qtbot, panels.traffic)
+    for column in range(len(TRAFFIC_COLUMNS)):
+        if column != PATH:
+            assert cut_cells(panels.traffic.table, column) == [], (width, column)
     assert_paths_readable(window)
     # A user's own path whole: /Users/ and the 32 characters of BlogIn's id.
     assert all(text == path for path, text in paths(window) if path.startswith("/Users/")), paths(window)
