@@ -269,15 +269,12 @@ class ListTable(QTableView):
         self._give_way()
 
     def wanted_width(self) -> int:
-        """How wide the table would be with every column's rows whole (the short ones as they are now)."""
+        """How wide the table would be with every column's rows whole (the short ones as they are now, the one
+        naming the rows as its rows were measured last: cheap enough for each resize of its dock)."""
         header = self.header
-        model = self.model()
         width = sum(header.sectionSize(c) for c in range(header.count()) if c != self.room_column)
         if 0 <= self.room_column < header.count():
-            needed = header.sectionSizeHint(self.room_column)
-            if model is not None and model.rowCount() > 0:
-                needed = max(needed, self.sizeHintForColumn(self.room_column))
-            width += needed
+            width += self._needed.get(self.room_column, header.sectionSizeHint(self.room_column))
         return width + 2 * self.frameWidth() + self.verticalScrollBar().sizeHint().width()
 
     def shown_text(self, row: int, column: int) -> str:
