@@ -12,6 +12,7 @@ from PySide6.QtWebEngineCore import QWebEnginePage, QWebEnginePermission, QWebEn
 from PySide6.QtWebEngineWidgets import QWebEngineView
 from PySide6.QtWidgets import (
     QFrame,
+    QGridLayout,
     QHBoxLayout,
     QLineEdit,
     QProgressBar,
@@ -23,8 +24,10 @@ from PySide6.QtWidgets import (
 )
 
 from sandbox.desktop.address import is_local_host, read_address
+from sandbox.desktop.panel_text import chosen_text_scale
 from sandbox.desktop.personas import Persona
 from sandbox.desktop.theme import external_link_icon, home_icon
+from sandbox.desktop.waiting import PageWaiting, PaintWatch
 from sandbox.desktop.zoom import ACTUAL_SIZE, is_actual_size, zoom_label
 
 log = logging.getLogger("sandbox.desktop.browser")
@@ -82,6 +85,8 @@ class PersonaBrowser(QWidget):
         self._first_load_reported = False
         #: the sandbox's own host names and their ports, so an address typed without its port reaches them
         self.local_ports: Callable[[], dict[str, int]] = dict
+        #: whether the start page is known to wait for its system (still starting): the pane says so at once
+        self.start_page_waits: Callable[[], bool] = lambda: False
 
         self.view = QWebEngineView(self)
         self.page = PersonaPage(profile, self.view)
@@ -142,7 +147,13 @@ class PersonaBrowser(QWidget):
         layout.setSpacing(0)
         layout.addWidget(bar)
         layout.addWidget(self.progress)
-        layout.addWidget(self.view, 1)
+        # The waiting state shares the page's place, above it.
+        self.waiting = PageWaiting(persona.colour, self._waiting_text_scale)
+        self._paint_watch = PaintWatch(self.view, self.waiting, persona.key, lambda: self.start_page_waits())
+        page_place = QGridLayout()
+        page_place.addWidget(self.view, 0, 0)
+        page_place.addWidget(self.waiting, 0, 0)
+        layout.addLayout(page_place, 1)
 
         self.view.urlChanged.connect(self._show_url)
         self.view.loadStarted.connect(self._load_started)
@@ -172,7 +183,9 @@ class PersonaBrowser(QWidget):
 
     def go_home(self) -> None:
         """Open the start page afresh; for an admin persona this signs in again."""
-        self.view.load(QUrl(self._start_url()))
+        url = QUrl(self._start_url())
+        self.view.load(url)
+        self._paint_watch.opening_start_page(url)
 
     def restart(self) -> None:
         """Forget cookies and history, then open the start page: as after a first launch."""
@@ -180,6 +193,8 @@ class PersonaBrowser(QWidget):
         self.page.profile().cookieStore().deleteAllCookies()
         self.page.history().clear()
         self._started_at = time.monotonic()
+        # The page shown is of the state just replaced: the pane waits as on a first launch.
+        self._paint_watch.forget_page()
         self.go_home()
 
     def navigate(self, address: str) -> bool:
@@ -206,6 +221,7 @@ class PersonaBrowser(QWidget):
     def set_zoom(self, factor: float) -> None:
         """Zoom this persona's pages to ``factor`` (1.0 = 100 %); a level other than 100 % shows by the address."""
         self.view.setZoomFactor(factor)
+        self.waiting.rescale()
         if is_actual_size(factor):
             self.zoom_button.hide()
         else:
@@ -284,6 +300,10 @@ class PersonaBrowser(QWidget):
         history = self.view.history()
         self.back_button.setEnabled(history.canGoBack())
         self.forward_button.setEnabled(history.canGoForward())
+
+    def _waiting_text_scale(self) -> float:
+        # As large as the page would be, or as the panels' text when that is chosen larger.
+        return max(self.view.zoomFactor(), chosen_text_scale(self))
 
 
 class _WheelZoom(QObject):

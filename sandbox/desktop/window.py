@@ -19,7 +19,7 @@ from sandbox.desktop.event_model import EventLogModel
 from sandbox.desktop.first_layout import FirstLayout
 from sandbox.desktop.health import HealthMonitor, SystemHealth
 from sandbox.desktop.persona_area import SPLIT, TABS, PersonaArea
-from sandbox.desktop.personas import PERSONAS, Persona
+from sandbox.desktop.personas import END_USER, PERSONAS, Persona
 from sandbox.desktop.status_line import StatusLine
 from sandbox.desktop.view_controls import ViewControls
 
@@ -73,6 +73,7 @@ class MainWindow(QMainWindow):
             browser = PersonaBrowser(persona, profile, self._start_url_of(persona))
             browser.first_load_finished.connect(self._persona_loaded)
             browser.local_ports = self._local_ports
+            browser.start_page_waits = self._start_page_waits_of(persona)
             self.browsers[persona.key] = browser
         self.area = PersonaArea(list(self.browsers.values()))
         self.area.persona_shown.connect(self._persona_shown)
@@ -148,6 +149,15 @@ class MainWindow(QMainWindow):
 
     def _start_url_of(self, persona: Persona) -> Callable[[], str]:
         return lambda: persona.start_url(self.sandbox)
+
+    def _start_page_waits_of(self, persona: Persona) -> Callable[[], bool]:
+        # Until its system serves, only the End User's first page may be answered (see first_page.py).
+        def waits() -> bool:
+            if self.sandbox.serving(persona.system):
+                return False
+            return not (persona.key == END_USER.key and self.sandbox.answers_first_page)
+
+        return waits
 
     def load_event_history(self) -> None:
         """Both systems' stored events, oldest first; live ones then follow through the bridge.
