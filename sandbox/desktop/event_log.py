@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from PySide6.QtCore import QItemSelection, QModelIndex, Qt, QTimer
@@ -41,6 +42,13 @@ REASON_STYLE = (
     f"color:{FAILING_RED}; font-weight:600; background:#fdecec; border:1px solid #f3b8b8;"
     " border-radius:5px; padding:5px 8px;"
 )
+
+
+def until_tomorrow() -> int:
+    """Milliseconds from now to just after the next midnight on this computer's clock."""
+    now = datetime.now().astimezone()
+    tomorrow = datetime.combine(now.date() + timedelta(days=1), time(0, 0, 1), now.tzinfo)
+    return max(1000, int((tomorrow - now).total_seconds() * 1000))
 
 
 def failure_reason(event: SandboxEvent) -> str:
@@ -137,6 +145,11 @@ class EventLogDock(QDockWidget):
         self._text_timer.setInterval(150)
         self._text_timer.timeout.connect(self.apply_filter)
         self.text_filter.textChanged.connect(self._text_timer.start)
+        # At midnight the day's events take their date (only today's show their time alone): measured again.
+        self._midnight = QTimer(self)
+        self._midnight.setSingleShot(True)
+        self._midnight.timeout.connect(self.new_day)
+        self._midnight.start(until_tomorrow())
         self.system_filter.currentIndexChanged.connect(self.apply_filter)
         self.type_filter.currentIndexChanged.connect(self.apply_filter)
         self.failures_filter.toggled.connect(self.apply_filter)
@@ -150,6 +163,12 @@ class EventLogDock(QDockWidget):
         self._was_at_bottom = True
         self._reading_history = False
         self._update_count()
+
+    def new_day(self) -> None:
+        """Yesterday's events now show their date: the Time column as wide as that needs."""
+        self.table.fit_columns()
+        self.table.viewport().update()
+        self._midnight.start(until_tomorrow())
 
     def set_text_scale(self, scale: float) -> None:
         """View › Panel text size: the short columns fitted to their larger words, the summary given the room."""

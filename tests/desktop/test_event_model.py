@@ -5,15 +5,17 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import replace
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import httpx
+import pytest
 from PySide6.QtCore import QModelIndex, Qt
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
 from sandbox.app import Sandbox
+from sandbox.desktop import event_model
 from sandbox.desktop.bridge import EventBridge
 from sandbox.desktop.event_log import EventLogDock
 from sandbox.desktop.event_model import EVENT_ROLE, SUMMARY, TIME, EventFilter, EventLogModel
@@ -78,6 +80,30 @@ def test_an_event_of_today_shows_its_time_and_an_older_one_its_date_too() -> Non
     assert model.index(0, TIME).data() == older.timestamp.astimezone().strftime("%Y-%m-%d %H:%M:%S")
     tip = model.index(1, TIME).data(Qt.ItemDataRole.ToolTipRole)
     assert tip.startswith(local.strftime("%Y-%m-%d %H:%M:%S")) and tip.endswith(today.timestamp_text)
+
+
+def test_at_midnight_the_days_events_show_their_date_whole(qtbot: QtBot, monkeypatch: pytest.MonkeyPatch) -> None:
+    model = EventLogModel()
+    dock = EventLogDock(model)
+    qtbot.addWidget(dock)
+    dock.resize(1400, 400)
+    dock.show()
+    model.append_events(make_events(5))
+    table = dock.table
+    assert len(model.index(0, TIME).data()) == len("12:00:00")
+
+    class Tomorrow(date):
+        @classmethod
+        def today(cls) -> Tomorrow:
+            moved = date.today() + timedelta(days=1)
+            return cls(moved.year, moved.month, moved.day)
+
+    monkeypatch.setattr(event_model, "date", Tomorrow)
+    dock.new_day()
+    dated = model.index(0, TIME).data()
+    assert len(dated) == len("2026-11-30 12:00:00")
+    # The date and the time whole, not "2026-11-3…".
+    assert table.horizontalHeader().sectionSize(TIME) >= table.fontMetrics().horizontalAdvance(dated) + 4
 
 
 def test_only_events_are_logged_and_each_only_once() -> None:
