@@ -92,9 +92,9 @@ class ListShare(QObject):
 
     Larger text makes every column wider and left the column that names the row (a message's type, an
     exchange's path, an event's summary) too little room to be read. The list then takes what its rows need
-    whole, up to ``most`` of the dock, never less than its part as built; at Normal up to ``most_at_normal``
-    (``None``: the panes are left as built, or as the window restored them). Once the reader has moved the
-    divider themselves, it is theirs.
+    whole, up to ``most`` of the dock, never less than the part it had; at Normal up to ``most_at_normal``
+    (``None``: the panes are left as built, or as the window restored them, and given back their parts when
+    the text is Normal again). Once the reader has moved the divider themselves, it is theirs.
     """
 
     def __init__(self, splitter: QSplitter, table: ListTable, most: float, most_at_normal: float | None) -> None:
@@ -106,6 +106,7 @@ class ListShare(QObject):
         self.moved_by_reader = False
         built = splitter.sizes()
         self._built_part = built[0] / max(sum(built), 1)
+        self._part_before = self._built_part
         self._changed = False
         self._scale = 1.0
         splitter.splitterMoved.connect(self._moved)
@@ -133,22 +134,32 @@ class ListShare(QObject):
         total = sum(sizes)
         if self.moved_by_reader or len(sizes) != 2 or total <= 0:
             return
-        built = round(total * self._built_part)
         most = self.most if scale != 1.0 else self.most_at_normal
         if most is None:
             if self._changed:
                 self._changed = False
-                splitter.setSizes([built, total - built])
+                back = round(total * self._part_before)
+                splitter.setSizes([back, total - back])
             return
         if not splitter.isVisible():
             return  # a dock behind another tab: once it is shown and laid out (see _again)
+        if not self._changed:
+            # The part the list had (as built, or as the window restored it), to give back at Normal; unless a
+            # pane was at its smallest (a dock squeezed for a moment while the window lays itself out).
+            self._part_before = sizes[0] / total if self._free(sizes) else self._built_part
         pane = splitter.widget(0)
         chrome = pane.width() - self.table.width() if pane is not None and pane is not self.table else 0
         wanted = min(self.table.wanted_width() + max(chrome, 0), round(total * most))
-        left = max(built, wanted)
+        left = max(round(total * self._part_before), wanted)
         if left != sizes[0]:
             self._changed = True
             splitter.setSizes([left, total - left])
+
+    def _free(self, sizes: list[int]) -> bool:
+        """Whether neither pane is at its smallest."""
+        panes = [self.splitter.widget(index) for index in range(2)]
+        smallest = [pane.minimumSizeHint().width() if pane is not None else 0 for pane in panes]
+        return all(size > least + 1 for size, least in zip(sizes, smallest, strict=True))
 
 
 class ListTable(QTableView):

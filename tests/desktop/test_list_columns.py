@@ -253,3 +253,25 @@ def test_a_column_and_divider_the_reader_moved_stay_where_they_left_them(qtbot: 
     settle(qtbot)
     assert header.sectionSize(METHOD) == chosen
     assert abs(traffic.splitter.sizes()[0] - divided[0]) <= 2
+
+
+@pytest.mark.parametrize("list_part", [0.55, 0.87], ids=["detail-wider", "list-wider"])
+def test_the_event_logs_remembered_panes_come_back_at_normal(
+    qtbot: QtBot, at_size: MainWindow, list_part: float
+) -> None:
+    """The window restores the event log's divider where it was left (its layout file): larger text only ever
+    gives the list more, and Normal gives both panes back their parts."""
+    window = at_size
+    show(qtbot, window, PROJECTOR, NORMAL)
+    raised(qtbot, window.event_log)
+    splitter = window.event_log.splitter
+    total = sum(splitter.sizes())
+    remembered = round(total * list_part)
+    splitter.setSizes([remembered, total - remembered])  # as MainWindow.restore_layout does
+    settle(qtbot)
+    window.view_controls.text_size_actions[EXTRA_LARGE.key].trigger()
+    settle(qtbot)
+    assert splitter.sizes()[0] >= remembered - 2
+    window.view_controls.text_size_actions[NORMAL.key].trigger()
+    settle(qtbot)
+    assert abs(splitter.sizes()[0] - remembered) <= 4, (splitter.sizes(), remembered)
