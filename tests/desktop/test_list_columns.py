@@ -154,11 +154,8 @@ def test_at_extra_large_on_a_1280_px_window_the_lists_name_their_rows_whole(qtbo
     assert window.event_log.splitter.sizes()[1] >= 200
 
     raised(qtbot, panels.traffic)
+    # "/Users" whole; a user's path, too long at this size, as "/Users/9259…9af5f2562881ee3" (not "/U…").
     assert_paths_readable(window)
-    whole = [path for path, text in paths(window) if path == text]
-    assert any(path.startswith("/Users/") for path in whole) or all(
-        text.endswith(path[-8:]) for path, text in paths(window) if path.startswith("/Users/")
-    )
     assert not panels.traffic.table.horizontalScrollBar().isVisible()
     assert panels.traffic.splitter.sizes()[1] >= 380  # the request and response keep a third
 
