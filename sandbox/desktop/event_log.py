@@ -31,7 +31,8 @@ from sandbox.desktop.event_model import (
     EventLogModel,
 )
 from sandbox.desktop.layout import column, side_by_side
-from sandbox.desktop.list_view import filter_bar, list_table, select_in_sight, share_dock
+from sandbox.desktop.list_share import share_dock
+from sandbox.desktop.list_view import filter_bar, list_table, select_in_sight
 from sandbox.desktop.theme import FAILING_RED, dot_icon
 from sandbox.events import SandboxEvent
 

@@ -169,32 +169,3 @@ def _scale_rows(table: QTableView, scale: float) -> None:
             wanted = min(wanted, needed)
         columns.resizeSection(index, wanted)
     table.setProperty(_SCALED_COLUMNS, scale)
-
-
-def widen_for_new_rows(table: QTableView, first: int, last: int) -> None:
-    """Rows ``first``…``last`` just listed: a fixed column too narrow for their larger text grows to fit it.
-
-    At a larger size the fixed columns were fitted to the rows there were (``_scale_rows``); a later row's
-    longer text (SCIM traffic's "no response", a slow exchange's latency) would be elided. A column only
-    grows, never past the whole factor, and only from the newest rows (a batch's rows share their shapes).
-    """
-    scale = table.property(_SCALED_COLUMNS)
-    widths = table.property(_BASE_WIDTHS)
-    model = table.model()
-    columns = table.horizontalHeader()
-    if not scale or float(scale) <= 1.0 or model is None:
-        return
-    if not isinstance(widths, list) or len(widths) != columns.count():
-        return
-    stretching = columns.logicalIndex(columns.count() - 1) if columns.stretchLastSection() else -1
-    rows = range(max(first, last - 63), last + 1)
-    for index, width in enumerate(widths):
-        if index == stretching or columns.sectionResizeMode(index) != QHeaderView.ResizeMode.Interactive:
-            continue
-        ceiling = round(int(width) * float(scale))
-        current = columns.sectionSize(index)
-        if current >= ceiling:
-            continue
-        needed = max(table.sizeHintForIndex(model.index(row, index)).width() for row in rows)
-        if needed > current:
-            columns.resizeSection(index, min(ceiling, needed))

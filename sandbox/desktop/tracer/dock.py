@@ -20,7 +20,8 @@ from PySide6.QtWidgets import (
 )
 
 from sandbox.desktop.layout import column, side_by_side
-from sandbox.desktop.list_view import filter_bar, list_table, select_in_sight, share_dock
+from sandbox.desktop.list_share import share_dock
+from sandbox.desktop.list_view import filter_bar, list_table, select_in_sight
 from sandbox.desktop.tracer.detail import MessageDetail
 from sandbox.desktop.tracer.message import TracedMessage, read_message
 from sandbox.desktop.tracer.model import COLUMNS, DIRECTION, SYSTEM, TIME, TYPE, VERDICT, SamlMessageModel

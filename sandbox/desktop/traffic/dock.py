@@ -21,7 +21,8 @@ from PySide6.QtWidgets import (
 
 from sandbox.desktop.flow.steps import CONNECTION_TEST_OPERATIONS
 from sandbox.desktop.layout import column, side_by_side
-from sandbox.desktop.list_view import filter_bar, list_table, select_in_sight, share_dock
+from sandbox.desktop.list_share import share_dock
+from sandbox.desktop.list_view import filter_bar, list_table, select_in_sight
 from sandbox.desktop.theme import FAILING_RED, MUTED_GREY
 from sandbox.desktop.trace_model import system_label
 from sandbox.desktop.traffic.model import (
