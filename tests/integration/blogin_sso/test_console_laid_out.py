@@ -118,6 +118,10 @@ ALIGNED = """(() => {
           heading_left: attributes && attributes.closest('.card').querySelector('h2').getBoundingClientRect().left,
           label_left: first && first.left};
 })()"""
+# The SSO tabs: how many lines "Sign-On" takes, and each tab's height.
+TABS = """(() => ({sign_on_lines: document.querySelector('.tabs .nobreak').getClientRects().length,
+  heights: [...document.querySelectorAll('.tabs a')].map(a => Math.round(a.getBoundingClientRect().height)),
+  page: document.documentElement.scrollWidth, view: innerWidth}))()"""
 ERROR_BUTTON = """(() => { const button = document.querySelector('.error-panel a.btn');
   return {text: button.innerText.trim(), underline: getComputedStyle(button).textDecorationLine,
           page: document.documentElement.scrollWidth, view: innerWidth}; })()"""
@@ -162,6 +166,8 @@ def test_console_pages_in_a_pane_and_wide(configured: Sandbox, idp: TestIdentity
         credentials_narrowest,
         credentials_zoomed,
         login_address_zoomed,
+        tabs_on_sso,
+        tabs_on_provisioning,
         error_page,
         teams_search,
         landed,
@@ -182,6 +188,8 @@ def test_console_pages_in_a_pane_and_wide(configured: Sandbox, idp: TestIdentity
             # A trainer's 125 % in the narrowest pane: about 345 CSS px.
             {"url": f"{base}/settings/sso/provisioning", "width": NARROWEST, "zoom": 1.25, "script": CREDENTIALS},
             {"url": f"{base}/settings/user-authentication", "width": NARROWEST, "zoom": 1.25, "script": LOGIN_ADDRESS},
+            {"url": f"{base}/settings/sso", "width": NARROWEST, "zoom": 1.25, "script": TABS},
+            {"url": f"{base}/settings/sso/provisioning", "width": NARROWEST, "zoom": 1.25, "script": TABS},
             {"url": f"{base}/no-such-page", "width": PANE, "script": ERROR_BUTTON},
             {"url": f"{base}/teams", "width": PANE, "script": SEARCH},
             # The member signs in by single sign-on (JIT creates the account); the profile is theirs.
@@ -218,6 +226,10 @@ def test_console_pages_in_a_pane_and_wide(configured: Sandbox, idp: TestIdentity
     assert login_address_zoomed["text"].endswith("/login"), login_address_zoomed
     assert login_address_zoomed["page"] <= login_address_zoomed["view"], login_address_zoomed
     assert login_address_zoomed["over"] <= 0.5, login_address_zoomed
+    # At 125 % in the narrowest pane the tabs wrap between words ("Single" over "Sign-On"), never after the hyphen,
+    # and the bar has the same shape on both tabs' pages.
+    assert tabs_on_sso == tabs_on_provisioning, (tabs_on_sso, tabs_on_provisioning)
+    assert tabs_on_sso["sign_on_lines"] == 1 and tabs_on_sso["page"] <= tabs_on_sso["view"], tabs_on_sso
     # An error page's way back is a button, not an underlined link.
     assert error_page["text"] == "Back to BlogIn"
     assert error_page["underline"] == "none", error_page
