@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QAbstractSlider
+from PySide6.QtWidgets import QAbstractSlider, QDockWidget, QLabel, QMainWindow
 from pytestqt.qtbot import QtBot
 
 from sandbox.app import Sandbox
@@ -207,3 +207,38 @@ def test_the_lanes_stay_named_when_a_long_flow_is_followed_to_its_end(
     # Fitted to the panel every lane box is in sight: nothing is pinned.
     dock.fit_button.click()
     assert not view.lane_names_pinned()
+
+
+@pytest.mark.parametrize(("width", "height", "personas"), [(1280, 720, 480), (1600, 1000, 720)])
+def test_a_flow_drawn_behind_another_tab_shows_its_newest_arrow_when_brought_forward(
+    qtbot: QtBot, recorded: tuple[Sandbox, dict], width: int, height: int, personas: int
+) -> None:
+    """The panel tabbed behind the event log, as in the window: the arrows arrive while it is hidden."""
+    sandbox, _ = recorded
+    window = QMainWindow()
+    qtbot.addWidget(window)
+    area = QLabel("personas")
+    area.setMinimumHeight(personas)  # the personas take most of the height, as in the window
+    window.setCentralWidget(area)
+    log = QDockWidget("Event log")
+    log.setWidget(QLabel("events"))
+    dock = FlowDiagramDock()
+    window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, log)
+    window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
+    window.tabifyDockWidget(log, dock)
+    log.raise_()
+    window.resize(width, height)
+    window.show()
+    qtbot.waitExposed(window)
+    assert dock.view.visibleRegion().isEmpty()  # behind the event log's tab
+    for event in events_of(sandbox):
+        dock.add_events([event])
+
+    dock.raise_()
+    qtbot.waitUntil(lambda: not dock.view.visibleRegion().isEmpty())
+    view = dock.view
+    bar = view.verticalScrollBar()
+    assert bar.maximum() > 0  # the flow is taller than the panel: not all of it can show
+    newest = dock.scene.arrows[-1]
+    shown = view.mapToScene(view.viewport().rect()).boundingRect()
+    assert shown.contains(newest.path().pointAtPercent(0.5)), (shown, newest.step.label)

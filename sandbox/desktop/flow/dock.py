@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from PySide6.QtCore import QRect, QRectF, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QPainter, QResizeEvent, QTransform, QWheelEvent
+from PySide6.QtGui import QBrush, QColor, QPainter, QResizeEvent, QShowEvent, QTransform, QWheelEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QDockWidget,
@@ -40,6 +40,8 @@ class FlowView(QGraphicsView):
         self.text_scale = 1.0
         #: whether the newest arrow is followed (set false when the reader scrolls up from the end)
         self.tail = True
+        #: whether the flow shown is the live one, drawn as it grows (not an older one chosen to read)
+        self.live = True
         self.verticalScrollBar().actionTriggered.connect(self._scrolled)
 
     def set_fitting(self, fitting: bool) -> None:
@@ -75,15 +77,29 @@ class FlowView(QGraphicsView):
         bar = self.verticalScrollBar()
         scene.draw(flow)
         self.refit()
+        self.live = tail
         if not tail:
             self.tail = True
             bar.setValue(bar.minimum())
         elif self.tail:
             bar.setValue(bar.maximum())
 
+    def keep_newest_in_sight(self) -> None:
+        """The live flow followed to its newest arrow, unless the reader scrolled up or chose another flow."""
+        if self.live and self.tail and not self.fitting:
+            bar = self.verticalScrollBar()
+            bar.setValue(bar.maximum())
+
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         self.refit()
+        # Arrows drawn while the panel was behind another tab were scrolled to in the size it had then:
+        # shown (or resized), the newest is brought into sight again at the size it has now.
+        self.keep_newest_in_sight()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self.keep_newest_in_sight()
 
     def lane_names_pinned(self) -> bool:
         """Whether the lanes' names are scrolled out of sight, and so shown pinned at the top instead."""
