@@ -14,10 +14,18 @@ from sqlalchemy.orm import Session
 from sandbox.blogin.models import ROLES, ServiceProviderKey, SsoConfiguration
 from sandbox.blogin.models.base import column_length, utc_now
 from sandbox.blogin.services.audit import record_audit
-from sandbox.blogin.sso.metadata_fetch import MetadataFetchError, fetch_metadata
+from sandbox.blogin.sso.metadata_fetch import (
+    SIGN_IN_PAGE_ANSWERED,
+    SSO_IDP_URL_PASTED,
+    MetadataFetchError,
+    fetch_metadata,
+    is_sign_in_page,
+    looks_like_sso_idp_url,
+)
 from sandbox.direct_sql import DirectSelect, Work
 from sandbox.saml.keys import certificate_facts, generate_key_pair
 from sandbox.saml.metadata import BINDING_NAMES, IdpMetadata, MetadataError, build_sp_metadata
+from sandbox.saml.safe_xml import UnsafeXmlError
 from sandbox.saml.sp import SIGNATURES_REQUIRED
 from sandbox.saml.sp_idp_manual import certificates_from_text, manual_idp_metadata
 from sandbox.saml.sp_idp_metadata import (
@@ -231,7 +239,7 @@ def _metadata_from_form(form: SsoForm, configuration: SsoConfiguration) -> str |
         try:
             return fetch_metadata(form.metadata_url)
         except MetadataFetchError as error:
-            form.errors["metadata_url"] = str(error)
+            form.errors["metadata_url"] = _fetch_problem(error, form.metadata_url)
             return None
     if form.method == "metadata_file":
         if form.metadata_file:
@@ -281,6 +289,31 @@ def _manual_metadata(form: SsoForm) -> str | None:
     if form.errors:
         return None
     return manual_idp_metadata(form.issuer, form.sso_url, certificates)
+
+
+def _fetch_problem(error: MetadataFetchError, url: str) -> str:
+    """Why the Metadata URL gave nothing; for JumpCloud's SSO IdP URL pasted in its place, which address to use."""
+    return SSO_IDP_URL_PASTED if looks_like_sso_idp_url(url) else str(error)
+
+
+# Answers that are no metadata at all (a web page, other XML), as JumpCloud's SSO IdP URL gives.
+_NOT_METADATA = frozenset({"html", "not_xml", "not_idp_metadata"})
+# What a document that is not well-formed XML is called, by where it came from.
+_DOCUMENT_NAMES = {"metadata_url": "The document at the Metadata URL", "metadata_file": "The file"}
+
+
+def metadata_problem(error: MetadataError, method: str, url: str = "", document: str | bytes = b"") -> str:
+    """Why the metadata from ``method`` (read from ``document``, fetched from ``url``) cannot be used, said of the
+    document the person gave: "The file is not complete XML: …"; JumpCloud's SSO IdP URL or a sign-in page
+    given for the Metadata URL is named as such."""
+    if method == "metadata_url" and error.kind in _NOT_METADATA and looks_like_sso_idp_url(url):
+        return SSO_IDP_URL_PASTED
+    if method == "metadata_url" and error.kind == "html" and is_sign_in_page(document):
+        return SIGN_IN_PAGE_ANSWERED
+    cause = error.__cause__
+    if error.kind == "not_xml" and isinstance(cause, UnsafeXmlError) and cause.verdict and method in _DOCUMENT_NAMES:
+        return cause.restated(_DOCUMENT_NAMES[method])
+    return str(error)
 
 
 def _as_text(document: str | bytes) -> str:
@@ -377,7 +410,7 @@ def save_settings(session: Session, form: SsoForm, actor: str) -> bool:
             if form.method == "metadata_file":
                 form.metadata_document = _as_text(xml)
         except MetadataError as error:
-            form.errors[_metadata_field(form.method)] = str(error)
+            form.errors[_metadata_field(form.method)] = metadata_problem(error, form.method, form.metadata_url, xml)
         else:
             problem = _too_long_to_keep(read[0])
             if problem is not None:
@@ -421,15 +454,19 @@ def refetch_metadata(session: Session, actor: str) -> str | None:
     if configuration.method != "metadata_url" or not configuration.metadata_url:
         return "No Metadata URL is saved; choose Metadata URL as the configuration method and save first."
     try:
-        document, idp = read_document(fetch_metadata(configuration.metadata_url), configuration.idp_entity_id)
+        fetched = fetch_metadata(configuration.metadata_url)
+    except MetadataFetchError as error:
+        return _fetch_problem(error, configuration.metadata_url)
+    try:
+        document, idp = read_document(fetched, configuration.idp_entity_id)
     except EntityChoiceNeeded as choice:
         listed = ", ".join(c.entity_id for c in choice.choices)
         return (
             f"The metadata now describes {len(choice.choices)} identity providers, and “{configuration.idp_entity_id}” "
             f"is not one of them ({listed}). Save the tab again to choose one."
         )
-    except (MetadataFetchError, MetadataError) as error:
-        return str(error)
+    except MetadataError as error:
+        return metadata_problem(error, "metadata_url", configuration.metadata_url, fetched)
     before = _snapshot(configuration)
     apply_metadata(configuration, document, idp)
     configuration.metadata_fetched_at = utc_now()

@@ -102,6 +102,8 @@ def _idp_facts() -> dict[str, object] | None:
         "slo_url": configuration.idp_slo_url,
         "fetched_at": configuration.metadata_fetched_at,
         "method": METHOD_LABELS.get(configuration.method, configuration.method),
+        # Where the identity provider in use came from, whatever method a refused form was sent with.
+        "source": configuration.method,
         "certificates": [],
         "problem": None,
     }
