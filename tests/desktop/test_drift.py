@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import pytest
+from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from sandbox.app import Sandbox
@@ -14,6 +16,8 @@ from sandbox.http import http_client
 from sandbox.scenarios.rehearsal import DirectoryUser, Rehearsal
 
 pytestmark = pytest.mark.desktop
+
+RAVI = "ravi@acme.example"
 
 
 @pytest.fixture
@@ -80,3 +84,54 @@ def test_the_drift_model_passes_the_model_tester(qtmodeltester: object, sandbox:
     dock = DriftDock(sandbox)
     qtbot.addWidget(dock)
     qtmodeltester.check(dock.model)  # type: ignore[attr-defined]
+
+
+def test_an_imported_user_in_no_bound_group_reads_as_in_jumpcloud_not_authorized(
+    qtbot: QtBot, sandbox: Sandbox, rehearsal: Rehearsal
+) -> None:
+    rehearsal.create_blogin_application()
+    ada = rehearsal.create_user(DirectoryUser("ada", "ada@example.org", "Ada", "Lovelace", "Engineer"))
+    rehearsal.authorize_groups([rehearsal.create_group("Writers", [ada])])
+    base_url, token = rehearsal.enable_blogin_provisioning()
+    rehearsal.activate_identity_management(base_url, token)
+    # Ravi has a BlogIn account only; the manual import brings him into JumpCloud, in no user group.
+    with http_client() as scim:
+        created = scim.post(
+            f"{base_url.rstrip('/')}/Users",
+            headers={"Authorization": f"Bearer {token}"},
+            json={
+                "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+                "userName": RAVI,
+                "name": {"givenName": "Ravi", "familyName": "Shah"},
+                "emails": [{"value": RAVI}],
+            },
+        )
+    assert created.status_code == 201, created.text
+    dock = DriftDock(sandbox)
+    qtbot.addWidget(dock)
+    assert shown(dock)[RAVI]["JumpCloud"] == "—"
+    assert "2 only in BlogIn" in dock.summary.text()
+
+    import_url = f"{sandbox.jumpcloud.base_url}/applications/{rehearsal.application_id}/identity-management/import"
+    listing = rehearsal.jumpcloud_admin.get(import_url, params={"new_only": "1"})
+    assert listing.status_code == 200 and RAVI in listing.text
+    ravi_id = created.json()["id"]
+    assert ravi_id in re.findall(r'name="scim_id" value="([^"]+)"', listing.text)
+    imported = rehearsal.jumpcloud_admin.post(import_url, data={"scim_id": [ravi_id]})
+    assert imported.status_code == 200 and "Import results" in imported.text
+
+    dock.refresh()
+    ravi = shown(dock)[RAVI]
+    assert ravi["JumpCloud"] == "Not authorized"
+    assert ravi["Groups"] == "None bound to BlogIn"
+    assert ravi["Differences"] == "—"  # not "In sync": JumpCloud does not manage him yet
+    assert ravi["Next sync"] == "Nothing: in no user group bound to BlogIn"
+    why = dock.model.data(dock.model.index(list(shown(dock)).index(RAVI), 1), Qt.ItemDataRole.ToolTipRole)
+    assert "in no user group bound to BlogIn" in why
+    assert "Imported users must be members of a user group bound to an application" in why
+    # The administrator, whom JumpCloud does not have, keeps "—".
+    assert shown(dock)["admin@acme.example"]["JumpCloud"] == "—"
+    summary = dock.summary.text()
+    assert summary.startswith("BlogIn: 1 authorized in JumpCloud, ")
+    assert "1 only in BlogIn" in summary
+    assert "1 not authorized (in no user group bound to BlogIn)" in summary

@@ -23,12 +23,18 @@ ATTRIBUTE_LABELS = {
 }
 
 
+#: the JumpCloud column of someone who is a JumpCloud user in no user group bound to the application
+#: (someone JumpCloud does not have reads "—")
+NOT_AUTHORIZED = "Not authorized"
+ABSENT = "—"
+
+
 @dataclass(frozen=True)
 class DriftRow:
     """One person as the drift view lists them."""
 
     user_name: str
-    in_jumpcloud: str  # "Authorized", "No longer authorized", "—"
+    in_jumpcloud: str  # "Authorized", "No longer authorized", NOT_AUTHORIZED, "—"
     in_blogin: str  # "Active", "Inactive", "—"
     source: str  # BlogIn's source (SCIM, JIT, import, manual) or "—"
     differences: tuple[str, ...]
@@ -42,7 +48,7 @@ class DriftRow:
 
     @property
     def in_sync(self) -> bool:
-        return not self.differences and self.in_jumpcloud != "—" and self.in_blogin != "—"
+        return not self.differences and self.in_jumpcloud not in (ABSENT, NOT_AUTHORIZED) and self.in_blogin != ABSENT
 
 
 def compare(
@@ -51,10 +57,14 @@ def compare(
     *,
     idm_active: bool,
     application: str = "BlogIn",
+    in_directory: set[str] | frozenset[str] = frozenset(),
 ) -> list[DriftRow]:
     """One row per person on either side, matched by userName (case-insensitive) or externalId.
 
-    ``application`` is the application's display label, as the explanations name it.
+    ``jumpcloud_users`` are those authorized for the application (or provisioned to it earlier);
+    ``in_directory`` the usernames and emails, lower-case, of BlogIn users who are JumpCloud users all the
+    same (imported, say) though in no user group bound to it. ``application`` is the application's display
+    label, as the explanations name it.
     """
     by_name = {user.user_name.lower(): user for user in blogin_users}
     by_external = {user.external_id: user for user in blogin_users if user.external_id}
@@ -66,12 +76,32 @@ def compare(
             matched.add(blogin.id)
         rows.append(_row(person, blogin, idm_active, application))
     for user in blogin_users:
-        if user.id not in matched:
+        if user.id in matched:
+            continue
+        in_blogin = "Active" if user.active else "Inactive"
+        if {user.user_name.lower(), user.email.lower()} & in_directory:
             rows.append(
                 DriftRow(
                     user_name=user.user_name,
-                    in_jumpcloud="—",
-                    in_blogin="Active" if user.active else "Inactive",
+                    in_jumpcloud=NOT_AUTHORIZED,
+                    in_blogin=in_blogin,
+                    source=user.source,
+                    differences=(),
+                    next_sync=f"Nothing: in no user group bound to {application}",
+                    why=(
+                        f"{user.user_name} is a JumpCloud user but in no user group bound to {application}.\n"
+                        "Imported users must be members of a user group bound to an application for JumpCloud "
+                        "to manage their identity in, and access to, the application."
+                    ),
+                    groups=f"None bound to {application}",
+                )
+            )
+        else:
+            rows.append(
+                DriftRow(
+                    user_name=user.user_name,
+                    in_jumpcloud=ABSENT,
+                    in_blogin=in_blogin,
                     source=user.source,
                     differences=(),
                     next_sync="Nothing: not managed from JumpCloud",

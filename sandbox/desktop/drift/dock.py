@@ -19,7 +19,8 @@ from PySide6.QtWidgets import (
 )
 
 from sandbox.app import Sandbox
-from sandbox.desktop.drift.compare import compare
+from sandbox.desktop.drift.compare import ABSENT, NOT_AUTHORIZED, compare
+from sandbox.desktop.drift.directory import in_jumpcloud_directory
 from sandbox.desktop.drift.model import DIFFERENCES_COLUMN, DriftModel
 
 log = logging.getLogger("sandbox.desktop.drift")
@@ -128,12 +129,19 @@ class DriftDock(QDockWidget):
             app = self.sandbox.jumpcloud.integration_state().application("blogin")
             blogin_users = self.sandbox.blogin.user_directory()
             jumpcloud_users = self.sandbox.jumpcloud.application_users(app.id) if app is not None else []
+            listed = {person.username.lower() for person in jumpcloud_users}
+            unlisted = [user for user in blogin_users if user.user_name.lower() not in listed]
+            in_directory = in_jumpcloud_directory(
+                self.sandbox, [login for user in unlisted for login in (user.user_name, user.email)]
+            )
         except Exception:  # a system mid-reset must not break the window; the next event retries
             log.warning("drift view could not read the systems' state", exc_info=True)
             return
         idm_active = app is not None and app.idm_status == "active"
         label = app.display_label if app is not None else "BlogIn"
-        rows = compare(jumpcloud_users, blogin_users, idm_active=idm_active, application=label)
+        rows = compare(
+            jumpcloud_users, blogin_users, idm_active=idm_active, application=label, in_directory=in_directory
+        )
         # Refreshed at every event: the row the reader selected, and where they scrolled, stay.
         selected = self.selected_user()
         scrolled = self.table.verticalScrollBar().value()
@@ -148,11 +156,17 @@ class DriftDock(QDockWidget):
                 "Not yet configured: add the BlogIn application in JumpCloud. Listed: BlogIn's users only."
             )
             return
-        only_jc = sum(1 for row in rows if row.in_blogin == "—")
-        only_blogin = sum(1 for row in rows if row.in_jumpcloud == "—")
+        # The JumpCloud side is who the application's user groups authorize: a JumpCloud user in none of
+        # them (imported, say) is counted apart, not as someone JumpCloud does not have.
+        authorized = sum(1 for person in jumpcloud_users if person.authorized)
+        only_jc = sum(1 for row in rows if row.in_blogin == ABSENT)
+        only_blogin = sum(1 for row in rows if row.in_jumpcloud == ABSENT)
+        not_authorized = sum(1 for row in rows if row.in_jumpcloud == NOT_AUTHORIZED)
         differing = sum(1 for row in rows if row.differences)
         state = "Identity Management active" if idm_active else "Identity Management not active"
+        unbound = f"{not_authorized} not authorized (in no user group bound to {label}) · " if not_authorized else ""
         self.summary.setText(
-            f"{app.display_label}: {len(jumpcloud_users)} in JumpCloud, {len(blogin_users)} in BlogIn · "
-            f"{only_jc} only in JumpCloud · {only_blogin} only in BlogIn · {differing} with differences · {state}"
+            f"{label}: {authorized} authorized in JumpCloud, {len(blogin_users)} in BlogIn · "
+            f"{only_jc} only in JumpCloud · {only_blogin} only in BlogIn · {unbound}"
+            f"{differing} with differences · {state}"
         )

@@ -7,7 +7,7 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
 
-from sandbox.desktop.drift.compare import DriftRow
+from sandbox.desktop.drift.compare import NOT_AUTHORIZED, DriftRow
 
 COLUMNS = ("User", "JumpCloud", "Groups", "BlogIn", "Source", "Differences", "Next sync")
 JUMPCLOUD_COLUMN = COLUMNS.index("JumpCloud")
@@ -64,7 +64,7 @@ class DriftModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.BackgroundRole:
             if row.in_jumpcloud == "—" or row.in_blogin == "—":
                 return QBrush(_MISSING)
-            if row.differences:
+            if row.differences or row.in_jumpcloud == NOT_AUTHORIZED:
                 return QBrush(_WARN)
         return None
 
