@@ -92,9 +92,10 @@ def _login_page(
     *,
     sso_required: bool = False,
     email_error: str | None = None,
+    password_error: str | None = None,
 ) -> str:
     """The login page; ``sso_required`` shows ``error`` as the note that this member must use SSO;
-    ``email_error`` is said under the Email field."""
+    ``email_error`` and ``password_error`` are said under their fields."""
     from flask import current_app
 
     # Read before the options and held while they are made: the session keeps a loaded row only while it
@@ -108,6 +109,7 @@ def _login_page(
         email=email,
         error=error,
         email_error=email_error,
+        password_error=password_error,
         options=options,
         sso_on=sso_is_on_in(configuration),
         sso_required=sso_required,
@@ -129,6 +131,14 @@ def login() -> str | Response | tuple[str, int]:
         return _login_page(next_url)
     email = request.form.get("email", "").strip()
     password = request.form.get("password", "")
+    if not email or not password:
+        # Nothing to check yet: the page asks for what is missing, and no failed sign-in is recorded.
+        return _login_page(
+            next_url,
+            email,
+            email_error=None if email else "Enter your email address.",
+            password_error=None if password else "Enter your password.",
+        ), 400
     refused = unusable_email(email)
     if refused is not None:
         return _refuse_email(next_url, email, refused)
@@ -139,7 +149,7 @@ def login() -> str | Response | tuple[str, int]:
         record_audit(
             db(),
             "user_login_failed",
-            f"Failed password sign-in for {email or '(blank)'}",
+            f"Failed password sign-in for {email}",
             actor=email,
             success=False,
             detail={"method": "password"},

@@ -44,16 +44,34 @@ def login() -> str | Response | tuple[str, int]:
     refuse_cross_site()
     email = request.form.get("email", "").strip()
     password = request.form.get("password", "")
+    if not email or not password:
+        # Nothing to check yet: the page asks for what is missing, and no failed sign-in is recorded.
+        missing = (
+            "Enter your admin email and password."
+            if not email and not password
+            else ("Enter your admin email." if not email else "Enter your password.")
+        )
+        return (
+            render_template(
+                "auth/login.html",
+                next=next_url,
+                email=email,
+                error=missing,
+                sandbox_email=SANDBOX_ADMIN_EMAIL,
+                sandbox_password=SANDBOX_ADMIN_PASSWORD,
+            ),
+            400,
+        )
     admin = db().scalars(select(Administrator).where(Administrator.email == email)).first()
     if admin is None or not verify_password(password, admin.password_hash):
         record_event(
             db(),
             "admin_login_attempt",
             service="directory",
-            initiated_by=Initiator("", "admin", email or "(blank)"),
+            initiated_by=Initiator("", "admin", email),
             success=False,
             error_message="invalid email or password",
-            summary=f"Failed administrator sign-in for {email or '(blank)'}",
+            summary=f"Failed administrator sign-in for {email}",
         )
         from flask import g
 

@@ -121,6 +121,17 @@ def login() -> str | Response | tuple[str, int]:
     refuse_cross_site()
     login_name = request.form.get("login", "").strip()
     password = request.form.get("password", "")
+    if not login_name or not password:
+        # Nothing to check yet: the page asks for what is missing, and no failed login is recorded.
+        missing = (
+            "Enter your email or username and your password."
+            if not login_name and not password
+            else ("Enter your email or username." if not login_name else "Enter your password.")
+        )
+        page = render_template(
+            "userconsole/login.html", next=next_url, login=login_name, error=missing, again=again, requested=requested
+        )
+        return page, 400
     user = (
         db()
         .scalars(
@@ -139,10 +150,10 @@ def login() -> str | Response | tuple[str, int]:
             db(),
             "user_login_attempt",
             service="user_portal",
-            initiated_by=Initiator(user.id if user else "", "user", login_name or "(blank)"),
+            initiated_by=Initiator(user.id if user else "", "user", login_name),
             success=False,
             error_message="suspended" if user is not None and not user.active else "invalid credentials",
-            summary=f"Failed User Console login for {login_name or '(blank)'}",
+            summary=f"Failed User Console login for {login_name}",
         )
         if user is not None and not user.active:
             _refuse_sign_in_of_suspended(user, next_url)
