@@ -4,11 +4,18 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QChildEvent, QEvent, QObject, QPoint, Qt, QUrl, Signal
 from PySide6.QtGui import QKeySequence, QShortcut, QWheelEvent
-from PySide6.QtWebEngineCore import QWebEnginePage, QWebEnginePermission, QWebEngineProfile
+from PySide6.QtWebEngineCore import (
+    QWebEngineDownloadRequest,
+    QWebEnginePage,
+    QWebEnginePermission,
+    QWebEngineProfile,
+)
 from PySide6.QtWebEngineWidgets import QWebEngineView
 from PySide6.QtWidgets import (
     QFrame,
@@ -30,6 +37,9 @@ from sandbox.desktop.theme import external_link_icon, home_icon
 from sandbox.desktop.waiting import PageWaiting, PaintWatch
 from sandbox.desktop.zoom import ACTUAL_SIZE, is_actual_size, zoom_label
 
+if TYPE_CHECKING:
+    from sandbox.desktop.downloads import DownloadBar, PersonaDownloads
+
 log = logging.getLogger("sandbox.desktop.browser")
 
 
@@ -47,11 +57,25 @@ class PersonaPage(QWebEnginePage):
     this computer (the sandbox's portals, an app a developer runs beside them) may use the clipboard, as a
     browser lets a page copy on a click; every other request, and every other page, is refused, which
     the page hears as a refusal it can handle.
+
+    A file input's chooser ("Browse…", Upload Metadata) opens in the folder downloads go to, where the
+    metadata file just downloaded is.
     """
 
     def __init__(self, profile: QWebEngineProfile, parent: QObject | None = None) -> None:
         super().__init__(profile, parent)
         self.permissionRequested.connect(self._answer_permission)
+        #: the folder a file chooser opens in (the browser points it at its downloads' folder)
+        self.file_chooser_folder: Callable[[], Path] = Path.home
+
+    def chooseFiles(
+        self, mode: QWebEnginePage.FileSelectionMode, old_files: Sequence[str], accepted_types: Sequence[str]
+    ) -> list[str]:
+        from sandbox.desktop.downloads import choose_files  # loaded when first needed, not at start-up
+
+        folder = self.file_chooser_folder()
+        log.info("a page asked for files (%s): the chooser opens in %s", mode.name, folder)
+        return choose_files(QWebEngineView.forPage(self), mode, old_files, accepted_types, folder)
 
     def createWindow(self, kind: QWebEnginePage.WebWindowType) -> QWebEnginePage:
         log.info("a page asked for a new %s: opened in the same persona browser", kind.name)
@@ -91,6 +115,10 @@ class PersonaBrowser(QWidget):
         self.view = QWebEngineView(self)
         self.page = PersonaPage(profile, self.view)
         self.view.setPage(self.page)
+        self.page.file_chooser_folder = lambda: self._persona_downloads().folder()
+        profile.downloadRequested.connect(self._download_requested)
+        self._downloads: PersonaDownloads | None = None
+        self.download_bar: DownloadBar | None = None
         # Chromium zooms on Ctrl+wheel by steps of its own, unseen by the window: the window zooms instead.
         self._wheel_zoom = _WheelZoom(self)
         self.view.installEventFilter(self._wheel_zoom)
@@ -295,6 +323,40 @@ class PersonaBrowser(QWidget):
                 "ok" if ok else "failed",
             )
             self.first_load_finished.emit(self.persona.key, ok)
+
+    # -- downloads ----------------------------------------------------------------------------
+
+    def _persona_downloads(self) -> PersonaDownloads:
+        if self._downloads is None:
+            from sandbox.desktop.downloads import PersonaDownloads  # loaded when first needed, not at start-up
+
+            self._downloads = PersonaDownloads(self.persona.key, self._sandbox_data_folder, self)
+            self._downloads.finished.connect(self._download_finished)
+        return self._downloads
+
+    def _download_requested(self, request: QWebEngineDownloadRequest) -> None:
+        # The profile is this persona's; a page of another browser on it (none in the window) has its own.
+        if request.page() in (None, self.page):
+            self._persona_downloads().accept(request)
+
+    def _download_finished(self, words: str, folder: str, saved: bool) -> None:
+        if self.download_bar is None:
+            from sandbox.desktop.downloads import DownloadBar
+
+            self.download_bar = DownloadBar(self._waiting_text_scale, self)
+            layout = self.layout()
+            if layout is not None:
+                layout.addWidget(self.download_bar)
+        self.download_bar.report(words, folder, saved)
+        self.status_message.emit(words)
+
+    def _sandbox_data_folder(self) -> Path:
+        """The running sandbox's data folder (the platform's, for a browser outside the window)."""
+        from sandbox.desktop.window import MainWindow
+        from sandbox.settings import default_data_dir
+
+        window = self.window()
+        return window.sandbox.settings.data_dir if isinstance(window, MainWindow) else default_data_dir()
 
     def _update_history_buttons(self) -> None:
         history = self.view.history()
