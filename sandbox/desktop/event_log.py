@@ -161,6 +161,10 @@ class EventLogDock(QDockWidget):
         model.rowsInserted.connect(self._follow_new_rows)
         model.rowsInserted.connect(self._update_count)
         model.modelReset.connect(self._update_count)
+        # A reset (File › Reset sandbox…, a scenario) or a filter takes the selected row away without a
+        # selection change: its record must not stay beside a table that no longer holds it.
+        model.modelReset.connect(self._forget_vanished_selection)
+        model.rowsRemoved.connect(self._forget_vanished_selection)
         self._was_at_bottom = True
         self._reading_history = False
         self._update_count()
@@ -191,9 +195,14 @@ class EventLogDock(QDockWidget):
             )
         )
         if not select_in_sight(self.table, self.model.row_of_event(selected.id) if selected is not None else None):
-            self.detail.clear()
-            self.reason.hide()
+            self.clear_detail()
             self.table.scrollToBottom()
+
+    def clear_detail(self) -> None:
+        """No event selected: the record side shows its invitation to select one, nothing older."""
+        self.detail.clear()
+        self.reason.clear()
+        self.reason.hide()
 
     def selected_event(self) -> SandboxEvent | None:
         """The event of the selected row, if any."""
@@ -247,6 +256,12 @@ class EventLogDock(QDockWidget):
         indexes = selected.indexes()
         if indexes:
             self._show_detail_of(indexes[0])
+        else:
+            self._forget_vanished_selection()
+
+    def _forget_vanished_selection(self) -> None:
+        if not self.table.selectionModel().hasSelection():
+            self.clear_detail()
 
     def _show_detail_of(self, index: QModelIndex) -> None:
         event = self.model.event_at(index.row())

@@ -265,3 +265,26 @@ def test_stored_history_is_listed_as_it_was_published_and_read_in_full_when_show
     assert reads == [("blogin", 1)]
     full = model.full_events(model.shown_events())
     assert [event.data for event in full] == [event.data for event in published]
+
+
+def test_a_record_goes_with_its_row_when_the_log_starts_again_or_a_filter_hides_it(qtbot: QtBot) -> None:
+    model = EventLogModel()
+    dock = EventLogDock(model)
+    qtbot.addWidget(dock)
+    model.append_events(make_events(10))
+    dock.table.selectRow(5)  # event-5 failed (every fifth does): its reason shows above its record
+    assert '"n": 5' in dock.detail.toPlainText()
+    assert not dock.reason.isHidden()
+
+    # As after File › Reset sandbox…: the log emptied and read again from what the systems hold now.
+    model.clear()
+    model.append_events(make_events(3, start=100))
+    assert dock.detail.toPlainText() == ""
+    assert dock.reason.isHidden()
+
+    dock.table.selectRow(1)
+    assert '"n": 101' in dock.detail.toPlainText()
+    dock.text_filter.setText("user100@")
+    dock.apply_filter()
+    assert model.rowCount() == 1
+    assert dock.detail.toPlainText() == ""

@@ -26,6 +26,7 @@ from sandbox.desktop.tracer.tables import ReceiverChecks, detail_table, fill_att
 from sandbox.desktop.tracer.timeline import ValidityTimeline
 from sandbox.desktop.tracer.xml_view import XmlView
 
+NOTHING_CHOSEN = "Select a message to see what it says."
 BADGE_COLOURS = {"accepted": HEALTHY_GREEN, "rejected": FAILING_RED, "sent": "#4a5bb8"}
 #: how an offending value stands out in the summary: the receiver refused the message over it
 OFFENDING_STYLE = f"color:{FAILING_RED}; font-weight:600; background:#fdecec; border-radius:3px;"
@@ -85,7 +86,7 @@ class MessageDetail(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.message: TracedMessage | None = None
-        self.title = QLabel("Select a message to see what it says.")
+        self.title = QLabel(NOTHING_CHOSEN)
         self.title.setObjectName("samlTitle")
         self.badge = QLabel()
         self.badge.setObjectName("samlVerdict")
@@ -284,6 +285,16 @@ class MessageDetail(QWidget):
         self.verdict_scroll.setVisible(not (self.reason.isHidden() and self.fix.isHidden()))
         self.fit_verdict()
         self._bring_offending_into_view()
+
+    def show_nothing(self) -> None:
+        """No message chosen (none yet, or the one shown is gone after a reset): what this side will show."""
+        self.message = None
+        self.failed = None
+        self.title.setText(NOTHING_CHOSEN)
+        for widget in (self.badge, self.reason, self.copy_reason_button, self.fix, self.verdict_scroll, self.tabs):
+            widget.hide()
+        self.reason.clear()
+        self.placeholder.show()
 
     def show_problem(self, text: str) -> None:
         """Say in red, where the verdict goes, that something went wrong with the message (not saved…)."""

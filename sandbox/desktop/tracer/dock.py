@@ -99,6 +99,8 @@ class SamlTracerDock(QDockWidget):
         # Once per batch, also when the filter hides all of it (the count still grows).
         model.traces_added.connect(self._update_count)
         model.modelReset.connect(self._update_count)
+        # After a reset or a scenario the message shown may be gone from both systems: not left on show.
+        model.modelReset.connect(self._forget_vanished_message)
         self._update_count()
 
     # -- the message's buttons ---------------------------------------------------------------------
@@ -157,6 +159,17 @@ class SamlTracerDock(QDockWidget):
             trace = self.model.trace_at(indexes[0].row())
             if trace is not None:
                 self.open_message(trace)
+
+    def _forget_vanished_message(self) -> None:
+        if self.current is not None and self.model.trace(self.current.trace.id) is None:
+            self.show_nothing()
+
+    def show_nothing(self) -> None:
+        """No message open: the detail invites choosing one and its buttons wait for it."""
+        self.current = None
+        self.detail.show_nothing()
+        for button in self._actions:
+            button.setEnabled(False)
 
     def show_trace(self, trace_id: str) -> bool:
         """Select the message ``trace_id`` (clearing the filter if it hides it); False if it is unknown."""

@@ -43,6 +43,7 @@ from sandbox.events import SandboxEvent
 
 ALL_STATUSES = "All statuses"
 ALL_RESOURCES = "All resources"
+NOTHING_CHOSEN = "Select an exchange to see its request and response."
 #: the most of the dock the list takes, its paths whole (a user's id too at Normal on a 1280 px window): the
 #: request and response keep a third
 LIST_SHARE_MOST = 2 / 3
@@ -100,7 +101,7 @@ class ScimTrafficDock(QDockWidget):
             elide_middle={PATH},
         )
 
-        self.title = QLabel("Select an exchange to see its request and response.")
+        self.title = QLabel(NOTHING_CHOSEN)
         self.title.setObjectName("scimTitle")
         self.title.setWordWrap(True)
         self.error = QLabel()
@@ -157,6 +158,8 @@ class ScimTrafficDock(QDockWidget):
         # Once per batch, not per run of rows a batch inserts (nor when a filtered-out batch adds none).
         model.traces_added.connect(self._refresh)
         model.modelReset.connect(self._refresh)
+        # After a reset or a scenario the exchange shown may be gone from both systems: not left on show.
+        model.modelReset.connect(self._forget_vanished_exchange)
         self._refresh()
 
     # -- list -------------------------------------------------------------------------------------
@@ -217,6 +220,20 @@ class ScimTrafficDock(QDockWidget):
         return trace is not None and self.show_trace(trace.id)
 
     # -- detail -----------------------------------------------------------------------------------
+
+    def _forget_vanished_exchange(self) -> None:
+        if self.current is not None and self.model.trace(self.current.id) is None:
+            self.show_nothing()
+
+    def show_nothing(self) -> None:
+        """No exchange open: the detail says what it will show once one is chosen."""
+        self.current = None
+        self.title.setText(NOTHING_CHOSEN)
+        for widget in (self.what, self.error, self.event_button, self.tabs):
+            widget.hide()
+        self.request_view.clear()
+        self.response_view.clear()
+        self.placeholder.show()
 
     def open_exchange(self, trace: SandboxEvent) -> None:
         self.current = trace
