@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from sandbox.events import EventBus, SandboxEvent
 from sandbox.jumpcloud.models import Administrator, Base, SsoApplication, Trace
-from sandbox.jumpcloud.services.applications import EDGE_CASES_OFF, edge_cases_on, update_sso_config
+from sandbox.jumpcloud.services.applications import EDGE_CASES_OFF, change_edge_cases, edge_cases_on
 from sandbox.jumpcloud.services.insights import Initiator, event_log_page, event_records, recent_events
 from sandbox.jumpcloud.services.integration_state import (
     DirectoryUserView,
@@ -83,22 +83,22 @@ class JumpCloud(MockSystem):
             return application_users(session, application_id)
 
     def set_edge_cases(self, application_id: str, cases: dict[str, Any]) -> list[str]:
-        """Change an application's tester edge cases (the SSO tab's panel); returns those now on.
+        """Change an application's tester edge cases (the desktop's Edge cases panel); returns those now on.
 
-        Keys not given keep their value; an unknown application raises ``KeyError``.
+        Keys not given keep their value; an unknown application raises ``KeyError``. The Directory Insights
+        event says which edge cases were switched on or off, not that the SSO tab was saved.
         """
         with self.database.transaction() as session:
             application = session.get(SsoApplication, application_id)
             if application is None:
                 raise KeyError(application_id)
-            current = {**EDGE_CASES_OFF, **(application.sso_config or {}).get("edgeCases", {})}
             unknown = set(cases) - set(EDGE_CASES_OFF)
             if unknown:
                 raise ValueError(f"unknown edge cases: {', '.join(sorted(unknown))}")
-            update_sso_config(
+            change_edge_cases(
                 session,
                 application,
-                {"edgeCases": {**current, **cases}},
+                cases,
                 initiated_by=Initiator(id="", type="admin", username_or_email=SANDBOX_ADMIN_EMAIL),
             )
             return edge_cases_on(application)

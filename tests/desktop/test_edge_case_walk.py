@@ -394,7 +394,9 @@ def test_a_held_response_expires_on_its_way_and_post_now_beats_the_clock(walk: W
         press(dock.short_validity)
         dock.hold_response.setValue(HOLD_S)
         dock.hold_response.editingFinished.emit()
-        assert dock.summary.text() == f"On: Assertion: valid {HELD_VALIDITY_S} s, Response held {HOLD_S} s"
+        assert dock.summary.text() == (
+            f"On: Assertion: short validity {HELD_VALIDITY_S} s, hold the Response {HOLD_S} s before posting it"
+        )
 
         # Post now, while the assertion is still valid: BlogIn signs Jane in.
         known = received_ids(walk)

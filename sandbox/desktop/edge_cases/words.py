@@ -6,6 +6,7 @@ from typing import Any
 
 from sandbox.app import Sandbox
 from sandbox.blogin.services.integration_state import ScimFaultState
+from sandbox.jumpcloud.services.applications import edge_case_phrases
 
 
 def describe_fault(fault: ScimFaultState) -> str:
@@ -21,23 +22,9 @@ def describe_fault(fault: ScimFaultState) -> str:
 
 
 def describe_cases(cases: dict[str, Any]) -> list[str]:
-    """The assertion edge cases that are on for one application, one phrase each."""
-    names = []
-    if cases.get("clockSkewMinutes"):
-        names.append(f"clock skew {int(cases['clockSkewMinutes']):+d} min")
-    if cases.get("shortValiditySeconds") is not None:
-        names.append(f"valid {cases['shortValiditySeconds']} s")
-    if cases.get("wrongAudience"):
-        names.append("wrong audience")
-    if cases.get("noSignature"):
-        names.append("unsigned")
-    if cases.get("foreignKey"):
-        names.append("wrong key")
-    if cases.get("attributeMode") == "drop" and cases.get("attributeName"):
-        names.append(f"missing attribute {cases['attributeName']}")
-    if cases.get("holdResponseSeconds"):
-        names.append(f"Response held {cases['holdResponseSeconds']} s")
-    return [f"Assertion: {name}" for name in names]
+    """The assertion edge cases that are on for one application, one phrase each, in the words of the
+    panel's controls ("Assertion: signed with the wrong key"), as the event log says them too."""
+    return [f"Assertion: {phrase}" for phrase in edge_case_phrases(cases).values()]
 
 
 def active_edge_cases(sandbox: Sandbox) -> list[str]:
@@ -49,7 +36,7 @@ def active_edge_cases(sandbox: Sandbox) -> list[str]:
 
 
 def in_a_line(active: list[str]) -> str:
-    """``active`` as one line, each subject named once: "Assertion: valid 60 s, Response held 5 s; SCIM Users: 503"."""
+    """``active`` as one line, each subject named once: "Assertion: wrong audience, unsigned; SCIM Users: 503"."""
     grouped: dict[str, list[str]] = {}
     for phrase in active:
         subject, _, what = phrase.partition(": ")

@@ -116,6 +116,86 @@ def edge_cases_on(application: SsoApplication) -> list[str]:
     return names
 
 
+#: the tester edge cases in the order of the Edge cases panel's controls (the attribute dropped or renamed is one)
+EDGE_CASE_ORDER = (
+    "clockSkewMinutes",
+    "shortValiditySeconds",
+    "holdResponseSeconds",
+    "wrongAudience",
+    "noSignature",
+    "foreignKey",
+    "attribute",
+)
+
+
+def edge_case_phrases(cases: Mapping[str, Any]) -> dict[str, str]:
+    """The tester edge cases that are on, each in the words of its control in the desktop's Edge cases
+    panel ("signed with the wrong key"), keyed by the case, in the panel's order: its summary, the status
+    bar and the event a change records all say the same."""
+    cases = {**EDGE_CASES_OFF, **cases}
+    attribute, renamed_to = cases["attributeName"], cases["attributeRenameTo"]
+    phrases = {
+        "clockSkewMinutes": f"clock skew {int(cases['clockSkewMinutes']):+d} min" if cases["clockSkewMinutes"] else "",
+        "shortValiditySeconds": (
+            f"short validity {cases['shortValiditySeconds']} s" if cases["shortValiditySeconds"] is not None else ""
+        ),
+        "holdResponseSeconds": (
+            f"hold the Response {cases['holdResponseSeconds']} s before posting it"
+            if cases["holdResponseSeconds"]
+            else ""
+        ),
+        "wrongAudience": "wrong audience" if cases["wrongAudience"] else "",
+        "noSignature": "unsigned" if cases["noSignature"] else "",
+        "foreignKey": "signed with the wrong key" if cases["foreignKey"] else "",
+        "attribute": (
+            f"missing attribute {attribute}"
+            if cases["attributeMode"] == "drop" and attribute
+            else f"attribute {attribute} renamed to {renamed_to}"
+            if cases["attributeMode"] == "rename" and attribute
+            else ""
+        ),
+    }
+    return {case: phrase for case, phrase in phrases.items() if phrase}
+
+
+def change_edge_cases(
+    session: Session, application: SsoApplication, cases: Mapping[str, Any], *, initiated_by: Initiator
+) -> None:
+    """Change some tester edge cases (the Edge cases panel); the event names each one switched on or off."""
+    old = {**EDGE_CASES_OFF, **(application.sso_config or {}).get("edgeCases", {})}
+    new = {**old, **cases}
+    changes = [
+        {"field": f"edgeCases.{key}", "from": old.get(key), "to": value}
+        for key, value in new.items()
+        if old.get(key) != value
+    ]
+    if not changes:
+        return
+    application.sso_config = {**(application.sso_config or {}), "edgeCases": new}
+    was, now = edge_case_phrases(old), edge_case_phrases(new)
+    said = [
+        f"{now[case]} on" if case in now else f"{was[case]} off"
+        for case in EDGE_CASE_ORDER
+        if was.get(case) != now.get(case)
+    ]
+    if not now and len(said) > 1:
+        said = ["all off"]
+    summary = (
+        f"Edge cases for {application.display_label}: {', '.join(said)}"
+        if said
+        else f"Edge cases for {application.display_label} changed, none switched on or off"
+    )
+    record_event(
+        session,
+        "application_update",
+        service="sso",
+        initiated_by=initiated_by,
+        resource=application_resource(application),
+        changes=changes,
+        summary=summary,
+    )
+
+
 def _general_errors(label: str, description: str) -> dict[str, str]:
     """What is wrong with a Display Label and Description, by form field."""
     errors: dict[str, str] = {}
