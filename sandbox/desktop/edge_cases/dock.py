@@ -29,6 +29,8 @@ from PySide6.QtWidgets import (
 
 from sandbox.app import Sandbox
 from sandbox.desktop.edge_cases.words import active_edge_cases, describe_cases, in_a_line
+from sandbox.desktop.edge_cases.wrapped import WrappedLabel
+from sandbox.jumpcloud.services.applications import EDGE_CASES_OFF
 from sandbox.jumpcloud.services.integration_state import ApplicationState
 
 log = logging.getLogger("sandbox.desktop.edge_cases")
@@ -53,6 +55,7 @@ STYLE = """
 QGroupBox { font-weight: 600; border: 1px solid #d9dee5; border-radius: 6px; margin-top: 14px; padding: 4px; }
 QGroupBox::title { subcontrol-origin: margin; left: 10px; padding: 0 4px; color: #1f2933; }
 QLabel#edgeHint { color: #5b6675; font-weight: 400; }
+QLabel#edgeHint:disabled { color: #a3acb8; }
 QLabel#edgeSummary { color: #2f855a; font-weight: 600; }
 QLabel#edgeSummary[active="true"] { color: #b54708; }
 QPushButton#allOff { font-weight: 600; padding: 4px 14px; }
@@ -70,15 +73,17 @@ class EdgeCasesDock(QDockWidget):
         self.sandbox = sandbox
         self._loading = False
         self.fault_rows: dict[str, tuple[QSpinBox, QComboBox, QSpinBox, QSpinBox]] = {}
+        # The assertion edge cases as the controls last showed them: only what the tester changes is sent,
+        # so a value the controls cannot show (set on JumpCloud's SSO tab) is kept.
+        self._shown_cases: dict[str, Any] = {}
 
         body = QWidget()
         body.setStyleSheet(STYLE)
         layout = QVBoxLayout(body)
         layout.setContentsMargins(8, 8, 8, 8)
         top = QHBoxLayout()
-        self.summary = QLabel()
+        self.summary = WrappedLabel()
         self.summary.setObjectName("edgeSummary")
-        self.summary.setWordWrap(True)
         self.all_off_button = QPushButton("All off")
         self.all_off_button.setObjectName("allOff")
         self.all_off_button.setToolTip("Switch every fault and edge case off in both systems")
@@ -107,12 +112,11 @@ class EdgeCasesDock(QDockWidget):
         grid.setContentsMargins(6, 6, 6, 6)
         grid.setColumnStretch(1, 1)
         # The errors BlogIn answers name its own page for these settings: said here, so they are recognised.
-        hint = QLabel(
+        hint = WrappedLabel(
             "What BlogIn's SCIM API does to JumpCloud's next requests: the settings of BlogIn's "
             "Settings › Test faults page, which its error answers name."
         )
         hint.setObjectName("edgeHint")
-        hint.setWordWrap(True)
         grid.addWidget(hint, 0, 0, 1, 4)
         grid.setVerticalSpacing(4)
         for index, endpoint in enumerate(("Users", "Groups", "Discovery")):
@@ -167,12 +171,18 @@ class EdgeCasesDock(QDockWidget):
 
     def _assertion_box(self) -> QGroupBox:
         box = QGroupBox("JumpCloud IdP assertion (BlogIn application)")
-        form = QFormLayout(box)
-        form.setContentsMargins(6, 6, 6, 6)
-        self.application_label = QLabel()
+        column = QVBoxLayout(box)
+        column.setContentsMargins(6, 6, 6, 6)
+        # Which application the controls bend, or why they cannot: it stays readable while they are greyed out.
+        self.application_label = WrappedLabel()
         self.application_label.setObjectName("edgeHint")
-        self.application_label.setWordWrap(True)
-        form.addRow(self.application_label)
+        column.addWidget(self.application_label)
+        # Every control of the group, with its labels and hints: enabled together, only with an application.
+        self.assertion_panel = QWidget()
+        self.assertion_panel.setObjectName("assertionControls")
+        column.addWidget(self.assertion_panel)
+        form = QFormLayout(self.assertion_panel)
+        form.setContentsMargins(0, 0, 0, 0)
         skew_row = QHBoxLayout()
         self.skew_slider = QSlider(Qt.Orientation.Horizontal)
         self.skew_slider.setObjectName("clockSkew")
@@ -223,13 +233,12 @@ class EdgeCasesDock(QDockWidget):
         hold_row.addWidget(QLabel("on the hand-off page"))
         hold_row.addStretch(1)
         form.addRow("", hold_row)
-        validity_hint = QLabel(
+        validity_hint = WrappedLabel(
             "BlogIn allows some clock skew (60 s unless changed), so a short validity alone is still accepted "
             "when the Response is posted at once: hold the Response for longer than the validity plus that "
             "skew to see the assertion expire on its way (or add a negative clock skew)."
         )
         validity_hint.setObjectName("edgeHint")
-        validity_hint.setWordWrap(True)
         form.addRow("", validity_hint)
         self.wrong_audience = QCheckBox("Wrong audience")
         self.unsigned = QCheckBox("Unsigned")
@@ -244,26 +253,14 @@ class EdgeCasesDock(QDockWidget):
         missing_row.addWidget(self.missing_name)
         missing_row.addStretch(1)
         form.addRow("", missing_row)
-        missing_hint = QLabel("Dropping email alone still signs in: BlogIn takes the email from the NameID.")
+        missing_hint = WrappedLabel("Dropping email alone still signs in: BlogIn takes the email from the NameID.")
         missing_hint.setObjectName("edgeHint")
-        missing_hint.setWordWrap(True)
         form.addRow("", missing_hint)
         for toggle in (self.short_validity, self.wrong_audience, self.unsigned, self.wrong_key, self.missing_attribute):
             toggle.toggled.connect(lambda _on: self._apply_cases())
         self.validity_seconds.editingFinished.connect(self._apply_cases)
         self.hold_response.editingFinished.connect(self._apply_cases)
         self.missing_name.activated.connect(lambda _index: self._apply_cases())
-        self.assertion_controls = [
-            self.skew_slider,
-            self.short_validity,
-            self.validity_seconds,
-            self.hold_response,
-            self.wrong_audience,
-            self.unsigned,
-            self.wrong_key,
-            self.missing_attribute,
-            self.missing_name,
-        ]
         return box
 
     # -- reading back ------------------------------------------------------------------------
@@ -285,29 +282,32 @@ class EdgeCasesDock(QDockWidget):
                 nth.setValue(fault.only_nth)
                 retry.setValue(fault.retry_after_s)
             app = self.application()
-            for control in self.assertion_controls:
-                control.setEnabled(app is not None)
+            self.assertion_panel.setEnabled(app is not None)
             if app is None:
                 self.application_label.setText(
                     "Not yet configured: add the BlogIn application in JumpCloud (USER AUTHENTICATION › "
                     "SSO Applications) to bend its assertions."
                 )
             else:
-                cases = app.edge_cases
                 self.application_label.setText(f"Applies to {app.display_label} (/saml2/{app.name}).")
-                self.skew_slider.setValue(int(cases.get("clockSkewMinutes") or 0))
-                validity = cases.get("shortValiditySeconds")
-                self.short_validity.setChecked(validity is not None)
-                if validity is not None:
-                    self.validity_seconds.setValue(int(validity))
-                self.hold_response.setValue(int(cases.get("holdResponseSeconds") or 0))
-                self.wrong_audience.setChecked(bool(cases.get("wrongAudience")))
-                self.unsigned.setChecked(bool(cases.get("noSignature")))
-                self.wrong_key.setChecked(bool(cases.get("foreignKey")))
-                dropping = cases.get("attributeMode") == "drop" and bool(cases.get("attributeName"))
-                self.missing_attribute.setChecked(dropping)
-                if dropping:
-                    self.missing_name.setCurrentText(str(cases.get("attributeName")))
+            # Without an application every control shows off, not what it showed before a reset.
+            cases = {**EDGE_CASES_OFF, **(app.edge_cases if app is not None else {})}
+            skew = int(cases["clockSkewMinutes"] or 0)
+            self.skew_slider.setValue(skew)
+            self.skew_value.setText(f"{skew:+d} min" if skew else "0 min")  # the skew as set, past the slider's end too
+            validity = cases["shortValiditySeconds"]
+            self.short_validity.setChecked(validity is not None)
+            if validity is not None:
+                self.validity_seconds.setValue(int(validity))
+            self.hold_response.setValue(int(cases["holdResponseSeconds"] or 0))
+            self.wrong_audience.setChecked(bool(cases["wrongAudience"]))
+            self.unsigned.setChecked(bool(cases["noSignature"]))
+            self.wrong_key.setChecked(bool(cases["foreignKey"]))
+            dropping = cases["attributeMode"] == "drop" and bool(cases["attributeName"])
+            self.missing_attribute.setChecked(dropping)
+            if dropping:
+                self.missing_name.setCurrentText(str(cases["attributeName"]))
+            self._shown_cases = self._cases_shown()
         finally:
             self._loading = False
         active = active_edge_cases(self.sandbox)
@@ -344,22 +344,27 @@ class EdgeCasesDock(QDockWidget):
         log.info("SCIM fault on %s set from the desktop", endpoint)
         self.refresh()
 
+    def _cases_shown(self) -> dict[str, Any]:
+        """The assertion edge cases as the controls show them."""
+        dropping = self.missing_attribute.isChecked()
+        return {
+            "clockSkewMinutes": self.skew_slider.value(),
+            "shortValiditySeconds": self.validity_seconds.value() if self.short_validity.isChecked() else None,
+            "holdResponseSeconds": self.hold_response.value(),
+            "wrongAudience": self.wrong_audience.isChecked(),
+            "noSignature": self.unsigned.isChecked(),
+            "foreignKey": self.wrong_key.isChecked(),
+            "attributeMode": "drop" if dropping else "",
+            "attributeName": self.missing_name.currentText() if dropping else "",
+        }
+
     def _apply_cases(self) -> None:
         if self._loading:
             return
-        dropping = self.missing_attribute.isChecked()
-        self.set_cases(
-            {
-                "clockSkewMinutes": self.skew_slider.value(),
-                "shortValiditySeconds": self.validity_seconds.value() if self.short_validity.isChecked() else None,
-                "holdResponseSeconds": self.hold_response.value(),
-                "wrongAudience": self.wrong_audience.isChecked(),
-                "noSignature": self.unsigned.isChecked(),
-                "foreignKey": self.wrong_key.isChecked(),
-                "attributeMode": "drop" if dropping else "",
-                "attributeName": self.missing_name.currentText() if dropping else "",
-            }
-        )
+        shown = self._cases_shown()
+        changed = {key: value for key, value in shown.items() if self._shown_cases.get(key) != value}
+        if changed:
+            self.set_cases(changed)
 
     def set_cases(self, cases: dict[str, Any]) -> None:
         """Change the BlogIn application's assertion edge cases and show the result."""
@@ -373,18 +378,8 @@ class EdgeCasesDock(QDockWidget):
     def all_off(self) -> None:
         """Every fault and edge case off, in both systems."""
         self.sandbox.blogin.clear_scim_faults()
-        off = {
-            "clockSkewMinutes": 0,
-            "shortValiditySeconds": None,
-            "wrongAudience": False,
-            "noSignature": False,
-            "foreignKey": False,
-            "attributeMode": "",
-            "attributeName": "",
-            "holdResponseSeconds": 0,
-        }
         for app in self.sandbox.jumpcloud.integration_state().applications:
             if describe_cases(app.edge_cases):
-                self.sandbox.jumpcloud.set_edge_cases(app.id, off)
+                self.sandbox.jumpcloud.set_edge_cases(app.id, EDGE_CASES_OFF)
         log.info("all edge cases switched off from the desktop")
         self.refresh()
