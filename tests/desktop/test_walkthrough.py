@@ -201,3 +201,51 @@ def test_show_me_opens_the_steps_page_in_the_right_persona(
 
 def test_the_checklist_model_passes_the_model_tester(qtmodeltester: object, dock: WalkthroughDock) -> None:
     qtmodeltester.check(dock.model)  # type: ignore[attr-defined]
+
+
+def selected_label(dock: WalkthroughDock) -> str:
+    """The step highlighted in the list, and the title the step's pane shows below it."""
+    rows = dock.list.selectionModel().selectedRows()
+    assert len(rows) == 1
+    label = str(rows[0].data())
+    assert dock.step_title.text() == label
+    return label
+
+
+def click_step(qtbot: QtBot, dock: WalkthroughDock, label: str) -> None:
+    row = next(row for row, step in enumerate(STEPS) if step.label == label)
+    where = dock.list.visualRect(dock.model.index(row, 0)).center()
+    qtbot.mouseClick(dock.list.viewport(), Qt.MouseButton.LeftButton, pos=where)
+
+
+def test_the_selection_moves_on_to_the_next_step_to_do_unless_one_was_just_picked(
+    qtbot: QtBot, dock: WalkthroughDock, rehearsal: Rehearsal
+) -> None:
+    dock.resize(420, 900)
+    dock.show()
+    qtbot.waitExposed(dock)
+    assert selected_label(dock) == "Creating the application"
+
+    rehearsal.create_blogin_application()
+    qtbot.waitUntil(lambda: selected_label(dock) == "Configuring SSO — BlogIn 1", timeout=5000)
+    rehearsal.upload_sp_metadata(rehearsal.download_blogin_metadata())
+    # BlogIn 1 and JumpCloud done: past both, to the first step still to do.
+    qtbot.waitUntil(lambda: selected_label(dock) == "Configuring SSO — Copy the metadata URL", timeout=5000)
+
+    # Someone picks a done step to read it: the next tick leaves them on it.
+    dock.pick_hold_seconds = 3600.0
+    click_step(qtbot, dock, "Creating the application")
+    assert selected_label(dock) == "Creating the application"
+    rehearsal.configure_blogin_sso(rehearsal.metadata_url())
+    qtbot.waitUntil(lambda: "Configuring SSO — BlogIn 2" in ticked(dock), timeout=5000)
+    assert selected_label(dock) == "Creating the application"
+
+    # Once they have read it (no recent pick), the next tick moves on from there.
+    dock.pick_hold_seconds = 0.0
+    rehearsal.authorize_groups([rehearsal.create_group("Writers", [rehearsal.create_user(ADA)])])
+    qtbot.waitUntil(lambda: selected_label(dock) == "Validating — IdP-initiated", timeout=5000)
+    # A step not yet done that someone picks is left alone when another one ticks.
+    click_step(qtbot, dock, "Validating — SP-initiated")
+    assert rehearsal.idp_initiated_sign_in("ada").status_code == 303
+    qtbot.waitUntil(lambda: "Validating — IdP-initiated" in ticked(dock), timeout=5000)
+    assert selected_label(dock) == "Validating — SP-initiated"

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from html import escape
 
-from PySide6.QtCore import QItemSelection, QModelIndex, QSettings, Qt, QTimer
+from PySide6.QtCore import QEvent, QItemSelection, QModelIndex, QObject, QSettings, Qt, QTimer, SignalInstance
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDockWidget,
@@ -33,6 +34,9 @@ log = logging.getLogger("sandbox.desktop.walkthrough")
 
 # Opens ``url`` in the browser of persona ``key`` and brings that browser on screen.
 PersonaOpener = Callable[[str, str], None]
+
+#: for how long after someone picks a step the selection stays on it when a step ticks (they are reading it)
+PICK_HOLD_SECONDS = 8.0
 
 STYLE = """
 QFrame#walkthroughHeader { background: #f7f8fa; border-bottom: 1px solid #d9dee5; }
@@ -113,6 +117,15 @@ class WalkthroughDock(QDockWidget):
         self.list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.list.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.list.selectionModel().selectionChanged.connect(self._selection_changed)
+        # A step someone picks (click, keys) stays selected for a while when another one ticks.
+        self.pick_hold_seconds = PICK_HOLD_SECONDS
+        self._picked_at: float | None = None
+        self._moving = False
+        self.list.selectionModel().currentChanged.connect(lambda *_: self._picked())
+        self.list.pressed.connect(lambda _index: self._picked())
+        # The window whose sandbox_replaced this dock listens to, once it is added to one.
+        self._replaced_by: QObject | None = None
+        self._replacement: SignalInstance | None = None
         # Enter (or a double click) on a step is Show me: a trainer walks the guide from the keyboard.
         self.list.activated.connect(lambda _index: self.show_me())
 
@@ -156,7 +169,7 @@ class WalkthroughDock(QDockWidget):
         self._refresh_timer.timeout.connect(self.refresh)
         self.model.dataChanged.connect(lambda *_: self._show_progress())
         self.refresh()
-        self.list.setCurrentIndex(self.model.index(self._first_open_row(), 0))
+        self._select_row(self._first_open_row())
 
     def set_text_scale(self, scale: float) -> None:
         """View › Panel text size: the step names and the step's title, sized apart, grow with the rest."""
@@ -179,8 +192,35 @@ class WalkthroughDock(QDockWidget):
         except Exception:  # a system mid-reset must not break the window; the next event retries
             log.warning("walkthrough could not read the systems' state", exc_info=True)
             return
+        ticked_before = self.model.ticked_keys()
         self.model.evaluate(observed)
         self._show_progress()
+        if self.model.ticked_keys() - ticked_before:
+            self._follow_progress()
+
+    def start_over(self) -> None:
+        """Both systems' state was replaced (File › Reset sandbox…, a scenario opened): the checklist reads
+        it afresh, nothing done before it ticked, and the first step still to do selected."""
+        self.model.forget_progress()
+        self.refresh()
+        self._select_row(self._first_open_row())
+
+    def event(self, event: QEvent) -> bool:
+        # Added to the window: from then on its File › Reset sandbox… and scenarios start the checklist over.
+        if event.type() == QEvent.Type.ParentChange:
+            self._listen_for_replacement(self.parent())
+        return super().event(event)
+
+    def _listen_for_replacement(self, window: QObject | None) -> None:
+        if window is self._replaced_by:
+            return
+        if self._replacement is not None:
+            self._replacement.disconnect(self.start_over)
+        self._replaced_by, self._replacement = None, None
+        replaced = getattr(window, "sandbox_replaced", None)
+        if isinstance(replaced, SignalInstance):
+            replaced.connect(self.start_over)
+            self._replaced_by, self._replacement = window, replaced
 
     def schedule_refresh(self, *_args: object) -> None:
         """Coalesce a burst of events into one re-evaluation."""
@@ -216,8 +256,34 @@ class WalkthroughDock(QDockWidget):
 
     # -- presentation ------------------------------------------------------------------------
 
-    def _first_open_row(self) -> int:
-        return next((row for row, step in enumerate(STEPS) if not self.model.is_ticked(step.key)), 0)
+    def _first_open_row(self, after: int = -1) -> int:
+        """The first step not done after row ``after`` (wrapping round to the top); 0 when all are done."""
+        rows = [*range(after + 1, len(STEPS)), *range(0, after + 1)]
+        return next((row for row in rows if not self.model.is_ticked(STEPS[row].key)), 0)
+
+    def _picked(self) -> None:
+        if not self._moving:
+            self._picked_at = time.monotonic()
+
+    def _follow_progress(self) -> None:
+        """A step ticked: when the selected step is done, the next one not done is selected, unless someone
+        picked the selected step moments ago (they are reading it)."""
+        current = self.list.currentIndex()
+        if current.isValid() and not self.model.is_ticked(self.model.steps[current.row()].key):
+            return
+        if self._picked_at is not None and time.monotonic() - self._picked_at < self.pick_hold_seconds:
+            return
+        if self.model.ticked_count() < len(STEPS):
+            self._select_row(self._first_open_row(current.row() if current.isValid() else -1))
+
+    def _select_row(self, row: int) -> None:
+        index = self.model.index(row, 0)
+        self._moving = True
+        try:
+            self.list.setCurrentIndex(index)
+            self.list.scrollTo(index)
+        finally:
+            self._moving = False
 
     def _show_progress(self) -> None:
         done = self.model.ticked_count()

@@ -86,6 +86,22 @@ class WalkthroughModel(QAbstractListModel):
         self._save()
         self._announce(before)
 
+    def forget_progress(self) -> None:
+        """Both systems' state was replaced (File › Reset sandbox…, a scenario): nothing done before counts.
+
+        What the new state has done ticks at the next :meth:`evaluate`; the forgetting is saved, so a
+        restart does not bring the old ticks back either.
+        """
+        before = {step.key: (self.is_ticked(step.key), step.key in self._done_now) for step in self.steps}
+        self._seen = set()
+        self._done_now = set()
+        self._save()
+        self._announce(before)
+
+    def ticked_keys(self) -> set[str]:
+        """The keys of the steps ticked now (done now or seen done)."""
+        return self._done_now | self._seen
+
     def _announce(self, before: dict[str, tuple[bool, bool]]) -> None:
         for row, step in enumerate(self.steps):
             if before[step.key] != (self.is_ticked(step.key), step.key in self._done_now):
