@@ -29,7 +29,8 @@ def check_portal_image(data: bytes, filename: str = "") -> str:
         try:
             root = parse_xml(data, max_bytes=MAX_IMAGE_BYTES)
         except UnsafeXmlError as error:
-            raise PortalImageError(f"The SVG image cannot be used: {error}") from error
+            said = error.restated("The SVG image") if error.verdict else f"The SVG image cannot be used. {error}"
+            raise PortalImageError(said) from error
         if root.tag != f"{{{SVG_NS}}}svg":
             raise PortalImageError("The file is XML but not an SVG image.")
         return "image/svg+xml"
