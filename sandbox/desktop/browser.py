@@ -328,9 +328,9 @@ class PersonaBrowser(QWidget):
 
     def _persona_downloads(self) -> PersonaDownloads:
         if self._downloads is None:
-            from sandbox.desktop.downloads import PersonaDownloads  # loaded when first needed, not at start-up
+            from sandbox.desktop.downloads import PersonaDownloads, data_folder  # loaded when first needed
 
-            self._downloads = PersonaDownloads(self.persona.key, self._sandbox_data_folder, self)
+            self._downloads = PersonaDownloads(self.persona.key, lambda: data_folder(self), self)
             self._downloads.finished.connect(self._download_finished)
         return self._downloads
 
@@ -349,14 +349,6 @@ class PersonaBrowser(QWidget):
                 layout.addWidget(self.download_bar)
         self.download_bar.report(words, folder, saved)
         self.status_message.emit(words)
-
-    def _sandbox_data_folder(self) -> Path:
-        """The running sandbox's data folder (the platform's, for a browser outside the window)."""
-        from sandbox.desktop.window import MainWindow
-        from sandbox.settings import default_data_dir
-
-        window = self.window()
-        return window.sandbox.settings.data_dir if isinstance(window, MainWindow) else default_data_dir()
 
     def _update_history_buttons(self) -> None:
         history = self.view.history()

@@ -56,6 +56,15 @@ def download_folder(data_dir: Path) -> tuple[Path, str]:
     return fallback, str(fallback)
 
 
+def data_folder(widget: QWidget) -> Path:
+    """The data folder of the sandbox whose window shows ``widget`` (the platform's, outside a window)."""
+    from sandbox.desktop.window import MainWindow  # the window imports the browser, which imports this lazily
+    from sandbox.settings import default_data_dir
+
+    window = widget.window()
+    return window.sandbox.settings.data_dir if isinstance(window, MainWindow) else default_data_dir()
+
+
 def free_file_name(folder: Path, name: str, taken: set[str] | frozenset[str] = frozenset()) -> str:
     """``name``, or ``name (1)``, ``name (2)``… before its extension: the first not in ``folder`` nor ``taken``."""
     name = Path(name.replace("\\", "/")).name.strip() or "download"
