@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, Qt
+from PySide6.QtCore import QEvent, QSize, Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication, QDockWidget, QMainWindow, QWidget
 
@@ -80,17 +80,22 @@ class FirstLayout:
         window.area.set_split_sizes([width // 2, width // 2])
         self.bottom_pending = self.right_pending = True
 
-    def apply(self, window: MainWindow) -> None:
+    def apply(self, window: MainWindow) -> list[Qt.Orientation]:
         """Below the personas about a third of the height, the personas keeping a usable height; on the
         right the walkthrough's width. Each once: after that the user's sizes stand.
 
         On a small window (1280 × 720) the docks below start smaller than they would of themselves, so
         that the personas get :data:`MIN_PERSONA_HEIGHT`, never below :data:`MIN_EVENT_LOG_ROWS` rows of
         the event log; again once the later docks' tabs have taken their height.
+
+        Returns the directions it sized docks in (:attr:`Qt.Orientation.Vertical` for the heights of the
+        docks below the personas), none when there was nothing left to give.
         """
+        given: list[Qt.Orientation] = []
         if not window.isVisible():
-            return
+            return given
         if self.bottom_pending:
+            given.append(Qt.Orientation.Vertical)
             self.bottom_pending = False
             bottom = window.event_log.height() if window.event_log.isVisible() else 0
             room = window.area.height() + bottom - MIN_PERSONA_HEIGHT
@@ -104,23 +109,28 @@ class FirstLayout:
             window.resizeDocks([window.panels.walkthrough], [RIGHT_DOCK_WIDTH], Qt.Orientation.Horizontal)
             # The tabs under the docks built with them (SAML tracer, SCIM traffic…) took their height.
             _fit_below_personas(window)
+            given = [Qt.Orientation.Vertical, Qt.Orientation.Horizontal]
+        return given
 
 
 def _fit_below_personas(window: MainWindow) -> None:
     """The event log, on a window too low for its share and the personas' height, made low enough for the
     personas to have :data:`MIN_PERSONA_HEIGHT`, keeping :data:`MIN_EVENT_LOG_ROWS` rows in sight."""
     log = window.event_log
-    if not _docked(window, log):
+    if not docked(window, log):
         return
     settle_layout(window)
     short = MIN_PERSONA_HEIGHT - window.area.height()
     if short <= 0:
         return
+    lower_for_personas(window, log, Qt.Orientation.Vertical, MIN_PERSONA_HEIGHT, event_log_floor(window))
+
+
+def event_log_floor(window: MainWindow) -> int:
+    """The event log's height with :data:`MIN_EVENT_LOG_ROWS` rows in sight (as it is laid out now)."""
+    log = window.event_log
     table = log.table
-    rows_height = (
-        log.height() - table.viewport().height() + MIN_EVENT_LOG_ROWS * table.verticalHeader().defaultSectionSize()
-    )
-    _lower_for_personas(window, log, MIN_PERSONA_HEIGHT, rows_height)
+    return log.height() - table.viewport().height() + MIN_EVENT_LOG_ROWS * table.verticalHeader().defaultSectionSize()
 
 
 def make_room_for_text(window: MainWindow, scale: float) -> None:
@@ -132,7 +142,7 @@ def make_room_for_text(window: MainWindow, scale: float) -> None:
     """
     if not window.docks_installed:
         return
-    right = [dock for dock in (window.panels.walkthrough, window.panels.edge_cases) if _docked(window, dock)]
+    right = [dock for dock in (window.panels.walkthrough, window.panels.edge_cases) if docked(window, dock)]
     if right:
         room = window.area.width() + right[0].width() - MIN_PERSONA_WIDTH
         wanted = min(round(RIGHT_DOCK_WIDTH * scale), room)
@@ -157,27 +167,33 @@ def keep_persona_height(window: MainWindow, persona_height: int) -> None:
     """
     below = _below(window)
     if below:
-        _lower_for_personas(window, below[0], min(persona_height, MIN_PERSONA_HEIGHT), 0)
+        lower_for_personas(window, below[0], Qt.Orientation.Vertical, min(persona_height, MIN_PERSONA_HEIGHT), 0)
 
 
-def _lower_for_personas(window: MainWindow, dock: QDockWidget, persona_height: int, floor: int) -> None:
-    """Make ``dock`` (below the personas) as much lower as the personas lack of ``persona_height``, not under
-    ``floor`` nor its own minimum, and no more.
+def lower_for_personas(
+    window: QMainWindow, dock: QDockWidget, orientation: Qt.Orientation, persona_size: int, floor: int
+) -> None:
+    """Make ``dock`` as much smaller across its area (lower below the personas, narrower beside them) as the
+    personas lack of ``persona_size`` that way, not under ``floor`` nor its own minimum, and no more.
 
-    Asked for a height, ``QMainWindow.resizeDocks`` sizes the dock's place, the tabs under docks sharing
+    Asked for a size, ``QMainWindow.resizeDocks`` sizes the dock's place, the tabs under docks sharing
     it included: what the dock got short of each try is asked more at the next, a few times at most.
     """
+    central = window.centralWidget()
+    if central is None:
+        return
     settle_layout(window)
-    highest = dock.height()
-    lowest = max(floor, dock.minimumSizeHint().height())
+    highest = _size(dock, orientation)
+    lowest = max(floor, _size_of(dock.minimumSizeHint(), orientation))
     tabs = 0
     for _ in range(4):
-        height = min(highest, max(lowest, dock.height() - (persona_height - window.area.height())))
-        if height == dock.height():
+        now = _size(dock, orientation)
+        size = min(highest, max(lowest, now - (persona_size - _size(central, orientation))))
+        if size == now:
             return
-        window.resizeDocks([dock], [height + tabs], Qt.Orientation.Vertical)
+        window.resizeDocks([dock], [size + tabs], orientation)
         settle_layout(window)
-        tabs += height - dock.height()
+        tabs += size - _size(dock, orientation)
 
 
 #: a dock on screen, with the direction of its size across its area (height above or below the personas,
@@ -189,7 +205,7 @@ def dock_sizes(window: QMainWindow) -> DockSizes:
     """The size across its area of each dock on screen in ``window`` (floating and hidden ones aside)."""
     sizes: DockSizes = {}
     for dock in window.findChildren(QDockWidget):
-        if not _docked(window, dock):
+        if not docked(window, dock):
             continue
         area = window.dockWidgetArea(dock)
         if area in (Qt.DockWidgetArea.TopDockWidgetArea, Qt.DockWidgetArea.BottomDockWidgetArea):
@@ -252,7 +268,7 @@ def keep_dock_sizes(window: QMainWindow, sizes: DockSizes) -> None:
         wanted = {
             dock: size
             for dock, (direction, size) in sizes.items()
-            if direction == orientation and _docked(window, dock) and _size(dock, orientation) != size
+            if direction == orientation and docked(window, dock) and _size(dock, orientation) != size
         }
         if wanted:
             resize_docks(window, wanted, orientation)
@@ -263,16 +279,18 @@ def resize_docks(window: QMainWindow, sizes: dict[QDockWidget, int], orientation
     window has room.
 
     ``QMainWindow.resizeDocks`` sizes the place a dock is in, which for docks sharing a place includes the
-    tabs under them: asked again by what was missing, the dock itself gets the size.
+    tabs under them: asked again by what was missing, the dock itself gets the size (a few tries at most:
+    near its minimum a dock gets less of what is asked for it).
     """
     docks = list(sizes)
     asked = [sizes[dock] for dock in docks]
-    window.resizeDocks(docks, asked, orientation)
-    settle_layout(window)
-    missing = [sizes[dock] - _size(dock, orientation) for dock in docks]
-    if any(missing):
-        window.resizeDocks(docks, [size + short for size, short in zip(asked, missing, strict=True)], orientation)
+    for _ in range(4):
+        window.resizeDocks(docks, asked, orientation)
         settle_layout(window)
+        missing = [sizes[dock] - _size(dock, orientation) for dock in docks]
+        if not any(missing):
+            return
+        asked = [size + short for size, short in zip(asked, missing, strict=True)]
 
 
 def settle_layout(window: QMainWindow) -> None:
@@ -284,8 +302,12 @@ def settle_layout(window: QMainWindow) -> None:
         layout.activate()
 
 
-def _size(dock: QDockWidget, orientation: Qt.Orientation) -> int:
-    return dock.height() if orientation == Qt.Orientation.Vertical else dock.width()
+def _size(widget: QWidget, orientation: Qt.Orientation) -> int:
+    return _size_of(widget.size(), orientation)
+
+
+def _size_of(size: QSize, orientation: Qt.Orientation) -> int:
+    return size.height() if orientation == Qt.Orientation.Vertical else size.width()
 
 
 def _below(window: QMainWindow) -> list[QDockWidget]:
@@ -293,10 +315,10 @@ def _below(window: QMainWindow) -> list[QDockWidget]:
     return [
         dock
         for dock in window.findChildren(QDockWidget)
-        if _docked(window, dock) and window.dockWidgetArea(dock) == Qt.DockWidgetArea.BottomDockWidgetArea
+        if docked(window, dock) and window.dockWidgetArea(dock) == Qt.DockWidgetArea.BottomDockWidgetArea
     ]
 
 
-def _docked(window: QMainWindow, dock: QDockWidget) -> bool:
-    # On screen in the window: a dock tabbed behind another counts as visible, but shows nothing.
+def docked(window: QMainWindow, dock: QDockWidget) -> bool:
+    """Whether ``dock`` shows in ``window`` (a dock tabbed behind another counts as visible, but shows nothing)."""
     return dock.isVisible() and not dock.isFloating() and not dock.visibleRegion().isEmpty()

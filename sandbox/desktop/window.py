@@ -7,13 +7,14 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import shiboken6
-from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence, QResizeEvent, QShowEvent
 from PySide6.QtWebEngineCore import QWebEngineProfile
 from PySide6.QtWidgets import QApplication, QDialog, QMainWindow
 
 from sandbox.desktop.bridge import EventBridge
 from sandbox.desktop.browser import PersonaBrowser
+from sandbox.desktop.dock_share import DockShare, saved_window_size
 from sandbox.desktop.event_log import EventLogDock
 from sandbox.desktop.event_model import EventLogModel
 from sandbox.desktop.first_layout import FirstLayout
@@ -116,6 +117,11 @@ class MainWindow(QMainWindow):
         self.docks_installed = False
         self._layout_restored = False
         self.first_layout = FirstLayout()
+        self.dock_share = DockShare(self)
+        #: the size the remembered layout was saved at (its docks' sizes are of that size), and whether its
+        #: docks have those sizes still, the window on screen not yet fitted to them
+        self._remembered_size: QSize | None = None
+        self._remembered_to_fit = False
         if not docks_after_first_page:
             self.install_docks()
         self.restore_layout()
@@ -142,6 +148,9 @@ class MainWindow(QMainWindow):
         if self._layout_restored and isinstance(state, QByteArray) and not state.isEmpty():
             # Built late: the saved state was applied without them (adding a dock drops its saved place).
             self.restoreState(state)
+            self._remembered_to_fit = True
+            if self.isVisible():
+                QTimer.singleShot(0, self.fit_remembered_layout)
 
     def _local_ports(self) -> dict[str, int]:
         addresses = self.sandbox.addresses.values()
@@ -354,11 +363,14 @@ class MainWindow(QMainWindow):
         geometry = store.value("window/geometry")
         if isinstance(geometry, QByteArray) and not geometry.isEmpty():
             self.restoreGeometry(geometry)
+            self._remembered_size = saved_window_size(geometry)
+            self._remembered_to_fit = True
         else:
             self.first_layout.start(self)
         state = store.value("window/state")
         if isinstance(state, QByteArray) and not state.isEmpty():
             self.restoreState(state)
+            self._remembered_to_fit = True
         area_state = {
             "mode": store.value("personas/mode"),
             "split": store.value("personas/split"),
@@ -397,16 +409,32 @@ class MainWindow(QMainWindow):
         )
         if self.corner(Qt.Corner.BottomRightCorner) != corner:
             self.setCorner(Qt.Corner.BottomRightCorner, corner)
+        if event.size() != event.oldSize():
+            # The docks keep their share of the window rather than their size (see dock_share.py).
+            self.dock_share.window_resized()
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
         if self.first_layout.pending:
             # Once laid out: the share is of the height the window really got.
             QTimer.singleShot(0, self.apply_default_dock_share)
+        elif self._remembered_to_fit:
+            QTimer.singleShot(0, self.fit_remembered_layout)
 
     def apply_default_dock_share(self) -> None:
-        """The docks' room of a first layout (see first_layout.py); a remembered layout does not get here."""
-        self.first_layout.apply(self)
+        """The docks' room of a first layout (see first_layout.py); a remembered layout does not get here.
+
+        The room given is the share the docks keep as the window changes size (see dock_share.py).
+        """
+        for orientation in self.first_layout.apply(self):
+            self.dock_share.given(orientation, fixed=orientation == Qt.Orientation.Horizontal)
+
+    def fit_remembered_layout(self) -> None:
+        """A remembered layout on screen: its docks' share of the window it was saved at, on a screen that may
+        be smaller (see dock_share.py)."""
+        if self._remembered_to_fit and self.isVisible() and not self.first_layout.pending:
+            self._remembered_to_fit = False
+            self.dock_share.restored(self._remembered_size)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         # A question still open (Reset sandbox?, a scenario file to open) goes with the window,
