@@ -80,6 +80,23 @@ def test_a_window_made_projector_sized_gives_the_personas_what_a_first_launch_th
         close_window(window)
 
 
+def test_maximised_on_a_small_screen_and_restored_the_docks_have_their_size_back(qtbot: QtBot, fresh: Sandbox) -> None:
+    """The offscreen platform's screen is 800 × 800: maximised, the window is smaller than it was."""
+    window = launch(qtbot, fresh, (1600, 1000))
+    try:
+        log = window.event_log
+        default_log = log.height()
+        window.showMaximized()
+        qtbot.waitUntil(lambda: window.height() < 1000)
+        qtbot.waitUntil(lambda: window.area.height() >= MIN_PERSONA_HEIGHT)  # before, about 380 px
+        assert rows_shown(window) >= MIN_EVENT_LOG_ROWS
+        window.showNormal()
+        qtbot.waitUntil(lambda: (window.width(), window.height()) == (1600, 1000))
+        qtbot.waitUntil(lambda: log.height() == default_log)
+    finally:
+        close_window(window)
+
+
 def test_a_dock_the_reader_sized_keeps_its_share_of_the_window(qtbot: QtBot, fresh: Sandbox) -> None:
     window = launch(qtbot, fresh, (1600, 1000))
     try:
