@@ -2,7 +2,8 @@
 View › Panel text size makes their text larger, and the docks' sizes kept when it changes.
 
 The first layout is given once the window is on screen at the size it got (the right-hand docks once they
-are built); a layout the window remembers is restored instead and that does nothing.
+are built); a layout the window remembers is restored instead and that does nothing. As the window changes
+size afterwards, the docks keep the share of it the first layout (or the reader) gave them: dock_share.py.
 
 Larger text makes the tabs under the docks and the status bar taller, and the main window then lays its
 docks out again: left alone it takes that height from the docks, and going back to Normal does not give
