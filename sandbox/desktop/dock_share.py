@@ -36,6 +36,7 @@ from sandbox.desktop.first_layout import (
     resize_docks,
     settle_layout,
 )
+from sandbox.desktop.panel_text import NORMAL
 
 if TYPE_CHECKING:
     from sandbox.desktop.window import MainWindow
@@ -78,14 +79,17 @@ class DockShare(QObject):
         super().__init__(window)
         self.window = window
         self._shares: dict[Qt.Orientation, Share] = {}
-        #: each direction's persona size and dock sizes as last sized or seen here, to tell the reader's
-        #: sizing from it
+        #: each direction's persona size and dock sizes as last sized or seen here, and the share then: what
+        #: the window's layout since is told from
         self._left: dict[Qt.Orientation, tuple[int, dict[Qt.DockWidgetArea, int]]] = {}
+        self._left_shares: dict[Qt.Orientation, Share] = {}
         #: the window's size when its docks were last sized or seen here
         self._settled: QSize | None = None
         self._adjusting = False
         self._follow_timer = QTimer(self, singleShot=True, interval=0)
         self._follow_timer.timeout.connect(self.follow)
+        self._seen_timer = QTimer(self, singleShot=True, interval=0)
+        self._seen_timer.timeout.connect(self._seen_unchanged)
         window.area.installEventFilter(self)
 
     @property
@@ -159,33 +163,55 @@ class DockShare(QObject):
             lower_for_personas(window, dock, orientation, least, self._floor(dock, orientation))
 
     def _floor(self, dock: QDockWidget, orientation: Qt.Orientation) -> int:
-        """How small the docks make ``dock`` at the least (its own minimum aside): the event log's few rows."""
-        if dock is self.window.event_log and orientation == Qt.Orientation.Vertical:
-            return event_log_floor(self.window)
+        """How small the docks make ``dock`` at the least (its own minimum aside): the event log's few rows,
+        as in the first layout; at a larger panel text size the personas come first, as when it is chosen
+        (first_layout.keep_persona_height)."""
+        window = self.window
+        if dock is window.event_log and orientation == Qt.Orientation.Vertical:
+            return event_log_floor(window) if window.view_controls.text_size == NORMAL else 0
         return 0
 
     def _note_reader_sizing(self) -> None:
-        """Docks sized at the window's size of the last look: the reader's sizes are the share kept now."""
+        """Docks or personas resized with the window's size unchanged since the last look.
+
+        Told from the layout then (the persona area and the docks are resized one after the other, and the
+        last of them decides): the personas and docks sharing the same room differently is the reader's
+        sizing, whose sizes are the share kept from now on; docks shown, hidden or moved likewise. Their
+        room itself changed (taller dock tabs or status bar for a larger panel text size) is not: the share
+        kept changes by as much as each of them did.
+        """
         window = self.window
         if self._adjusting or not window.isVisible() or window.size() != self._settled:
             return  # the window is changing size: its docks follow it (window_resized)
-        for orientation, share in list(self._shares.items()):
-            seen = self._sizes(orientation)
-            left = self._left.get(orientation)
-            if seen == left:
-                continue
-            personas, sizes = seen
-            # Only the personas' size changed (taller dock tabs, or the docks' resize seen before the
-            # personas' in one layout): the docks keep what they were given with the personas as they are.
-            kept = left is not None and sizes == left[1] and share.fixed
-            self._shares[orientation] = Share(personas, sizes, kept)
-            self._left[orientation] = seen
+        for orientation in list(self._shares):
+            left, share = self._left.get(orientation), self._left_shares.get(orientation)
+            personas, sizes = self._sizes(orientation)
+            if left is None or share is None or sizes.keys() != left[1].keys():
+                self._shares[orientation] = Share(personas, sizes)
+            elif personas + sum(sizes.values()) == left[0] + sum(left[1].values()):
+                if (personas, sizes) != left:
+                    self._shares[orientation] = Share(personas, sizes)
+                else:
+                    self._shares[orientation] = share
+            else:
+                docks = {
+                    area: max(1, share.docks[area] + size - left[1][area]) if area in share.docks else size
+                    for area, size in sizes.items()
+                }
+                self._shares[orientation] = Share(max(1, share.personas + personas - left[0]), docks, share.fixed)
+        self._seen_timer.start()
+
+    def _seen_unchanged(self) -> None:
+        # The reader's change is over (the event loop has come back): what follows is told from it.
+        if not self._adjusting and self.window.size() == self._settled:
+            self._seen()
 
     def _seen(self) -> None:
         window = self.window
         self._settled = window.size()
-        for orientation in self._shares:
+        for orientation, share in self._shares.items():
             self._left[orientation] = self._sizes(orientation)
+            self._left_shares[orientation] = share
         for dock in window.findChildren(QDockWidget):
             dock.installEventFilter(self)  # once: installed again, a filter only moves to the front
 

@@ -11,6 +11,7 @@ from pytestqt.qtbot import QtBot
 from sandbox.app import Sandbox
 from sandbox.desktop.first_layout import MIN_EVENT_LOG_ROWS, MIN_PERSONA_HEIGHT, MIN_PERSONA_WIDTH, RIGHT_DOCK_WIDTH
 from sandbox.desktop.main import close_window
+from sandbox.desktop.panel_text import EXTRA_LARGE, LARGE, NORMAL
 from sandbox.desktop.persona_area import SPLIT, TABS
 from sandbox.desktop.window import LAYOUT_FILE, WIDE_WINDOW, MainWindow
 
@@ -127,6 +128,28 @@ def test_a_dock_the_reader_sized_keeps_its_share_of_the_window(qtbot: QtBot, fre
         qtbot.waitUntil(lambda: log.height() < taller)
         assert share(window, log, Qt.Orientation.Vertical) == pytest.approx(taller_share, abs=0.01)
     finally:
+        close_window(window)
+
+
+def test_a_panel_text_size_chosen_on_the_smaller_window_keeps_the_docks_share(qtbot: QtBot, fresh: Sandbox) -> None:
+    window = launch(qtbot, fresh, (1600, 1000))
+    try:
+        log = window.event_log
+        default_log = log.height()
+        resize(qtbot, window, PROJECTOR)
+        qtbot.waitUntil(lambda: window.area.height() >= MIN_PERSONA_HEIGHT)
+        # Larger text on the projector: its taller tabs take a little of the log, not the log's share.
+        window.view_controls.text_size_actions[LARGE.key].trigger()
+        qtbot.waitUntil(lambda: window.view_controls.text_size == LARGE)
+        resize(qtbot, window, (1600, 1000))
+        qtbot.waitUntil(lambda: log.height() >= default_log - 20)  # before, it stayed at about 160 px
+        # Extra large on the large window, then the projector: the personas still come first.
+        window.view_controls.text_size_actions[EXTRA_LARGE.key].trigger()
+        qtbot.waitUntil(lambda: window.view_controls.text_size == EXTRA_LARGE)
+        resize(qtbot, window, PROJECTOR)
+        qtbot.waitUntil(lambda: window.area.height() >= MIN_PERSONA_HEIGHT)
+    finally:
+        window.view_controls.text_size_actions[NORMAL.key].trigger()
         close_window(window)
 
 
