@@ -95,25 +95,8 @@ EDGE_CASES_OFF: dict[str, Any] = {
 
 
 def edge_cases_on(application: SsoApplication) -> list[str]:
-    """Names of the tester edge cases currently bending this application's Responses."""
-    cases = {**EDGE_CASES_OFF, **(application.sso_config or {}).get("edgeCases", {})}
-    names = []
-    if cases["clockSkewMinutes"]:
-        names.append(f"clock skew {cases['clockSkewMinutes']:+d} min")
-    if cases["shortValiditySeconds"] is not None:
-        names.append(f"valid {cases['shortValiditySeconds']} s")
-    if cases["wrongAudience"]:
-        names.append("wrong audience")
-    if cases["noSignature"]:
-        names.append("no signature")
-    if cases["foreignKey"]:
-        names.append("signed with a different key")
-    if cases["attributeMode"] and cases["attributeName"]:
-        verb = "drop" if cases["attributeMode"] == "drop" else "rename"
-        names.append(f"{verb} attribute {cases['attributeName']}")
-    if cases["holdResponseSeconds"]:
-        names.append(f"Response held {cases['holdResponseSeconds']} s before posting")
-    return names
+    """The tester edge cases currently bending this application's Responses, in the Edge cases panel's words."""
+    return list(edge_case_phrases((application.sso_config or {}).get("edgeCases", {})).values())
 
 
 #: the tester edge cases in the order of the Edge cases panel's controls (the attribute dropped or renamed is one)

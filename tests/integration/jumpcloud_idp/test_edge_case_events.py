@@ -34,7 +34,7 @@ def test_each_switch_is_one_event_naming_the_edge_cases_it_turned_on_or_off(sand
     before = len(summaries(sandbox))
     jumpcloud = sandbox.jumpcloud
 
-    assert jumpcloud.set_edge_cases(application_id, {"foreignKey": True}) == ["signed with a different key"]
+    assert jumpcloud.set_edge_cases(application_id, {"foreignKey": True}) == ["signed with the wrong key"]
     jumpcloud.set_edge_cases(application_id, {"clockSkewMinutes": -5, "noSignature": True, "foreignKey": False})
     jumpcloud.set_edge_cases(application_id, {"noSignature": True})  # nothing changes: nothing recorded
     jumpcloud.set_edge_cases(application_id, {"shortValiditySeconds": 5, "holdResponseSeconds": 30})
