@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -20,6 +20,7 @@ from sandbox.jumpcloud.services.integration_state import (
     JumpCloudState,
     application_users,
     integration_state,
+    known_logins,
 )
 from sandbox.jumpcloud.services.provisioning import Provisioning
 from sandbox.passwords import hash_password
@@ -81,6 +82,11 @@ class JumpCloud(MockSystem):
         """Users authorized for an application or provisioned to it, with their mapped attributes (read-only)."""
         with self.database.sessions() as session:
             return application_users(session, application_id)
+
+    def known_logins(self, logins: Iterable[str]) -> set[str]:
+        """Which of ``logins`` (usernames or emails, lower-case) name a JumpCloud user, in any group or none."""
+        with self.database.sessions() as session:
+            return known_logins(session, logins)
 
     def set_edge_cases(self, application_id: str, cases: dict[str, Any]) -> list[str]:
         """Change an application's tester edge cases (the desktop's Edge cases panel); returns those now on.

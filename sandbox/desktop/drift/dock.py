@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
 
 from sandbox.app import Sandbox
 from sandbox.desktop.drift.compare import ABSENT, NOT_AUTHORIZED, compare
-from sandbox.desktop.drift.directory import in_jumpcloud_directory
 from sandbox.desktop.drift.model import DIFFERENCES_COLUMN, DriftModel
 
 log = logging.getLogger("sandbox.desktop.drift")
@@ -131,8 +130,8 @@ class DriftDock(QDockWidget):
             jumpcloud_users = self.sandbox.jumpcloud.application_users(app.id) if app is not None else []
             listed = {person.username.lower() for person in jumpcloud_users}
             unlisted = [user for user in blogin_users if user.user_name.lower() not in listed]
-            in_directory = in_jumpcloud_directory(
-                self.sandbox, [login for user in unlisted for login in (user.user_name, user.email)]
+            in_directory = self.sandbox.jumpcloud.known_logins(
+                login for user in unlisted for login in (user.user_name, user.email)
             )
         except Exception:  # a system mid-reset must not break the window; the next event retries
             log.warning("drift view could not read the systems' state", exc_info=True)

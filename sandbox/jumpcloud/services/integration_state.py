@@ -6,7 +6,7 @@ The desktop's walkthrough, drift view and edge-case panel read these; nothing he
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -143,6 +143,30 @@ def _imported(session: Session) -> int:
         for record in records
         if any(change.get("to") == "manual import" for change in (record or {}).get("changes") or [])
     )
+
+
+#: how many names one query asks about (SQLite allows a few hundred bound values per statement)
+_LOGINS_PER_QUERY = 400
+
+
+def known_logins(session: Session, logins: Iterable[str]) -> set[str]:
+    """Which of ``logins`` (usernames or emails, compared lower-case) name a JumpCloud user, in any group or none.
+
+    The drift view's JumpCloud side is the users authorized for the application; someone brought over by a
+    manual import is a JumpCloud user too, though in no user group bound to it until an administrator adds them.
+    """
+    wanted = sorted({login.strip().lower() for login in logins if login.strip()})
+    found: set[str] = set()
+    for start in range(0, len(wanted), _LOGINS_PER_QUERY):
+        batch = wanted[start : start + _LOGINS_PER_QUERY]
+        rows = session.execute(
+            select(SystemUser.username, SystemUser.email).where(
+                or_(func.lower(SystemUser.username).in_(batch), func.lower(SystemUser.email).in_(batch))
+            )
+        )
+        for username, email in rows:
+            found.update({username.lower(), (email or "").lower()} & set(batch))
+    return found
 
 
 def application_users(session: Session, application_id: str) -> list[DirectoryUserView]:
