@@ -237,10 +237,17 @@ def test_forced_503_answers_and_shows_a_banner_until_cleared(
     refused = admin.post(f"{base}/settings/test-faults", data=faults_form(**{"Groups-latency": "soon"}))
     assert refused.status_code == 400 and "Enter a whole number." in refused.text
 
+    def switched_off() -> int:
+        return sum(event.event_type == "scim_faults_cleared" for event in running.blogin.recent_events())
+
+    before = switched_off()
     cleared = admin.post(f"{base}/settings/test-faults", data={"action": "clear"})
     assert cleared.status_code == 302
     assert scim.get("/Users").status_code == 200
     assert banner(page(admin, f"{base}/users")) == ""
+    # The audit log says faults went off once: All off with none on changes nothing and says nothing.
+    assert admin.post(f"{base}/settings/test-faults", data={"action": "clear"}).status_code == 302
+    assert switched_off() == before + 1
 
 
 def test_faults_and_status_set_from_the_desktop_apply_to_the_next_request(
