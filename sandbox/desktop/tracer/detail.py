@@ -193,6 +193,7 @@ class MessageDetail(QWidget):
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 6, 8, 6)
+        self._heading = heading
         layout.addLayout(heading)
         layout.addWidget(self.verdict_scroll)
         layout.addWidget(self.placeholder, 1)
@@ -314,7 +315,15 @@ class MessageDetail(QWidget):
         bar = scroll.verticalScrollBar()
         width = max(scroll.width(), 200)
         wanted = layout.totalHeightForWidth(width)
-        room = round(self.height() * VERDICT_SHARE)
+        height = self.height()
+        # Its share, but never so much that the tabs below get less than half of a short detail (a 1280×720
+        # window's bottom dock): what the heading, the margins and the spacing take is counted.
+        own = self.layout()
+        chrome = self._heading.sizeHint().height()
+        if own is not None:
+            margins = own.contentsMargins()
+            chrome += margins.top() + margins.bottom() + 2 * max(own.spacing(), 0)
+        room = min(round(height * VERDICT_SHARE), height - chrome - (height + 1) // 2)
         if wanted > room:
             # Scrolling: the bar takes some of the width, so the text wraps to more lines.
             wanted = layout.totalHeightForWidth(width - bar.sizeHint().width())
