@@ -105,7 +105,7 @@ class ScimService:
     def _too_large(self, sent: str | None) -> str:
         """What a client needs to know of a body over the limit: how large it was, and the limit."""
         limit = int(self.config.get("MAX_CONTENT_LENGTH") or 0)
-        size = f" ({int(sent):,} bytes)" if sent and sent.isdigit() else ""
+        size = f" ({int(sent):,} bytes)" if sent and sent.isdecimal() else ""
         return (
             f"The request body{size} is larger than BlogIn accepts: at most {limit:,} bytes "
             f"({limit / 1024 / 1024:g} MB). Send fewer members or attributes per request."

@@ -354,7 +354,7 @@ def _validate_plain_fields(form: SsoForm) -> int:
     if form.signatures_required not in SIGNATURES_REQUIRED:
         form.errors["signatures_required"] = "Choose which signatures are required."
     text = form.allowed_skew_s.strip()
-    skew = int(text) if text.isdigit() and len(text) < 6 else -1
+    skew = int(text) if text.isdecimal() and len(text) < 6 else -1
     if not 0 <= skew <= MAX_SKEW_S:
         form.errors["allowed_skew_s"] = f"Enter a whole number of seconds from 0 to {MAX_SKEW_S}."
     return skew

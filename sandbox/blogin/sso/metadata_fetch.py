@@ -81,7 +81,7 @@ def fetch_metadata(url: str, *, timeout: float | None = None) -> bytes:
         ):
             _check_status(answer)
             declared = answer.headers.get("content-length", "")
-            if declared.isdigit() and int(declared) > MAX_XML_BYTES:
+            if declared.isdecimal() and int(declared) > MAX_XML_BYTES:
                 raise _too_large()
             chunks: list[bytes] = []
             size = 0

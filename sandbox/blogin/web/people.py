@@ -29,8 +29,9 @@ USER_SORTS = {
 
 
 def _page() -> int:
+    # isdecimal, not isdigit: '²' is a digit int() refuses; a page number past 9 digits is past the last page.
     raw = request.args.get("page", "1")
-    return max(1, int(raw)) if raw.isdigit() else 1
+    return max(1, int(raw)) if raw.isdecimal() and len(raw) < 10 else 1
 
 
 def _search_text() -> str:

@@ -89,7 +89,8 @@ def save_faults() -> Response | tuple[str, int]:
         raw_status = request.form.get(f"{endpoint}-status", "")
         status = None
         if raw_status:
-            status = int(raw_status) if raw_status.isdigit() and int(raw_status) in FAULT_STATUSES else None
+            status = int(raw_status) if raw_status.isdecimal() and len(raw_status) == 3 else None
+            status = status if status in FAULT_STATUSES else None
             if status is None:
                 errors[f"{endpoint}-status"] = "Choose one of the listed statuses."
         nth = _number(f"{endpoint}-nth", errors, upper=1_000_000)

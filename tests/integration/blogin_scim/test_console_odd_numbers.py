@@ -1,0 +1,61 @@
+"""Number fields of BlogIn's admin console given characters Python calls digits but cannot read as a number
+('²', '½') or a number too long to read: each is a field message or the first page, never a server error."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from sandbox.app import Sandbox
+from sandbox.http import http_client
+from sandbox.settings import Settings
+from tests.conftest import sign_in_blogin_admin
+
+
+@pytest.fixture(scope="module")
+def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
+    settings = Settings(data_dir=tmp_path_factory.mktemp("odd-numbers") / "data", jumpcloud_port=0, blogin_port=0)
+    with Sandbox(settings) as sandbox:
+        yield sandbox
+
+
+@pytest.fixture(scope="module")
+def admin(running: Sandbox) -> Iterator[httpx.Client]:
+    with http_client(follow_redirects=False) as client:
+        sign_in_blogin_admin(client, running)
+        yield client
+
+
+def field_error(html: str, field: str) -> str:
+    found = re.search(rf'<div class="field-error" id="error-{re.escape(field)}">([^<]*)</div>', html)
+    return found.group(1) if found else ""
+
+
+@pytest.mark.parametrize("typed", ["²", "9" * 5000])
+def test_a_users_page_number_that_is_not_one_shows_the_first_page(
+    admin: httpx.Client, running: Sandbox, typed: str
+) -> None:
+    answer = admin.get(f"{running.blogin.base_url}/users", params={"page": typed})
+    assert answer.status_code == 200
+    assert "admin@acme.example" in answer.text
+
+
+@pytest.mark.parametrize("typed", ["²", "5" * 5000])
+def test_a_forced_status_that_is_not_listed_is_a_field_message(
+    admin: httpx.Client, running: Sandbox, typed: str
+) -> None:
+    answer = admin.post(f"{running.blogin.base_url}/settings/test-faults", data={"Users-status": typed})
+    assert answer.status_code == 400
+    assert field_error(answer.text, "Users-status") == "Choose one of the listed statuses."
+
+
+def test_an_allowed_clock_skew_of_a_superscript_two_is_a_field_message(admin: httpx.Client, running: Sandbox) -> None:
+    answer = admin.post(
+        f"{running.blogin.base_url}/settings/sso",
+        data={"method": "manual", "default_role": "Reader", "signatures_required": "assertion", "allowed_skew_s": "²"},
+    )
+    assert answer.status_code == 400
+    assert field_error(answer.text, "allowed_skew_s").startswith("Enter a whole number of seconds from 0 to ")
