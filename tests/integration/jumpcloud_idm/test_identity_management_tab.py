@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from collections.abc import Iterator
 
 import httpx
@@ -120,3 +121,28 @@ def test_activation_failures_are_reported_plainly(org: Org, admin: httpx.Client)
     assert org.idm().status == "inactive"
     saving = admin.post(tab_url(org, "save"), data={})
     assert saving.status_code == 400 and "Click Activate" in saving.text
+
+
+def test_a_token_regenerated_in_blogin_is_reported_as_refused_with_how_to_fix(org: Org, admin: httpx.Client) -> None:
+    base_url, token = blogin_scim(org)
+    ann = org.user("ann")
+    org.group("writers", [ann])
+    assert admin.post(tab_url(org, "activate"), data={"base_url": base_url, "token_key": token}).status_code == 200
+    assert admin.post(tab_url(org, "save"), data={}).status_code == 302
+    org.settle()
+
+    # BlogIn's administrator clicks Regenerate on the User Provisioning tab; JumpCloud still holds the old token.
+    with http_client(follow_redirects=False) as blogin_admin:
+        blogin = org.sandbox.blogin.base_url
+        signed_in = blogin_admin.post(f"{blogin}/login", data={"email": "admin@acme.example", "password": "sandbox"})
+        assert signed_in.status_code == 302
+        assert blogin_admin.post(f"{blogin}/settings/sso/provisioning/regenerate").status_code == 302
+    assert admin.post(f"{org.sandbox.jumpcloud.base_url}/users/{ann}", data={"jobTitle": "Editor"}).status_code == 302
+    org.settle()
+
+    fix = "If the application's token was regenerated, deactivate the IdM connection, enter the new Token Key"
+    tab = html.unescape(admin.get(tab_url(org)).text)
+    assert "refused the Token Key (401 Unauthorized)." in tab and fix in tab
+    failed = org.events("user_update_provision")[-1]
+    assert not failed["success"] and fix in failed["error_message"]
+    assert fix in org.summaries("user_update_provision")[-1]

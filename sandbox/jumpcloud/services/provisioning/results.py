@@ -29,7 +29,7 @@ from sandbox.jumpcloud.services.provisioning import outbox
 from sandbox.jumpcloud.services.provisioning.jobs import Attempt, Outcome
 from sandbox.jumpcloud.services.provisioning.rows import RowWriter
 from sandbox.scim.answers import REDIRECTS
-from sandbox.scim.client import ScimRequestError
+from sandbox.scim.client import UNAUTHORIZED, ScimRequestError
 from sandbox.traces import NewTrace, TraceLog
 
 if TYPE_CHECKING:
@@ -56,7 +56,9 @@ def record_outcomes(worker: ProvisioningWorker, session: Session, outcomes: list
         delay = worker.retry_delay(job.attempt, error.retry_after) if error is not None and retrying else 0.0
         for attempt in outcome.attempts:
             if not attempt.success and attempt is outcome.attempts[-1] and error is not None:
-                attempt.error_message = _with_retry_note(attempt, job.attempt, worker.max_attempts, retrying, delay)
+                attempt.error_message = _with_retry_note(
+                    attempt, error, job.attempt, worker.max_attempts, retrying, delay
+                )
             journal.add(job.application, attempt)
         mappings.apply(outcome)
         follow_ups.update((application_id, group_id) for group_id in outcome.follow_up_groups)
@@ -320,12 +322,30 @@ class _MappingChanges:
             )
 
 
+#: what the administrator does about a refusal no retry can mend, in the seed guide's words
+_HOW_TO_FIX = {
+    UNAUTHORIZED: (
+        "If the application's token was regenerated, deactivate the IdM connection, "
+        "enter the new Token Key and activate it again."
+    ),
+}
+
+
 def _failure_text(error: ScimRequestError, attempts: int) -> str:
-    return f"{error} (given up after {attempts} attempts)" if error.retryable else str(error)
+    if error.retryable:
+        return f"{error} (given up after {attempts} attempts)"
+    return _with_fix(str(error), error)
 
 
-def _with_retry_note(attempt: Attempt, number: int, limit: int, retrying: bool, delay: float) -> str:
-    base = attempt.error_message or "failed"
+def _with_fix(text: str, error: ScimRequestError) -> str:
+    fix = _HOW_TO_FIX.get(error.kind)
+    return f"{text} {fix}" if fix else text
+
+
+def _with_retry_note(
+    attempt: Attempt, error: ScimRequestError, number: int, limit: int, retrying: bool, delay: float
+) -> str:
+    base = _with_fix(attempt.error_message or "failed", error)
     if retrying:
         return f"{base} (attempt {number} of {limit}; retrying in {delay:.1f} s)"
     return f"{base} (attempt {number} of {limit}; given up)" if number >= limit else base
