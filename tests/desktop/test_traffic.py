@@ -139,3 +139,46 @@ def test_a_sent_exchange_shows_when_its_request_went_out_not_when_its_batch_was_
         data={k: v for k, v in exchange.items() if k != "sent_at"},
     )
     assert model.cell(older, 0) == stored.astimezone().strftime("%H:%M:%S.000")
+
+
+def test_a_batch_lookup_of_fifty_users_leaves_the_request_and_response_their_room(qtbot: QtBot) -> None:
+    from datetime import UTC, datetime
+    from html import unescape
+    from urllib.parse import quote_plus
+
+    from sandbox.events import SandboxEvent
+
+    names = " or ".join(f'userName eq "person.number{n}@example.org"' for n in range(50))
+    path = f"/Users?filter={quote_plus(names)}&count=50"
+    exchange = {
+        "direction": "sent",
+        "method": "GET",
+        "path": path,
+        "url": f"http://acme.blogin.localhost:8000/sso/scim/V2{path}",
+        "status": 200,
+        "request_headers": {"accept": "application/scim+json"},
+        "response_body": '{"totalResults": 0, "Resources": []}',
+    }
+    trace = SandboxEvent(
+        system="jumpcloud",
+        id="lookup",
+        event_type="scim",
+        timestamp=datetime.now(UTC),
+        summary="",
+        kind="scim",
+        data=exchange,
+    )
+    model = ScimTrafficModel()
+    model.append_traces([trace])
+    dock = ScimTrafficDock(model)
+    qtbot.addWidget(dock)
+    dock.resize(1280, 720)
+    dock.show()
+    dock.table.selectRow(0)
+    qtbot.waitUntil(lambda: dock.tabs.isVisible())
+    # The heading names the lookup in a few lines, its start and its end; the Request tab has it all.
+    heading = unescape(dock.title.text())
+    assert 'userName eq "person.number0@example.org"' in heading and "…" in heading and "&count=50" in heading
+    assert "person.number25@" not in heading
+    assert dock.title.height() < dock.tabs.height()
+    assert "person.number25%40example.org" in dock.request_view.toPlainText()

@@ -44,6 +44,11 @@ from sandbox.events import SandboxEvent
 ALL_STATUSES = "All statuses"
 ALL_RESOURCES = "All resources"
 NOTHING_CHOSEN = "Select an exchange to see its request and response."
+#: the longest path the detail's heading shows whole: a batch lookup's filter names every user in it (50
+#: ``userName eq "…" or`` clauses, over 2,000 characters), which wrapped would push the request and response
+#: out of the panel; the heading keeps its start and end, the Request tab has it all
+HEADING_PATH_CHARS = 140
+HEADING_PATH_END = 30
 #: the most of the dock the list takes, its paths whole (a user's id too at Normal on a 1280 px window): the
 #: request and response keep a third
 LIST_SHARE_MOST = 2 / 3
@@ -249,8 +254,9 @@ class ScimTrafficDock(QDockWidget):
         operation = f" · {escape(str(data['operation']))}" if data.get("operation") else ""
         if data.get("operation") in CONNECTION_TEST_OPERATIONS:
             operation += " (Activate's connection test: a test user and group, deleted afterwards)"
+        path = readable_path(str(data.get("path", "")))
         self.title.setText(
-            f"<b>{escape(str(data.get('method', '')))} {escape(readable_path(str(data.get('path', ''))))}</b> "
+            f"<b>{escape(str(data.get('method', '')))} {escape(heading_path(path))}</b> "
             f"{outcome}{took}"
             f"<br><span style='color:#5f6b7a'>recorded by {system_label(trace.system)} "
             f"({escape(str(data.get('direction', '')))}){operation}{retry}</span>"
@@ -277,3 +283,11 @@ class ScimTrafficDock(QDockWidget):
     def _open_event(self) -> None:
         if self.current is not None and self.current.related_id:
             self.event_requested.emit(self.current.related_id)
+
+
+def heading_path(path: str) -> str:
+    """``path`` as the detail's heading shows it: whole, or its start and end around an ellipsis when longer
+    than :data:`HEADING_PATH_CHARS`."""
+    if len(path) <= HEADING_PATH_CHARS:
+        return path
+    return f"{path[: HEADING_PATH_CHARS - HEADING_PATH_END - 1]}…{path[-HEADING_PATH_END:]}"
