@@ -210,6 +210,6 @@ def response_options(application: ApplicationFacts, session: Work | None = None)
         sign_response=bool(config.get("signResponse", False)) and not unsigned,
         clock_skew=timedelta(minutes=int(cases["clockSkewMinutes"] or 0)),
         validity=timedelta(seconds=int(validity)) if validity is not None else None,
-        audience=f"{sp_settings(application).entity_id}/wrong-audience" if cases["wrongAudience"] else None,
+        audience=f"{sp_settings(application).entity_id.rstrip('/')}/wrong-audience" if cases["wrongAudience"] else None,
         foreign_key=foreign,
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import re
 from urllib.parse import urljoin
 
 import pytest
@@ -126,6 +128,15 @@ def test_each_edge_case_makes_the_sp_reject(interop: Interop, backend: str, case
     assert reason.lower() in str(rejected.value).lower()
     listing = interop.admin.get(f"{interop.base}/applications")
     assert "Edge cases on" in listing.text
+
+
+def test_wrong_audience_adds_one_path_segment_to_an_entity_id_ending_in_a_slash(interop: Interop) -> None:
+    # BlogIn's SP Entity ID ends in "/": the tracer and BlogIn's error page showed "…45325//wrong-audience".
+    interop.sp()
+    interop.update_config(spEntityId="https://sp.interop.localhost/", edgeCases={"wrongAudience": True})
+    page = interop.follow(interop.browser.get(f"{interop.base}/saml2/{interop.name}"))
+    issued = base64.b64decode(form_of(page.text)[1]["SAMLResponse"]).decode()
+    assert re.findall(r"<(?:\w+:)?Audience>([^<]*)<", issued) == ["https://sp.interop.localhost/wrong-audience"]
 
 
 def test_an_authn_request_from_an_unknown_sp_is_refused_and_logged(interop: Interop) -> None:
