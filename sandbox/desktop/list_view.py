@@ -331,6 +331,9 @@ def list_table(
     table.follows_new_rows = follow
     table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    # Tab goes on to the next control, as past any list: rows are chosen with the arrow keys. (A table's own
+    # Tab moves from cell to cell, and a keyboard user could not leave the panel.)
+    table.setTabKeyNavigation(False)
     table.setAlternatingRowColors(True)
     table.setShowGrid(False)
     table.setWordWrap(False)

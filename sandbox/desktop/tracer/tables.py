@@ -24,6 +24,7 @@ def _set_up(table: QTableWidget, headers: tuple[str, ...], name: str) -> None:
     table.verticalHeader().hide()
     table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
     table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setTabKeyNavigation(False)  # Tab leaves the table for the next control; arrows move within it
     table.setAlternatingRowColors(True)
     table.setShowGrid(False)
     table.horizontalHeader().setStretchLastSection(True)

@@ -1,0 +1,63 @@
+"""A keyboard user passes through the panels' lists with Tab, as past any list, and finds Quit's keys."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import QApplication, QDockWidget, QTableView
+from pytestqt.qtbot import QtBot
+
+from sandbox.desktop.event_log import EventLogDock
+from sandbox.desktop.event_model import EventLogModel
+from sandbox.desktop.traffic.dock import ScimTrafficDock
+from sandbox.desktop.traffic.model import ScimTrafficModel
+from sandbox.desktop.window import MainWindow
+from sandbox.events import SandboxEvent, utc_now
+from tests.desktop.test_event_model import make_events
+
+
+def tab_out_of(qtbot: QtBot, dock: QDockWidget, table: QTableView) -> None:
+    qtbot.addWidget(dock)
+    dock.resize(1280, 500)
+    dock.show()
+    dock.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is dock)
+    table.setFocus()
+    qtbot.waitUntil(table.hasFocus)
+    table.selectRow(0)
+    qtbot.keyClick(table, Qt.Key.Key_Tab)
+    qtbot.waitUntil(lambda: not table.hasFocus())
+    # The row chosen stays chosen: Tab went on to the next control, it did not move along the row.
+    assert table.selectionModel().selectedRows()[0].row() == 0
+
+
+def test_tab_leaves_the_event_log_list_for_the_next_control(qtbot: QtBot) -> None:
+    model = EventLogModel()
+    model.append_events(make_events(5))
+    dock = EventLogDock(model)
+    tab_out_of(qtbot, dock, dock.table)
+
+
+def test_tab_leaves_the_scim_traffic_list_for_the_next_control(qtbot: QtBot) -> None:
+    model = ScimTrafficModel()
+    model.append_traces(
+        SandboxEvent(
+            system="jumpcloud",
+            id=f"exchange-{n}",
+            event_type="scim",
+            timestamp=utc_now(),
+            summary="",
+            kind="scim",
+            data={"direction": "sent", "method": "POST", "path": "/Users", "status": 201},
+        )
+        for n in range(3)
+    )
+    dock = ScimTrafficDock(model)
+    tab_out_of(qtbot, dock, dock.table)
+
+
+def test_file_quit_has_its_keys_even_where_the_platform_names_none(window: MainWindow) -> None:
+    quit_action = next(a for a in window.menuBar().actions()[0].menu().actions() if a.text() == "&Quit")
+    assert quit_action.shortcuts(), "File › Quit lists no keys"
+    expected = QKeySequence.keyBindings(QKeySequence.StandardKey.Quit) or [QKeySequence("Ctrl+Q")]
+    assert quit_action.shortcuts() == expected
