@@ -146,3 +146,19 @@ def test_a_token_regenerated_in_blogin_is_reported_as_refused_with_how_to_fix(or
     failed = org.events("user_update_provision")[-1]
     assert not failed["success"] and fix in failed["error_message"]
     assert fix in org.summaries("user_update_provision")[-1]
+
+    # Following it: deactivate, activate with BlogIn's new token, save. The lost update arrives and
+    # the Failures list no longer shows what the old token lost.
+    new_base_url, new_token = blogin_scim(org)
+    assert new_token != token
+    assert admin.post(tab_url(org, "deactivate")).status_code == 302
+    reactivated = admin.post(tab_url(org, "activate"), data={"base_url": new_base_url, "token_key": new_token})
+    assert reactivated.status_code == 200, reactivated.text[:2000]
+    assert admin.post(tab_url(org, "save"), data={}).status_code == 302
+    org.settle()
+    with ScimClient(new_base_url, new_token) as blogin:
+        ann_in_blogin = blogin.find_user(org.name("ann"))
+    assert ann_in_blogin is not None and ann_in_blogin.raw.get("title") == "Editor"
+    tab = admin.get(tab_url(org)).text
+    assert "refused the Token Key" not in tab
+    assert org.idm().status == "active"

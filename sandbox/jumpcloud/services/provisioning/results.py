@@ -23,7 +23,7 @@ from sandbox.jumpcloud.models import (
     ProvisionedResource,
     ProvisioningOutbox,
 )
-from sandbox.jumpcloud.models.provisioning import DELIVERED, FAILED, GROUP, PENDING, SKIPPED, SYNC_GROUP
+from sandbox.jumpcloud.models.provisioning import DELIVERED, FAILED, GROUP, PENDING, SKIPPED, SYNC_GROUP, SYNC_USER
 from sandbox.jumpcloud.services.insights import NewEvent, new_event, to_sandbox_event
 from sandbox.jumpcloud.services.provisioning import outbox
 from sandbox.jumpcloud.services.provisioning.jobs import Attempt, Outcome
@@ -46,6 +46,7 @@ def record_outcomes(worker: ProvisioningWorker, session: Session, outcomes: list
     follow_ups: set[tuple[str, str]] = set()
     synced: set[str] = set()
     delivered: list[tuple[int, list[int]]] = []
+    superseding: list[tuple[str, str, str, str]] = []
     journal = _Journal()
     mappings = _MappingChanges(session, outcomes)
     for outcome in outcomes:
@@ -65,6 +66,8 @@ def record_outcomes(worker: ProvisioningWorker, session: Session, outcomes: list
         if error is None:
             delivered.append((job.attempt, job.seqs))
             synced.add(application_id)
+            if job.operation in (SYNC_USER, SYNC_GROUP):
+                superseding.append((application_id, job.resource_type, job.operation, job.resource_id))
             continue
         head, folded = job.seqs[0], job.seqs[1:]
         if retrying:
@@ -101,6 +104,7 @@ def record_outcomes(worker: ProvisioningWorker, session: Session, outcomes: list
                 {"seqs": seqs[start : start + 500], "attempts": attempt_number, "finished_at": now},
                 execution_options={"synchronize_session": False},
             )
+    _clear_superseded_failures(session, superseding, now)
     _queue_follow_ups(session, follow_ups, busy)
     if synced:
         session.execute(
@@ -381,6 +385,34 @@ def _pending_group_syncs() -> Select[str]:
         ProvisioningOutbox.status == PENDING,
         ProvisioningOutbox.operation == SYNC_GROUP,
     )
+
+
+def _clear_superseded_failures(session: Session, delivered: list[tuple[str, str, str, str]], now: datetime) -> None:
+    """A sync sends the resource as it is now, so one delivered makes the earlier failed syncs of the
+    same resource moot: they leave the Failures list (after a Token Key was fixed by activating again,
+    the list still showed every operation the old key had lost, though all had since been delivered)."""
+    if (
+        not delivered
+        or session.scalar(select(ProvisioningOutbox.seq).where(ProvisioningOutbox.status == FAILED).limit(1)) is None
+    ):
+        return
+    by_kind: dict[tuple[str, str, str], list[str]] = {}
+    for application_id, resource_type, operation, resource_id in delivered:
+        by_kind.setdefault((application_id, resource_type, operation), []).append(resource_id)
+    for (application_id, resource_type, operation), resource_ids in by_kind.items():
+        for start in range(0, len(resource_ids), 500):
+            session.execute(
+                update(ProvisioningOutbox)
+                .where(
+                    ProvisioningOutbox.application_id == application_id,
+                    ProvisioningOutbox.resource_type == resource_type,
+                    ProvisioningOutbox.resource_id.in_(resource_ids[start : start + 500]),
+                    ProvisioningOutbox.status == FAILED,
+                    ProvisioningOutbox.operation == operation,
+                )
+                .values(status=SKIPPED, finished_at=now, last_error="Superseded by a later sync, delivered")
+                .execution_options(synchronize_session=False)
+            )
 
 
 def _queue_follow_ups(session: Session, follow_ups: set[tuple[str, str]], busy: set[Key]) -> None:
