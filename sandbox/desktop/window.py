@@ -10,7 +10,7 @@ import shiboken6
 from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence, QResizeEvent, QShowEvent
 from PySide6.QtWebEngineCore import QWebEngineProfile
-from PySide6.QtWidgets import QApplication, QDialog, QMainWindow
+from PySide6.QtWidgets import QApplication, QDialog, QDockWidget, QMainWindow
 
 from sandbox.desktop.bridge import EventBridge
 from sandbox.desktop.browser import PersonaBrowser
@@ -141,6 +141,7 @@ class MainWindow(QMainWindow):
 
         self.traffic_panels = install_traffic_panels(self)
         self.panels = install_panels(self)
+        self._install_panel_keys()
         self.view_controls.apply_text_size()
         if self.first_layout.pending and self.isVisible():
             QTimer.singleShot(0, self.apply_default_dock_share)
@@ -151,6 +152,20 @@ class MainWindow(QMainWindow):
             self._remembered_to_fit = True
             if self.isVisible():
                 QTimer.singleShot(0, self.fit_remembered_layout)
+
+    def _install_panel_keys(self) -> None:
+        from sandbox.desktop.panel_keys import install_panel_keys
+
+        menu = self.view_menu
+        traffic, rehearsal = self.traffic_panels, self.panels
+        docks: list[QDockWidget] = [self.event_log, traffic.tracer, traffic.traffic, traffic.flow]
+        docks += [rehearsal.walkthrough, rehearsal.edge_cases, rehearsal.drift]
+        # After the docks' own items, with them: before the separator that opens the persona keys.
+        actions = menu.actions()
+        position = actions.index(self.view_controls.back_action)
+        if position > 0 and actions[position - 1].isSeparator():
+            position -= 1
+        self.panel_key_actions = install_panel_keys(self, menu, docks, before=actions[position])
 
     def _local_ports(self) -> dict[str, int]:
         addresses = self.sandbox.addresses.values()
@@ -265,6 +280,7 @@ class MainWindow(QMainWindow):
         file_menu.addAction(quit_action)
 
         view_menu = self.menuBar().addMenu("&View")
+        self.view_menu = view_menu
         group = QActionGroup(self)
         self.split_action = QAction("&Split view", self, checkable=True)
         self.split_action.setShortcut(QKeySequence("Ctrl+1"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence
-from PySide6.QtWidgets import QApplication, QDockWidget, QTableView
+from PySide6.QtWidgets import QApplication, QDockWidget, QMenu, QTableView
 from pytestqt.qtbot import QtBot
 
 from sandbox.desktop.event_log import EventLogDock
@@ -61,3 +61,32 @@ def test_file_quit_has_its_keys_even_where_the_platform_names_none(window: MainW
     assert quit_action.shortcuts(), "File › Quit lists no keys"
     expected = QKeySequence.keyBindings(QKeySequence.StandardKey.Quit) or [QKeySequence("Ctrl+Q")]
     assert quit_action.shortcuts() == expected
+
+
+def test_alt_and_a_number_bring_each_panel_to_the_front_with_the_keyboard_in_it(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
+    go_to = window.view_menu.findChildren(QMenu)
+    menu = next(m for m in go_to if m.title() == "&Go to panel")
+    listed = [(a.text(), a.shortcut().toString()) for a in menu.actions()]
+    assert listed[:3] == [("Event log", "Alt+1"), ("SAML tracer", "Alt+2"), ("SCIM traffic", "Alt+3")]
+    assert [text for text, _ in listed[3:]] == [
+        "Flow diagram",
+        "Guided walkthrough",
+        "Edge cases",
+        "Drift view",
+    ]
+    tracer, traffic = window.traffic_panels.tracer, window.traffic_panels.traffic
+    window.event_log.raise_()
+    qtbot.waitUntil(lambda: tracer.visibleRegion().isEmpty())
+    # Alt+2 from wherever the keyboard is: the SAML tracer, behind the event log, comes in front.
+    qtbot.keyClick(QApplication.focusWidget() or window, Qt.Key.Key_2, Qt.KeyboardModifier.AltModifier)
+    qtbot.waitUntil(lambda: not tracer.visibleRegion().isEmpty())
+    qtbot.waitUntil(lambda: tracer.isAncestorOf(QApplication.focusWidget()))
+    assert window.event_log.visibleRegion().isEmpty()
+    # A panel that was closed opens.
+    traffic.close()
+    qtbot.keyClick(QApplication.focusWidget() or window, Qt.Key.Key_3, Qt.KeyboardModifier.AltModifier)
+    qtbot.waitUntil(lambda: traffic.isVisible() and traffic.isAncestorOf(QApplication.focusWidget()))

@@ -263,6 +263,7 @@ def test_the_view_menu_lists_every_panel_together_then_the_persona_keys_then_zoo
             "Guided walkthrough",
             "Edge cases",
             "Drift view",
+            "Go to panel",
         ],
         [
             "Back",
