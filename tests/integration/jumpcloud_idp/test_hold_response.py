@@ -190,3 +190,28 @@ def test_a_saved_scenario_keeps_the_hold(held: Held) -> None:
     with http_client(follow_redirects=False) as browser:
         assert 'data-hold-seconds="30"' in held.hand_off_page(browser).text
     held.set_edge_cases(validity=None, hold=None)
+
+
+HELD_LAYOUT = """(() => {
+  const card = document.querySelector('.login-card').getBoundingClientRect();
+  const badge = document.querySelector('.hold-badge').getBoundingClientRect();
+  return {page: document.documentElement.scrollWidth, view: innerWidth, badge_left: badge.left,
+          badge_right: badge.right, card_left: card.left, card_right: card.right};
+})()"""
+
+
+def test_the_hold_badge_wraps_inside_the_card_in_a_narrow_pane(held: Held) -> None:
+    # The badge's one line ran past the card at 360 px and scrolled the page sideways.
+    from tests.integration.blogin_sso.layout_probe import measure
+
+    held.set_edge_cases(validity=None, hold=120)
+    base = held.sandbox.jumpcloud.base_url
+    hand_off = f"{base}/saml2/{held.application_name}"
+    sign_in = {"url": f"{base}/userconsole/login", "fill": {"login": END_USER.username, "password": USER_PASSWORD}}
+    try:
+        measured = measure(sign_in, [{"url": hand_off, "width": width, "script": HELD_LAYOUT} for width in (360, 470)])
+    finally:
+        held.set_edge_cases(validity=None, hold=None)
+    for layout in measured:
+        assert layout["page"] <= layout["view"], layout
+        assert layout["card_left"] <= layout["badge_left"] and layout["badge_right"] <= layout["card_right"], layout
