@@ -60,6 +60,7 @@ def faults() -> str:
         statuses=FAULT_STATUSES,
         describe=describe,
         errors={},
+        typed={},
     )
 
 
@@ -71,7 +72,7 @@ def _number(name: str, errors: dict[str, str], *, upper: int) -> int:
         errors[name] = "Enter a whole number."
         return 0
     if not 0 <= value <= upper:
-        errors[name] = f"Enter a number from 0 to {upper}."
+        errors[name] = f"Enter a number from 0 to {upper:,}."
     return value
 
 
@@ -103,6 +104,8 @@ def save_faults() -> Response | tuple[str, int]:
             statuses=FAULT_STATUSES,
             describe=describe,
             errors=errors,
+            # What was typed stays in the form to correct, not the saved values (nothing was saved).
+            typed=request.form,
         )
         return page, 400
     for endpoint, latency, status, nth, retry in wanted:

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+from lxml import html
 
 from sandbox.app import Sandbox
 from sandbox.http import http_client
@@ -59,3 +60,20 @@ def test_an_allowed_clock_skew_of_a_superscript_two_is_a_field_message(admin: ht
     )
     assert answer.status_code == 400
     assert field_error(answer.text, "allowed_skew_s").startswith("Enter a whole number of seconds from 0 to ")
+
+
+def test_test_faults_refused_keep_what_was_typed_in_every_field(admin: httpx.Client, running: Sandbox) -> None:
+    typed = {"Users-latency": "2500", "Users-status": "503", "Users-nth": "2000000", "Groups-retry": "30"}
+    answer = admin.post(f"{running.blogin.base_url}/settings/test-faults", data={"action": "save", **typed})
+    assert answer.status_code == 400
+    assert field_error(answer.text, "Users-nth") == "Enter a number from 0 to 1,000,000."
+    tree = html.fromstring(answer.text)
+    # Nothing was saved, and the form shows what was typed to correct, not the saved zeros.
+    assert tree.xpath('//input[@name="Users-latency"]/@value') == ["2500"]
+    assert tree.xpath('//input[@name="Users-nth"]/@value') == ["2000000"]
+    assert tree.xpath('//input[@name="Groups-retry"]/@value') == ["30"]
+    assert tree.xpath('//select[@name="Users-status"]/option[@selected]/@value') == ["503"]
+    # The browser refuses the number before sending it, as it does latency over 60,000.
+    assert tree.xpath('//input[@name="Users-nth"]/@max') == ["1000000"]
+    saved = html.fromstring(admin.get(f"{running.blogin.base_url}/settings/test-faults").text)
+    assert saved.xpath('//input[@name="Users-latency"]/@value') == ["0"]
