@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from flask import url_for
 
 from sandbox.jumpcloud.services import sso
+from sandbox.jumpcloud.services.applications import edge_case_phrases
 from sandbox.jumpcloud.services.sso import ApplicationFacts, UserFacts
 from sandbox.jumpcloud.services.sso_access import SignInUser, group_names
 from sandbox.jumpcloud.services.sso_events import record_sso_auth
@@ -85,6 +86,16 @@ def send_sign_in(
     return hand_off_page(application, issued, user, hold, release_url=release_url)
 
 
+def bent_by_edge_cases(application: ApplicationFacts) -> str:
+    """`` (edge case: wrong audience)``: what the tester's edge cases did to the Response, for its trace's summary
+    (the hold says itself; see :func:`held_summary`), so the SAML tracer's row tells why the SP will refuse it."""
+    phrases = edge_case_phrases((application.sso_config or {}).get("edgeCases") or {})
+    bent = [phrase for case, phrase in phrases.items() if case != "holdResponseSeconds"]
+    if not bent:
+        return ""
+    return f" ({'edge case' if len(bent) == 1 else 'edge cases'}: {', '.join(bent)})"
+
+
 def record_sent_response(
     application: ApplicationFacts,
     certificate_sha256: str,
@@ -115,6 +126,8 @@ def record_sent_response(
         application=application.name,
         flow_id=flow_id,
     )
+    if refusal is None:
+        summary += bent_by_edge_cases(application)
     runtime().traces.record(
         unit,
         "saml",

@@ -22,6 +22,7 @@ from lxml import etree
 from sandbox.app import Sandbox
 from sandbox.http import http_client
 from sandbox.jumpcloud.models import DirectoryInsightsEvent, SsoApplication, Trace
+from sandbox.jumpcloud.services.applications import EDGE_CASES_OFF
 from sandbox.scenarios.rehearsal import USER_PASSWORD, DirectoryUser, Rehearsal
 from sandbox.scenarios.sandbox_io import apply_scenario, capture_scenario
 from sandbox.settings import Settings
@@ -215,3 +216,32 @@ def test_the_hold_badge_wraps_inside_the_card_in_a_narrow_pane(held: Held) -> No
     for layout in measured:
         assert layout["page"] <= layout["view"], layout
         assert layout["card_left"] <= layout["badge_left"] and layout["badge_right"] <= layout["card_right"], layout
+
+
+def test_the_response_trace_names_the_edge_cases_that_bent_it(held: Held) -> None:
+    # The SAML tracer's row for the Response said only "Response for grace to BlogIn" with Wrong audience on,
+    # next to BlogIn's refusal; only the hold was named.
+    jumpcloud = held.sandbox.jumpcloud
+    application_id = held.rehearsal.application_id
+    assert application_id is not None
+    try:
+        jumpcloud.set_edge_cases(application_id, {"wrongAudience": True, "noSignature": True})
+        with http_client(follow_redirects=False) as browser:
+            held.hand_off_page(browser)
+        assert _latest_response_trace(held)[0] == "Response for grace to BlogIn (edge cases: wrong audience, unsigned)"
+
+        jumpcloud.set_edge_cases(
+            application_id, {**EDGE_CASES_OFF, "shortValiditySeconds": 5, "holdResponseSeconds": 30}
+        )
+        with http_client(follow_redirects=False) as browser:
+            held.hand_off_page(browser)
+        assert _latest_response_trace(held)[0] == (
+            "Response for grace to BlogIn (edge case: short validity 5 s), held 30 s before posting (edge case)"
+        )
+
+        jumpcloud.set_edge_cases(application_id, EDGE_CASES_OFF)
+        with http_client(follow_redirects=False) as browser:
+            held.hand_off_page(browser)
+        assert _latest_response_trace(held)[0] == "Response for grace to BlogIn"
+    finally:
+        jumpcloud.set_edge_cases(application_id, EDGE_CASES_OFF)
