@@ -111,6 +111,8 @@ class PersonaBrowser(QWidget):
         self.local_ports: Callable[[], dict[str, int]] = dict
         #: whether the start page is known to wait for its system (still starting): the pane says so at once
         self.start_page_waits: Callable[[], bool] = lambda: False
+        #: whether the last thing said in the status bar was why a typed address was not opened
+        self._refusal_said = False
 
         self.view = QWebEngineView(self)
         self.page = PersonaPage(profile, self.view)
@@ -232,7 +234,12 @@ class PersonaBrowser(QWidget):
             log.info("persona %s: address not opened (%s)", self.persona.key, read.refusal)
             QToolTip.showText(self.address.mapToGlobal(QPoint(0, self.address.height())), read.refusal, self.address)
             self.status_message.emit(read.refusal)
+            self._refusal_said = True
             return False
+        if self._refusal_said:
+            # The address now typed is opened: the reason the one before was not no longer stands beside it.
+            self._refusal_said = False
+            self.status_message.emit("")
         host = read.url.host()
         if read.url.scheme() != "about" and not is_local_host(host, self.local_ports()):
             # A typo in a sandbox host name reaches for the internet: said, so it is not a mystery.
