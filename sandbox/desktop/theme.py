@@ -31,11 +31,16 @@ QFrame#navigationBar QLineEdit {
 }
 QFrame#navigationBar QToolButton { border: none; border-radius: 4px; padding: 3px; }
 QFrame#navigationBar QToolButton:hover { background: #e3e8ee; }
+/* Where the keyboard is, for someone tabbing along the bar: a ring in the sandbox's teal, the size unchanged. */
+QFrame#navigationBar QToolButton:focus { border: 2px solid #137a78; padding: 1px; }
+QFrame#personaHeader QComboBox:focus { border: 2px solid white; padding: 1px 7px; }
+QFrame#navigationBar QLineEdit:focus { border: 2px solid #137a78; padding: 2px 11px; }
 QFrame#navigationBar QToolButton#zoomLevel {
     color: #12706e; background: #e3f3f2; border: 1px solid #a9d8d6; border-radius: 11px;
     padding: 1px 9px; font-weight: 600;
 }
 QFrame#navigationBar QToolButton#zoomLevel:hover { background: #cdeae8; }
+QFrame#navigationBar QToolButton#zoomLevel:focus { border: 2px solid #137a78; padding: 0 8px; }
 QProgressBar#loadProgress { border: none; background: transparent; max-height: 2px; }
 QProgressBar#loadProgress::chunk { background: #1a9d9b; }
 QSplitter::handle:horizontal { background: #c9d1db; width: 4px; }

@@ -90,3 +90,22 @@ def test_alt_and_a_number_bring_each_panel_to_the_front_with_the_keyboard_in_it(
     traffic.close()
     qtbot.keyClick(QApplication.focusWidget() or window, Qt.Key.Key_3, Qt.KeyboardModifier.AltModifier)
     qtbot.waitUntil(lambda: traffic.isVisible() and traffic.isAncestorOf(QApplication.focusWidget()))
+
+
+def test_the_navigation_bar_shows_which_control_has_the_keyboard(qtbot: QtBot, window: MainWindow) -> None:
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
+    browser = window.browsers["jumpcloud-admin"]
+    reload_button = browser.reload_button
+    browser.view.setFocus()
+    qtbot.waitUntil(lambda: not reload_button.hasFocus() and not browser.address.hasFocus())
+    unfocused = {"button": reload_button.grab().toImage(), "address": browser.address.grab().toImage()}
+    reload_button.setFocus(Qt.FocusReason.TabFocusReason)
+    qtbot.waitUntil(reload_button.hasFocus)
+    assert reload_button.grab().toImage() != unfocused["button"]
+    assert reload_button.size() == unfocused["button"].size() / unfocused["button"].devicePixelRatio()
+    browser.address.setFocus(Qt.FocusReason.TabFocusReason)
+    qtbot.waitUntil(browser.address.hasFocus)
+    # The field's text is selected on focus and its caret blinks: compare its frame's top edge only.
+    top = browser.address.grab().toImage().copy(0, 0, browser.address.width(), 2)
+    assert top != unfocused["address"].copy(0, 0, browser.address.width(), 2)
