@@ -18,6 +18,7 @@ from PySide6.QtGui import QAction, QGuiApplication
 from PySide6.QtWidgets import QFileDialog, QFrame, QMenu, QPushButton
 
 from sandbox.desktop.event_log import EventLogDock
+from sandbox.desktop.saved_files import say_in_status_bar, suggested_path
 from sandbox.events import SandboxEvent
 
 log = logging.getLogger("sandbox.desktop.eventlog")
@@ -149,9 +150,8 @@ class EventLogExtras(QObject):
         """Export the shown events as ``"csv"`` or ``"json"``; asks where unless ``path`` is given."""
         if path is None:
             pattern = "CSV files (*.csv)" if fmt == "csv" else "JSON files (*.json)"
-            path, _filter = QFileDialog.getSaveFileName(
-                self.dock, "Export events", f"sso-sandbox-events.{fmt}", f"{pattern};;All files (*)"
-            )
+            start = suggested_path(self.dock, f"sso-sandbox-events.{fmt}")
+            path, _filter = QFileDialog.getSaveFileName(self.dock, "Export events", start, f"{pattern};;All files (*)")
             if not path:
                 return None
         target = Path(path)
@@ -163,6 +163,7 @@ class EventLogExtras(QObject):
             self.dock.count_label.setText(f"Export failed: {error.strerror or error}")
             return None
         log.info("exported %d events to %s", count, target)
+        say_in_status_bar(self.dock, f"{count:,} event{'' if count == 1 else 's'} exported to {target}")
         return target
 
     def _context_menu(self, point: QPoint) -> None:

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 from sandbox.desktop.flow.scene import FlowScene
 from sandbox.desktop.flow.steps import Flow, FlowRecorder, Step
 from sandbox.desktop.layout import column
+from sandbox.desktop.saved_files import say_in_status_bar, suggested_path
 from sandbox.desktop.theme import FAILING_RED
 from sandbox.events import SandboxEvent
 
@@ -261,12 +262,15 @@ class FlowDiagramDock(QDockWidget):
         if path is None:
             caption = "Export the flow as PNG" if fmt == "png" else "Export the flow as SVG"
             pattern = "PNG images (*.png)" if fmt == "png" else "SVG images (*.svg)"
-            path, _filter = QFileDialog.getSaveFileName(self, caption, f"sso-sandbox-flow.{fmt}", pattern)
+            start = suggested_path(self, f"sso-sandbox-flow.{fmt}")
+            path, _filter = QFileDialog.getSaveFileName(self, caption, start, pattern)
             if not path:
                 return None
         target = Path(path)
         saved = self.scene.export_png(target) if fmt == "png" else self.scene.export_svg(target)
         if not saved:
             log.warning("could not export the flow to %s", target)
+            say_in_status_bar(self, f"The flow diagram could not be saved to {target}.")
             return None
+        say_in_status_bar(self, f"Flow diagram saved to {target}")
         return target

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 from sandbox.desktop.layout import column, side_by_side
 from sandbox.desktop.list_share import share_dock
 from sandbox.desktop.list_view import filter_bar, list_table, select_in_sight
+from sandbox.desktop.saved_files import say_in_status_bar, suggested_path
 from sandbox.desktop.tracer.detail import MessageDetail
 from sandbox.desktop.tracer.message import TracedMessage, read_message
 from sandbox.desktop.tracer.model import COLUMNS, DIRECTION, SYSTEM, TIME, TYPE, VERDICT, SamlMessageModel
@@ -228,8 +229,9 @@ class SamlTracerDock(QDockWidget):
         if self.current is None:
             return None
         if path is None:
+            start = suggested_path(self, self.current.file_name())
             path, _filter = QFileDialog.getSaveFileName(
-                self, "Save SAML message", self.current.file_name(), "XML files (*.xml);;All files (*)"
+                self, "Save SAML message", start, "XML files (*.xml);;All files (*)"
             )
             if not path:
                 return None
@@ -240,6 +242,7 @@ class SamlTracerDock(QDockWidget):
             log.warning("could not save the SAML message to %s: %s", target, error)
             self.detail.show_problem(f"Could not save to {target}: {error.strerror or error}")
             return None
+        say_in_status_bar(self, f"SAML message saved to {target}")
         return target
 
 
