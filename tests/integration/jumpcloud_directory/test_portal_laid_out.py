@@ -354,3 +354,26 @@ def test_the_narrowest_pane_folds_the_navigation_behind_menu(built: Built) -> No
     assert narrow["escaped"]["items"] == [] and narrow["focus_back"], narrow
     # At 520 px (the default window's pane) the side navigation stays as it is, every item in sight, no Menu.
     assert not pane["toggle_shown"] and pane["closed"]["items"] == EVERY_ITEM, pane
+
+
+# The side navigation half-way down a page taller than the window: which of its items are on screen.
+NAVIGATION_ON_A_LONG_PAGE = """(() => {
+  const page = document.documentElement;
+  const tall = page.scrollHeight > innerHeight;
+  scrollTo(0, (page.scrollHeight - innerHeight) / 2);
+  const items = [...document.querySelectorAll('.sidenav a.nav-item')];
+  const seen = a => { const r = a.getBoundingClientRect(); return r.top >= 0 && r.bottom <= innerHeight; };
+  const on_screen = items.filter(seen);
+  return {tall, items: on_screen.map(a => a.innerText.trim()), sideways: page.scrollWidth - page.clientWidth};
+})()"""
+
+
+def test_mailbox_and_settings_stay_on_screen_down_a_long_page(built: Built) -> None:
+    # The side navigation ran the page's height with Mailbox and Settings at its foot: on the SSO tab, or the
+    # Identity Management tab with its failures listed ("You will receive an e-mail in the Mailbox"), they were
+    # in sight only at the page's end.
+    application = f"/applications/{built.application}"
+    pages = [(f"{application}/sso", WINDOW), (f"{application}/sso", WIDE), (f"{application}/sso", 520)]
+    for (path, width), found in zip(pages, laid_out(built.sandbox, pages, NAVIGATION_ON_A_LONG_PAGE), strict=True):
+        assert found["tall"], (path, width)
+        assert found["items"] == EVERY_ITEM and found["sideways"] <= 0, (path, width, found)
