@@ -129,6 +129,12 @@ def _set_timeouts(sock: socket.socket, seconds: int) -> None:
         sock.settimeout(seconds)
 
 
+#: Requests each system answers at once: more than the eight JumpCloud's provisioning delivers at once
+#: (``ProvisioningWorker.delivery_threads``), so a SCIM endpoint made slow on purpose (BlogIn's Test faults:
+#: latency) holds eight of them and leaves some for the admin console, the sign-in pages and the health check.
+SERVER_THREADS = 12
+
+
 class ServerThread:
     """Binds at construction (so a busy port fails before anything starts), serves on ``start()``.
 
@@ -137,7 +143,7 @@ class ServerThread:
     every thread the server started.
     """
 
-    def __init__(self, app: Any, *, system: str, port: int, option: str, threads: int = 8) -> None:
+    def __init__(self, app: Any, *, system: str, port: int, option: str, threads: int = SERVER_THREADS) -> None:
         self.system = system
         self._adj = Adjustments(
             host="127.0.0.1", port=port, threads=threads, ident="sso-sandbox", clear_untrusted_proxy_headers=True
