@@ -218,7 +218,8 @@ def total_results(body: Any) -> int | None:
         return None
     if isinstance(total, int):
         return total
-    if isinstance(total, str) and total.strip().isdigit():
+    # isdecimal, not isdigit: "²" is a digit that int() refuses; and no number of more digits than a count has.
+    if isinstance(total, str) and total.strip().isdecimal() and len(total.strip()) <= 18:
         return int(total)
     return None
 

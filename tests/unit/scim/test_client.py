@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from sandbox.http import LoopbackTransport
+from sandbox.scim.answers import total_results
 from sandbox.scim.client import (
     CONFLICT,
     ENTERPRISE_USER_SCHEMA,
@@ -480,3 +481,12 @@ def test_a_create_body_without_schemas_goes_out_naming_the_core_schema(scim: Sci
     sent = [json.loads(r["request_body"]) for r in records if r["method"] == "POST"]
     assert [body["schemas"] for body in sent] == [[USER_SCHEMA], [GROUP_SCHEMA], [USER_SCHEMA, ENTERPRISE_USER_SCHEMA]]
     assert sent[0]["userName"] == "schemaless.user" and sent[1]["displayName"] == "Schemaless"
+
+
+@pytest.mark.parametrize("sent", ["²", "1" * 5000, "", " ", "1.5", True])
+def test_a_total_that_is_not_a_count_is_no_total(sent: object) -> None:
+    assert total_results({"totalResults": sent, "Resources": []}) is None
+
+
+def test_a_total_sent_as_a_string_is_read() -> None:
+    assert total_results({"totalResults": " 42 ", "Resources": []}) == 42
