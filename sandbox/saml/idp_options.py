@@ -114,7 +114,7 @@ def boolean(element: etree._Element, attribute: str) -> bool:
 
 def _index(value: str) -> int:
     text = value.strip()
-    if not text.isdigit() or int(text) > MAX_INDEX:
+    if not (text.isascii() and text.isdigit()) or len(text) > 9 or int(text) > MAX_INDEX:
         raise MalformedOption(
             f"its AssertionConsumerServiceIndex “{escape(value)}” is not a number from 0 to {MAX_INDEX}."
         )

@@ -134,7 +134,7 @@ def read_scoping(root: etree._Element) -> Scoping | None:
     proxy_count = None
     if count is not None:
         text = count.strip()
-        if not text.isdigit():
+        if not (text.isascii() and text.isdigit()) or len(text) > 9:  # "²".isdigit(), yet int() refuses it
             raise MalformedOption(f"its Scoping ProxyCount “{escape(count)}” is not a whole number from 0.")
         proxy_count = int(text)
     return Scoping(

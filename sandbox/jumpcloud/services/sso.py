@@ -112,7 +112,7 @@ def sp_settings(application: ApplicationFacts) -> ServiceProviderSettings:
         acs_urls=acs_urls,
         certificate_pem=str(config.get("spCertificate") or ""),
         acs_indexes=tuple(
-            sorted((int(index), url) for index, url in indexes.items() if index.isdigit() and url in acs_urls)
+            sorted((int(index), url) for index, url in indexes.items() if _plain_number(index) and url in acs_urls)
         ),
     )
 
@@ -213,3 +213,8 @@ def response_options(application: ApplicationFacts, session: Work | None = None)
         audience=f"{sp_settings(application).entity_id.rstrip('/')}/wrong-audience" if cases["wrongAudience"] else None,
         foreign_key=foreign,
     )
+
+
+def _plain_number(text: str) -> bool:
+    """ASCII digits, not too many for an index: ``"²".isdigit()`` is true, yet ``int()`` refuses it."""
+    return text.isascii() and text.isdigit() and len(text) <= 9

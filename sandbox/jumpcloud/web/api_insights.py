@@ -51,7 +51,8 @@ def _services(body: dict[str, Any]) -> list[str]:
 
 def _limit(body: dict[str, Any]) -> int:
     limit = body.get("limit", MAX_LIMIT)
-    if isinstance(limit, str) and limit.isdigit():
+    # ASCII digits only, and not more than a limit has: "²".isdigit() is true, yet int() refuses it.
+    if isinstance(limit, str) and limit.isascii() and limit.isdigit() and len(limit) <= 9:
         limit = int(limit)
     if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= MAX_LIMIT:
         raise ApiError(400, f"Bad Request: limit must be an integer from 1 to {MAX_LIMIT}.")

@@ -122,6 +122,8 @@ def test_di_api_refuses_bad_queries_in_json(api: httpx.Client) -> None:
         ({"start_time": "2024-01-01T00:00:00Z"}, "service is required"),
         ({"service": ["all"], "start_time": "yesterday"}, "not an RFC 3339 time"),
         ({"service": ["all"], "start_time": "2024-01-01T00:00:00Z", "limit": 0}, "limit must be"),
+        ({"service": ["all"], "start_time": "2024-01-01T00:00:00Z", "limit": "²"}, "limit must be"),
+        ({"service": ["all"], "start_time": "2024-01-01T00:00:00Z", "limit": "9" * 5000}, "limit must be"),
         ({"service": ["all"], "start_time": "2024-01-01T00:00:00Z", "sort": "sideways"}, "sort is"),
         ({"service": ["all"], "start_time": "2024-01-01T00:00:00Z", "search_after": ["x"]}, "search_after"),
         ({"service": ["all"], "start_time": "2024-01-01T00:00:00Z", "search_term": {"not": []}}, "search_term"),

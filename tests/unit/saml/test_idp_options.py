@@ -213,6 +213,7 @@ def test_without_indexes_from_metadata_the_acs_urls_are_numbered_from_zero(
     [
         ("", {"IsPassive": "yes"}, "its IsPassive value “yes” is neither true nor false."),
         ("", {"AssertionConsumerServiceIndex": "-1"}, "its AssertionConsumerServiceIndex “-1” is not a number"),
+        ("", {"AssertionConsumerServiceIndex": "²"}, "its AssertionConsumerServiceIndex “²” is not a number"),
         ('<samlp:NameIDPolicy AllowCreate="maybe"/>', {}, "its AllowCreate value “maybe” is neither true nor false."),
         (
             '<samlp:RequestedAuthnContext Comparison="most">'
@@ -226,7 +227,14 @@ def test_without_indexes_from_metadata_the_acs_urls_are_numbered_from_zero(
             "it gives both AssertionConsumerServiceURL and AssertionConsumerServiceIndex",
         ),
     ],
-    ids=["passive-not-boolean", "negative-index", "allow-create-not-boolean", "unknown-comparison", "url-and-index"],
+    ids=[
+        "passive-not-boolean",
+        "negative-index",
+        "superscript-index",
+        "allow-create-not-boolean",
+        "unknown-comparison",
+        "url-and-index",
+    ],
 )
 def test_malformed_options_are_refused_with_words(
     providers: IdentityProviders, backend: str, children: str, attributes: dict[str, str], words: str

@@ -111,6 +111,9 @@ def test_an_empty_name_id_or_a_bad_proxy_count_is_malformed(providers: IdentityP
         _read(providers, backend, _subject("<saml:NameID>  </saml:NameID>"))
     with pytest.raises(IdpError, match=r"ProxyCount|proxy_count"):
         _read(providers, backend, '<samlp:Scoping ProxyCount="none"/>')
+    for count in ("²", "1" * 12):  # a digit to str.isdigit, not to int(); more digits than a count has
+        with pytest.raises(IdpError, match=r"ProxyCount|proxy_count"):
+            _read(providers, backend, f'<samlp:Scoping ProxyCount="{count}"/>')
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
