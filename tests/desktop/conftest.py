@@ -19,6 +19,7 @@ from sandbox.desktop.none_refcount import keep_none_alive
 from sandbox.desktop.startup import load_before_chromium
 from sandbox.desktop.theme import apply_theme
 from sandbox.desktop.window import LAYOUT_FILE, MainWindow
+from sandbox.http import http_client
 from sandbox.settings import Settings
 
 keep_none_alive()
@@ -92,6 +93,24 @@ def page_text(qtbot: QtBot, browser: PersonaBrowser) -> str:
 def load(qtbot: QtBot, browser: PersonaBrowser, url: str) -> None:
     with qtbot.waitSignal(browser.view.loadFinished, timeout=LOAD_TIMEOUT_MS):
         browser.view.load(QUrl(url))
+
+
+def blogin_only_account(base_url: str, token: str, email: str, given: str, family: str) -> str:
+    """Someone with a BlogIn account and no JumpCloud user, created over BlogIn's SCIM API as another client would;
+    their SCIM id."""
+    with http_client() as scim:
+        created = scim.post(
+            f"{base_url.rstrip('/')}/Users",
+            headers={"Authorization": f"Bearer {token}"},
+            json={
+                "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+                "userName": email,
+                "name": {"givenName": given, "familyName": family},
+                "emails": [{"value": email}],
+            },
+        )
+    assert created.status_code == 201, created.text
+    return str(created.json()["id"])
 
 
 def answer_next_dialog(button_text: str, seen: list[str]) -> None:

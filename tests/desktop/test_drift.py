@@ -14,6 +14,7 @@ from sandbox.desktop.drift import DriftDock
 from sandbox.desktop.drift.model import COLUMNS
 from sandbox.http import http_client
 from sandbox.scenarios.rehearsal import DirectoryUser, Rehearsal
+from tests.desktop.conftest import blogin_only_account
 
 pytestmark = pytest.mark.desktop
 
@@ -95,18 +96,7 @@ def test_an_imported_user_in_no_bound_group_reads_as_in_jumpcloud_not_authorized
     base_url, token = rehearsal.enable_blogin_provisioning()
     rehearsal.activate_identity_management(base_url, token)
     # Ravi has a BlogIn account only; the manual import brings him into JumpCloud, in no user group.
-    with http_client() as scim:
-        created = scim.post(
-            f"{base_url.rstrip('/')}/Users",
-            headers={"Authorization": f"Bearer {token}"},
-            json={
-                "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
-                "userName": RAVI,
-                "name": {"givenName": "Ravi", "familyName": "Shah"},
-                "emails": [{"value": RAVI}],
-            },
-        )
-    assert created.status_code == 201, created.text
+    ravi_id = blogin_only_account(base_url, token, RAVI, "Ravi", "Shah")
     dock = DriftDock(sandbox)
     qtbot.addWidget(dock)
     assert shown(dock)[RAVI]["JumpCloud"] == "—"
@@ -115,7 +105,6 @@ def test_an_imported_user_in_no_bound_group_reads_as_in_jumpcloud_not_authorized
     import_url = f"{sandbox.jumpcloud.base_url}/applications/{rehearsal.application_id}/identity-management/import"
     listing = rehearsal.jumpcloud_admin.get(import_url, params={"new_only": "1"})
     assert listing.status_code == 200 and RAVI in listing.text
-    ravi_id = created.json()["id"]
     assert ravi_id in re.findall(r'name="scim_id" value="([^"]+)"', listing.text)
     imported = rehearsal.jumpcloud_admin.post(import_url, data={"scim_id": [ravi_id]})
     assert imported.status_code == 200 and "Import results" in imported.text

@@ -14,9 +14,8 @@ from sandbox.app import Sandbox
 from sandbox.desktop.bridge import EventBridge
 from sandbox.desktop.dialogs import guide_text
 from sandbox.desktop.walkthrough import STEPS, WalkthroughDock
-from sandbox.http import http_client
 from sandbox.scenarios.rehearsal import DirectoryUser, Rehearsal
-from tests.desktop.conftest import answer_next_dialog
+from tests.desktop.conftest import answer_next_dialog, blogin_only_account
 
 pytestmark = pytest.mark.desktop
 
@@ -121,18 +120,7 @@ def test_steps_tick_themselves_as_the_guide_is_followed(
     assert "Importing users" not in ticked(dock)
 
     # Someone who has a BlogIn account but no JumpCloud user: the manual import brings them over.
-    with http_client() as scim:
-        created = scim.post(
-            f"{base_url.rstrip('/')}/Users",
-            headers={"Authorization": f"Bearer {token}"},
-            json={
-                "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
-                "userName": RAVI,
-                "name": {"givenName": "Ravi", "familyName": "Shah"},
-                "emails": [{"value": RAVI}],
-            },
-        )
-    assert created.status_code == 201, created.text
+    blogin_only_account(base_url, token, RAVI, "Ravi", "Shah")
     import_url = f"{sandbox.jumpcloud.base_url}/applications/{rehearsal.application_id}/identity-management/import"
     listing = rehearsal.jumpcloud_admin.get(import_url, params={"new_only": "1"})
     assert listing.status_code == 200 and RAVI in listing.text

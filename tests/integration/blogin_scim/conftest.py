@@ -12,6 +12,7 @@ from sandbox.app import Sandbox
 from sandbox.blogin.scim.settings import save_status
 from sandbox.http import http_client
 from sandbox.settings import Settings
+from tests.conftest import sign_in_blogin_admin
 
 SCIM = "application/scim+json"
 
@@ -53,6 +54,14 @@ def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
     settings = Settings(data_dir=tmp_path_factory.mktemp("scim") / "data", jumpcloud_port=0, blogin_port=0)
     with Sandbox(settings) as sandbox:
         yield sandbox
+
+
+@pytest.fixture(scope="module")
+def admin(running: Sandbox) -> Iterator[httpx.Client]:
+    """BlogIn's administrator, signed in to the admin console (redirects are not followed)."""
+    with http_client(follow_redirects=False) as client:
+        sign_in_blogin_admin(client, running)
+        yield client
 
 
 @pytest.fixture(scope="module")

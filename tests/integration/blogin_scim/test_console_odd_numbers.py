@@ -4,30 +4,12 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 import httpx
 import pytest
 from lxml import html
 
 from sandbox.app import Sandbox
-from sandbox.http import http_client
-from sandbox.settings import Settings
-from tests.conftest import sign_in_blogin_admin
-
-
-@pytest.fixture(scope="module")
-def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
-    settings = Settings(data_dir=tmp_path_factory.mktemp("odd-numbers") / "data", jumpcloud_port=0, blogin_port=0)
-    with Sandbox(settings) as sandbox:
-        yield sandbox
-
-
-@pytest.fixture(scope="module")
-def admin(running: Sandbox) -> Iterator[httpx.Client]:
-    with http_client(follow_redirects=False) as client:
-        sign_in_blogin_admin(client, running)
-        yield client
 
 
 def field_error(html: str, field: str) -> str:

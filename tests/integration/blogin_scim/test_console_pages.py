@@ -14,26 +14,9 @@ from sandbox.app import Sandbox
 from sandbox.blogin.models import User
 from sandbox.blogin.scim.settings import regenerate_token
 from sandbox.http import http_client
-from sandbox.settings import Settings
-from tests.conftest import sign_in_blogin_admin
 from tests.integration.blogin_scim.conftest import Scim, assert_scim_error, user_body
 
 TAB = "/settings/sso/provisioning"
-
-
-@pytest.fixture(scope="module")
-def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
-    """A sandbox of this module's own: the first test starts from provisioning never saved."""
-    settings = Settings(data_dir=tmp_path_factory.mktemp("console") / "data", jumpcloud_port=0, blogin_port=0)
-    with Sandbox(settings) as sandbox:
-        yield sandbox
-
-
-@pytest.fixture(scope="module")
-def admin(running: Sandbox) -> Iterator[httpx.Client]:
-    with http_client(follow_redirects=False) as client:
-        sign_in_blogin_admin(client, running)
-        yield client
 
 
 def page(client: httpx.Client, url: str) -> Any:

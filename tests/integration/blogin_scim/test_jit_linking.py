@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,15 +15,8 @@ from sandbox.blogin.models import User
 from sandbox.events import EventBus
 from sandbox.http import http_client
 from tests.integration.blogin_scim.conftest import Scim, assert_scim_error, user_body
-from tests.integration.blogin_sso.conftest import ADMIN, configure, post_to_acs, sp
+from tests.integration.blogin_sso.conftest import configure, post_to_acs, sp
 from tests.integration.blogin_sso.idp import TestIdentityProvider
-
-
-@pytest.fixture(scope="module")
-def admin(running: Sandbox) -> Iterator[httpx.Client]:
-    with http_client(follow_redirects=False) as client:
-        assert client.post(f"{running.blogin.base_url}/login", data=ADMIN).status_code == 302
-        yield client
 
 
 @pytest.fixture(scope="module")

@@ -50,4 +50,3 @@ def test_eight_slow_scim_requests_leave_the_login_page_and_health_answering(runn
         raise AssertionError("BlogIn did not answer while its SCIM requests waited out the fault") from error
     finally:
         running.blogin.clear_scim_faults()
-

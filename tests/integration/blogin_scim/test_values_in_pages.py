@@ -6,25 +6,14 @@ from __future__ import annotations
 import html
 import json
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
-import pytest
 
 from sandbox.app import Sandbox
-from sandbox.http import http_client
-from tests.conftest import sign_in_blogin_admin
 from tests.integration.blogin_scim.conftest import Scim, assert_scim_error, user_body
 
 GROUP_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:Group"
-
-
-@pytest.fixture(scope="module")
-def admin(running: Sandbox) -> Iterator[httpx.Client]:
-    with http_client(follow_redirects=False) as client:
-        sign_in_blogin_admin(client, running)
-        yield client
 
 
 def test_right_to_left_names_and_an_override_show_readably(running: Sandbox, admin: httpx.Client, scim: Scim) -> None:
