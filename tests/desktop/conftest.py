@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from PySide6 import QtWebEngineWidgets  # noqa: F401  (must precede the QApplication)
 from PySide6.QtCore import QTimer, QUrl
+from PySide6.QtWebEngineCore import QWebEngineProfile
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 from pytestqt.qtbot import QtBot
 
@@ -16,6 +18,7 @@ from sandbox.app import Sandbox
 from sandbox.desktop.browser import PersonaBrowser
 from sandbox.desktop.main import close_window
 from sandbox.desktop.none_refcount import keep_none_alive
+from sandbox.desktop.personas import Persona
 from sandbox.desktop.startup import load_before_chromium
 from sandbox.desktop.theme import apply_theme
 from sandbox.desktop.window import LAYOUT_FILE, MainWindow
@@ -93,6 +96,23 @@ def page_text(qtbot: QtBot, browser: PersonaBrowser) -> str:
 def load(qtbot: QtBot, browser: PersonaBrowser, url: str) -> None:
     with qtbot.waitSignal(browser.view.loadFinished, timeout=LOAD_TIMEOUT_MS):
         browser.view.load(QUrl(url))
+
+
+@contextmanager
+def lone_persona_browser(qtbot: QtBot, persona: Persona, width: int, height: int) -> Iterator[PersonaBrowser]:
+    """A persona's browser on a profile of its own, outside any window, shown at ``width`` × ``height``."""
+    profile = QWebEngineProfile()
+    shown = PersonaBrowser(persona, profile, lambda: "about:blank")
+    shown.resize(width, height)
+    shown.show()
+    qtbot.waitExposed(shown)
+    try:
+        yield shown
+    finally:
+        shown.close()
+        shown.view.setPage(None)  # type: ignore[arg-type]
+        shown.page.deleteLater()
+        profile.deleteLater()
 
 
 def blogin_only_account(base_url: str, token: str, email: str, given: str, family: str) -> str:

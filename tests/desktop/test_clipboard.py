@@ -11,7 +11,6 @@ from collections.abc import Iterator
 
 import pytest
 from PySide6.QtCore import QUrl
-from PySide6.QtWebEngineCore import QWebEngineProfile
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
@@ -21,7 +20,7 @@ from sandbox.desktop.personas import PERSONAS
 from sandbox.desktop.window import MainWindow
 from sandbox.scenarios.rehearsal import Rehearsal
 from tests.desktop.clicking import click, evaluate, wait_for_page
-from tests.desktop.conftest import load
+from tests.desktop.conftest import load, lone_persona_browser
 
 COPY_PAGE = """<!doctype html><html><head><title>copy</title></head><body>
 <button id="copy" style="position:absolute;left:40px;top:40px;width:200px;height:60px"
@@ -35,16 +34,8 @@ COPY_PAGE = """<!doctype html><html><head><title>copy</title></head><body>
 
 @pytest.fixture
 def browser(qtbot: QtBot) -> Iterator[PersonaBrowser]:
-    profile = QWebEngineProfile()
-    shown = PersonaBrowser(PERSONAS[0], profile, lambda: "about:blank")
-    shown.resize(600, 400)
-    shown.show()
-    qtbot.waitExposed(shown)
-    yield shown
-    shown.close()
-    shown.view.setPage(None)  # type: ignore[arg-type]
-    shown.page.deleteLater()
-    profile.deleteLater()
+    with lone_persona_browser(qtbot, PERSONAS[0], 600, 400) as shown:
+        yield shown
 
 
 def show_copy_page(qtbot: QtBot, browser: PersonaBrowser, origin: str) -> None:

@@ -17,7 +17,6 @@ from xml.etree import ElementTree
 
 import pytest
 from PySide6.QtCore import QUrl
-from PySide6.QtWebEngineCore import QWebEngineProfile
 from PySide6.QtWidgets import QFileDialog, QWidget
 from pytestqt.qtbot import QtBot
 
@@ -29,6 +28,7 @@ from sandbox.desktop.personas import PERSONAS
 from sandbox.desktop.window import MainWindow
 from sandbox.scenarios.rehearsal import Rehearsal
 from tests.desktop.clicking import click, evaluate, go_to, wait_for_page
+from tests.desktop.conftest import lone_persona_browser
 
 MD = "{urn:oasis:names:tc:SAML:2.0:metadata}"
 SAVE_TIMEOUT_MS = 30_000
@@ -257,16 +257,8 @@ def cut_short_server() -> Iterator[str]:
 
 @pytest.fixture
 def lone_browser(qtbot: QtBot) -> Iterator[PersonaBrowser]:
-    profile = QWebEngineProfile()
-    shown = PersonaBrowser(PERSONAS[2], profile, lambda: "about:blank")
-    shown.resize(700, 420)
-    shown.show()
-    qtbot.waitExposed(shown)
-    yield shown
-    shown.close()
-    shown.view.setPage(None)  # type: ignore[arg-type]
-    shown.page.deleteLater()
-    profile.deleteLater()
+    with lone_persona_browser(qtbot, PERSONAS[2], 700, 420) as shown:
+        yield shown
 
 
 def test_a_download_that_breaks_off_says_why(
