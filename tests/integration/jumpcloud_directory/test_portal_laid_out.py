@@ -3,7 +3,9 @@ in two on a projector) and at 1280 px, with long names, addresses and labels in 
 sideways, buttons, tabs, badges and Home's stat cards show their words whole and in sight, a list's state,
 status and actions stay inside its panel instead of behind a sideways scroll, an event's type (admin_login_attempt)
 and a username or an address in a trail or a list is never broken inside a word, a search field's placeholder is
-read whole, and so is an address shown to copy (SSO IdP URL, IdP-initiated URL).
+read whole, and so is an address shown to copy (SSO IdP URL, IdP-initiated URL), which wraps only at its punctuation
+and copies exactly. In the narrowest pane Directory Insights folds its filters behind "Filters" (open while one is
+active) so the events start on the first screen, and a failed event says why in its row.
 """
 
 from __future__ import annotations
@@ -105,6 +107,14 @@ MEASURE = """(() => {
     cut_values: [...document.querySelectorAll('input[readonly]:not(#api-key-value), textarea[readonly]')]
       .filter(e => e.checkVisibility())
       .filter(e => e.scrollWidth > e.clientWidth + 1 || e.scrollHeight > e.clientHeight + 1).map(e => e.value),
+    // The same address shown as text breaks only after its "/", "." or ":", never inside a word ("saml2/bl|ogin");
+    // a field that wraps its value anywhere (a textarea) is broken as soon as it takes a second line.
+    broken_values: [...document.querySelectorAll('.url-value')].filter(e => e.checkVisibility()).filter(e => {
+      if (e.tagName !== 'TEXTAREA') return brokenInside(e);
+      const style = getComputedStyle(e);
+      const inner = e.clientHeight - parseFloat(style.paddingTop) - parseFloat(style.paddingBottom);
+      return inner > 1.5 * parseFloat(style.lineHeight);
+    }).map(e => e.value ?? e.textContent),
     // A catalog entry's name and description run to its card's edge (no column of badges squeezing them).
     squeezed_entries: [...document.querySelectorAll('.catalog-entry')].filter(shown).filter(e => {
       const end = e.getBoundingClientRect().right - parseFloat(getComputedStyle(e).paddingRight) - e.clientLeft;
@@ -247,6 +257,7 @@ _FINDINGS = (
     ("tall_headings", "column names on more than two lines"),
     ("cut_choices", "a choice cut in its field"),
     ("cut_values", "values cut at the field's edge"),
+    ("broken_values", "an address to copy broken inside a word"),
     ("squeezed_entries", "catalog descriptions squeezed"),
     ("orphaned_utc", "UTC alone on a line"),
     ("wrapped_headings", "column names on two lines"),
@@ -377,3 +388,87 @@ def test_mailbox_and_settings_stay_on_screen_down_a_long_page(built: Built) -> N
     for (path, width), found in zip(pages, laid_out(built.sandbox, pages, NAVIGATION_ON_A_LONG_PAGE), strict=True):
         assert found["tall"], (path, width)
         assert found["items"] == EVERY_ITEM and found["sideways"] <= 0, (path, width, found)
+
+
+# The SSO tab's addresses to copy: what selecting one copies, and the name a screen reader gives it.
+ADDRESSES = """(() => [...document.querySelectorAll('.url-value')].map(e => {
+  const selection = getSelection();
+  selection.removeAllRanges();
+  const range = document.createRange();
+  range.selectNodeContents(e);
+  selection.addRange(range);
+  const label = e.labels && e.labels[0];
+  return {copied: selection.toString(), tag: e.tagName.toLowerCase(),
+          label: label ? label.firstChild.textContent.trim() : null,
+          hint: label && label.querySelector('.hint code') ? label.querySelector('.hint code').textContent : null};
+}))()"""
+
+
+def test_the_sso_tabs_addresses_copy_whole_and_keep_their_labels(built: Built) -> None:
+    # In the narrowest pane "…/saml2/blogin" broke as "…/saml2/bl|ogin"; shown as text that wraps after its slashes,
+    # an address still copies as the exact address (no character added where it may wrap) under its label's name.
+    path = f"/applications/{built.application}/sso"
+    pages = [(path, NARROWEST), (path, WIDE)]
+    for (_, width), found in zip(pages, laid_out(built.sandbox, pages, ADDRESSES), strict=True):
+        assert [a["label"] for a in found] == ["SSO IdP URL", "IdP-initiated URL"], (width, found)
+        idp_url, served = found
+        assert idp_url["copied"].startswith("https://sso.jumpcloud.com/saml2/"), (width, found)
+        assert served["copied"] == idp_url["hint"], (width, found)
+        for address in found:
+            assert address["copied"].isprintable() and " " not in address["copied"], (width, address)
+
+
+# Directory Insights in the narrowest pane: where the first event starts, the Filters fold, a failed event's reason.
+INSIGHTS = """(() => {
+  const fold = document.querySelector('details.filter-fold');
+  const summary = fold && fold.querySelector(':scope > summary');
+  const first = document.querySelector('table.events tbody tr');
+  const failed = [...document.querySelectorAll('table.events tbody tr')].find(r => r.querySelector('.badge-fail'));
+  const reason = failed && failed.querySelector('.event-reason');
+  const fields_shown = [...document.querySelectorAll('.filters select, .filters input')]
+    .filter(e => e.checkVisibility()).length;
+  return {
+    first_event_top: first ? Math.round(first.getBoundingClientRect().top) : null, screen: innerHeight,
+    fold_open: fold ? fold.open : null, toggle_shown: summary ? summary.checkVisibility() : false,
+    toggle_name: summary ? summary.innerText.replace(/\\s+/g, ' ').trim() : null, fields_shown,
+    reason: reason && reason.checkVisibility() ? reason.innerText.trim() : null,
+    // Lines in sight: a long reason is clamped to two (the whole of it is in the event's record).
+    reason_lines: reason
+      ? Math.round(reason.getBoundingClientRect().height / parseFloat(getComputedStyle(reason).lineHeight)) : 0,
+    reason_inside: reason ? reason.getBoundingClientRect().right <= document.documentElement.clientWidth : false,
+    sideways: document.documentElement.scrollWidth - document.documentElement.clientWidth,
+  };
+})()"""
+
+REASON = "the SAML Response's Destination is not BlogIn's ACS URL (https://blogin.example/sso/saml/acs)"
+
+
+def test_directory_insights_folds_its_filters_in_the_narrowest_pane(built: Built) -> None:
+    from sandbox.jumpcloud.services.insights import Initiator, record_event
+
+    with built.sandbox.jumpcloud.database.transaction() as session:
+        record_event(
+            session,
+            "sso_auth",
+            service="sso",
+            initiated_by=Initiator("", "user", "ada.laid-out"),
+            success=False,
+            error_message=REASON,
+            summary="Failed sign-in to BlogIn",
+        )
+    pages = [("/insights", NARROWEST), ("/insights?service=sso", NARROWEST), ("/insights", 520), ("/insights", WIDE)]
+    narrow, narrow_filtered, pane, wide = laid_out(built.sandbox, pages, INSIGHTS)
+    # At 430 px the filters fold behind "Filters" and the newest events start on the first screen.
+    assert narrow["toggle_shown"] and narrow["toggle_name"] == "Filters", narrow
+    assert narrow["fold_open"] is False and narrow["fields_shown"] == 0, narrow
+    assert narrow["first_event_top"] is not None and narrow["first_event_top"] < narrow["screen"] / 2, narrow
+    # A failed event says why in its row, wrapped in the pane, in one or two lines.
+    assert narrow["reason"] == REASON and 1 <= narrow["reason_lines"] <= 2 and narrow["reason_inside"], narrow
+    assert narrow["sideways"] <= 0, narrow
+    # With a filter active the fold is open (the reason the list is short is in sight) and says so.
+    assert narrow_filtered["fold_open"] is True and narrow_filtered["fields_shown"] == 5, narrow_filtered
+    assert narrow_filtered["toggle_name"] == "Filters · active", narrow_filtered
+    # From 520 px the filters show as before, with no toggle; the reason is in the row there too.
+    for found in (pane, wide):
+        assert not found["toggle_shown"] and found["fields_shown"] == 5 and found["reason"] == REASON, found
+        assert 1 <= found["reason_lines"] <= 2, found
