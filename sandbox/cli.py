@@ -18,10 +18,20 @@ from sandbox.settings import DEFAULT_BLOGIN_PORT, DEFAULT_JUMPCLOUD_PORT, Settin
 log = logging.getLogger("sandbox.cli")
 
 
+_EPILOG = """\
+serve prints one JSON line once both systems answer, such as
+  {"event": "ready", "jumpcloud": "http://console.jumpcloud.localhost:47801", "blogin": "http://acme.blogin.localhost:47802"}
+and stops on Ctrl+C (SIGINT) or SIGTERM. Closing the window ends the desktop.
+"""
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="sso-sandbox",
+        usage="%(prog)s [desktop|serve] [options]",
         description="Rehearse the JumpCloud → BlogIn SSO and SCIM integration on one machine.",
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument(
@@ -29,33 +39,59 @@ def build_parser() -> argparse.ArgumentParser:
         nargs="?",
         choices=["desktop", "serve"],
         default="desktop",
+        metavar="desktop|serve",
         help="desktop (default): the window; serve: both systems headless",
     )
     parser.add_argument(
-        "--data-dir", type=Path, default=None, help=f"where databases and the log live (default: {default_data_dir()})"
+        "--data-dir",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help=f"where the databases and sso-sandbox.log live (default: {default_data_dir()})",
     )
     parser.add_argument(
         "--jumpcloud-port",
         type=_port,
         default=DEFAULT_JUMPCLOUD_PORT,
+        metavar="N",
         help=f"port of the mock JumpCloud (default {DEFAULT_JUMPCLOUD_PORT}; 0 picks a free one)",
     )
     parser.add_argument(
         "--blogin-port",
         type=_port,
         default=DEFAULT_BLOGIN_PORT,
+        metavar="N",
         help=f"port of the mock BlogIn (default {DEFAULT_BLOGIN_PORT}; 0 picks a free one)",
     )
-    parser.add_argument("--db-url-jumpcloud", default=None, help="SQLAlchemy URL of JumpCloud's database")
-    parser.add_argument("--db-url-blogin", default=None, help="SQLAlchemy URL of BlogIn's database")
+    parser.add_argument(
+        "--db-url-jumpcloud",
+        default=None,
+        metavar="URL",
+        help="SQLAlchemy URL of JumpCloud's database (default: jumpcloud.sqlite in the data folder)",
+    )
+    parser.add_argument(
+        "--db-url-blogin",
+        default=None,
+        metavar="URL",
+        help="SQLAlchemy URL of BlogIn's database (default: blogin.sqlite in the data folder)",
+    )
     parser.add_argument("--reset", action="store_true", help="start both systems from first-run state")
-    parser.add_argument("--scenario", type=Path, default=None, help="start from a saved scenario file")
+    parser.add_argument(
+        "--scenario",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        # Named here rather than imported: sandbox.scenarios costs a sixth of a second before the splash.
+        help="start from a saved .sandbox scenario file, or a shipped one by name: "
+        "fresh, sso-configured, fully-provisioned",
+    )
     parser.add_argument(
         "--log-level",
         default="INFO",
         type=str.upper,
         choices=["DEBUG", "INFO", "WARNING", "ERROR"],
-        help="log level (default INFO)",
+        metavar="LEVEL",
+        help="DEBUG, INFO, WARNING or ERROR (default INFO)",
     )
     return parser
 
@@ -85,6 +121,21 @@ def settings_from(args: argparse.Namespace) -> Settings:
     return Settings(**kwargs)  # type: ignore[arg-type]
 
 
+#: a log record's attribute: its message is printed on the terminal on its own, so the console skips it
+_SAID_ON_THE_TERMINAL = "said_on_the_terminal"
+
+
+def _data_dir_problem(data_dir: Path, error: OSError) -> str:
+    """Why the data folder cannot be used, and what to do, in words."""
+    if data_dir.exists() and not data_dir.is_dir():
+        reason = "it is a file, not a folder"
+    elif isinstance(error, PermissionError):
+        reason = "permission denied"
+    else:
+        reason = (error.strerror or str(error)).lower()
+    return f"cannot use the data folder {data_dir} ({reason}). Choose a folder you can write to with --data-dir DIR."
+
+
 def configure_logging(settings: Settings) -> None:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     formatter = logging.Formatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s")
@@ -94,6 +145,7 @@ def configure_logging(settings: Settings) -> None:
     file_handler.setFormatter(formatter)
     console = logging.StreamHandler(sys.stderr)
     console.setFormatter(formatter)
+    console.addFilter(lambda record: not getattr(record, _SAID_ON_THE_TERMINAL, False))
     root.handlers[:] = [file_handler, console]
     # One line per outbound request is noise at INFO; the SCIM traffic view records them properly.
     logging.getLogger("httpx").setLevel(logging.WARNING)
@@ -162,7 +214,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         configure_logging(settings)
     except OSError as error:
-        print(f"sso-sandbox: cannot use the data folder {settings.data_dir}: {error.strerror}", file=sys.stderr)
+        print(f"sso-sandbox: {_data_dir_problem(settings.data_dir, error)}", file=sys.stderr)
         return 2
     try:
         if args.command == "serve":
@@ -171,7 +223,8 @@ def main(argv: list[str] | None = None) -> int:
 
         return run_desktop(settings)
     except SandboxStartupError as error:
-        log.error("%s", error)
+        # Said once on the terminal (below) and kept in the log file, not said twice on the terminal.
+        log.error("%s", error, extra={_SAID_ON_THE_TERMINAL: True})
         print(f"sso-sandbox: {error}", file=sys.stderr)
         return 2
 

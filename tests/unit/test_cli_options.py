@@ -1,0 +1,96 @@
+"""``sso-sandbox --help`` and the command line's answers to bad input, as a first user meets them."""
+
+from __future__ import annotations
+
+import re
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from sandbox.cli import build_parser
+from sandbox.scenarios import SHIPPED
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+def _run(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "sandbox", *args], capture_output=True, text=True, timeout=timeout, check=False
+    )
+
+
+def _readme_options() -> list[tuple[str, str | None]]:
+    """Each option of README's Options table with the word after it (``--data-dir DIR`` → DIR)."""
+    section = README.read_text(encoding="utf-8").split("## Options", 1)[1].split("\n## ", 1)[0]
+    return re.findall(r"`(--[a-z-]+)(?: ([A-Z]+))?`", section)
+
+
+def test_help_names_every_option_of_the_readme_as_the_readme_writes_it() -> None:
+    help_text = build_parser().format_help()
+    options = _readme_options()
+    assert len(options) >= 8
+    for option, metavar in options:
+        assert (f"{option} {metavar}" if metavar else option) in help_text
+    assert help_text.startswith("usage: sso-sandbox [desktop|serve] [options]\n")
+
+
+def test_help_gives_the_defaults_the_shipped_scenarios_and_how_serve_stops() -> None:
+    help_text = " ".join(build_parser().format_help().split())
+    assert "default 47801" in help_text and "default 47802" in help_text and "(default INFO)" in help_text
+    assert "jumpcloud.sqlite in the data folder" in help_text and "blogin.sqlite in the data folder" in help_text
+    for scenario in SHIPPED:
+        # argparse may wrap at a hyphen: "fully-" and "provisioned" on two lines
+        assert scenario.key in help_text.replace("- ", "-")
+    assert '{"event": "ready"' in help_text and "Ctrl+C" in help_text
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["--jumpcloud-port", "70000"], "argument --jumpcloud-port: 70000 is not between 0 and 65535"),
+        (["--blogin-port", "abc"], "argument --blogin-port: 'abc' is not a port number"),
+        (["--log-level", "LOUD"], "argument --log-level: invalid choice: 'LOUD'"),
+        (["--loud"], "unrecognized arguments: --loud"),
+    ],
+)
+def test_a_bad_option_is_refused_in_one_line_naming_it(
+    args: list[str], expected: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        build_parser().parse_args(["serve", *args])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    first, second = err.splitlines()
+    assert first == "usage: sso-sandbox [desktop|serve] [options]"
+    assert second.startswith("sso-sandbox: error: ") and expected in second
+
+
+def test_a_data_folder_that_is_a_file_is_refused_naming_the_option(tmp_path: Path) -> None:
+    a_file = tmp_path / "notes.txt"
+    a_file.write_text("mine", encoding="utf-8")
+    result = _run("serve", "--data-dir", str(a_file), "--jumpcloud-port", "0", "--blogin-port", "0")
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr.splitlines() == [
+        f"sso-sandbox: cannot use the data folder {a_file} (it is a file, not a folder). "
+        "Choose a folder you can write to with --data-dir DIR."
+    ]
+    assert a_file.read_text(encoding="utf-8") == "mine"
+
+
+def test_a_busy_port_is_said_once_and_kept_in_the_log(tmp_path: Path) -> None:
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        result = _run("serve", "--data-dir", str(tmp_path), "--jumpcloud-port", str(port), "--blogin-port", "0")
+    assert result.returncode == 2
+    assert result.stdout == ""
+    message = f"Port {port} for the mock JumpCloud is already in use."
+    assert result.stderr.count(message) == 1
+    assert f"sso-sandbox: {message}" in result.stderr
+    assert "--jumpcloud-port" in result.stderr and "Traceback" not in result.stderr
+    assert message in (tmp_path / "sso-sandbox.log").read_text(encoding="utf-8")
