@@ -18,6 +18,10 @@ from sandbox.settings import DEFAULT_BLOGIN_PORT, DEFAULT_JUMPCLOUD_PORT, Settin
 log = logging.getLogger("sandbox.cli")
 
 
+# The shipped scenarios' names, written out: importing sandbox.scenarios costs a sixth of a second
+# before the desktop's splash.
+_SHIPPED_SCENARIOS = "fresh, sso-configured, fully-provisioned"
+
 _EPILOG = """\
 serve prints one JSON line once both systems answer, such as
   {"event": "ready", "jumpcloud": "http://console.jumpcloud.localhost:47801", "blogin": "http://acme.blogin.localhost:47802"}
@@ -81,9 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
         type=Path,
         default=None,
         metavar="FILE",
-        # Named here rather than imported: sandbox.scenarios costs a sixth of a second before the splash.
-        help="start from a saved .sandbox scenario file, or a shipped one by name: "
-        "fresh, sso-configured, fully-provisioned",
+        help=f"start from a saved .sandbox scenario file, or a shipped one by name: {_SHIPPED_SCENARIOS}",
     )
     parser.add_argument(
         "--log-level",
@@ -208,8 +210,61 @@ class _StopSignals:
         self._writer.close()
 
 
+def _database_url_problem(url: str) -> str | None:
+    """Why SQLAlchemy cannot use ``url`` (no such dialect, its driver not installed), or None."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+    hint = "a URL such as sqlite:////path/to/file.sqlite or postgresql+psycopg://user@host/database"
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return f"not a SQLAlchemy URL; give {hint}"
+    shown = parsed.render_as_string(hide_password=True)
+    try:
+        dialect = parsed.get_dialect()
+    except NoSuchModuleError:
+        return f"{shown!r}: SQLAlchemy has no database type {parsed.drivername!r}; give {hint}"
+    try:
+        dialect.import_dbapi()
+    except ImportError as error:
+        return f"{shown!r}: the driver for {parsed.drivername} is not installed ({error}); install it, or give {hint}"
+    return None
+
+
+def _scenario_problem(scenario: Path) -> str | None:
+    """Why ``--scenario`` names nothing to load, or None (whether a file is a scenario is checked at load)."""
+    if scenario.exists():
+        return None
+    from sandbox.scenarios import shipped_scenario
+
+    if shipped_scenario(scenario.name) is not None:
+        return None
+    return (
+        f"there is no scenario file at {scenario}; give a .sandbox file "
+        f"or a shipped scenario's name: {_SHIPPED_SCENARIOS}"
+    )
+
+
+def _option_problems(args: argparse.Namespace) -> list[tuple[str, str]]:
+    """Options that name something unusable, found before anything starts: (option, what is wrong)."""
+    problems: list[tuple[str, str]] = []
+    for option, url in (("--db-url-jumpcloud", args.db_url_jumpcloud), ("--db-url-blogin", args.db_url_blogin)):
+        problem = _database_url_problem(url) if url is not None else None
+        if problem is not None:
+            problems.append((option, problem))
+    if args.scenario is not None:
+        problem = _scenario_problem(args.scenario)
+        if problem is not None:
+            problems.append(("--scenario", problem))
+    return problems
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    for option, problem in _option_problems(args)[:1]:
+        parser.error(f"argument {option}: {problem}")
     settings = settings_from(args)
     try:
         configure_logging(settings)

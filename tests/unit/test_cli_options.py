@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -10,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from sandbox.cli import build_parser
+from sandbox.cli import build_parser, main
 from sandbox.scenarios import SHIPPED
 
 README = Path(__file__).resolve().parents[2] / "README.md"
@@ -94,3 +96,58 @@ def test_a_busy_port_is_said_once_and_kept_in_the_log(tmp_path: Path) -> None:
     assert f"sso-sandbox: {message}" in result.stderr
     assert "--jumpcloud-port" in result.stderr and "Traceback" not in result.stderr
     assert message in (tmp_path / "sso-sandbox.log").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (
+            ["--db-url-jumpcloud", "nonsense://"],
+            "argument --db-url-jumpcloud: 'nonsense://': SQLAlchemy has no database type 'nonsense'; "
+            "give a URL such as",
+        ),
+        (["--db-url-blogin", "nonsense"], "argument --db-url-blogin: not a SQLAlchemy URL; give a URL such as"),
+        (
+            ["--db-url-blogin", "postgresql+nodriver://u:secret@h/db"],
+            "argument --db-url-blogin: 'postgresql+nodriver://u:***@h/db': SQLAlchemy has no database type",
+        ),
+        (
+            ["--scenario", "fully-provisoned"],
+            "argument --scenario: there is no scenario file at fully-provisoned; give a .sandbox file or a shipped "
+            "scenario's name: fresh, sso-configured, fully-provisioned",
+        ),
+    ],
+)
+def test_an_unusable_database_url_or_scenario_is_refused_before_anything_starts(
+    args: list[str], expected: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data_dir = tmp_path / "data"
+    with pytest.raises(SystemExit) as exit_info:
+        main(["serve", "--data-dir", str(data_dir), "--jumpcloud-port", "0", "--blogin-port", "0", *args])
+    assert exit_info.value.code == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    first, second = captured.err.splitlines()
+    assert first == "usage: sso-sandbox [desktop|serve] [options]"
+    assert second.startswith(f"sso-sandbox: error: {expected}")
+    assert "secret" not in second
+    assert not data_dir.exists()
+
+
+def test_a_shipped_scenario_by_name_and_a_database_url_that_works_start_as_before(tmp_path: Path) -> None:
+    db = tmp_path / "elsewhere.sqlite"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "sandbox", "serve", "--data-dir", str(tmp_path), "--jumpcloud-port", "0",
+         "--blogin-port", "0", "--scenario", "sso-configured", "--db-url-blogin", f"sqlite:///{db}"],
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+    )  # fmt: skip
+    try:
+        assert process.stdout is not None
+        ready = json.loads(process.stdout.readline())
+        assert ready["event"] == "ready"
+        assert db.exists()
+    finally:
+        process.send_signal(signal.SIGINT)
+        out, _ = process.communicate(timeout=30)
+    assert json.loads(out.splitlines()[-1]) == {"event": "stopped"}
+    assert process.returncode == 0
