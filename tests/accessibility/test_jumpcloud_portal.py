@@ -12,14 +12,17 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import pytest
+from PySide6.QtCore import Qt
 
 from sandbox.scenarios.rehearsal import USER_PASSWORD
-from tests.accessibility.axe import NARROW, PortalBrowser, check_page
+from tests.accessibility.axe import NARROW, PortalBrowser, check_page, field
 from tests.accessibility.conftest import PEOPLE, Content
 
 pytestmark = pytest.mark.desktop
 
 WIDE = 1280
+# Two personas beside the walkthrough on a 1280 px window: each page about 430 px wide.
+NARROWEST = 430
 
 
 @dataclass(frozen=True)
@@ -139,3 +142,34 @@ def test_no_serious_or_critical_violation(
     if page.then is not None:
         page.then(browser)
     check_page(browser, page.name, width, f"{page.name}-{width}")
+
+
+NARROWEST_PAGES = [p for p in PAGES if p.name in ("insights", "insights-filtered", "application-sso")]
+
+
+@pytest.mark.parametrize("page", NARROWEST_PAGES, ids=[p.name for p in NARROWEST_PAGES])
+def test_folded_filters_and_addresses_pass_in_the_narrowest_pane(
+    page: PortalPage, content: Content, admin_browser: PortalBrowser
+) -> None:
+    # Directory Insights' filters folded behind "Filters", the SSO tab's addresses shown as text under their labels.
+    admin_browser.resize(NARROWEST)
+    admin_browser.load(page.path(content))
+    if page.then is not None:
+        page.then(admin_browser)
+    check_page(admin_browser, page.name, NARROWEST, f"{page.name}-{NARROWEST}")
+
+
+def test_directory_insights_filters_open_from_the_keyboard_in_the_narrowest_pane(
+    content: Content, admin_browser: PortalBrowser
+) -> None:
+    admin_browser.resize(NARROWEST)
+    admin_browser.load(f"{content.base}/insights")
+    fold = "document.querySelector('details.filter-fold').open"
+    assert admin_browser.js(fold) is False
+    toggle = admin_browser.tab_to(lambda f: f["tag"] == "summary" and f["text"] == "Filters", "the Filters toggle")
+    assert toggle["ring"], toggle
+    admin_browser.press(Qt.Key.Key_Return)
+    assert admin_browser.js(fold) is True
+    # The next Tab reaches the first filter, then the others in order.
+    admin_browser.tab_to(field("event_type"), "Event Type", limit=1)
+    admin_browser.tab_to(field("service"), "Service", limit=1)
