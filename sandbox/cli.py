@@ -12,7 +12,7 @@ from pathlib import Path
 
 from sandbox import __version__
 from sandbox.collector import paused_while_starting, settle_after_start_up
-from sandbox.errors import SandboxStartupError
+from sandbox.errors import SAID_ON_THE_TERMINAL, SandboxStartupError
 from sandbox.settings import DEFAULT_BLOGIN_PORT, DEFAULT_JUMPCLOUD_PORT, Settings, default_data_dir
 
 log = logging.getLogger("sandbox.cli")
@@ -123,10 +123,6 @@ def settings_from(args: argparse.Namespace) -> Settings:
     return Settings(**kwargs)  # type: ignore[arg-type]
 
 
-#: a log record's attribute: its message is printed on the terminal on its own, so the console skips it
-_SAID_ON_THE_TERMINAL = "said_on_the_terminal"
-
-
 def _data_dir_problem(data_dir: Path, error: OSError) -> str:
     """Why the data folder cannot be used, and what to do, in words."""
     if data_dir.exists() and not data_dir.is_dir():
@@ -147,7 +143,7 @@ def configure_logging(settings: Settings) -> None:
     file_handler.setFormatter(formatter)
     console = logging.StreamHandler(sys.stderr)
     console.setFormatter(formatter)
-    console.addFilter(lambda record: not getattr(record, _SAID_ON_THE_TERMINAL, False))
+    console.addFilter(lambda record: not getattr(record, SAID_ON_THE_TERMINAL, False))
     root.handlers[:] = [file_handler, console]
     # One line per outbound request is noise at INFO; the SCIM traffic view records them properly.
     logging.getLogger("httpx").setLevel(logging.WARNING)
@@ -279,7 +275,7 @@ def main(argv: list[str] | None = None) -> int:
         return run_desktop(settings)
     except SandboxStartupError as error:
         # Said once on the terminal (below) and kept in the log file, not said twice on the terminal.
-        log.error("%s", error, extra={_SAID_ON_THE_TERMINAL: True})
+        log.error("%s", error, extra={SAID_ON_THE_TERMINAL: True})
         print(f"sso-sandbox: {error}", file=sys.stderr)
         return 2
 

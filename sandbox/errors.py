@@ -1,5 +1,8 @@
 """Errors that stop the sandbox from starting; each message tells the user what to do."""
 
+#: a log record's attribute: its message is printed on the terminal on its own, so the console handler skips it
+SAID_ON_THE_TERMINAL = "said_on_the_terminal"
+
 
 class SandboxStartupError(Exception):
     """The sandbox cannot start; ``str(error)`` is a message for the user."""

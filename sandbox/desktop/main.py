@@ -16,7 +16,7 @@ from PySide6.QtCore import QCoreApplication, QEvent, QEventLoop, QTimer
 from sandbox.collector import paused_while_starting, settle_after_start_up
 from sandbox.desktop.none_refcount import keep_none_alive
 from sandbox.desktop.pyside_sources import read_sources_without_caching
-from sandbox.errors import SandboxStartupError
+from sandbox.errors import SAID_ON_THE_TERMINAL, SandboxStartupError
 from sandbox.settings import Settings
 
 if TYPE_CHECKING:
@@ -138,7 +138,7 @@ def _cannot_start(window: QWidget | None, settings: Settings, message: str) -> N
     from sandbox.desktop.panel_text import stored_text_size
     from sandbox.desktop.window import LAYOUT_FILE
 
-    log.error("%s", message)
+    log.error("%s", message, extra={SAID_ON_THE_TERMINAL: True})  # in the log file; the terminal gets the print
     print(f"sso-sandbox: {message}", file=sys.stderr)
     # The text size the reader chose in the window last time, from its layout file.
     scale = stored_text_size(settings.data_dir / LAYOUT_FILE).scale

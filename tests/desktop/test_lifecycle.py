@@ -22,6 +22,7 @@ from sandbox.desktop.panel_text import EXTRA_LARGE, PANEL_TEXT_KEY
 from sandbox.desktop.persona_area import TABS
 from sandbox.desktop.startup import SandboxStarter, configure_chromium
 from sandbox.desktop.window import LAYOUT_FILE, MainWindow
+from sandbox.errors import SAID_ON_THE_TERMINAL
 from sandbox.http import http_client
 from sandbox.settings import Settings
 from tests.desktop.conftest import answer_next_dialog, page_text
@@ -142,7 +143,9 @@ def test_the_start_up_error_reads_at_the_panel_text_size_chosen_last_time(qtbot:
     assert sizes == [pytest.approx(QApplication.font().pointSizeF() * EXTRA_LARGE.scale, abs=0.05)]
 
 
-def test_an_unreadable_database_is_named_and_left_untouched(qtbot: QtBot, tmp_path: Path) -> None:
+def test_an_unreadable_database_is_named_and_left_untouched(
+    qtbot: QtBot, tmp_path: Path, caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]
+) -> None:
     data_dir = tmp_path / "data"
     data_dir.mkdir()
     database = data_dir / "blogin.sqlite"
@@ -153,6 +156,12 @@ def test_an_unreadable_database_is_named_and_left_untouched(qtbot: QtBot, tmp_pa
     assert run_desktop(Settings(data_dir=data_dir, jumpcloud_port=0, blogin_port=0)) == 2
     assert seen and "BlogIn database" in seen[0] and "left untouched" in seen[0]
     assert database.read_bytes() == garbage
+    # Said once on the terminal: the logged copy is marked for the log file alone (the console handler skips it).
+    assert capsys.readouterr().err.count("BlogIn database") == 1
+    logged = [record for record in caplog.records if "BlogIn database" in record.getMessage()]
+    assert logged and all(
+        getattr(record, SAID_ON_THE_TERMINAL, False) for record in logged if record.levelname == "ERROR"
+    )
 
 
 def _free_port() -> int:
