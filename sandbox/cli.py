@@ -215,7 +215,9 @@ def _database_url_problem(url: str) -> str | None:
     try:
         parsed = make_url(url)
     except ArgumentError:
-        return f"not a SQLAlchemy URL; give {hint}"
+        # Quoted unless it may hold a password (user:password@host), which a URL that does not parse cannot hide.
+        said = "it is" if "@" in url else f"{url!r} is"
+        return f"{said} not a SQLAlchemy URL; give {hint}"
     shown = parsed.render_as_string(hide_password=True)
     try:
         dialect = parsed.get_dialect()

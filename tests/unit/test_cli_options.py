@@ -106,7 +106,10 @@ def test_a_busy_port_is_said_once_and_kept_in_the_log(tmp_path: Path) -> None:
             "argument --db-url-jumpcloud: 'nonsense://': SQLAlchemy has no database type 'nonsense'; "
             "give a URL such as",
         ),
-        (["--db-url-blogin", "nonsense"], "argument --db-url-blogin: not a SQLAlchemy URL; give a URL such as"),
+        (
+            ["--db-url-blogin", "nonsense"],
+            "argument --db-url-blogin: 'nonsense' is not a SQLAlchemy URL; give a URL such as",
+        ),
         (
             ["--db-url-blogin", "postgresql+nodriver://u:secret@h/db"],
             "argument --db-url-blogin: 'postgresql+nodriver://u:***@h/db': SQLAlchemy has no database type",

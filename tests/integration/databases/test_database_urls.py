@@ -20,17 +20,23 @@ def serve_with_blogin_database(url: str, data_dir: Path) -> subprocess.Completed
 @pytest.mark.parametrize(
     ("url", "shown", "reason"),
     [
-        ("nonsense://", "'nonsense://'", "Can't load plugin"),
-        ("mysql+nodriver://ada:secret@db.example/blogin", "'mysql+nodriver://ada:***@db.example/blogin'", "plugin"),
-        ("not a url", "'not a url'", "Could not parse"),
+        ("nonsense://", "'nonsense://'", "SQLAlchemy has no database type 'nonsense'"),
+        (
+            "mysql+nodriver://ada:secret@db.example/blogin",
+            "'mysql+nodriver://ada:***@db.example/blogin'",
+            "no database type 'mysql+nodriver'",
+        ),
+        ("not a url", "'not a url'", "is not a SQLAlchemy URL"),
+        ("ada:secret@db.example", "it is", "not a SQLAlchemy URL"),
     ],
 )
 def test_a_url_sqlalchemy_cannot_use_is_refused_by_name(url: str, shown: str, reason: str, tmp_path: Path) -> None:
     process = serve_with_blogin_database(url, tmp_path)
     assert process.returncode == 2
-    assert f"The BlogIn database URL {shown} cannot be used" in process.stderr
+    # Refused with the other options, before anything starts: the option and the URL (its password hidden) named.
+    assert f"argument --db-url-blogin: {shown}" in process.stderr, process.stderr
     assert reason in process.stderr and "Traceback" not in process.stderr
-    assert "secret" not in process.stderr
+    assert "cret" not in process.stderr and not (tmp_path / "blogin.sqlite").exists()
     assert '"ready"' not in process.stdout
 
 
