@@ -8,6 +8,7 @@ import logging
 import signal
 import socket
 import sys
+import textwrap
 from pathlib import Path
 
 from sandbox import __version__
@@ -29,13 +30,20 @@ and stops on Ctrl+C (SIGINT) or SIGTERM. Closing the window ends the desktop.
 """
 
 
+class _HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """Help whose lines break between words only, never after a hyphen ("fully-" over "provisioned")."""
+
+    def _split_lines(self, text: str, width: int) -> list[str]:
+        return textwrap.wrap(" ".join(text.split()), width, break_on_hyphens=False)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="sso-sandbox",
         usage="%(prog)s [desktop|serve] [options]",
         description="Rehearse the JumpCloud → BlogIn SSO and SCIM integration on one machine.",
         epilog=_EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=_HelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument(
