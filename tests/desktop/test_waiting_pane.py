@@ -113,7 +113,7 @@ class HeldPages:
 
         class Handler(BaseHTTPRequestHandler):
             def log_message(self, *_args: object) -> None:
-                pass
+                """Requests are not logged to stderr (the test's output stays the test's)."""
 
             def do_GET(self) -> None:
                 pages.asked.append(self.path)
