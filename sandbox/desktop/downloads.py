@@ -58,10 +58,11 @@ def download_folder(data_dir: Path) -> tuple[Path, str]:
 
 def data_folder(widget: QWidget) -> Path:
     """The data folder of the sandbox whose window shows ``widget`` (the platform's, outside a window)."""
+    from sandbox.desktop.saved_files import main_window_of
     from sandbox.desktop.window import MainWindow  # the window imports the browser, which imports this lazily
     from sandbox.settings import default_data_dir
 
-    window = widget.window()
+    window = main_window_of(widget)  # also from a dock floating in a window of its own
     return window.sandbox.settings.data_dir if isinstance(window, MainWindow) else default_data_dir()
 
 
