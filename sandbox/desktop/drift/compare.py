@@ -3,7 +3,7 @@ and what the next sync would do. Nothing here imports Qt."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sandbox.blogin.services.integration_state import BlogInUserView
 from sandbox.desktop.drift.groups import access_explanation, groups_shown
@@ -78,35 +78,28 @@ def compare(
     for user in blogin_users:
         if user.id in matched:
             continue
-        in_blogin = "Active" if user.active else "Inactive"
+        row = DriftRow(
+            user_name=user.user_name,
+            in_jumpcloud=ABSENT,
+            in_blogin="Active" if user.active else "Inactive",
+            source=user.source,
+            differences=(),
+            next_sync="Nothing: not managed from JumpCloud",
+        )
         if {user.user_name.lower(), user.email.lower()} & in_directory:
-            rows.append(
-                DriftRow(
-                    user_name=user.user_name,
-                    in_jumpcloud=NOT_AUTHORIZED,
-                    in_blogin=in_blogin,
-                    source=user.source,
-                    differences=(),
-                    next_sync=f"Nothing: in no user group bound to {application}",
-                    why=(
-                        f"{user.user_name} is a JumpCloud user but in no user group bound to {application}.\n"
-                        "Imported users must be members of a user group bound to an application for JumpCloud "
-                        "to manage their identity in, and access to, the application."
-                    ),
-                    groups=f"None bound to {application}",
-                )
+            # A JumpCloud user all the same (a manual import): in no group bound to the application.
+            row = replace(
+                row,
+                in_jumpcloud=NOT_AUTHORIZED,
+                next_sync=f"Nothing: in no user group bound to {application}",
+                why=(
+                    f"{user.user_name} is a JumpCloud user but in no user group bound to {application}.\n"
+                    "Imported users must be members of a user group bound to an application for JumpCloud "
+                    "to manage their identity in, and access to, the application."
+                ),
+                groups=f"None bound to {application}",
             )
-        else:
-            rows.append(
-                DriftRow(
-                    user_name=user.user_name,
-                    in_jumpcloud=ABSENT,
-                    in_blogin=in_blogin,
-                    source=user.source,
-                    differences=(),
-                    next_sync="Nothing: not managed from JumpCloud",
-                )
-            )
+        rows.append(row)
     return sorted(rows, key=lambda row: row.user_name.lower())
 
 
